@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIRTBENCH_PLATFORM_H
+#define VIRTBENCH_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/*
+ * A platform is a const table of callbacks plus metadata. Every platform
+ * starts the same agent binary and speaks the same protocol to it; only how
+ * the agent gets launched differs. The list is in src/platform/registry.c.
+ */
+
+enum vb_net_mode {
+	VB_NET_NONE,
+	VB_NET_NAT,
+	VB_NET_BRIDGED,
+};
+
+/* What a guest looks like. Zero means "the platform's default". */
+struct vb_guest_spec {
+	unsigned vcpus;
+	uint64_t memory_bytes;
+	uint64_t disk_bytes;
+	enum vb_net_mode net;
+	const char *image; /* borrowed; NULL = built-in minimal image */
+};
+
+enum vb_platform_caps {
+	VB_CAP_REBOOT = 1u << 0,
+	VB_CAP_CLONE = 1u << 1,
+	VB_CAP_CHECKPOINT = 1u << 2,
+	VB_CAP_LIVE_MIGRATION = 1u << 3,
+	VB_CAP_MEM_OVERCOMMIT = 1u << 4,
+	VB_CAP_CPU_OVERCOMMIT = 1u << 5,
+	VB_CAP_NETWORK = 1u << 6,
+	VB_CAP_EMULATED = 1u << 7, /* results are emulation and labelled so */
+};
+
+/* Everything a platform needs from the run that drives it. */
+struct vb_platform_ctx {
+	const char *run_id;	/* "vb-<id>": every resource is named after it */
+	const char *agent_path; /* the static agent binary */
+	const char *work_dir;	/* per-run directory for scratch space, images */
+	double ready_timeout_s; /* start → agent-ready limit */
+	double job_timeout_s;	/* one job's limit; 0 = none */
+};
+
+struct vb_guest; /* a platform's own per-guest state */
+struct vb_job;	 /* src/agent/protocol.h */
+struct vb_event;
+
+/* Called for every event the agent streams while a job runs. */
+typedef void (*vb_event_cb)(const struct vb_event *ev, void *data);
+
+struct vb_platform_ops {
+	const char *name;		/* "host", "container", "kvm", ... */
+	const char *summary;		/* one line for `list platforms` */
+	unsigned caps;			/* enum vb_platform_caps */
+	const char *unavailable_reason; /* non-NULL: compiled out / not built yet */
+	/* Is it usable here? 0 yes; VB_SKIP with the reason in *err. */
+	int (*probe)(struct vb_error **err);
+	/* Create a guest (disk, rootfs, cgroup...) but do not start it. */
+	int (*provision)(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			 const char *name, struct vb_guest **out, struct vb_error **err);
+	/* Start the guest and wait until its agent said hello. */
+	int (*start)(struct vb_guest *g, struct vb_error **err);
+	/* Run one job through the agent; events go to cb until "done". */
+	int (*exec)(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
+		    struct vb_error **err);
+	/* Stop and start again, keeping the guest's disk/rootfs. NULL if unsupported. */
+	int (*reboot)(struct vb_guest *g, struct vb_error **err);
+	/* A new, stopped guest from g's state. NULL if unsupported. */
+	int (*clone)(struct vb_guest *g, const char *name, struct vb_guest **out,
+		     struct vb_error **err);
+	/* Stop the guest (agent, processes); the guest can be started again. */
+	int (*stop)(struct vb_guest *g, struct vb_error **err);
+	/* Remove everything of the guest. Accepts NULL; safe after a failed start. */
+	void (*destroy)(struct vb_guest *g);
+	/* The SHA-256 of the agent as the guest runs it (hex). */
+	const char *(*agent_hash)(struct vb_guest *g);
+};
+
+/* The registry: NULL-terminated. */
+extern const struct vb_platform_ops *const vb_platforms[];
+
+/* Look up by exact name; NULL when unknown. */
+const struct vb_platform_ops *vb_platform_find(const char *name);
+
+/*
+ * Probe p: 0 when usable, VB_SKIP with the reason in *err when not (a
+ * platform that is not built yet says so without probing).
+ */
+int vb_platform_probe(const struct vb_platform_ops *p, struct vb_error **err);
+
+#endif

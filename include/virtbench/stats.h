@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIRTBENCH_STATS_H
+#define VIRTBENCH_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Summary of one cell (platform × workload × metric), warm-up excluded. */
+struct vb_summary {
+	size_t n;
+	double mean, median, stdev; /* stdev: sample standard deviation (n - 1); 0 when n < 2 */
+	double min, max;
+	double ci_low, ci_high; /* 95% Student-t interval of the mean; NAN when n < 2 */
+	double ci_rel;		/* CI half-width / |mean|; INFINITY when n < 2 or mean == 0 */
+};
+
+/* Summarize x[0..n-1] (n ≥ 1; non-finite values are a programmer error). */
+void vb_stats_summarize(const double *x, size_t n, struct vb_summary *out);
+
+/* Quantile function of Student's t distribution: P(T ≤ t) = p, 0 < p < 1, df ≥ 1. */
+double vb_stats_t_quantile(double p, double df);
+
+/* Deterministic PRNG (xoshiro256**), seeded through splitmix64. */
+struct vb_rng {
+	uint64_t s[4];
+};
+void vb_rng_seed(struct vb_rng *r, uint64_t seed);
+uint64_t vb_rng_next(struct vb_rng *r);
+double vb_rng_uniform(struct vb_rng *r); /* [0, 1) */
+double vb_rng_normal(struct vb_rng *r);	 /* N(0, 1) */
+
+/* Ratio of a platform's mean to the host's mean, with a bootstrap interval. */
+struct vb_ratio {
+	double ratio;	  /* mean(a) / mean(b) */
+	double low, high; /* 95% percentile bootstrap interval */
+};
+
+/*
+ * Percentile bootstrap of mean(a)/mean(b): resample a and b independently
+ * with replacement `iterations` times. Returns -EINVAL when either side has
+ * fewer than 2 samples, mean(b) is 0 or iterations is 0; out->ratio is still
+ * filled where it can be computed (else NAN), low and high are then NAN.
+ */
+int vb_stats_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb,
+			     unsigned iterations, uint64_t seed, struct vb_ratio *out);
+
+enum vb_verdict {
+	VB_VERDICT_NONE = 0, /* no comparison (the baseline itself, or too few samples) */
+	VB_VERDICT_SAME,     /* interval contains 1: indistinguishable */
+	VB_VERDICT_FASTER,   /* better than the baseline (direction from higher_is_better) */
+	VB_VERDICT_SLOWER,   /* worse than the baseline */
+};
+
+/* The verdict for a ratio interval; "faster" means better for the metric. */
+enum vb_verdict vb_stats_verdict(const struct vb_ratio *r, bool higher_is_better);
+const char *vb_verdict_name(enum vb_verdict v);
+
+/*
+ * Flag outliers by the modified z-score (Iglewicz & Hoaglin):
+ * 0.6745 * |x - median| / MAD > threshold (3.5 is customary). When MAD is 0,
+ * flags values that differ from the median. Returns the number flagged.
+ */
+size_t vb_stats_mad_outliers(const double *x, size_t n, double threshold, bool *flags);
+
+/* When does a cell have enough samples? */
+struct vb_stop_rule {
+	unsigned min_runs; /* never stop before this many measured samples */
+	unsigned max_runs; /* always stop at this many */
+	double ci_target;  /* stop once ci_rel ≤ this (0.02 = 2%); 0 = run max_runs */
+};
+bool vb_stats_cell_done(const struct vb_stop_rule *r, const struct vb_summary *s);
+
+/*
+ * The interleaved schedule. Rounds run workload by workload; within a
+ * workload, every platform once, in the given order: with platforms A B and
+ * workloads x y a round is xA xB yA yB. The first `warmup` rounds are
+ * warm-up (results discarded). A workload marked done drops out of later
+ * rounds; the schedule ends when every workload is done.
+ */
+struct vb_slot {
+	unsigned round;	   /* 0-based, warm-up rounds included */
+	unsigned workload; /* index */
+	unsigned platform; /* index */
+	bool warmup;
+	bool last_in_workload; /* the last platform of this workload in this round */
+};
+
+struct vb_sched {
+	unsigned nplatforms, nworkloads, warmup;
+	unsigned round, wi, pi; /* next position */
+	bool *done;		/* per workload, owned */
+};
+
+void vb_sched_init(struct vb_sched *s, unsigned nplatforms, unsigned nworkloads, unsigned warmup);
+void vb_sched_release(struct vb_sched *s);
+/* Next slot; false when the schedule has ended. */
+bool vb_sched_next(struct vb_sched *s, struct vb_slot *out);
+/*
+ * Workload w needs no more rounds (takes effect from the next slot on). A
+ * workload already started in this round still runs its remaining
+ * platforms, and warm-up rounds always run every workload: a mark made
+ * during warm-up takes effect in the first measured round.
+ */
+void vb_sched_mark_done(struct vb_sched *s, unsigned workload);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_AGENT_CLIENT_H
+#define VB_AGENT_CLIENT_H
+
+#include <signal.h>
+
+#include "agent/channel.h"
+#include "agent/protocol.h"
+#include "virtbench/platform.h"
+
+/* Set by the CLI's SIGINT/SIGTERM handler; every wait on an agent watches it. */
+extern volatile sig_atomic_t vb_interrupted;
+
+/*
+ * Wait for the agent's hello. Returns 0, -ETIMEDOUT, -EINTR, or -EPROTO when
+ * the agent said something else or speaks another protocol version.
+ */
+int vb_agent_client_hello(struct vb_channel *c, double timeout_s, struct vb_event *hello,
+			  struct vb_error **err);
+
+/*
+ * Send job and pass every event to cb until the agent's "done" for it.
+ * Returns 0 when done said ok; -EIO with the agent's error text when the job
+ * failed; -EPROTO when the agent sent garbage or events of another job;
+ * -ETIMEDOUT after timeout_s without done; -EINTR on interruption; -EPIPE
+ * when the agent went away. After any error but -EIO the channel is unusable.
+ */
+int vb_agent_client_exec(struct vb_channel *c, const struct vb_job *job, double timeout_s,
+			 vb_event_cb cb, void *data, struct vb_error **err);
+
+/* Ask the agent to quit (best effort). */
+void vb_agent_client_quit(struct vb_channel *c);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+#include "virtbench/platform.h"
+#include "virtbench/workload.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: virtbench list platforms\n"
+	      "       virtbench list workloads [-v]\n\n"
+	      "platforms: every platform virtbench knows, probed: available here, or why not.\n"
+	      "workloads: every workload with its group, options (quick / full defaults,\n"
+	      "           bounds) and metrics; -v adds each option's help.\n",
+	      f);
+}
+
+static void list_platforms(void)
+{
+	printf("%-15s %-32s %s\n", "platform", "status", "what it is");
+	for (size_t i = 0; vb_platforms[i]; i++) {
+		const struct vb_platform_ops *p = vb_platforms[i];
+		struct vb_error *err = NULL;
+		int r = vb_platform_probe(p, &err);
+		char status[256];
+		if (r == 0)
+			snprintf(status, sizeof(status), "available");
+		else
+			snprintf(status, sizeof(status), "unavailable: %s", err ? err->msg : "?");
+		printf("%-15s %-32s %s%s\n", p->name, status, p->summary,
+		       (p->caps & VB_CAP_EMULATED) ? " [emulation]" : "");
+		vb_error_free(&err);
+	}
+}
+
+static void list_workloads(bool verbose)
+{
+	for (size_t i = 0; vb_workloads[i]; i++) {
+		const struct vb_workload_ops *w = vb_workloads[i];
+		printf("%s  [%s, study %s]\n  %s\n", w->name, w->group, w->study_ref, w->summary);
+		for (const struct vb_option *o = w->options; o->name; o++) {
+			char q[32], fl[32], lo[32], hi[32];
+			printf("  option %-10s quick %-8s full %-8s range [%s, %s]\n", o->name,
+			       vb_option_format(o, o->def[VB_PROFILE_QUICK], q, sizeof(q)),
+			       vb_option_format(o, o->def[VB_PROFILE_FULL], fl, sizeof(fl)),
+			       vb_option_format(o, o->min, lo, sizeof(lo)),
+			       vb_option_format(o, o->max, hi, sizeof(hi)));
+			if (verbose)
+				printf("         %s\n", o->help);
+		}
+		for (const struct vb_metric_desc *m = w->metrics; m->name; m++)
+			printf("  metric %-10s %s, %s\n", m->name, m->unit,
+			       m->higher_is_better ? "higher is better" : "lower is better");
+	}
+}
+
+int vb_cmd_list(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	bool verbose = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			usage(stderr);
+			return VB_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return vb_cli_usage_error("list", "say what to list: platforms or workloads");
+	if (!strcmp(argv[optind], "platforms"))
+		list_platforms();
+	else if (!strcmp(argv[optind], "workloads"))
+		list_workloads(verbose);
+	else
+		return vb_cli_usage_error("list", "unknown list '%.64s': platforms or workloads",
+					  argv[optind]);
+	return 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+#include "report/report.h"
+
+static void runs_usage(FILE *f)
+{
+	fputs("usage: virtbench runs [--db PATH]\n\n"
+	      "List the stored runs, newest first: number, tag, status, start, samples, command.\n",
+	      f);
+}
+
+static void show_usage(FILE *f)
+{
+	fputs("usage: virtbench show RUN [--db PATH] [--host] [--json FILE] [--csv FILE]\n\n"
+	      "RUN is a run number, a tag (vb-1a2b3c4d) or 'last'. Prints the run's overhead\n"
+	      "table as stored; --host prints the host fingerprint (JSON); --json and --csv\n"
+	      "export the run with every raw sample.\n",
+	      f);
+}
+
+static void print_run_line(const struct vb_run_info *r, void *data)
+{
+	(void)data;
+	printf("%-5lld %-12s %-10s %-24s %6lld  %s\n", (long long)r->id, r->tag, r->status,
+	       r->started_at, (long long)r->nsamples, r->command);
+}
+
+int vb_cmd_runs(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dbpath = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'd') {
+			dbpath = optarg;
+		} else if (c == 'h') {
+			runs_usage(stdout);
+			return 0;
+		} else {
+			return vb_cli_usage_error("runs", "bad option '%.64s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return vb_cli_usage_error("runs", "unexpected argument '%.64s'", argv[optind]);
+	struct vb_store *db = NULL;
+	struct vb_error *err = NULL;
+	if (vb_cli_open_store(dbpath, &db, &err))
+		return vb_cli_fail(&err);
+	printf("%-5s %-12s %-10s %-24s %6s  %s\n", "run", "tag", "status", "started (UTC)",
+	       "samples", "command");
+	int r = vb_store_list_runs(db, print_run_line, NULL, &err);
+	vb_store_close(db);
+	return r ? vb_cli_fail(&err) : 0;
+}
+
+int vb_cmd_show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },	 { "json", required_argument, NULL, 'j' },
+		{ "csv", required_argument, NULL, 'c' }, { "host", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },	 { 0 },
+	};
+	const char *dbpath = NULL, *json = NULL, *csv = NULL;
+	bool host = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dbpath = optarg;
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'c':
+			csv = optarg;
+			break;
+		case 'H':
+			host = true;
+			break;
+		case 'h':
+			show_usage(stdout);
+			return 0;
+		default:
+			return vb_cli_usage_error("show", "bad option '%.64s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return vb_cli_usage_error("show", "name one run");
+	struct vb_store *db = NULL;
+	struct vb_error *err = NULL;
+	struct vb_run_info info = { 0 };
+	struct vb_result_row *rows = NULL;
+	size_t n = 0;
+	int r = vb_cli_open_store(dbpath, &db, &err);
+	if (!r)
+		r = vb_store_find_run(db, argv[optind], &info, &err);
+	if (r)
+		goto out;
+	if (host) {
+		_cleanup_free_ char *text = NULL;
+		r = vb_store_host_json(db, info.id, &text, &err);
+		if (!r)
+			printf("%s\n", text);
+		goto out;
+	}
+	printf("run %lld (%s) %s: %s\nstarted %s, ended %s, virtbench %s, profile %s\n\n",
+	       (long long)info.id, info.tag, info.experiment, info.status, info.started_at,
+	       info.ended_at ? info.ended_at : "-", info.version,
+	       info.profile ? info.profile : "-");
+	printf("command: %s\n\n", info.command);
+	r = vb_store_load_rows(db, info.id, &rows, &n, &err);
+	if (r)
+		goto out;
+	vb_report_table(stdout, rows, n);
+	if (json)
+		r = vb_store_export_json(db, info.id, json, &err);
+	if (!r && csv)
+		r = vb_store_export_csv(db, info.id, csv, &err);
+out:
+	vb_result_rows_free(rows, n);
+	vb_run_info_release(&info);
+	vb_store_close(db);
+	return r ? vb_cli_fail(&err) : 0;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/util.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "run", vb_cmd_run, "run workloads on platforms and compare them with the host" },
+	{ "list", vb_cmd_list, "list platforms (with availability here) or workloads" },
+	{ "runs", vb_cmd_runs, "list the runs in the results database" },
+	{ "show", vb_cmd_show, "show one stored run: its table, or export it" },
+	{ "agent", vb_cmd_agent, "serve the agent protocol on stdin/stdout (internal)" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: virtbench [--version] [--help] <command> [<args>]\n\n"
+	      "How much each virtualization platform costs against bare metal, measured.\n\n"
+	      "commands:\n",
+	      f);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].help);
+	fputs("\n'virtbench <command> --help' describes a command. With no command, virtbench\n"
+	      "runs its default job: a quick comparison on the platforms available here.\n\n"
+	      "exit codes: 0 ok, 1 a measurement failed, 2 bad usage or input,\n"
+	      "            3 platform unavailable, 130 interrupted\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		char *def[] = { "run", NULL };
+		return vb_cmd_run(1, def);
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("virtbench %s\n", VB_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < VB_ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "virtbench: unknown command '%.64s' (see 'virtbench --help')\n", argv[1]);
+	return 2;
+}

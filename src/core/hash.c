@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <openssl/evp.h>
+
+#include "core/util.h"
+
+int vb_sha256_file(const char *path, char out[65])
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	unsigned char buf[65536];
+	int r = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (!r && !EVP_DigestFinal_ex(ctx, md, &mdlen))
+		r = -EIO;
+	EVP_MD_CTX_free(ctx);
+	if (r)
+		return r;
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}

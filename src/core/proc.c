@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "core/proc.h"
+#include "core/util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void child_fail(int errfd, int errnum)
+{
+	(void)!write(errfd, &errnum, sizeof(errnum));
+	_exit(127);
+}
+
+int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from_child,
+			struct vb_error **err)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			vb_closep(&in[i]);
+			vb_closep(&out[i]);
+			vb_closep(&ep[i]);
+		}
+		return vb_error_errno(err, e, "cannot create pipes for %s", argv[0]);
+	}
+	pid_t parent = getpid();
+	pid_t p = fork();
+	if (p < 0) {
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			close(in[i]);
+			close(out[i]);
+			close(ep[i]);
+		}
+		return vb_error_errno(err, e, "cannot fork for %s", argv[0]);
+	}
+	if (p == 0) {
+		/* Between fork and exec: async-signal-safe calls only. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			child_fail(ep[1], errno);
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0)
+			child_fail(ep[1], errno);
+		/* Keep only the error pipe (close-on-exec) above 2. */
+		int efd = fcntl(ep[1], F_DUPFD_CLOEXEC, 3);
+		if (efd < 0)
+			child_fail(ep[1], errno);
+		if (efd != 3) {
+			if (dup3(efd, 3, O_CLOEXEC) < 0)
+				child_fail(efd, errno);
+			efd = 3;
+		}
+		if (syscall(SYS_close_range, 4U, ~0U, 0U) != 0) {
+			long max = sysconf(_SC_OPEN_MAX);
+			for (long fd = 4; fd < (max > 0 ? max : 65536); fd++)
+				close((int)fd);
+		}
+		execv(argv[0], argv);
+		child_fail(efd, errno);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(ep[1]);
+	int child_errno = 0;
+	ssize_t n;
+	do {
+		n = read(ep[0], &child_errno, sizeof(child_errno));
+	} while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n > 0) {
+		close(in[1]);
+		close(out[0]);
+		vb_proc_reap(p, 1000);
+		return vb_error_errno(err, child_errno, "cannot execute %s", argv[0]);
+	}
+	*pid = p;
+	*to_child = in[1];
+	*from_child = out[0];
+	return 0;
+}
+
+int vb_proc_reap(pid_t pid, int timeout_ms)
+{
+	int status;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	for (int waited = 0;; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (waited >= timeout_ms)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return status;
+}
+
+static int read_stat(pid_t pid, char *state, unsigned long long *start)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *buf = NULL;
+	if (vb_read_file(path, 4096, &buf, NULL) < 0)
+		return -ENOENT;
+	/* comm may hold spaces and parentheses: parse after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EINVAL;
+	*state = p[2];
+	/* Field 3 is state; starttime is field 22. */
+	char *s = p + 2;
+	for (int field = 3; field < 22 && s; field++) {
+		s = strchr(s, ' ');
+		if (s)
+			s++;
+	}
+	if (!s)
+		return -EINVAL;
+	*start = strtoull(s, NULL, 10);
+	return 0;
+}
+
+int vb_proc_alive(pid_t pid)
+{
+	char state;
+	unsigned long long start;
+	if (pid <= 0 || read_stat(pid, &state, &start))
+		return 0;
+	return state != 'Z' && state != 'X';
+}
+
+unsigned long long vb_proc_starttime(pid_t pid)
+{
+	char state;
+	unsigned long long start;
+	if (pid <= 0 || read_stat(pid, &state, &start) || state == 'Z' || state == 'X')
+		return 0;
+	return start;
+}

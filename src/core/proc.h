@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_CORE_PROC_H
+#define VB_CORE_PROC_H
+
+#include <sys/types.h>
+
+#include "virtbench/error.h"
+
+/*
+ * Start argv[0] (an absolute path) with its stdin and stdout on new pipes,
+ * stderr inherited, every other descriptor closed, and SIGKILL as its
+ * parent-death signal so it never outlives the supervisor. An exec failure
+ * in the child is reported here through a close-on-exec pipe.
+ * On success *to_child writes its stdin and *from_child reads its stdout.
+ */
+int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from_child,
+			struct vb_error **err);
+
+/*
+ * Wait up to timeout_ms for pid to exit, then SIGKILL it and reap it.
+ * Returns its wait status, or -errno.
+ */
+int vb_proc_reap(pid_t pid, int timeout_ms);
+
+/* Is pid a live process (not a zombie)? Reads /proc/PID/stat, as kill(0) sees zombies. */
+int vb_proc_alive(pid_t pid);
+
+/* The start time of pid (field 22 of /proc/PID/stat), 0 when it is gone. */
+unsigned long long vb_proc_starttime(pid_t pid);
+
+#endif

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+
+void vb_bug(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "virtbench: BUG at %s:%d: ", file, line);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+static void *check_alloc(void *p)
+{
+	if (!p) {
+		fputs("virtbench: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void *xmalloc(size_t n)
+{
+	return check_alloc(malloc(n ? n : 1));
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	return check_alloc(calloc(n ? n : 1, m ? m : 1));
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	return check_alloc(realloc(p, n ? n : 1));
+}
+
+char *xstrdup(const char *s)
+{
+	return check_alloc(strdup(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	return check_alloc(strndup(s, n));
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		check_alloc(NULL);
+	return s;
+}
+
+int vb_parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	char *end = NULL;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int vb_parse_double(const char *s, double *out)
+{
+	if (!s || !*s || isspace((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	char *end = NULL;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || !isfinite(v))
+		return -ERANGE;
+	if (*end || end == s)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int vb_parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{ "", 0 },    { "B", 0 },    { "K", 10 },   { "KB", 10 },  { "KiB", 10 },
+		{ "k", 10 },  { "M", 20 },   { "MB", 20 },  { "MiB", 20 }, { "G", 30 },
+		{ "GB", 30 }, { "GiB", 30 }, { "T", 40 },   { "TB", 40 },  { "TiB", 40 },
+		{ "P", 50 },  { "PB", 50 },  { "PiB", 50 },
+	};
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	char *end = NULL;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || !isfinite(v) || v < 0)
+		return -ERANGE;
+	for (size_t i = 0; i < VB_ARRAY_SIZE(units); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		double bytes = ldexp(v, (int)units[i].shift);
+		if (bytes >= 18446744073709551616.0)
+			return -ERANGE;
+		if (bytes != floor(bytes))
+			return -EINVAL;
+		*out = (uint64_t)bytes;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int vb_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	_cleanup_free_ char *buf = xmalloc(max + 1);
+	size_t n = 0;
+	for (;;) {
+		if (n == max)
+			return -EFBIG;
+		ssize_t r = read(fd, buf + n, max - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	*out = steal_ptr(&buf);
+	return 0;
+}
+
+int vb_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t r = write(fd, p, len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int vb_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	_cleanup_free_ char *dircopy = xstrdup(path);
+	int r;
+	{
+		_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		r = vb_write_all(fd, data, len);
+		if (!r && fsync(fd) < 0)
+			r = -errno;
+	}
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return r;
+	}
+	_cleanup_close_ int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0 && fsync(dfd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+int vb_mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	struct stat st;
+	if (stat(p, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	int r = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+	return (r < 0 && errno != ENOENT) ? -1 : 0;
+}
+
+int vb_rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* FTW_PHYS: never follow symlinks; FTW_MOUNT: never cross into a mount. */
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_EXPERIMENT_EXPERIMENT_H
+#define VB_EXPERIMENT_EXPERIMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store/store.h"
+#include "virtbench/platform.h"
+#include "virtbench/stats.h"
+#include "virtbench/workload.h"
+
+/* The host fingerprint as a JSON object (docs/schema.md); caller frees. */
+char *vb_fingerprint_host(void);
+
+struct vb_run_workload {
+	const struct vb_workload_ops *w;
+	void *opts; /* owned; w->opts_size bytes, validated */
+};
+
+/* A resolved overhead run: everything checked before anything is created. */
+struct vb_run_config {
+	const struct vb_platform_ops **platforms; /* platforms[0] is the baseline when host */
+	size_t nplatforms;
+	struct vb_run_workload *workloads;
+	size_t nworkloads;
+	enum vb_profile profile;
+	unsigned warmup; /* discarded rounds */
+	struct vb_stop_rule rule;
+	double time_budget_s; /* 0 = none */
+	double job_timeout_s;
+	double ready_timeout_s;
+	struct vb_guest_spec spec;
+	const char *agent_path;
+	const char *command; /* for the record */
+	uint64_t seed;	     /* bootstrap seed, recorded */
+	bool progress;	     /* a progress line on stdout */
+};
+
+/* The params of one workload as a JSON object text (every option explicit). */
+char *vb_workload_params_json(const struct vb_workload_ops *w, const void *opts);
+
+/*
+ * Run the overhead experiment and store it. On return *run_id names the stored
+ * run (also after a failure or an interruption, which leave it incomplete).
+ * Returns 0, or a negative code with *err set; *failed counts failed samples.
+ */
+int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_t *run_id,
+		    unsigned *failed, struct vb_error **err);
+
+/*
+ * Remove what dead runs left behind (their work directories under the state
+ * directory) and mark their database rows incomplete. *dirs counts removed
+ * directories, *runs the rows marked.
+ */
+int vb_sweep_stale(struct vb_store *db, int *dirs, int *runs, struct vb_error **err);
+
+/* Where runs keep their work directories: $VIRTBENCH_STATE_DIR or /var/tmp/virtbench. */
+const char *vb_state_dir(void);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bare-metal baseline. The agent runs as a plain child process, started
+ * and spoken to exactly as a guest's agent is, so host and guests pay the
+ * same launch path and the same protocol costs.
+ */
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "agent/client.h"
+#include "core/proc.h"
+#include "core/util.h"
+#include "virtbench/platform.h"
+
+struct vb_guest {
+	char *name;
+	char *agent_path;
+	char *scratch; /* <work_dir>/<name>: the workloads' scratch directory */
+	double ready_timeout_s;
+	double job_timeout_s;
+	pid_t pid;
+	struct vb_channel ch;
+	bool running;
+	char hash[65];
+};
+
+static int host_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			  const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	(void)spec;
+	struct vb_guest *g = xcalloc(1, sizeof(*g));
+	g->name = xstrdup(name);
+	g->agent_path = xstrdup(ctx->agent_path);
+	g->scratch = xasprintf("%s/%s", ctx->work_dir, name);
+	g->ready_timeout_s = ctx->ready_timeout_s;
+	g->job_timeout_s = ctx->job_timeout_s;
+	g->pid = -1;
+	g->ch.rfd = g->ch.wfd = -1;
+	int r = vb_sha256_file(g->agent_path, g->hash);
+	if (r) {
+		vb_error_errno(err, -r, "cannot read the agent %s", g->agent_path);
+		goto fail;
+	}
+	r = vb_mkdir_p(g->scratch, 0700);
+	if (r) {
+		vb_error_errno(err, -r, "cannot create %s", g->scratch);
+		goto fail;
+	}
+	*out = g;
+	return 0;
+fail:
+	free(g->name);
+	free(g->agent_path);
+	free(g->scratch);
+	free(g);
+	return r;
+}
+
+static int host_stop(struct vb_guest *g, struct vb_error **err)
+{
+	(void)err;
+	if (!g->running)
+		return 0;
+	vb_agent_client_quit(&g->ch);
+	vb_channel_release(&g->ch);
+	vb_proc_reap(g->pid, 2000);
+	g->pid = -1;
+	g->running = false;
+	return 0;
+}
+
+static int host_start(struct vb_guest *g, struct vb_error **err)
+{
+	if (g->running)
+		return 0;
+	char *argv[] = { g->agent_path, NULL };
+	int to, from;
+	int r = vb_proc_spawn_piped(argv, &g->pid, &to, &from, err);
+	if (r)
+		return r;
+	vb_channel_init(&g->ch, from, to, 65536);
+	g->running = true;
+	struct vb_event hello;
+	r = vb_agent_client_hello(&g->ch, g->ready_timeout_s, &hello, err);
+	if (r) {
+		host_stop(g, NULL);
+		return vb_error_wrap(err, "%s", g->name);
+	}
+	vb_event_release(&hello);
+	return 0;
+}
+
+static int host_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
+		     struct vb_error **err)
+{
+	if (!g->running)
+		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
+	struct vb_job j = *job;
+	if (!j.scratch_dir)
+		j.scratch_dir = g->scratch;
+	int r = vb_agent_client_exec(&g->ch, &j, g->job_timeout_s, cb, data, err);
+	/* A job that failed cleanly leaves the agent usable; anything else does not. */
+	if (r && r != -EIO)
+		host_stop(g, NULL);
+	return r;
+}
+
+static int host_reboot(struct vb_guest *g, struct vb_error **err)
+{
+	host_stop(g, err);
+	return host_start(g, err);
+}
+
+static void host_destroy(struct vb_guest *g)
+{
+	if (!g)
+		return;
+	host_stop(g, NULL);
+	vb_rm_rf(g->scratch);
+	free(g->name);
+	free(g->agent_path);
+	free(g->scratch);
+	free(g);
+}
+
+static const char *host_agent_hash(struct vb_guest *g)
+{
+	return g->hash;
+}
+
+const struct vb_platform_ops vb_platform_host = {
+	.name = "host",
+	.summary = "bare metal baseline: the agent as a plain child process",
+	.caps = VB_CAP_REBOOT,
+	.provision = host_provision,
+	.start = host_start,
+	.exec = host_exec,
+	.reboot = host_reboot,
+	.stop = host_stop,
+	.destroy = host_destroy,
+	.agent_hash = host_agent_hash,
+};

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "virtbench/platform.h"
+
+extern const struct vb_platform_ops vb_platform_host;
+
+/*
+ * Platforms SPEC.md names that are not built yet: listed, so users see what
+ * is planned, and refused with the reason.
+ */
+#define NOT_BUILT(id, text)                                                                        \
+	static const struct vb_platform_ops vb_platform_##id = {                                   \
+		.name = #id,                                                                       \
+		.summary = text,                                                                   \
+		.unavailable_reason = "not built yet",                                             \
+	}
+
+NOT_BUILT(container, "Linux container, virtbench's own runtime (namespaces + cgroups)");
+NOT_BUILT(kvm, "QEMU with KVM acceleration, virtio devices");
+static const struct vb_platform_ops vb_platform_qemu_tcg = {
+	.name = "qemu-tcg",
+	.summary = "QEMU full emulation (TCG), always labelled as emulation",
+	.caps = VB_CAP_EMULATED,
+	.unavailable_reason = "not built yet",
+};
+NOT_BUILT(xen, "Xen para-virtualized domU through xl (nested in QEMU where needed)");
+NOT_BUILT(lxc, "peer: LXC (lxc-execute)");
+NOT_BUILT(crun, "peer: crun with an OCI bundle");
+NOT_BUILT(runc, "peer: runc with an OCI bundle");
+NOT_BUILT(podman, "peer: podman");
+static const struct vb_platform_ops vb_platform_nspawn = {
+	.name = "systemd-nspawn",
+	.summary = "peer: systemd-nspawn",
+	.unavailable_reason = "not built yet",
+};
+
+const struct vb_platform_ops *const vb_platforms[] = {
+	&vb_platform_host,
+	&vb_platform_container,
+	&vb_platform_kvm,
+	&vb_platform_qemu_tcg,
+	&vb_platform_xen,
+	&vb_platform_lxc,
+	&vb_platform_crun,
+	&vb_platform_runc,
+	&vb_platform_podman,
+	&vb_platform_nspawn,
+	NULL,
+};
+
+const struct vb_platform_ops *vb_platform_find(const char *name)
+{
+	for (size_t i = 0; vb_platforms[i]; i++)
+		if (!strcmp(vb_platforms[i]->name, name))
+			return vb_platforms[i];
+	return NULL;
+}
+
+int vb_platform_probe(const struct vb_platform_ops *p, struct vb_error **err)
+{
+	if (p->unavailable_reason)
+		return vb_error_set(err, VB_SKIP, "%s", p->unavailable_reason);
+	if (!p->probe)
+		return 0;
+	return p->probe(err);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+
+#include "core/util.h"
+#include "report/report.h"
+
+const char *vb_report_value(double v, const char *unit, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.4g %s", v, unit);
+	return buf;
+}
+
+enum {
+	COL_WORKLOAD,
+	COL_METRIC,
+	COL_PLATFORM,
+	COL_N,
+	COL_MEAN,
+	COL_CI,
+	COL_RATIO,
+	COL_VERDICT,
+	COL_OUT,
+	NCOLS
+};
+
+static const char *const headers[NCOLS] = {
+	"workload", "metric",  "platform", "n", "mean", "±95% CI", "ratio to host [95% CI]",
+	"verdict",  "outliers"
+};
+
+static void fill(const struct vb_result_row *r, char cols[NCOLS][96])
+{
+	snprintf(cols[COL_WORKLOAD], 96, "%s", r->workload);
+	snprintf(cols[COL_METRIC], 96, "%s (%s)", r->metric,
+		 r->higher_is_better ? "higher is better" : "lower is better");
+	snprintf(cols[COL_PLATFORM], 96, "%s%s", r->platform, r->emulated ? " (emulated)" : "");
+	snprintf(cols[COL_N], 96, "%zu", r->s.n);
+	vb_report_value(r->s.mean, r->unit, cols[COL_MEAN], 96);
+	if (isfinite(r->s.ci_rel))
+		snprintf(cols[COL_CI], 96, "±%.2f%%", 100 * r->s.ci_rel);
+	else
+		snprintf(cols[COL_CI], 96, "-");
+	if (r->has_ratio && isfinite(r->ratio.low))
+		snprintf(cols[COL_RATIO], 96, "%.3f [%.3f, %.3f]", r->ratio.ratio, r->ratio.low,
+			 r->ratio.high);
+	else if (r->has_ratio)
+		snprintf(cols[COL_RATIO], 96, "%.3f", r->ratio.ratio);
+	else
+		snprintf(cols[COL_RATIO], 96, "%s",
+			 r->verdict == VB_VERDICT_NONE ? "baseline" : "-");
+	snprintf(cols[COL_VERDICT], 96, "%s",
+		 r->verdict == VB_VERDICT_NONE ? "" : vb_verdict_name(r->verdict));
+	snprintf(cols[COL_OUT], 96, "%u", r->outliers);
+}
+
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
+}
+
+static void print_row(FILE *f, char cols[NCOLS][96], const size_t *w)
+{
+	for (int c = 0; c < NCOLS; c++) {
+		bool right = c == COL_N || c == COL_MEAN || c == COL_CI || c == COL_OUT;
+		size_t pad = w[c] - width(cols[c]);
+		if (right)
+			fprintf(f, "%*s", (int)pad, "");
+		fputs(cols[c], f);
+		if (!right && c != NCOLS - 1)
+			fprintf(f, "%*s", (int)pad, "");
+		fputs(c == NCOLS - 1 ? "\n" : "  ", f);
+	}
+}
+
+void vb_report_table(FILE *f, const struct vb_result_row *rows, size_t n)
+{
+	size_t w[NCOLS];
+	char cols[NCOLS][96];
+	for (int c = 0; c < NCOLS; c++)
+		w[c] = width(headers[c]);
+	for (size_t i = 0; i < n; i++) {
+		fill(&rows[i], cols);
+		for (int c = 0; c < NCOLS; c++)
+			if (width(cols[c]) > w[c])
+				w[c] = width(cols[c]);
+	}
+	for (int c = 0; c < NCOLS; c++)
+		snprintf(cols[c], 96, "%s", headers[c]);
+	print_row(f, cols, w);
+	for (size_t i = 0; i < n; i++) {
+		fill(&rows[i], cols);
+		/* Workload and metric once per group of platforms. */
+		if (i > 0 && !strcmp(rows[i].workload, rows[i - 1].workload) &&
+		    !strcmp(rows[i].metric, rows[i - 1].metric)) {
+			cols[COL_WORKLOAD][0] = '\0';
+			cols[COL_METRIC][0] = '\0';
+		}
+		print_row(f, cols, w);
+	}
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_STORE_STORE_H
+#define VB_STORE_STORE_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "virtbench/error.h"
+#include "virtbench/result.h"
+#include "virtbench/stats.h"
+
+/*
+ * The SQLite results store (docs/schema.md). WAL, synchronous=FULL, every
+ * sample committed as it arrives; a run is "running" until it ends, and a
+ * run whose process died is marked "incomplete" by the next open.
+ */
+struct vb_store;
+
+#define VB_STORE_SCHEMA_VERSION 1
+
+/* The default path: $VIRTBENCH_DB, else $XDG_DATA_HOME/virtbench/results.db, else
+ * ~/.local/share/... */
+char *vb_store_default_path(void);
+
+/*
+ * Open (creating directories and the file) and migrate to the current schema.
+ * A file that is not a virtbench database, or is newer than this virtbench,
+ * is refused with -EINVAL.
+ */
+int vb_store_open(const char *path, struct vb_store **out, struct vb_error **err);
+void vb_store_close(struct vb_store *s);
+
+/* Mark runs left "running" by a process that is gone as incomplete; *n = how many. */
+int vb_store_sweep_stale(struct vb_store *s, int *n, struct vb_error **err);
+
+struct vb_run_begin {
+	const char *tag, *experiment, *command, *profile;
+	const char *config_json; /* the resolved configuration */
+	const char *host_json;	 /* the host fingerprint */
+};
+int vb_store_run_begin(struct vb_store *s, const struct vb_run_begin *b, int64_t *run_id,
+		       struct vb_error **err);
+/* status: complete, incomplete or failed. */
+int vb_store_run_end(struct vb_store *s, int64_t run_id, const char *status, int exit_code,
+		     struct vb_error **err);
+
+int vb_store_add_platform(struct vb_store *s, int64_t run_id, int ord, const char *name,
+			  bool emulated, const char *spec_json, const char *agent_sha256,
+			  int64_t *id, struct vb_error **err);
+int vb_store_add_workload(struct vb_store *s, int64_t run_id, int ord, const char *name,
+			  const char *group, const char *params_json, int64_t *id,
+			  struct vb_error **err);
+int vb_store_add_metric(struct vb_store *s, int64_t workload_id, int ord, const char *name,
+			const char *unit, bool higher_is_better, struct vb_error **err);
+
+struct vb_sample_record {
+	int64_t run_id, platform_id, workload_id;
+	int seq; /* position in the interleaved order, from 0 */
+	int round;
+	bool warmup;
+	bool ok;
+	const char *error; /* NULL when ok */
+	double duration_s; /* wall time of the job as the supervisor saw it */
+	size_t nvalues;
+	const char *const *names;
+	const double *values;
+};
+/* Insert and commit one sample with its values. */
+int vb_store_add_sample(struct vb_store *s, const struct vb_sample_record *r,
+			struct vb_error **err);
+
+/*
+ * Compute and store summaries, ratios to `baseline` (a platform name) and
+ * outlier flags for every cell of a run, from its stored samples. Idempotent.
+ */
+int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, uint64_t seed,
+		       struct vb_error **err);
+
+/* Find a run by number or tag ("3", "vb-1a2b3c4d", "1a2b3c4d"); "last" = newest. */
+int vb_store_find_run(struct vb_store *s, const char *ref, struct vb_run_info *out,
+		      struct vb_error **err);
+/* Call cb for every run, newest first. */
+int vb_store_list_runs(struct vb_store *s, void (*cb)(const struct vb_run_info *r, void *data),
+		       void *data, struct vb_error **err);
+/* The summary rows of a run in platform, workload, metric order. */
+int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row **rows, size_t *n,
+		       struct vb_error **err);
+/* The host fingerprint (JSON text) of a run; caller frees. */
+int vb_store_host_json(struct vb_store *s, int64_t run_id, char **out, struct vb_error **err);
+
+/* Write a versioned JSON document with every raw sample (docs/schema.md). */
+int vb_store_export_json(struct vb_store *s, int64_t run_id, const char *path,
+			 struct vb_error **err);
+/* Write one CSV row per sample value. */
+int vb_store_export_csv(struct vb_store *s, int64_t run_id, const char *path,
+			struct vb_error **err);
+
+/* For the exporters in export.c. */
+struct sqlite3 *vb_store_db(struct vb_store *s);
+
+#endif
