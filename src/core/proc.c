@@ -94,20 +94,33 @@ int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from
 	return 0;
 }
 
+/* Wait up to ms for pid to exit; 1 with *status filled when it did. */
+static int wait_for(pid_t pid, int ms, int *status)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	for (int waited = 0;; waited += 10) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (waited >= ms)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
 int vb_proc_reap(pid_t pid, int timeout_ms)
 {
 	int status;
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	for (int waited = 0;; waited += 10) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (waited >= timeout_ms)
-			break;
-		nanosleep(&ts, NULL);
-	}
+	int r = wait_for(pid, timeout_ms, &status);
+	if (r)
+		return r < 0 ? r : status;
+	/* SIGTERM lets an agent end its workload cleanly; SIGKILL if it does not. */
+	kill(pid, SIGTERM);
+	r = wait_for(pid, 1000, &status);
+	if (r)
+		return r < 0 ? r : status;
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

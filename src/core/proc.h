@@ -17,8 +17,8 @@ int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from
 			struct vb_error **err);
 
 /*
- * Wait up to timeout_ms for pid to exit, then SIGKILL it and reap it.
- * Returns its wait status, or -errno.
+ * Wait up to timeout_ms for pid to exit; then SIGTERM it and wait a second
+ * more; then SIGKILL it. Always reaps. Returns its wait status, or -errno.
  */
 int vb_proc_reap(pid_t pid, int timeout_ms);
 
