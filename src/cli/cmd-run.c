@@ -270,7 +270,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			r = parse_count("--runs", optarg, 1, 100000, &a->runs);
 			break;
 		case O_MIN_RUNS:
-			r = parse_count("--min-runs", optarg, 2, 100000, &a->min_runs);
+			r = parse_count("--min-runs", optarg, 1, 100000, &a->min_runs);
 			break;
 		case O_WARMUP:
 			r = parse_count("--warmup", optarg, 0, 1000, &a->warmup);
