@@ -7,8 +7,9 @@
 #include "virtbench/error.h"
 #include "core/util.h"
 
-static int error_vset(struct vb_error **err, int code, int exit_code, const char *suffix,
-		      const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static int error_vset(struct vb_error **err, int code,
+							    int exit_code, const char *suffix,
+							    const char *fmt, va_list ap)
 {
 	if (!err || *err)
 		return code;
