@@ -51,12 +51,12 @@ run_tap() {
 
 echo "== unit tests ($BUILD)"
 for t in "$BUILD"/tests/test-*; do
-	[ -x "$t" ] && run_tap "unit/$(basename "$t")" "$t"
+	[ -f "$t" ] && [ -x "$t" ] && run_tap "unit/$(basename "$t")" "$t"
 done
 if [ -d "$BUILD_SAN" ]; then
 	echo "== unit tests under ASan+UBSan ($BUILD_SAN)"
 	for t in "$BUILD_SAN"/tests/test-*; do
-		[ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		[ -f "$t" ] && [ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 			run_tap "asan/$(basename "$t")" "$t"
 	done
@@ -70,7 +70,7 @@ done
 if [ -d "$BUILD_FUZZ" ]; then
 	echo "== fuzz targets (${FUZZ_SECONDS}s each)"
 	for f in "$BUILD_FUZZ"/tests/fuzz-*; do
-		[ -x "$f" ] || continue
+		[ -f "$f" ] && [ -x "$f" ] || continue
 		name=$(basename "$f")
 		run_tap "fuzz/$name" bash tests/fuzz/run-one.sh "$f" "tests/fuzz/corpus/$name" "$FUZZ_SECONDS"
 	done
