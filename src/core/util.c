@@ -109,14 +109,28 @@ int vb_parse_size(const char *s, uint64_t *out)
 	};
 	if (!s || !isdigit((unsigned char)s[0]))
 		return -EINVAL;
+	/* A plain integer is taken exactly: a double has only 53 bits. */
+	errno = 0;
+	char *iend = NULL;
+	unsigned long long whole = strtoull(s, &iend, 10);
+	int ierrno = errno;
 	errno = 0;
 	char *end = NULL;
 	double v = strtod(s, &end);
 	if (errno == ERANGE || !isfinite(v) || v < 0)
 		return -ERANGE;
+	/* Digits and one decimal point only: no exponents, no hex floats. */
+	if (end != s + strspn(s, "0123456789."))
+		return -EINVAL;
 	for (size_t i = 0; i < VB_ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].suffix))
 			continue;
+		if (iend == end) {
+			if (ierrno == ERANGE || whole > (UINT64_MAX >> units[i].shift))
+				return -ERANGE;
+			*out = (uint64_t)whole << units[i].shift;
+			return 0;
+		}
 		double bytes = ldexp(v, (int)units[i].shift);
 		if (bytes >= 18446744073709551616.0)
 			return -ERANGE;
@@ -133,12 +147,11 @@ int vb_read_file(const char *path, size_t max, char **out, size_t *len)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	_cleanup_free_ char *buf = xmalloc(max + 1);
+	/* One byte of room beyond max tells a file of exactly max bytes from a longer one. */
+	_cleanup_free_ char *buf = xmalloc(max + 2);
 	size_t n = 0;
 	for (;;) {
-		if (n == max)
-			return -EFBIG;
-		ssize_t r = read(fd, buf + n, max - n);
+		ssize_t r = read(fd, buf + n, max + 1 - n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -147,6 +160,8 @@ int vb_read_file(const char *path, size_t max, char **out, size_t *len)
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		if (n > max)
+			return -EFBIG;
 	}
 	buf[n] = '\0';
 	if (len)
@@ -198,6 +213,8 @@ int vb_write_file_atomic(const char *path, const void *data, size_t len)
 
 int vb_mkdir_p(const char *path, mode_t mode)
 {
+	if (!*path)
+		return -ENOENT;
 	_cleanup_free_ char *p = xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for src/core: number parsing, files, directories, errors, tokens. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "test.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "virtbench/error.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SENTINEL 0x5a5a5a5a5a5a5a5aULL
+
+/* A fresh directory under $TMPDIR (or /tmp); caller frees and removes. */
+static char *make_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/vb-test-util-XXXXXX", base && *base ? base : "/tmp");
+
+	if (!mkdtemp(tmpl)) {
+		free(tmpl);
+		return NULL;
+	}
+	return tmpl;
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static void test_parse_u64(void)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {
+		{ "0", 0 },
+		{ "1", 1 },
+		{ "42", 42 },
+		{ "007", 7 },
+		{ "4294967296", 4294967296ULL },
+		{ "9007199254740993", 9007199254740993ULL },
+		{ "18446744073709551615", UINT64_MAX },
+	};
+	static const char *const bad[] = { "",	 "-1",	 "+1",	" 1",  "1 ",  "1x",
+					   "x1", "0x10", "1.0", "1e3", "\t1", "1\n" };
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		v = SENTINEL;
+		CHECK_MSG(vb_parse_u64(good[i].s, &v) == 0, "\"%s\"", good[i].s);
+		CHECK_MSG(v == good[i].v, "\"%s\" gave %llu", good[i].s, (unsigned long long)v);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		v = SENTINEL;
+		CHECK_MSG(vb_parse_u64(bad[i], &v) == -EINVAL, "\"%s\" accepted", bad[i]);
+		CHECK_MSG(v == SENTINEL, "\"%s\" wrote the output", bad[i]);
+	}
+	CHECK(vb_parse_u64(NULL, &v) == -EINVAL);
+	v = SENTINEL;
+	CHECK(vb_parse_u64("18446744073709551616", &v) == -ERANGE);
+	CHECK(vb_parse_u64("99999999999999999999999", &v) == -ERANGE);
+	CHECK(v == SENTINEL);
+}
+
+static void test_parse_size(void)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "512B", 512 },
+		{ "64K", 64 << 10 },
+		{ "64k", 64 << 10 },
+		{ "64KB", 64 << 10 },
+		{ "64KiB", 64 << 10 },
+		{ "0.5K", 512 },
+		{ "1M", 1 << 20 },
+		{ "64MiB", 64ULL << 20 },
+		{ "3MB", 3ULL << 20 },
+		{ "1.5G", 1610612736ULL },
+		{ "1.5GiB", 1610612736ULL },
+		{ "2T", 2ULL << 40 },
+		{ "1TiB", 1ULL << 40 },
+		{ "1P", 1ULL << 50 },
+		{ "1PB", 1ULL << 50 },
+		{ "1PiB", 1ULL << 50 },
+		{ "16383P", 16383ULL << 50 },
+		{ "9007199254740993", 9007199254740993ULL },
+		{ "18446744073709551615", UINT64_MAX },
+		{ "18446744073709551615B", UINT64_MAX },
+	};
+	static const struct {
+		const char *s;
+		int r;
+	} bad[] = {
+		{ "", -EINVAL },
+		{ "1.3", -EINVAL },  /* a fraction of a byte */
+		{ "0.1K", -EINVAL }, /* 102.4 bytes */
+		{ "abc", -EINVAL },
+		{ "K", -EINVAL },
+		{ "-1", -EINVAL },
+		{ "+1", -EINVAL },
+		{ " 1", -EINVAL },
+		{ "1 K", -EINVAL },
+		{ "1K ", -EINVAL },
+		{ "1Q", -EINVAL },
+		{ "1e3", -EINVAL }, /* digits and a decimal point only */
+		{ "0x10", -EINVAL },
+		{ "1.5.2G", -EINVAL },
+		{ "1KK", -EINVAL },
+		{ "1kib", -EINVAL },
+		{ "1iB", -EINVAL },
+		{ "nan", -EINVAL },
+		{ "inf", -EINVAL },
+		{ "16384P", -ERANGE },
+		{ "18446744073709551616", -ERANGE },
+		{ "17179869184T", -ERANGE },
+		{ "1e400", -ERANGE },
+	};
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		v = SENTINEL;
+		CHECK_MSG(vb_parse_size(good[i].s, &v) == 0, "\"%s\"", good[i].s);
+		CHECK_MSG(v == good[i].v, "\"%s\" gave %llu, want %llu", good[i].s,
+			  (unsigned long long)v, (unsigned long long)good[i].v);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		int r;
+
+		v = SENTINEL;
+		r = vb_parse_size(bad[i].s, &v);
+		CHECK_MSG(r == bad[i].r, "\"%s\" gave %d, want %d", bad[i].s, r, bad[i].r);
+		CHECK_MSG(v == SENTINEL, "\"%s\" wrote the output", bad[i].s);
+	}
+	/* No exabyte suffix: "20E" is refused, whatever the reason given. */
+	v = SENTINEL;
+	CHECK(vb_parse_size("20E", &v) < 0);
+	CHECK(vb_parse_size("20EiB", &v) < 0);
+	CHECK(v == SENTINEL);
+	CHECK(vb_parse_size(NULL, &v) == -EINVAL);
+}
+
+static void test_parse_double(void)
+{
+	static const struct {
+		const char *s;
+		double v;
+	} good[] = {
+		{ "0", 0 },	 { "1.5", 1.5 },     { "-2", -2 },
+		{ "1e3", 1000 }, { "0.001", 0.001 }, { "+3", 3 },
+	};
+	static const char *const bad[] = { "", " 1", "\t1", "1x", "abc", "1.5 ", "1,5", "." };
+	double v;
+
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		v = -1234.5;
+		CHECK_MSG(vb_parse_double(good[i].s, &v) == 0, "\"%s\"", good[i].s);
+		CHECK_MSG(v == good[i].v, "\"%s\" gave %g", good[i].s, v);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		v = -1234.5;
+		CHECK_MSG(vb_parse_double(bad[i], &v) == -EINVAL, "\"%s\" accepted", bad[i]);
+		CHECK(v == -1234.5);
+	}
+	/* Non-finite values are never a number we can use. */
+	v = -1234.5;
+	CHECK(vb_parse_double("nan", &v) < 0);
+	CHECK(vb_parse_double("inf", &v) < 0);
+	CHECK(vb_parse_double("-infinity", &v) < 0);
+	CHECK(vb_parse_double("1e999", &v) == -ERANGE);
+	CHECK(v == -1234.5);
+	CHECK(vb_parse_double(NULL, &v) == -EINVAL);
+}
+
+static void test_file_round_trip(void)
+{
+	static const char data[] = "line one\nsecond\0with a NUL\n";
+	_cleanup_free_ char *dir = make_tmpdir();
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *missing = NULL;
+	char *buf = NULL;
+	size_t len = 12345;
+	DIR *d;
+	struct dirent *de;
+	unsigned entries = 0;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	path = xasprintf("%s/file.txt", dir);
+	CHECK(vb_write_file_atomic(path, data, sizeof(data)) == 0);
+	CHECK(vb_read_file(path, 4096, &buf, &len) == 0);
+	CHECK(len == sizeof(data));
+	CHECK(buf && memcmp(buf, data, sizeof(data)) == 0);
+	CHECK(buf && buf[len] == '\0');
+	free(buf);
+	buf = NULL;
+
+	/* Replacing with shorter content leaves no trace of the old one. */
+	CHECK(vb_write_file_atomic(path, "x", 1) == 0);
+	CHECK(vb_read_file(path, 4096, &buf, NULL) == 0);
+	CHECK(buf && strcmp(buf, "x") == 0);
+	free(buf);
+	buf = NULL;
+
+	/* An empty file reads as "". */
+	CHECK(vb_write_file_atomic(path, "", 0) == 0);
+	CHECK(vb_read_file(path, 16, &buf, &len) == 0);
+	CHECK(len == 0 && buf && buf[0] == '\0');
+	free(buf);
+	buf = NULL;
+
+	/* No temporary file is left next to the target. */
+	d = opendir(dir);
+	CHECK(d != NULL);
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		entries++;
+		CHECK_MSG(!strcmp(de->d_name, "file.txt"), "leftover %s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	CHECK(entries == 1);
+
+	missing = xasprintf("%s/no/such/dir/file", dir);
+	CHECK(vb_write_file_atomic(missing, "x", 1) == -ENOENT);
+	CHECK(vb_read_file(missing, 16, &buf, NULL) == -ENOENT);
+	CHECK(buf == NULL);
+	CHECK(vb_rm_rf(dir) == 0);
+	CHECK(!path_exists(dir));
+}
+
+static void test_read_file_max(void)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	_cleanup_free_ char *path = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	path = xasprintf("%s/ten", dir);
+	CHECK(vb_write_file_atomic(path, "0123456789", 10) == 0);
+	/* ≤ max bytes is fine, including exactly max. */
+	CHECK(vb_read_file(path, 11, &buf, &len) == 0);
+	CHECK(len == 10 && buf && !strcmp(buf, "0123456789"));
+	free(buf);
+	buf = NULL;
+	CHECK(vb_read_file(path, 10, &buf, &len) == 0);
+	CHECK(len == 10 && buf && !strcmp(buf, "0123456789"));
+	free(buf);
+	buf = NULL;
+	CHECK(vb_read_file(path, 9, &buf, &len) == -EFBIG);
+	CHECK(buf == NULL);
+	CHECK(vb_read_file(path, 0, &buf, &len) == -EFBIG);
+	CHECK(buf == NULL);
+	/* A directory is not a file. */
+	CHECK(vb_read_file(dir, 16, &buf, &len) < 0);
+	CHECK(buf == NULL);
+	CHECK(vb_rm_rf(dir) == 0);
+}
+
+static void test_write_all(void)
+{
+	int p[2];
+	char got[8] = { 0 };
+	struct sigaction sa = { .sa_handler = SIG_IGN }, old;
+
+	CHECK(pipe(p) == 0);
+	CHECK(vb_write_all(p[1], "abcdef", 6) == 0);
+	CHECK(read(p[0], got, sizeof(got)) == 6);
+	CHECK(!memcmp(got, "abcdef", 6));
+	close(p[0]);
+	sigaction(SIGPIPE, &sa, &old);
+	CHECK(vb_write_all(p[1], "x", 1) == -EPIPE);
+	sigaction(SIGPIPE, &old, NULL);
+	close(p[1]);
+	CHECK(vb_write_all(-1, "x", 1) == -EBADF);
+}
+
+static void test_mkdir_p(void)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	_cleanup_free_ char *deep = NULL, *file = NULL, *under = NULL, *slash = NULL;
+	struct stat st;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	deep = xasprintf("%s/a/b//c/d", dir);
+	CHECK(vb_mkdir_p(deep, 0700) == 0);
+	CHECK(stat(deep, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK((st.st_mode & 0777) == 0700);
+	/* Existing directories are fine. */
+	CHECK(vb_mkdir_p(deep, 0700) == 0);
+	CHECK(vb_mkdir_p(dir, 0700) == 0);
+	slash = xasprintf("%s/e/f/", dir);
+	CHECK(vb_mkdir_p(slash, 0755) == 0);
+	CHECK(stat(slash, &st) == 0 && S_ISDIR(st.st_mode));
+
+	/* A file in the way. */
+	file = xasprintf("%s/file", dir);
+	CHECK(vb_write_file_atomic(file, "x", 1) == 0);
+	CHECK(vb_mkdir_p(file, 0700) == -ENOTDIR);
+	under = xasprintf("%s/file/sub", dir);
+	CHECK(vb_mkdir_p(under, 0700) == -ENOTDIR);
+	CHECK(vb_mkdir_p("", 0700) < 0);
+	CHECK(vb_rm_rf(dir) == 0);
+	CHECK(!path_exists(dir));
+}
+
+static void test_rm_rf_symlinks(void)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	_cleanup_free_ char *outside = NULL, *marker = NULL, *tree = NULL, *sub = NULL;
+	_cleanup_free_ char *link1 = NULL, *link2 = NULL, *f = NULL, *toplink = NULL;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	outside = xasprintf("%s/outside", dir);
+	marker = xasprintf("%s/outside/marker", dir);
+	tree = xasprintf("%s/tree", dir);
+	sub = xasprintf("%s/tree/sub/deeper", dir);
+	link1 = xasprintf("%s/tree/sub/to-outside", dir);
+	link2 = xasprintf("%s/tree/to-marker", dir);
+	f = xasprintf("%s/tree/sub/deeper/file", dir);
+	toplink = xasprintf("%s/toplink", dir);
+
+	CHECK(vb_mkdir_p(outside, 0700) == 0);
+	CHECK(vb_write_file_atomic(marker, "keep", 4) == 0);
+	CHECK(vb_mkdir_p(sub, 0700) == 0);
+	CHECK(vb_write_file_atomic(f, "gone", 4) == 0);
+	CHECK(symlink(outside, link1) == 0);
+	CHECK(symlink(marker, link2) == 0);
+
+	CHECK(vb_rm_rf(tree) == 0);
+	CHECK(!path_exists(tree));
+	CHECK(path_exists(marker));
+	CHECK(path_exists(outside));
+
+	/* A symlink given as the top is removed itself, not its target. */
+	CHECK(symlink(outside, toplink) == 0);
+	CHECK(vb_rm_rf(toplink) == 0);
+	CHECK(!path_exists(toplink));
+	CHECK(path_exists(marker));
+
+	/* Missing is fine; a single file goes. */
+	CHECK(vb_rm_rf(tree) == 0);
+	CHECK(vb_rm_rf(marker) == 0);
+	CHECK(!path_exists(marker));
+	CHECK(vb_rm_rf(dir) == 0);
+	CHECK(!path_exists(dir));
+}
+
+static void test_errors(void)
+{
+	struct vb_error *err = NULL;
+
+	CHECK(vb_error_set(NULL, -EINVAL, "ignored %d", 1) == -EINVAL);
+	CHECK(vb_error_set(&err, -EINVAL, "bad value %d", 7) == -EINVAL);
+	CHECK(err && err->code == -EINVAL && err->exit_code == VB_EXIT_USAGE);
+	CHECK(err && !strcmp(err->msg, "bad value 7"));
+	/* The first cause is kept. */
+	CHECK(vb_error_set(&err, -EIO, "later") == -EIO);
+	CHECK(err && err->code == -EINVAL && !strcmp(err->msg, "bad value 7"));
+	CHECK(vb_error_wrap(&err, "parsing %s", "x.json") == -EINVAL);
+	CHECK(vb_error_wrap(&err, "loading") == -EINVAL);
+	CHECK(err && !strcmp(err->msg, "loading: parsing x.json: bad value 7"));
+	CHECK(err && err->exit_code == VB_EXIT_USAGE);
+	vb_error_free(&err);
+	CHECK(err == NULL);
+	vb_error_free(&err);
+	vb_error_free(NULL);
+	CHECK(vb_error_wrap(&err, "nothing") == -EIO);
+	CHECK(err == NULL);
+	CHECK(vb_error_wrap(NULL, "nothing") == -EIO);
+
+	CHECK(vb_error_set(&err, VB_SKIP, "no /dev/kvm") == VB_SKIP);
+	CHECK(err && err->code == VB_SKIP && err->exit_code == VB_EXIT_UNAVAILABLE);
+	vb_error_free(&err);
+	vb_error_set(&err, -ERANGE, "too big");
+	CHECK(err && err->exit_code == VB_EXIT_USAGE);
+	vb_error_free(&err);
+	vb_error_set(&err, -EIO, "disk");
+	CHECK(err && err->exit_code == VB_EXIT_MEASUREMENT);
+	vb_error_free(&err);
+	vb_error_set(&err, -EINTR, "stopped");
+	CHECK(err && err->exit_code == VB_EXIT_INTERRUPTED);
+	vb_error_free(&err);
+
+	CHECK(vb_error_errno(&err, ENOENT, "open %s", "f") == -ENOENT);
+	CHECK(err && !strcmp(err->msg, "open f: No such file or directory"));
+	CHECK(err && err->exit_code == VB_EXIT_MEASUREMENT);
+	vb_error_free(&err);
+	CHECK(vb_error_errno(&err, -EACCES, "x") == -EACCES);
+	vb_error_free(&err);
+	CHECK(vb_error_errno(&err, 0, "x") == -EIO);
+	vb_error_free(&err);
+
+	CHECK(vb_error_exit(&err, -ENOENT, VB_EXIT_USAGE, "no run %s", "3") == -ENOENT);
+	CHECK(err && err->code == -ENOENT && err->exit_code == VB_EXIT_USAGE);
+	CHECK(err && !strcmp(err->msg, "no run 3"));
+	vb_error_free(&err);
+}
+
+static void test_is_token(void)
+{
+	char big[70];
+
+	CHECK(vb_is_token("a", 64));
+	CHECK(vb_is_token("cpu.primes", 64));
+	CHECK(vb_is_token("A-Z_a-z.0-9", 64));
+	CHECK(vb_is_token("-", 1));
+	CHECK(!vb_is_token("", 64));
+	CHECK(!vb_is_token(NULL, 64));
+	CHECK(!vb_is_token("a b", 64));
+	CHECK(!vb_is_token("a/b", 64));
+	CHECK(!vb_is_token("a\nb", 64));
+	CHECK(!vb_is_token("caf\xc3\xa9", 64));
+	CHECK(!vb_is_token("x", 0));
+	memset(big, 'x', 64);
+	big[64] = '\0';
+	CHECK(vb_is_token(big, 64));
+	CHECK(!vb_is_token(big, 63));
+	big[64] = 'x';
+	big[65] = '\0';
+	CHECK(!vb_is_token(big, 64));
+}
+
+static void test_json_getters(void)
+{
+	json_error_t jerr;
+	_cleanup_json_ json_t *o = json_loads(
+	    "{\"s\":\"abc\",\"i\":5,\"r\":2.5,\"b\":true,\"n\":null,\"neg\":-3}", 0, &jerr);
+	const char *s = NULL;
+	long long i = 0;
+	double d = 0;
+	bool b = false;
+	char *line;
+
+	CHECK(o != NULL);
+	if (!o)
+		return;
+	CHECK(vb_json_str(o, "s", 3, &s) == 0 && s && !strcmp(s, "abc"));
+	CHECK(vb_json_str(o, "s", 2, &s) == -EINVAL);
+	CHECK(vb_json_str(o, "i", 10, &s) == -EINVAL);
+	CHECK(vb_json_str(o, "missing", 10, &s) == -ENOENT);
+	CHECK(vb_json_int(o, "i", 0, 5, &i) == 0 && i == 5);
+	CHECK(vb_json_int(o, "i", 0, 4, &i) == -EINVAL);
+	CHECK(vb_json_int(o, "neg", 0, 4, &i) == -EINVAL);
+	CHECK(vb_json_int(o, "r", 0, 10, &i) == -EINVAL);
+	CHECK(vb_json_int(o, "missing", 0, 10, &i) == -ENOENT);
+	CHECK(vb_json_num(o, "r", &d) == 0 && d == 2.5);
+	CHECK(vb_json_num(o, "i", &d) == 0 && d == 5);
+	CHECK(vb_json_num(o, "s", &d) == -EINVAL);
+	CHECK(vb_json_bool(o, "b", &b) == 0 && b);
+	CHECK(vb_json_bool(o, "i", &b) == -EINVAL);
+	CHECK(vb_json_bool(o, "n", &b) == -EINVAL);
+	{
+		/* An embedded NUL would truncate what we act on. */
+		_cleanup_json_ json_t *z =
+		    json_loads("{\"s\":\"a\\u0000b\"}", JSON_ALLOW_NUL, &jerr);
+
+		CHECK(z != NULL);
+		CHECK(z && vb_json_str(z, "s", 10, &s) == -EINVAL);
+	}
+	line = vb_json_line(o);
+	CHECK(!strcmp(line, "{\"s\":\"abc\",\"i\":5,\"r\":2.5,\"b\":true,\"n\":null,\"neg\":-3}"));
+	free(line);
+}
+
+TEST_MAIN(T(test_parse_u64), T(test_parse_size), T(test_parse_double), T(test_file_round_trip),
+	  T(test_read_file_max), T(test_write_all), T(test_mkdir_p), T(test_rm_rf_symlinks),
+	  T(test_errors), T(test_is_token), T(test_json_getters))
