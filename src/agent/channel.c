@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,11 +104,12 @@ int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_ato
 			c->start = 0;
 		}
 		int wait = -1;
+		bool last = false;
 		if (deadline >= 0) {
 			long long left = deadline - now_ms();
-			if (left <= 0)
-				return -ETIMEDOUT;
-			wait = left > 1000 ? 1000 : (int)left;
+			/* Past the deadline, still take what is already there (timeout 0 polls). */
+			last = left <= 0;
+			wait = last ? 0 : left > 1000 ? 1000 : (int)left;
 		} else if (interrupted) {
 			wait = 1000;
 		}
@@ -118,8 +120,11 @@ int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_ato
 				continue;
 			return -errno;
 		}
-		if (pr == 0)
+		if (pr == 0) {
+			if (last)
+				return -ETIMEDOUT;
 			continue;
+		}
 		ssize_t n = read(c->rfd, c->buf + c->len, c->cap - c->len);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)

@@ -142,7 +142,10 @@ char *vb_job_format(const struct vb_job *job)
 	json_object_set_new(o, "type", json_string("job"));
 	json_object_set_new(o, "id", json_string(job->id));
 	json_object_set_new(o, "workload", json_string(job->workload));
-	json_object_set(o, "params", job->params ? job->params : json_object());
+	if (job->params)
+		json_object_set(o, "params", job->params);
+	else
+		json_object_set_new(o, "params", json_object());
 	if (job->scratch_dir)
 		json_object_set_new(o, "scratch", json_string(job->scratch_dir));
 	return vb_json_line(o);
