@@ -96,10 +96,11 @@ static int exec_sql(struct vb_store *s, const char *sql, struct vb_error **err)
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		vb_error_exit(err, -EIO, VB_EXIT_USAGE, "%s: %s", s->path,
+		int code = (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) ? -EINVAL : -EIO;
+		vb_error_exit(err, code, VB_EXIT_USAGE, "%s: %s", s->path,
 			      msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
-		return -EIO;
+		return code;
 	}
 	return 0;
 }
@@ -191,14 +192,17 @@ int vb_store_open(const char *path, struct vb_store **out, struct vb_error **err
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 0);
-	/* WAL + FULL: a committed sample survives a crash of virtbench or of the machine. */
-	r = exec_sql(s,
-		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		     "PRAGMA foreign_keys = ON;",
-		     err);
+	r = exec_sql(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", err);
 	if (r)
 		goto fail;
 	r = migrate(s, err);
+	if (r)
+		goto fail;
+	/*
+	 * WAL + FULL: a committed sample survives a crash of virtbench or of the
+	 * machine. WAL is a property of the file: set only once the file is ours.
+	 */
+	r = exec_sql(s, "PRAGMA journal_mode = WAL;", err);
 	if (r)
 		goto fail;
 	*out = s;
@@ -271,7 +275,9 @@ int vb_store_run_begin(struct vb_store *s, const struct vb_run_begin *b, int64_t
 	int r = exec_sql(s, "BEGIN IMMEDIATE", err);
 	if (r)
 		return r;
+	/* Both declared before the first goto: a jump must not skip a cleanup's initializer. */
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_stmt_ sqlite3_stmt *h = NULL;
 	r = prepare(
 	    s,
 	    "INSERT INTO runs(tag, experiment, command, config, profile, version, started_at,"
@@ -292,7 +298,6 @@ int vb_store_run_begin(struct vb_store *s, const struct vb_run_begin *b, int64_t
 	if (r)
 		goto fail;
 	*run_id = sqlite3_last_insert_rowid(s->db);
-	_cleanup_stmt_ sqlite3_stmt *h = NULL;
 	r = prepare(
 	    s,
 	    "INSERT INTO hosts(run_id, hostname, cpu_model, cores, mem_bytes, kernel, cgroup,"
@@ -642,9 +647,15 @@ int vb_store_find_run(struct vb_store *s, const char *ref, struct vb_run_info *o
 	if (!strcmp(ref, "last")) {
 		r = prepare(s, RUN_COLUMNS "ORDER BY r.id DESC LIMIT 1", &st, err);
 	} else if (!vb_parse_u64(ref, &num)) {
-		r = prepare(s, RUN_COLUMNS "WHERE r.id = ?", &st, err);
-		if (!r)
+		/* A number, or a tag of only digits: the number wins. */
+		r = prepare(s,
+			    RUN_COLUMNS "WHERE r.id = ?1 OR r.tag = 'vb-' || ?2"
+					" ORDER BY r.id = ?1 DESC LIMIT 1",
+			    &st, err);
+		if (!r) {
 			sqlite3_bind_int64(st, 1, (sqlite3_int64)(num > INT64_MAX ? 0 : num));
+			bind_text(st, 2, ref);
+		}
 	} else {
 		r = prepare(s, RUN_COLUMNS "WHERE r.tag = ? OR r.tag = 'vb-' || ?", &st, err);
 		if (!r) {
