@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/sysinfo.h>
@@ -112,6 +113,10 @@ static bool run_job(struct agent *a, const struct vb_job *job)
 	nm = vb_workload_nmetrics(w);
 	values = xcalloc(nm, sizeof(*values));
 	r = w->run(&ctx, opts, values, &err);
+	for (size_t i = 0; !r && i < nm; i++)
+		if (!isfinite(values[i]))
+			r = vb_error_set(&err, -ERANGE, "%s: metric %s is not a finite number (%g)",
+					 w->name, w->metrics[i].name, values[i]);
 	if (!r) {
 		_cleanup_free_ struct vb_event_value *vals = xcalloc(nm, sizeof(*vals));
 		for (size_t i = 0; i < nm; i++) {
