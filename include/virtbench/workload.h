@@ -39,6 +39,13 @@ struct vb_option {
 	const char *help;
 };
 
+/* An option table entry: name, type, option struct, field, quick, full, min, max, help. */
+#define VB_OPTION(n, t, st, field, q, f, lo, hi, h)                                                \
+	{                                                                                          \
+		.name = (n), .type = (t), .offset = offsetof(st, field), .def = { (q), (f) },      \
+		.min = (lo), .max = (hi), .help = (h)                                              \
+	}
+
 struct vb_metric_desc {
 	const char *name; /* [a-z0-9_]+, unique within the workload */
 	const char *unit; /* "s", "MiB/s", ... */
