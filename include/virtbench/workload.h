@@ -55,9 +55,10 @@ struct vb_metric_desc {
 
 /* What the agent hands a workload's run callback. */
 struct vb_workload_ctx {
-	const char *scratch_dir;     /* a private directory the platform provides; may be NULL */
-	unsigned online_cpus;	     /* CPUs this workload may use (sched_getaffinity) */
-	uint64_t mem_total;	     /* bytes of memory visible here */
+	const char *scratch_dir; /* a private directory the platform provides; may be NULL */
+	const char *peer;     /* "addr:port" of the w3 peer the supervisor started; may be NULL */
+	unsigned online_cpus; /* CPUs this workload may use (sched_getaffinity) */
+	uint64_t mem_total;   /* bytes of memory visible here */
 	volatile sig_atomic_t *stop; /* set when the run must end early; may be NULL */
 	/* Send a log line to the supervisor (prefixed with the workload's name). */
 	void (*log)(void *data, const char *msg);

@@ -92,6 +92,7 @@ static bool run_job(struct agent *a, const struct vb_job *job)
 	send_event(a, &started);
 
 	struct vb_workload_ctx ctx = { .scratch_dir = job->scratch_dir,
+				       .peer = job->peer,
 				       .stop = &agent_stop,
 				       .log = workload_log,
 				       .log_data = a };

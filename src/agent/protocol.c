@@ -5,6 +5,7 @@
 
 #include "agent/protocol.h"
 #include "core/json.h"
+#include "core/net.h"
 #include "core/util.h"
 
 static const char *const event_names[] = {
@@ -123,6 +124,14 @@ int vb_job_parse(const char *line, size_t len, struct vb_job *out, struct vb_err
 		if (!r && out->scratch_dir[0] != '/')
 			r = vb_error_set(err, -EPROTO, "field \"scratch\" is not an absolute path");
 	}
+	if (!r && json_object_get(root, "peer")) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		r = get_text(root, "peer", 64, &out->peer, err);
+		if (!r && vb_parse_hostport(out->peer, false, &ss, &sl))
+			r = vb_error_set(err, -EPROTO,
+					 "field \"peer\" is not a numeric address:port");
+	}
 	if (r) {
 		vb_job_release(out);
 		return r;
@@ -148,6 +157,8 @@ char *vb_job_format(const struct vb_job *job)
 		json_object_set_new(o, "params", json_object());
 	if (job->scratch_dir)
 		json_object_set_new(o, "scratch", json_string(job->scratch_dir));
+	if (job->peer)
+		json_object_set_new(o, "peer", json_string(job->peer));
 	return vb_json_line(o);
 }
 
@@ -156,6 +167,7 @@ void vb_job_release(struct vb_job *job)
 	free(job->id);
 	free(job->workload);
 	free(job->scratch_dir);
+	free(job->peer);
 	if (job->params)
 		json_decref(job->params);
 	memset(job, 0, sizeof(*job));

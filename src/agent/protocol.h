@@ -31,6 +31,7 @@ struct vb_job {
 	char *workload;	   /* owned */
 	json_t *params;	   /* owned; object of option name → integer ≥ 0 or boolean */
 	char *scratch_dir; /* owned; NULL = none */
+	char *peer;	   /* owned; "A.B.C.D:PORT" / "[v6]:PORT" of the w3 peer; NULL = none */
 };
 
 enum vb_event_type {
