@@ -73,6 +73,7 @@ struct vb_workload_ops {
 	const struct vb_option *options; /* terminated by an entry with name == NULL */
 	size_t opts_size;		 /* sizeof the option struct the table describes */
 	const struct vb_metric_desc *metrics; /* terminated by name == NULL */
+	bool needs_peer; /* w3: the supervisor starts a peer and passes its address */
 	/*
 	 * Optional check of a whole option set against this machine (e.g. a
 	 * buffer larger than memory). Returns 0 or -EINVAL with *err set.

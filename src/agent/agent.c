@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/channel.h"
+#include "agent/peer.h"
 #include "agent/protocol.h"
 #include "core/json.h"
 #include "core/util.h"
@@ -193,11 +194,14 @@ int vb_agent_serve(int rfd, int wfd)
 static void usage(FILE *f)
 {
 	fputs("usage: virtbench agent [--fd N]\n"
+	      "       virtbench agent --peer ADDR:PORT\n"
 	      "\n"
 	      "Serve the agent protocol (docs/protocol.md): read jobs as JSON lines,\n"
 	      "run them, stream events back. Without --fd the channel is stdin/stdout.\n"
 	      "\n"
 	      "  --fd N      use the inherited descriptor N (a socket or a serial port)\n"
+	      "  --peer A:P  be the w3 peer: listen on A:P (port 0 = any), print\n"
+	      "              'listening A:P', serve until stdin closes\n"
 	      "  -h, --help  this text\n",
 	      f);
 }
@@ -206,6 +210,7 @@ int vb_agent_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "fd", required_argument, NULL, 'f' },
+		{ "peer", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -223,6 +228,8 @@ int vb_agent_main(int argc, char **argv)
 			}
 			fd = (int)v;
 			break;
+		case 'p':
+			return vb_peer_main(optarg);
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "store/store.h"
 #include "virtbench/platform.h"
@@ -36,6 +37,19 @@ struct vb_run_config {
 	uint64_t seed;	     /* bootstrap seed, recorded */
 	bool progress;	     /* a progress line on stdout */
 };
+
+/* A running w3 peer (src/experiment/peer.c). */
+struct vb_peer {
+	pid_t pid;
+	int in_fd;     /* its stdin: closing it stops the peer */
+	char addr[80]; /* "A.B.C.D:PORT" it listens on */
+};
+
+/* Start the peer listening on `listen` ("127.0.0.1:0"); fills out->addr. */
+int vb_peer_start(const char *agent_path, const char *listen, struct vb_peer *out,
+		  struct vb_error **err);
+/* Stop and reap it; safe on a peer that never started and safe twice. */
+void vb_peer_stop(struct vb_peer *p);
 
 /* The params of one workload as a JSON object text (every option explicit). */
 char *vb_workload_params_json(const struct vb_workload_ops *w, const void *opts);

@@ -239,7 +239,7 @@ static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, in
 
 /* Build the protocol job for one slot. */
 static void make_job(const struct vb_run_config *cfg, const char *tag, unsigned seq, size_t wi,
-		     struct vb_job *job)
+		     const struct vb_peer *peer, struct vb_job *job)
 {
 	const struct vb_run_workload *rw = &cfg->workloads[wi];
 	_cleanup_free_ char *params = vb_workload_params_json(rw->w, rw->opts);
@@ -247,6 +247,8 @@ static void make_job(const struct vb_run_config *cfg, const char *tag, unsigned 
 	job->id = xasprintf("%s-%u", tag, seq);
 	job->workload = xstrdup(rw->w->name);
 	job->params = json_loads(params, 0, NULL);
+	if (rw->w->needs_peer)
+		job->peer = xstrdup(peer->addr);
 }
 
 int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_t *run_id,
@@ -283,9 +285,19 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 	struct vb_sched sched = { 0 };
 	_cleanup_free_ char *host = NULL;
 	_cleanup_free_ char *config = NULL;
+	struct vb_peer peer = { .pid = -1, .in_fd = -1 };
 	bool interrupted = false, aborted = false;
 	double t0 = now_s();
 
+	for (size_t i = 0; i < cfg->nworkloads; i++) {
+		if (!cfg->workloads[i].w->needs_peer)
+			continue;
+		/* One peer on loopback serves the host platform. */
+		r = vb_peer_start(cfg->agent_path, "127.0.0.1:0", &peer, err);
+		if (r)
+			goto out;
+		break;
+	}
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *name = xasprintf("%s-%zu", tag, p);
@@ -326,7 +338,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		progress(cfg, &slot, seq, t0);
 
 		struct vb_job job;
-		make_job(cfg, tag, seq, slot.workload, &job);
+		make_job(cfg, tag, seq, slot.workload, &peer, &job);
 		_cleanup_free_ double *values = xcalloc(nm, sizeof(double));
 		struct job_result jr = { .w = rw->w, .nm = nm, .values = values };
 		struct vb_error *jerr = NULL;
@@ -406,6 +418,7 @@ out:
 	for (size_t p = 0; p < cfg->nplatforms; p++)
 		if (guests[p].g)
 			guests[p].ops->destroy(guests[p].g);
+	vb_peer_stop(&peer);
 	if (*run_id >= 0) {
 		struct vb_error *serr = NULL;
 		const char *baseline = cfg->platforms[0]->name;

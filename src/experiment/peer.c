@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The supervisor's side of the w3 peer: start `virtbench-agent --peer` on
+ * an address of virtbench's own choosing (loopback for host; the host side
+ * of a guest network later), learn its port, stop it by closing its stdin.
+ */
+#include <signal.h>
+
+#include "agent/channel.h"
+#include "core/proc.h"
+#include "core/util.h"
+#include "experiment/experiment.h"
+
+int vb_peer_start(const char *agent_path, const char *listen, struct vb_peer *out,
+		  struct vb_error **err)
+{
+	_cleanup_free_ char *arg = xstrdup(listen);
+	char *argv[] = { (char *)agent_path, "--peer", arg, NULL };
+	int to, from;
+	memset(out, 0, sizeof(*out));
+	out->pid = -1;
+	out->in_fd = -1;
+	int r = vb_proc_spawn_piped(argv, &out->pid, &to, &from, err);
+	if (r)
+		return vb_error_wrap(err, "starting the w3 peer");
+	struct vb_channel ch;
+	vb_channel_init(&ch, from, -1, 256);
+	char *line;
+	size_t len;
+	r = vb_channel_recv(&ch, 5000, NULL, &line, &len);
+	if (!r && (strncmp(line, "listening ", 10) || len - 10 >= sizeof(out->addr)))
+		r = -EPROTO;
+	if (!r)
+		snprintf(out->addr, sizeof(out->addr), "%s", line + 10);
+	vb_channel_release(&ch);
+	out->in_fd = to;
+	if (r) {
+		vb_peer_stop(out);
+		return vb_error_errno(err, -r, "the w3 peer did not say where it listens");
+	}
+	return 0;
+}
+
+void vb_peer_stop(struct vb_peer *p)
+{
+	if (p->in_fd >= 0)
+		close(p->in_fd);
+	p->in_fd = -1;
+	if (p->pid > 0)
+		vb_proc_reap(p->pid, 2000);
+	p->pid = -1;
+}

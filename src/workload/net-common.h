@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_WORKLOAD_NET_COMMON_H
+#define VB_WORKLOAD_NET_COMMON_H
+
+/*
+ * The w3 peer's wire protocol (docs/workloads.md). A client opens a TCP
+ * connection and sends a 16-byte hello: magic "VBP1", mode (u32, network
+ * order), and a u64 byte limit (network order) the peer will not exceed.
+ *   SINK: the peer reads and discards until EOF, then sends the number of
+ *         bytes it received as a u64 and closes.
+ *   ECHO: the peer writes back every byte it reads until EOF, then sends
+ *         the number of bytes it echoed as a u64 and closes.
+ * The count lets the client check the peer received exactly what was sent.
+ */
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "virtbench/error.h"
+
+#define VB_PEER_MAGIC 0x56425031u /* "VBP1" */
+#define VB_PEER_SINK 1u
+#define VB_PEER_ECHO 2u
+#define VB_PEER_MAX_BYTES ((uint64_t)1 << 40) /* per connection, whatever the client asks */
+#define VB_PEER_IDLE_S 30		      /* a silent connection is dropped after this */
+
+struct vb_peer_hello {
+	uint32_t magic, mode;
+	uint64_t limit;
+} __attribute__((packed));
+
+/*
+ * Connect to the peer at "addr:port" in the given mode with a byte limit;
+ * returns a connected socket (TCP_NODELAY set) or a negative code with *err.
+ */
+int vb_peer_connect(const char *peer, uint32_t mode, uint64_t limit, const char *who,
+		    struct vb_error **err);
+
+/* After shutdown(SHUT_WR): read the peer's u64 count. Returns 0 or -errno with *err. */
+int vb_peer_read_count(int fd, uint64_t *count, const char *who, struct vb_error **err);
+
+/* Read exactly n bytes (EINTR-safe); -EPIPE at EOF. */
+int vb_read_full(int fd, void *buf, size_t n);
+
+#endif
