@@ -26,7 +26,8 @@ static void usage(FILE *f)
 	      "                         (default " DEFAULT_WORKLOADS ")\n"
 	      "      --profile P        quick (seconds) or full (the study's parameters)\n"
 	      "      --set [W.]NAME=VALUE  set a workload option (repeatable); without W.\n"
-	      "                         it applies to every chosen workload that has NAME\n"
+	      "                         it applies to every chosen workload that has NAME;\n"
+	      "                         NAME=V1,V2,... runs one instance per value (a sweep)\n"
 	      "      --runs N           at most N measured repetitions per cell (default 10)\n"
 	      "      --min-runs N       at least N before the CI rule may stop (default 3)\n"
 	      "      --warmup N         discarded warm-up rounds (default 1)\n"
@@ -166,16 +167,28 @@ static int resolve_workloads(const char *text, struct vb_run_config *cfg, struct
 	return r;
 }
 
-/* Apply one --set; an option no chosen workload has is an error. */
+/*
+ * Apply one --set. "NAME=V" sets the option; "NAME=V1,V2,..." is a sweep:
+ * each matching workload becomes one instance per value, labelled
+ * "w[NAME=V]", in the order given. An option no chosen workload has is an
+ * error.
+ */
 static int apply_set(struct vb_run_config *cfg, const char *text, struct vb_error **err)
 {
 	_cleanup_free_ char *copy = xstrdup(text);
 	char *eq = strchr(copy, '=');
 	if (!eq || eq == copy || !eq[1])
 		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-				     "--set wants [WORKLOAD.]NAME=VALUE, not '%.64s'", text);
+				     "--set wants [WORKLOAD.]NAME=VALUE[,VALUE...], not '%.64s'",
+				     text);
 	*eq = '\0';
-	const char *value = eq + 1;
+	char **values;
+	size_t nvalues;
+	int r = split_list("--set", eq + 1, &values, &nvalues, err);
+	if (r) {
+		free_list(values, nvalues);
+		return r;
+	}
 	char *name = copy;
 	char *dot = strrchr(copy, '.');
 	const char *only = NULL;
@@ -185,24 +198,59 @@ static int apply_set(struct vb_run_config *cfg, const char *text, struct vb_erro
 		name = dot + 1;
 	}
 	size_t applied = 0;
-	for (size_t i = 0; i < cfg->nworkloads; i++) {
+	for (size_t i = 0; i < cfg->nworkloads && !r; i++) {
 		struct vb_run_workload *rw = &cfg->workloads[i];
 		if (only && strcmp(rw->w->name, only))
 			continue;
 		const struct vb_option *o = vb_workload_option(rw->w, name);
 		if (!o)
 			continue;
-		int r = vb_option_parse(rw->w, o, value, rw->opts, err);
-		if (r) {
-			(*err)->exit_code = VB_EXIT_USAGE;
-			return r;
-		}
 		applied++;
+		if (nvalues == 1) {
+			r = vb_option_parse(rw->w, o, values[0], rw->opts, err);
+			continue;
+		}
+		/* A sweep: replace this instance by one per value. */
+		struct vb_run_workload *inst = xcalloc(nvalues, sizeof(*inst));
+		for (size_t k = 0; k < nvalues && !r; k++) {
+			char buf[32];
+			inst[k].w = rw->w;
+			inst[k].opts = xmalloc(rw->w->opts_size);
+			memcpy(inst[k].opts, rw->opts, rw->w->opts_size);
+			r = vb_option_parse(rw->w, o, values[k], inst[k].opts, err);
+			if (!r)
+				inst[k].label =
+				    xasprintf("%s[%s=%s]", vb_run_workload_name(rw), o->name,
+					      vb_option_format(o, vb_option_get(o, inst[k].opts),
+							       buf, sizeof(buf)));
+		}
+		cfg->workloads = xrealloc(cfg->workloads, (cfg->nworkloads + nvalues - 1) *
+							      sizeof(*cfg->workloads));
+		rw = &cfg->workloads[i];
+		free(rw->opts);
+		free(rw->label);
+		memmove(rw + nvalues, rw + 1, (cfg->nworkloads - i - 1) * sizeof(*rw));
+		memcpy(rw, inst, nvalues * sizeof(*rw));
+		free(inst);
+		cfg->nworkloads += nvalues - 1;
+		i += nvalues - 1;
+	}
+	free_list(values, nvalues);
+	if (r) {
+		(*err)->exit_code = VB_EXIT_USAGE;
+		return r;
 	}
 	if (!applied)
 		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
 				     "--set %.64s: no chosen workload has an option '%.64s'", text,
 				     name);
+	for (size_t i = 0; i < cfg->nworkloads; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(vb_run_workload_name(&cfg->workloads[i]),
+				    vb_run_workload_name(&cfg->workloads[j])))
+				return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+						     "--set %.64s: %s would run twice", text,
+						     vb_run_workload_name(&cfg->workloads[i]));
 	return 0;
 }
 
@@ -323,8 +371,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 
 static void free_config(struct vb_run_config *cfg)
 {
-	for (size_t i = 0; i < cfg->nworkloads; i++)
+	for (size_t i = 0; i < cfg->nworkloads; i++) {
 		free(cfg->workloads[i].opts);
+		free(cfg->workloads[i].label);
+	}
 	free(cfg->workloads);
 	free(cfg->platforms);
 }

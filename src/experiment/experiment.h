@@ -16,8 +16,15 @@ char *vb_fingerprint_host(void);
 
 struct vb_run_workload {
 	const struct vb_workload_ops *w;
-	void *opts; /* owned; w->opts_size bytes, validated */
+	void *opts;  /* owned; w->opts_size bytes, validated */
+	char *label; /* owned; "mem.mbw[size=16MiB]" for one value of a sweep; NULL = w->name */
 };
+
+/* The name a workload instance is stored and shown under. */
+static inline const char *vb_run_workload_name(const struct vb_run_workload *rw)
+{
+	return rw->label ? rw->label : rw->w->name;
+}
 
 /* A resolved overhead run: everything checked before anything is created. */
 struct vb_run_config {

@@ -145,7 +145,7 @@ static char *config_json(const struct vb_run_config *cfg)
 	json_object_set_new(o, "platforms", p);
 	json_t *w = json_array();
 	for (size_t i = 0; i < cfg->nworkloads; i++)
-		json_array_append_new(w, json_string(cfg->workloads[i].w->name));
+		json_array_append_new(w, json_string(vb_run_workload_name(&cfg->workloads[i])));
 	json_object_set_new(o, "workloads", w);
 	json_object_set_new(o, "profile",
 			    json_string(cfg->profile == VB_PROFILE_FULL ? "full" : "quick"));
@@ -168,7 +168,8 @@ static void progress(const struct vb_run_config *cfg, const struct vb_slot *slot
 		return;
 	printf("\r\033[K[%5.1fs] round %u%s  %s on %s  (%u jobs done)", now_s() - t0,
 	       slot->round + 1, slot->warmup ? " (warm-up)" : "",
-	       cfg->workloads[slot->workload].w->name, cfg->platforms[slot->platform]->name, done);
+	       vb_run_workload_name(&cfg->workloads[slot->workload]),
+	       cfg->platforms[slot->platform]->name, done);
 	fflush(stdout);
 }
 
@@ -225,8 +226,9 @@ static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, in
 	for (size_t i = 0; i < cfg->nworkloads; i++) {
 		const struct vb_workload_ops *w = cfg->workloads[i].w;
 		_cleanup_free_ char *params = vb_workload_params_json(w, cfg->workloads[i].opts);
-		int r = vb_store_add_workload(db, run_id, (int)i, w->name, w->group, params,
-					      &wids[i], err);
+		int r = vb_store_add_workload(db, run_id, (int)i,
+					      vb_run_workload_name(&cfg->workloads[i]), w->group,
+					      params, &wids[i], err);
 		for (size_t m = 0; !r && w->metrics[m].name; m++)
 			r = vb_store_add_metric(db, wids[i], (int)m, w->metrics[m].name,
 						w->metrics[m].unit, w->metrics[m].higher_is_better,
@@ -381,7 +383,8 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		if (jrc && !interrupted) {
 			(*failed)++;
 			progress_end(cfg);
-			vb_warn("%s on %s failed: %s", rw->w->name, gs->ops->name, jerr->msg);
+			vb_warn("%s on %s failed: %s", vb_run_workload_name(rw), gs->ops->name,
+				jerr->msg);
 			wfailed[slot.workload] = true;
 			vb_sched_mark_done(&sched, slot.workload);
 			/* A guest whose agent is gone gets one fresh start; then we give up. */
