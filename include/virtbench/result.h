@@ -27,6 +27,7 @@ struct vb_result_row {
 	char *platform;
 	bool emulated; /* the platform is emulation: label every figure */
 	char *workload;
+	char *group; /* the workload's group: w1 ... aggressor */
 	char *metric;
 	char *unit;
 	bool higher_is_better;

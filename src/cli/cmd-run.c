@@ -387,6 +387,7 @@ static int print_run(struct vb_store *db, int64_t run_id, const char *path, stru
 	if (r)
 		return r;
 	vb_report_table(stdout, rows, n);
+	vb_report_stacked(stdout, rows, n, "w1");
 	vb_result_rows_free(rows, n);
 	struct vb_run_info info;
 	_cleanup_free_ char *ref = xasprintf("%lld", (long long)run_id);

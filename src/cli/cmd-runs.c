@@ -123,6 +123,7 @@ int vb_cmd_show(int argc, char **argv)
 	if (r)
 		goto out;
 	vb_report_table(stdout, rows, n);
+	vb_report_stacked(stdout, rows, n, "w1");
 	if (json)
 		r = vb_store_export_json(db, info.id, json, &err);
 	if (!r && csv)

@@ -13,6 +13,14 @@
  */
 void vb_report_table(FILE *f, const struct vb_result_row *rows, size_t n);
 
+/*
+ * The study's figure 4.1 as text: per platform, the sum of the mean
+ * `elapsed` of every workload of `group`, with each part and a 95% interval
+ * of the sum (half-widths added in quadrature: the parts are independent).
+ * Prints nothing when fewer than two workloads of the group have `elapsed`.
+ */
+void vb_report_stacked(FILE *f, const struct vb_result_row *rows, size_t n, const char *group);
+
 /* Format a value with its unit and about 4 significant digits. */
 const char *vb_report_value(double v, const char *unit, char *buf, size_t len);
 

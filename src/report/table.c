@@ -105,3 +105,52 @@ void vb_report_table(FILE *f, const struct vb_result_row *rows, size_t n)
 		print_row(f, cols, w);
 	}
 }
+
+void vb_report_stacked(FILE *f, const struct vb_result_row *rows, size_t n, const char *group)
+{
+	/* Rows come ordered by workload, metric, platform: collect platforms in order. */
+	const char *platforms[64];
+	const char *last = NULL;
+	size_t np = 0, parts = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].group, group) || strcmp(rows[i].metric, "elapsed"))
+			continue;
+		bool seen = false;
+		for (size_t p = 0; p < np; p++)
+			seen |= !strcmp(platforms[p], rows[i].platform);
+		if (!seen && np < VB_ARRAY_SIZE(platforms))
+			platforms[np++] = rows[i].platform;
+		if (!last || strcmp(rows[i].workload, last))
+			parts++;
+		last = rows[i].workload;
+	}
+	if (parts < 2)
+		return;
+	fprintf(f, "\n%s stacked elapsed time (the study's figure 4.1):\n", group);
+	for (size_t p = 0; p < np; p++) {
+		double sum = 0, var = 0;
+		bool exact = true;
+		char line[1024] = "";
+		size_t len = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct vb_result_row *r = &rows[i];
+			if (strcmp(r->group, group) || strcmp(r->metric, "elapsed") ||
+			    strcmp(r->platform, platforms[p]))
+				continue;
+			sum += r->s.mean;
+			double half = (r->s.ci_high - r->s.ci_low) / 2;
+			if (isfinite(half))
+				var += half * half;
+			else
+				exact = false;
+			int k = snprintf(line + len, sizeof(line) - len, "%s%s %.4g s",
+					 len ? " + " : "", r->workload, r->s.mean);
+			if (k > 0 && (size_t)k < sizeof(line) - len)
+				len += (size_t)k;
+		}
+		char ci[32] = "";
+		if (exact)
+			snprintf(ci, sizeof(ci), " ±%.3g s", sqrt(var));
+		fprintf(f, "  %-12s %.4g s%s  = %s\n", platforms[p], sum, ci, line);
+	}
+}

@@ -697,6 +697,7 @@ void vb_result_rows_free(struct vb_result_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].platform);
 		free(rows[i].workload);
+		free(rows[i].group);
 		free(rows[i].metric);
 		free(rows[i].unit);
 	}
@@ -710,7 +711,7 @@ int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row 
 	int r = prepare(s,
 			"SELECT p.name, p.emulated, w.name, m.name, m.unit, m.higher_is_better,"
 			" x.n, x.mean, x.median, x.stdev, x.min, x.max, x.ci_low, x.ci_high,"
-			" x.ratio, x.ratio_low, x.ratio_high, x.verdict, x.outliers"
+			" x.ratio, x.ratio_low, x.ratio_high, x.verdict, x.outliers, w.grp"
 			" FROM summaries x JOIN platforms p ON p.id = x.platform_id"
 			" JOIN workloads w ON w.id = x.workload_id"
 			" JOIN metrics m ON m.workload_id = w.id AND m.name = x.metric"
@@ -753,6 +754,7 @@ int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row 
 			if (v && !strcmp(v, vb_verdict_name((enum vb_verdict)i)))
 				row->verdict = (enum vb_verdict)i;
 		row->outliers = (unsigned)sqlite3_column_int(st, 18);
+		row->group = col_str(st, 19);
 		double half = (row->s.ci_high - row->s.ci_low) / 2;
 		row->s.ci_rel =
 		    (row->s.mean != 0 && isfinite(half)) ? half / fabs(row->s.mean) : INFINITY;
