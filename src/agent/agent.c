@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/sysinfo.h>
+#include <sys/wait.h>
 
 #include "agent/agent.h"
 #include "agent/channel.h"
@@ -20,6 +21,16 @@ static void on_term(int sig)
 {
 	(void)sig;
 	agent_stop = 1;
+}
+
+/* As PID 1 of a container, the agent inherits orphans: reap them. */
+static void on_child(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
 }
 
 struct agent {
@@ -146,6 +157,11 @@ int vb_agent_serve(int rfd, int wfd)
 	vb_channel_init(&a.ch, rfd, wfd, VB_PROTO_MAX_LINE);
 	struct sigaction sa = { .sa_handler = on_term };
 	sigaction(SIGTERM, &sa, NULL);
+	if (getpid() == 1) {
+		/* Workloads use threads, never child processes, so nothing waits for its own. */
+		struct sigaction sc = { .sa_handler = on_child, .sa_flags = SA_RESTART };
+		sigaction(SIGCHLD, &sc, NULL);
+	}
 	/* Ctrl-C belongs to the supervisor, which decides how a run ends. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);

@@ -452,6 +452,16 @@ int vb_cmd_run(int argc, char **argv)
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	for (size_t i = 0; !r && i < cfg.nplatforms; i++) {
+		for (size_t k = 0; !r && k < cfg.nworkloads; k++)
+			if (cfg.workloads[k].w->needs_peer &&
+			    !(cfg.platforms[i]->caps & VB_CAP_NETWORK))
+				r = vb_error_exit(
+				    &err, VB_SKIP, VB_EXIT_UNAVAILABLE,
+				    "platform %s cannot run %s yet: it has no network "
+				    "to the peer",
+				    cfg.platforms[i]->name, cfg.workloads[k].w->name);
+		if (r)
+			break;
 		r = vb_platform_probe(cfg.platforms[i], &err);
 		if (r) {
 			vb_error_wrap(&err, "platform %s is unavailable here",

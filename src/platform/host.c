@@ -132,7 +132,7 @@ static const char *host_agent_hash(struct vb_guest *g)
 const struct vb_platform_ops vb_platform_host = {
 	.name = "host",
 	.summary = "bare metal baseline: the agent as a plain child process",
-	.caps = VB_CAP_REBOOT,
+	.caps = VB_CAP_REBOOT | VB_CAP_NETWORK,
 	.provision = host_provision,
 	.start = host_start,
 	.exec = host_exec,
