@@ -76,6 +76,14 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
  */
 int vb_sweep_stale(struct vb_store *db, int *dirs, int *runs, struct vb_error **err);
 
+/*
+ * Give a new run its tag ("vb-" + 8 random hex digits) and its work
+ * directory <state>/<tag> holding an owner file (pid + start time) that
+ * tells a later sweep whether the run is alive. The caller removes the
+ * directory when the run ends.
+ */
+int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err);
+
 /* Where runs keep their work directories: $VIRTBENCH_STATE_DIR or /var/tmp/virtbench. */
 const char *vb_state_dir(void);
 

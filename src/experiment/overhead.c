@@ -81,8 +81,13 @@ static void on_event(const struct vb_event *ev, void *data)
 }
 
 /* The owner file tells a later sweep whether this run's process still lives. */
-static int claim_work_dir(const char *dir, struct vb_error **err)
+int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err)
 {
+	uint32_t rnd = 0;
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)(now_s() * 1e6) ^ (uint32_t)getpid();
+	snprintf(tag, 16, "vb-%08" PRIx32, rnd);
+	_cleanup_free_ char *dir = xasprintf("%s/%s", vb_state_dir(), tag);
 	int r = vb_mkdir_p(dir, 0700);
 	if (r)
 		return vb_error_exit(err, r, VB_EXIT_USAGE, "cannot create %s: %s", dir,
@@ -93,6 +98,7 @@ static int claim_work_dir(const char *dir, struct vb_error **err)
 	r = vb_write_file_atomic(owner, text, strlen(text));
 	if (r)
 		return vb_error_errno(err, -r, "cannot write %s", owner);
+	*work_dir = steal_ptr(&dir);
 	return 0;
 }
 
@@ -256,16 +262,12 @@ static void make_job(const struct vb_run_config *cfg, const char *tag, unsigned 
 int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_t *run_id,
 		    unsigned *failed, struct vb_error **err)
 {
-	uint32_t rnd = 0;
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (uint32_t)(now_s() * 1e6) ^ (uint32_t)getpid();
 	char tag[16];
-	snprintf(tag, sizeof(tag), "vb-%08" PRIx32, rnd);
-	_cleanup_free_ char *work_dir = xasprintf("%s/%s", vb_state_dir(), tag);
+	_cleanup_free_ char *work_dir = NULL;
 	*failed = 0;
 	*run_id = -1;
 
-	int r = claim_work_dir(work_dir, err);
+	int r = vb_run_claim(tag, &work_dir, err);
 	if (r)
 		return r;
 	struct vb_platform_ctx pctx = {
