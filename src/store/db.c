@@ -544,7 +544,8 @@ int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline,
 		struct vb_summary sum;
 		vb_stats_summarize(v, n, &sum);
 		_cleanup_free_ bool *out = xcalloc(n, sizeof(*out));
-		size_t nout = vb_stats_mad_outliers(v, n, 3.5, out);
+		/* Below 5 samples the median absolute deviation says nothing: flag none. */
+		size_t nout = n >= 5 ? vb_stats_mad_outliers(v, n, 3.5, out) : 0;
 		for (size_t i = 0; i < n; i++) {
 			sqlite3_reset(flag);
 			sqlite3_bind_int(flag, 1, out[i]);
