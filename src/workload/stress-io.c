@@ -3,7 +3,7 @@
  * Aggressor (§6): disk pressure like stress's -d/-i workers. Each of
  * `workers` threads loops: create a file in the scratch directory, write
  * `size` bytes in 64 KiB chunks, fsync, unlink. It runs for `duration`
- * milliseconds, or with duration=0 until ctx->stop is set (then ending is
+ * milliseconds, or with duration_ms=0 until ctx->stop is set (then ending is
  * the normal outcome and the sample succeeds; with duration > 0 a stop is an
  * interruption, -EINTR).
  *
@@ -128,7 +128,7 @@ static int stress_run(const struct vb_workload_ctx *ctx, const void *o, double *
 		return r;
 	if (!opts->duration && !ctx->stop)
 		return vb_error_set(err, -EINVAL,
-				    WHO ": duration=0 runs until stopped, and this run cannot be "
+				    WHO ": duration_ms=0 runs until stopped, and this run cannot be "
 					"stopped");
 	sh.dir = dir;
 	atomic_init(&sh.quit, false);

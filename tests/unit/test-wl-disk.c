@@ -478,7 +478,7 @@ static void test_stop_midrun(void)
 	struct vb_workload_ctx ctx = { .scratch_dir = dir, .online_cpus = 2 };
 	double v[3];
 	CHECK(vb_workload_stress_io.run(&ctx, opts, v, &err) == -EINVAL);
-	CHECK(err && strstr(err->msg, "duration=0"));
+	CHECK(err && strstr(err->msg, "duration_ms=0"));
 	vb_error_free(&err);
 	free(opts);
 	scratch_done(dir, "stop");
