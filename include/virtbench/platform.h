@@ -95,4 +95,12 @@ const struct vb_platform_ops *vb_platform_find(const char *name);
  */
 int vb_platform_probe(const struct vb_platform_ops *p, struct vb_error **err);
 
+/*
+ * `virtbench container run`: one command in a fresh container of the minimal
+ * image, with the caller's stdin/stdout/stderr; waits for it and removes
+ * everything. *status is its wait status.
+ */
+int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			     char *const argv[], bool seccomp, int *status, struct vb_error **err);
+
 #endif

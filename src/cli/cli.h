@@ -11,11 +11,15 @@ int vb_cmd_run(int argc, char **argv);
 int vb_cmd_runs(int argc, char **argv);
 int vb_cmd_show(int argc, char **argv);
 int vb_cmd_agent(int argc, char **argv);
+int vb_cmd_container(int argc, char **argv);
 
 /* Print "virtbench: <msg>" on stderr, free the error, return its exit code. */
 int vb_cli_fail(struct vb_error **err);
 /* Print a usage error line and return VB_EXIT_USAGE. */
 int vb_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sweep what dead runs left (work directories, cgroups) and report it on stderr. */
+int vb_cli_sweep(struct vb_error **err);
 
 /* Open the store at path (NULL = default) and sweep what dead runs left. */
 int vb_cli_open_store(const char *path, struct vb_store **out, struct vb_error **err);

@@ -32,26 +32,39 @@ int vb_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return VB_EXIT_USAGE;
 }
 
+/* Sweep what dead runs left and say so; db may be NULL. */
+static int sweep(struct vb_store *db, struct vb_error **err)
+{
+	int dirs = 0, cgroups = 0, runs = 0;
+	int r = vb_sweep_stale(db, &dirs, &cgroups, &runs, err);
+	if (r)
+		return r;
+	if (dirs || cgroups || runs)
+		fprintf(stderr,
+			"virtbench: swept what dead runs left: %d work director%s, %d cgroup%s "
+			"removed, %d run%s marked incomplete\n",
+			dirs, dirs == 1 ? "y" : "ies", cgroups, cgroups == 1 ? "" : "s", runs,
+			runs == 1 ? "" : "s");
+	return 0;
+}
+
+int vb_cli_sweep(struct vb_error **err)
+{
+	return sweep(NULL, err);
+}
+
 int vb_cli_open_store(const char *path, struct vb_store **out, struct vb_error **err)
 {
 	_cleanup_free_ char *def = path ? NULL : vb_store_default_path();
 	int r = vb_store_open(path ? path : def, out, err);
 	if (r)
 		return r;
-	int dirs = 0, runs = 0;
-	r = vb_sweep_stale(*out, &dirs, &runs, err);
+	r = sweep(*out, err);
 	if (r) {
 		vb_store_close(*out);
 		*out = NULL;
-		return r;
 	}
-	if (dirs || runs)
-		fprintf(
-		    stderr,
-		    "virtbench: swept what dead runs left: %d work director%s removed, %d run%s "
-		    "marked incomplete\n",
-		    dirs, dirs == 1 ? "y" : "ies", runs, runs == 1 ? "" : "s");
-	return 0;
+	return r;
 }
 
 int vb_cli_agent_path(char **out, struct vb_error **err)

@@ -14,6 +14,7 @@ static const struct {
 	{ "list", vb_cmd_list, "list platforms (with availability here) or workloads" },
 	{ "runs", vb_cmd_runs, "list the runs in the results database" },
 	{ "show", vb_cmd_show, "show one stored run: its table, or export it" },
+	{ "container", vb_cmd_container, "run one command in a virtbench container" },
 	{ "agent", vb_cmd_agent, "serve the agent protocol on stdin/stdout (internal)" },
 };
 
@@ -24,7 +25,7 @@ static void usage(FILE *f)
 	      "commands:\n",
 	      f);
 	for (size_t i = 0; i < VB_ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-9s  %s\n", commands[i].name, commands[i].help);
 	fputs("\n'virtbench <command> --help' describes a command. With no command, virtbench\n"
 	      "runs its default job: a quick comparison on the platforms available here.\n\n"
 	      "exit codes: 0 ok, 1 a measurement failed, 2 bad usage or input,\n"

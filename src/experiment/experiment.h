@@ -71,10 +71,14 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 
 /*
  * Remove what dead runs left behind (their work directories under the state
- * directory) and mark their database rows incomplete. *dirs counts removed
- * directories, *runs the rows marked.
+ * directory, their cgroups when cgroups are usable here) and mark their
+ * database rows incomplete (db may be NULL). *dirs, *cgroups and *runs count
+ * what was removed or marked.
  */
-int vb_sweep_stale(struct vb_store *db, int *dirs, int *runs, struct vb_error **err);
+int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, struct vb_error **err);
+
+/* Is the run with this tag ("vb-1a2b3c4d") alive (its owner process exists)? */
+bool vb_run_alive(const char *tag);
 
 /*
  * Give a new run its tag ("vb-" + 8 random hex digits) and its work

@@ -16,6 +16,7 @@
 #include "core/proc.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "runtime/cgroup.h"
 
 const char *vb_state_dir(void)
 {
@@ -102,9 +103,44 @@ int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err)
 	return 0;
 }
 
-int vb_sweep_stale(struct vb_store *db, int *dirs, int *runs, struct vb_error **err)
+bool vb_run_alive(const char *tag)
 {
-	*dirs = *runs = 0;
+	_cleanup_free_ char *owner = xasprintf("%s/%s/owner", vb_state_dir(), tag);
+	_cleanup_free_ char *text = NULL;
+	long pid = 0;
+	unsigned long long start = 0;
+	return vb_read_file(owner, 128, &text, NULL) == 0 &&
+	       sscanf(text, "%ld %llu", &pid, &start) == 2 && start != 0 &&
+	       vb_proc_starttime((pid_t)pid) == start;
+}
+
+/*
+ * A cgroup is ours to sweep only when its run's owner file is in our state
+ * directory and that owner is gone: a run of another virtbench (another
+ * state directory) is never touched, whatever its cgroups look like.
+ */
+static bool alive_cb(const char *tag, void *data)
+{
+	(void)data;
+	_cleanup_free_ char *owner = xasprintf("%s/%s/owner", vb_state_dir(), tag);
+	if (access(owner, F_OK) != 0)
+		return true;
+	return vb_run_alive(tag);
+}
+
+int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, struct vb_error **err)
+{
+	*dirs = *cgroups = *runs = 0;
+	/* Cgroups first: their owner files are in the directories swept below. */
+	struct vb_cgroup_layout l = { 0 };
+	struct vb_error *cerr = NULL;
+	if (geteuid() == 0 && vb_cgroup_layout_init(&l, "/sys/fs/cgroup", NULL, &cerr) == 0) {
+		int r = vb_cgroup_sweep(&l, alive_cb, NULL, cgroups, err);
+		vb_cgroup_layout_release(&l);
+		if (r)
+			return r;
+	}
+	vb_error_free(&cerr);
 	DIR *d = opendir(vb_state_dir());
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -112,15 +148,9 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *runs, struct vb_error **
 		if (strncmp(e->d_name, "vb-", 3) || strlen(e->d_name) != 11 ||
 		    strspn(e->d_name + 3, "0123456789abcdef") != 8)
 			continue;
+		if (vb_run_alive(e->d_name))
+			continue;
 		_cleanup_free_ char *dir = xasprintf("%s/%s", vb_state_dir(), e->d_name);
-		_cleanup_free_ char *owner = xasprintf("%s/owner", dir);
-		_cleanup_free_ char *text = NULL;
-		long pid = 0;
-		unsigned long long start = 0;
-		if (vb_read_file(owner, 128, &text, NULL) == 0 &&
-		    sscanf(text, "%ld %llu", &pid, &start) == 2 && start != 0 &&
-		    vb_proc_starttime((pid_t)pid) == start)
-			continue; /* its run is alive */
 		vb_info("removing %s, left by a run that is gone", dir);
 		vb_rm_rf(dir);
 		(*dirs)++;

@@ -4,6 +4,7 @@
 #include "virtbench/platform.h"
 
 extern const struct vb_platform_ops vb_platform_host;
+extern const struct vb_platform_ops vb_platform_container;
 
 /*
  * Platforms SPEC.md names that are not built yet: listed, so users see what
@@ -16,7 +17,6 @@ extern const struct vb_platform_ops vb_platform_host;
 		.unavailable_reason = "not built yet",                                             \
 	}
 
-NOT_BUILT(container, "Linux container, virtbench's own runtime (namespaces + cgroups)");
 NOT_BUILT(kvm, "QEMU with KVM acceleration, virtio devices");
 static const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.name = "qemu-tcg",

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <sys/wait.h>
+
+#include "agent/client.h"
+#include "cli/cli.h"
+#include "core/util.h"
+#include "experiment/experiment.h"
+#include "virtbench/platform.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: virtbench container run [--memory SIZE] [--cpus N] [--image DIR] "
+	      "[--no-seccomp]\n"
+	      "                              -- CMD [ARG...]\n\n"
+	      "Run one command in a fresh virtbench container (the minimal image: busybox and\n"
+	      "the agent) with this terminal's stdin/stdout/stderr, wait for it, remove\n"
+	      "everything, and exit with its status. The container is the one 'run -p\n"
+	      "container' uses: namespaces, cgroup, overlay root, masked /proc, dropped\n"
+	      "capabilities, no_new_privs and the seccomp allow-list. Needs root.\n\n"
+	      "  --memory SIZE   memory limit (e.g. 256M)\n"
+	      "  --cpus N        cpuset 0..N-1\n"
+	      "  --no-seccomp    leave the seccomp filter off (for debugging the filter)\n"
+	      "  --image DIR     use DIR as the read-only lower layer instead of the\n"
+	      "                  minimal image (it is checked like any image: a root\n"
+	      "                  whose /proc or /dev is a symlink is refused)\n",
+	      f);
+}
+
+int vb_cmd_container(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "no-seccomp", no_argument, NULL, 'S' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vb_guest_spec spec = { 0 };
+	bool seccomp = true;
+	int c;
+	optind = 1;
+	opterr = 0;
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "run"))
+		return vb_cli_usage_error("container", "the only verb is 'run'");
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		uint64_t v;
+		switch (c) {
+		case 'm':
+			if (vb_parse_size(optarg, &v) || v < (4u << 20))
+				return vb_cli_usage_error(
+				    "container",
+				    "--memory wants a size of at least 4M, not '%.64s'", optarg);
+			spec.memory_bytes = v;
+			break;
+		case 'c':
+			if (vb_parse_u64(optarg, &v) || v < 1 ||
+			    v > (uint64_t)sysconf(_SC_NPROCESSORS_ONLN))
+				return vb_cli_usage_error("container",
+							  "--cpus wants 1 to %ld, not '%.64s'",
+							  sysconf(_SC_NPROCESSORS_ONLN), optarg);
+			spec.vcpus = (unsigned)v;
+			break;
+		case 'S':
+			seccomp = false;
+			break;
+		case 'i':
+			if (optarg[0] != '/')
+				return vb_cli_usage_error("container",
+							  "--image wants an absolute path");
+			spec.image = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return vb_cli_usage_error("container", "bad option '%.64s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return vb_cli_usage_error("container", "name a command to run");
+	struct vb_error *err = NULL;
+	_cleanup_free_ char *agent = NULL;
+	_cleanup_free_ char *work_dir = NULL;
+	char tag[16];
+	int r = vb_platform_probe(vb_platform_find("container"), &err);
+	if (r) {
+		vb_error_wrap(&err, "the container platform is unavailable here");
+		err->exit_code = VB_EXIT_UNAVAILABLE;
+		return vb_cli_fail(&err);
+	}
+	if (vb_cli_agent_path(&agent, &err) || vb_cli_sweep(&err) ||
+	    vb_run_claim(tag, &work_dir, &err))
+		return vb_cli_fail(&err);
+	struct vb_platform_ctx ctx = { .run_id = tag, .agent_path = agent, .work_dir = work_dir };
+	vb_cli_install_signals();
+	int status = 0;
+	r = vb_container_run_command(&ctx, &spec, argv + optind, seccomp, &status, &err);
+	vb_rm_rf(work_dir);
+	if (r)
+		return vb_cli_fail(&err);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+#include "guest/image.h"
+
+const char *vb_cache_dir(void)
+{
+	const char *d = getenv("VIRTBENCH_CACHE_DIR");
+	return d && *d == '/' ? d : "/var/cache/virtbench";
+}
+
+const char *vb_busybox_path(void)
+{
+	const char *b = getenv("VIRTBENCH_BUSYBOX");
+	return b && *b == '/' ? b : "/bin/busybox";
+}
+
+bool vb_elf_is_static(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf64_Ehdr eh;
+	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 256)
+		return false;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return false;
+		if (ph.p_type == PT_INTERP)
+			return false;
+	}
+	return true;
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (out < 0)
+		return -errno;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		int r = vb_write_all(out, buf, (size_t)n);
+		if (r)
+			return r;
+	}
+	if (fchmod(out, mode) < 0 || fsync(out) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The applets a shell user expects; busybox decides by argv[0]. */
+static const char *const applets[] = {
+	"sh",	 "ash",	   "cat",    "cp",	 "dd",	    "df",    "echo",	 "env",
+	"false", "grep",   "head",   "hostname", "id",	    "kill",  "ln",	 "ls",
+	"mkdir", "mknod",  "mount",  "mv",	 "ps",	    "pwd",   "readlink", "rm",
+	"rmdir", "sed",	   "sleep",  "stat",	 "sync",    "tail",  "tee",	 "test",
+	"touch", "true",   "umount", "uname",	 "unshare", "wc",    "awk",	 "find",
+	"xargs", "sort",   "uniq",   "tr",	 "cut",	    "chmod", "nproc",	 "free",
+	"seq",	 "printf", "[",	     "expr",	 "which",   "yes",   "keyctl",	 "nsenter",
+};
+
+static int build(const char *dir, const char *agent, const char *busybox, struct vb_error **err)
+{
+	static const char *const dirs[] = { "bin", "sbin",    "etc",  "proc", "sys",	 "dev",
+					    "tmp", "scratch", "root", "usr",  "usr/bin", "sys/fs" };
+	int r = 0;
+	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && !r; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, dirs[i]);
+		if (mkdir(p, !strcmp(dirs[i], "tmp") ? 01777 : 0755) < 0)
+			r = vb_error_errno(err, errno, "image: creating %s", p);
+		else if (!strcmp(dirs[i], "tmp"))
+			chmod(p, 01777);
+	}
+	if (r)
+		return r;
+	_cleanup_free_ char *bb = xasprintf("%s/bin/busybox", dir);
+	_cleanup_free_ char *ag = xasprintf("%s/sbin/virtbench-agent", dir);
+	if ((r = copy_file(busybox, bb, 0755)))
+		return vb_error_errno(err, -r, "image: copying %s", busybox);
+	if ((r = copy_file(agent, ag, 0755)))
+		return vb_error_errno(err, -r, "image: copying %s", agent);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(applets); i++) {
+		_cleanup_free_ char *l = xasprintf("%s/bin/%s", dir, applets[i]);
+		if (symlink("busybox", l) < 0)
+			return vb_error_errno(err, errno, "image: linking %s", l);
+	}
+	static const struct {
+		const char *path, *text;
+	} files[] = {
+		{ "etc/passwd",
+		  "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n" },
+		{ "etc/group", "root:x:0:\nnogroup:x:65534:\n" },
+		{ "etc/hosts", "127.0.0.1 localhost\n::1 localhost\n" },
+	};
+	for (size_t i = 0; i < VB_ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i].path);
+		if ((r = vb_write_file_atomic(p, files[i].text, strlen(files[i].text))))
+			return vb_error_errno(err, -r, "image: writing %s", p);
+	}
+	return 0;
+}
+
+int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_error **err)
+{
+	const char *busybox = vb_busybox_path();
+	if (!vb_elf_is_static(busybox))
+		return vb_error_set(err, VB_SKIP,
+				    "%s is not a static busybox (install busybox-static)", busybox);
+	if (!vb_elf_is_static(agent_path))
+		return vb_error_set(err, VB_SKIP, "the agent %s is not statically linked",
+				    agent_path);
+	char ha[65], hb[65];
+	int r = vb_sha256_file(agent_path, ha);
+	if (!r)
+		r = vb_sha256_file(busybox, hb);
+	if (r)
+		return vb_error_errno(err, -r, "image: hashing the agent and busybox");
+	_cleanup_free_ char *images = xasprintf("%s/images", vb_cache_dir());
+	_cleanup_free_ char *final = xasprintf("%s/minimal-%.12s-%.12s", images, ha, hb);
+	*built = false;
+	struct stat st;
+	if (stat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*dir = steal_ptr(&final);
+		return 0;
+	}
+	r = vb_mkdir_p(images, 0755);
+	if (r)
+		return vb_error_errno(err, -r, "image: creating %s", images);
+	_cleanup_free_ char *tmp = xasprintf("%s/.build-%ld", images, (long)getpid());
+	vb_rm_rf(tmp);
+	if (mkdir(tmp, 0755) < 0)
+		return vb_error_errno(err, errno, "image: creating %s", tmp);
+	r = build(tmp, agent_path, busybox, err);
+	if (!r && rename(tmp, final) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		r = vb_error_errno(err, errno, "image: renaming %s", tmp);
+	vb_rm_rf(tmp); /* gone after the rename; the loser's copy when two raced */
+	if (r)
+		return r;
+	*built = true;
+	*dir = steal_ptr(&final);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_GUEST_IMAGE_H
+#define VB_GUEST_IMAGE_H
+
+#include <stdbool.h>
+
+#include "virtbench/error.h"
+
+/* Where built images are cached: $VIRTBENCH_CACHE_DIR or /var/cache/virtbench. */
+const char *vb_cache_dir(void);
+
+/* The busybox binary images are built with: $VIRTBENCH_BUSYBOX or /bin/busybox. */
+const char *vb_busybox_path(void);
+
+/* Is path a statically linked ELF executable (no PT_INTERP)? */
+bool vb_elf_is_static(const char *path);
+
+/*
+ * The minimal golden image: the static agent as /sbin/virtbench-agent and
+ * busybox-static with its usual applets, plus empty /proc /sys /dev /tmp
+ * /scratch. Cached under <cache>/images/minimal-<agent hash>-<busybox hash>
+ * (built in a temporary directory and renamed into place, so a crash never
+ * leaves a half image). *dir is the image's directory; *built says whether it
+ * was built now (false = taken from the cache).
+ */
+int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_error **err);
+
+#endif

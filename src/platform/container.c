@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The container platform: virtbench's own runtime (src/runtime/). A guest is
+ * an overlay over the cached minimal image, a cgroup named after it, and the
+ * agent as PID 1 of fresh namespaces. Everything is named after the run
+ * ("vb-1a2b3c4d-N") and lives under the run's work directory, so a sweep
+ * finds what a dead run left.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "agent/client.h"
+#include "core/proc.h"
+#include "core/util.h"
+#include "guest/image.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "virtbench/platform.h"
+
+struct vb_guest {
+	char *name;
+	char *image;			/* the lower layer */
+	char *dir, *upper, *work, *mnt; /* <work_dir>/<name>/... */
+	struct vb_cgroup_layout layout;
+	struct vb_cgroup *cg;
+	char cpus[32];
+	struct vb_cgroup_limits limits;
+	double ready_timeout_s, job_timeout_s;
+	pid_t pid;
+	struct vb_channel ch;
+	bool running;
+	char hash[65];
+};
+
+static int container_probe(struct vb_error **err)
+{
+	if (geteuid() != 0)
+		return vb_error_set(err, VB_SKIP, "needs root (namespaces, cgroups, overlayfs)");
+	_cleanup_free_ char *fs = NULL;
+	if (vb_read_file("/proc/filesystems", 65536, &fs, NULL) || !strstr(fs, "\toverlay\n"))
+		return vb_error_set(err, VB_SKIP, "the kernel has no overlayfs");
+	if (!vb_elf_is_static(vb_busybox_path()))
+		return vb_error_set(err, VB_SKIP,
+				    "%s is not a static busybox (install busybox-static)",
+				    vb_busybox_path());
+	struct vb_cgroup_layout l = { 0 };
+	int r = vb_cgroup_layout_init(&l, "/sys/fs/cgroup", NULL, err);
+	vb_cgroup_layout_release(&l);
+	if (r)
+		return r > 0 ? r : vb_error_wrap(err, "cgroups");
+	return 0;
+}
+
+static void guest_free(struct vb_guest *g)
+{
+	vb_cgroup_destroy(g->cg);
+	vb_cgroup_layout_release(&g->layout);
+	if (g->dir)
+		vb_rm_rf(g->dir);
+	free(g->name);
+	free(g->image);
+	free(g->dir);
+	free(g->upper);
+	free(g->work);
+	free(g->mnt);
+	free(g);
+}
+
+/* Directories and cgroup of a guest over image; the rootfs layer starts empty. */
+static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+		     const char *name, const char *image, struct vb_guest **out,
+		     struct vb_error **err)
+{
+	struct vb_guest *g = xcalloc(1, sizeof(*g));
+	g->name = xstrdup(name);
+	g->image = xstrdup(image);
+	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
+	g->upper = xasprintf("%s/upper", g->dir);
+	g->work = xasprintf("%s/work", g->dir);
+	g->mnt = xasprintf("%s/root", g->dir);
+	g->ready_timeout_s = ctx->ready_timeout_s;
+	g->job_timeout_s = ctx->job_timeout_s;
+	g->pid = -1;
+	g->ch.rfd = g->ch.wfd = -1;
+	int r = 0;
+	const char *dirs[] = { g->dir, g->upper, g->work, g->mnt };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && !r; i++)
+		if (mkdir(dirs[i], 0700) < 0)
+			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
+	_cleanup_free_ char *agent = xasprintf("%s/sbin/virtbench-agent", image);
+	if (!r && vb_sha256_file(agent, g->hash))
+		snprintf(g->hash, sizeof(g->hash), "unknown");
+	if (!r)
+		r = vb_cgroup_layout_init(&g->layout, "/sys/fs/cgroup", NULL, err);
+	if (!r) {
+		if (spec->vcpus) {
+			snprintf(g->cpus, sizeof(g->cpus), spec->vcpus > 1 ? "0-%u" : "0",
+				 spec->vcpus - 1);
+			g->limits.cpus = g->cpus;
+		}
+		g->limits.memory_bytes = spec->memory_bytes;
+		g->limits.pids_max = 4096; /* a fork bomb stops here, the host does not */
+		g->limits.devices_allowlist = true;
+		r = vb_cgroup_create(&g->layout, name, &g->limits, &g->cg, err);
+	}
+	if (r) {
+		guest_free(g);
+		return r;
+	}
+	*out = g;
+	return 0;
+}
+
+static int container_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			       const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	_cleanup_free_ char *image = NULL;
+	bool built;
+	int r = vb_image_minimal(ctx->agent_path, &image, &built, err);
+	if (r)
+		return r;
+	return guest_new(ctx, spec, name, image, out, err);
+}
+
+static int container_stop(struct vb_guest *g, struct vb_error **err)
+{
+	if (!g->running)
+		return 0;
+	vb_agent_client_quit(&g->ch);
+	vb_channel_release(&g->ch);
+	/* PID 1 of the namespace: when it exits, the kernel kills the rest. */
+	int status;
+	for (int i = 0; i < 20 && waitpid(g->pid, &status, WNOHANG) == 0; i++)
+		usleep(10000);
+	int r = vb_cgroup_kill(g->cg, 2000, err);
+	vb_proc_reap(g->pid, 0);
+	g->pid = -1;
+	g->running = false;
+	return r;
+}
+
+static int container_start(struct vb_guest *g, struct vb_error **err)
+{
+	if (g->running)
+		return 0;
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return vb_error_errno(err, errno, "%s: pipe", g->name);
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(in[0]);
+		close(in[1]);
+		return vb_error_errno(err, e, "%s: pipe", g->name);
+	}
+	char *argv[] = { "/sbin/virtbench-agent", NULL };
+	struct vb_ctr_config c = {
+		.hostname = g->name,
+		.lower = g->image,
+		.upper = g->upper,
+		.work = g->work,
+		.mnt = g->mnt,
+		.cgroup = g->cg,
+		.argv = argv,
+		.stdin_fd = in[0],
+		.stdout_fd = out[1],
+		.seccomp = true,
+	};
+	int r = vb_container_start(&c, &g->pid, err);
+	close(in[0]);
+	close(out[1]);
+	if (r) {
+		close(in[1]);
+		close(out[0]);
+		return r;
+	}
+	vb_channel_init(&g->ch, out[0], in[1], 65536);
+	g->running = true;
+	struct vb_event hello;
+	r = vb_agent_client_hello(&g->ch, g->ready_timeout_s, &hello, err);
+	if (r) {
+		container_stop(g, NULL);
+		return vb_error_wrap(err, "%s", g->name);
+	}
+	vb_event_release(&hello);
+	return 0;
+}
+
+static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
+			  struct vb_error **err)
+{
+	if (!g->running)
+		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
+	struct vb_job j = *job;
+	if (j.peer)
+		return vb_error_set(err, -EIO,
+				    "%s: %s needs a network to its peer, and container networking "
+				    "(veth) is not built yet",
+				    g->name, job->workload);
+	j.scratch_dir = "/scratch";
+	int r = vb_agent_client_exec(&g->ch, &j, g->job_timeout_s, cb, data, err);
+	if (r && r != -EIO)
+		container_stop(g, NULL);
+	return r;
+}
+
+static int container_reboot(struct vb_guest *g, struct vb_error **err)
+{
+	int r = container_stop(g, err);
+	return r ? r : container_start(g, err);
+}
+
+static void container_destroy(struct vb_guest *g)
+{
+	if (!g)
+		return;
+	container_stop(g, NULL);
+	guest_free(g);
+}
+
+static const char *container_agent_hash(struct vb_guest *g)
+{
+	return g->hash;
+}
+
+const struct vb_platform_ops vb_platform_container = {
+	.name = "container",
+	.summary = "Linux container, virtbench's own runtime (namespaces + cgroups + overlayfs)",
+	.caps = VB_CAP_REBOOT | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT,
+	.probe = container_probe,
+	.provision = container_provision,
+	.start = container_start,
+	.exec = container_exec,
+	.reboot = container_reboot,
+	.stop = container_stop,
+	.destroy = container_destroy,
+	.agent_hash = container_agent_hash,
+};
+
+int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			     char *const argv[], bool seccomp, int *status, struct vb_error **err)
+{
+	_cleanup_free_ char *image = NULL;
+	bool built;
+	int r = 0;
+	if (spec->image)
+		image = xstrdup(spec->image);
+	else
+		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
+	if (r)
+		return r;
+	_cleanup_free_ char *name = xasprintf("%s-0", ctx->run_id);
+	struct vb_guest *g = NULL;
+	r = guest_new(ctx, spec, name, image, &g, err);
+	if (r)
+		return r;
+	struct vb_ctr_config c = {
+		.hostname = g->name,
+		.lower = g->image,
+		.upper = g->upper,
+		.work = g->work,
+		.mnt = g->mnt,
+		.cgroup = g->cg,
+		.argv = argv,
+		.stdin_fd = STDIN_FILENO,
+		.stdout_fd = STDOUT_FILENO,
+		.seccomp = seccomp,
+	};
+	pid_t pid;
+	r = vb_container_start(&c, &pid, err);
+	if (!r) {
+		/* Ctrl-C reaches us (vb_interrupted); PID 1 inside ignores it: we end it. */
+		while (waitpid(pid, status, 0) < 0) {
+			if (errno != EINTR) {
+				r = vb_error_errno(err, errno, "%s: waiting for the command", name);
+				break;
+			}
+			if (vb_interrupted) {
+				kill(pid, SIGKILL);
+				r = vb_error_set(err, -EINTR, "interrupted");
+			}
+		}
+	}
+	guest_free(g);
+	return r;
+}

@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtbench's container start: clone into new namespaces, wait until the
+ * supervisor has put the child in its cgroup, then build the root and
+ * harden the process step by step before exec. Every step that fails is
+ * reported to the supervisor through a close-on-exec pipe as (errno,
+ * step), and the child exits: nothing half-set-up ever runs the agent.
+ */
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <cap-ng.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+
+#include "core/util.h"
+#include "runtime/container.h"
+
+#define STACK_SIZE (1024 * 1024)
+
+struct child_report {
+	int err;
+	char step[200];
+};
+
+struct child_args {
+	const struct vb_ctr_config *c;
+	int go_fd;  /* read end: the supervisor says go (cgroup attached) */
+	int err_fd; /* write end, close-on-exec: failures before exec */
+};
+
+const int vb_container_caps[] = {
+	/* Docker's default set minus MKNOD and NET_RAW. */
+	CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,  CAP_FOWNER,		 CAP_SETGID,
+	CAP_SETUID, CAP_SETFCAP,      CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	CAP_KILL,   CAP_AUDIT_WRITE,
+};
+const size_t vb_container_ncaps = VB_ARRAY_SIZE(vb_container_caps);
+
+/* Reported to the supervisor; the child ends here. */
+__attribute__((noreturn, format(printf, 3, 4))) static void fail(int fd, int e, const char *fmt,
+								 ...)
+{
+	struct child_report rep = { .err = e };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rep.step, sizeof(rep.step), fmt, ap);
+	va_end(ap);
+	(void)!write(fd, &rep, sizeof(rep));
+	_exit(127);
+}
+
+/*
+ * Open a path inside the root without following any symlink and without
+ * leaving the root (CVE-2021-30465 and kin): the target of every mount is
+ * an O_PATH descriptor from here, mounted on through /proc/self/fd/N.
+ */
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+static void fd_path(int fd, char buf[32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+static void mount_in_root(const struct child_args *a, int rootfd, const char *src,
+			  const char *target, const char *type, unsigned long flags,
+			  const char *data)
+{
+	int fd = open_in_root(rootfd, target, O_PATH);
+	if (fd < 0)
+		fail(a->err_fd, errno, "opening /%s in the root (a symlink or missing?)", target);
+	char p[32];
+	fd_path(fd, p);
+	if (mount(src, p, type, flags, data) < 0)
+		fail(a->err_fd, errno, "mounting %s on /%s", type ? type : src, target);
+	close(fd);
+}
+
+/* Bind src (an O_PATH fd or a host path) read-only over target. */
+static void bind_ro(const struct child_args *a, int rootfd, const char *src, const char *target)
+{
+	int fd = open_in_root(rootfd, target, O_PATH);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return; /* nothing to mask */
+		fail(a->err_fd, errno, "opening /%s in the root", target);
+	}
+	char p[32];
+	fd_path(fd, p);
+	if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail(a->err_fd, errno, "binding %s on /%s", src, target);
+	close(fd);
+	/* A fresh descriptor names the new mount, not the one under it. */
+	fd = open_in_root(rootfd, target, O_PATH);
+	if (fd < 0)
+		fail(a->err_fd, errno, "reopening /%s", target);
+	fd_path(fd, p);
+	/* No MS_NODEV: a mask is the null device and must stay openable. */
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL) < 0)
+		fail(a->err_fd, errno, "making /%s read-only", target);
+	close(fd);
+}
+
+static void check_fs(const struct child_args *a, int rootfd, const char *target, long magic)
+{
+	int fd = open_in_root(rootfd, target, O_PATH | O_DIRECTORY);
+	struct statfs fs;
+	if (fd < 0 || fstatfs(fd, &fs) < 0 || fs.f_type != magic)
+		fail(a->err_fd, fd < 0 ? errno : EXDEV, "/%s is not the filesystem just mounted",
+		     target);
+	close(fd);
+}
+
+static void setup_dev(const struct child_args *a, int rootfd)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	mount_in_root(a, rootfd, "tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+		      "mode=755,size=1024k");
+	int dev = open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
+	if (dev < 0)
+		fail(a->err_fd, errno, "opening /dev");
+	for (size_t i = 0; i < VB_ARRAY_SIZE(nodes); i++) {
+		/* Bind the host's node onto an empty file: no mknod needed. */
+		int f = openat(dev, nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+		if (f < 0)
+			fail(a->err_fd, errno, "creating /dev/%s", nodes[i]);
+		close(f);
+		char host[32], target[32];
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+		snprintf(target, sizeof(target), "dev/%s", nodes[i]);
+		mount_in_root(a, rootfd, host, target, NULL, MS_BIND, NULL);
+	}
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
+		fail(a->err_fd, errno, "creating /dev/pts, /dev/shm");
+	mount_in_root(a, rootfd, "devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		      "newinstance,ptmxmode=0666,mode=0620");
+	mount_in_root(a, rootfd, "shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		      "mode=1777,size=65536k");
+	if (symlinkat("pts/ptmx", dev, "ptmx") < 0 || symlinkat("/proc/self/fd", dev, "fd") < 0 ||
+	    symlinkat("/proc/self/fd/0", dev, "stdin") < 0 ||
+	    symlinkat("/proc/self/fd/1", dev, "stdout") < 0 ||
+	    symlinkat("/proc/self/fd/2", dev, "stderr") < 0)
+		fail(a->err_fd, errno, "creating /dev links");
+	/* The masks below bind this node: make sure it is what it claims (char 1:3). */
+	struct stat st;
+	if (fstatat(dev, "null", &st, 0) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 ||
+	    minor(st.st_rdev) != 3)
+		fail(a->err_fd, EXDEV, "/dev/null inside is not the null device");
+	close(dev);
+}
+
+static void setup_proc_sys(const struct child_args *a, int rootfd)
+{
+	static const char *const masked[] = {
+		"proc/acpi",	      "proc/asound",	 "proc/kcore",	     "proc/keys",
+		"proc/latency_stats", "proc/timer_list", "proc/timer_stats", "proc/sched_debug",
+		"proc/scsi",	      "sys/firmware",
+	};
+	static const char *const readonly[] = {
+		"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+	};
+	mount_in_root(a, rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	check_fs(a, rootfd, "proc", PROC_SUPER_MAGIC);
+	mount_in_root(a, rootfd, "sysfs", "sys", "sysfs",
+		      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	check_fs(a, rootfd, "sys", SYSFS_MAGIC);
+	int null = open_in_root(rootfd, "dev/null", O_PATH);
+	if (null < 0)
+		fail(a->err_fd, errno, "opening /dev/null");
+	char nullp[32];
+	fd_path(null, nullp);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(masked); i++) {
+		int fd = open_in_root(rootfd, masked[i], O_PATH);
+		if (fd < 0)
+			continue; /* not on this kernel */
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			fail(a->err_fd, errno, "stat /%s", masked[i]);
+		close(fd);
+		if (S_ISDIR(st.st_mode))
+			mount_in_root(a, rootfd, "tmpfs", masked[i], "tmpfs",
+				      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+		else
+			bind_ro(a, rootfd, nullp, masked[i]);
+	}
+	close(null);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(readonly); i++) {
+		char src[32];
+		int fd = open_in_root(rootfd, readonly[i], O_PATH);
+		if (fd < 0)
+			continue;
+		fd_path(fd, src);
+		bind_ro(a, rootfd, src, readonly[i]);
+		close(fd);
+	}
+}
+
+static void loopback_up(const struct child_args *a)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		fail(a->err_fd, errno, "reading lo's flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		fail(a->err_fd, errno, "bringing lo up");
+	close(s);
+}
+
+static void drop_caps(const struct child_args *a)
+{
+	capng_clear(CAPNG_SELECT_ALL);
+	for (size_t i = 0; i < vb_container_ncaps; i++)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+			     (unsigned)vb_container_caps[i]);
+	/* Inheritable and ambient stay empty (CVE-2022-27650). */
+	if (capng_apply(CAPNG_SELECT_ALL) < 0)
+		fail(a->err_fd, EPERM, "applying the capability sets");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		fail(a->err_fd, errno, "clearing ambient capabilities");
+}
+
+/*
+ * The seccomp allow-list: what the agent, its workloads and busybox need.
+ * Anything not named fails with ENOSYS (so programs fall back gracefully);
+ * the known-dangerous calls below fail with EPERM.
+ */
+static const char *const allowed_syscalls[] = {
+	"accept",
+	"accept4",
+	"access",
+	"alarm",
+	"arch_prctl",
+	"bind",
+	"brk",
+	"capget",
+	"chdir",
+	"chmod",
+	"chown",
+	"clock_getres",
+	"clock_gettime",
+	"clock_nanosleep",
+	"close",
+	"close_range",
+	"connect",
+	"copy_file_range",
+	"creat",
+	"dup",
+	"dup2",
+	"dup3",
+	"epoll_create",
+	"epoll_create1",
+	"epoll_ctl",
+	"epoll_pwait",
+	"epoll_pwait2",
+	"epoll_wait",
+	"eventfd",
+	"eventfd2",
+	"execve",
+	"execveat",
+	"exit",
+	"exit_group",
+	"faccessat",
+	"faccessat2",
+	"fadvise64",
+	"fallocate",
+	"fchdir",
+	"fchmod",
+	"fchmodat",
+	"fchown",
+	"fchownat",
+	"fcntl",
+	"fdatasync",
+	"fgetxattr",
+	"flistxattr",
+	"flock",
+	"fork",
+	"fstat",
+	"fstatfs",
+	"fsync",
+	"ftruncate",
+	"futex",
+	"futex_waitv",
+	"get_mempolicy",
+	"get_robust_list",
+	"getcpu",
+	"getcwd",
+	"getdents",
+	"getdents64",
+	"getegid",
+	"geteuid",
+	"getgid",
+	"getgroups",
+	"getitimer",
+	"getpeername",
+	"getpgid",
+	"getpgrp",
+	"getpid",
+	"getppid",
+	"getpriority",
+	"getrandom",
+	"getresgid",
+	"getresuid",
+	"getrlimit",
+	"getrusage",
+	"getsid",
+	"getsockname",
+	"getsockopt",
+	"gettid",
+	"gettimeofday",
+	"getuid",
+	"getxattr",
+	"inotify_add_watch",
+	"inotify_init",
+	"inotify_init1",
+	"inotify_rm_watch",
+	"io_cancel",
+	"io_destroy",
+	"io_getevents",
+	"io_setup",
+	"io_submit",
+	"ioctl",
+	"kill",
+	"lchown",
+	"lgetxattr",
+	"link",
+	"linkat",
+	"listen",
+	"listxattr",
+	"llistxattr",
+	"lseek",
+	"lstat",
+	"madvise",
+	"mbind",
+	"membarrier",
+	"memfd_create",
+	"mincore",
+	"mkdir",
+	"mkdirat",
+	"mlock",
+	"mlock2",
+	"mlockall",
+	"mmap",
+	"mprotect",
+	"mremap",
+	"msgctl",
+	"msgget",
+	"msgrcv",
+	"msgsnd",
+	"msync",
+	"munlock",
+	"munlockall",
+	"munmap",
+	"nanosleep",
+	"newfstatat",
+	"open",
+	"openat",
+	"openat2",
+	"pause",
+	"pidfd_open",
+	"pidfd_send_signal",
+	"pipe",
+	"pipe2",
+	"poll",
+	"ppoll",
+	"prctl",
+	"pread64",
+	"preadv",
+	"preadv2",
+	"prlimit64",
+	"pselect6",
+	"pwrite64",
+	"pwritev",
+	"pwritev2",
+	"read",
+	"readahead",
+	"readlink",
+	"readlinkat",
+	"readv",
+	"recvfrom",
+	"recvmmsg",
+	"recvmsg",
+	"rename",
+	"renameat",
+	"renameat2",
+	"restart_syscall",
+	"rmdir",
+	"rseq",
+	"rt_sigaction",
+	"rt_sigpending",
+	"rt_sigprocmask",
+	"rt_sigqueueinfo",
+	"rt_sigreturn",
+	"rt_sigsuspend",
+	"rt_sigtimedwait",
+	"rt_tgsigqueueinfo",
+	"sched_get_priority_max",
+	"sched_get_priority_min",
+	"sched_getaffinity",
+	"sched_getparam",
+	"sched_getscheduler",
+	"sched_rr_get_interval",
+	"sched_setaffinity",
+	"sched_setparam",
+	"sched_setscheduler",
+	"sched_yield",
+	"select",
+	"semctl",
+	"semget",
+	"semop",
+	"semtimedop",
+	"sendfile",
+	"sendmmsg",
+	"sendmsg",
+	"sendto",
+	"set_mempolicy",
+	"set_robust_list",
+	"set_tid_address",
+	"setfsgid",
+	"setfsuid",
+	"setgid",
+	"setgroups",
+	"setitimer",
+	"setpgid",
+	"setpriority",
+	"setregid",
+	"setresgid",
+	"setresuid",
+	"setreuid",
+	"setrlimit",
+	"setsid",
+	"setsockopt",
+	"setuid",
+	"shmat",
+	"shmctl",
+	"shmdt",
+	"shmget",
+	"shutdown",
+	"sigaltstack",
+	"signalfd",
+	"signalfd4",
+	"socket",
+	"socketpair",
+	"splice",
+	"stat",
+	"statfs",
+	"statx",
+	"symlink",
+	"symlinkat",
+	"sync",
+	"sync_file_range",
+	"syncfs",
+	"sysinfo",
+	"tee",
+	"tgkill",
+	"time",
+	"timer_create",
+	"timer_delete",
+	"timer_getoverrun",
+	"timer_gettime",
+	"timer_settime",
+	"timerfd_create",
+	"timerfd_gettime",
+	"timerfd_settime",
+	"times",
+	"tkill",
+	"truncate",
+	"umask",
+	"uname",
+	"unlink",
+	"unlinkat",
+	"utime",
+	"utimensat",
+	"utimes",
+	"vfork",
+	"vmsplice",
+	"wait4",
+	"waitid",
+	"write",
+	"writev",
+};
+
+static const char *const refused_syscalls[] = {
+	"acct",
+	"add_key",
+	"bpf",
+	"clock_adjtime",
+	"clock_settime",
+	"delete_module",
+	"finit_module",
+	"fsconfig",
+	"fsmount",
+	"fsopen",
+	"fspick",
+	"init_module",
+	"ioperm",
+	"iopl",
+	"kexec_file_load",
+	"kexec_load",
+	"keyctl",
+	"lookup_dcookie",
+	"mknod",
+	"mknodat",
+	"mount",
+	"mount_setattr",
+	"move_mount",
+	"name_to_handle_at",
+	"open_by_handle_at",
+	"open_tree",
+	"perf_event_open",
+	"pivot_root",
+	"process_vm_readv",
+	"process_vm_writev",
+	"ptrace",
+	"quotactl",
+	"reboot",
+	"request_key",
+	"setdomainname",
+	"sethostname",
+	"setns",
+	"settimeofday",
+	"swapoff",
+	"swapon",
+	"umount2",
+	"unshare",
+	"userfaultfd",
+};
+
+static void load_seccomp(const struct child_args *a)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+	if (!ctx)
+		fail(a->err_fd, ENOMEM, "seccomp_init");
+	/* Every thread, present and future, gets the filter (SECURITY.md item 6). */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(allowed_syscalls); i++) {
+		int nr = seccomp_syscall_resolve_name(allowed_syscalls[i]);
+		if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0)
+			fail(a->err_fd, EINVAL, "seccomp rule for %s", allowed_syscalls[i]);
+	}
+	for (size_t i = 0; i < VB_ARRAY_SIZE(refused_syscalls); i++) {
+		int nr = seccomp_syscall_resolve_name(refused_syscalls[i]);
+		if (nr != __NR_SCMP_ERROR)
+			seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	}
+	/* clone: threads and plain forks only, never new namespaces. */
+	const uint64_t ns = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+			    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+			     SCMP_A0(SCMP_CMP_MASKED_EQ, ns, 0)) < 0)
+		fail(a->err_fd, EINVAL, "seccomp rule for clone");
+	/* clone3's flags are behind a pointer: refuse it, libc falls back to clone. */
+	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	int r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		fail(a->err_fd, -r, "loading the seccomp filter");
+}
+
+static int child_main(void *arg)
+{
+	const struct child_args *a = arg;
+	const struct vb_ctr_config *c = a->c;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		fail(a->err_fd, errno, "setting the parent-death signal");
+	char go;
+	if (read(a->go_fd, &go, 1) != 1)
+		_exit(127); /* the supervisor gave up on us */
+	close(a->go_fd);
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		fail(a->err_fd, errno, "entering a new cgroup namespace");
+	/* Nothing mounted from here on propagates to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail(a->err_fd, errno, "making the mount tree private");
+	char opts[3 * 4096 + 64];
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", c->lower,
+			     c->upper, c->work) >= sizeof(opts))
+		fail(a->err_fd, ENAMETOOLONG, "overlay options");
+	if (mount("overlay", c->mnt, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
+		fail(a->err_fd, errno, "mounting the overlay root (%s)", opts);
+	int rootfd = open(c->mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		fail(a->err_fd, errno, "opening the root");
+	setup_dev(a, rootfd);
+	setup_proc_sys(a, rootfd);
+	close(rootfd);
+	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
+		fail(a->err_fd, errno, "setting the hostname");
+	/* pivot_root, not chroot; the old root is detached, not left below. */
+	if (chdir(c->mnt) < 0)
+		fail(a->err_fd, errno, "chdir to the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		fail(a->err_fd, errno, "pivot_root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0)
+		fail(a->err_fd, errno, "detaching the old root");
+	if (chdir("/") < 0)
+		fail(a->err_fd, errno, "chdir /");
+	char cwd[8];
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/"))
+		fail(a->err_fd, EXDEV,
+		     "working directory is not the new root"); /* CVE-2024-21626 */
+	loopback_up(a);
+	struct rlimit core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &core);
+	drop_caps(a);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(a->err_fd, errno, "setting no_new_privs");
+	if (dup2(c->stdin_fd, 0) < 0 || dup2(c->stdout_fd, 1) < 0)
+		fail(a->err_fd, errno, "setting up the agent channel");
+	/* Only 0 1 2 and the report pipe (close-on-exec) survive (CVE-2024-21626). */
+	int efd = a->err_fd;
+	if ((efd > 3 && syscall(SYS_close_range, 3U, (unsigned)efd - 1, 0U) < 0) ||
+	    syscall(SYS_close_range, (unsigned)efd + 1, ~0U, 0U) < 0)
+		fail(efd, errno, "closing inherited descriptors");
+	if (c->seccomp)
+		load_seccomp(a);
+	char *const envp[] = { "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/", NULL };
+	execve(c->argv[0], c->argv, envp);
+	fail(efd, errno, "executing %s", c->argv[0]);
+}
+
+int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_error **err)
+{
+	int go[2], ep[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return vb_error_errno(err, errno, "container: pipe");
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(go[0]);
+		close(go[1]);
+		return vb_error_errno(err, e, "container: pipe");
+	}
+	struct child_args a = { .c = c, .go_fd = go[0], .err_fd = ep[1] };
+	void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return vb_error_errno(err, errno, "container: stack");
+	int flags =
+	    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | SIGCHLD;
+	pid_t p = clone(child_main, (char *)stack + STACK_SIZE, flags, &a);
+	int clone_errno = errno;
+	munmap(stack, STACK_SIZE);
+	close(go[0]);
+	close(ep[1]);
+	if (p < 0) {
+		close(go[1]);
+		close(ep[0]);
+		return vb_error_errno(err, clone_errno, "container: clone into new namespaces");
+	}
+	int r = 0;
+	if (c->cgroup)
+		r = vb_cgroup_attach(c->cgroup, p, err);
+	if (!r && write(go[1], "g", 1) != 1)
+		r = vb_error_errno(err, errno, "container: waking the child");
+	close(go[1]);
+	struct child_report rep;
+	ssize_t n;
+	do {
+		n = read(ep[0], &rep, sizeof(rep));
+	} while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (!r && n == (ssize_t)sizeof(rep)) {
+		rep.step[sizeof(rep.step) - 1] = '\0';
+		r = vb_error_errno(err, rep.err, "container %s: %s", c->hostname, rep.step);
+	}
+	if (r) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		return r;
+	}
+	*pid = p;
+	return 0;
+}

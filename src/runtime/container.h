@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_RUNTIME_CONTAINER_H
+#define VB_RUNTIME_CONTAINER_H
+
+/*
+ * Start one process in a new container: mount, UTS, IPC, PID, network and
+ * cgroup namespaces; an overlay root over a read-only image; pivot_root;
+ * /proc with masked and read-only paths; a minimal /dev; /sys read-only;
+ * capabilities bounded; no_new_privs; a seccomp allow-list; every other
+ * descriptor closed (docs/container.md, ../shared/SECURITY.md).
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/cgroup.h"
+#include "virtbench/error.h"
+
+struct vb_ctr_config {
+	const char *hostname;	  /* the guest's name */
+	const char *lower;	  /* the image: read-only lower layer */
+	const char *upper;	  /* the guest's writable layer (a directory) */
+	const char *work;	  /* overlayfs work directory, same filesystem as upper */
+	const char *mnt;	  /* an empty directory where the root is assembled */
+	struct vb_cgroup *cgroup; /* attached before the child does anything; may be NULL */
+	char *const *argv; /* argv[0] is the path inside the root, e.g. "/sbin/virtbench-agent" */
+	int stdin_fd, stdout_fd; /* become the child's 0 and 1; stderr is inherited as 2 */
+	bool seccomp;		 /* apply the allow-list (default true; off only for debugging) */
+};
+
+/*
+ * Start the container; on success *pid is the container's init (PID 1
+ * inside) as seen from here. Any failure inside the child before exec is
+ * reported here with the step that failed.
+ */
+int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_error **err);
+
+/* The capabilities a container keeps (bounding and effective). */
+extern const int vb_container_caps[];
+extern const size_t vb_container_ncaps;
+
+#endif
