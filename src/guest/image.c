@@ -37,6 +37,25 @@ bool vb_elf_is_static(const char *path)
 	return true;
 }
 
+/* A short stable name for "this exact file": device, inode, size and mtime. */
+static int file_identity(const char *path, char *out, size_t len)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	/* FNV-1a over the identity fields. */
+	uint64_t h = 1469598103934665603ull;
+	uint64_t f[] = { (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)st.st_size,
+			 (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(f); i++)
+		for (int b = 0; b < 64; b += 8) {
+			h ^= (f[i] >> b) & 0xff;
+			h *= 1099511628211ull;
+		}
+	snprintf(out, len, "%016llx", (unsigned long long)h);
+	return 0;
+}
+
 static int copy_file(const char *src, const char *dst, mode_t mode)
 {
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
@@ -124,14 +143,20 @@ int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_
 	if (!vb_elf_is_static(agent_path))
 		return vb_error_set(err, VB_SKIP, "the agent %s is not statically linked",
 				    agent_path);
-	char ha[65], hb[65];
-	int r = vb_sha256_file(agent_path, ha);
+	/*
+	 * The cache key is the identity of both inputs (device, inode, size,
+	 * mtime), not their contents: hashing 7 MB on every container start
+	 * would cost more than the start itself. A changed binary is a new key.
+	 */
+	char key[160], ia[64], ib[64];
+	int r = file_identity(agent_path, ia, sizeof(ia));
 	if (!r)
-		r = vb_sha256_file(busybox, hb);
+		r = file_identity(busybox, ib, sizeof(ib));
 	if (r)
-		return vb_error_errno(err, -r, "image: hashing the agent and busybox");
+		return vb_error_errno(err, -r, "image: reading the agent and busybox");
+	snprintf(key, sizeof(key), "minimal-%s-%s", ia, ib);
 	_cleanup_free_ char *images = xasprintf("%s/images", vb_cache_dir());
-	_cleanup_free_ char *final = xasprintf("%s/minimal-%.12s-%.12s", images, ha, hb);
+	_cleanup_free_ char *final = xasprintf("%s/%s", images, key);
 	*built = false;
 	struct stat st;
 	if (stat(final, &st) == 0 && S_ISDIR(st.st_mode)) {

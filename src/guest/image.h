@@ -18,7 +18,8 @@ bool vb_elf_is_static(const char *path);
 /*
  * The minimal golden image: the static agent as /sbin/virtbench-agent and
  * busybox-static with its usual applets, plus empty /proc /sys /dev /tmp
- * /scratch. Cached under <cache>/images/minimal-<agent hash>-<busybox hash>
+ * /scratch. Cached under <cache>/images/minimal-<agent id>-<busybox id>,
+ * where an id names the exact file (device, inode, size, mtime)
  * (built in a temporary directory and renamed into place, so a crash never
  * leaves a half image). *dir is the image's directory; *built says whether it
  * was built now (false = taken from the cache).

@@ -89,9 +89,6 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && !r; i++)
 		if (mkdir(dirs[i], 0700) < 0)
 			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
-	_cleanup_free_ char *agent = xasprintf("%s/sbin/virtbench-agent", image);
-	if (!r && vb_sha256_file(agent, g->hash))
-		snprintf(g->hash, sizeof(g->hash), "unknown");
 	if (!r)
 		r = vb_cgroup_layout_init(&g->layout, "/sys/fs/cgroup", NULL, err);
 	if (!r) {
@@ -219,8 +216,14 @@ static void container_destroy(struct vb_guest *g)
 	guest_free(g);
 }
 
+/* Hashed on first use only: `container run` never needs it. */
 static const char *container_agent_hash(struct vb_guest *g)
 {
+	if (!g->hash[0]) {
+		_cleanup_free_ char *agent = xasprintf("%s/sbin/virtbench-agent", g->image);
+		if (vb_sha256_file(agent, g->hash))
+			snprintf(g->hash, sizeof(g->hash), "unknown");
+	}
 	return g->hash;
 }
 

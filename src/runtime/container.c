@@ -11,6 +11,8 @@
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <cap-ng.h>
@@ -38,8 +40,9 @@ struct child_report {
 
 struct child_args {
 	const struct vb_ctr_config *c;
-	int go_fd;  /* read end: the supervisor says go (cgroup attached) */
-	int err_fd; /* write end, close-on-exec: failures before exec */
+	int go_fd;		  /* read end: the supervisor says go (cgroup attached) */
+	int err_fd;		  /* write end, close-on-exec: failures before exec */
+	struct sock_fprog filter; /* compiled by the supervisor (compile_seccomp) */
 };
 
 const int vb_container_caps[] = {
@@ -547,17 +550,28 @@ static const char *const refused_syscalls[] = {
 	"userfaultfd",
 };
 
-static void load_seccomp(const struct child_args *a)
+/*
+ * Build the filter with libseccomp and export it as BPF, once per process:
+ * generating the program costs milliseconds, installing it microseconds,
+ * and the child only installs it.
+ */
+static int compile_seccomp(struct sock_fprog *out, struct vb_error **err)
 {
+	static struct sock_filter *prog;
+	static unsigned short len;
+	if (prog) {
+		out->filter = prog;
+		out->len = len;
+		return 0;
+	}
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
 	if (!ctx)
-		fail(a->err_fd, ENOMEM, "seccomp_init");
-	/* Every thread, present and future, gets the filter (SECURITY.md item 6). */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	for (size_t i = 0; i < VB_ARRAY_SIZE(allowed_syscalls); i++) {
+		return vb_error_set(err, -ENOMEM, "seccomp_init failed");
+	int r = 0;
+	for (size_t i = 0; i < VB_ARRAY_SIZE(allowed_syscalls) && !r; i++) {
 		int nr = seccomp_syscall_resolve_name(allowed_syscalls[i]);
 		if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0)
-			fail(a->err_fd, EINVAL, "seccomp rule for %s", allowed_syscalls[i]);
+			r = vb_error_set(err, -EINVAL, "seccomp rule for %s", allowed_syscalls[i]);
 	}
 	for (size_t i = 0; i < VB_ARRAY_SIZE(refused_syscalls); i++) {
 		int nr = seccomp_syscall_resolve_name(refused_syscalls[i]);
@@ -567,15 +581,45 @@ static void load_seccomp(const struct child_args *a)
 	/* clone: threads and plain forks only, never new namespaces. */
 	const uint64_t ns = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
 			    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-			     SCMP_A0(SCMP_CMP_MASKED_EQ, ns, 0)) < 0)
-		fail(a->err_fd, EINVAL, "seccomp rule for clone");
+	if (!r && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				   SCMP_A0(SCMP_CMP_MASKED_EQ, ns, 0)) < 0)
+		r = vb_error_set(err, -EINVAL, "seccomp rule for clone");
 	/* clone3's flags are behind a pointer: refuse it, libc falls back to clone. */
-	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	int r = seccomp_load(ctx);
+	if (!r)
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	int mfd = r ? -1 : memfd_create("vb-seccomp", MFD_CLOEXEC);
+	if (!r && mfd < 0)
+		r = vb_error_errno(err, errno, "seccomp: memfd");
+	if (!r && seccomp_export_bpf(ctx, mfd) < 0)
+		r = vb_error_set(err, -EIO, "seccomp: exporting the filter");
 	seccomp_release(ctx);
-	if (r < 0)
-		fail(a->err_fd, -r, "loading the seccomp filter");
+	off_t size = r ? 0 : lseek(mfd, 0, SEEK_END);
+	if (!r && (size <= 0 || size % sizeof(struct sock_filter) ||
+		   size / sizeof(struct sock_filter) > 65535))
+		r = vb_error_set(err, -EIO, "seccomp: odd filter size %lld", (long long)size);
+	if (!r) {
+		struct sock_filter *p = xmalloc((size_t)size);
+		if (pread(mfd, p, (size_t)size, 0) != size) {
+			free(p);
+			r = vb_error_errno(err, errno, "seccomp: reading the filter back");
+		} else {
+			prog = p;
+			len = (unsigned short)(size / sizeof(struct sock_filter));
+			out->filter = prog;
+			out->len = len;
+		}
+	}
+	if (mfd >= 0)
+		close(mfd);
+	return r;
+}
+
+static void load_seccomp(const struct child_args *a)
+{
+	/* Every thread, present and future, gets the filter (SECURITY.md item 6). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &a->filter) !=
+	    0)
+		fail(a->err_fd, errno, "installing the seccomp filter");
 }
 
 static int child_main(void *arg)
@@ -652,6 +696,16 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 		return vb_error_errno(err, e, "container: pipe");
 	}
 	struct child_args a = { .c = c, .go_fd = go[0], .err_fd = ep[1] };
+	if (c->seccomp) {
+		int r = compile_seccomp(&a.filter, err);
+		if (r) {
+			close(go[0]);
+			close(go[1]);
+			close(ep[0]);
+			close(ep[1]);
+			return r;
+		}
+	}
 	void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
