@@ -263,8 +263,15 @@ static void test_every_workload_quick(void)
 
 		vb_options_defaults(w, VB_PROFILE_QUICK, opts);
 		for (const struct vb_option *o = w->options; o->name; o++) {
-			/* duration 0 means "until stopped": give aggressors a short one. */
-			uint64_t v = o->min ? o->min : (strstr(o->name, "duration") ? 50 : 0);
+			/*
+			 * 0 means "until stopped" for a duration and "automatic" (4x the
+			 * cache: hundreds of MiB) for STREAM's elements: small values instead.
+			 */
+			uint64_t v = o->min;
+			if (!v && strstr(o->name, "duration"))
+				v = 50;
+			else if (!v && !strcmp(o->name, "elements"))
+				v = 100000;
 			CHECK(vb_option_set(w, o, v, opts, &err) == 0);
 		}
 		if (w->check && w->check(opts, &ctx, &err)) {
