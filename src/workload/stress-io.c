@@ -128,8 +128,9 @@ static int stress_run(const struct vb_workload_ctx *ctx, const void *o, double *
 		return r;
 	if (!opts->duration && !ctx->stop)
 		return vb_error_set(err, -EINVAL,
-				    WHO ": duration_ms=0 runs until stopped, and this run cannot be "
-					"stopped");
+				    WHO
+				    ": duration_ms=0 runs until stopped, and this run cannot be "
+				    "stopped");
 	sh.dir = dir;
 	atomic_init(&sh.quit, false);
 	atomic_init(&sh.fsyncs, 0);
