@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "test.h"
+#include "wl-test.h"
 #include "core/util.h"
 #include "virtbench/workload.h"
 #include "workload/common.h"
@@ -20,43 +21,6 @@ extern const struct vb_workload_ops vb_workload_stress_cpu;
 extern const struct vb_workload_ops vb_workload_stress_vm;
 
 #define MIB ((uint64_t)1 << 20)
-
-struct log_capture {
-	unsigned n;
-	char last[256];
-};
-
-static void capture_log(void *data, const char *msg)
-{
-	struct log_capture *c = data;
-
-	c->n++;
-	snprintf(c->last, sizeof(c->last), "%s", msg);
-}
-
-/* Options of w with the quick defaults, then name=value pairs (NULL-terminated). */
-static void *make_opts(const struct vb_workload_ops *w, ...)
-{
-	void *opts = xmalloc(w->opts_size);
-	const char *name;
-	va_list ap;
-
-	vb_options_defaults(w, VB_PROFILE_QUICK, opts);
-	va_start(ap, w);
-	while ((name = va_arg(ap, const char *))) {
-		const char *value = va_arg(ap, const char *);
-		const struct vb_option *o = vb_workload_option(w, name);
-		struct vb_error *err = NULL;
-
-		CHECK_MSG(o != NULL, "%s has no option %s", w->name, name);
-		if (o)
-			CHECK_MSG(vb_option_parse(w, o, value, opts, &err) == 0, "%s=%s: %s", name,
-				  value, err ? err->msg : "");
-		vb_error_free(&err);
-	}
-	va_end(ap);
-	return opts;
-}
 
 /* check() then run(), as the agent does; returns the wall time in *secs. */
 static int run_timed(const struct vb_workload_ops *w, const struct vb_workload_ctx *ctx,

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "test.h"
+#include "wl-test.h"
 #include "core/util.h"
 #include "virtbench/workload.h"
 #include "workload/sys-linpack.h"
@@ -19,78 +20,6 @@ extern const struct vb_workload_ops vb_workload_sys_linpack;
 
 /* From libopenblas, which sys.linpack links. */
 int openblas_get_num_threads(void);
-
-struct log_capture {
-	unsigned n;
-	char last[256];
-};
-
-static void capture_log(void *data, const char *msg)
-{
-	struct log_capture *c = data;
-
-	c->n++;
-	snprintf(c->last, sizeof(c->last), "%s", msg);
-}
-
-/* Options of w with the quick defaults, then name=value pairs (NULL-terminated). */
-static void *make_opts(const struct vb_workload_ops *w, ...)
-{
-	void *opts = xmalloc(w->opts_size);
-	const char *name;
-	va_list ap;
-
-	vb_options_defaults(w, VB_PROFILE_QUICK, opts);
-	va_start(ap, w);
-	while ((name = va_arg(ap, const char *))) {
-		const char *value = va_arg(ap, const char *);
-		const struct vb_option *o = vb_workload_option(w, name);
-		struct vb_error *err = NULL;
-
-		CHECK_MSG(o != NULL, "%s has no option %s", w->name, name);
-		if (o)
-			CHECK_MSG(vb_option_parse(w, o, value, opts, &err) == 0, "%s=%s: %s", name,
-				  value, err ? err->msg : "");
-		vb_error_free(&err);
-	}
-	va_end(ap);
-	return opts;
-}
-
-/* check() then run(), as the agent does; values must have room for the metrics. */
-static int run_once(const struct vb_workload_ops *w, const struct vb_workload_ctx *ctx,
-		    const void *opts, double *values, struct vb_error **err)
-{
-	size_t nm = vb_workload_nmetrics(w);
-
-	for (size_t i = 0; i < nm; i++)
-		values[i] = NAN;
-	if (w->check) {
-		int r = w->check(opts, ctx, err);
-
-		if (r)
-			return r;
-	}
-	return w->run(ctx, opts, values, err);
-}
-
-/* Parsing name=value for w must fail with -EINVAL and a message naming w and the option. */
-static void check_rejected(const struct vb_workload_ops *w, const char *name, const char *value)
-{
-	const struct vb_option *o = vb_workload_option(w, name);
-	_cleanup_free_ void *opts = xmalloc(w->opts_size);
-	struct vb_error *err = NULL;
-
-	CHECK(o != NULL);
-	if (!o)
-		return;
-	vb_options_defaults(w, VB_PROFILE_QUICK, opts);
-	CHECK_MSG(vb_option_parse(w, o, value, opts, &err) == -EINVAL, "%s=%s accepted", name,
-		  value);
-	CHECK_MSG(err && strstr(err->msg, w->name) && strstr(err->msg, name), "%s",
-		  err ? err->msg : "(no error)");
-	vb_error_free(&err);
-}
 
 static uint64_t host_memory(void)
 {
