@@ -110,6 +110,24 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	return 0;
 }
 
+/* How to start g's container around argv, with the given channel. */
+static struct vb_ctr_config guest_config(const struct vb_guest *g, char *const *argv, int in,
+					 int out, bool seccomp)
+{
+	return (struct vb_ctr_config){
+		.hostname = g->name,
+		.lower = g->image,
+		.upper = g->upper,
+		.work = g->work,
+		.mnt = g->mnt,
+		.cgroup = g->cg,
+		.argv = argv,
+		.stdin_fd = in,
+		.stdout_fd = out,
+		.seccomp = seccomp,
+	};
+}
+
 static int container_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 			       const char *name, struct vb_guest **out, struct vb_error **err)
 {
@@ -152,18 +170,7 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 		return vb_error_errno(err, e, "%s: pipe", g->name);
 	}
 	char *argv[] = { "/sbin/virtbench-agent", NULL };
-	struct vb_ctr_config c = {
-		.hostname = g->name,
-		.lower = g->image,
-		.upper = g->upper,
-		.work = g->work,
-		.mnt = g->mnt,
-		.cgroup = g->cg,
-		.argv = argv,
-		.stdin_fd = in[0],
-		.stdout_fd = out[1],
-		.seccomp = true,
-	};
+	struct vb_ctr_config c = guest_config(g, argv, in[0], out[1], true);
 	int r = vb_container_start(&c, &g->pid, err);
 	close(in[0]);
 	close(out[1]);
@@ -258,18 +265,7 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	r = guest_new(ctx, spec, name, image, &g, err);
 	if (r)
 		return r;
-	struct vb_ctr_config c = {
-		.hostname = g->name,
-		.lower = g->image,
-		.upper = g->upper,
-		.work = g->work,
-		.mnt = g->mnt,
-		.cgroup = g->cg,
-		.argv = argv,
-		.stdin_fd = STDIN_FILENO,
-		.stdout_fd = STDOUT_FILENO,
-		.seccomp = seccomp,
-	};
+	struct vb_ctr_config c = guest_config(g, argv, STDIN_FILENO, STDOUT_FILENO, seccomp);
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);
 	if (!r) {

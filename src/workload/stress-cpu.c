@@ -26,7 +26,6 @@ struct stress_cpu_opts {
 /* Ops between looks at the done flag: tens of microseconds. */
 #define CHUNK 4096
 /* How often the controlling thread looks at the clock and ctx->stop. */
-#define TICK_MS 10
 
 /* An odd multiplier and its inverse modulo 2^64. */
 #define MUL 0x9e3779b97f4a7c15ULL
@@ -78,27 +77,7 @@ static int stress_cpu_check(const void *o, const struct vb_workload_ctx *ctx, st
 {
 	const struct stress_cpu_opts *opts = o;
 
-	if (opts->duration == 0 && !ctx->stop)
-		return vb_error_set(err, -EINVAL,
-				    "stress.cpu: duration_ms=0 runs until stopped, and this run "
-				    "has no stop signal");
-	return 0;
-}
-
-/* Sleep in short ticks until duration_ms have passed (0 = forever) or *stop is set. */
-static void wait_duration(uint64_t duration_ms, volatile sig_atomic_t *stop, double t0)
-{
-	double end = t0 + (double)duration_ms / 1000.0;
-
-	for (;;) {
-		double now = vb_now();
-		if ((duration_ms && now >= end) || (stop && *stop))
-			return;
-		double left = duration_ms ? end - now : 1.0;
-		double nap = left < TICK_MS / 1000.0 ? left : TICK_MS / 1000.0;
-		struct timespec ts = { 0, (long)(nap * 1e9) };
-		nanosleep(&ts, NULL);
-	}
+	return vb_check_duration("stress.cpu", opts->duration, ctx, err);
 }
 
 static int stress_cpu_run(const struct vb_workload_ctx *ctx, const void *o, double *values,
@@ -122,7 +101,7 @@ static int stress_cpu_run(const struct vb_workload_ctx *ctx, const void *o, doub
 			break;
 	}
 	if (!r)
-		wait_duration(opts->duration, ctx->stop, t0);
+		vb_wait_duration(opts->duration, ctx->stop, t0);
 	atomic_store(&sh.done, true);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(workers[i].tid, NULL);

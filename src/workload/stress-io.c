@@ -126,11 +126,9 @@ static int stress_run(const struct vb_workload_ctx *ctx, const void *o, double *
 
 	if (r)
 		return r;
-	if (!opts->duration && !ctx->stop)
-		return vb_error_set(err, -EINVAL,
-				    WHO
-				    ": duration_ms=0 runs until stopped, and this run cannot be "
-				    "stopped");
+	int dr = vb_check_duration(WHO, opts->duration, ctx, err);
+	if (dr)
+		return dr;
 	sh.dir = dir;
 	atomic_init(&sh.quit, false);
 	atomic_init(&sh.fsyncs, 0);

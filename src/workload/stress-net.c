@@ -58,11 +58,7 @@ static void *snet_thread(void *arg)
 static int snet_check(const void *o, const struct vb_workload_ctx *ctx, struct vb_error **err)
 {
 	const struct snet_opts *opts = o;
-	if (opts->duration_ms == 0 && !ctx->stop)
-		return vb_error_set(err, -EINVAL,
-				    "stress.net: duration_ms=0 runs until stopped, and nothing can "
-				    "stop it here");
-	return 0;
+	return vb_check_duration("stress.net", opts->duration_ms, ctx, err);
 }
 
 static int snet_run(const struct vb_workload_ctx *ctx, const void *o, double *values,

@@ -28,7 +28,6 @@ struct stress_vm_opts {
 
 /* Pages between looks at the done flag: at most a few hundred microseconds. */
 #define PAGE_POLL 256
-#define TICK_MS 10
 
 struct vm_shared {
 	atomic_bool done;
@@ -101,10 +100,9 @@ static int stress_vm_check(const void *o, const struct vb_workload_ctx *ctx, str
 {
 	const struct stress_vm_opts *opts = o;
 
-	if (opts->duration == 0 && !ctx->stop)
-		return vb_error_set(err, -EINVAL,
-				    "stress.vm: duration_ms=0 runs until stopped, and this run "
-				    "has no stop signal");
+	int dr = vb_check_duration("stress.vm", opts->duration, ctx, err);
+	if (dr)
+		return dr;
 	/* Leave half of memory to everything else, the victim included. */
 	if (ctx->mem_total && opts->workers * opts->size > ctx->mem_total / 2)
 		return vb_error_set(err, -EINVAL,
@@ -117,22 +115,6 @@ static int stress_vm_check(const void *o, const struct vb_workload_ctx *ctx, str
 		return vb_error_set(err, -EINVAL, "stress.vm: size=%llu is too large here",
 				    (unsigned long long)opts->size);
 	return 0;
-}
-
-/* Sleep in short ticks until duration_ms have passed (0 = forever) or *stop is set. */
-static void wait_duration(uint64_t duration_ms, volatile sig_atomic_t *stop, double t0)
-{
-	double end = t0 + (double)duration_ms / 1000.0;
-
-	for (;;) {
-		double now = vb_now();
-		if ((duration_ms && now >= end) || (stop && *stop))
-			return;
-		double left = duration_ms ? end - now : 1.0;
-		double nap = left < TICK_MS / 1000.0 ? left : TICK_MS / 1000.0;
-		struct timespec ts = { 0, (long)(nap * 1e9) };
-		nanosleep(&ts, NULL);
-	}
 }
 
 static int stress_vm_run(const struct vb_workload_ctx *ctx, const void *o, double *values,
@@ -158,7 +140,7 @@ static int stress_vm_run(const struct vb_workload_ctx *ctx, const void *o, doubl
 			break;
 	}
 	if (!r)
-		wait_duration(opts->duration, ctx->stop, t0);
+		vb_wait_duration(opts->duration, ctx->stop, t0);
 	atomic_store(&sh.done, true);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(workers[i].tid, NULL);
