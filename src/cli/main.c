@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -35,6 +37,18 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * OpenBLAS (linked for sys.linpack) starts a server thread before main()
+	 * unless OPENBLAS_NUM_THREADS=1, and that thread spins for a while beside
+	 * whatever is being measured. Set it and start again (once); agents
+	 * started from here inherit it. sys.linpack asks for its threads itself.
+	 */
+	const char *nt = getenv("OPENBLAS_NUM_THREADS");
+	if (!nt || strcmp(nt, "1")) {
+		setenv("OPENBLAS_NUM_THREADS", "1", 1);
+		execv("/proc/self/exe", argv);
+		/* Could not re-exec (no /proc?): carry on, agents still inherit it. */
+	}
 	if (argc < 2) {
 		char *def[] = { "run", NULL };
 		return vb_cmd_run(1, def);

@@ -679,7 +679,9 @@ static int child_main(void *arg)
 		fail(efd, errno, "closing inherited descriptors");
 	if (c->seccomp)
 		load_seccomp(a);
-	char *const envp[] = { "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/", NULL };
+	/* OPENBLAS_NUM_THREADS: see src/cli/main.c. */
+	char *const envp[] = { "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/",
+			       "OPENBLAS_NUM_THREADS=1", NULL };
 	execve(c->argv[0], c->argv, envp);
 	fail(efd, errno, "executing %s", c->argv[0]);
 }

@@ -12,8 +12,8 @@
  * norms from LAPACKE_dlange / cblas_idamax. Above 16 (HPL's threshold) the
  * sample fails.
  *
- * threads=0 keeps OpenBLAS's own thread count (OPENBLAS_NUM_THREADS or the
- * CPUs it sees); otherwise openblas_set_num_threads() sets it for the run and
+ * threads=0 uses every CPU the guest has; otherwise that many.
+ * openblas_set_num_threads() sets it for the run and
  * the previous count is restored afterwards.
  */
 #include <math.h>
@@ -165,15 +165,20 @@ static int linpack_run(const struct vb_workload_ctx *ctx, const void *o, double 
 		r = vb_error_set(err, -EINTR, "sys.linpack: stopped");
 		goto out;
 	}
+	/*
+	 * The agent starts OpenBLAS with one thread (OPENBLAS_NUM_THREADS=1, so
+	 * no server thread spins beside other workloads); LINPACK asks for its
+	 * threads here: the option, or every CPU this guest has.
+	 */
 	int prev_threads = openblas_get_num_threads();
-	if (opts->threads)
-		openblas_set_num_threads((int)opts->threads);
+	int want =
+	    opts->threads ? (int)opts->threads : (ctx->online_cpus ? (int)ctx->online_cpus : 1);
+	openblas_set_num_threads(want);
 	int used_threads = openblas_get_num_threads();
 	double t0 = vb_now();
 	r = vb_linpack_solve(n, a, x, err);
 	double elapsed = vb_now() - t0;
-	if (opts->threads)
-		openblas_set_num_threads(prev_threads);
+	openblas_set_num_threads(prev_threads);
 	if (r)
 		goto out;
 	if (ctx->stop && *ctx->stop) {
@@ -212,7 +217,7 @@ static const struct vb_option linpack_options[] = {
 	VB_OPTION("n", VB_OPT_U64, struct linpack_opts, n, 1000, 5000, 1, MAX_N,
 		  "matrix order; the scale experiment sweeps several sizes as the study did"),
 	VB_OPTION("threads", VB_OPT_U64, struct linpack_opts, threads, 0, 0, 0, 1024,
-		  "OpenBLAS threads; 0 = OpenBLAS's default (OPENBLAS_NUM_THREADS or all CPUs)"),
+		  "OpenBLAS threads; 0 = every CPU the guest has"),
 	VB_OPTION("seed", VB_OPT_U64, struct linpack_opts, seed, 1, 1, 0, (UINT64_C(1) << 48) - 1,
 		  "seed of the random matrix (LAPACK dlarnv)"),
 	{ 0 },
