@@ -132,15 +132,14 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 {
 	*dirs = *cgroups = *runs = 0;
 	/* Cgroups first: their owner files are in the directories swept below. */
-	struct vb_cgroup_layout l = { 0 };
 	struct vb_error *cerr = NULL;
-	if (geteuid() == 0 && vb_cgroup_layout_init(&l, "/sys/fs/cgroup", NULL, &cerr) == 0) {
-		int r = vb_cgroup_sweep(&l, alive_cb, NULL, cgroups, err);
-		vb_cgroup_layout_release(&l);
+	const struct vb_cgroup_layout *l = geteuid() == 0 ? vb_cgroup_host_layout(&cerr) : NULL;
+	vb_error_free(&cerr);
+	if (l) {
+		int r = vb_cgroup_sweep(l, alive_cb, NULL, cgroups, err);
 		if (r)
 			return r;
 	}
-	vb_error_free(&cerr);
 	DIR *d = opendir(vb_state_dir());
 	struct dirent *e;
 	while (d && (e = readdir(d))) {

@@ -23,7 +23,6 @@ struct vb_guest {
 	char *name;
 	char *image;			/* the lower layer */
 	char *dir, *upper, *work, *mnt; /* <work_dir>/<name>/... */
-	struct vb_cgroup_layout layout;
 	struct vb_cgroup *cg;
 	char cpus[32];
 	struct vb_cgroup_limits limits;
@@ -45,18 +44,14 @@ static int container_probe(struct vb_error **err)
 		return vb_error_set(err, VB_SKIP,
 				    "%s is not a static busybox (install busybox-static)",
 				    vb_busybox_path());
-	struct vb_cgroup_layout l = { 0 };
-	int r = vb_cgroup_layout_init(&l, "/sys/fs/cgroup", NULL, err);
-	vb_cgroup_layout_release(&l);
-	if (r)
-		return r > 0 ? r : vb_error_wrap(err, "cgroups");
+	if (!vb_cgroup_host_layout(err))
+		return (*err)->code > 0 ? (*err)->code : vb_error_wrap(err, "cgroups");
 	return 0;
 }
 
 static void guest_free(struct vb_guest *g)
 {
 	vb_cgroup_destroy(g->cg);
-	vb_cgroup_layout_release(&g->layout);
 	if (g->dir)
 		vb_rm_rf(g->dir);
 	free(g->name);
@@ -89,8 +84,9 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && !r; i++)
 		if (mkdir(dirs[i], 0700) < 0)
 			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
-	if (!r)
-		r = vb_cgroup_layout_init(&g->layout, "/sys/fs/cgroup", NULL, err);
+	const struct vb_cgroup_layout *layout = r ? NULL : vb_cgroup_host_layout(err);
+	if (!r && !layout)
+		r = (*err)->code;
 	if (!r) {
 		if (spec->vcpus) {
 			snprintf(g->cpus, sizeof(g->cpus), spec->vcpus > 1 ? "0-%u" : "0",
@@ -100,7 +96,7 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		g->limits.memory_bytes = spec->memory_bytes;
 		g->limits.pids_max = 4096; /* a fork bomb stops here, the host does not */
 		g->limits.devices_allowlist = true;
-		r = vb_cgroup_create(&g->layout, name, &g->limits, &g->cg, err);
+		r = vb_cgroup_create(layout, name, &g->limits, &g->cg, err);
 	}
 	if (r) {
 		guest_free(g);

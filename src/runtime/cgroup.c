@@ -528,6 +528,26 @@ int vb_cgroup_layout_init(struct vb_cgroup_layout *l, const char *root, const ch
 			    root, (unsigned long)fs.f_type);
 }
 
+const struct vb_cgroup_layout *vb_cgroup_host_layout(struct vb_error **err)
+{
+	/* Read once per process: probe, sweep and every guest share it. */
+	static struct vb_cgroup_layout host;
+	static int state; /* 0 unread, 1 ok, <0 the error it gave */
+	static char *reason;
+	if (state == 0) {
+		struct vb_error *e = NULL;
+		int r = vb_cgroup_layout_init(&host, "/sys/fs/cgroup", NULL, &e);
+		state = r ? (r < 0 ? r : -VB_SKIP) : 1;
+		if (r)
+			reason = xstrdup(e->msg);
+		vb_error_free(&e);
+	}
+	if (state == 1)
+		return &host;
+	vb_error_set(err, state == -VB_SKIP ? VB_SKIP : state, "%s", reason);
+	return NULL;
+}
+
 int vb_cgroup_layout_init_test(struct vb_cgroup_layout *l, const char *root,
 			       enum vb_cgroup_version version, const char *self_cgroup,
 			       struct vb_error **err)

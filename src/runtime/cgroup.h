@@ -99,6 +99,13 @@ int vb_cgroup_layout_init_test(struct vb_cgroup_layout *l, const char *root,
 /* Free what the layout holds; safe on a zeroed or released layout and twice. */
 void vb_cgroup_layout_release(struct vb_cgroup_layout *l);
 
+/*
+ * The layout of /sys/fs/cgroup as seen by this process, read on first use
+ * and kept for the life of the process (never released). NULL with *err
+ * (VB_SKIP or a negative code) when it cannot be used.
+ */
+const struct vb_cgroup_layout *vb_cgroup_host_layout(struct vb_error **err);
+
 /* What a guest's cgroup enforces; zero / NULL means "no limit". */
 struct vb_cgroup_limits {
 	const char *cpus; /* cpuset, e.g. "0-1"; NULL = the parent's */
