@@ -81,6 +81,11 @@ struct vb_platform_ops {
 	void (*destroy)(struct vb_guest *g);
 	/* The SHA-256 of the agent as the guest runs it (hex). */
 	const char *(*agent_hash)(struct vb_guest *g);
+	/*
+	 * The address on this host that the guest reaches, where a w3 peer for
+	 * it must listen ("127.0.0.1" for host); NULL when it has no network.
+	 */
+	const char *(*peer_listen)(struct vb_guest *g);
 };
 
 /* The registry: NULL-terminated. */

@@ -485,6 +485,10 @@ int vb_cmd_run(int argc, char **argv)
 	cfg.rule = (struct vb_stop_rule){ .min_runs = (unsigned)a.min_runs,
 					  .max_runs = (unsigned)a.runs,
 					  .ci_target = a.ci_target / 100 };
+	/* w3 needs a network from each guest to the host, where its peer runs. */
+	for (size_t i = 0; i < cfg.nworkloads; i++)
+		if (cfg.workloads[i].w->needs_peer)
+			cfg.spec.net = VB_NET_BRIDGED;
 	cfg.time_budget_s = a.budget;
 	cfg.job_timeout_s = a.timeout;
 	cfg.ready_timeout_s = 30;

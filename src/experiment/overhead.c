@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "runtime/cgroup.h"
+#include "runtime/net.h"
 
 const char *vb_state_dir(void)
 {
@@ -139,6 +140,14 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 		int r = vb_cgroup_sweep(l, alive_cb, NULL, cgroups, err);
 		if (r)
 			return r;
+	}
+	if (geteuid() == 0) {
+		/* Bridges and veths are counted with the cgroups: all are the run's. */
+		int links = 0;
+		int r = vb_net_sweep(alive_cb, NULL, &links, err);
+		if (r)
+			return r;
+		*cgroups += links;
 	}
 	DIR *d = opendir(vb_state_dir());
 	struct dirent *e;
@@ -318,19 +327,16 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 	struct vb_sched sched = { 0 };
 	_cleanup_free_ char *host = NULL;
 	_cleanup_free_ char *config = NULL;
-	struct vb_peer peer = { .pid = -1, .in_fd = -1 };
+	/* One w3 peer per platform, on the host address its guest reaches. */
+	struct vb_peer *peers = xcalloc(cfg->nplatforms, sizeof(*peers));
+	for (size_t p = 0; p < cfg->nplatforms; p++)
+		peers[p] = (struct vb_peer){ .pid = -1, .in_fd = -1 };
+	bool needs_peer = false;
+	for (size_t i = 0; i < cfg->nworkloads; i++)
+		needs_peer |= cfg->workloads[i].w->needs_peer;
 	bool interrupted = false, aborted = false;
 	double t0 = now_s();
 
-	for (size_t i = 0; i < cfg->nworkloads; i++) {
-		if (!cfg->workloads[i].w->needs_peer)
-			continue;
-		/* One peer on loopback serves the host platform. */
-		r = vb_peer_start(cfg->agent_path, "127.0.0.1:0", &peer, err);
-		if (r)
-			goto out;
-		break;
-	}
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *name = xasprintf("%s-%zu", tag, p);
@@ -338,6 +344,14 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		r = ops->provision(&pctx, &cfg->spec, name, &guests[p].g, err);
 		if (!r)
 			r = ops->start(guests[p].g, err);
+		const char *listen =
+		    (!r && needs_peer && ops->peer_listen) ? ops->peer_listen(guests[p].g) : NULL;
+		if (!r && needs_peer && !listen)
+			r = vb_error_set(err, VB_SKIP, "its guest has no network to a peer");
+		if (!r && needs_peer) {
+			_cleanup_free_ char *addr = xasprintf("%s:0", listen);
+			r = vb_peer_start(cfg->agent_path, addr, &peers[p], err);
+		}
 		if (r) {
 			vb_error_wrap(err, "%s", ops->name);
 			goto out;
@@ -371,7 +385,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		progress(cfg, &slot, seq, t0);
 
 		struct vb_job job;
-		make_job(cfg, tag, seq, slot.workload, &peer, &job);
+		make_job(cfg, tag, seq, slot.workload, &peers[slot.platform], &job);
 		_cleanup_free_ double *values = xcalloc(nm, sizeof(double));
 		struct job_result jr = { .w = rw->w, .nm = nm, .values = values };
 		struct vb_error *jerr = NULL;
@@ -452,7 +466,9 @@ out:
 	for (size_t p = 0; p < cfg->nplatforms; p++)
 		if (guests[p].g)
 			guests[p].ops->destroy(guests[p].g);
-	vb_peer_stop(&peer);
+	for (size_t p = 0; p < cfg->nplatforms; p++)
+		vb_peer_stop(&peers[p]);
+	free(peers);
 	if (*run_id >= 0) {
 		struct vb_error *serr = NULL;
 		const char *baseline = cfg->platforms[0]->name;

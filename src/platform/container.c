@@ -17,6 +17,7 @@
 #include "guest/image.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/net.h"
 #include "virtbench/platform.h"
 
 struct vb_guest {
@@ -31,7 +32,39 @@ struct vb_guest {
 	struct vb_channel ch;
 	bool running;
 	char hash[65];
+	bool net; /* bridged: a veth named after the guest, eth0 inside */
+	char ip[20];
 };
+
+/*
+ * The run's bridge, shared by its guests: created with the first guest
+ * that has a network, deleted with the last. One run per process.
+ */
+static struct {
+	char tag[16];
+	struct vb_net_plan plan;
+	unsigned refs;
+} bridge;
+
+static int bridge_get(const char *run_id, struct vb_error **err)
+{
+	if (bridge.refs && strcmp(bridge.tag, run_id))
+		return vb_error_set(err, -EBUSY, "a bridge of run %s is still up", bridge.tag);
+	if (!bridge.refs) {
+		int r = vb_net_bridge_create(run_id, &bridge.plan, err);
+		if (r)
+			return r;
+		snprintf(bridge.tag, sizeof(bridge.tag), "%s", run_id);
+	}
+	bridge.refs++;
+	return 0;
+}
+
+static void bridge_put(void)
+{
+	if (bridge.refs && --bridge.refs == 0)
+		vb_net_link_delete(bridge.plan.bridge, NULL);
+}
 
 static int container_probe(struct vb_error **err)
 {
@@ -51,6 +84,10 @@ static int container_probe(struct vb_error **err)
 
 static void guest_free(struct vb_guest *g)
 {
+	if (g->net) {
+		vb_net_link_delete(g->name, NULL);
+		bridge_put();
+	}
 	vb_cgroup_destroy(g->cg);
 	if (g->dir)
 		vb_rm_rf(g->dir);
@@ -98,6 +135,16 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		g->limits.devices_allowlist = true;
 		r = vb_cgroup_create(layout, name, &g->limits, &g->cg, err);
 	}
+	if (!r && spec->net != VB_NET_NONE) {
+		/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
+		r = bridge_get(ctx->run_id, err);
+		if (!r) {
+			g->net = true;
+			const char *dash = strrchr(name, '-');
+			vb_net_guest_ip(&bridge.plan,
+					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, g->ip);
+		}
+	}
 	if (r) {
 		guest_free(g);
 		return r;
@@ -106,11 +153,24 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	return 0;
 }
 
+/* Before the child proceeds: its veth, created inside its namespace. */
+static int make_veth(pid_t pid, void *data, struct vb_error **err)
+{
+	struct vb_guest *g = data;
+	/* A previous start's pair may still be dying with its namespace. */
+	vb_net_link_delete(g->name, NULL);
+	return vb_net_veth_create(&bridge.plan, g->name, pid, err);
+}
+
 /* How to start g's container around argv, with the given channel. */
-static struct vb_ctr_config guest_config(const struct vb_guest *g, char *const *argv, int in,
-					 int out, bool seccomp)
+static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, int in, int out,
+					 bool seccomp)
 {
 	return (struct vb_ctr_config){
+		.before_go = g->net ? make_veth : NULL,
+		.before_go_data = g,
+		.net_ip = g->net ? g->ip : NULL,
+		.net_gateway = g->net ? bridge.plan.host_ip : NULL,
 		.hostname = g->name,
 		.lower = g->image,
 		.upper = g->upper,
@@ -193,11 +253,6 @@ static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event
 	if (!g->running)
 		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
 	struct vb_job j = *job;
-	if (j.peer)
-		return vb_error_set(err, -EIO,
-				    "%s: %s needs a network to its peer, and container networking "
-				    "(veth) is not built yet",
-				    g->name, job->workload);
 	j.scratch_dir = "/scratch";
 	int r = vb_agent_client_exec(&g->ch, &j, g->job_timeout_s, cb, data, err);
 	if (r && r != -EIO)
@@ -230,10 +285,15 @@ static const char *container_agent_hash(struct vb_guest *g)
 	return g->hash;
 }
 
+static const char *container_peer_listen(struct vb_guest *g)
+{
+	return g->net ? bridge.plan.host_ip : NULL;
+}
+
 const struct vb_platform_ops vb_platform_container = {
 	.name = "container",
 	.summary = "Linux container, virtbench's own runtime (namespaces + cgroups + overlayfs)",
-	.caps = VB_CAP_REBOOT | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT,
+	.caps = VB_CAP_REBOOT | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_NETWORK,
 	.probe = container_probe,
 	.provision = container_provision,
 	.start = container_start,
@@ -242,6 +302,7 @@ const struct vb_platform_ops vb_platform_container = {
 	.stop = container_stop,
 	.destroy = container_destroy,
 	.agent_hash = container_agent_hash,
+	.peer_listen = container_peer_listen,
 };
 
 int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,

@@ -129,6 +129,12 @@ static const char *host_agent_hash(struct vb_guest *g)
 	return g->hash;
 }
 
+static const char *host_peer_listen(struct vb_guest *g)
+{
+	(void)g;
+	return "127.0.0.1";
+}
+
 const struct vb_platform_ops vb_platform_host = {
 	.name = "host",
 	.summary = "bare metal baseline: the agent as a plain child process",
@@ -140,4 +146,5 @@ const struct vb_platform_ops vb_platform_host = {
 	.stop = host_stop,
 	.destroy = host_destroy,
 	.agent_hash = host_agent_hash,
+	.peer_listen = host_peer_listen,
 };

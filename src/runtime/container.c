@@ -30,6 +30,7 @@
 
 #include "core/util.h"
 #include "runtime/container.h"
+#include "runtime/net.h"
 
 #define STACK_SIZE (1024 * 1024)
 
@@ -665,6 +666,12 @@ static int child_main(void *arg)
 		fail(a->err_fd, EXDEV,
 		     "working directory is not the new root"); /* CVE-2024-21626 */
 	loopback_up(a);
+	if (c->net_ip) {
+		const char *step;
+		int nr = vb_net_guest_setup(c->net_ip, c->net_gateway, &step);
+		if (nr)
+			fail(a->err_fd, -nr, "network: %s", step);
+	}
 	struct rlimit core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &core);
 	drop_caps(a);
@@ -727,6 +734,8 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 	int r = 0;
 	if (c->cgroup)
 		r = vb_cgroup_attach(c->cgroup, p, err);
+	if (!r && c->before_go)
+		r = c->before_go(p, c->before_go_data, err);
 	if (!r && write(go[1], "g", 1) != 1)
 		r = vb_error_errno(err, errno, "container: waking the child");
 	close(go[1]);

@@ -26,6 +26,11 @@ struct vb_ctr_config {
 	char *const *argv; /* argv[0] is the path inside the root, e.g. "/sbin/virtbench-agent" */
 	int stdin_fd, stdout_fd; /* become the child's 0 and 1; stderr is inherited as 2 */
 	bool seccomp;		 /* apply the allow-list (default true; off only for debugging) */
+	/* Called between clone and go (the child is in its namespaces, idle): e.g. a veth. */
+	int (*before_go)(pid_t pid, void *data, struct vb_error **err);
+	void *before_go_data;
+	const char *net_ip;	 /* non-NULL: the child gives eth0 this address (/24) */
+	const char *net_gateway; /* and routes everything through this one */
 };
 
 /*

@@ -6,7 +6,6 @@ cases=(
 	"2|unknown workload|run -w nosuch"
 	"2|unknown platform|run -p nosuch"
 	"3|unavailable|run -p host,kvm -w cpu.primes"
-	"3|no network|run -p host,container -w net.tcp"
 	"2|--runs|run --runs 0"
 	"2|--runs|run --runs -1"
 	"2|--ci-target|run --ci-target abc"

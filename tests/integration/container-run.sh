@@ -2,7 +2,7 @@
 # The container platform through `virtbench run`: host and container side by
 # side, then SIGKILL of the supervisor mid-run and the sweep at the next start.
 . "$(dirname "$0")/lib.bash"
-plan 8
+plan 11
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
 [ "$(id -u)" = 0 ] || reason="needs root"
@@ -25,8 +25,20 @@ tag=$(sql "SELECT tag FROM runs")
 check "the container's agent hash is the agent's" test "$(sql "SELECT agent_sha256 FROM platforms WHERE name = 'container'")" = "$(sha256sum "$AGENT" | cut -d' ' -f1)"
 check "nothing of the run is left (cgroups, work directory)" bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
 
+# w3 over the run's bridge: a veth per guest, the peer on the bridge address.
+export VIRTBENCH_DB="$TMP/net.db"
+links_before=$(ip -o link | grep -c ' vb-')
+"$VB" run -q --runs 2 --min-runs 2 --warmup 0 -p host,container -w net.tcp,net.rr \
+	--set duration_ms=200 --set count=200 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "w3 on host and container exits 0" test $rc = 0
+[ $rc = 0 ] || diag "$(cat "$TMP/err")"
+check "container throughput and latency stored with ratios to host" \
+	test "$(sql "SELECT count(*) FROM summaries x JOIN platforms p ON p.id = x.platform_id WHERE p.name = 'container' AND x.mean > 0 AND x.ratio IS NOT NULL")" = 4
+check "no bridge or veth of the run is left" test "$(ip -o link | grep -c ' vb-')" = "$links_before"
+
 export VIRTBENCH_DB="$TMP/kill.db"
-"$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p container -w cpu.primes --set limit=200000 >/dev/null 2>&1 &
+"$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p container -w cpu.primes,net.rr --set limit=200000 --set count=100 >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 300); do
 	[ "$(sql 'SELECT count(*) FROM samples' 2>/dev/null)" -ge 3 ] 2>/dev/null && break
@@ -43,8 +55,9 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 check "SIGKILL: the container's init dies with the supervisor" test $gone = 0
-check "SIGKILL: its cgroups are still there before the next start" test -n "$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)"
+check "SIGKILL: its cgroups and bridge are still there before the next start" \
+	bash -c "[ -n \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && ip link show $tag >/dev/null 2>&1"
 "$VB" runs >/dev/null 2>"$TMP/err"
 check "SIGKILL: the next start sweeps and says so" grep -q "cgroup" "$TMP/err"
-check "SIGKILL: nothing of that run remains (cgroups in every hierarchy, overlay dirs)" \
-	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* /sys/fs/cgroup/memory/*/*/virtbench/$tag-* 2>/dev/null)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ] && ! grep -q '$tag' /proc/self/mountinfo"
+check "SIGKILL: nothing of that run remains (cgroups in every hierarchy, bridge and veths, overlay dirs, mounts)" \
+	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* /sys/fs/cgroup/memory/*/*/virtbench/$tag-* 2>/dev/null)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ] && ! grep -q '$tag' /proc/self/mountinfo && ! ip -o link | grep -q ' $tag'"

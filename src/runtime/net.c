@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+
+#include "core/util.h"
+#include "runtime/net.h"
+
+static struct nl_sock *nl_open(struct vb_error **err)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	if (!sk)
+		abort();
+	int r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(sk);
+		vb_error_set(err, -EIO, "netlink: %s", nl_geterror(r));
+		return NULL;
+	}
+	return sk;
+}
+
+static void nl_closep(struct nl_sock **sk)
+{
+	if (*sk)
+		nl_socket_free(*sk);
+}
+#define _cleanup_nl_ _cleanup_(nl_closep)
+
+/* Does any address or route of this host fall in 10.233.n.0/24? */
+static bool subnet_taken(struct nl_sock *sk, unsigned n)
+{
+	char want[32];
+	snprintf(want, sizeof(want), "10.233.%u.0/24", n);
+	struct nl_addr *net = NULL;
+	if (nl_addr_parse(want, AF_INET, &net) < 0)
+		return true;
+	bool taken = false;
+	struct nl_cache *addrs = NULL, *routes = NULL;
+	if (rtnl_addr_alloc_cache(sk, &addrs) == 0) {
+		for (struct nl_object *o = nl_cache_get_first(addrs); o && !taken;
+		     o = nl_cache_get_next(o)) {
+			struct nl_addr *a = rtnl_addr_get_local((struct rtnl_addr *)o);
+			if (a && nl_addr_get_family(a) == AF_INET &&
+			    nl_addr_cmp_prefix(a, net) == 0)
+				taken = true;
+		}
+		nl_cache_free(addrs);
+	}
+	if (!taken && rtnl_route_alloc_cache(sk, AF_INET, 0, &routes) == 0) {
+		for (struct nl_object *o = nl_cache_get_first(routes); o && !taken;
+		     o = nl_cache_get_next(o)) {
+			struct nl_addr *d = rtnl_route_get_dst((struct rtnl_route *)o);
+			/* A default route (prefix 0) covers everything: not a conflict. */
+			if (d && nl_addr_get_prefixlen(d) > 0 &&
+			    nl_addr_get_prefixlen(d) <= 24 && nl_addr_cmp_prefix(d, net) == 0)
+				taken = true;
+		}
+		nl_cache_free(routes);
+	}
+	nl_addr_put(net);
+	return taken;
+}
+
+static int link_up(struct nl_sock *sk, const char *name, struct vb_error **err)
+{
+	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
+	int r = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (r >= 0) {
+		rtnl_link_set_flags(change, IFF_UP);
+		r = rtnl_link_change(sk, link, change, 0);
+	}
+	rtnl_link_put(change);
+	if (link)
+		rtnl_link_put(link);
+	if (r < 0)
+		return vb_error_set(err, -EIO, "netlink: bringing %s up: %s", name, nl_geterror(r));
+	return 0;
+}
+
+static int add_address(struct nl_sock *sk, int ifindex, const char *cidr, struct vb_error **err)
+{
+	struct nl_addr *local = NULL;
+	int r = nl_addr_parse(cidr, AF_INET, &local);
+	if (r < 0)
+		return vb_error_set(err, -EINVAL, "netlink: bad address %s", cidr);
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	r = rtnl_addr_add(sk, a, 0);
+	rtnl_addr_put(a);
+	nl_addr_put(local);
+	if (r < 0)
+		return vb_error_set(err, -EIO, "netlink: adding %s: %s", cidr, nl_geterror(r));
+	return 0;
+}
+
+int vb_net_bridge_create(const char *tag, struct vb_net_plan *out, struct vb_error **err)
+{
+	_cleanup_nl_ struct nl_sock *sk = nl_open(err);
+	if (!sk)
+		return -EIO;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->bridge, sizeof(out->bridge), "%s", tag);
+	/* Start from the tag, so concurrent runs rarely try the same subnet. */
+	unsigned start = (unsigned)strtoul(tag + 3, NULL, 16) % 250 + 1;
+	for (unsigned i = 0; i < 250 && !out->subnet; i++) {
+		unsigned n = (start + i - 1) % 250 + 1;
+		if (!subnet_taken(sk, n))
+			out->subnet = n;
+	}
+	if (!out->subnet)
+		return vb_error_set(err, -EADDRINUSE,
+				    "no free 10.233.N.0/24 subnet for the guest network");
+	snprintf(out->host_ip, sizeof(out->host_ip), "10.233.%u.1", out->subnet % 256);
+	int r = rtnl_link_bridge_add(sk, out->bridge);
+	if (r < 0)
+		return vb_error_set(err, -EIO, "netlink: creating bridge %s: %s", out->bridge,
+				    nl_geterror(r));
+	char cidr[32];
+	snprintf(cidr, sizeof(cidr), "%s/24", out->host_ip);
+	int ifindex = (int)if_nametoindex(out->bridge);
+	r = ifindex ? add_address(sk, ifindex, cidr, err) :
+		      vb_error_errno(err, errno, "netlink: %s", out->bridge);
+	if (!r)
+		r = link_up(sk, out->bridge, err);
+	if (r)
+		vb_net_link_delete(out->bridge, NULL);
+	return r;
+}
+
+int vb_net_link_delete(const char *name, struct vb_error **err)
+{
+	_cleanup_nl_ struct nl_sock *sk = nl_open(err);
+	if (!sk)
+		return -EIO;
+	struct rtnl_link *link = rtnl_link_alloc();
+	rtnl_link_set_name(link, name);
+	int r = rtnl_link_delete(sk, link);
+	rtnl_link_put(link);
+	if (r < 0 && r != -NLE_NODEV && r != -NLE_OBJ_NOTFOUND)
+		return vb_error_set(err, -EIO, "netlink: deleting %s: %s", name, nl_geterror(r));
+	return 0;
+}
+
+void vb_net_guest_ip(const struct vb_net_plan *plan, unsigned n, char out[20])
+{
+	snprintf(out, 20, "10.233.%u.%u", plan->subnet % 256, (n % 250) + 2);
+}
+
+int vb_net_veth_create(const struct vb_net_plan *plan, const char *host_if, pid_t pid,
+		       struct vb_error **err)
+{
+	_cleanup_nl_ struct nl_sock *sk = nl_open(err);
+	if (!sk)
+		return -EIO;
+	struct rtnl_link *veth = rtnl_link_veth_alloc();
+	struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(veth, host_if);
+	rtnl_link_set_name(peer, "eth0");
+	/* Created inside the guest's namespace directly: no move afterwards. */
+	rtnl_link_set_ns_pid(peer, pid);
+	int br = (int)if_nametoindex(plan->bridge);
+	if (br)
+		rtnl_link_set_master(veth, br);
+	rtnl_link_set_flags(veth, IFF_UP);
+	int r = br ? rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL) : -NLE_NODEV;
+	rtnl_link_put(peer);
+	rtnl_link_veth_release(veth);
+	if (r < 0)
+		return vb_error_set(err, -EIO, "netlink: creating veth %s on %s: %s", host_if,
+				    plan->bridge, nl_geterror(r));
+	return 0;
+}
+
+int vb_net_guest_setup(const char *ip, const char *gateway, const char **step)
+{
+	struct vb_error *err = NULL;
+	_cleanup_nl_ struct nl_sock *sk = nl_open(&err);
+	int r = 0;
+	*step = "opening a netlink socket";
+	if (!sk) {
+		vb_error_free(&err);
+		return -EIO;
+	}
+	char cidr[32];
+	snprintf(cidr, sizeof(cidr), "%s/24", ip);
+	int ifindex = (int)if_nametoindex("eth0");
+	*step = "finding eth0";
+	if (!ifindex)
+		return -errno;
+	*step = "adding the guest's address";
+	r = add_address(sk, ifindex, cidr, &err);
+	if (!r) {
+		*step = "bringing eth0 up";
+		r = link_up(sk, "eth0", &err);
+	}
+	if (!r) {
+		*step = "adding the default route";
+		struct nl_addr *gw = NULL, *dst = NULL;
+		struct rtnl_route *route = rtnl_route_alloc();
+		struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+		if (nl_addr_parse(gateway, AF_INET, &gw) < 0 ||
+		    nl_addr_parse("0.0.0.0/0", AF_INET, &dst) < 0) {
+			r = -EINVAL;
+		} else {
+			rtnl_route_nh_set_gateway(nh, gw);
+			rtnl_route_nh_set_ifindex(nh, ifindex);
+			rtnl_route_add_nexthop(route, nh);
+			rtnl_route_set_dst(route, dst);
+			rtnl_route_set_family(route, AF_INET);
+			rtnl_route_set_table(route, RT_TABLE_MAIN);
+			if (rtnl_route_add(sk, route, NLM_F_CREATE) < 0)
+				r = -EIO;
+		}
+		if (gw)
+			nl_addr_put(gw);
+		if (dst)
+			nl_addr_put(dst);
+		rtnl_route_put(route);
+	}
+	vb_error_free(&err);
+	return r;
+}
+
+/* "vb-" + 8 hex digits, optionally "-" + digits: the tag goes to tag. */
+static bool our_link(const char *name, char tag[12])
+{
+	if (strncmp(name, "vb-", 3) || strspn(name + 3, "0123456789abcdef") != 8)
+		return false;
+	const char *rest = name + 11;
+	if (*rest && (rest[0] != '-' || !rest[1] || strspn(rest + 1, "0123456789") != strlen(rest + 1)))
+		return false;
+	memcpy(tag, name, 11);
+	tag[11] = '\0';
+	return true;
+}
+
+int vb_net_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
+		 struct vb_error **err)
+{
+	*n = 0;
+	_cleanup_nl_ struct nl_sock *sk = nl_open(err);
+	if (!sk)
+		return -EIO;
+	struct nl_cache *links = NULL;
+	int r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+	if (r < 0)
+		return vb_error_set(err, -EIO, "netlink: listing links: %s", nl_geterror(r));
+	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
+		const char *name = rtnl_link_get_name((struct rtnl_link *)o);
+		char tag[12];
+		if (!name || !our_link(name, tag) || is_alive(tag, data))
+			continue;
+		if (rtnl_link_delete(sk, (struct rtnl_link *)o) >= 0)
+			(*n)++;
+	}
+	nl_cache_free(links);
+	return 0;
+}
