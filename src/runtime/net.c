@@ -57,8 +57,8 @@ static bool subnet_taken(struct nl_sock *sk, unsigned n)
 		     o = nl_cache_get_next(o)) {
 			struct nl_addr *d = rtnl_route_get_dst((struct rtnl_route *)o);
 			/* A default route (prefix 0) covers everything: not a conflict. */
-			if (d && nl_addr_get_prefixlen(d) > 0 &&
-			    nl_addr_get_prefixlen(d) <= 24 && nl_addr_cmp_prefix(d, net) == 0)
+			if (d && nl_addr_get_prefixlen(d) > 0 && nl_addr_get_prefixlen(d) <= 24 &&
+			    nl_addr_cmp_prefix(d, net) == 0)
 				taken = true;
 		}
 		nl_cache_free(routes);
@@ -125,8 +125,8 @@ int vb_net_bridge_create(const char *tag, struct vb_net_plan *out, struct vb_err
 	char cidr[32];
 	snprintf(cidr, sizeof(cidr), "%s/24", out->host_ip);
 	int ifindex = (int)if_nametoindex(out->bridge);
-	r = ifindex ? add_address(sk, ifindex, cidr, err) :
-		      vb_error_errno(err, errno, "netlink: %s", out->bridge);
+	r = ifindex ? add_address(sk, ifindex, cidr, err)
+		    : vb_error_errno(err, errno, "netlink: %s", out->bridge);
 	if (!r)
 		r = link_up(sk, out->bridge, err);
 	if (r)
@@ -234,7 +234,8 @@ static bool our_link(const char *name, char tag[12])
 	if (strncmp(name, "vb-", 3) || strspn(name + 3, "0123456789abcdef") != 8)
 		return false;
 	const char *rest = name + 11;
-	if (*rest && (rest[0] != '-' || !rest[1] || strspn(rest + 1, "0123456789") != strlen(rest + 1)))
+	if (*rest &&
+	    (rest[0] != '-' || !rest[1] || strspn(rest + 1, "0123456789") != strlen(rest + 1)))
 		return false;
 	memcpy(tag, name, 11);
 	tag[11] = '\0';
