@@ -4,7 +4,8 @@
  * an overlay over the cached minimal image, a cgroup named after it, and the
  * agent as PID 1 of fresh namespaces. Everything is named after the run
  * ("vb-1a2b3c4d-N") and lives under the run's work directory, so a sweep
- * finds what a dead run left.
+ * finds what a dead run left. A clone is a new guest over the same image whose
+ * upper layer starts as a copy of its source's.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "agent/client.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "guest/copy.h"
 #include "guest/image.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -23,10 +25,14 @@
 struct vb_guest {
 	char *name;
 	char *image;			/* the lower layer */
+	char *work_dir;			/* the run's: a clone's directory goes there too */
 	char *dir, *upper, *work, *mnt; /* <work_dir>/<name>/... */
+	bool own_dir;			/* dir was made for this guest: destroy removes it */
+	char run_id[16];		/* "vb-1a2b3c4d": the run's bridge is named after it */
+	struct vb_guest_spec spec;	/* as provisioned; .image NULL: the lower layer is image */
 	struct vb_cgroup *cg;
 	char cpus[32];
-	struct vb_cgroup_limits limits;
+	struct vb_cgroup_limits limits; /* .cpus points into cpus: never copy it to another guest */
 	double ready_timeout_s, job_timeout_s;
 	pid_t pid;
 	struct vb_channel ch;
@@ -89,10 +95,11 @@ static void guest_free(struct vb_guest *g)
 		bridge_put();
 	}
 	vb_cgroup_destroy(g->cg);
-	if (g->dir)
+	if (g->own_dir)
 		vb_rm_rf(g->dir);
 	free(g->name);
 	free(g->image);
+	free(g->work_dir);
 	free(g->dir);
 	free(g->upper);
 	free(g->work);
@@ -100,7 +107,11 @@ static void guest_free(struct vb_guest *g)
 	free(g);
 }
 
-/* Directories and cgroup of a guest over image; the rootfs layer starts empty. */
+/*
+ * Directories and cgroup of a guest over image; the rootfs layer starts empty.
+ * Everything it needs from ctx and spec is kept in the guest, so that a clone
+ * can be made from the guest alone.
+ */
 static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 		     const char *name, const char *image, struct vb_guest **out,
 		     struct vb_error **err)
@@ -108,16 +119,25 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	struct vb_guest *g = xcalloc(1, sizeof(*g));
 	g->name = xstrdup(name);
 	g->image = xstrdup(image);
+	g->work_dir = xstrdup(ctx->work_dir);
 	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
 	g->upper = xasprintf("%s/upper", g->dir);
 	g->work = xasprintf("%s/work", g->dir);
 	g->mnt = xasprintf("%s/root", g->dir);
+	snprintf(g->run_id, sizeof(g->run_id), "%s", ctx->run_id);
+	g->spec = *spec;
+	g->spec.image = NULL;
 	g->ready_timeout_s = ctx->ready_timeout_s;
 	g->job_timeout_s = ctx->job_timeout_s;
 	g->pid = -1;
 	g->ch.rfd = g->ch.wfd = -1;
 	int r = 0;
-	const char *dirs[] = { g->dir, g->upper, g->work, g->mnt };
+	/* A name in use already (EEXIST) must not lose its directory in guest_free. */
+	if (mkdir(g->dir, 0700) < 0)
+		r = vb_error_errno(err, errno, "%s: creating %s", name, g->dir);
+	else
+		g->own_dir = true;
+	const char *dirs[] = { g->upper, g->work, g->mnt };
 	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && !r; i++)
 		if (mkdir(dirs[i], 0700) < 0)
 			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
@@ -137,7 +157,7 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	}
 	if (!r && spec->net != VB_NET_NONE) {
 		/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
-		r = bridge_get(ctx->run_id, err);
+		r = bridge_get(g->run_id, err);
 		if (!r) {
 			g->net = true;
 			const char *dash = strrchr(name, '-');
@@ -266,6 +286,49 @@ static int container_reboot(struct vb_guest *g, struct vb_error **err)
 	return r ? r : container_start(g, err);
 }
 
+/*
+ * The clone's upper layer is made by copying g's, as it is at this moment:
+ * a running g goes on running and writing meanwhile, so files it changes
+ * during the copy may be caught half-written (nothing is frozen or synced;
+ * stop g first for a consistent copy). The clone gets its own empty overlay
+ * work directory, its own cgroup with the same limits, and its own veth
+ * (when g has a network), whose address follows from the N in its name.
+ */
+static int container_clone(struct vb_guest *g, const char *name, struct vb_guest **out,
+			   struct vb_error **err)
+{
+	struct vb_platform_ctx ctx = {
+		.run_id = g->run_id,
+		.work_dir = g->work_dir,
+		.ready_timeout_s = g->ready_timeout_s,
+		.job_timeout_s = g->job_timeout_s,
+	};
+	/* Same run: its bridge, its sweep and its work directory are the clone's too. */
+	size_t n = strlen(g->run_id);
+	if (strncmp(name, g->run_id, n) || name[n] != '-' || !name[n + 1] ||
+	    strspn(name + n + 1, "0123456789") != strlen(name + n + 1))
+		return vb_error_set(err, -EINVAL, "cloning %s: %s is not named %s-N", g->name, name,
+				    g->run_id);
+	struct vb_guest *c = NULL;
+	int r = guest_new(&ctx, &g->spec, name, g->image, &c, err);
+	if (r) {
+		vb_error_wrap(err, "cloning %s", g->name);
+		return r;
+	}
+	/* guest_new made it empty; the copy wants to make it itself. */
+	if (rmdir(c->upper) < 0)
+		r = vb_error_errno(err, errno, "%s: removing %s", name, c->upper);
+	if (!r)
+		r = vb_copy_tree(g->upper, c->upper, err);
+	if (r) {
+		guest_free(c);
+		vb_error_wrap(err, "cloning %s to %s", g->name, name);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
 static void container_destroy(struct vb_guest *g)
 {
 	if (!g)
@@ -293,12 +356,14 @@ static const char *container_peer_listen(struct vb_guest *g)
 const struct vb_platform_ops vb_platform_container = {
 	.name = "container",
 	.summary = "Linux container, virtbench's own runtime (namespaces + cgroups + overlayfs)",
-	.caps = VB_CAP_REBOOT | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_NETWORK,
+	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT |
+		VB_CAP_NETWORK,
 	.probe = container_probe,
 	.provision = container_provision,
 	.start = container_start,
 	.exec = container_exec,
 	.reboot = container_reboot,
+	.clone = container_clone,
 	.stop = container_stop,
 	.destroy = container_destroy,
 	.agent_hash = container_agent_hash,

@@ -9,7 +9,7 @@ reason=""
 [ -z "$reason" ] && ! "$VB" list platforms | grep -qE '^container +available' &&
 	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
 if [ -n "$reason" ]; then
-	for i in $(seq 8); do skip "container run $i" "$reason"; done
+	for i in $(seq 11); do skip "container run $i" "$reason"; done
 	exit 0
 fi
 ours() { ls -d /sys/fs/cgroup/*/virtbench/"$1"-* /sys/fs/cgroup/memory/*/*/virtbench/"$1"-* 2>/dev/null; }
