@@ -16,8 +16,8 @@
 #include "virtbench/error.h"
 
 struct vb_net_plan {
-	char bridge[16]; /* "vb-1a2b3c4d" */
-	unsigned subnet; /* N of 10.233.N.0/24 */
+	char bridge[16];  /* "vb-1a2b3c4d" */
+	unsigned subnet;  /* N of 10.233.N.0/24 */
 	char host_ip[20]; /* "10.233.N.1" */
 };
 
