@@ -151,7 +151,7 @@ out:
 	return r == 0;
 }
 
-int vb_agent_serve(int rfd, int wfd)
+int vb_agent_serve(int rfd, int wfd, bool wait_sync)
 {
 	struct agent a = { 0 };
 	vb_channel_init(&a.ch, rfd, wfd, VB_PROTO_MAX_LINE);
@@ -170,7 +170,9 @@ int vb_agent_serve(int rfd, int wfd)
 				  .protocol = VB_PROTOCOL_VERSION,
 				  .agent_version = VB_VERSION,
 				  .pid = getpid() };
-	send_event(&a, &hello);
+	bool said_hello = !wait_sync;
+	if (said_hello)
+		send_event(&a, &hello);
 	int status = 0;
 	while (!agent_stop) {
 		char *line;
@@ -197,8 +199,14 @@ int vb_agent_serve(int rfd, int wfd)
 			continue;
 		}
 		bool quit = job.quit;
-		if (!quit)
+		if (job.sync) {
+			/* The host is listening now; later syncs are echoes of the wait. */
+			if (!said_hello)
+				send_event(&a, &hello);
+			said_hello = true;
+		} else if (!quit) {
 			run_job(&a, &job);
+		}
 		vb_job_release(&job);
 		if (quit)
 			break;
@@ -209,13 +217,15 @@ int vb_agent_serve(int rfd, int wfd)
 
 static void usage(FILE *f)
 {
-	fputs("usage: virtbench agent [--fd N]\n"
+	fputs("usage: virtbench agent [--fd N] [--sync]\n"
 	      "       virtbench agent --peer ADDR:PORT\n"
 	      "\n"
 	      "Serve the agent protocol (docs/protocol.md): read jobs as JSON lines,\n"
 	      "run them, stream events back. Without --fd the channel is stdin/stdout.\n"
 	      "\n"
 	      "  --fd N      use the inherited descriptor N (a socket or a serial port)\n"
+	      "  --sync      say hello only when the first sync message arrives\n"
+	      "              (a serial port loses what is written before the host listens)\n"
 	      "  --peer A:P  be the w3 peer: listen on A:P (port 0 = any), print\n"
 	      "              'listening A:P', serve until stdin closes\n"
 	      "  -h, --help  this text\n",
@@ -227,10 +237,12 @@ int vb_agent_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "fd", required_argument, NULL, 'f' },
 		{ "peer", required_argument, NULL, 'p' },
+		{ "sync", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int fd = -1, c;
+	bool wait_sync = false;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		uint64_t v;
@@ -246,6 +258,9 @@ int vb_agent_main(int argc, char **argv)
 			break;
 		case 'p':
 			return vb_peer_main(optarg);
+		case 's':
+			wait_sync = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -259,7 +274,7 @@ int vb_agent_main(int argc, char **argv)
 		return 2;
 	}
 	if (fd >= 0)
-		return vb_agent_serve(fd, fd);
+		return vb_agent_serve(fd, fd, wait_sync);
 	/*
 	 * Keep the protocol on a private descriptor and point fd 1 at stderr, so a
 	 * stray printf in a workload can never corrupt the channel.
@@ -275,5 +290,5 @@ int vb_agent_main(int argc, char **argv)
 		dup2(devnull, STDIN_FILENO);
 		close(devnull);
 	}
-	return vb_agent_serve(in, out);
+	return vb_agent_serve(in, out, wait_sync);
 }

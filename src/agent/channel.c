@@ -136,3 +136,40 @@ int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_ato
 		c->len += (size_t)n;
 	}
 }
+
+int vb_channel_poll_line(struct vb_channel *c, int timeout_ms,
+			 const volatile sig_atomic_t *interrupted)
+{
+	long long deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+	for (;;) {
+		if (memchr(c->buf + c->start, '\n', c->len))
+			return 0;
+		if (interrupted && *interrupted)
+			return -EINTR;
+		if (c->start) {
+			memmove(c->buf, c->buf + c->start, c->len);
+			c->start = 0;
+		}
+		if (c->len >= c->cap)
+			return 0; /* full without a newline: let recv report the long line */
+		long long left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		struct pollfd pfd = { .fd = c->rfd, .events = POLLIN };
+		int pr = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		if (pr < 0 && errno != EINTR)
+			return -errno;
+		if (pr > 0) {
+			ssize_t n = read(c->rfd, c->buf + c->len, c->cap - c->len);
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				return -errno;
+			if (n == 0)
+				return -EPIPE;
+			if (n > 0)
+				c->len += (size_t)n;
+			continue;
+		}
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+	}
+}

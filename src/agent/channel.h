@@ -35,4 +35,11 @@ int vb_channel_send(struct vb_channel *c, const char *line);
 int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_atomic_t *interrupted,
 		    char **line, size_t *len);
 
+/*
+ * Wait until a whole line is buffered (without consuming it): 0 when one
+ * is, -ETIMEDOUT, -EPIPE, -EINTR as vb_channel_recv.
+ */
+int vb_channel_poll_line(struct vb_channel *c, int timeout_ms,
+			 const volatile sig_atomic_t *interrupted);
+
 #endif

@@ -53,6 +53,29 @@ int vb_agent_client_hello(struct vb_channel *c, double timeout_s, struct vb_even
 	return 0;
 }
 
+int vb_agent_client_hello_sync(struct vb_channel *c, double timeout_s, struct vb_event *hello,
+			       struct vb_error **err)
+{
+	struct vb_job sync = { .sync = true };
+	_cleanup_free_ char *line_out = vb_job_format(&sync);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int r = vb_channel_send(c, line_out);
+		if (r)
+			return vb_error_errno(err, -r, "sending sync to the agent");
+		r = vb_channel_poll_line(c, 500, &vb_interrupted);
+		if (r == 0)
+			return vb_agent_client_hello(c, 1, hello, err);
+		if (r != -ETIMEDOUT)
+			return recv_error(r, "waiting for hello", err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9 >
+		    timeout_s)
+			return recv_error(-ETIMEDOUT, "waiting for hello", err);
+	}
+}
+
 int vb_agent_client_exec(struct vb_channel *c, const struct vb_job *job, double timeout_s,
 			 vb_event_cb cb, void *data, struct vb_error **err)
 {

@@ -19,6 +19,14 @@ int vb_agent_client_hello(struct vb_channel *c, double timeout_s, struct vb_even
 			  struct vb_error **err);
 
 /*
+ * For an agent started with --sync (behind a serial port, which drops what
+ * the guest writes before the host listens): send sync messages every
+ * half second until the hello arrives, then check it as above.
+ */
+int vb_agent_client_hello_sync(struct vb_channel *c, double timeout_s, struct vb_event *hello,
+			       struct vb_error **err);
+
+/*
  * Send job and pass every event to cb until the agent's "done" for it.
  * Returns 0 when done said ok; -EIO with the agent's error text when the job
  * failed; -EPROTO when the agent sent garbage or events of another job;

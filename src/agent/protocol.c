@@ -111,6 +111,10 @@ int vb_job_parse(const char *line, size_t len, struct vb_job *out, struct vb_err
 		out->quit = true;
 		return 0;
 	}
+	if (!strcmp(type, "sync")) {
+		out->sync = true;
+		return 0;
+	}
 	if (strcmp(type, "job"))
 		return vb_error_set(err, -EPROTO, "unexpected message type \"%.32s\"", type);
 	r = get_token(root, "id", VB_PROTO_MAX_ID, &out->id, err);
@@ -144,8 +148,8 @@ char *vb_job_format(const struct vb_job *job)
 {
 	_cleanup_json_ json_t *o = json_object();
 	json_object_set_new(o, "v", json_integer(VB_PROTOCOL_VERSION));
-	if (job->quit) {
-		json_object_set_new(o, "type", json_string("quit"));
+	if (job->quit || job->sync) {
+		json_object_set_new(o, "type", json_string(job->quit ? "quit" : "sync"));
 		return vb_json_line(o);
 	}
 	json_object_set_new(o, "type", json_string("job"));

@@ -27,6 +27,7 @@
 /* Supervisor → agent. */
 struct vb_job {
 	bool quit;	   /* a quit message: the agent exits after it */
+	bool sync;	   /* a sync message: an agent started with --sync says hello now */
 	char *id;	   /* owned */
 	char *workload;	   /* owned */
 	json_t *params;	   /* owned; object of option name → integer ≥ 0 or boolean */

@@ -5,6 +5,8 @@
 
 extern const struct vb_platform_ops vb_platform_host;
 extern const struct vb_platform_ops vb_platform_container;
+extern const struct vb_platform_ops vb_platform_kvm;
+extern const struct vb_platform_ops vb_platform_qemu_tcg;
 
 /*
  * Platforms SPEC.md names that are not built yet: listed, so users see what
@@ -17,13 +19,6 @@ extern const struct vb_platform_ops vb_platform_container;
 		.unavailable_reason = "not built yet",                                             \
 	}
 
-NOT_BUILT(kvm, "QEMU with KVM acceleration, virtio devices");
-static const struct vb_platform_ops vb_platform_qemu_tcg = {
-	.name = "qemu-tcg",
-	.summary = "QEMU full emulation (TCG), always labelled as emulation",
-	.caps = VB_CAP_EMULATED,
-	.unavailable_reason = "not built yet",
-};
 NOT_BUILT(xen, "Xen para-virtualized domU through xl (nested in QEMU where needed)");
 NOT_BUILT(lxc, "peer: LXC (lxc-execute)");
 NOT_BUILT(crun, "peer: crun with an OCI bundle");

@@ -869,7 +869,7 @@ static bool agent_start(struct agent_proc *a)
 	if (a->pid == 0) {
 		close(to[1]);
 		close(from[0]);
-		_exit(vb_agent_serve(to[0], from[1]));
+		_exit(vb_agent_serve(to[0], from[1], false));
 	}
 	close(to[0]);
 	close(from[1]);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_GUEST_KERNEL_H
+#define VB_GUEST_KERNEL_H
+
+#include "virtbench/error.h"
+
+/* A guest kernel and the modules that go with it. */
+struct vb_kernel {
+	char *image;   /* bzImage (or any kernel QEMU's -kernel takes) */
+	char *modules; /* <...>/lib/modules/<version>, or NULL (all built in) */
+	char *version;
+};
+
+/*
+ * The guest kernel: $VIRTBENCH_KERNEL (with $VIRTBENCH_KERNEL_MODULES) when
+ * set — how a PVM-capable or any custom kernel gets in — else Debian's
+ * linux-image-amd64, fetched with `apt-get download` and unpacked with
+ * `dpkg-deb -x` into <cache>/kernel/<version> (never installed on the host),
+ * once; later calls find it there.
+ */
+int vb_kernel_get(struct vb_kernel *out, struct vb_error **err);
+void vb_kernel_release(struct vb_kernel *k);
+
+#endif

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The full-virtualization platforms: QEMU with TCG (`qemu-tcg`, always
+ * labelled emulation) and with KVM (`kvm`, only where a guest can really run
+ * accelerated). The guest is Debian's kernel with virtbench's initramfs; the
+ * agent talks over a virtio-serial port, so the guest needs no network to
+ * be controlled. QEMU runs with -nodefaults and only the devices asked for,
+ * under its own cgroup, with the parent-death signal so it never outlives
+ * virtbench.
+ */
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "agent/client.h"
+#include "core/proc.h"
+#include "core/util.h"
+#include "guest/initramfs.h"
+#include "guest/kernel.h"
+#include "runtime/cgroup.h"
+#include "virtbench/platform.h"
+
+#define QEMU_BIN "qemu-system-x86_64"
+
+struct vb_guest {
+	char *name;
+	bool kvm;
+	char *dir, *sock, *console;
+	char *kernel, *initrd;
+	unsigned vcpus;
+	uint64_t memory;
+	double ready_timeout_s, job_timeout_s;
+	struct vb_cgroup *cg;
+	pid_t pid;
+	int qin, qout; /* QEMU's stdin/stdout pipes (unused by it) */
+	struct vb_channel ch;
+	bool running;
+	char hash[65];
+	char *agent_path;
+};
+
+static char *find_qemu(void)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *paths = xstrdup(path ? path : "/usr/bin:/bin");
+	char *save = NULL;
+	for (char *d = strtok_r(paths, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", d, QEMU_BIN);
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+static int tcg_probe(struct vb_error **err)
+{
+	_cleanup_free_ char *q = find_qemu();
+	if (!q)
+		return vb_error_set(err, VB_SKIP, "%s is not installed (qemu-system-x86)",
+				    QEMU_BIN);
+	return 0;
+}
+
+static bool cpu_has_flag(const char *flag)
+{
+	_cleanup_free_ char *info = NULL;
+	if (vb_read_file("/proc/cpuinfo", 16 << 20, &info, NULL))
+		return false;
+	char *flags = strstr(info, "\nflags");
+	if (!flags)
+		return false;
+	char *end = strchr(flags + 1, '\n');
+	if (end)
+		*end = '\0';
+	_cleanup_free_ char *want = xasprintf(" %s ", flag);
+	_cleanup_free_ char *line = xasprintf("%s ", flags);
+	return strstr(line, want) != NULL;
+}
+
+static int kvm_probe(struct vb_error **err)
+{
+	int r = tcg_probe(err);
+	if (r)
+		return r;
+	if (access("/dev/kvm", R_OK | W_OK))
+		return vb_error_set(err, VB_SKIP, "no usable /dev/kvm");
+	if (access("/sys/module/kvm_pvm", F_OK) == 0 && !cpu_has_flag("vmx") &&
+	    !cpu_has_flag("svm"))
+		return vb_error_set(
+		    err, VB_SKIP,
+		    "/dev/kvm is kvm_pvm (no vmx/svm): only CONFIG_PVM_GUEST kernels "
+		    "run; Debian's fails (-cpu host: failed to set MSR 0x10a; PVH: "
+		    "emulation failure on lock cmpxchg16b)");
+	/* Opening /dev/kvm proves nothing: only a probe guest that boots would. */
+	return vb_error_set(err, VB_SKIP, "no probe boot under KVM yet: not offered unproven");
+}
+
+static void guest_free(struct vb_guest *g)
+{
+	vb_cgroup_destroy(g->cg);
+	if (g->dir)
+		vb_rm_rf(g->dir);
+	free(g->name);
+	free(g->dir);
+	free(g->sock);
+	free(g->console);
+	free(g->kernel);
+	free(g->initrd);
+	free(g->agent_path);
+	free(g);
+}
+
+static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+		     const char *name, bool kvm, struct vb_guest **out, struct vb_error **err)
+{
+	struct vb_kernel k;
+	int r = vb_kernel_get(&k, err);
+	if (r)
+		return r;
+	struct vb_guest *g = xcalloc(1, sizeof(*g));
+	g->name = xstrdup(name);
+	g->kvm = kvm;
+	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
+	g->sock = xasprintf("%s/agent.sock", g->dir);
+	g->console = xasprintf("%s/console.log", g->dir);
+	g->kernel = xstrdup(k.image);
+	g->agent_path = xstrdup(ctx->agent_path);
+	g->vcpus = spec->vcpus ? spec->vcpus : 1;
+	g->memory = spec->memory_bytes ? spec->memory_bytes : 512ull << 20;
+	/* Emulation is slow to boot: at least two minutes for the hello. */
+	g->ready_timeout_s = ctx->ready_timeout_s > 120 ? ctx->ready_timeout_s : 120;
+	g->job_timeout_s = ctx->job_timeout_s;
+	g->pid = -1;
+	g->qin = g->qout = -1;
+	g->ch.rfd = g->ch.wfd = -1;
+	if (mkdir(g->dir, 0700) < 0)
+		r = vb_error_errno(err, errno, "%s: creating %s", name, g->dir);
+	if (!r)
+		r = vb_initramfs_get(&k, ctx->agent_path, &g->initrd, err);
+	if (!r && vb_sha256_file(ctx->agent_path, g->hash))
+		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
+	const struct vb_cgroup_layout *l = r ? NULL : vb_cgroup_host_layout(NULL);
+	if (!r && l) {
+		/* QEMU gets its own cgroup where cgroups are usable; none is no error. */
+		struct vb_cgroup_limits lim = { .pids_max = 4096 };
+		r = vb_cgroup_create(l, name, &lim, &g->cg, err);
+	}
+	vb_kernel_release(&k);
+	if (r) {
+		guest_free(g);
+		return r;
+	}
+	*out = g;
+	return 0;
+}
+
+static int tcg_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			 const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	return provision(ctx, spec, name, false, out, err);
+}
+
+static int kvm_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			 const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	return provision(ctx, spec, name, true, out, err);
+}
+
+static int qemu_stop(struct vb_guest *g, struct vb_error **err)
+{
+	(void)err;
+	if (!g->running)
+		return 0;
+	/* The agent quits; as PID 1 that ends the kernel, and -no-reboot ends QEMU. */
+	vb_agent_client_quit(&g->ch);
+	vb_channel_release(&g->ch);
+	vb_proc_reap(g->pid, 5000);
+	if (g->cg)
+		vb_cgroup_kill(g->cg, 2000, NULL);
+	vb_closep(&g->qin);
+	vb_closep(&g->qout);
+	g->qin = g->qout = -1;
+	g->pid = -1;
+	g->running = false;
+	unlink(g->sock);
+	return 0;
+}
+
+static int connect_agent(struct vb_guest *g, struct vb_error **err)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(g->sock) >= sizeof(a.sun_path))
+		return vb_error_set(err, -ENAMETOOLONG, "%s: socket path too long", g->name);
+	memcpy(a.sun_path, g->sock, strlen(g->sock) + 1);
+	/* QEMU creates the socket a moment after it starts. */
+	for (int i = 0; i < 500; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return vb_error_errno(err, errno, "%s: socket", g->name);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			vb_channel_init(&g->ch, fd, fd, 65536);
+			return 0;
+		}
+		close(fd);
+		if (!vb_proc_alive(g->pid))
+			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start (see %s)",
+					    g->name, g->console);
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return vb_error_set(err, -ETIMEDOUT, "%s: QEMU did not open %s", g->name, g->sock);
+}
+
+static int qemu_start(struct vb_guest *g, struct vb_error **err)
+{
+	if (g->running)
+		return 0;
+	_cleanup_free_ char *qemu = find_qemu();
+	if (!qemu)
+		return vb_error_set(err, VB_SKIP, "%s is not installed", QEMU_BIN);
+	char mem[32], cpus[16];
+	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(g->memory >> 20));
+	snprintf(cpus, sizeof(cpus), "%u", g->vcpus);
+	_cleanup_free_ char *chardev =
+	    xasprintf("socket,id=agent,path=%s,server=on,wait=off", g->sock);
+	_cleanup_free_ char *serial = xasprintf("file:%s", g->console);
+	_cleanup_free_ char *append =
+	    xasprintf("console=ttyS0 quiet panic=-1 hostname=%s", g->name);
+	char *argv[] = { qemu, "-nodefaults", "-no-user-config", "-name", g->name,
+			 /* The i440fx PC: virtio-pci, no extra bus; microvm needs virtio-mmio. */
+			 "-M", "pc", "-accel", g->kvm ? "kvm" : "tcg", "-cpu",
+			 g->kvm ? "host" : "max", "-m", mem, "-smp", cpus, "-kernel", g->kernel,
+			 "-initrd", g->initrd, "-append", append, "-serial", serial, "-display",
+			 "none", "-no-reboot", "-sandbox",
+			 "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+			 "-device", "virtio-serial-pci", "-chardev", chardev, "-device",
+			 "virtserialport,chardev=agent,name=vb.agent", NULL };
+	unlink(g->sock);
+	int r = vb_proc_spawn_piped(argv, &g->pid, &g->qin, &g->qout, err);
+	if (r)
+		return vb_error_wrap(err, "%s: starting QEMU", g->name);
+	g->running = true;
+	if (g->cg)
+		r = vb_cgroup_attach(g->cg, g->pid, err);
+	if (!r)
+		r = connect_agent(g, err);
+	struct vb_event hello;
+	if (!r)
+		r = vb_agent_client_hello_sync(&g->ch, g->ready_timeout_s, &hello, err);
+	if (r) {
+		qemu_stop(g, NULL);
+		return vb_error_wrap(err, "%s (console: %s)", g->name, g->console);
+	}
+	vb_event_release(&hello);
+	return 0;
+}
+
+static int qemu_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
+		     struct vb_error **err)
+{
+	if (!g->running)
+		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
+	struct vb_job j = *job;
+	j.scratch_dir = "/scratch";
+	int r = vb_agent_client_exec(&g->ch, &j, g->job_timeout_s, cb, data, err);
+	if (r && r != -EIO)
+		qemu_stop(g, NULL);
+	return r;
+}
+
+static int qemu_reboot(struct vb_guest *g, struct vb_error **err)
+{
+	int r = qemu_stop(g, err);
+	return r ? r : qemu_start(g, err);
+}
+
+static void qemu_destroy(struct vb_guest *g)
+{
+	if (!g)
+		return;
+	qemu_stop(g, NULL);
+	guest_free(g);
+}
+
+static const char *qemu_agent_hash(struct vb_guest *g)
+{
+	return g->hash;
+}
+
+const struct vb_platform_ops vb_platform_qemu_tcg = {
+	.name = "qemu-tcg",
+	.summary = "QEMU full emulation (TCG), Debian's kernel, agent on virtio-serial",
+	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT,
+	.probe = tcg_probe,
+	.provision = tcg_provision,
+	.start = qemu_start,
+	.exec = qemu_exec,
+	.reboot = qemu_reboot,
+	.stop = qemu_stop,
+	.destroy = qemu_destroy,
+	.agent_hash = qemu_agent_hash,
+};
+
+const struct vb_platform_ops vb_platform_kvm = {
+	.name = "kvm",
+	.summary = "QEMU with KVM acceleration, Debian's kernel, agent on virtio-serial",
+	.caps = VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT,
+	.probe = kvm_probe,
+	.provision = kvm_provision,
+	.start = qemu_start,
+	.exec = qemu_exec,
+	.reboot = qemu_reboot,
+	.stop = qemu_stop,
+	.destroy = qemu_destroy,
+	.agent_hash = qemu_agent_hash,
+};
