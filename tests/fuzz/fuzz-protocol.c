@@ -35,7 +35,7 @@ static void job_round_trip(const char *line, size_t len)
 	if (vb_job_parse(line, len, &job, &err)) {
 		if (!err)
 			fail("job refused without a message", line);
-		if (job.id || job.workload || job.params || job.scratch_dir)
+		if (job.id || job.workload || job.params || job.scratch_dir || job.peer)
 			fail("refused job not released", line);
 		vb_error_free(&err);
 		return;
@@ -46,12 +46,15 @@ static void job_round_trip(const char *line, size_t len)
 	_cleanup_free_ char *out2 = vb_job_format(&again);
 	if (strcmp(out, out2))
 		fail("job changed in a round trip", out2);
-	if (job.quit != again.quit)
-		fail("quit lost", out);
-	if (!job.quit &&
+	if (job.quit != again.quit || job.sync != again.sync)
+		fail("quit or sync lost", out);
+	if (job.quit && job.sync)
+		fail("a message both quit and sync", out);
+	if (!job.quit && !job.sync &&
 	    (strcmp(job.id, again.id) || strcmp(job.workload, again.workload) ||
 	     !json_equal(job.params, again.params) || !job.scratch_dir != !again.scratch_dir ||
-	     (job.scratch_dir && strcmp(job.scratch_dir, again.scratch_dir))))
+	     (job.scratch_dir && strcmp(job.scratch_dir, again.scratch_dir)) ||
+	     !job.peer != !again.peer || (job.peer && strcmp(job.peer, again.peer))))
 		fail("job fields changed in a round trip", out);
 	vb_job_release(&again);
 	vb_job_release(&job);

@@ -13,4 +13,5 @@ else
 	tail -n 30 "$work/log" | sed 's/^/# /'
 	ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null | sed 's/^/# artifact: /'
 	echo "not ok 1 - $(basename "$target") found a crash"
+	exit 1
 fi
