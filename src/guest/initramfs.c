@@ -4,6 +4,7 @@
  * header per entry, and the one library that writes it (libarchive) would
  * bring a dozen more static dependencies into the static binaries.
  */
+#include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -11,15 +12,124 @@
 #include "guest/image.h"
 #include "guest/initramfs.h"
 
-/* The virtio drivers the agent needs, in load order (virtio_ring first here). */
-static const char *const modules[] = {
-	"drivers/virtio/virtio_ring.ko",
-	"drivers/virtio/virtio.ko",
-	"drivers/virtio/virtio_pci_legacy_dev.ko",
-	"drivers/virtio/virtio_pci_modern_dev.ko",
-	"drivers/virtio/virtio_pci.ko",
-	"drivers/char/virtio_console.ko",
+/*
+ * The modules the guest needs (when not built in): virtio-pci, the serial
+ * port of the agent, the scratch disk and its filesystem. Their
+ * dependencies come from each module's own .modinfo ("depends="), loaded
+ * first; crc32c_generic stands for ext4's soft dependency on crc32c.
+ */
+static const char *const wanted[] = {
+	"virtio_pci", "virtio_console", "virtio_blk", "crc32c_generic", "ext4",
 };
+
+/* "crc32c-generic" and "crc32c_generic" name the same module. */
+static bool same_module(const char *path, const char *name)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(name);
+	if (strncmp(base + n, ".ko", 3) || base[n + 3])
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+/* The "depends=" value of a module's .modinfo section, or NULL. */
+static char *module_depends(const char *path)
+{
+	_cleanup_free_ char *elf = NULL;
+	size_t len = 0;
+	if (vb_read_file(path, 64u << 20, &elf, &len) || len < sizeof(Elf64_Ehdr))
+		return NULL;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh->e_shoff > len || eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr) ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		return NULL;
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
+	const Elf64_Shdr *names = &sh[eh->e_shstrndx];
+	if (names->sh_offset > len || names->sh_size > len - names->sh_offset)
+		return NULL;
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_name >= names->sh_size || sh[i].sh_offset > len ||
+		    sh[i].sh_size > len - sh[i].sh_offset)
+			continue;
+		if (strncmp(elf + names->sh_offset + sh[i].sh_name, ".modinfo", 9))
+			continue;
+		const char *p = elf + sh[i].sh_offset, *end = p + sh[i].sh_size;
+		while (p < end) {
+			size_t n = strnlen(p, (size_t)(end - p));
+			if (!strncmp(p, "depends=", 8))
+				return xstrndup(p + 8, n - 8);
+			p += n + 1;
+		}
+	}
+	return NULL;
+}
+
+struct modlist {
+	char **order; /* kernel/.../x.ko, from modules.order */
+	size_t norder;
+	char **out; /* chosen paths, dependencies first */
+	size_t nout;
+};
+
+static const char *module_path(const struct modlist *m, const char *name)
+{
+	for (size_t i = 0; i < m->norder; i++)
+		if (same_module(m->order[i], name))
+			return m->order[i];
+	return NULL;
+}
+
+/* Depth first: a module after everything it depends on, each once. */
+static void add_module(struct modlist *m, const char *moddir, const char *name, int depth)
+{
+	const char *rel = module_path(m, name);
+	if (!rel || depth > 32)
+		return; /* built in (or unknown): nothing to load */
+	for (size_t i = 0; i < m->nout; i++)
+		if (!strcmp(m->out[i], rel))
+			return;
+	_cleanup_free_ char *full = xasprintf("%s/%s", moddir, rel);
+	_cleanup_free_ char *deps = module_depends(full);
+	char *save = NULL;
+	for (char *d = deps ? strtok_r(deps, ",", &save) : NULL; d; d = strtok_r(NULL, ",", &save))
+		add_module(m, moddir, d, depth + 1);
+	m->out = xrealloc(m->out, (m->nout + 1) * sizeof(char *));
+	m->out[m->nout++] = xstrdup(rel);
+}
+
+static void modlist_release(struct modlist *m)
+{
+	for (size_t i = 0; i < m->norder; i++)
+		free(m->order[i]);
+	for (size_t i = 0; i < m->nout; i++)
+		free(m->out[i]);
+	free(m->order);
+	free(m->out);
+}
+
+/* The modules to pack, in load order. Missing modules.order: nothing to load. */
+static void resolve_modules(const char *moddir, struct modlist *m)
+{
+	memset(m, 0, sizeof(*m));
+	_cleanup_free_ char *orderf = xasprintf("%s/modules.order", moddir);
+	_cleanup_free_ char *text = NULL;
+	if (vb_read_file(orderf, 16u << 20, &text, NULL))
+		return;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		m->order = xrealloc(m->order, (m->norder + 1) * sizeof(char *));
+		m->order[m->norder++] = xstrdup(l);
+	}
+	for (size_t i = 0; i < VB_ARRAY_SIZE(wanted); i++)
+		add_module(m, moddir, wanted[i], 0);
+}
 
 static const char init_script[] =
     "#!/bin/sh\n"
@@ -27,8 +137,18 @@ static const char init_script[] =
     "mount -t proc proc /proc\n"
     "mount -t sysfs sys /sys\n"
     "mount -t devtmpfs dev /dev\n"
-    "for m in /lib/modules/*.ko; do insmod $m 2>/dev/null; done\n"
-    "mount -t tmpfs -o mode=1777 scratch /scratch\n"
+    "# The kernel gives /init no console without /dev/console: use the serial port.\n"
+    "exec </dev/null >/dev/ttyS0 2>&1\n"
+    "for m in /lib/modules/*.ko; do\n"
+    "  insmod $m || echo \"virtbench init: insmod $m failed\"\n"
+    "done\n"
+    "# The scratch disk (ext4 on virtio-blk) when there is one, else memory.\n"
+    "if [ -b /dev/vda ] && mount -t ext4 /dev/vda /scratch; then\n"
+    "  echo 'virtbench init: /scratch is ext4 on /dev/vda'\n"
+    "else\n"
+    "  mount -t tmpfs -o mode=1777 scratch /scratch\n"
+    "  echo 'virtbench init: /scratch is a tmpfs (no disk)'\n"
+    "fi\n"
     "hostname \"$(cat /etc/hostname 2>/dev/null || echo guest)\"\n"
     "port=\n"
     "for i in 1 2 3 4 5 6 7 8 9 10; do\n"
@@ -39,6 +159,7 @@ static const char init_script[] =
     "  sleep 0.2\n"
     "done\n"
     "[ -n \"$port\" ] || { echo 'virtbench init: no vb.agent port'; exec sh; }\n"
+    "echo \"virtbench init: agent on $port\"\n"
     "export OPENBLAS_NUM_THREADS=1\n"
     "exec /sbin/virtbench-agent --sync --fd 3 3<>$port\n";
 
@@ -108,15 +229,18 @@ static int build(const char *out, const struct vb_kernel *k, const char *agent, 
 	}
 	if (!r)
 		r = entry_file(&c, "sbin/virtbench-agent", agent, 0755);
-	for (size_t i = 0; !r && k->modules && i < VB_ARRAY_SIZE(modules); i++) {
-		_cleanup_free_ char *src = xasprintf("%s/kernel/%s", k->modules, modules[i]);
-		if (access(src, R_OK))
-			continue; /* built into this kernel */
-		const char *base = strrchr(modules[i], '/') + 1;
+	struct modlist mods = { 0 };
+	if (k->modules)
+		resolve_modules(k->modules, &mods);
+	for (size_t i = 0; !r && i < mods.nout; i++) {
+		_cleanup_free_ char *src = xasprintf("%s/%s", k->modules, mods.out[i]);
+		const char *base = strrchr(mods.out[i], '/');
+		base = base ? base + 1 : mods.out[i];
 		/* A numeric prefix keeps the load order of /init's glob. */
 		_cleanup_free_ char *n = xasprintf("lib/modules/%02zu-%s", i, base);
 		r = entry_file(&c, n, src, 0644);
 	}
+	modlist_release(&mods);
 	if (!r) {
 		entry(&c, "init", S_IFREG | 0755, init_script, strlen(init_script));
 		entry(&c, "TRAILER!!!", 0, NULL, 0);
@@ -141,9 +265,16 @@ int vb_initramfs_get(const struct vb_kernel *k, const char *agent_path, char **p
 	if (stat(agent_path, &sa) < 0 || stat(busybox, &sb) < 0)
 		return vb_error_errno(err, errno, "initramfs: the agent or busybox");
 	_cleanup_free_ char *dir = xasprintf("%s/initramfs", vb_cache_dir());
-	/* Keyed like the container image: by the identity of its inputs. */
+	/* Keyed by the identity of its inputs, and by the recipe (init, modules) itself. */
+	uint64_t recipe = 1469598103934665603ull;
+	for (const char *p = init_script; *p; p++)
+		recipe = (recipe ^ (unsigned char)*p) * 1099511628211ull;
+	for (size_t i = 0; i < VB_ARRAY_SIZE(wanted); i++)
+		for (const char *p = wanted[i]; *p; p++)
+			recipe = (recipe ^ (unsigned char)*p) * 1099511628211ull;
 	_cleanup_free_ char *final =
-	    xasprintf("%s/%s-%llx-%llx-%llx.cpio", dir, k->version, (unsigned long long)sa.st_ino,
+	    xasprintf("%s/%s-%08llx-%llx-%llx-%llx.cpio", dir, k->version,
+		      (unsigned long long)(recipe & 0xffffffffu), (unsigned long long)sa.st_ino,
 		      (unsigned long long)sa.st_mtim.tv_sec * 1000000000ull + sa.st_mtim.tv_nsec,
 		      (unsigned long long)sb.st_ino);
 	if (access(final, R_OK) == 0) {

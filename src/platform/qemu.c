@@ -8,6 +8,7 @@
  * under its own cgroup, with the parent-death signal so it never outlives
  * virtbench.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +30,8 @@ struct vb_guest {
 	char *name;
 	bool kvm;
 	char *dir, *sock, *console;
+	char *disk; /* the scratch disk: a sparse raw file with ext4 on it */
+	uint64_t disk_bytes;
 	char *kernel, *initrd;
 	unsigned vcpus;
 	uint64_t memory;
@@ -108,10 +111,44 @@ static void guest_free(struct vb_guest *g)
 	free(g->dir);
 	free(g->sock);
 	free(g->console);
+	free(g->disk);
 	free(g->kernel);
 	free(g->initrd);
 	free(g->agent_path);
 	free(g);
+}
+
+/* A sparse raw image of size bytes at path, formatted ext4 by the host's mkfs.ext4. */
+static int make_disk(const char *path, uint64_t size, struct vb_error **err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vb_error_errno(err, errno, "creating %s", path);
+	int r = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	close(fd);
+	if (r)
+		return vb_error_errno(err, -r, "sizing %s", path);
+	pid_t p = fork();
+	if (p < 0)
+		return vb_error_errno(err, errno, "fork");
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E",
+		       "lazy_itable_init=1,lazy_journal_init=1", path, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return vb_error_set(err, -EIO,
+				    "mkfs.ext4 %s failed (exit %d; e2fsprogs installed?)", path,
+				    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
 }
 
 static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
@@ -127,6 +164,9 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
 	g->sock = xasprintf("%s/agent.sock", g->dir);
 	g->console = xasprintf("%s/console.log", g->dir);
+	g->disk = xasprintf("%s/scratch.img", g->dir);
+	/* Room for the full profiles' 1 GiB files and their copies; sparse on the host. */
+	g->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
 	g->kernel = xstrdup(k.image);
 	g->agent_path = xstrdup(ctx->agent_path);
 	g->vcpus = spec->vcpus ? spec->vcpus : 1;
@@ -141,6 +181,8 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		r = vb_error_errno(err, errno, "%s: creating %s", name, g->dir);
 	if (!r)
 		r = vb_initramfs_get(&k, ctx->agent_path, &g->initrd, err);
+	if (!r)
+		r = make_disk(g->disk, g->disk_bytes, err);
 	if (!r && vb_sha256_file(ctx->agent_path, g->hash))
 		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
 	const struct vb_cgroup_layout *l = r ? NULL : vb_cgroup_host_layout(NULL);
@@ -228,6 +270,9 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 	_cleanup_free_ char *chardev =
 	    xasprintf("socket,id=agent,path=%s,server=on,wait=off", g->sock);
 	_cleanup_free_ char *serial = xasprintf("file:%s", g->console);
+	/* cache=none: the guest's writes reach the host file with O_DIRECT, as a disk's would. */
+	_cleanup_free_ char *drive =
+	    xasprintf("file=%s,if=none,id=scratch,format=raw,cache=none,aio=threads", g->disk);
 	_cleanup_free_ char *append =
 	    xasprintf("console=ttyS0 quiet panic=-1 hostname=%s", g->name);
 	char *argv[] = { qemu, "-nodefaults", "-no-user-config", "-name", g->name,
@@ -238,7 +283,8 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 			 "none", "-no-reboot", "-sandbox",
 			 "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
 			 "-device", "virtio-serial-pci", "-chardev", chardev, "-device",
-			 "virtserialport,chardev=agent,name=vb.agent", NULL };
+			 "virtserialport,chardev=agent,name=vb.agent", "-drive", drive, "-device",
+			 "virtio-blk-pci,drive=scratch", NULL };
 	unlink(g->sock);
 	int r = vb_proc_spawn_piped(argv, &g->pid, &g->qin, &g->qout, err);
 	if (r)
