@@ -186,6 +186,23 @@ int vb_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int vb_copy_fd(int in, int out)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		int r = vb_write_all(out, buf, (size_t)n);
+		if (r)
+			return r;
+	}
+}
+
 int vb_write_file_atomic(const char *path, const void *data, size_t len)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());

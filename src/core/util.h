@@ -89,6 +89,9 @@ int vb_write_file_atomic(const char *path, const void *data, size_t len);
 /* Write all of buf to fd, retrying on EINTR and short writes. Returns 0 or -errno. */
 int vb_write_all(int fd, const void *buf, size_t len);
 
+/* Copy everything from in (at its offset) to out until end of file; 0 or -errno. */
+int vb_copy_fd(int in, int out);
+
 /* mkdir -p with mode; existing directories are fine. */
 int vb_mkdir_p(const char *path, mode_t mode);
 

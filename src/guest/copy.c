@@ -136,19 +136,7 @@ static int copy_data(int in, int out)
 		if (n == 0)
 			return 0;
 	}
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		int r = vb_write_all(out, buf, (size_t)n);
-		if (r)
-			return r;
-	}
+	return vb_copy_fd(in, out);
 }
 
 static const struct link *link_find(const struct copy *cp, const struct stat *st)

@@ -64,19 +64,9 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (out < 0)
 		return -errno;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		int r = vb_write_all(out, buf, (size_t)n);
-		if (r)
-			return r;
-	}
+	int r = vb_copy_fd(in, out);
+	if (r)
+		return r;
 	if (fchmod(out, mode) < 0 || fsync(out) < 0)
 		return -errno;
 	return 0;
