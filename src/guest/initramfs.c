@@ -19,7 +19,7 @@
  * first; crc32c_generic stands for ext4's soft dependency on crc32c.
  */
 static const char *const wanted[] = {
-	"virtio_pci", "virtio_console", "virtio_blk", "crc32c_generic", "ext4",
+	"virtio_pci", "virtio_console", "virtio_blk", "crc32c_generic", "ext4", "virtio_net",
 };
 
 /* "crc32c-generic" and "crc32c_generic" name the same module. */
@@ -149,7 +149,14 @@ static const char init_script[] =
     "  mount -t tmpfs -o mode=1777 scratch /scratch\n"
     "  echo 'virtbench init: /scratch is a tmpfs (no disk)'\n"
     "fi\n"
-    "hostname \"$(cat /etc/hostname 2>/dev/null || echo guest)\"\n"
+    "# eth0 as virtbench's kernel command line says (vb.ip, vb.gw), if any.\n"
+    "for a in $(cat /proc/cmdline); do\n"
+    "  case $a in vb.ip=*) ip=${a#vb.ip=} ;; vb.gw=*) gw=${a#vb.gw=} ;; esac\n"
+    "done\n"
+    "if [ -n \"$ip\" ]; then\n"
+    "  ip link set lo up; ip addr add $ip/24 dev eth0 && ip link set eth0 up &&\n"
+    "    ip route add default via $gw && echo \"virtbench init: eth0 $ip via $gw\"\n"
+    "fi\n"
     "port=\n"
     "for i in 1 2 3 4 5 6 7 8 9 10; do\n"
     "  for p in /sys/class/virtio-ports/*; do\n"
@@ -214,9 +221,9 @@ static int build(const char *out, const struct vb_kernel *k, const char *agent, 
 {
 	static const char *const dirs[] = { "bin", "sbin", "proc",	  "sys",  "dev",    "tmp",
 					    "etc", "lib",  "lib/modules", "root", "scratch" };
-	static const char *const applets[] = { "sh",	"mount", "insmod", "cat",
-					       "ls",	"sleep", "echo",   "hostname",
-					       "mkdir", "ps",	 "grep",   "poweroff" };
+	static const char *const applets[] = { "sh",	"mount",    "insmod",	"cat",	 "ls",
+					       "sleep", "echo",	    "hostname", "mkdir", "ps",
+					       "grep",	"poweroff", "ip" };
 	struct cpio c = { .fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) };
 	if (c.fd < 0)
 		return vb_error_errno(err, errno, "initramfs: creating %s", out);

@@ -42,36 +42,6 @@ struct vb_guest {
 	char ip[20];
 };
 
-/*
- * The run's bridge, shared by its guests: created with the first guest
- * that has a network, deleted with the last. One run per process.
- */
-static struct {
-	char tag[16];
-	struct vb_net_plan plan;
-	unsigned refs;
-} bridge;
-
-static int bridge_get(const char *run_id, struct vb_error **err)
-{
-	if (bridge.refs && strcmp(bridge.tag, run_id))
-		return vb_error_set(err, -EBUSY, "a bridge of run %s is still up", bridge.tag);
-	if (!bridge.refs) {
-		int r = vb_net_bridge_create(run_id, &bridge.plan, err);
-		if (r)
-			return r;
-		snprintf(bridge.tag, sizeof(bridge.tag), "%s", run_id);
-	}
-	bridge.refs++;
-	return 0;
-}
-
-static void bridge_put(void)
-{
-	if (bridge.refs && --bridge.refs == 0)
-		vb_net_link_delete(bridge.plan.bridge, NULL);
-}
-
 static int container_probe(struct vb_error **err)
 {
 	if (geteuid() != 0)
@@ -92,7 +62,7 @@ static void guest_free(struct vb_guest *g)
 {
 	if (g->net) {
 		vb_net_link_delete(g->name, NULL);
-		bridge_put();
+		vb_net_run_bridge_put();
 	}
 	vb_cgroup_destroy(g->cg);
 	if (g->own_dir)
@@ -157,11 +127,11 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	}
 	if (!r && spec->net != VB_NET_NONE) {
 		/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
-		r = bridge_get(g->run_id, err);
+		r = vb_net_run_bridge_get(g->run_id, err);
 		if (!r) {
 			g->net = true;
 			const char *dash = strrchr(name, '-');
-			vb_net_guest_ip(&bridge.plan,
+			vb_net_guest_ip(vb_net_run_bridge(),
 					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, g->ip);
 		}
 	}
@@ -179,7 +149,7 @@ static int make_veth(pid_t pid, void *data, struct vb_error **err)
 	struct vb_guest *g = data;
 	/* A previous start's pair may still be dying with its namespace. */
 	vb_net_link_delete(g->name, NULL);
-	return vb_net_veth_create(&bridge.plan, g->name, pid, err);
+	return vb_net_veth_create(vb_net_run_bridge(), g->name, pid, err);
 }
 
 /* How to start g's container around argv, with the given channel. */
@@ -190,7 +160,7 @@ static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, 
 		.before_go = g->net ? make_veth : NULL,
 		.before_go_data = g,
 		.net_ip = g->net ? g->ip : NULL,
-		.net_gateway = g->net ? bridge.plan.host_ip : NULL,
+		.net_gateway = g->net ? vb_net_run_bridge()->host_ip : NULL,
 		.hostname = g->name,
 		.lower = g->image,
 		.upper = g->upper,
@@ -350,7 +320,7 @@ static const char *container_agent_hash(struct vb_guest *g)
 
 static const char *container_peer_listen(struct vb_guest *g)
 {
-	return g->net ? bridge.plan.host_ip : NULL;
+	return g->net ? vb_net_run_bridge()->host_ip : NULL;
 }
 
 const struct vb_platform_ops vb_platform_container = {

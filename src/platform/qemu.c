@@ -9,6 +9,7 @@
  * virtbench.
  */
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "guest/initramfs.h"
 #include "guest/kernel.h"
 #include "runtime/cgroup.h"
+#include "runtime/net.h"
 #include "virtbench/platform.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
@@ -43,6 +45,8 @@ struct vb_guest {
 	bool running;
 	char hash[65];
 	char *agent_path;
+	bool net; /* a tap named after the guest on the run's bridge, eth0 inside */
+	char ip[20];
 };
 
 static char *find_qemu(void)
@@ -104,6 +108,10 @@ static int kvm_probe(struct vb_error **err)
 
 static void guest_free(struct vb_guest *g)
 {
+	if (g->net) {
+		vb_net_link_delete(g->name, NULL);
+		vb_net_run_bridge_put();
+	}
 	vb_cgroup_destroy(g->cg);
 	if (g->dir)
 		vb_rm_rf(g->dir);
@@ -191,6 +199,16 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		struct vb_cgroup_limits lim = { .pids_max = 4096 };
 		r = vb_cgroup_create(l, name, &lim, &g->cg, err);
 	}
+	if (!r && spec->net != VB_NET_NONE) {
+		r = vb_net_run_bridge_get(ctx->run_id, err);
+		if (!r) {
+			g->net = true;
+			/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
+			const char *dash = strrchr(name, '-');
+			vb_net_guest_ip(vb_net_run_bridge(),
+					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, g->ip);
+		}
+	}
 	vb_kernel_release(&k);
 	if (r) {
 		guest_free(g);
@@ -273,8 +291,14 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 	/* cache=none: the guest's writes reach the host file with O_DIRECT, as a disk's would. */
 	_cleanup_free_ char *drive =
 	    xasprintf("file=%s,if=none,id=scratch,format=raw,cache=none,aio=threads", g->disk);
+	/* vb.ip and vb.gw tell /init how to set up eth0 (only with a network). */
 	_cleanup_free_ char *append =
-	    xasprintf("console=ttyS0 quiet panic=-1 hostname=%s", g->name);
+	    g->net ? xasprintf("console=ttyS0 quiet panic=-1 vb.ip=%s vb.gw=%s", g->ip,
+			       vb_net_run_bridge()->host_ip)
+		   : xasprintf("console=ttyS0 quiet panic=-1");
+	/* A tap QEMU creates and that dies with it; no vhost-net here. */
+	_cleanup_free_ char *netdev =
+	    xasprintf("tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off", g->name);
 	char *argv[] = { qemu, "-nodefaults", "-no-user-config", "-name", g->name,
 			 /* The i440fx PC: virtio-pci, no extra bus; microvm needs virtio-mmio. */
 			 "-M", "pc", "-accel", g->kvm ? "kvm" : "tcg", "-cpu",
@@ -284,7 +308,14 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 			 "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
 			 "-device", "virtio-serial-pci", "-chardev", chardev, "-device",
 			 "virtserialport,chardev=agent,name=vb.agent", "-drive", drive, "-device",
-			 "virtio-blk-pci,drive=scratch", NULL };
+			 "virtio-blk-pci,drive=scratch", NULL, NULL, NULL, NULL, NULL };
+	if (g->net) {
+		size_t n = VB_ARRAY_SIZE(argv) - 5;
+		argv[n++] = "-netdev";
+		argv[n++] = netdev;
+		argv[n++] = "-device";
+		argv[n++] = "virtio-net-pci,netdev=n0";
+	}
 	unlink(g->sock);
 	int r = vb_proc_spawn_piped(argv, &g->pid, &g->qin, &g->qout, err);
 	if (r)
@@ -292,6 +323,13 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 	g->running = true;
 	if (g->cg)
 		r = vb_cgroup_attach(g->cg, g->pid, err);
+	/* QEMU creates the tap as it starts: put it on the bridge once it is there. */
+	for (int i = 0; !r && g->net && i < 500 && !if_nametoindex(g->name); i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (!r && g->net)
+		r = vb_net_attach(vb_net_run_bridge(), g->name, err);
 	if (!r)
 		r = connect_agent(g, err);
 	struct vb_event hello;
@@ -337,10 +375,16 @@ static const char *qemu_agent_hash(struct vb_guest *g)
 	return g->hash;
 }
 
+static const char *qemu_peer_listen(struct vb_guest *g)
+{
+	return g->net ? vb_net_run_bridge()->host_ip : NULL;
+}
+
 const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.name = "qemu-tcg",
 	.summary = "QEMU full emulation (TCG), Debian's kernel, agent on virtio-serial",
-	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT,
+	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT |
+		VB_CAP_NETWORK,
 	.probe = tcg_probe,
 	.provision = tcg_provision,
 	.start = qemu_start,
@@ -349,12 +393,13 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.stop = qemu_stop,
 	.destroy = qemu_destroy,
 	.agent_hash = qemu_agent_hash,
+	.peer_listen = qemu_peer_listen,
 };
 
 const struct vb_platform_ops vb_platform_kvm = {
 	.name = "kvm",
 	.summary = "QEMU with KVM acceleration, Debian's kernel, agent on virtio-serial",
-	.caps = VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT,
+	.caps = VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT | VB_CAP_NETWORK,
 	.probe = kvm_probe,
 	.provision = kvm_provision,
 	.start = qemu_start,
@@ -363,4 +408,5 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.stop = qemu_stop,
 	.destroy = qemu_destroy,
 	.agent_hash = qemu_agent_hash,
+	.peer_listen = qemu_peer_listen,
 };

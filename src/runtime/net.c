@@ -264,3 +264,50 @@ int vb_net_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int 
 	nl_cache_free(links);
 	return 0;
 }
+
+static struct {
+	char tag[16];
+	struct vb_net_plan plan;
+	unsigned refs;
+} run_bridge;
+
+int vb_net_run_bridge_get(const char *run_id, struct vb_error **err)
+{
+	if (run_bridge.refs && strcmp(run_bridge.tag, run_id))
+		return vb_error_set(err, -EBUSY, "a bridge of run %s is still up", run_bridge.tag);
+	if (!run_bridge.refs) {
+		int r = vb_net_bridge_create(run_id, &run_bridge.plan, err);
+		if (r)
+			return r;
+		snprintf(run_bridge.tag, sizeof(run_bridge.tag), "%s", run_id);
+	}
+	run_bridge.refs++;
+	return 0;
+}
+
+void vb_net_run_bridge_put(void)
+{
+	if (run_bridge.refs && --run_bridge.refs == 0)
+		vb_net_link_delete(run_bridge.plan.bridge, NULL);
+}
+
+const struct vb_net_plan *vb_net_run_bridge(void)
+{
+	return &run_bridge.plan;
+}
+
+int vb_net_attach(const struct vb_net_plan *plan, const char *ifname, struct vb_error **err)
+{
+	_cleanup_nl_ struct nl_sock *sk = nl_open(err);
+	if (!sk)
+		return -EIO;
+	int br = (int)if_nametoindex(plan->bridge), ifi = (int)if_nametoindex(ifname);
+	if (!br || !ifi)
+		return vb_error_set(err, -ENODEV, "netlink: %s or %s is missing", plan->bridge,
+				    ifname);
+	int r = rtnl_link_enslave_ifindex(sk, br, ifi);
+	if (r < 0)
+		return vb_error_set(err, -EIO, "netlink: putting %s on %s: %s", ifname,
+				    plan->bridge, nl_geterror(r));
+	return link_up(sk, ifname, err);
+}

@@ -27,6 +27,19 @@ struct vb_net_plan {
  */
 int vb_net_bridge_create(const char *tag, struct vb_net_plan *out, struct vb_error **err);
 
+/*
+ * The run's bridge, shared by every guest of the run on every platform:
+ * created with the first guest that has a network, deleted with the last.
+ * One run per process.
+ */
+int vb_net_run_bridge_get(const char *run_id, struct vb_error **err);
+void vb_net_run_bridge_put(void);
+/* The plan of the bridge while some guest holds it. */
+const struct vb_net_plan *vb_net_run_bridge(void);
+
+/* Put an existing interface (a QEMU tap) on the bridge and bring it up. */
+int vb_net_attach(const struct vb_net_plan *plan, const char *ifname, struct vb_error **err);
+
 /* Delete a link by name; a missing link is fine. */
 int vb_net_link_delete(const char *name, struct vb_error **err);
 

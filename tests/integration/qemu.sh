@@ -4,21 +4,21 @@
 # workload runs beside the host, and nothing of the run remains after it
 # ends or after SIGKILL. KVM is reported unavailable with its reason here.
 . "$(dirname "$0")/lib.bash"
-plan 9
+plan 10
 # The kernel and initramfs are cached across runs (the kernel is 70 MB).
 unset VIRTBENCH_CACHE_DIR
 reason=""
 command -v qemu-system-x86_64 >/dev/null || reason="qemu-system-x86_64 is not installed"
 [ -z "$reason" ] && [ "$(id -u)" != 0 ] && reason="needs root (QEMU's cgroup)"
 if [ -n "$reason" ]; then
-	for i in $(seq 9); do skip "qemu-tcg $i" "$reason"; done
+	for i in $(seq 10); do skip "qemu-tcg $i" "$reason"; done
 	exit 0
 fi
 "$VB" list platforms >"$TMP/p"
 check "qemu-tcg is offered, labelled as emulation" grep -qE '^qemu-tcg +available .*\[emulation\]' "$TMP/p"
 check "kvm says why it is not offered" grep -qE '^kvm +unavailable: .+' "$TMP/p"
 
-"$VB" run -q --runs 2 --min-runs 2 --warmup 0 -p host,qemu-tcg -w cpu.primes,disk.latency \
+"$VB" run -q --runs 2 --min-runs 2 --warmup 0 -p host,qemu-tcg -w cpu.primes,disk.latency,net.rr \
 	--set limit=100000 --set count=200 >"$TMP/out" 2>"$TMP/err"
 rc=$?
 check "host + qemu-tcg run exits 0" test $rc = 0
@@ -26,11 +26,13 @@ check "host + qemu-tcg run exits 0" test $rc = 0
 check "qemu-tcg stored as emulated, with a ratio to host" \
 	test "$(sql "SELECT p.emulated || ' ' || (x.ratio > 0) FROM summaries x JOIN platforms p ON p.id = x.platform_id WHERE p.name = 'qemu-tcg' AND x.metric = 'elapsed'")" = "1 1"
 check "the table labels it (emulated)" grep -q "qemu-tcg (emulated)" "$TMP/out"
+check "net.rr ran over the guest's tap on the run's bridge" \
+	test "$(sql "SELECT count(*) FROM summaries x JOIN platforms p ON p.id = x.platform_id JOIN workloads w ON w.id = x.workload_id WHERE p.name = 'qemu-tcg' AND w.name = 'net.rr' AND x.mean > 0")" = 3
 check "disk.latency (O_DIRECT) ran in the guest on its virtio-blk scratch disk" \
 	test "$(sql "SELECT count(*) FROM summaries x JOIN platforms p ON p.id = x.platform_id JOIN workloads w ON w.id = x.workload_id WHERE p.name = 'qemu-tcg' AND w.name = 'disk.latency' AND x.mean > 0")" = 3
 tag=$(sql "SELECT tag FROM runs")
-check "no QEMU process, cgroup or work directory of the run remains" \
-	bash -c "! pgrep -f 'qemu-system-x86_6[4] .*-name $tag' >/dev/null && [ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
+check "no QEMU process, tap, bridge, cgroup or work directory of the run remains" \
+	bash -c "! pgrep -f 'qemu-system-x86_6[4] .*-name $tag' >/dev/null && ! ip -o link | grep -q ' $tag' && [ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
 
 export VIRTBENCH_DB="$TMP/kill.db"
 "$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p qemu-tcg -w cpu.primes --set limit=100000 >/dev/null 2>&1 &
