@@ -125,6 +125,18 @@ int vb_agent_client_exec(struct vb_channel *c, const struct vb_job *job, double 
 	}
 }
 
+int vb_agent_client_run(struct vb_channel *c, const struct vb_job *job, const char *scratch,
+			double timeout_s, vb_event_cb cb, void *data, bool *broken,
+			struct vb_error **err)
+{
+	struct vb_job j = *job;
+	j.scratch_dir = (char *)scratch;
+	int r = vb_agent_client_exec(c, &j, timeout_s, cb, data, err);
+	/* A job that failed cleanly leaves the agent usable; anything else does not. */
+	*broken = r && r != -EIO;
+	return r;
+}
+
 void vb_agent_client_quit(struct vb_channel *c)
 {
 	struct vb_job quit = { .quit = true };

@@ -36,6 +36,16 @@ int vb_agent_client_hello_sync(struct vb_channel *c, double timeout_s, struct vb
 int vb_agent_client_exec(struct vb_channel *c, const struct vb_job *job, double timeout_s,
 			 vb_event_cb cb, void *data, struct vb_error **err);
 
+/*
+ * A platform's exec: the job with scratch as its scratch directory (the
+ * path as the guest sees it), then vb_agent_client_exec. *broken says the channel can
+ * no longer be used (anything but a job that failed cleanly, -EIO), so the
+ * platform must stop its guest.
+ */
+int vb_agent_client_run(struct vb_channel *c, const struct vb_job *job, const char *scratch,
+			double timeout_s, vb_event_cb cb, void *data, bool *broken,
+			struct vb_error **err);
+
 /* Ask the agent to quit (best effort). */
 void vb_agent_client_quit(struct vb_channel *c);
 

@@ -242,10 +242,10 @@ static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event
 {
 	if (!g->running)
 		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
-	struct vb_job j = *job;
-	j.scratch_dir = "/scratch";
-	int r = vb_agent_client_exec(&g->ch, &j, g->job_timeout_s, cb, data, err);
-	if (r && r != -EIO)
+	bool broken;
+	int r =
+	    vb_agent_client_run(&g->ch, job, "/scratch", g->job_timeout_s, cb, data, &broken, err);
+	if (broken)
 		container_stop(g, NULL);
 	return r;
 }

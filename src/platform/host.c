@@ -96,12 +96,10 @@ static int host_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb c
 {
 	if (!g->running)
 		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
-	struct vb_job j = *job;
-	if (!j.scratch_dir)
-		j.scratch_dir = g->scratch;
-	int r = vb_agent_client_exec(&g->ch, &j, g->job_timeout_s, cb, data, err);
-	/* A job that failed cleanly leaves the agent usable; anything else does not. */
-	if (r && r != -EIO)
+	bool broken;
+	int r = vb_agent_client_run(&g->ch, job, job->scratch_dir ? job->scratch_dir : g->scratch,
+				    g->job_timeout_s, cb, data, &broken, err);
+	if (broken)
 		host_stop(g, NULL);
 	return r;
 }
