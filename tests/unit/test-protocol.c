@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "test.h"
+#include "agent-test.h"
 #include "agent/agent.h"
 #include "agent/channel.h"
 #include "agent/protocol.h"
@@ -813,38 +814,6 @@ static void test_channel_socket(void)
 	vb_channel_release(&a);
 	/* rfd == wfd: released once, and released for good. */
 	CHECK(fcntl(sv[0], F_GETFD) < 0 && errno == EBADF);
-}
-
-/* The agent in a child process, driven over pipes with raw JSON lines. */
-struct agent_proc {
-	pid_t pid;
-	struct vb_channel ch;
-};
-
-static bool agent_start(struct agent_proc *a)
-{
-	int to[2], from[2];
-
-	if (pipe2(to, O_CLOEXEC) < 0)
-		return false;
-	if (pipe2(from, O_CLOEXEC) < 0) {
-		close(to[0]);
-		close(to[1]);
-		return false;
-	}
-	fflush(stdout);
-	a->pid = fork();
-	if (a->pid < 0)
-		return false;
-	if (a->pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		_exit(vb_agent_serve(to[0], from[1], false));
-	}
-	close(to[0]);
-	close(from[1]);
-	vb_channel_init(&a->ch, from[0], to[1], VB_PROTO_MAX_LINE);
-	return true;
 }
 
 /* The next event; 0 or a negative code (with a note of what came). */

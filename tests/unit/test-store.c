@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "test.h"
+#include "agent-test.h"
 #include "agent/agent.h"
 #include "agent/client.h"
 #include "core/json.h"
@@ -843,38 +844,6 @@ static void test_sha256(void)
 	CHECK(vb_sha256_file(dir, hex) < 0);
 	CHECK(vb_rm_rf(dir) == 0);
 	CHECK(vb_sha256_file(path, hex) == -ENOENT);
-}
-
-/* The agent loop in a child, and the client functions the platforms use. */
-struct agent_proc {
-	pid_t pid;
-	struct vb_channel ch;
-};
-
-static bool agent_start(struct agent_proc *a)
-{
-	int to[2], from[2];
-
-	if (pipe2(to, O_CLOEXEC) < 0)
-		return false;
-	if (pipe2(from, O_CLOEXEC) < 0) {
-		close(to[0]);
-		close(to[1]);
-		return false;
-	}
-	fflush(stdout);
-	a->pid = fork();
-	if (a->pid < 0)
-		return false;
-	if (a->pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		_exit(vb_agent_serve(to[0], from[1], false));
-	}
-	close(to[0]);
-	close(from[1]);
-	vb_channel_init(&a->ch, from[0], to[1], VB_PROTO_MAX_LINE);
-	return true;
 }
 
 static int agent_wait(struct agent_proc *a, double timeout_s)
