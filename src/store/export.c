@@ -70,11 +70,11 @@ static int rows_json(struct vb_store *s, const char *sql, int64_t run_id, const 
 	return 0;
 }
 
-int vb_store_export_json(struct vb_store *s, int64_t run_id, const char *path,
-			 struct vb_error **err)
+int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct vb_error **err)
 {
 	static const char *const parse_cols[] = { "config",   "spec",	 "params", "values",
 						  "outliers", "metrics", NULL };
+	*out = NULL;
 	_cleanup_json_ json_t *doc = json_object();
 	json_object_set_new(doc, "format", json_string("virtbench-results"));
 	json_object_set_new(doc, "format_version", json_integer(VB_EXPORT_FORMAT_VERSION));
@@ -140,6 +140,17 @@ int vb_store_export_json(struct vb_store *s, int64_t run_id, const char *path,
 	if (r)
 		return r;
 	json_object_set_new(doc, "summaries", summaries);
+	*out = steal_ptr(&doc);
+	return 0;
+}
+
+int vb_store_export_json(struct vb_store *s, int64_t run_id, const char *path,
+			 struct vb_error **err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	int r = vb_store_export_doc(s, run_id, &doc, err);
+	if (r)
+		return r;
 	char *text =
 	    json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	if (!text)

@@ -2,6 +2,7 @@
 #ifndef VB_STORE_STORE_H
 #define VB_STORE_STORE_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -88,6 +89,8 @@ int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row 
 /* The host fingerprint (JSON text) of a run; caller frees. */
 int vb_store_host_json(struct vb_store *s, int64_t run_id, char **out, struct vb_error **err);
 
+/* The versioned JSON document of a run (docs/schema.md) in memory; caller decrefs. */
+int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct vb_error **err);
 /* Write a versioned JSON document with every raw sample (docs/schema.md). */
 int vb_store_export_json(struct vb_store *s, int64_t run_id, const char *path,
 			 struct vb_error **err);
