@@ -28,6 +28,19 @@ struct vb_guest_spec {
 	const char *image; /* borrowed; NULL = built-in minimal image */
 };
 
+/*
+ * An entitlement policy for a running guest (`virtbench isolation --policy`).
+ * Zero / NULL means "no limit": applying a policy replaces the previous one.
+ */
+struct vb_guest_policy {
+	const char *cpus;	/* cpuset, e.g. "1" */
+	const char *mems;	/* NUMA nodes, e.g. "0" */
+	unsigned cpu_weight;	/* 1..10000, 100 = the default share */
+	unsigned cpu_quota_pct; /* at most this % of one CPU */
+	uint64_t memory_bytes;
+	uint64_t io_bps; /* read and write bytes/s on the guest's scratch disk */
+};
+
 enum vb_platform_caps {
 	VB_CAP_REBOOT = 1u << 0,
 	VB_CAP_CLONE = 1u << 1,
@@ -86,6 +99,14 @@ struct vb_platform_ops {
 	 * it must listen ("127.0.0.1" for host); NULL when it has no network.
 	 */
 	const char *(*peer_listen)(struct vb_guest *g);
+	/*
+	 * Memory the running guest costs the host, in bytes: what its cgroup is
+	 * charged (processes, guest RAM touched, page cache). NULL if unknown.
+	 */
+	int (*footprint)(struct vb_guest *g, uint64_t *bytes, struct vb_error **err);
+	/* Apply an entitlement policy to the running guest. NULL if unsupported. */
+	int (*set_policy)(struct vb_guest *g, const struct vb_guest_policy *p,
+			  struct vb_error **err);
 };
 
 /* The registry: NULL-terminated. */

@@ -3,11 +3,15 @@
 #define VB_CLI_CLI_H
 
 #include "store/store.h"
+#include "virtbench/platform.h"
 #include "virtbench/error.h"
 
 /* One function per verb; each returns the process exit code. */
 int vb_cmd_list(int argc, char **argv);
 int vb_cmd_run(int argc, char **argv);
+int vb_cmd_compare(int argc, char **argv);
+int vb_cmd_ops(int argc, char **argv);
+int vb_cmd_isolation(int argc, char **argv);
 int vb_cmd_runs(int argc, char **argv);
 int vb_cmd_show(int argc, char **argv);
 int vb_cmd_agent(int argc, char **argv);
@@ -29,6 +33,35 @@ int vb_cli_agent_path(char **out, struct vb_error **err);
 
 /* SIGINT/SIGTERM set vb_interrupted (no SA_RESTART, so waits wake). */
 void vb_cli_install_signals(void);
+
+/* Split "a,b,c" into items (caller frees with vb_cli_free_list); empty items are an error. */
+int vb_cli_split_list(const char *what, const char *text, char ***items, size_t *n,
+		      struct vb_error **err);
+void vb_cli_free_list(char **items, size_t n);
+
+/*
+ * Resolve -p: a comma-separated list of platform names (unknown or repeated
+ * names are usage errors), or "available": every platform that passes
+ * filter (NULL = all) and its probe here, the others named on stderr.
+ */
+int vb_cli_platforms(const char *cmd, const char *text,
+		     bool (*filter)(const struct vb_platform_ops *),
+		     const struct vb_platform_ops ***out, size_t *n, struct vb_error **err);
+
+struct vb_run_config;
+/*
+ * Resolve workload instances into cfg->workloads: names (-w, "all" = every
+ * workload; NULL = none), suites (--suite groups; NULL = none), sets
+ * (--set [W.]NAME=V[,V...], sweeps make one instance per value), each
+ * instance's options checked against this host. cfg->profile chooses the
+ * defaults. Bad input is an error with exit code 2.
+ */
+int vb_cli_workloads(const char *names, const char *suites, char **sets, size_t nsets,
+		     struct vb_run_config *cfg, struct vb_error **err);
+void vb_cli_free_workloads(struct vb_run_config *cfg);
+
+/* Print a stored run's tables and a line saying where it is stored. */
+int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);
 
 /* "virtbench" + argv (a verb and its arguments) shell-quoted; caller frees. */
 char *vb_cli_command_line(int argc, char **argv);

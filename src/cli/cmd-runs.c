@@ -122,8 +122,7 @@ int vb_cmd_show(int argc, char **argv)
 	r = vb_store_load_rows(db, info.id, &rows, &n, &err);
 	if (r)
 		goto out;
-	vb_report_table(stdout, rows, n);
-	vb_report_stacked(stdout, rows, n, "w1");
+	vb_report_run(stdout, info.experiment, rows, n);
 	if (json)
 		r = vb_store_export_json(db, info.id, json, &err);
 	if (!r && csv)

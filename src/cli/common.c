@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "report/report.h"
 
 int vb_cli_fail(struct vb_error **err)
 {
@@ -141,4 +142,124 @@ char *vb_cli_command_line(int argc, char **argv)
 	}
 	fclose(f);
 	return buf;
+}
+
+int vb_cli_split_list(const char *what, const char *text, char ***items, size_t *n,
+		      struct vb_error **err)
+{
+	_cleanup_free_ char *copy = xstrdup(text);
+	*items = NULL;
+	*n = 0;
+	char *save = NULL;
+	for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+		*items = xrealloc(*items, (*n + 1) * sizeof(char *));
+		(*items)[(*n)++] = xstrdup(s);
+	}
+	if (*n == 0 || strstr(text, ",,") || text[0] == ',' || text[strlen(text) - 1] == ',')
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE, "%s: empty name in '%.64s'", what,
+				     text);
+	return 0;
+}
+
+void vb_cli_free_list(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+/*
+ * Every platform that works here, probed (what `filter` rejects is not even
+ * probed). Where real KVM works, its emulated twin qemu-tcg adds nothing but
+ * hours, so it is left out.
+ */
+static void available_platforms(const char *cmd, bool (*filter)(const struct vb_platform_ops *),
+				const struct vb_platform_ops ***out, size_t *n)
+{
+	size_t cap = 0;
+	while (vb_platforms[cap])
+		cap++;
+	*out = xcalloc(cap, sizeof(**out));
+	bool kvm = false;
+	for (size_t i = 0; vb_platforms[i]; i++) {
+		struct vb_error *e = NULL;
+		if (filter && !filter(vb_platforms[i]))
+			continue;
+		if (vb_platform_probe(vb_platforms[i], &e)) {
+			if (!vb_platforms[i]->unavailable_reason)
+				fprintf(stderr, "virtbench %s: leaving out %s: %s\n", cmd,
+					vb_platforms[i]->name, e->msg);
+			vb_error_free(&e);
+			continue;
+		}
+		kvm |= !strcmp(vb_platforms[i]->name, "kvm");
+		(*out)[(*n)++] = vb_platforms[i];
+	}
+	for (size_t i = 0; kvm && i < *n; i++)
+		if (!strcmp((*out)[i]->name, "qemu-tcg")) {
+			memmove(&(*out)[i], &(*out)[i + 1], (*n - i - 1) * sizeof(**out));
+			(*n)--;
+		}
+}
+
+int vb_cli_platforms(const char *cmd, const char *text,
+		     bool (*filter)(const struct vb_platform_ops *),
+		     const struct vb_platform_ops ***out, size_t *n, struct vb_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	if (!strcmp(text, "available")) {
+		available_platforms(cmd, filter, out, n);
+		return *n ? 0
+			  : vb_error_exit(err, -ENOENT, VB_EXIT_UNAVAILABLE,
+					  "no platform for '%s' is available here", cmd);
+	}
+	char **names;
+	size_t nn;
+	int r = vb_cli_split_list("--platform", text, &names, &nn, err);
+	if (r) {
+		vb_cli_free_list(names, nn);
+		return r;
+	}
+	*out = xcalloc(nn, sizeof(**out));
+	for (size_t i = 0; i < nn && !r; i++) {
+		const struct vb_platform_ops *p = vb_platform_find(names[i]);
+		if (!p) {
+			r = vb_error_exit(
+			    err, -EINVAL, VB_EXIT_USAGE,
+			    "unknown platform '%.64s' (see 'virtbench list platforms')", names[i]);
+			break;
+		}
+		for (size_t j = 0; j < *n; j++)
+			if ((*out)[j] == p)
+				r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+						  "platform '%s' named twice", p->name);
+		(*out)[(*n)++] = p;
+	}
+	vb_cli_free_list(names, nn);
+	return r;
+}
+
+int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err)
+{
+	struct vb_result_row *rows = NULL;
+	size_t n = 0;
+	int r = vb_store_load_rows(db, run_id, &rows, &n, err);
+	if (r)
+		return r;
+	struct vb_run_info info;
+	_cleanup_free_ char *ref = xasprintf("%lld", (long long)run_id);
+	r = vb_store_find_run(db, ref, &info, err);
+	if (!r)
+		vb_report_run(stdout, info.experiment, rows, n);
+	vb_result_rows_free(rows, n);
+	if (r)
+		return r;
+	char failed[64] = "";
+	if (info.nfailed)
+		snprintf(failed, sizeof(failed), ", %lld failed", (long long)info.nfailed);
+	printf("\nrun %lld (%s): %s, %lld samples%s, stored in %s\n", (long long)info.id, info.tag,
+	       info.status, (long long)info.nsamples, failed, path);
+	vb_run_info_release(&info);
+	return 0;
 }

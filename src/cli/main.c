@@ -12,6 +12,10 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "compare", vb_cmd_compare, "the overhead experiment: suites on every platform here" },
+	{ "isolation", vb_cmd_isolation,
+	  "noisy neighbours, and what entitlement policies win back" },
+	{ "ops", vb_cmd_ops, "time provision, boot, reboot, clone, destroy per platform" },
 	{ "run", vb_cmd_run, "run workloads on platforms and compare them with the host" },
 	{ "list", vb_cmd_list, "list platforms (with availability here) or workloads" },
 	{ "runs", vb_cmd_runs, "list the runs in the results database" },

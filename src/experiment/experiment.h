@@ -40,10 +40,70 @@ struct vb_run_config {
 	double ready_timeout_s;
 	struct vb_guest_spec spec;
 	const char *agent_path;
-	const char *command; /* for the record */
-	uint64_t seed;	     /* bootstrap seed, recorded */
-	bool progress;	     /* a progress line on stdout */
+	const char *command;	/* for the record */
+	const char *experiment; /* "run" or "compare" (runs.experiment) */
+	uint64_t seed;		/* bootstrap seed, recorded */
+	bool progress;		/* a progress line on stdout */
 };
+
+/* The guest spec as a JSON object text (platforms.spec); caller frees. */
+char *vb_guest_spec_json(const struct vb_guest_spec *spec);
+
+/* The ops experiment (src/experiment/ops.c): lifecycle timings per platform. */
+struct vb_ops_config {
+	const struct vb_platform_ops **platforms;
+	size_t nplatforms;
+	unsigned rounds, warmup;
+	unsigned rate_guests; /* guests started one after another for the start rate; 0 = skip */
+	struct vb_guest_spec spec;
+	double ready_timeout_s;
+	const char *agent_path;
+	const char *command;
+	uint64_t seed;
+	bool progress;
+};
+
+/*
+ * Run the ops experiment and store it (experiment "ops": workloads
+ * ops.lifecycle and ops.start_rate, docs/schema.md). Like vb_overhead_run.
+ */
+int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *run_id,
+	       unsigned *failed, struct vb_error **err);
+
+/* The isolation experiment (src/experiment/isolation.c). */
+struct vb_isolation_policy {
+	char *name; /* "pin", "shares", ...: the condition is "<platform>:noisy+<name>" */
+	char *text; /* what it does, for the record and the output */
+	struct vb_guest_policy victim, aggressor;
+	char cpus[2][64], mems[2][64]; /* storage behind victim/aggressor .cpus and .mems */
+};
+
+struct vb_isolation_config {
+	const struct vb_platform_ops *platform;
+	struct vb_run_workload *victims;
+	size_t nvictims;
+	const char *aggressor; /* a stressor for every victim; NULL = the matching one */
+	struct vb_isolation_policy *policies;
+	size_t npolicies;
+	unsigned rounds, warmup;
+	enum vb_profile profile;
+	struct vb_guest_spec spec;
+	double ready_timeout_s, job_timeout_s;
+	const char *agent_path;
+	const char *command;
+	uint64_t seed;
+	bool progress;
+};
+
+/* The stressor that loads what a victim uses: stress.cpu, .vm, .io or .net. */
+const char *vb_isolation_stressor(const struct vb_workload_ops *victim);
+
+/*
+ * Run the isolation experiment and store it (experiment "isolation",
+ * docs/isolation.md). Like vb_overhead_run.
+ */
+int vb_isolation_run(const struct vb_isolation_config *cfg, struct vb_store *db, int64_t *run_id,
+		     unsigned *failed, struct vb_error **err);
 
 /* A running w3 peer (src/experiment/peer.c). */
 struct vb_peer {

@@ -168,7 +168,7 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 	return db ? vb_store_sweep_stale(db, runs, err) : 0;
 }
 
-static char *spec_json(const struct vb_guest_spec *spec)
+char *vb_guest_spec_json(const struct vb_guest_spec *spec)
 {
 	_cleanup_json_ json_t *o = json_object();
 	static const char *const nets[] = { "none", "nat", "bridged" };
@@ -258,7 +258,7 @@ static void cell_add(struct cell *c, size_t nm, const double *values)
 static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, int64_t run_id,
 			struct guest_slot *guests, int64_t *wids, struct vb_error **err)
 {
-	_cleanup_free_ char *spec = spec_json(&cfg->spec);
+	_cleanup_free_ char *spec = vb_guest_spec_json(&cfg->spec);
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		int r = vb_store_add_platform(
@@ -334,7 +334,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 	bool needs_peer = false;
 	for (size_t i = 0; i < cfg->nworkloads; i++)
 		needs_peer |= cfg->workloads[i].w->needs_peer;
-	bool interrupted = false, aborted = false;
+	bool interrupted = false, aborted = false, budget_hit = false;
 	double t0 = now_s();
 
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
@@ -362,7 +362,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 	config = config_json(cfg);
 	struct vb_run_begin rb = {
 		.tag = tag,
-		.experiment = "run",
+		.experiment = cfg->experiment ? cfg->experiment : "run",
 		.command = cfg->command,
 		.profile = cfg->profile == VB_PROFILE_FULL ? "full" : "quick",
 		.config_json = config,
@@ -449,12 +449,18 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		vb_error_free(&jerr);
 		if (slot.last_in_workload && !slot.warmup && !wfailed[slot.workload]) {
 			bool budget = cfg->time_budget_s > 0 && now_s() - t0 > cfg->time_budget_s;
+			if (budget && !workload_done(cfg, cells, slot.workload))
+				budget_hit = true;
 			if (budget || workload_done(cfg, cells, slot.workload))
 				vb_sched_mark_done(&sched, slot.workload);
 		}
 	}
 	free(wfailed);
 	progress_end(cfg);
+	if (budget_hit && !interrupted)
+		vb_warn("the time budget of %g s was spent before every interval was narrow "
+			"enough: see n and the intervals",
+			cfg->time_budget_s);
 	if (interrupted)
 		r = vb_error_set(err, -EINTR,
 				 "interrupted: run %s kept what it measured, marked incomplete",

@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "guest/copy.h"
 #include "guest/image.h"
+#include "platform/policy.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/net.h"
@@ -250,6 +251,17 @@ static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event
 	return r;
 }
 
+static int container_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **err)
+{
+	return vb_cgroup_memory_current(g->cg, bytes, err);
+}
+
+static int container_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
+				struct vb_error **err)
+{
+	return vb_policy_apply(g->cg, p, g->upper, err);
+}
+
 static int container_reboot(struct vb_guest *g, struct vb_error **err)
 {
 	int r = container_stop(g, err);
@@ -333,6 +345,8 @@ const struct vb_platform_ops vb_platform_container = {
 	.start = container_start,
 	.exec = container_exec,
 	.reboot = container_reboot,
+	.footprint = container_footprint,
+	.set_policy = container_set_policy,
 	.clone = container_clone,
 	.stop = container_stop,
 	.destroy = container_destroy,

@@ -22,6 +22,7 @@
 #include "core/util.h"
 #include "guest/initramfs.h"
 #include "guest/kernel.h"
+#include "platform/policy.h"
 #include "runtime/cgroup.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
@@ -356,6 +357,23 @@ static int qemu_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb c
 	return r;
 }
 
+static int qemu_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **err)
+{
+	if (!g->cg)
+		return vb_error_set(err, VB_SKIP, "%s has no cgroup here", g->name);
+	return vb_cgroup_memory_current(g->cg, bytes, err);
+}
+
+/*
+ * The policy covers the whole QEMU process (vCPU threads, I/O and emulator
+ * threads alike): its cpuset pins them all together.
+ */
+static int qemu_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
+			   struct vb_error **err)
+{
+	return vb_policy_apply(g->cg, p, g->disk, err);
+}
+
 static int qemu_reboot(struct vb_guest *g, struct vb_error **err)
 {
 	int r = qemu_stop(g, err);
@@ -390,6 +408,8 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.start = qemu_start,
 	.exec = qemu_exec,
 	.reboot = qemu_reboot,
+	.footprint = qemu_footprint,
+	.set_policy = qemu_set_policy,
 	.stop = qemu_stop,
 	.destroy = qemu_destroy,
 	.agent_hash = qemu_agent_hash,
@@ -405,6 +425,8 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.start = qemu_start,
 	.exec = qemu_exec,
 	.reboot = qemu_reboot,
+	.footprint = qemu_footprint,
+	.set_policy = qemu_set_policy,
 	.stop = qemu_stop,
 	.destroy = qemu_destroy,
 	.agent_hash = qemu_agent_hash,

@@ -21,6 +21,26 @@ void vb_report_table(FILE *f, const struct vb_result_row *rows, size_t n);
  */
 void vb_report_stacked(FILE *f, const struct vb_result_row *rows, size_t n, const char *group);
 
+/*
+ * A side-by-side table: one line per workload × metric, one column per
+ * platform with the mean and its 95% interval half-width in percent. For
+ * experiments without a baseline (ops).
+ */
+void vb_report_pivot(FILE *f, const struct vb_result_row *rows, size_t n);
+
+/*
+ * The victim's slowdown in percent from a row's ratio to ":alone" (time up,
+ * or rate down, both as a positive slowdown), with its interval. False when
+ * the row has no ratio.
+ */
+bool vb_report_slowdown(const struct vb_result_row *r, double *pct, double *low, double *high);
+
+/* The isolation table: victim × condition with slowdowns, then the aggressors' work. */
+void vb_report_isolation(FILE *f, const struct vb_result_row *rows, size_t n);
+
+/* A stored run's text output as its experiment wants it (table, views, pivot). */
+void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *rows, size_t n);
+
 /* Format a value with its unit and about 4 significant digits. */
 const char *vb_report_value(double v, const char *unit, char *buf, size_t len);
 

@@ -154,3 +154,133 @@ void vb_report_stacked(FILE *f, const struct vb_result_row *rows, size_t n, cons
 		fprintf(f, "  %-12s %.4g s%s  = %s\n", platforms[p], sum, ci, line);
 	}
 }
+
+/* The mean with its interval half-width, in the unit's scale. */
+static void pivot_cell(const struct vb_result_row *r, char *buf, size_t len)
+{
+	char v[48];
+	if (strcmp(r->unit, "B") == 0 && isfinite(r->s.mean))
+		snprintf(v, sizeof(v), "%.4g MiB", r->s.mean / 1048576);
+	else if (strcmp(r->unit, "s") == 0 && isfinite(r->s.mean) && fabs(r->s.mean) < 1)
+		snprintf(v, sizeof(v), "%.4g ms", r->s.mean * 1000);
+	else
+		vb_report_value(r->s.mean, r->unit, v, sizeof(v));
+	double half = (r->s.ci_high - r->s.ci_low) / 2;
+	if (isfinite(half) && r->s.mean != 0)
+		snprintf(buf, len, "%s ±%.1f%%", v, 100 * half / fabs(r->s.mean));
+	else
+		snprintf(buf, len, "%s", v);
+}
+
+void vb_report_pivot(FILE *f, const struct vb_result_row *rows, size_t n)
+{
+	const char *platforms[32];
+	bool emulated[32];
+	size_t np = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t p = 0; p < np; p++)
+			seen |= !strcmp(platforms[p], rows[i].platform);
+		if (!seen && np < VB_ARRAY_SIZE(platforms)) {
+			emulated[np] = rows[i].emulated;
+			platforms[np++] = rows[i].platform;
+		}
+	}
+	int w0 = 28, wc = 26;
+	fprintf(f, "%-*s", w0, "workload / metric");
+	for (size_t p = 0; p < np; p++) {
+		char h[64];
+		snprintf(h, sizeof(h), "%s%s", platforms[p], emulated[p] ? " (emulated)" : "");
+		fprintf(f, "  %*s", wc, h);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < n;) {
+		/* Rows are ordered workload, metric, platform: one line per metric. */
+		size_t j = i;
+		while (j < n && !strcmp(rows[j].workload, rows[i].workload) &&
+		       !strcmp(rows[j].metric, rows[i].metric))
+			j++;
+		char label[96];
+		snprintf(label, sizeof(label), "%s %s", rows[i].workload, rows[i].metric);
+		fprintf(f, "%-*s", w0, label);
+		for (size_t p = 0; p < np; p++) {
+			char cell[64] = "-";
+			for (size_t k = i; k < j; k++)
+				if (!strcmp(rows[k].platform, platforms[p]))
+					pivot_cell(&rows[k], cell, sizeof(cell));
+			fprintf(f, "  %*s", wc + (int)(strlen(cell) - width(cell)), cell);
+		}
+		fputc('\n', f);
+		i = j;
+	}
+}
+
+bool vb_report_slowdown(const struct vb_result_row *r, double *pct, double *low, double *high)
+{
+	if (!r->has_ratio || !isfinite(r->ratio.ratio) || r->ratio.ratio <= 0)
+		return false;
+	if (r->higher_is_better) {
+		/* Throughput: the victim is slower when its rate is lower. */
+		*pct = 100 * (1 / r->ratio.ratio - 1);
+		*low = r->ratio.high > 0 ? 100 * (1 / r->ratio.high - 1) : NAN;
+		*high = r->ratio.low > 0 ? 100 * (1 / r->ratio.low - 1) : NAN;
+	} else {
+		*pct = 100 * (r->ratio.ratio - 1);
+		*low = 100 * (r->ratio.low - 1);
+		*high = 100 * (r->ratio.high - 1);
+	}
+	return true;
+}
+
+void vb_report_isolation(FILE *f, const struct vb_result_row *rows, size_t n)
+{
+	fprintf(f, "%-28s %-30s %12s %8s  %-26s %s\n", "victim / metric", "condition", "mean",
+		"±95% CI", "slowdown [95% CI]", "verdict");
+	for (size_t i = 0; i < n; i++) {
+		const struct vb_result_row *r = &rows[i];
+		if (!strcmp(r->group, "aggressor"))
+			continue;
+		char label[96] = "", mean[48], ci[24] = "-", slow[64] = "(reference)";
+		if (i == 0 || strcmp(r->workload, rows[i - 1].workload) ||
+		    strcmp(r->metric, rows[i - 1].metric))
+			snprintf(label, sizeof(label), "%s %s", r->workload, r->metric);
+		vb_report_value(r->s.mean, r->unit, mean, sizeof(mean));
+		if (isfinite(r->s.ci_rel))
+			snprintf(ci, sizeof(ci), "±%.1f%%", 100 * r->s.ci_rel);
+		double p, lo, hi;
+		if (vb_report_slowdown(r, &p, &lo, &hi))
+			snprintf(slow, sizeof(slow), "%+.1f%% [%+.1f%%, %+.1f%%]", p, lo, hi);
+		else if (r->has_ratio || !strstr(r->platform, ":alone"))
+			snprintf(slow, sizeof(slow), "-");
+		char cond[80];
+		snprintf(cond, sizeof(cond), "%s%s", r->platform, r->emulated ? " (emulated)" : "");
+		fprintf(f, "%-28s %-30s %12s %8s  %-26s %s\n", label, cond, mean, ci, slow,
+			r->verdict == VB_VERDICT_NONE ? "" : vb_verdict_name(r->verdict));
+	}
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct vb_result_row *r = &rows[i];
+		if (strcmp(r->group, "aggressor") || r->higher_is_better == false)
+			continue;
+		if (!any)
+			fprintf(f, "\naggressor work done beside the victim (proof of load):\n");
+		any = true;
+		char mean[48];
+		vb_report_value(r->s.mean, r->unit, mean, sizeof(mean));
+		fprintf(f, "  %-12s %-12s %-30s %s\n", r->workload, r->metric, r->platform, mean);
+	}
+}
+
+void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *rows, size_t n)
+{
+	if (experiment && !strcmp(experiment, "ops")) {
+		vb_report_pivot(f, rows, n);
+		return;
+	}
+	if (experiment && !strcmp(experiment, "isolation")) {
+		vb_report_isolation(f, rows, n);
+		return;
+	}
+	vb_report_table(f, rows, n);
+	vb_report_stacked(f, rows, n, "w1");
+}

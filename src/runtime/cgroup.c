@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -1071,6 +1072,146 @@ int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_er
 		return r;
 	if (vb_parse_u64(s, bytes) < 0)
 		return vb_error_set(err, -EINVAL, "bad value '%s' in %s/%s", s, dir, file);
+	return 0;
+}
+
+/* ---- entitlement updates ---- */
+
+static int update_v1(struct vb_cgroup *cg, const struct vb_cgroup_limits *lim,
+		     struct vb_error **err)
+{
+	const struct vb_cgroup_layout *l = cg->layout;
+	const char *d = cg_path_of(cg, "cpuset");
+	int r = 0;
+	if (d) {
+		_cleanup_free_ char *parent = dir_of(d);
+		_cleanup_free_ char *pc = NULL, *pm = NULL;
+		r = cg_read(parent, "cpuset.cpus", &pc, err);
+		if (!r)
+			r = cg_read(parent, "cpuset.mems", &pm, err);
+		/* mems first: a task must never see an empty set. */
+		if (!r)
+			r = cg_write(l, d, "cpuset.mems", lim->mems ? lim->mems : pm, err);
+		if (!r)
+			r = cg_write(l, d, "cpuset.cpus", lim->cpus ? lim->cpus : pc, err);
+	} else if (lim->cpus || lim->mems) {
+		return vb_error_set(err, VB_SKIP, "cgroup %s: no cpuset controller", cg->name);
+	}
+	if (!r && (d = cg_path_of(cg, "cpu"))) {
+		uint64_t shares = lim->cpu_weight ? lim->cpu_weight * 1024 / 100 : 1024;
+		r = cg_write_u64(l, d, "cpu.shares", shares < 2 ? 2 : shares, err);
+		if (!r && lim->cpu_quota_us) {
+			r = cg_write_u64(l, d, "cpu.cfs_period_us", lim->cpu_period_us, err);
+			if (!r)
+				r = cg_write_u64(l, d, "cpu.cfs_quota_us", lim->cpu_quota_us, err);
+		} else if (!r) {
+			r = cg_write(l, d, "cpu.cfs_quota_us", "-1", err);
+		}
+	}
+	if (!r && (d = cg_path_of(cg, "memory"))) {
+		/* memory.limit ≤ memsw.limit at every step: open memsw first. */
+		bool sw = cg_has(d, "memory.memsw.limit_in_bytes");
+		if (sw)
+			r = cg_write(l, d, "memory.memsw.limit_in_bytes", "-1", err);
+		if (!r && lim->memory_bytes) {
+			r = cg_write_u64(l, d, "memory.limit_in_bytes", lim->memory_bytes, err);
+			if (!r && sw)
+				r = cg_write_u64(l, d, "memory.memsw.limit_in_bytes",
+						 lim->memory_bytes, err);
+		} else if (!r) {
+			r = cg_write(l, d, "memory.limit_in_bytes", "-1", err);
+		}
+	}
+	if (!r && lim->io_dev && !(d = cg_path_of(cg, "blkio")))
+		return vb_error_set(err, VB_SKIP, "cgroup %s: no blkio controller", cg->name);
+	if (!r && d && lim->io_dev) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%u:%u %llu", major(lim->io_dev), minor(lim->io_dev),
+			 (unsigned long long)lim->io_bps);
+		r = cg_write(l, d, "blkio.throttle.read_bps_device", buf, err);
+		if (!r)
+			r = cg_write(l, d, "blkio.throttle.write_bps_device", buf, err);
+	}
+	return r;
+}
+
+static int update_v2(struct vb_cgroup *cg, const struct vb_cgroup_limits *lim,
+		     struct vb_error **err)
+{
+	const struct vb_cgroup_layout *l = cg->layout;
+	const char *d = cg->paths[0];
+	char buf[96];
+	int r = 0;
+	if (cg_has(d, "cpuset.cpus")) {
+		r = cg_write(l, d, "cpuset.mems", lim->mems ? lim->mems : "", err);
+		if (!r)
+			r = cg_write(l, d, "cpuset.cpus", lim->cpus ? lim->cpus : "", err);
+	} else if (lim->cpus || lim->mems) {
+		return vb_error_set(err, VB_SKIP, "cgroup %s: no cpuset controller", cg->name);
+	}
+	if (!r && cg_has(d, "cpu.max")) {
+		if (lim->cpu_quota_us)
+			snprintf(buf, sizeof(buf), "%llu %llu",
+				 (unsigned long long)lim->cpu_quota_us,
+				 (unsigned long long)lim->cpu_period_us);
+		else
+			snprintf(buf, sizeof(buf), "max 100000");
+		r = cg_write(l, d, "cpu.max", buf, err);
+		if (!r)
+			r = cg_write_u64(l, d, "cpu.weight",
+					 lim->cpu_weight ? lim->cpu_weight : 100, err);
+	}
+	if (!r && cg_has(d, "memory.max")) {
+		if (lim->memory_bytes)
+			r = cg_write_u64(l, d, "memory.max", lim->memory_bytes, err);
+		else
+			r = cg_write(l, d, "memory.max", "max", err);
+	}
+	if (!r && lim->io_dev) {
+		if (!cg_has(d, "io.max"))
+			return vb_error_set(err, VB_SKIP, "cgroup %s: no io controller", cg->name);
+		if (lim->io_bps)
+			snprintf(buf, sizeof(buf), "%u:%u rbps=%llu wbps=%llu", major(lim->io_dev),
+				 minor(lim->io_dev), (unsigned long long)lim->io_bps,
+				 (unsigned long long)lim->io_bps);
+		else
+			snprintf(buf, sizeof(buf), "%u:%u rbps=max wbps=max", major(lim->io_dev),
+				 minor(lim->io_dev));
+		r = cg_write(l, d, "io.max", buf, err);
+	}
+	return r;
+}
+
+int vb_cgroup_update(struct vb_cgroup *cg, const struct vb_cgroup_limits *lim,
+		     struct vb_error **err)
+{
+	int r =
+	    cg->layout->version == VB_CGROUP_V2 ? update_v2(cg, lim, err) : update_v1(cg, lim, err);
+	return r ? vb_error_wrap(err, "cgroup %s", cg->name) : 0;
+}
+
+int vb_cgroup_block_dev(const char *path, dev_t *out, struct vb_error **err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return vb_error_errno(err, errno, "stat %s", path);
+	_cleanup_free_ char *sys =
+	    xasprintf("/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+	if (access(sys, F_OK) != 0)
+		return vb_error_set(err, VB_SKIP,
+				    "%s is on device %u:%u, which is no block device: nothing "
+				    "to throttle",
+				    path, major(st.st_dev), minor(st.st_dev));
+	*out = st.st_dev;
+	_cleanup_free_ char *part = xasprintf("%s/partition", sys);
+	if (access(part, F_OK) != 0)
+		return 0;
+	/* A partition: throttles act on its disk, the parent directory in sysfs. */
+	_cleanup_free_ char *pdev = xasprintf("%s/../dev", sys);
+	_cleanup_free_ char *text = NULL;
+	unsigned ma, mi;
+	if (vb_read_file(pdev, 64, &text, NULL) == 0 && sscanf(text, "%u:%u", &ma, &mi) == 2)
+		*out = makedev(ma, mi);
 	return 0;
 }
 

@@ -120,6 +120,9 @@ struct vb_cgroup_limits {
 	 * here (that needs a BPF program); see vb_cgroup_devices_enforced.
 	 */
 	bool devices_allowlist;
+	/* vb_cgroup_update only: read and write bytes/s on io_dev (0 = no limit). */
+	dev_t io_dev;
+	uint64_t io_bps;
 };
 
 struct vb_cgroup {
@@ -184,6 +187,24 @@ bool vb_cgroup_devices_enforced(const struct vb_cgroup *cg);
  */
 int vb_cgroup_sweep(const struct vb_cgroup_layout *l, bool (*is_alive)(const char *tag, void *data),
 		    void *data, int *n, struct vb_error **err);
+
+/*
+ * Change a running guest's entitlement: cpuset cpus/mems, CPU weight and
+ * quota, memory limit, and (io_dev non-zero) a read+write bandwidth limit of
+ * io_bps on that block device. Unlike vb_cgroup_create, a zero or NULL knob
+ * resets it to "no limit" (cpuset back to the parent's, weight to 100), so a
+ * sequence of policies can be applied to one guest. pids and devices are
+ * left as they are.
+ */
+int vb_cgroup_update(struct vb_cgroup *cg, const struct vb_cgroup_limits *lim,
+		     struct vb_error **err);
+
+/*
+ * The whole-disk block device holding path (the one blkio/io throttles act
+ * on): its st_dev, or the disk of that partition. VB_SKIP when path is on a
+ * filesystem without a block device (tmpfs, overlay of one, NFS).
+ */
+int vb_cgroup_block_dev(const char *path, dev_t *out, struct vb_error **err);
 
 /* Read a guest's memory.current / memory.usage_in_bytes (bytes). */
 int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_error **err);

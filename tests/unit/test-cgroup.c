@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -572,6 +573,107 @@ static void test_create_v2(void)
 	vb_cgroup_destroy(cg2);
 	vb_cgroup_destroy(cg);
 	CHECK(!exists_rel(&fx, OWN_V2 "/virtbench/" NAME));
+	fx_teardown(&fx);
+}
+
+/* Policies change a running guest's knobs; zero lifts each one again. */
+static void test_update_v1(void)
+{
+	struct fixture fx;
+	struct vb_error *err = NULL;
+	struct vb_cgroup *cg = NULL;
+	CHECK(fx_setup(&fx, "cgroup-v1/hybrid", VB_CGROUP_V1));
+	CHECK(vb_cgroup_create(&fx.l, NAME, NULL, &cg, &err) == 0);
+	vb_error_free(&err);
+	free(fx_log(&fx));
+	struct vb_cgroup_limits lim = {
+		.cpus = "1",
+		.cpu_weight = 1000,
+		.cpu_quota_us = 50000,
+		.cpu_period_us = 100000,
+		.memory_bytes = 128 << 20,
+		.io_dev = makedev(254, 0),
+		.io_bps = 1048576,
+	};
+	int r = cg ? vb_cgroup_update(cg, &lim, &err) : -1;
+	CHECK_MSG(r == 0, "%s", err ? err->msg : "");
+	vb_error_free(&err);
+	/* clang-format off */
+	static const char want[] =
+		G1("cpuset") "cpuset.mems 0\n"
+		G1("cpuset") "cpuset.cpus 1\n"
+		G1("cpu") "cpu.shares 10240\n"
+		G1("cpu") "cpu.cfs_period_us 100000\n"
+		G1("cpu") "cpu.cfs_quota_us 50000\n"
+		G1(OWN_MEM) "memory.memsw.limit_in_bytes -1\n"
+		G1(OWN_MEM) "memory.limit_in_bytes 134217728\n"
+		G1(OWN_MEM) "memory.memsw.limit_in_bytes 134217728\n"
+		G1("blkio") "blkio.throttle.read_bps_device 254:0 1048576\n"
+		G1("blkio") "blkio.throttle.write_bps_device 254:0 1048576\n";
+	static const char lifted[] =
+		G1("cpuset") "cpuset.mems 0\n"
+		G1("cpuset") "cpuset.cpus 0-1\n"
+		G1("cpu") "cpu.shares 1024\n"
+		G1("cpu") "cpu.cfs_quota_us -1\n"
+		G1(OWN_MEM) "memory.memsw.limit_in_bytes -1\n"
+		G1(OWN_MEM) "memory.limit_in_bytes -1\n"
+		G1("blkio") "blkio.throttle.read_bps_device 254:0 0\n"
+		G1("blkio") "blkio.throttle.write_bps_device 254:0 0\n";
+	/* clang-format on */
+	CHECK_STR(fx_log(&fx), want);
+	struct vb_cgroup_limits none = { .io_dev = makedev(254, 0) };
+	r = cg ? vb_cgroup_update(cg, &none, &err) : -1;
+	CHECK_MSG(r == 0, "%s", err ? err->msg : "");
+	vb_error_free(&err);
+	CHECK_STR(fx_log(&fx), lifted);
+	vb_cgroup_destroy(cg);
+	fx_teardown(&fx);
+}
+
+static void test_update_v2(void)
+{
+	struct fixture fx;
+	struct vb_error *err = NULL;
+	struct vb_cgroup *cg = NULL;
+	CHECK(fx_setup(&fx, "cgroup-v2/host", VB_CGROUP_V2));
+	CHECK(vb_cgroup_create(&fx.l, NAME, NULL, &cg, &err) == 0);
+	vb_error_free(&err);
+	free(fx_log(&fx));
+	struct vb_cgroup_limits lim = {
+		.cpus = "1",
+		.cpu_weight = 1000,
+		.cpu_quota_us = 50000,
+		.cpu_period_us = 100000,
+		.memory_bytes = 128 << 20,
+		.io_dev = makedev(254, 0),
+		.io_bps = 1048576,
+	};
+	int r = cg ? vb_cgroup_update(cg, &lim, &err) : -1;
+	CHECK_MSG(r == 0, "%s", err ? err->msg : "");
+	vb_error_free(&err);
+	/* clang-format off */
+	static const char want[] =
+		G2 "cpuset.mems \n"
+		G2 "cpuset.cpus 1\n"
+		G2 "cpu.max 50000 100000\n"
+		G2 "cpu.weight 1000\n"
+		G2 "memory.max 134217728\n"
+		G2 "io.max 254:0 rbps=1048576 wbps=1048576\n";
+	static const char lifted[] =
+		G2 "cpuset.mems \n"
+		G2 "cpuset.cpus \n"
+		G2 "cpu.max max 100000\n"
+		G2 "cpu.weight 100\n"
+		G2 "memory.max max\n"
+		G2 "io.max 254:0 rbps=max wbps=max\n";
+	/* clang-format on */
+	CHECK_STR(fx_log(&fx), want);
+	struct vb_cgroup_limits none = { .io_dev = makedev(254, 0) };
+	r = cg ? vb_cgroup_update(cg, &none, &err) : -1;
+	CHECK_MSG(r == 0, "%s", err ? err->msg : "");
+	vb_error_free(&err);
+	CHECK_STR(fx_log(&fx), lifted);
+	vb_cgroup_destroy(cg);
 	fx_teardown(&fx);
 }
 
@@ -1425,6 +1527,8 @@ int main(int argc, char **argv)
 		T(test_write_errors),
 		T(test_create_v2),
 		T(test_create_v2_missing_cpuset),
+		T(test_update_v1),
+		T(test_update_v2),
 		T(test_kill_v1_freezer),
 		T(test_kill_v2),
 		T(test_sweep_v1),

@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <sys/random.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "experiment/experiment.h"
+#include "report/report.h"
+
+#define DEFAULT_VICTIMS "cpu.primes,mem.memcpy,disk.fileio,net.tcp"
+
+static void usage(FILE *f)
+{
+	fputs("usage: virtbench isolation [-p PLATFORM] [-w VICTIMS] [--policy LIST] [options]\n\n"
+	      "Two guests of one platform share the host: the victim runs each workload\n"
+	      "alone, then while the aggressor runs the matching stressor (cpu, vm, io,\n"
+	      "net), then under each entitlement policy; prints the victim's slowdown\n"
+	      "with its 95% interval and the aggressor's work rate, and stores the run.\n\n"
+	      "  -p, --platform P       container (default), qemu-tcg, kvm, or host (two\n"
+	      "                         plain processes: the bare-metal reference, no\n"
+	      "                         policies)\n"
+	      "  -w, --workload LIST    victims (default " DEFAULT_VICTIMS ";\n"
+	      "                         cpu.primes single-threaded unless --set threads=N)\n"
+	      "      --suite LIST       victims by suite: w1 w2 w3 w4 system all\n"
+	      "      --set [W.]NAME=V   a victim option, as for run\n"
+	      "      --aggressor S      one stressor for every victim: stress.cpu,\n"
+	      "                         stress.vm, stress.io or stress.net (default: the\n"
+	      "                         one matching each victim's resource)\n"
+	      "      --policy LIST      entitlement policies, each a second pass:\n"
+	      "           pin[:V/A]     disjoint cpusets (default: first half of the CPUs\n"
+	      "                         to the victim, the rest to the aggressor)\n"
+	      "           shares[:V/A]  CPU weights 1-10000 (default 1000/10)\n"
+	      "           quota[:PCT]   the aggressor gets PCT% of one CPU (default 50)\n"
+	      "           memory[:SIZE] the aggressor's memory limit (default 256MiB)\n"
+	      "           io[:RATE]     the aggressor's disk bandwidth, bytes/s on its\n"
+	      "                         scratch disk (default 10MiB); cgroup v1 does not\n"
+	      "                         throttle buffered writeback\n"
+	      "           numa[:V/A]    NUMA nodes (only with more than one node)\n"
+	      "      --rounds N         measured rounds (default 5)\n"
+	      "      --warmup N         discarded rounds (default 1)\n"
+	      "      --profile P        quick or full workload parameters\n"
+	      "      --db PATH          results database\n"
+	      "      --json FILE        also export the run as JSON\n"
+	      "  -q, --quiet            no progress line\n"
+	      "  -v, --verbose          log what the agents say\n"
+	      "  -h, --help             this text\n",
+	      f);
+}
+
+struct iso_args {
+	const char *platform, *workloads, *suites, *aggressor, *policies, *db, *json;
+	char **sets;
+	size_t nsets;
+	uint64_t rounds, warmup;
+	enum vb_profile profile;
+	bool quiet;
+};
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static unsigned numa_nodes(void)
+{
+	unsigned n = 0;
+	for (;; n++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/sys/devices/system/node/node%u", n);
+		if (access(p, F_OK) != 0)
+			break;
+	}
+	return n ? n : 1;
+}
+
+/* A cpu (or node) list "0-2,5" whose every member is below max. */
+static int check_list(const char *what, const char *text, unsigned max, struct vb_error **err)
+{
+	const char *s = text;
+	if (!*s)
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE, "%s: empty list", what);
+	while (*s) {
+		char *end;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (end == s)
+			goto bad;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtoul(s, &end, 10);
+			if (end == s || b < a)
+				goto bad;
+		}
+		if (b >= max)
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "%s: '%.64s' asks for %lu, but this host has %u "
+					     "(0-%u)",
+					     what, text, b, max, max - 1);
+		if (*end == ',')
+			end++;
+		else if (*end)
+			goto bad;
+		s = end;
+	}
+	return 0;
+bad:
+	return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE, "%s: '%.64s' is not a list like 0-1,3",
+			     what, text);
+}
+
+/* "V/A" into two parts; both must be there. */
+static int split_pair(const char *what, const char *arg, char *a, char *b, size_t len,
+		      struct vb_error **err)
+{
+	const char *slash = strchr(arg, '/');
+	if (!slash || slash == arg || !slash[1] || (size_t)(slash - arg) >= len ||
+	    strlen(slash + 1) >= len)
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				     "%s wants VICTIM/AGGRESSOR, not '%.64s'", what, arg);
+	memcpy(a, arg, (size_t)(slash - arg));
+	a[slash - arg] = '\0';
+	snprintf(b, len, "%s", slash + 1);
+	return 0;
+}
+
+static int parse_weight(const char *what, const char *t, unsigned *out, struct vb_error **err)
+{
+	uint64_t v;
+	if (vb_parse_u64(t, &v) || v < 1 || v > 10000)
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				     "%s: weights are 1-10000, not '%.64s'", what, t);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* The least memory an aggressor guest needs: the agent, plus what its stressor maps. */
+static uint64_t aggressor_needs(const struct vb_isolation_config *cfg)
+{
+	uint64_t need = 32ULL << 20;
+	for (size_t i = 0; i < cfg->nvictims; i++) {
+		const char *s =
+		    cfg->aggressor ? cfg->aggressor : vb_isolation_stressor(cfg->victims[i].w);
+		const struct vb_workload_ops *w = vb_workload_find(s);
+		if (!w || strcmp(w->name, "stress.vm"))
+			continue;
+		void *o = xcalloc(1, w->opts_size);
+		vb_options_defaults(w, cfg->profile, o);
+		uint64_t m = vb_option_get(vb_workload_option(w, "size"), o) *
+			     vb_option_get(vb_workload_option(w, "workers"), o);
+		free(o);
+		if (m + (32ULL << 20) > need)
+			need = m + (32ULL << 20);
+	}
+	return need;
+}
+
+/* One --policy item into pol; *skip when it does not apply on this host. */
+static int parse_policy(const struct vb_isolation_config *cfg, const char *item,
+			struct vb_isolation_policy *pol, bool *skip, struct vb_error **err)
+{
+	_cleanup_free_ char *name = xstrdup(item);
+	char *arg = strchr(name, ':');
+	if (arg)
+		*arg++ = '\0';
+	unsigned ncpu = online_cpus();
+	memset(pol, 0, sizeof(*pol));
+	*skip = false;
+	int r = 0;
+	if (!strcmp(name, "pin")) {
+		if (arg) {
+			r = split_pair("pin", arg, pol->cpus[0], pol->cpus[1], 64, err);
+		} else if (ncpu < 2) {
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "pin needs two CPUs; this host has one");
+		} else {
+			unsigned half = ncpu / 2;
+			snprintf(pol->cpus[0], 64, half > 1 ? "0-%u" : "0", half - 1);
+			snprintf(pol->cpus[1], 64, ncpu - half > 1 ? "%u-%u" : "%u", half,
+				 ncpu - 1);
+		}
+		for (int k = 0; !r && k < 2; k++)
+			r = check_list("pin", pol->cpus[k], ncpu, err);
+		pol->victim.cpus = pol->cpus[0];
+		pol->aggressor.cpus = pol->cpus[1];
+		pol->text = xasprintf("victim on CPUs %s, aggressor on CPUs %s", pol->cpus[0],
+				      pol->cpus[1]);
+	} else if (!strcmp(name, "shares")) {
+		char a[32] = "1000", b[32] = "10";
+		if (arg)
+			r = split_pair("shares", arg, a, b, sizeof(a), err);
+		if (!r)
+			r = parse_weight("shares", a, &pol->victim.cpu_weight, err);
+		if (!r)
+			r = parse_weight("shares", b, &pol->aggressor.cpu_weight, err);
+		pol->text = xasprintf("CPU weight %s for the victim, %s for the aggressor", a, b);
+	} else if (!strcmp(name, "quota")) {
+		uint64_t pct = 50;
+		if (arg && (vb_parse_u64(arg, &pct) || pct < 1 || pct > 100ULL * ncpu))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "quota: a percentage of one CPU, 1-%u, not '%.64s'",
+					     100 * ncpu, arg);
+		pol->aggressor.cpu_quota_pct = (unsigned)pct;
+		pol->text =
+		    xasprintf("the aggressor gets %llu%% of one CPU", (unsigned long long)pct);
+	} else if (!strcmp(name, "memory")) {
+		uint64_t b = 256ULL << 20, need = aggressor_needs(cfg);
+		if (arg && vb_parse_size(arg, &b))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "memory: a size like 256MiB, not '%.64s'", arg);
+		if (b < need)
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "memory: %.64s is below what the aggressor needs (its "
+					     "agent and stressor: %llu MiB)",
+					     arg ? arg : "256MiB",
+					     (unsigned long long)(need >> 20));
+		pol->aggressor.memory_bytes = b;
+		pol->text = xasprintf("the aggressor's memory limited to %llu MiB",
+				      (unsigned long long)(b >> 20));
+	} else if (!strcmp(name, "io")) {
+		uint64_t b = 10ULL << 20;
+		if (arg && (vb_parse_size(arg, &b) || b == 0))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "io: a rate in bytes/s like 10MiB, not '%.64s'", arg);
+		pol->aggressor.io_bps = b;
+		pol->text = xasprintf("the aggressor's disk limited to %llu KiB/s read and "
+				      "write",
+				      (unsigned long long)(b >> 10));
+	} else if (!strcmp(name, "numa")) {
+		unsigned nodes = numa_nodes();
+		if (nodes < 2 && !arg) {
+			fprintf(stderr,
+				"virtbench isolation: numa: not applicable here (one NUMA node); "
+				"left out\n");
+			*skip = true;
+			return 0;
+		}
+		if (arg)
+			r = split_pair("numa", arg, pol->mems[0], pol->mems[1], 64, err);
+		else {
+			snprintf(pol->mems[0], 64, "0");
+			snprintf(pol->mems[1], 64, "1");
+		}
+		for (int k = 0; !r && k < 2; k++)
+			r = check_list("numa", pol->mems[k], nodes, err);
+		pol->victim.mems = pol->mems[0];
+		pol->aggressor.mems = pol->mems[1];
+		pol->text = xasprintf("victim's memory on node %s, aggressor's on node %s",
+				      pol->mems[0], pol->mems[1]);
+	} else {
+		return vb_error_exit(
+		    err, -EINVAL, VB_EXIT_USAGE,
+		    "unknown policy '%.64s' (pin, shares, quota, memory, io or numa)", name);
+	}
+	if (r) {
+		free(pol->text);
+		pol->text = NULL;
+		return r;
+	}
+	pol->name = xstrdup(name);
+	return 0;
+}
+
+static void free_policies(struct vb_isolation_config *cfg)
+{
+	for (size_t i = 0; i < cfg->npolicies; i++) {
+		free(cfg->policies[i].name);
+		free(cfg->policies[i].text);
+	}
+	free(cfg->policies);
+}
+
+static int parse_policies(struct vb_isolation_config *cfg, const char *text, struct vb_error **err)
+{
+	char **items;
+	size_t n;
+	int r = vb_cli_split_list("--policy", text, &items, &n, err);
+	cfg->policies = xcalloc(n ? n : 1, sizeof(*cfg->policies));
+	for (size_t i = 0; !r && i < n; i++) {
+		bool skip;
+		struct vb_isolation_policy *p = &cfg->policies[cfg->npolicies];
+		r = parse_policy(cfg, items[i], p, &skip, err);
+		if (r || skip)
+			continue;
+		for (size_t k = 0; k < cfg->npolicies; k++)
+			if (!strcmp(cfg->policies[k].name, p->name))
+				r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+						  "policy '%s' named twice", p->name);
+		cfg->npolicies++;
+	}
+	vb_cli_free_list(items, n);
+	/* The pointers into each policy's own storage stay valid: no realloc. */
+	return r;
+}
+
+static int parse_args(int argc, char **argv, struct iso_args *a)
+{
+	enum {
+		O_SUITE = 256,
+		O_SET,
+		O_AGGR,
+		O_POLICY,
+		O_ROUNDS,
+		O_WARMUP,
+		O_PROFILE,
+		O_DB,
+		O_JSON
+	};
+	static const struct option longopts[] = {
+		{ "platform", required_argument, NULL, 'p' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "suite", required_argument, NULL, O_SUITE },
+		{ "set", required_argument, NULL, O_SET },
+		{ "aggressor", required_argument, NULL, O_AGGR },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "rounds", required_argument, NULL, O_ROUNDS },
+		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "profile", required_argument, NULL, O_PROFILE },
+		{ "db", required_argument, NULL, O_DB },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, r = 0;
+	optind = 1;
+	opterr = 0;
+	while (!r && (c = getopt_long(argc, argv, ":p:w:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			a->platform = optarg;
+			break;
+		case 'w':
+			a->workloads = optarg;
+			break;
+		case O_SUITE:
+			a->suites = optarg;
+			break;
+		case O_SET:
+			a->sets = xrealloc(a->sets, (a->nsets + 1) * sizeof(char *));
+			a->sets[a->nsets++] = optarg;
+			break;
+		case O_AGGR:
+			a->aggressor = optarg;
+			break;
+		case O_POLICY:
+			a->policies = optarg;
+			break;
+		case O_ROUNDS:
+			if (vb_parse_u64(optarg, &a->rounds) || a->rounds < 1 || a->rounds > 10000)
+				r = vb_cli_usage_error("isolation", "--rounds wants 1-10000");
+			break;
+		case O_WARMUP:
+			if (vb_parse_u64(optarg, &a->warmup) || a->warmup > 100)
+				r = vb_cli_usage_error("isolation", "--warmup wants 0-100");
+			break;
+		case O_PROFILE:
+			if (!strcmp(optarg, "quick") || !strcmp(optarg, "full"))
+				a->profile = optarg[0] == 'f' ? VB_PROFILE_FULL : VB_PROFILE_QUICK;
+			else
+				r = vb_cli_usage_error("isolation", "--profile is quick or full");
+			break;
+		case O_DB:
+			a->db = optarg;
+			break;
+		case O_JSON:
+			a->json = optarg;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'v':
+			vb_log_set_level(VB_LOG_INFO);
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case ':':
+			r = vb_cli_usage_error("isolation", "%s needs a value", argv[optind - 1]);
+			break;
+		default:
+			r = vb_cli_usage_error("isolation", "unknown option '%.64s'",
+					       argv[optind - 1]);
+			break;
+		}
+	}
+	if (!r && optind < argc)
+		r = vb_cli_usage_error("isolation", "unexpected argument '%.64s'", argv[optind]);
+	if (!r && !a->workloads && !a->suites)
+		a->workloads = DEFAULT_VICTIMS;
+	return r;
+}
+
+/* Victims: no aggressor among them; cpu.primes single-threaded unless set. */
+static int check_victims(const struct iso_args *a, struct vb_run_config *wc, struct vb_error **err)
+{
+	bool threads_set = false;
+	for (size_t i = 0; i < a->nsets; i++)
+		threads_set |= strstr(a->sets[i], "threads") != NULL;
+	for (size_t i = 0; i < wc->nworkloads; i++) {
+		struct vb_run_workload *rw = &wc->workloads[i];
+		if (!strcmp(rw->w->group, "aggressor"))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "%s is an aggressor, not a victim", rw->w->name);
+		if (!threads_set && !strcmp(rw->w->name, "cpu.primes")) {
+			int r = vb_option_set(rw->w, vb_workload_option(rw->w, "threads"), 1,
+					      rw->opts, err);
+			if (r)
+				return r;
+		}
+	}
+	if (a->aggressor) {
+		const struct vb_workload_ops *w = vb_workload_find(a->aggressor);
+		if (!w || strcmp(w->group, "aggressor"))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "--aggressor: '%.64s' is not a stressor (stress.cpu, "
+					     "stress.vm, stress.io, stress.net)",
+					     a->aggressor);
+	}
+	return 0;
+}
+
+static int check_platform(struct vb_isolation_config *cfg, struct vb_error **err)
+{
+	const struct vb_platform_ops *p = cfg->platform;
+	if (cfg->npolicies && !p->set_policy)
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				     "%s cannot apply policies (they need a platform with "
+				     "cgroups: container, qemu-tcg, kvm)",
+				     p->name);
+	bool net = false;
+	for (size_t i = 0; i < cfg->nvictims; i++)
+		net |= cfg->victims[i].w->needs_peer ||
+		       !strcmp(cfg->aggressor ? cfg->aggressor
+					      : vb_isolation_stressor(cfg->victims[i].w),
+			       "stress.net");
+	if (net) {
+		if (!(p->caps & VB_CAP_NETWORK))
+			return vb_error_exit(err, VB_SKIP, VB_EXIT_UNAVAILABLE,
+					     "%s has no network for the w3 cases", p->name);
+		cfg->spec.net = VB_NET_BRIDGED;
+	}
+	int r = vb_platform_probe(p, err);
+	if (r) {
+		vb_error_wrap(err, "platform %s is unavailable here", p->name);
+		(*err)->exit_code = VB_EXIT_UNAVAILABLE;
+	}
+	return r;
+}
+
+int vb_cmd_isolation(int argc, char **argv)
+{
+	struct iso_args a = { .platform = "container", .rounds = 5, .warmup = 1 };
+	int r = parse_args(argc, argv, &a);
+	if (r) {
+		free(a.sets);
+		return r < 0 ? 0 : r;
+	}
+	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
+	_cleanup_free_ char *agent = NULL;
+	_cleanup_free_ char *dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
+	struct vb_run_config wc = { .profile = a.profile };
+	struct vb_isolation_config cfg = {
+		.aggressor = a.aggressor,
+		.rounds = (unsigned)a.rounds,
+		.warmup = (unsigned)a.warmup,
+		.profile = a.profile,
+		.ready_timeout_s = 60,
+		.job_timeout_s = 600,
+		.command = command,
+		.progress = !a.quiet && isatty(STDOUT_FILENO),
+	};
+	struct vb_error *err = NULL;
+	struct vb_store *db = NULL;
+	int64_t run_id = -1;
+	unsigned failed = 0;
+	int code;
+	cfg.platform = vb_platform_find(a.platform);
+	if (!cfg.platform)
+		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
+				  "unknown platform '%.64s' (see 'virtbench list platforms')",
+				  a.platform);
+	if (!r)
+		r = vb_cli_workloads(a.workloads, a.suites, a.sets, a.nsets, &wc, &err);
+	if (!r)
+		r = check_victims(&a, &wc, &err);
+	cfg.victims = wc.workloads;
+	cfg.nvictims = wc.nworkloads;
+	if (!r && a.policies)
+		r = parse_policies(&cfg, a.policies, &err);
+	if (!r)
+		r = check_platform(&cfg, &err);
+	if (!r)
+		r = vb_cli_agent_path(&agent, &err);
+	if (!r)
+		r = vb_cli_open_store(dbpath, &db, &err);
+	if (r) {
+		code = vb_cli_fail(&err);
+		goto out;
+	}
+	for (size_t i = 0; i < cfg.npolicies; i++)
+		printf("policy %s: %s\n", cfg.policies[i].name, cfg.policies[i].text);
+	cfg.agent_path = agent;
+	if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed))
+		cfg.seed = (uint64_t)getpid();
+	cfg.seed &= INT64_MAX;
+	vb_cli_install_signals();
+	r = vb_isolation_run(&cfg, db, &run_id, &failed, &err);
+	if (run_id >= 0) {
+		struct vb_error *perr = NULL;
+		if (vb_cli_print_run(db, run_id, dbpath, &perr))
+			vb_cli_fail(&perr);
+		if (a.json && vb_store_export_json(db, run_id, a.json, &perr) && !r)
+			r = vb_error_set(&err, perr->code, "%s", perr->msg);
+		vb_error_free(&perr);
+	}
+	code = r ? vb_cli_fail(&err) : failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;
+out:
+	vb_store_close(db);
+	free_policies(&cfg);
+	vb_cli_free_workloads(&wc);
+	free(a.sets);
+	return code;
+}

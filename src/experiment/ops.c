@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ops experiment (study §5.1, tables 5.1–5.3): how long each step of a
+ * guest's life takes on each platform — provision from the cached image,
+ * boot to agent-ready, reboot, stop, clone, destroy — what a running guest
+ * costs the host in memory, and how many guests a second can be started one
+ * after another. Rounds are interleaved across platforms like the overhead
+ * experiment's; the first round (which also fills the image caches) is
+ * warm-up. Each lifecycle is one stored sample, committed as it ends.
+ */
+#include <inttypes.h>
+#include <time.h>
+
+#include "agent/client.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "experiment/experiment.h"
+
+enum { M_PROVISION, M_BOOT, M_FOOTPRINT, M_REBOOT, M_STOP, M_CLONE, M_DESTROY, NMETRICS };
+
+static const struct vb_metric_desc lifecycle_metrics[NMETRICS + 1] = {
+	[M_PROVISION] = { "provision_s", "s", false, "provision from the cached image" },
+	[M_BOOT] = { "boot_s", "s", false, "start to agent-ready" },
+	[M_FOOTPRINT] = { "footprint_bytes", "B", false, "memory charged to the idle guest" },
+	[M_REBOOT] = { "reboot_s", "s", false, "stop and start to agent-ready again" },
+	[M_STOP] = { "stop_s", "s", false, "stop the guest" },
+	[M_CLONE] = { "clone_s", "s", false, "a new stopped guest from the stopped one" },
+	[M_DESTROY] = { "destroy_s", "s", false, "remove everything of the guest" },
+};
+
+static const struct vb_metric_desc rate_metrics[] = {
+	{ "guests_per_s", "guests/s", true, "provision + boot, one guest after another" },
+	{ 0 },
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* What one round on one platform measured; have[m] says which values exist. */
+struct lifecycle {
+	double v[NMETRICS];
+	bool have[NMETRICS];
+};
+
+static void put(struct lifecycle *lc, int m, double v)
+{
+	lc->v[m] = v;
+	lc->have[m] = true;
+}
+
+/* A guest name: the run's tag, a dash and a number (network names are ≤ 15 characters). */
+static char *guest_name(const char *tag, unsigned *counter)
+{
+	return xasprintf("%s-%u", tag, (*counter)++ % 1000);
+}
+
+/*
+ * One lifecycle. Whatever fails stops the round there (the error is the
+ * sample's); what exists is destroyed on every path.
+ */
+static int lifecycle(const struct vb_platform_ops *ops, const struct vb_platform_ctx *ctx,
+		     const struct vb_guest_spec *spec, unsigned *counter, struct lifecycle *lc,
+		     struct vb_error **err)
+{
+	struct vb_guest *g = NULL, *c = NULL;
+	_cleanup_free_ char *name = guest_name(ctx->run_id, counter);
+	double t = now_s();
+	int r = ops->provision(ctx, spec, name, &g, err);
+	if (r)
+		goto out;
+	put(lc, M_PROVISION, now_s() - t);
+	t = now_s();
+	r = ops->start(g, err);
+	if (r)
+		goto out;
+	put(lc, M_BOOT, now_s() - t);
+	uint64_t bytes;
+	struct vb_error *ferr = NULL;
+	if (ops->footprint && ops->footprint(g, &bytes, &ferr) == 0)
+		put(lc, M_FOOTPRINT, (double)bytes);
+	vb_error_free(&ferr);
+	if (ops->reboot && !vb_interrupted) {
+		t = now_s();
+		r = ops->reboot(g, err);
+		if (r)
+			goto out;
+		put(lc, M_REBOOT, now_s() - t);
+	}
+	t = now_s();
+	r = ops->stop(g, err);
+	if (r)
+		goto out;
+	put(lc, M_STOP, now_s() - t);
+	if (ops->clone && !vb_interrupted) {
+		_cleanup_free_ char *cname = guest_name(ctx->run_id, counter);
+		t = now_s();
+		r = ops->clone(g, cname, &c, err);
+		if (r)
+			goto out;
+		put(lc, M_CLONE, now_s() - t);
+	}
+	t = now_s();
+	ops->destroy(g);
+	g = NULL;
+	put(lc, M_DESTROY, now_s() - t);
+out:
+	ops->destroy(c);
+	ops->destroy(g);
+	if (!r && vb_interrupted)
+		r = vb_error_set(err, -EINTR, "interrupted");
+	return r;
+}
+
+/* Start n guests one after another, to agent-ready; the rate is n over the time. */
+static int start_rate(const struct vb_platform_ops *ops, const struct vb_platform_ctx *ctx,
+		      const struct vb_guest_spec *spec, unsigned n, unsigned *counter, double *rate,
+		      struct vb_error **err)
+{
+	struct vb_guest **gs = xcalloc(n, sizeof(*gs));
+	int r = 0;
+	double t = now_s();
+	for (unsigned i = 0; i < n && !r; i++) {
+		_cleanup_free_ char *name = guest_name(ctx->run_id, counter);
+		r = ops->provision(ctx, spec, name, &gs[i], err);
+		if (!r)
+			r = ops->start(gs[i], err);
+		if (!r && vb_interrupted)
+			r = vb_error_set(err, -EINTR, "interrupted");
+	}
+	*rate = (double)n / (now_s() - t);
+	for (unsigned i = 0; i < n; i++)
+		ops->destroy(gs[i]);
+	free(gs);
+	return r;
+}
+
+static int record_workload(struct vb_store *db, int64_t run_id, int ord, const char *name,
+			   const char *params, const struct vb_metric_desc *m, int64_t *id,
+			   struct vb_error **err)
+{
+	int r = vb_store_add_workload(db, run_id, ord, name, "ops", params, id, err);
+	for (int i = 0; !r && m[i].name; i++)
+		r = vb_store_add_metric(db, *id, i, m[i].name, m[i].unit, m[i].higher_is_better,
+					err);
+	return r;
+}
+
+static int store_sample(struct vb_store *db, int64_t run_id, int64_t pid, int64_t wid, int seq,
+			unsigned round, bool warmup, const struct vb_error *jerr, double dur,
+			const struct vb_metric_desc *m, const double *v, const bool *have,
+			struct vb_error **err)
+{
+	const char *names[NMETRICS];
+	double vals[NMETRICS];
+	size_t n = 0;
+	for (size_t i = 0; m[i].name; i++)
+		if (have[i]) {
+			names[n] = m[i].name;
+			vals[n++] = v[i];
+		}
+	struct vb_sample_record rec = {
+		.run_id = run_id,
+		.platform_id = pid,
+		.workload_id = wid,
+		.seq = seq,
+		.round = (int)round,
+		.warmup = warmup,
+		.ok = jerr == NULL,
+		.error = jerr ? jerr->msg : NULL,
+		.duration_s = dur,
+		.nvalues = n,
+		.names = names,
+		.values = vals,
+	};
+	return vb_store_add_sample(db, &rec, err);
+}
+
+static void progress(const struct vb_ops_config *cfg, const char *what, const char *platform,
+		     unsigned round, double t0)
+{
+	if (!cfg->progress)
+		return;
+	printf("\r\033[K[%5.1fs] round %u%s  %s on %s", now_s() - t0, round + 1,
+	       round < cfg->warmup ? " (warm-up)" : "", what, platform);
+	fflush(stdout);
+}
+
+static char *ops_config_json(const struct vb_ops_config *cfg)
+{
+	_cleanup_json_ json_t *o = json_object();
+	json_t *p = json_array();
+	for (size_t i = 0; i < cfg->nplatforms; i++)
+		json_array_append_new(p, json_string(cfg->platforms[i]->name));
+	json_object_set_new(o, "platforms", p);
+	json_object_set_new(o, "rounds", json_integer(cfg->rounds));
+	json_object_set_new(o, "warmup", json_integer(cfg->warmup));
+	json_object_set_new(o, "rate_guests", json_integer(cfg->rate_guests));
+	json_object_set_new(o, "ready_timeout_s", json_real(cfg->ready_timeout_s));
+	json_object_set_new(o, "order", json_string("rounds; per round every platform in order"));
+	return vb_json_line(o);
+}
+
+int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *run_id,
+	       unsigned *failed, struct vb_error **err)
+{
+	char tag[16];
+	_cleanup_free_ char *work_dir = NULL;
+	*run_id = -1;
+	*failed = 0;
+	int r = vb_run_claim(tag, &work_dir, err);
+	if (r)
+		return r;
+	struct vb_platform_ctx pctx = {
+		.run_id = tag,
+		.agent_path = cfg->agent_path,
+		.work_dir = work_dir,
+		.ready_timeout_s = cfg->ready_timeout_s,
+		.job_timeout_s = 60,
+	};
+	_cleanup_free_ char *host = vb_fingerprint_host();
+	_cleanup_free_ char *config = ops_config_json(cfg);
+	_cleanup_free_ char *spec = vb_guest_spec_json(&cfg->spec);
+	struct vb_run_begin rb = {
+		.tag = tag,
+		.experiment = "ops",
+		.command = cfg->command,
+		.profile = "quick",
+		.config_json = config,
+		.host_json = host,
+	};
+	int64_t *pids = xcalloc(cfg->nplatforms, sizeof(*pids));
+	int64_t wl = -1, wr = -1;
+	r = vb_store_run_begin(db, &rb, run_id, err);
+	for (size_t p = 0; !r && p < cfg->nplatforms; p++) {
+		const struct vb_platform_ops *ops = cfg->platforms[p];
+		r = vb_store_add_platform(db, *run_id, (int)p, ops->name,
+					  ops->caps & VB_CAP_EMULATED, spec, NULL, &pids[p], err);
+	}
+	if (!r)
+		r = record_workload(db, *run_id, 0, "ops.lifecycle", "{}", lifecycle_metrics, &wl,
+				    err);
+	if (!r && cfg->rate_guests) {
+		_cleanup_free_ char *params = xasprintf("{\"guests\":%u}", cfg->rate_guests);
+		r = record_workload(db, *run_id, 1, "ops.start_rate", params, rate_metrics, &wr,
+				    err);
+	}
+	unsigned counter = 0;
+	int seq = 0;
+	double t0 = now_s();
+	for (unsigned round = 0; !r && round < cfg->warmup + cfg->rounds; round++) {
+		bool warm = round < cfg->warmup;
+		for (size_t p = 0; !r && p < cfg->nplatforms; p++) {
+			const struct vb_platform_ops *ops = cfg->platforms[p];
+			struct lifecycle lc = { 0 };
+			struct vb_error *jerr = NULL;
+			progress(cfg, "lifecycle", ops->name, round, t0);
+			double t = now_s();
+			int jr = lifecycle(ops, &pctx, &cfg->spec, &counter, &lc, &jerr);
+			if (jr == -EINTR || vb_interrupted) {
+				vb_error_free(&jerr);
+				r = vb_error_set(err, -EINTR,
+						 "interrupted: run %s kept what it measured, "
+						 "marked incomplete",
+						 tag);
+				break;
+			}
+			r = store_sample(db, *run_id, pids[p], wl, seq++, round, warm, jerr,
+					 now_s() - t, lifecycle_metrics, lc.v, lc.have, err);
+			if (jerr) {
+				(*failed)++;
+				if (cfg->progress)
+					printf("\r\033[K");
+				vb_warn("ops on %s: %s", ops->name, jerr->msg);
+			}
+			vb_error_free(&jerr);
+			if (r || warm || !cfg->rate_guests)
+				continue;
+			progress(cfg, "start rate", ops->name, round, t0);
+			double rate = 0;
+			bool have = true;
+			t = now_s();
+			jr = start_rate(ops, &pctx, &cfg->spec, cfg->rate_guests, &counter, &rate,
+					&jerr);
+			if (jr == -EINTR || vb_interrupted) {
+				vb_error_free(&jerr);
+				r = vb_error_set(err, -EINTR,
+						 "interrupted: run %s kept what it measured, "
+						 "marked incomplete",
+						 tag);
+				break;
+			}
+			have = jr == 0;
+			r = store_sample(db, *run_id, pids[p], wr, seq++, round, false, jerr,
+					 now_s() - t, rate_metrics, &rate, &have, err);
+			if (jerr)
+				(*failed)++;
+			vb_error_free(&jerr);
+		}
+	}
+	if (cfg->progress) {
+		printf("\r\033[K");
+		fflush(stdout);
+	}
+	if (*run_id >= 0) {
+		/* No baseline: an ops table compares platforms side by side, not to host. */
+		struct vb_error *serr = NULL;
+		if (vb_store_summarize(db, *run_id, "", cfg->seed, &serr) && !r)
+			r = vb_error_set(err, serr->code, "%s", serr->msg);
+		vb_error_free(&serr);
+		int code = r ? (*err)->exit_code : (*failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK);
+		vb_store_run_end(db, *run_id, r ? "incomplete" : "complete", code, NULL);
+	}
+	free(pids);
+	vb_rm_rf(work_dir);
+	return r;
+}
