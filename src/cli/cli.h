@@ -11,6 +11,7 @@ int vb_cmd_list(int argc, char **argv);
 int vb_cmd_run(int argc, char **argv);
 int vb_cmd_compare(int argc, char **argv);
 int vb_cmd_ops(int argc, char **argv);
+int vb_cmd_scale(int argc, char **argv);
 int vb_cmd_isolation(int argc, char **argv);
 int vb_cmd_runs(int argc, char **argv);
 int vb_cmd_show(int argc, char **argv);
@@ -59,6 +60,18 @@ struct vb_run_config;
 int vb_cli_workloads(const char *names, const char *suites, char **sets, size_t nsets,
 		     struct vb_run_config *cfg, struct vb_error **err);
 void vb_cli_free_workloads(struct vb_run_config *cfg);
+
+/*
+ * `scale`: replace cfg's platforms by one instance per vCPU count (vcpus:
+ * "1,2,4"; NULL = 1, 2, 4, 8 as far as the host has CPUs) and memory size
+ * (memory: "512MiB,150%"; NULL = the platform's default), host kept once as
+ * the baseline; sets cfg->labels and cfg->specs (freed by
+ * vb_cli_scale_free). Sizes the host or the workloads cannot take are
+ * usage errors.
+ */
+int vb_cli_scale_expand(const char *vcpus, const char *memory, struct vb_run_config *cfg,
+			struct vb_error **err);
+void vb_cli_scale_free(struct vb_run_config *cfg);
 
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);

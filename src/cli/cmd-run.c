@@ -23,11 +23,29 @@ struct verb {
 };
 static const struct verb verb_run = { "run", "run", "host", NULL, "cpu.primes,mem.memcpy" };
 static const struct verb verb_compare = { "compare", "compare", "available", "w1,w2,w3,w4", NULL };
+static const struct verb verb_scale = { "scale", "scale", "available", NULL,
+					"cpu.primes,mem.memcpy" };
 static const struct verb *verb = &verb_run;
 
 static void usage(FILE *f)
 {
-	if (verb == &verb_compare)
+	if (verb == &verb_scale)
+		fputs("usage: virtbench scale [-p PLATFORMS] [-w WORKLOADS] [--vcpus LIST]\n"
+		      "                       [--memory LIST] [options]\n\n"
+		      "The overhead experiment over guest sizes (the study's figs. 4.1-4.7):\n"
+		      "each platform with guests runs once per vCPU count and memory size,\n"
+		      "stored as e.g. container[vcpus=2], all compared with the host.\n\n"
+		      "      --vcpus LIST       vCPU counts (default 1,2,4,8 as far as the host\n"
+		      "                         has CPUs; more than it has is refused)\n"
+		      "      --memory LIST      guest memory sizes: 512MiB, 2G, or a percentage\n"
+		      "                         of host memory such as 50%,100%,150% (default:\n"
+		      "                         the platform's); refused where the platform does\n"
+		      "                         not over-commit or the host cannot spare it\n"
+		      "  -p, --platform LIST    platforms (default: every one available here)\n"
+		      "  -w, --workload LIST    workloads (default cpu.primes,mem.memcpy)\n"
+		      "      --suite LIST       add the workloads of suites\n",
+		      f);
+	else if (verb == &verb_compare)
 		fputs("usage: virtbench compare [--suite SUITES] [-p PLATFORMS] [options]\n\n"
 		      "The overhead experiment: every workload of the chosen suites on every\n"
 		      "chosen platform, interleaved, each compared with the host; prints the\n"
@@ -74,7 +92,7 @@ static void usage(FILE *f)
 }
 
 struct run_args {
-	const char *platforms, *workloads, *suites, *db, *json, *csv;
+	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory;
 	enum vb_profile profile;
 	char **sets;
 	size_t nsets;
@@ -122,12 +140,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_DB,
 		O_JSON,
 		O_CSV,
-		O_SUITE
+		O_SUITE,
+		O_VCPUS,
+		O_MEMORY
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
 		{ "workload", required_argument, NULL, 'w' },
 		{ "suite", required_argument, NULL, O_SUITE },
+		{ "vcpus", required_argument, NULL, O_VCPUS },
+		{ "memory", required_argument, NULL, O_MEMORY },
 		{ "profile", required_argument, NULL, O_PROFILE },
 		{ "set", required_argument, NULL, O_SET },
 		{ "runs", required_argument, NULL, O_RUNS },
@@ -158,6 +180,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case O_SUITE:
 			a->suites = optarg;
+			break;
+		case O_VCPUS:
+		case O_MEMORY:
+			if (verb != &verb_scale)
+				r = vb_cli_usage_error(verb->name, "%s is an option of scale",
+						       c == O_VCPUS ? "--vcpus" : "--memory");
+			else if (c == O_VCPUS)
+				a->vcpus = optarg;
+			else
+				a->memory = optarg;
 			break;
 		case O_PROFILE:
 			if (!strcmp(optarg, "quick"))
@@ -265,6 +297,12 @@ static int run_verb(int argc, char **argv)
 	if (!r)
 		r = vb_cli_platforms(verb->name, a.platforms, NULL, &cfg.platforms, &cfg.nplatforms,
 				     &err);
+	/* w3 needs a network from each guest to the host, where its peer runs. */
+	for (size_t i = 0; i < cfg.nworkloads; i++)
+		if (cfg.workloads[i].w->needs_peer)
+			cfg.spec.net = VB_NET_BRIDGED;
+	if (!r && verb == &verb_scale)
+		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	for (size_t i = 0; !r && i < cfg.nplatforms; i++) {
@@ -301,10 +339,6 @@ static int run_verb(int argc, char **argv)
 	cfg.rule = (struct vb_stop_rule){ .min_runs = (unsigned)a.min_runs,
 					  .max_runs = (unsigned)a.runs,
 					  .ci_target = a.ci_target / 100 };
-	/* w3 needs a network from each guest to the host, where its peer runs. */
-	for (size_t i = 0; i < cfg.nworkloads; i++)
-		if (cfg.workloads[i].w->needs_peer)
-			cfg.spec.net = VB_NET_BRIDGED;
 	/*
 	 * A quick compare must end within minutes even with an emulated VM in it
 	 * (a round of w1-w4 under TCG takes about a minute here): unless told
@@ -345,6 +379,7 @@ static int run_verb(int argc, char **argv)
 out:
 	vb_store_close(db);
 	vb_cli_free_workloads(&cfg);
+	vb_cli_scale_free(&cfg);
 	free(cfg.platforms);
 	free(a.sets);
 	return code;
@@ -359,5 +394,11 @@ int vb_cmd_run(int argc, char **argv)
 int vb_cmd_compare(int argc, char **argv)
 {
 	verb = &verb_compare;
+	return run_verb(argc, argv);
+}
+
+int vb_cmd_scale(int argc, char **argv)
+{
+	verb = &verb_scale;
 	return run_verb(argc, argv);
 }

@@ -16,6 +16,7 @@ static const struct {
 	{ "isolation", vb_cmd_isolation,
 	  "noisy neighbours, and what entitlement policies win back" },
 	{ "ops", vb_cmd_ops, "time provision, boot, reboot, clone, destroy per platform" },
+	{ "scale", vb_cmd_scale, "the overhead experiment over vCPU counts and memory sizes" },
 	{ "run", vb_cmd_run, "run workloads on platforms and compare them with the host" },
 	{ "list", vb_cmd_list, "list platforms (with availability here) or workloads" },
 	{ "runs", vb_cmd_runs, "list the runs in the results database" },

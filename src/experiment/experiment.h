@@ -30,6 +30,13 @@ static inline const char *vb_run_workload_name(const struct vb_run_workload *rw)
 struct vb_run_config {
 	const struct vb_platform_ops **platforms; /* platforms[0] is the baseline when host */
 	size_t nplatforms;
+	/*
+	 * Per platform instance (both NULL for an ordinary run): the name it is
+	 * stored and shown under ("container[vcpus=2]") and its guest spec.
+	 * The same platform may then appear several times (`scale`).
+	 */
+	const char *const *labels;
+	const struct vb_guest_spec *specs;
 	struct vb_run_workload *workloads;
 	size_t nworkloads;
 	enum vb_profile profile;

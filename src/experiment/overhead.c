@@ -180,12 +180,22 @@ char *vb_guest_spec_json(const struct vb_guest_spec *spec)
 	return vb_json_line(o);
 }
 
+static const char *platform_label(const struct vb_run_config *cfg, size_t p)
+{
+	return cfg->labels && cfg->labels[p] ? cfg->labels[p] : cfg->platforms[p]->name;
+}
+
+static const struct vb_guest_spec *platform_spec(const struct vb_run_config *cfg, size_t p)
+{
+	return cfg->specs ? &cfg->specs[p] : &cfg->spec;
+}
+
 static char *config_json(const struct vb_run_config *cfg)
 {
 	_cleanup_json_ json_t *o = json_object();
 	json_t *p = json_array();
 	for (size_t i = 0; i < cfg->nplatforms; i++)
-		json_array_append_new(p, json_string(cfg->platforms[i]->name));
+		json_array_append_new(p, json_string(platform_label(cfg, i)));
 	json_object_set_new(o, "platforms", p);
 	json_t *w = json_array();
 	for (size_t i = 0; i < cfg->nworkloads; i++)
@@ -213,7 +223,7 @@ static void progress(const struct vb_run_config *cfg, const struct vb_slot *slot
 	printf("\r\033[K[%5.1fs] round %u%s  %s on %s  (%u jobs done)", now_s() - t0,
 	       slot->round + 1, slot->warmup ? " (warm-up)" : "",
 	       vb_run_workload_name(&cfg->workloads[slot->workload]),
-	       cfg->platforms[slot->platform]->name, done);
+	       platform_label(cfg, slot->platform), done);
 	fflush(stdout);
 }
 
@@ -258,11 +268,11 @@ static void cell_add(struct cell *c, size_t nm, const double *values)
 static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, int64_t run_id,
 			struct guest_slot *guests, int64_t *wids, struct vb_error **err)
 {
-	_cleanup_free_ char *spec = vb_guest_spec_json(&cfg->spec);
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
+		_cleanup_free_ char *spec = vb_guest_spec_json(platform_spec(cfg, p));
 		int r = vb_store_add_platform(
-		    db, run_id, (int)p, ops->name, ops->caps & VB_CAP_EMULATED, spec,
+		    db, run_id, (int)p, platform_label(cfg, p), ops->caps & VB_CAP_EMULATED, spec,
 		    ops->agent_hash ? ops->agent_hash(guests[p].g) : NULL, &guests[p].id, err);
 		if (r)
 			return r;
@@ -341,7 +351,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *name = xasprintf("%s-%zu", tag, p);
 		guests[p].ops = ops;
-		r = ops->provision(&pctx, &cfg->spec, name, &guests[p].g, err);
+		r = ops->provision(&pctx, platform_spec(cfg, p), name, &guests[p].g, err);
 		if (!r)
 			r = ops->start(guests[p].g, err);
 		const char *listen =
@@ -353,7 +363,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 			r = vb_peer_start(cfg->agent_path, addr, &peers[p], err);
 		}
 		if (r) {
-			vb_error_wrap(err, "%s", ops->name);
+			vb_error_wrap(err, "%s", platform_label(cfg, p));
 			goto out;
 		}
 	}
@@ -477,9 +487,9 @@ out:
 	free(peers);
 	if (*run_id >= 0) {
 		struct vb_error *serr = NULL;
-		const char *baseline = cfg->platforms[0]->name;
+		const char *baseline = platform_label(cfg, 0);
 		for (size_t p = 0; p < cfg->nplatforms; p++)
-			if (!strcmp(cfg->platforms[p]->name, "host"))
+			if (!strcmp(platform_label(cfg, p), "host"))
 				baseline = "host";
 		if (vb_store_summarize(db, *run_id, baseline, cfg->seed, &serr)) {
 			if (!r)
