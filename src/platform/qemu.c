@@ -33,7 +33,10 @@ struct vb_guest {
 	char *name;
 	bool kvm;
 	char *dir, *sock, *console;
-	char *disk; /* the scratch disk: a sparse raw file with ext4 on it */
+	char *disk; /* the scratch disk: a sparse raw file with ext4 on it, or a qcow2 overlay */
+	bool disk_qcow2; /* an overlay on a base image (after a clone) */
+	unsigned nbases; /* bases made from this guest's disk by clones */
+	char *run_id;	 /* the run's tag: a clone joins its bridge */
 	uint64_t disk_bytes;
 	char *kernel, *initrd;
 	unsigned vcpus;
@@ -124,6 +127,7 @@ static void guest_free(struct vb_guest *g)
 	free(g->kernel);
 	free(g->initrd);
 	free(g->agent_path);
+	free(g->run_id);
 	free(g);
 }
 
@@ -178,6 +182,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
 	g->kernel = xstrdup(k.image);
 	g->agent_path = xstrdup(ctx->agent_path);
+	g->run_id = xstrdup(ctx->run_id);
 	g->vcpus = spec->vcpus ? spec->vcpus : 1;
 	g->memory = spec->memory_bytes ? spec->memory_bytes : 512ull << 20;
 	/* Emulation is slow to boot: at least two minutes for the hello. */
@@ -291,7 +296,8 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 	_cleanup_free_ char *serial = xasprintf("file:%s", g->console);
 	/* cache=none: the guest's writes reach the host file with O_DIRECT, as a disk's would. */
 	_cleanup_free_ char *drive =
-	    xasprintf("file=%s,if=none,id=scratch,format=raw,cache=none,aio=threads", g->disk);
+	    xasprintf("file=%s,if=none,id=scratch,format=%s,cache=none,aio=threads", g->disk,
+		      g->disk_qcow2 ? "qcow2" : "raw");
 	/* vb.ip and vb.gw tell /init how to set up eth0 (only with a network). */
 	_cleanup_free_ char *append =
 	    g->net ? xasprintf("console=ttyS0 quiet panic=-1 vb.ip=%s vb.gw=%s", g->ip,
@@ -374,6 +380,106 @@ static int qemu_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 	return vb_policy_apply(g->cg, p, g->disk, err);
 }
 
+/* qemu-img create -f qcow2 -b base -F fmt overlay, quietly. */
+static int make_overlay(const char *base, const char *fmt, const char *overlay,
+			struct vb_error **err)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return vb_error_errno(err, errno, "fork");
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt,
+		       overlay, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return vb_error_set(err, -EIO,
+				    "qemu-img create of %s over %s failed (exit %d; qemu-utils "
+				    "installed?)",
+				    overlay, base, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
+/*
+ * A clone shares g's disk as it is now through qcow2: the first clone moves
+ * g's raw disk to a read-only base in the run's work directory and gives g
+ * an overlay on it; each clone gets an overlay of its own on g's current
+ * disk (a chain for later clones). The bases live until the run's work
+ * directory goes. g must be stopped: its disk must not change under them.
+ */
+static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **out,
+		      struct vb_error **err)
+{
+	if (g->running)
+		return vb_error_set(err, -EBUSY, "%s: stop it before cloning", g->name);
+	_cleanup_free_ char *work = xstrdup(g->dir);
+	*strrchr(work, '/') = '\0';
+	_cleanup_free_ char *base = xasprintf("%s/%s-base%u.img", work, g->name, g->nbases);
+	if (rename(g->disk, base) < 0)
+		return vb_error_errno(err, errno, "%s: moving %s to %s", g->name, g->disk, base);
+	const char *fmt = g->disk_qcow2 ? "qcow2" : "raw";
+	int r = make_overlay(base, fmt, g->disk, err);
+	if (r) {
+		rename(base, g->disk);
+		return r;
+	}
+	g->disk_qcow2 = true;
+	g->nbases++;
+	struct vb_guest *c = xcalloc(1, sizeof(*c));
+	c->name = xstrdup(name);
+	c->kvm = g->kvm;
+	c->dir = xasprintf("%s/%s", work, name);
+	c->sock = xasprintf("%s/agent.sock", c->dir);
+	c->console = xasprintf("%s/console.log", c->dir);
+	c->disk = xasprintf("%s/scratch.img", c->dir);
+	c->disk_qcow2 = true;
+	c->disk_bytes = g->disk_bytes;
+	c->kernel = xstrdup(g->kernel);
+	c->initrd = xstrdup(g->initrd);
+	c->agent_path = xstrdup(g->agent_path);
+	c->run_id = xstrdup(g->run_id);
+	memcpy(c->hash, g->hash, sizeof(c->hash));
+	c->vcpus = g->vcpus;
+	c->memory = g->memory;
+	c->ready_timeout_s = g->ready_timeout_s;
+	c->job_timeout_s = g->job_timeout_s;
+	c->pid = -1;
+	c->qin = c->qout = -1;
+	c->ch.rfd = c->ch.wfd = -1;
+	if (mkdir(c->dir, 0700) < 0)
+		r = vb_error_errno(err, errno, "%s: creating %s", name, c->dir);
+	if (!r)
+		r = make_overlay(base, fmt, c->disk, err);
+	const struct vb_cgroup_layout *l = r ? NULL : vb_cgroup_host_layout(NULL);
+	if (!r && l) {
+		struct vb_cgroup_limits lim = { .pids_max = 4096 };
+		r = vb_cgroup_create(l, name, &lim, &c->cg, err);
+	}
+	if (!r && g->net) {
+		r = vb_net_run_bridge_get(g->run_id, err);
+		if (!r) {
+			c->net = true;
+			const char *dash = strrchr(name, '-');
+			vb_net_guest_ip(vb_net_run_bridge(),
+					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, c->ip);
+		}
+	}
+	if (r) {
+		guest_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
 static int qemu_reboot(struct vb_guest *g, struct vb_error **err)
 {
 	int r = qemu_stop(g, err);
@@ -401,13 +507,14 @@ static const char *qemu_peer_listen(struct vb_guest *g)
 const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.name = "qemu-tcg",
 	.summary = "QEMU full emulation (TCG), Debian's kernel, agent on virtio-serial",
-	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT |
-		VB_CAP_NETWORK,
+	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_MEM_OVERCOMMIT |
+		VB_CAP_CPU_OVERCOMMIT | VB_CAP_NETWORK,
 	.probe = tcg_probe,
 	.provision = tcg_provision,
 	.start = qemu_start,
 	.exec = qemu_exec,
 	.reboot = qemu_reboot,
+	.clone = qemu_clone,
 	.footprint = qemu_footprint,
 	.set_policy = qemu_set_policy,
 	.stop = qemu_stop,
@@ -419,12 +526,14 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 const struct vb_platform_ops vb_platform_kvm = {
 	.name = "kvm",
 	.summary = "QEMU with KVM acceleration, Debian's kernel, agent on virtio-serial",
-	.caps = VB_CAP_REBOOT | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT | VB_CAP_NETWORK,
+	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT |
+		VB_CAP_NETWORK,
 	.probe = kvm_probe,
 	.provision = kvm_provision,
 	.start = qemu_start,
 	.exec = qemu_exec,
 	.reboot = qemu_reboot,
+	.clone = qemu_clone,
 	.footprint = qemu_footprint,
 	.set_policy = qemu_set_policy,
 	.stop = qemu_stop,
