@@ -4,9 +4,10 @@
 #include "core/util.h"
 #include "report/html.h"
 
-/* Okabe–Ito: told apart with the common colour-vision deficiencies. */
+/* Okabe–Ito (told apart with the common colour-vision deficiencies), then four of Tol's muted. */
 static const char *const palette[] = { "#0072B2", "#E69F00", "#009E73", "#CC79A7",
-				       "#56B4E9", "#D55E00", "#F0E442", "#555555" };
+				       "#56B4E9", "#D55E00", "#F0E442", "#555555",
+				       "#882255", "#44AA99", "#999933", "#332288" };
 
 #define FONT_W 6.2   /* average advance of an 11px sans-serif character */
 #define TITLE_H 34.0 /* the title above the plot */
