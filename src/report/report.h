@@ -2,8 +2,10 @@
 #ifndef VB_REPORT_REPORT_H
 #define VB_REPORT_REPORT_H
 
+#include <jansson.h>
 #include <stdio.h>
 
+#include "virtbench/error.h"
 #include "virtbench/result.h"
 
 /*
@@ -43,5 +45,18 @@ void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *
 
 /* Format a value with its unit and about 4 significant digits. */
 const char *vb_report_value(double v, const char *unit, char *buf, size_t len);
+
+/*
+ * Write one self-contained HTML report (inline CSS and SVG; no script, no
+ * outside resource) of the runs whose export documents (docs/schema.md) are
+ * docs, atomically at path. Per run: its header, the host fingerprint, the
+ * overhead table, a chart of means and of ratios per workload × metric, and
+ * the study's views its data allows (docs/report.md). Every number drawn or
+ * tabulated carries data-* attributes with the stored value (%.17g). command
+ * (the report's own command line) goes in the footer. A document that is not
+ * a format_version 1 export is refused with -EINVAL.
+ */
+int vb_report_html(json_t *const *docs, size_t ndocs, const char *command, const char *path,
+		   struct vb_error **err);
 
 #endif
