@@ -333,15 +333,45 @@ void vb_html_view_ops(const struct vb_html_run *run)
 	}
 }
 
+static bool higher_is_better(const struct vb_html_run *run, const char *workload,
+			     const char *metric)
+{
+	size_t i, k;
+	const json_t *w, *m;
+	json_array_foreach(run->workloads, i, w)
+	{
+		if (!vb_html_is(w, "name", workload))
+			continue;
+		const json_t *metrics = json_object_get(w, "metrics");
+		json_array_foreach(metrics, k, m)
+		{
+			if (vb_html_is(m, "name", metric))
+				return json_is_true(json_object_get(m, "higher_is_better"));
+		}
+	}
+	return false;
+}
+
+/*
+ * The victim's slowdown in percent, positive when it got worse: time up
+ * (ratio − 1) or rate down (1/ratio − 1), as `virtbench show` prints it.
+ */
 static void slowdown_mark(const struct vb_html_run *run, const char *platform, const char *workload,
 			  const char *metric, struct vb_mark *m)
 {
 	vb_html_ratio_mark(vb_html_summary(run, platform, workload, metric), platform, workload,
 			   metric, m);
 	m->kind = "slowdown";
-	m->value = (m->value - 1) * 100;
-	m->low = (m->low - 1) * 100;
-	m->high = (m->high - 1) * 100;
+	if (higher_is_better(run, workload, metric)) {
+		double lo = m->low, hi = m->high;
+		m->value = (1 / m->value - 1) * 100;
+		m->low = (1 / hi - 1) * 100;
+		m->high = (1 / lo - 1) * 100;
+	} else {
+		m->value = (m->value - 1) * 100;
+		m->low = (m->low - 1) * 100;
+		m->high = (m->high - 1) * 100;
+	}
 }
 
 /* The "<workload> · <metric>" pairs of a run, in order; caller frees each. */
@@ -463,10 +493,10 @@ void vb_html_view_isolation(const struct vb_html_run *run)
 		if (prefix && !in_list((const char *const *)prefixes, nprefix, prefix))
 			prefixes[nprefix++] = steal_ptr(&prefix);
 	}
-	fputs("<h3>Isolation: slowdown under interference</h3>\n<p class=\"small\">Slowdown % = "
-	      "(ratio − 1) × 100 against the same platform alone, with the 95% bootstrap "
-	      "interval of the ratio; for a higher-is-better metric a negative value is the "
-	      "slowdown.</p>\n<div class=\"charts\">\n",
+	fputs("<h3>Isolation: slowdown under interference</h3>\n<p class=\"small\">Slowdown % "
+	      "against the same platform alone, positive when the victim got worse: "
+	      "(ratio − 1) × 100 for a time, (1/ratio − 1) × 100 for a rate, with the 95% "
+	      "bootstrap interval of the ratio.</p>\n<div class=\"charts\">\n",
 	      run->f);
 	for (size_t i = 0; i < nprefix; i++)
 		isolation_chart(run, prefixes[i], &pr);

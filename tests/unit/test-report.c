@@ -247,10 +247,10 @@ static void test_isolation(void)
 	_cleanup_free_ char *bw =
 	    xasprintf("data-platform=\"container:noisy\" data-workload=\"mem.memcpy\" "
 		      "data-metric=\"bandwidth\" data-kind=\"slowdown\" data-value=\"%.17g\"",
-		      (0.6666666666666666 - 1) * 100);
+		      (1 / 0.6666666666666666 - 1) * 100);
 	CHECK(count(h, bw) == 2);
 	CHECK(strstr(h, ">+25.0% [+10.0, +40.0]</td>"));
-	CHECK(strstr(h, ">-33.3% [-40.0, -26.0]</td>"));
+	CHECK(strstr(h, ">+50.0% [+35.1, +66.7]</td>"));
 	/* No ratio stored: "–", not 0. */
 	CHECK(strstr(
 	    h, "data-platform=\"container:noisy+pin\" data-workload=\"mem.memcpy\" "
