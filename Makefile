@@ -18,7 +18,7 @@ build: deps $(BUILD)/build.ninja
 
 # The main job on its embedded defaults: a quick run, table printed, run stored.
 run: build
-	./$(BUILD)/virtbench run
+	./$(BUILD)/virtbench compare --profile quick --report virtbench-report.html
 
 $(BUILD_SAN)/build.ninja:
 	meson setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_agent=false

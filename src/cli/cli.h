@@ -74,6 +74,13 @@ int vb_cli_scale_expand(const char *vcpus, const char *memory, struct vb_run_con
 			struct vb_error **err);
 void vb_cli_scale_free(struct vb_run_config *cfg);
 
+/* An output file's directory must exist and be writable: checked before any work. */
+int vb_cli_check_output(const char *path, struct vb_error **err);
+
+/* Write the HTML report of one stored run to path and say so on stdout. */
+int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command,
+			const char *path, struct vb_error **err);
+
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);
 

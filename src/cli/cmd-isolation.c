@@ -42,6 +42,7 @@ static void usage(FILE *f)
 	      "      --profile P        quick or full workload parameters\n"
 	      "      --db PATH          results database\n"
 	      "      --json FILE        also export the run as JSON\n"
+	      "  -o, --report FILE      also write the HTML report\n"
 	      "  -q, --quiet            no progress line\n"
 	      "  -v, --verbose          log what the agents say\n"
 	      "  -h, --help             this text\n",
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 }
 
 struct iso_args {
-	const char *platform, *workloads, *suites, *aggressor, *policies, *db, *json;
+	const char *platform, *workloads, *suites, *aggressor, *policies, *db, *json, *report;
 	char **sets;
 	size_t nsets;
 	uint64_t rounds, warmup;
@@ -318,6 +319,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		{ "profile", required_argument, NULL, O_PROFILE },
 		{ "db", required_argument, NULL, O_DB },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "report", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -326,7 +328,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 	int c, r = 0;
 	optind = 1;
 	opterr = 0;
-	while (!r && (c = getopt_long(argc, argv, ":p:w:qvh", longopts, NULL)) != -1) {
+	while (!r && (c = getopt_long(argc, argv, ":p:w:o:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			a->platform = optarg;
@@ -366,6 +368,9 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 			break;
 		case O_JSON:
 			a->json = optarg;
+			break;
+		case 'o':
+			a->report = optarg;
 			break;
 		case 'q':
 			a->quiet = true;
@@ -491,6 +496,8 @@ int vb_cmd_isolation(int argc, char **argv)
 		r = parse_policies(&cfg, a.policies, &err);
 	if (!r)
 		r = check_platform(&cfg, &err);
+	if (!r && a.report)
+		r = vb_cli_check_output(a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
@@ -512,6 +519,9 @@ int vb_cmd_isolation(int argc, char **argv)
 		if (vb_cli_print_run(db, run_id, dbpath, &perr))
 			vb_cli_fail(&perr);
 		if (a.json && vb_store_export_json(db, run_id, a.json, &perr) && !r)
+			r = vb_error_set(&err, perr->code, "%s", perr->msg);
+		vb_error_free(&perr);
+		if (a.report && vb_cli_write_report(db, run_id, command, a.report, &perr) && !r)
 			r = vb_error_set(&err, perr->code, "%s", perr->msg);
 		vb_error_free(&perr);
 	}

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 	      "      --memory SIZE      guest memory, e.g. 512MiB (default: the platform's)\n"
 	      "      --db PATH          results database\n"
 	      "      --json FILE        also export the run as JSON\n"
+	      "  -o, --report FILE      also write the HTML report\n"
 	      "  -q, --quiet            no progress line\n"
 	      "  -h, --help             this text\n",
 	      f);
@@ -37,7 +38,7 @@ static bool has_guests(const struct vb_platform_ops *p)
 }
 
 struct ops_args {
-	const char *platforms, *db, *json;
+	const char *platforms, *db, *json, *report;
 	uint64_t rounds, warmup, rate, vcpus, memory;
 	bool quiet;
 };
@@ -65,6 +66,7 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		{ "memory", required_argument, NULL, O_MEMORY },
 		{ "db", required_argument, NULL, O_DB },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "report", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -72,7 +74,7 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 	int c, r = 0;
 	optind = 1;
 	opterr = 0;
-	while (!r && (c = getopt_long(argc, argv, ":p:qh", longopts, NULL)) != -1) {
+	while (!r && (c = getopt_long(argc, argv, ":p:o:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			a->platforms = optarg;
@@ -98,6 +100,9 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 			break;
 		case O_JSON:
 			a->json = optarg;
+			break;
+		case 'o':
+			a->report = optarg;
 			break;
 		case 'q':
 			a->quiet = true;
@@ -160,6 +165,8 @@ int vb_cmd_ops(int argc, char **argv)
 	r = vb_cli_platforms("ops", a.platforms, has_guests, &cfg.platforms, &cfg.nplatforms, &err);
 	if (!r)
 		r = check_platforms(&cfg, &err);
+	if (!r && a.report)
+		r = vb_cli_check_output(a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
@@ -179,6 +186,9 @@ int vb_cmd_ops(int argc, char **argv)
 		if (vb_cli_print_run(db, run_id, dbpath, &perr))
 			vb_cli_fail(&perr);
 		if (a.json && vb_store_export_json(db, run_id, a.json, &perr) && !r)
+			r = vb_error_set(&err, perr->code, "%s", perr->msg);
+		vb_error_free(&perr);
+		if (a.report && vb_cli_write_report(db, run_id, command, a.report, &perr) && !r)
 			r = vb_error_set(&err, perr->code, "%s", perr->msg);
 		vb_error_free(&perr);
 	}

@@ -19,28 +19,6 @@ static void report_usage(FILE *f)
 	      f);
 }
 
-/* The report's directory must exist and be writable: checked before any work. */
-static int check_output(const char *path, struct vb_error **err)
-{
-	_cleanup_free_ char *copy = xstrdup(path);
-	const char *dir = dirname(copy);
-	struct stat st;
-	if (stat(dir, &st) < 0 && errno == ENOENT)
-		return vb_error_exit(err, -ENOENT, VB_EXIT_USAGE,
-				     "cannot write %s: directory %s does not exist", path, dir);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return vb_error_exit(err, -ENOTDIR, VB_EXIT_USAGE,
-				     "cannot write %s: %s is not a directory", path, dir);
-	if (access(dir, W_OK) < 0)
-		return vb_error_exit(err, -errno, VB_EXIT_USAGE,
-				     "cannot write %s: directory %s: %s", path, dir,
-				     strerror(errno));
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return vb_error_exit(err, -EISDIR, VB_EXIT_USAGE, "cannot write %s: a directory",
-				     path);
-	return 0;
-}
-
 static void docs_free(json_t **docs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -100,7 +78,7 @@ int vb_cmd_report(int argc, char **argv)
 	if (!out || !*out)
 		return vb_cli_usage_error("report", "missing -o FILE.html");
 	struct vb_error *err = NULL;
-	if (check_output(out, &err))
+	if (vb_cli_check_output(out, &err))
 		return vb_cli_fail(&err);
 	struct vb_store *db = NULL;
 	json_t **docs = NULL;

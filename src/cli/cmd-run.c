@@ -85,6 +85,7 @@ static void usage(FILE *f)
 	      "                         $XDG_DATA_HOME/virtbench/results.db)\n"
 	      "      --json FILE        also export the run as JSON with every raw sample\n"
 	      "      --csv FILE         also export the samples as CSV\n"
+	      "  -o, --report FILE      also write the HTML report (see 'virtbench report')\n"
 	      "  -q, --quiet            no progress line\n"
 	      "  -v, --verbose          log what the agents say\n"
 	      "  -h, --help             this text\n",
@@ -92,7 +93,7 @@ static void usage(FILE *f)
 }
 
 struct run_args {
-	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory;
+	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
 	enum vb_profile profile;
 	char **sets;
 	size_t nsets;
@@ -142,7 +143,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_CSV,
 		O_SUITE,
 		O_VCPUS,
-		O_MEMORY
+		O_MEMORY,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -162,6 +163,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "db", required_argument, NULL, O_DB },
 		{ "json", required_argument, NULL, O_JSON },
 		{ "csv", required_argument, NULL, O_CSV },
+		{ "report", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -170,7 +172,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	int c, r = 0;
 	optind = 1;
 	opterr = 0;
-	while (!r && (c = getopt_long(argc, argv, ":p:w:qvh", longopts, NULL)) != -1) {
+	while (!r && (c = getopt_long(argc, argv, ":p:w:o:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			a->platforms = optarg;
@@ -235,6 +237,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case O_CSV:
 			a->csv = optarg;
+			break;
+		case 'o':
+			a->report = optarg;
 			break;
 		case 'q':
 			a->quiet = true;
@@ -303,6 +308,8 @@ static int run_verb(int argc, char **argv)
 			cfg.spec.net = VB_NET_BRIDGED;
 	if (!r && verb == &verb_scale)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
+	if (!r && a.report)
+		r = vb_cli_check_output(a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	for (size_t i = 0; !r && i < cfg.nplatforms; i++) {
@@ -366,6 +373,9 @@ static int run_verb(int argc, char **argv)
 			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
 		vb_error_free(&perr);
 		if (a.csv && vb_store_export_csv(db, run_id, a.csv, &perr))
+			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
+		vb_error_free(&perr);
+		if (a.report && vb_cli_write_report(db, run_id, command, a.report, &perr))
 			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
 		vb_error_free(&perr);
 	}

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "agent/client.h"
 #include "cli/cli.h"
@@ -262,4 +263,39 @@ int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, stru
 	       info.status, (long long)info.nsamples, failed, path);
 	vb_run_info_release(&info);
 	return 0;
+}
+
+/* The report's directory must exist and be writable: checked before any work. */
+int vb_cli_check_output(const char *path, struct vb_error **err)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	const char *dir = dirname(copy);
+	struct stat st;
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		return vb_error_exit(err, -ENOENT, VB_EXIT_USAGE,
+				     "cannot write %s: directory %s does not exist", path, dir);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return vb_error_exit(err, -ENOTDIR, VB_EXIT_USAGE,
+				     "cannot write %s: %s is not a directory", path, dir);
+	if (access(dir, W_OK) < 0)
+		return vb_error_exit(err, -errno, VB_EXIT_USAGE,
+				     "cannot write %s: directory %s: %s", path, dir,
+				     strerror(errno));
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return vb_error_exit(err, -EISDIR, VB_EXIT_USAGE, "cannot write %s: a directory",
+				     path);
+	return 0;
+}
+
+int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command, const char *path,
+			struct vb_error **err)
+{
+	json_t *doc = NULL;
+	int r = vb_store_export_doc(db, run_id, &doc, err);
+	if (!r)
+		r = vb_report_html(&doc, 1, command, path, err);
+	json_decref(doc);
+	if (!r)
+		printf("report: %s\n", path);
+	return r;
 }

@@ -56,8 +56,8 @@ int main(int argc, char **argv)
 		/* Could not re-exec (no /proc?): carry on, agents still inherit it. */
 	}
 	if (argc < 2) {
-		char *def[] = { "run", NULL };
-		return vb_cmd_run(1, def);
+		char *def[] = { "compare", NULL };
+		return vb_cmd_compare(1, def);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("virtbench %s\n", VB_VERSION);

@@ -328,6 +328,8 @@ static char *iso_config_json(const struct vb_isolation_config *cfg)
 		json_array_append_new(p, e);
 	}
 	json_object_set_new(o, "policies", p);
+	_cleanup_free_ char *base = cond_name(cfg, 0);
+	json_object_set_new(o, "baseline", json_string(base));
 	json_object_set_new(o, "rounds", json_integer(cfg->rounds));
 	json_object_set_new(o, "warmup", json_integer(cfg->warmup));
 	json_object_set_new(o, "order",

@@ -214,6 +214,7 @@ static char *ops_config_json(const struct vb_ops_config *cfg)
 	for (size_t i = 0; i < cfg->nplatforms; i++)
 		json_array_append_new(p, json_string(cfg->platforms[i]->name));
 	json_object_set_new(o, "platforms", p);
+	json_object_set_new(o, "baseline", json_null());
 	json_object_set_new(o, "rounds", json_integer(cfg->rounds));
 	json_object_set_new(o, "warmup", json_integer(cfg->warmup));
 	json_object_set_new(o, "rate_guests", json_integer(cfg->rate_guests));

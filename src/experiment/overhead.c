@@ -209,6 +209,12 @@ static char *config_json(const struct vb_run_config *cfg)
 	json_object_set_new(o, "ci_target", json_real(cfg->rule.ci_target));
 	json_object_set_new(o, "time_budget_s", json_real(cfg->time_budget_s));
 	json_object_set_new(o, "job_timeout_s", json_real(cfg->job_timeout_s));
+	/* The baseline the ratios are against: host when it runs, else the first platform. */
+	const char *baseline = platform_label(cfg, 0);
+	for (size_t i = 0; i < cfg->nplatforms; i++)
+		if (!strcmp(platform_label(cfg, i), "host"))
+			baseline = "host";
+	json_object_set_new(o, "baseline", json_string(baseline));
 	json_object_set_new(o, "bootstrap_seed", json_integer((json_int_t)(cfg->seed >> 1)));
 	json_object_set_new(o, "order",
 			    json_string("rounds; per workload every platform in order"));

@@ -374,7 +374,7 @@ static void slowdown_mark(const struct vb_html_run *run, const char *platform, c
 	}
 }
 
-/* The "<workload> · <metric>" pairs of a run, in order; caller frees each. */
+/* The victims' "<workload> · <metric>" pairs of a run, in order; caller frees each. */
 static size_t workload_metrics(const struct vb_html_run *run, char ***labels, const char ***w,
 			       const char ***m)
 {
@@ -391,7 +391,8 @@ static size_t workload_metrics(const struct vb_html_run *run, char ***labels, co
 		json_array_foreach(json_object_get(wl, "metrics"), k, me)
 		{
 			const char *wn = vb_html_str(wl, "name"), *mn = vb_html_str(me, "name");
-			if (!wn || !mn)
+			/* The aggressors have no :alone row: their work is in the table above. */
+			if (!wn || !mn || vb_html_is(wl, "group", "aggressor"))
 				continue;
 			(*w)[n] = wn;
 			(*m)[n] = mn;

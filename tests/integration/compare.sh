@@ -1,0 +1,32 @@
+#!/bin/bash
+# `virtbench compare`: suites resolved to workloads, the platforms chosen,
+# the run stored as experiment compare with its baseline, and the HTML
+# report written next to it; bad input refused before anything runs.
+. "$(dirname "$0")/lib.bash"
+plan 8
+if [ "$(id -u)" != 0 ]; then
+	for i in $(seq 8); do skip "compare $i" "needs root (containers)"; done
+	exit 0
+fi
+"$VB" compare -q -p host,container --suite w1 --runs 2 --min-runs 2 --warmup 0 \
+	--set limit=100000 --set loops=100 --set locks=20000 --set keys=1 --set bits=1024 \
+	-o "$TMP/r.html" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "compare --suite w1 -p host,container exits 0" test $rc = 0
+[ $rc = 0 ] || diag "$(tail -5 "$TMP/err")"
+check "the w1 suite is the four w1 workloads" \
+	test "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM workloads ORDER BY ord)")" = \
+	"cpu.primes cpu.whetstone cpu.mutex cpu.rsa"
+check "stored as experiment compare, host recorded as the baseline" \
+	test "$(sql "SELECT experiment || ' ' || json_extract(config, '\$.baseline') FROM runs")" = "compare host"
+check "the stacked w1 view is printed" grep -q "stacked elapsed time" "$TMP/out"
+check "the report is written and named" \
+	bash -c "grep -q '^report: $TMP/r.html' '$TMP/out' && grep -q 'data-kind=\"stack\"' '$TMP/r.html'"
+"$VB" compare -q --suite w9 >/dev/null 2>"$TMP/err"
+check "an unknown suite: exit 2" bash -c "[ $? = 2 ] && grep -q \"unknown suite 'w9'\" '$TMP/err'"
+n=$(sql "SELECT count(*) FROM runs")
+"$VB" compare -q -p host --suite w1 -o /nonexistent/r.html >/dev/null 2>"$TMP/err"
+check "a report in a missing directory: exit 2 before anything runs" \
+	bash -c "[ $? = 2 ] && grep -q 'does not exist' '$TMP/err' && [ \"\$(sqlite3 '$VIRTBENCH_DB' 'SELECT count(*) FROM runs')\" = $n ]"
+"$VB" compare -q -p host --suite w1 --vcpus 2 >/dev/null 2>&1
+check "--vcpus belongs to scale: exit 2" test $? = 2
