@@ -78,8 +78,8 @@ void vb_cli_scale_free(struct vb_run_config *cfg);
 int vb_cli_check_output(const char *path, struct vb_error **err);
 
 /* Write the HTML report of one stored run to path and say so on stdout. */
-int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command,
-			const char *path, struct vb_error **err);
+int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command, const char *path,
+			struct vb_error **err);
 
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);
