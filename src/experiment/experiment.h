@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "core/run.h"
 #include "store/store.h"
 #include "virtbench/platform.h"
 #include "virtbench/stats.h"
@@ -143,19 +144,5 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
  * what was removed or marked.
  */
 int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, struct vb_error **err);
-
-/* Is the run with this tag ("vb-1a2b3c4d") alive (its owner process exists)? */
-bool vb_run_alive(const char *tag);
-
-/*
- * Give a new run its tag ("vb-" + 8 random hex digits) and its work
- * directory <state>/<tag> holding an owner file (pid + start time) that
- * tells a later sweep whether the run is alive. The caller removes the
- * directory when the run ends.
- */
-int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err);
-
-/* Where runs keep their work directories: $VIRTBENCH_STATE_DIR or /var/tmp/virtbench. */
-const char *vb_state_dir(void);
 
 #endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_CORE_RUN_H
+#define VB_CORE_RUN_H
+
+#include <stdbool.h>
+
+#include "virtbench/error.h"
+
+/* Is the run with this tag ("vb-1a2b3c4d") alive (its owner process exists)? */
+bool vb_run_alive(const char *tag);
+
+/*
+ * Give a new run its tag ("vb-" + 8 random hex digits) and its work
+ * directory <state>/<tag> holding an owner file (pid + start time) that
+ * tells a later sweep whether the run is alive. The caller removes the
+ * directory when the run ends.
+ */
+int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err);
+
+/* Where runs keep their work directories: $VIRTBENCH_STATE_DIR or /var/tmp/virtbench. */
+const char *vb_state_dir(void);
+
+#endif
