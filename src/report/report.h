@@ -24,4 +24,7 @@ void vb_report_stacked(FILE *f, const struct vb_result_row *rows, size_t n, cons
 /* Format a value with its unit and about 4 significant digits. */
 const char *vb_report_value(double v, const char *unit, char *buf, size_t len);
 
+/* Display width in columns: UTF-8 continuation bytes take none. */
+size_t vb_report_width(const char *s);
+
 #endif
