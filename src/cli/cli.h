@@ -10,6 +10,7 @@ int vb_cmd_list(int argc, char **argv);
 int vb_cmd_run(int argc, char **argv);
 int vb_cmd_runs(int argc, char **argv);
 int vb_cmd_show(int argc, char **argv);
+int vb_cmd_diff(int argc, char **argv);
 int vb_cmd_agent(int argc, char **argv);
 int vb_cmd_container(int argc, char **argv);
 
