@@ -37,7 +37,7 @@ struct vb_diff_cell {
 
 /* What is in one document only: a platform, a workload, or a metric of a common workload. */
 struct vb_diff_only {
-	char side;			    /* 'A' or 'B' */
+	char side; /* 'A' or 'B' (only there), '=' (in both, another unit or direction) */
 	char *platform, *workload, *metric; /* NULL where it names a whole platform or workload */
 	char *why; /* only in one side, or why a common cell cannot be compared */
 };
