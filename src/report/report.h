@@ -58,5 +58,7 @@ const char *vb_report_value(double v, const char *unit, char *buf, size_t len);
  */
 int vb_report_html(json_t *const *docs, size_t ndocs, const char *command, const char *path,
 		   struct vb_error **err);
+/* Display width in columns: UTF-8 continuation bytes take none. */
+size_t vb_report_width(const char *s);
 
 #endif

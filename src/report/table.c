@@ -56,8 +56,7 @@ static void fill(const struct vb_result_row *r, char cols[NCOLS][96])
 	snprintf(cols[COL_OUT], 96, "%u", r->outliers);
 }
 
-/* Display width: UTF-8 continuation bytes take no column. */
-static size_t width(const char *s)
+size_t vb_report_width(const char *s)
 {
 	size_t w = 0;
 	for (; *s; s++)
@@ -69,7 +68,7 @@ static void print_row(FILE *f, char cols[NCOLS][96], const size_t *w)
 {
 	for (int c = 0; c < NCOLS; c++) {
 		bool right = c == COL_N || c == COL_MEAN || c == COL_CI || c == COL_OUT;
-		size_t pad = w[c] - width(cols[c]);
+		size_t pad = w[c] - vb_report_width(cols[c]);
 		if (right)
 			fprintf(f, "%*s", (int)pad, "");
 		fputs(cols[c], f);
@@ -84,12 +83,12 @@ void vb_report_table(FILE *f, const struct vb_result_row *rows, size_t n)
 	size_t w[NCOLS];
 	char cols[NCOLS][96];
 	for (int c = 0; c < NCOLS; c++)
-		w[c] = width(headers[c]);
+		w[c] = vb_report_width(headers[c]);
 	for (size_t i = 0; i < n; i++) {
 		fill(&rows[i], cols);
 		for (int c = 0; c < NCOLS; c++)
-			if (width(cols[c]) > w[c])
-				w[c] = width(cols[c]);
+			if (vb_report_width(cols[c]) > w[c])
+				w[c] = vb_report_width(cols[c]);
 	}
 	for (int c = 0; c < NCOLS; c++)
 		snprintf(cols[c], 96, "%s", headers[c]);
@@ -208,7 +207,7 @@ void vb_report_pivot(FILE *f, const struct vb_result_row *rows, size_t n)
 			for (size_t k = i; k < j; k++)
 				if (!strcmp(rows[k].platform, platforms[p]))
 					pivot_cell(&rows[k], cell, sizeof(cell));
-			fprintf(f, "  %*s", wc + (int)(strlen(cell) - width(cell)), cell);
+			fprintf(f, "  %*s", wc + (int)(strlen(cell) - vb_report_width(cell)), cell);
 		}
 		fputc('\n', f);
 		i = j;

@@ -6,8 +6,6 @@
 #include "core/util.h"
 #include "store/store.h"
 
-#define VB_EXPORT_FORMAT_VERSION 1
-
 static void finalizep(sqlite3_stmt **st)
 {
 	if (*st)
@@ -76,8 +74,8 @@ int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct
 						  "outliers", "metrics", NULL };
 	*out = NULL;
 	_cleanup_json_ json_t *doc = json_object();
-	json_object_set_new(doc, "format", json_string("virtbench-results"));
-	json_object_set_new(doc, "format_version", json_integer(VB_EXPORT_FORMAT_VERSION));
+	json_object_set_new(doc, "format", json_string(VB_RESULT_FORMAT));
+	json_object_set_new(doc, "format_version", json_integer(VB_RESULT_FORMAT_VERSION));
 	json_t *runs, *platforms, *workloads, *samples, *summaries;
 	int r =
 	    rows_json(s,

@@ -98,6 +98,25 @@ int vb_store_export_json(struct vb_store *s, int64_t run_id, const char *path,
 int vb_store_export_csv(struct vb_store *s, int64_t run_id, const char *path,
 			struct vb_error **err);
 
+/*
+ * Reading a results document back (src/store/result-file.c): the input of
+ * `virtbench diff`, from outside. Checked strictly: the format name and a
+ * version this virtbench reads, and the type of every field the diff uses
+ * (run, host, platforms, workloads and their metrics, samples with finite
+ * values, summaries), names unique and every reference declared. A document
+ * that fails is -EINVAL (exit code 2) with a message naming the field.
+ */
+#define VB_RESULT_FORMAT "virtbench-results"
+#define VB_RESULT_FORMAT_VERSION 1
+#define VB_RESULT_DOC_MAX (64 << 20) /* bytes; a larger file is refused */
+
+/* Check a document in memory (also one vb_store_export_doc made). */
+int vb_result_doc_check(const json_t *doc, struct vb_error **err);
+/* Parse buf[0..len-1] (no NUL needed) and check it; *out (caller decrefs) only on success. */
+int vb_result_doc_parse(const char *buf, size_t len, json_t **out, struct vb_error **err);
+/* Read path (at most VB_RESULT_DOC_MAX bytes), parse and check it; errors name the file. */
+int vb_result_doc_load(const char *path, json_t **out, struct vb_error **err);
+
 /* For the exporters in export.c. */
 struct sqlite3 *vb_store_db(struct vb_store *s);
 
