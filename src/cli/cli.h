@@ -12,6 +12,7 @@ int vb_cmd_runs(int argc, char **argv);
 int vb_cmd_show(int argc, char **argv);
 int vb_cmd_agent(int argc, char **argv);
 int vb_cmd_container(int argc, char **argv);
+int vb_cmd_features(int argc, char **argv);
 
 /* Print "virtbench: <msg>" on stderr, free the error, return its exit code. */
 int vb_cli_fail(struct vb_error **err);

@@ -16,6 +16,7 @@ static const struct {
 	{ "list", vb_cmd_list, "list platforms (with availability here) or workloads" },
 	{ "runs", vb_cmd_runs, "list the runs in the results database" },
 	{ "show", vb_cmd_show, "show one stored run: its table, or export it" },
+	{ "features", vb_cmd_features, "probe this host's operational features per platform" },
 	{ "container", vb_cmd_container, "run one command in a virtbench container" },
 	{ "agent", vb_cmd_agent, "serve the agent protocol on stdin/stdout (internal)" },
 };
