@@ -390,9 +390,12 @@ static char *sh_quote(const char *s)
 	return out;
 }
 
-static const char *accel_label(const char *accel)
+/* How the detail names the accelerator; KVM served by PVM says so. */
+static const char *accel_label(const struct vb_features_host *h, const char *accel)
 {
-	return !strcmp(accel, "kvm") ? "KVM" : "TCG";
+	if (strcmp(accel, "kvm"))
+		return "TCG";
+	return h->pvm && !h->vmx && !h->svm ? "KVM through kvm_pvm" : "KVM";
 }
 
 /* Save a running machine to a file, restore it in a second QEMU, see it run. */
@@ -463,7 +466,7 @@ static int probe_checkpoint(struct vb_features_host *h, const char *accel,
 		    c, tried ? VB_FV_NO : VB_FV_UNKNOWN, VB_FH_PROBED,
 		    "%s a running QEMU machine (%s, firmware only) to a file and restoring "
 		    "it failed: %s",
-		    tried ? "Saving" : "Could not try saving", accel_label(accel), err->msg);
+		    tried ? "Saving" : "Could not try saving", accel_label(h, accel), err->msg);
 	else
 		vb_feature_cell_set(
 		    c, VB_FV_YES, VB_FH_PROBED,
@@ -471,7 +474,7 @@ static int probe_checkpoint(struct vb_features_host *h, const char *accel,
 		    "saved with migrate to exec:cat > FILE (%lld KiB in %lld ms), and a "
 		    "second QEMU restored it with -incoming exec:cat FILE and ran on "
 		    "(query-status: running).",
-		    accel_label(accel), PROBE_MEM_MIB, (long long)sb.st_size / 1024, ms);
+		    accel_label(h, accel), PROBE_MEM_MIB, (long long)sb.st_size / 1024, ms);
 	vb_error_free(&err);
 	return 0;
 }
@@ -522,7 +525,8 @@ static int probe_live(struct vb_features_host *h, const char *accel, struct vb_f
 		    c, tried ? VB_FV_NO : VB_FV_UNKNOWN, VB_FH_PROBED,
 		    "%s a running QEMU machine (%s, firmware only) to a second QEMU "
 		    "failed: %s",
-		    tried ? "Migrating" : "Could not try migrating", accel_label(accel), err->msg);
+		    tried ? "Migrating" : "Could not try migrating", accel_label(h, accel),
+		    err->msg);
 	else
 		vb_feature_cell_set(
 		    c, VB_FV_YES, VB_FH_PROBED,
@@ -530,7 +534,7 @@ static int probe_live(struct vb_features_host *h, const char *accel, struct vb_f
 		    "migrated live over a unix socket to a second QEMU waiting with "
 		    "-incoming (%lld KiB sent in %lld ms, %lld ms downtime); the source "
 		    "ended postmigrate and the destination ran on.",
-		    accel_label(accel), PROBE_MEM_MIB, bytes >= 0 ? bytes / 1024 : -1, ms, down);
+		    accel_label(h, accel), PROBE_MEM_MIB, bytes >= 0 ? bytes / 1024 : -1, ms, down);
 	vb_error_free(&err);
 	return 0;
 }
@@ -605,7 +609,7 @@ static int probe_mem(struct vb_features_host *h, const char *accel, int balloon,
 		    "Two paused QEMU machines (%s) of %.1f GiB each, together more than the "
 		    "host's %.1f GiB RAM, did not both start (%s) with "
 		    "vm.overcommit_memory=%d; %s; %s.",
-		    accel_label(accel), each_gib, ram_gib, err->msg, h->overcommit_memory, ksm,
+		    accel_label(h, accel), each_gib, ram_gib, err->msg, h->overcommit_memory, ksm,
 		    bal);
 	else
 		vb_feature_cell_set(
@@ -613,7 +617,7 @@ static int probe_mem(struct vb_features_host *h, const char *accel, int balloon,
 		    "Two paused QEMU machines (%s) of %.1f GiB each, together %.1fx the "
 		    "host's %.1f GiB RAM, started side by side (guest RAM is host virtual "
 		    "memory, vm.overcommit_memory=%d); %s; %s.",
-		    accel_label(accel), each_gib, 2 * each_gib / ram_gib, ram_gib,
+		    accel_label(h, accel), each_gib, 2 * each_gib / ram_gib, ram_gib,
 		    h->overcommit_memory, ksm, bal);
 	vb_error_free(&err);
 	return 0;
@@ -665,14 +669,14 @@ static int probe_cpu(struct vb_features_host *h, const char *accel, struct vb_fe
 		    c, VB_FV_NO, VB_FH_PROBED,
 		    "A QEMU machine (%s) with %u vCPUs on this host's %u online CPUs did not "
 		    "run: %s.",
-		    accel_label(accel), n, h->ncpus, err->msg);
+		    accel_label(h, accel), n, h->ncpus, err->msg);
 	else
 		vb_feature_cell_set(
 		    c, VB_FV_YES, VB_FH_PROBED,
 		    "A QEMU machine (%s) with %u vCPUs on this host's %u online CPUs started "
 		    "and ran its firmware (query-cpus-fast: %zu vCPUs; query-status: "
 		    "running).",
-		    accel_label(accel), n, h->ncpus, ncpus);
+		    accel_label(h, accel), n, h->ncpus, ncpus);
 	vb_error_free(&err);
 	return 0;
 }

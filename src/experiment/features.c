@@ -460,8 +460,9 @@ static void fill_qemu(const struct vb_features_host *h, bool kvm, const struct v
 		vb_feature_cell_set(
 		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_YES, VB_FH_BY_DESIGN,
 		    "KVM needs Intel VT-x (vmx) or AMD-V (svm), and /proc/cpuinfo shows "
-		    "neither here; /sys/module/kvm_pvm exists: PVM serves /dev/kvm without "
-		    "them, but only for CONFIG_PVM_GUEST kernels.");
+		    "neither here; /dev/kvm is served by kvm_pvm (/sys/module/kvm_pvm) "
+		    "instead, without them (PVM: only CONFIG_PVM_GUEST kernels boot; firmware "
+		    "runs, as the probes above show).");
 	else
 		vb_feature_cell_set(
 		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_YES, VB_FH_BY_DESIGN,
