@@ -19,6 +19,7 @@ int vb_cmd_report(int argc, char **argv);
 int vb_cmd_diff(int argc, char **argv);
 int vb_cmd_agent(int argc, char **argv);
 int vb_cmd_container(int argc, char **argv);
+int vb_cmd_features(int argc, char **argv);
 
 /* Print "virtbench: <msg>" on stderr, free the error, return its exit code. */
 int vb_cli_fail(struct vb_error **err);

@@ -16,8 +16,8 @@ static void show_usage(FILE *f)
 {
 	fputs("usage: virtbench show RUN [--db PATH] [--host] [--json FILE] [--csv FILE]\n\n"
 	      "RUN is a run number, a tag (vb-1a2b3c4d) or 'last'. Prints the run's overhead\n"
-	      "table as stored; --host prints the host fingerprint (JSON); --json and --csv\n"
-	      "export the run with every raw sample.\n",
+	      "table (a features run: its features table) as stored; --host prints the host\n"
+	      "fingerprint (JSON); --json and --csv export the run with every raw sample.\n",
 	      f);
 }
 
@@ -119,10 +119,20 @@ int vb_cmd_show(int argc, char **argv)
 	       info.ended_at ? info.ended_at : "-", info.version,
 	       info.profile ? info.profile : "-");
 	printf("command: %s\n\n", info.command);
-	r = vb_store_load_rows(db, info.id, &rows, &n, &err);
+	if (!strcmp(info.experiment, "features")) {
+		struct vb_feature_row *feats = NULL;
+		size_t nf = 0;
+		r = vb_store_load_features(db, info.id, &feats, &nf, &err);
+		if (!r)
+			vb_report_features(stdout, feats, nf);
+		vb_feature_rows_free(feats, nf);
+	} else {
+		r = vb_store_load_rows(db, info.id, &rows, &n, &err);
+		if (!r)
+			vb_report_run(stdout, info.experiment, rows, n);
+	}
 	if (r)
 		goto out;
-	vb_report_run(stdout, info.experiment, rows, n);
 	if (json)
 		r = vb_store_export_json(db, info.id, json, &err);
 	if (!r && csv)

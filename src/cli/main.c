@@ -23,6 +23,7 @@ static const struct {
 	{ "show", vb_cmd_show, "show one stored run: its table, or export it" },
 	{ "report", vb_cmd_report, "write an HTML report with charts of stored runs" },
 	{ "diff", vb_cmd_diff, "compare two runs or results files, cell by cell" },
+	{ "features", vb_cmd_features, "probe this host's operational features per platform" },
 	{ "container", vb_cmd_container, "run one command in a virtbench container" },
 	{ "agent", vb_cmd_agent, "serve the agent protocol on stdin/stdout (internal)" },
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -19,28 +20,22 @@ static void child_fail(int errfd, int errnum)
 	_exit(127);
 }
 
-int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from_child,
-			struct vb_error **err)
+/*
+ * Fork and exec argv[0] with in_fd, out_fd and err_fd (-1 = inherited) as
+ * its stdin, stdout and stderr; the caller's descriptors stay open.
+ */
+static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, pid_t *pid,
+		 struct vb_error **err)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
-		int e = errno;
-		for (int i = 0; i < 2; i++) {
-			vb_closep(&in[i]);
-			vb_closep(&out[i]);
-			vb_closep(&ep[i]);
-		}
-		return vb_error_errno(err, e, "cannot create pipes for %s", argv[0]);
-	}
+	int ep[2] = { -1, -1 };
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return vb_error_errno(err, errno, "cannot create a pipe for %s", argv[0]);
 	pid_t parent = getpid();
 	pid_t p = fork();
 	if (p < 0) {
 		int e = errno;
-		for (int i = 0; i < 2; i++) {
-			close(in[i]);
-			close(out[i]);
-			close(ep[i]);
-		}
+		close(ep[0]);
+		close(ep[1]);
 		return vb_error_errno(err, e, "cannot fork for %s", argv[0]);
 	}
 	if (p == 0) {
@@ -54,7 +49,9 @@ int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0)
+		if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+			child_fail(ep[1], errno);
+		if (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0)
 			child_fail(ep[1], errno);
 		/* Keep only the error pipe (close-on-exec) above 2. */
 		int efd = fcntl(ep[1], F_DUPFD_CLOEXEC, 3);
@@ -73,8 +70,6 @@ int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from
 		execv(argv[0], argv);
 		child_fail(efd, errno);
 	}
-	close(in[0]);
-	close(out[1]);
 	close(ep[1]);
 	int child_errno = 0;
 	ssize_t n;
@@ -83,15 +78,143 @@ int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from
 	} while (n < 0 && errno == EINTR);
 	close(ep[0]);
 	if (n > 0) {
-		close(in[1]);
-		close(out[0]);
 		vb_proc_reap(p, 1000);
 		return vb_error_errno(err, child_errno, "cannot execute %s", argv[0]);
 	}
 	*pid = p;
+	return 0;
+}
+
+int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from_child,
+			struct vb_error **err)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			vb_closep(&in[i]);
+			vb_closep(&out[i]);
+		}
+		return vb_error_errno(err, e, "cannot create pipes for %s", argv[0]);
+	}
+	int r = spawn(argv, in[0], out[1], -1, pid, err);
+	close(in[0]);
+	close(out[1]);
+	if (r) {
+		close(in[1]);
+		close(out[0]);
+		return r;
+	}
 	*to_child = in[1];
 	*from_child = out[0];
 	return 0;
+}
+
+int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_error **err)
+{
+	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0)
+		return vb_error_errno(err, errno, "cannot open /dev/null");
+	return spawn(argv, null, out_fd, out_fd, pid, err);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, int *status,
+		struct vb_error **err)
+{
+	*output = NULL;
+	*status = -1;
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return vb_error_errno(err, errno, "cannot create a pipe for %s", argv[0]);
+	_cleanup_close_ int rfd = pp[0];
+	pid_t pid;
+	int r = vb_proc_spawn_logged(argv, pp[1], &pid, err);
+	close(pp[1]);
+	if (r)
+		return r;
+	char *buf = xmalloc(max + 1);
+	size_t len = 0;
+	double deadline = now_ms() + timeout_ms;
+	bool eof = false, exited = false, late = false;
+	double exited_at = 0;
+	int st = 0;
+	/*
+	 * Read until end of file and exit. A grandchild may keep the pipe open
+	 * after the child exited: give it a moment, not forever.
+	 */
+	while (!(eof && exited)) {
+		double now = now_ms();
+		if (now >= deadline) {
+			late = true;
+			break;
+		}
+		if (exited && now - exited_at > 200)
+			break;
+		struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+		int left = (int)(deadline - now);
+		int pr = eof ? 0 : poll(&pfd, 1, left < 50 ? left : 50);
+		if (pr < 0 && errno != EINTR) {
+			eof = true;
+		} else if (pr > 0) {
+			char tmp[4096];
+			ssize_t n = read(rfd, tmp, sizeof(tmp));
+			if (n <= 0 && !(n < 0 && errno == EINTR)) {
+				eof = true;
+			} else if (n > 0 && len < max) {
+				size_t take = (size_t)n < max - len ? (size_t)n : max - len;
+				memcpy(buf + len, tmp, take);
+				len += take;
+			}
+		}
+		if (!exited) {
+			pid_t w = waitpid(pid, &st, WNOHANG);
+			if (w == pid || (w < 0 && errno != EINTR)) {
+				exited = true;
+				exited_at = now_ms();
+			}
+		}
+		if (eof && !exited) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (!exited) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	buf[len] = '\0';
+	*output = buf;
+	*status = st;
+	if (late)
+		return vb_error_set(err, -ETIMEDOUT, "%s did not finish within %d ms", argv[0],
+				    timeout_ms);
+	return 0;
+}
+
+char *vb_proc_which(const char *name)
+{
+	const char *path = getenv("PATH");
+	/* root's sbin directories too: criu lives there and PATH may lack them. */
+	_cleanup_free_ char *paths = xasprintf(
+	    "%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", path ? path : "");
+	char *save = NULL;
+	for (char *d = strtok_r(paths, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (d[0] != '/')
+			continue;
+		char *full = xasprintf("%s/%s", d, name);
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
 }
 
 /* Wait up to ms for pid to exit; 1 with *status filled when it did. */

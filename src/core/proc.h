@@ -17,6 +17,29 @@ int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from
 			struct vb_error **err);
 
 /*
+ * Start argv[0] (an absolute path) with stdin on /dev/null, stdout and stderr
+ * on out_fd, every other descriptor closed and SIGKILL as its parent-death
+ * signal. An exec failure in the child is reported here.
+ */
+int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_error **err);
+
+/*
+ * Run argv[0] (an absolute path) to its end as vb_proc_spawn_logged starts
+ * it, its stdout and stderr captured (the first max bytes, NUL-terminated) in
+ * *output (caller frees). Past timeout_ms it is killed (SIGKILL) and the call
+ * returns -ETIMEDOUT, with *output and *status still filled. *status is its
+ * wait status. Returns 0, or a negative code with *err set.
+ */
+int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, int *status,
+		struct vb_error **err);
+
+/*
+ * The absolute path of the executable name found in $PATH, then in the
+ * usual sbin and bin directories; NULL when there is none. Caller frees.
+ */
+char *vb_proc_which(const char *name);
+
+/*
  * Wait up to timeout_ms for pid to exit; then SIGTERM it and wait a second
  * more; then SIGKILL it. Always reaps. Returns its wait status, or -errno.
  */

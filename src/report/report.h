@@ -42,6 +42,18 @@ void vb_report_isolation(FILE *f, const struct vb_result_row *rows, size_t n);
 
 /* A stored run's text output as its experiment wants it (table, views, pivot). */
 void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *rows, size_t n);
+struct vb_feature_row;
+
+/*
+ * The features table (docs/features.md): a row per feature and a column per
+ * platform, both in order of first appearance in rows; each cell the value
+ * and a letter for how it was determined, then the legend and every cell's
+ * detail, wrapped.
+ */
+void vb_report_features(FILE *f, const struct vb_feature_row *rows, size_t n);
+
+/* One cell as the table shows it: "yes (p)", "n/a (b)", "yes (d)". */
+const char *vb_report_feature_cell(const char *value, const char *how, char *buf, size_t len);
 
 /* Format a value with its unit and about 4 significant digits. */
 const char *vb_report_value(double v, const char *unit, char *buf, size_t len);

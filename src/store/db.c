@@ -77,6 +77,14 @@ static const char *const migrations[] = {
 	" min REAL, max REAL, ci_low REAL, ci_high REAL, ratio REAL, ratio_low REAL,"
 	" ratio_high REAL, verdict TEXT NOT NULL, outliers INTEGER NOT NULL,"
 	" PRIMARY KEY (run_id, platform_id, workload_id, metric));",
+	/* 2: the operational features of a `virtbench features` run (docs/features.md) */
+	"CREATE TABLE features("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" platform TEXT NOT NULL, feature TEXT NOT NULL,"
+	" value TEXT NOT NULL CHECK (value IN ('yes','no','partial','n/a','unknown')),"
+	" how TEXT NOT NULL CHECK (how IN ('probed','by design','documented')),"
+	" detail TEXT NOT NULL,"
+	" PRIMARY KEY (run_id, platform, feature));",
 };
 
 static int db_error(struct vb_store *s, int rc, struct vb_error **err, const char *what)
@@ -779,5 +787,73 @@ int vb_store_host_json(struct vb_store *s, int64_t run_id, char **out, struct vb
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return vb_error_set(err, -ENOENT, "run %lld has no host record", (long long)run_id);
 	*out = col_str(st, 0);
+	return 0;
+}
+
+int vb_store_add_feature(struct vb_store *s, int64_t run_id, const struct vb_feature_row *f,
+			 struct vb_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s,
+			"INSERT INTO features(run_id, platform, feature, value, how, detail)"
+			" VALUES (?, ?, ?, ?, ?, ?)",
+			&st, err);
+	if (r)
+		return r;
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_text(st, 2, f->platform);
+	bind_text(st, 3, f->feature);
+	bind_text(st, 4, f->value);
+	bind_text(st, 5, f->how);
+	bind_text(st, 6, f->detail);
+	return step_done(s, st, err, "recording a feature");
+}
+
+void vb_feature_rows_free(struct vb_feature_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].platform);
+		free(rows[i].feature);
+		free(rows[i].value);
+		free(rows[i].how);
+		free(rows[i].detail);
+	}
+	free(rows);
+}
+
+int vb_store_load_features(struct vb_store *s, int64_t run_id, struct vb_feature_row **rows,
+			   size_t *n, struct vb_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	*rows = NULL;
+	*n = 0;
+	int r = prepare(s,
+			"SELECT platform, feature, value, how, detail FROM features"
+			" WHERE run_id = ? ORDER BY rowid",
+			&st, err);
+	if (r)
+		return r;
+	sqlite3_bind_int64(st, 1, run_id);
+	size_t cap = 0, k = 0;
+	struct vb_feature_row *out = NULL;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? cap * 2 : 16;
+			out = xrealloc(out, cap * sizeof(*out));
+		}
+		struct vb_feature_row *f = &out[k++];
+		f->platform = col_str(st, 0);
+		f->feature = col_str(st, 1);
+		f->value = col_str(st, 2);
+		f->how = col_str(st, 3);
+		f->detail = col_str(st, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		vb_feature_rows_free(out, k);
+		return db_error(s, rc, err, "loading features");
+	}
+	*rows = out;
+	*n = k;
 	return 0;
 }

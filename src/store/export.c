@@ -138,6 +138,18 @@ int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct
 	if (r)
 		return r;
 	json_object_set_new(doc, "summaries", summaries);
+	json_t *features;
+	r = rows_json(s,
+		      "SELECT platform, feature, value, how, detail FROM features WHERE run_id = ?1"
+		      " ORDER BY rowid",
+		      run_id, NULL, &features, err);
+	if (r)
+		return r;
+	/* Only a features run has them (docs/features.md). */
+	if (json_array_size(features))
+		json_object_set_new(doc, "features", features);
+	else
+		json_decref(features);
 	*out = steal_ptr(&doc);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "virtbench/error.h"
+#include "virtbench/feature.h"
 #include "virtbench/result.h"
 #include "virtbench/stats.h"
 
@@ -17,7 +18,7 @@
  */
 struct vb_store;
 
-#define VB_STORE_SCHEMA_VERSION 1
+#define VB_STORE_SCHEMA_VERSION 2
 
 /* The default path: $VIRTBENCH_DB, else $XDG_DATA_HOME/virtbench/results.db, else
  * ~/.local/share/... */
@@ -76,6 +77,13 @@ int vb_store_add_sample(struct vb_store *s, const struct vb_sample_record *r,
  */
 int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, uint64_t seed,
 		       struct vb_error **err);
+
+/* Record one cell of a features run (every field required). */
+int vb_store_add_feature(struct vb_store *s, int64_t run_id, const struct vb_feature_row *f,
+			 struct vb_error **err);
+/* The feature cells of a run in the order they were recorded (none: *n = 0). */
+int vb_store_load_features(struct vb_store *s, int64_t run_id, struct vb_feature_row **rows,
+			   size_t *n, struct vb_error **err);
 
 /* Find a run by number or tag ("3", "vb-1a2b3c4d", "1a2b3c4d"); "last" = newest. */
 int vb_store_find_run(struct vb_store *s, const char *ref, struct vb_run_info *out,

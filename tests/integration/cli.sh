@@ -4,7 +4,7 @@
 plan 8
 check "--version prints the version" bash -c "'$VB' --version | grep -qE '^virtbench [0-9]+\.[0-9]+\.[0-9]+$'"
 all_help=1
-for c in run list runs show agent; do
+for c in run list runs show features agent; do
 	"$VB" "$c" --help >"$TMP/h" 2>&1 && grep -q "usage: virtbench $c" "$TMP/h" || { all_help=0; diag "$c --help failed"; }
 done
 check "every command has --help" test $all_help = 1

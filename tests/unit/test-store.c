@@ -780,6 +780,8 @@ static void test_export_json(void)
 	CHECK(json_real_value(json_object_get(json_object_get(sample, "values"), "elapsed")) ==
 	      10.0);
 	CHECK(json_array_size(json_object_get(doc, "summaries")) == 6);
+	/* Only a features run has a "features" array. */
+	CHECK(json_object_get(doc, "features") == NULL);
 
 	/* A run that does not exist. */
 	CHECK(vb_store_export_json(f.s, 77, out, &err) == -ENOENT);
@@ -787,6 +789,81 @@ static void test_export_json(void)
 out:
 	json_decref(doc);
 	fixture_teardown(&f);
+}
+
+/* Schema 2: a version-1 database gains the features table and keeps its runs. */
+static void test_features(void)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	_cleanup_free_ char *path = NULL;
+	struct vb_store *s = NULL;
+	struct vb_error *err = NULL;
+	struct vb_feature_row *rows = NULL;
+	size_t n = 0;
+	json_t *doc = NULL;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	path = xasprintf("%s/v1.db", dir);
+	s = open_store(path);
+	if (!s)
+		goto out;
+	int64_t old = begin_run(s, "vb-00000001");
+	/* Back to what version 1 was. */
+	CHECK(sql_exec(vb_store_db(s), "DROP TABLE features; PRAGMA user_version = 1"));
+	vb_store_close(s);
+	s = open_store(path);
+	if (!s)
+		goto out;
+	CHECK(sql_int(vb_store_db(s), "PRAGMA user_version") == 2);
+	CHECK(sql_int(vb_store_db(s),
+		      "SELECT count(*) FROM sqlite_schema WHERE name = 'features'") == 1);
+	CHECK(sql_int(vb_store_db(s), "SELECT count(*) FROM runs") == 1);
+
+	int64_t run = begin_run(s, "vb-00000002");
+	CHECK(run > old);
+	struct vb_feature_row a = { "qemu-tcg", "live-migration", "yes", "probed", "It moved." };
+	struct vb_feature_row b = { "host", "checkpoint-restore", "n/a", "by design", "Bare." };
+	CHECK(vb_store_add_feature(s, run, &a, &err) == 0);
+	CHECK(vb_store_add_feature(s, run, &b, &err) == 0);
+	vb_error_free(&err);
+	/* The values and hows are a closed set; a cell is recorded once. */
+	struct vb_feature_row bad = { "host", "cpu-overcommit", "maybe", "probed", "?" };
+	CHECK(vb_store_add_feature(s, run, &bad, &err) < 0);
+	vb_error_free(&err);
+	struct vb_feature_row badhow = { "host", "cpu-overcommit", "yes", "guessed", "?" };
+	CHECK(vb_store_add_feature(s, run, &badhow, &err) < 0);
+	vb_error_free(&err);
+	CHECK(vb_store_add_feature(s, run, &a, &err) < 0);
+	vb_error_free(&err);
+
+	/* Read back in the order recorded. */
+	CHECK(vb_store_load_features(s, run, &rows, &n, &err) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK(!strcmp(rows[0].platform, "qemu-tcg") && !strcmp(rows[0].value, "yes"));
+		CHECK(!strcmp(rows[1].feature, "checkpoint-restore"));
+		CHECK(!strcmp(rows[1].how, "by design") && !strcmp(rows[1].detail, "Bare."));
+	}
+	vb_feature_rows_free(rows, n);
+	rows = NULL;
+	CHECK(vb_store_load_features(s, old, &rows, &n, &err) == 0 && n == 0);
+
+	CHECK(vb_store_export_doc(s, run, &doc, &err) == 0);
+	vb_error_free(&err);
+	json_t *feats = json_object_get(doc, "features");
+	CHECK(json_array_size(feats) == 2);
+	json_t *f0 = json_array_get(feats, 0);
+	CHECK(f0 && !strcmp(jstr(f0, "platform"), "qemu-tcg") &&
+	      !strcmp(jstr(f0, "feature"), "live-migration") && !strcmp(jstr(f0, "value"), "yes") &&
+	      !strcmp(jstr(f0, "how"), "probed") && !strcmp(jstr(f0, "detail"), "It moved."));
+	CHECK(json_object_size(f0) == 5);
+out:
+	json_decref(doc);
+	vb_store_close(s);
+	if (dir)
+		vb_rm_rf(dir);
 }
 
 static void test_export_csv(void)
@@ -1044,5 +1121,5 @@ static void test_client_hello_rejects(void)
 
 TEST_MAIN(T(test_open_schema), T(test_summarize), T(test_runs), T(test_bad_sample),
 	  T(test_sweep_stale), T(test_foreign_files), T(test_default_path), T(test_export_json),
-	  T(test_export_csv), T(test_sha256), T(test_agent_client), T(test_agent_client_timeout),
-	  T(test_client_hello_rejects))
+	  T(test_features), T(test_export_csv), T(test_sha256), T(test_agent_client),
+	  T(test_agent_client_timeout), T(test_client_hello_rejects))
