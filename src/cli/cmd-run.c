@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "report/diff.h"
 #include "report/report.h"
 
 /*
@@ -86,6 +87,10 @@ static void usage(FILE *f)
 	      "      --json FILE        also export the run as JSON with every raw sample\n"
 	      "      --csv FILE         also export the samples as CSV\n"
 	      "  -o, --report FILE      also write the HTML report (see 'virtbench report')\n"
+	      "      --baseline FILE    compare the run with a results file (a --json\n"
+	      "                         export): exit 1 on a regression (see 'virtbench diff')\n"
+	      "      --tolerance PCT    a regression is significantly worse by more than\n"
+	      "                         PCT% (default 10)\n"
 	      "  -q, --quiet            no progress line\n"
 	      "  -v, --verbose          log what the agents say\n"
 	      "  -h, --help             this text\n",
@@ -94,6 +99,8 @@ static void usage(FILE *f)
 
 struct run_args {
 	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
+	const char *baseline;
+	double tolerance;
 	enum vb_profile profile;
 	char **sets;
 	size_t nsets;
@@ -144,6 +151,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_SUITE,
 		O_VCPUS,
 		O_MEMORY,
+		O_BASELINE,
+		O_TOLERANCE,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -164,6 +173,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "json", required_argument, NULL, O_JSON },
 		{ "csv", required_argument, NULL, O_CSV },
 		{ "report", required_argument, NULL, 'o' },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "tolerance", required_argument, NULL, O_TOLERANCE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -241,6 +252,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'o':
 			a->report = optarg;
 			break;
+		case O_BASELINE:
+			a->baseline = optarg;
+			break;
+		case O_TOLERANCE:
+			r = parse_real("--tolerance", optarg, 0, 1000, true, &a->tolerance);
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -270,6 +287,20 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	return r;
 }
 
+/* The pipeline check: this run against a stored baseline results file. */
+static int check_baseline(struct vb_store *db, int64_t run_id, const struct run_args *a,
+			  unsigned *regressions, struct vb_error **err)
+{
+	json_t *doc = NULL;
+	int r = vb_store_export_doc(db, run_id, &doc, err);
+	if (!r) {
+		printf("\nagainst the baseline %s (tolerance %g%%):\n", a->baseline, a->tolerance);
+		r = vb_diff_baseline(doc, a->baseline, a->tolerance, stdout, regressions, err);
+	}
+	json_decref(doc);
+	return r;
+}
+
 static int run_verb(int argc, char **argv)
 {
 	struct run_args a = {
@@ -280,6 +311,7 @@ static int run_verb(int argc, char **argv)
 		.warmup = 1,
 		.ci_target = 2,
 		.timeout = 600,
+		.tolerance = 10,
 	};
 	struct vb_run_config cfg = { 0 };
 	struct vb_error *err = NULL;
@@ -288,7 +320,7 @@ static int run_verb(int argc, char **argv)
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	_cleanup_free_ char *dbpath = NULL;
 	int64_t run_id = -1;
-	unsigned failed = 0;
+	unsigned failed = 0, regressions = 0;
 	int code;
 
 	int r = parse_args(argc, argv, &a);
@@ -310,6 +342,12 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r && a.report)
 		r = vb_cli_check_output(a.report, &err);
+	if (!r && a.baseline) {
+		/* A baseline that is no results file fails now, not after the run. */
+		json_t *base = NULL;
+		r = vb_result_doc_load(a.baseline, &base, &err);
+		json_decref(base);
+	}
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	for (size_t i = 0; !r && i < cfg.nplatforms; i++) {
@@ -378,11 +416,16 @@ static int run_verb(int argc, char **argv)
 		if (a.report && vb_cli_write_report(db, run_id, command, a.report, &perr))
 			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
 		vb_error_free(&perr);
+		if (!r && a.baseline)
+			r = check_baseline(db, run_id, &a, &regressions, &err);
 	}
 	if (r)
 		code = vb_cli_fail(&err);
 	else
-		code = failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;
+		code = failed || regressions ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;
+	if (!r && regressions)
+		fprintf(stderr, "virtbench: %u regression%s against %s beyond %g%%\n", regressions,
+			regressions == 1 ? "" : "s", a.baseline, a.tolerance);
 	if (!r && failed)
 		fprintf(stderr, "virtbench: %u measurement%s failed\n", failed,
 			failed == 1 ? "" : "s");

@@ -3,9 +3,9 @@
 # the run stored as experiment compare with its baseline, and the HTML
 # report written next to it; bad input refused before anything runs.
 . "$(dirname "$0")/lib.bash"
-plan 8
+plan 10
 if [ "$(id -u)" != 0 ]; then
-	for i in $(seq 8); do skip "compare $i" "needs root (containers)"; done
+	for i in $(seq 10); do skip "compare $i" "needs root (containers)"; done
 	exit 0
 fi
 "$VB" compare -q -p host,container --suite w1 --runs 2 --min-runs 2 --warmup 0 \
@@ -30,3 +30,23 @@ check "a report in a missing directory: exit 2 before anything runs" \
 	bash -c "[ $? = 2 ] && grep -q 'does not exist' '$TMP/err' && [ \"\$(sqlite3 '$VIRTBENCH_DB' 'SELECT count(*) FROM runs')\" = $n ]"
 "$VB" compare -q -p host --suite w1 --vcpus 2 >/dev/null 2>&1
 check "--vcpus belongs to scale: exit 2" test $? = 2
+
+# The pipeline check: the run against a results file where everything was 3x faster.
+"$VB" show last --json "$TMP/base.json" >/dev/null
+python3 - "$TMP/base.json" "$TMP/fast.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for s in d["samples"]:
+    v = s["values"] or {}
+    if "elapsed" in v:
+        v["elapsed"] /= 3
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$VB" run -q -p host -w cpu.primes --set limit=100000 --runs 3 --min-runs 3 \
+	--baseline "$TMP/fast.json" --tolerance 10 >"$TMP/out" 2>"$TMP/err"
+check "--baseline: a regression beyond the tolerance exits 1 and is named" \
+	bash -c "[ $? = 1 ] && grep -q 'REGRESSION' '$TMP/out' && grep -q 'regression' '$TMP/err'"
+n=$(sql "SELECT count(*) FROM runs")
+"$VB" run -q -p host -w cpu.primes --baseline /etc/hostname >/dev/null 2>&1
+check "--baseline that is no results file: exit 2 before anything runs" \
+	bash -c "[ $? = 2 ] && [ \"\$(sqlite3 '$VIRTBENCH_DB' 'SELECT count(*) FROM runs')\" = $n ]"
