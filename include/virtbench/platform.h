@@ -109,6 +109,19 @@ struct vb_platform_ops {
 			  struct vb_error **err);
 };
 
+/*
+ * The static agent: $VIRTBENCH_AGENT (an absolute path), else
+ * virtbench-agent next to this executable, else in VB_LIBEXECDIR.
+ * -ENOENT when none is there; caller frees *out.
+ */
+int vb_platform_agent_path(char **out);
+
+/*
+ * The guest kernel of the VM platforms for this process (--kernel), with
+ * its modules directory (may be NULL: everything built in). Borrowed.
+ */
+void vb_platform_set_kernel(const char *image, const char *modules);
+
 /* The registry: NULL-terminated. */
 extern const struct vb_platform_ops *const vb_platforms[];
 

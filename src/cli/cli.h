@@ -83,6 +83,13 @@ int vb_cli_check_output(const char *path, struct vb_error **err);
 int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command, const char *path,
 			struct vb_error **err);
 
+/*
+ * --kernel IMAGE [--kernel-modules DIR]: the VM platforms' guest kernel for
+ * this process (a PVM guest kernel is how KVM works on a kvm_pvm host).
+ * Checked here: a usage error (exit 2) when missing. 0 when neither given.
+ */
+int vb_cli_kernel(const char *cmd, const char *image, const char *modules);
+
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);
 

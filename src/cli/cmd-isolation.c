@@ -45,12 +45,15 @@ static void usage(FILE *f)
 	      "  -o, --report FILE      also write the HTML report\n"
 	      "  -q, --quiet            no progress line\n"
 	      "  -v, --verbose          log what the agents say\n"
+	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
+	      "      --kernel-modules DIR   its modules\n"
 	      "  -h, --help             this text\n",
 	      f);
 }
 
 struct iso_args {
 	const char *platform, *workloads, *suites, *aggressor, *policies, *db, *json, *report;
+	const char *kernel, *kmods;
 	char **sets;
 	size_t nsets;
 	uint64_t rounds, warmup;
@@ -322,6 +325,8 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		{ "report", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "kernel", required_argument, NULL, 'K' },
+		{ "kernel-modules", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -378,6 +383,12 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		case 'v':
 			vb_log_set_level(VB_LOG_INFO);
 			break;
+		case 'K':
+			a->kernel = optarg;
+			break;
+		case 'M':
+			a->kmods = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -392,6 +403,8 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 	}
 	if (!r && optind < argc)
 		r = vb_cli_usage_error("isolation", "unexpected argument '%.64s'", argv[optind]);
+	if (!r)
+		r = vb_cli_kernel("isolation", a->kernel, a->kmods);
 	if (!r && !a->workloads && !a->suites)
 		a->workloads = DEFAULT_VICTIMS;
 	return r;

@@ -8,9 +8,10 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: virtbench list platforms\n"
+	fputs("usage: virtbench list platforms [--kernel IMAGE [--kernel-modules DIR]]\n"
 	      "       virtbench list workloads [-v]\n\n"
-	      "platforms: every platform virtbench knows, probed: available here, or why not.\n"
+	      "platforms: every platform virtbench knows, probed: available here, or why not\n"
+	      "           (with --kernel, KVM is probed by booting that guest kernel).\n"
 	      "workloads: every workload with its group, options (quick / full defaults,\n"
 	      "           bounds) and metrics; -v adds each option's help.\n",
 	      f);
@@ -60,9 +61,12 @@ int vb_cmd_list(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "kernel-modules", required_argument, NULL, 'm' },
 		{ 0 },
 	};
 	bool verbose = false;
+	const char *kernel = NULL, *kmods = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
@@ -73,6 +77,12 @@ int vb_cmd_list(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'm':
+			kmods = optarg;
+			break;
 		default:
 			usage(stderr);
 			return VB_EXIT_USAGE;
@@ -80,6 +90,9 @@ int vb_cmd_list(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return vb_cli_usage_error("list", "say what to list: platforms or workloads");
+	int r = vb_cli_kernel("list", kernel, kmods);
+	if (r)
+		return r;
 	if (!strcmp(argv[optind], "platforms"))
 		list_platforms();
 	else if (!strcmp(argv[optind], "workloads"))

@@ -27,6 +27,8 @@ static void usage(FILE *f)
 	      "      --json FILE        also export the run as JSON\n"
 	      "  -o, --report FILE      also write the HTML report\n"
 	      "  -q, --quiet            no progress line\n"
+	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
+	      "      --kernel-modules DIR   its modules\n"
 	      "  -h, --help             this text\n",
 	      f);
 }
@@ -38,7 +40,7 @@ static bool has_guests(const struct vb_platform_ops *p)
 }
 
 struct ops_args {
-	const char *platforms, *db, *json, *report;
+	const char *platforms, *db, *json, *report, *kernel, *kmods;
 	uint64_t rounds, warmup, rate, vcpus, memory;
 	bool quiet;
 };
@@ -68,6 +70,8 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		{ "json", required_argument, NULL, O_JSON },
 		{ "report", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "kernel", required_argument, NULL, 'K' },
+		{ "kernel-modules", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -107,6 +111,12 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		case 'q':
 			a->quiet = true;
 			break;
+		case 'K':
+			a->kernel = optarg;
+			break;
+		case 'M':
+			a->kmods = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -120,6 +130,8 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 	}
 	if (!r && optind < argc)
 		r = vb_cli_usage_error("ops", "unexpected argument '%.64s'", argv[optind]);
+	if (!r)
+		r = vb_cli_kernel("ops", a->kernel, a->kmods);
 	return r;
 }
 

@@ -87,6 +87,8 @@ static void usage(FILE *f)
 	      "      --json FILE        also export the run as JSON with every raw sample\n"
 	      "      --csv FILE         also export the samples as CSV\n"
 	      "  -o, --report FILE      also write the HTML report (see 'virtbench report')\n"
+	      "      --kernel IMAGE     the guest kernel of the VM platforms (default:\n"
+	      "                         Debian's); --kernel-modules DIR: its modules\n"
 	      "      --baseline FILE    compare the run with a results file (a --json\n"
 	      "                         export): exit 1 on a regression (see 'virtbench diff')\n"
 	      "      --tolerance PCT    a regression is significantly worse by more than\n"
@@ -99,7 +101,7 @@ static void usage(FILE *f)
 
 struct run_args {
 	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
-	const char *baseline;
+	const char *baseline, *kernel, *kmods;
 	double tolerance;
 	enum vb_profile profile;
 	char **sets;
@@ -153,6 +155,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_MEMORY,
 		O_BASELINE,
 		O_TOLERANCE,
+		O_KERNEL,
+		O_KMODS,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -175,6 +179,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "report", required_argument, NULL, 'o' },
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "tolerance", required_argument, NULL, O_TOLERANCE },
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "kernel-modules", required_argument, NULL, O_KMODS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -255,6 +261,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_BASELINE:
 			a->baseline = optarg;
 			break;
+		case O_KERNEL:
+			a->kernel = optarg;
+			break;
+		case O_KMODS:
+			a->kmods = optarg;
+			break;
 		case O_TOLERANCE:
 			r = parse_real("--tolerance", optarg, 0, 1000, true, &a->tolerance);
 			break;
@@ -278,6 +290,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	}
 	if (!r && optind < argc)
 		r = vb_cli_usage_error(verb->name, "unexpected argument '%.64s'", argv[optind]);
+	if (!r)
+		r = vb_cli_kernel(verb->name, a->kernel, a->kmods);
 	if (!r && !a->workloads && !a->suites) {
 		a->workloads = verb->workloads;
 		a->suites = verb->suites;

@@ -72,32 +72,11 @@ int vb_cli_open_store(const char *path, struct vb_store **out, struct vb_error *
 int vb_cli_agent_path(char **out, struct vb_error **err)
 {
 	const char *env = getenv("VIRTBENCH_AGENT");
-	char *cand[3] = { NULL, NULL, NULL };
-	if (env && *env) {
-		cand[0] = xstrdup(env);
-	} else {
-		char self[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n > 0) {
-			self[n] = '\0';
-			cand[0] = xasprintf("%s/virtbench-agent", dirname(self));
-		}
-		cand[1] = xstrdup(VB_LIBEXECDIR "/virtbench-agent");
-	}
-	int r = -ENOENT;
-	for (int i = 0; i < 3 && cand[i]; i++) {
-		if (r && cand[i][0] == '/' && access(cand[i], X_OK) == 0) {
-			*out = cand[i];
-			cand[i] = NULL;
-			r = 0;
-		}
-		free(cand[i]);
-	}
-	if (r)
-		return vb_error_exit(err, -ENOENT, VB_EXIT_USAGE,
-				     "cannot find the agent binary virtbench-agent%s",
-				     env ? " at $VIRTBENCH_AGENT (must be an absolute path)" : "");
-	return 0;
+	if (vb_platform_agent_path(out) == 0)
+		return 0;
+	return vb_error_exit(err, -ENOENT, VB_EXIT_USAGE,
+			     "cannot find the agent binary virtbench-agent%s",
+			     env && *env ? " at $VIRTBENCH_AGENT (must be an absolute path)" : "");
 }
 
 static void on_signal(int sig)
@@ -298,4 +277,19 @@ int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command
 	if (!r)
 		printf("report: %s\n", path);
 	return r;
+}
+
+int vb_cli_kernel(const char *cmd, const char *image, const char *modules)
+{
+	if (!image && !modules)
+		return 0;
+	if (!image)
+		return vb_cli_usage_error(cmd, "--kernel-modules needs --kernel");
+	if (access(image, R_OK) != 0)
+		return vb_cli_usage_error(cmd, "--kernel %.200s: %s", image, strerror(errno));
+	struct stat st;
+	if (modules && (stat(modules, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return vb_cli_usage_error(cmd, "--kernel-modules %.200s: not a directory", modules);
+	vb_platform_set_kernel(image, modules);
+	return 0;
 }

@@ -89,15 +89,31 @@ static int use_unpacked(const char *kdir, const char *version, struct vb_kernel 
 	return 0;
 }
 
+static const char *custom_image, *custom_modules;
+
+void vb_kernel_set_custom(const char *image, const char *modules)
+{
+	custom_image = image;
+	custom_modules = modules;
+}
+
+bool vb_kernel_is_custom(void)
+{
+	const char *env = getenv("VIRTBENCH_KERNEL");
+	return custom_image || (env && *env);
+}
+
 int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	const char *custom = getenv("VIRTBENCH_KERNEL");
+	const char *custom = custom_image ? custom_image : getenv("VIRTBENCH_KERNEL");
 	if (custom && *custom) {
 		if (access(custom, R_OK))
-			return vb_error_errno(err, errno, "VIRTBENCH_KERNEL %s", custom);
+			return vb_error_exit(err, -errno, VB_EXIT_USAGE, "guest kernel %s: %s",
+					     custom, strerror(errno));
 		out->image = xstrdup(custom);
-		const char *mods = getenv("VIRTBENCH_KERNEL_MODULES");
+		const char *mods =
+		    custom_image ? custom_modules : getenv("VIRTBENCH_KERNEL_MODULES");
 		out->modules = mods && *mods ? xstrdup(mods) : NULL;
 		out->version = xstrdup("custom");
 		return 0;

@@ -2,6 +2,8 @@
 #ifndef VB_GUEST_KERNEL_H
 #define VB_GUEST_KERNEL_H
 
+#include <stdbool.h>
+
 #include "virtbench/error.h"
 
 /* A guest kernel and the modules that go with it. */
@@ -19,6 +21,16 @@ struct vb_kernel {
  * once; later calls find it there.
  */
 int vb_kernel_get(struct vb_kernel *out, struct vb_error **err);
+
+/*
+ * Use this kernel (and modules directory, may be NULL) for every guest of
+ * this process: the --kernel option; it takes precedence over
+ * $VIRTBENCH_KERNEL. The strings are borrowed and must outlive the run.
+ */
+void vb_kernel_set_custom(const char *image, const char *modules);
+
+/* Is a kernel of the user's own in use (--kernel or $VIRTBENCH_KERNEL)? */
+bool vb_kernel_is_custom(void);
 void vb_kernel_release(struct vb_kernel *k);
 
 #endif

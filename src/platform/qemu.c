@@ -19,6 +19,7 @@
 
 #include "agent/client.h"
 #include "core/proc.h"
+#include "core/run.h"
 #include "core/util.h"
 #include "guest/initramfs.h"
 #include "guest/kernel.h"
@@ -44,7 +45,7 @@ struct vb_guest {
 	double ready_timeout_s, job_timeout_s;
 	struct vb_cgroup *cg;
 	pid_t pid;
-	int qin, qout; /* QEMU's stdin/stdout pipes (unused by it) */
+	char *log; /* QEMU's own stdout and stderr */
 	struct vb_channel ch;
 	bool running;
 	char hash[65];
@@ -92,22 +93,87 @@ static bool cpu_has_flag(const char *flag)
 	return strstr(line, want) != NULL;
 }
 
+static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+		     const char *name, bool kvm, struct vb_guest **out, struct vb_error **err);
+static int qemu_start(struct vb_guest *g, struct vb_error **err);
+static void qemu_destroy(struct vb_guest *g);
+static char *last_line(const char *path);
+
+/*
+ * Boot one small guest under KVM to its agent, in a run of its own (tag,
+ * work directory, cgroup: all swept like any run's if this process dies).
+ */
+static int kvm_probe_boot(struct vb_error **err)
+{
+	_cleanup_free_ char *agent = NULL;
+	if (vb_platform_agent_path(&agent))
+		return vb_error_set(err, VB_SKIP, "no agent binary to boot a probe guest with");
+	char tag[16];
+	_cleanup_free_ char *work = NULL;
+	int r = vb_run_claim(tag, &work, err);
+	if (r)
+		return r;
+	struct vb_platform_ctx ctx = {
+		.run_id = tag, .agent_path = agent, .work_dir = work, .ready_timeout_s = 20
+	};
+	struct vb_guest_spec spec = { .disk_bytes = 64ull << 20 };
+	_cleanup_free_ char *name = xasprintf("%s-0", tag);
+	struct vb_guest *g = NULL;
+	r = provision(&ctx, &spec, name, true, &g, err);
+	if (!r) {
+		/* A guest that boots under KVM says hello in seconds; one that hangs, never. */
+		g->ready_timeout_s = 20;
+		r = qemu_start(g, err);
+		if (r) {
+			/* Its directory goes now: say what the console showed instead. */
+			_cleanup_free_ char *tail = last_line(g->console);
+			_cleanup_free_ char *msg = xstrdup((*err)->msg);
+			vb_error_free(err);
+			r = vb_error_set(err, r, "%s; the console's last line: %s", msg,
+					 tail ? tail : "none (the kernel printed nothing)");
+		}
+	}
+	qemu_destroy(g);
+	vb_rm_rf(work);
+	return r;
+}
+
+/*
+ * KVM is offered only when a probe guest boots under it: opening /dev/kvm
+ * proves nothing. The verdict is kept for the life of the process. On a
+ * kvm_pvm host only a PVM guest kernel can boot: without one of the user's
+ * (--kernel), the probe is skipped with the reason; VIRTBENCH_KVM_PROBE=boot
+ * probes anyway (and shows what QEMU says).
+ */
 static int kvm_probe(struct vb_error **err)
 {
+	static int verdict = 1; /* 1: not probed yet */
+	static char *reason;
 	int r = tcg_probe(err);
 	if (r)
 		return r;
 	if (access("/dev/kvm", R_OK | W_OK))
 		return vb_error_set(err, VB_SKIP, "no usable /dev/kvm");
-	if (access("/sys/module/kvm_pvm", F_OK) == 0 && !cpu_has_flag("vmx") &&
-	    !cpu_has_flag("svm"))
+	const char *force = getenv("VIRTBENCH_KVM_PROBE");
+	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0 && !cpu_has_flag("vmx") &&
+		   !cpu_has_flag("svm");
+	if (pvm && !vb_kernel_is_custom() && !(force && !strcmp(force, "boot")))
 		return vb_error_set(
 		    err, VB_SKIP,
 		    "/dev/kvm is kvm_pvm (no vmx/svm): only CONFIG_PVM_GUEST kernels "
 		    "run; Debian's fails (-cpu host: failed to set MSR 0x10a; PVH: "
-		    "emulation failure on lock cmpxchg16b)");
-	/* Opening /dev/kvm proves nothing: only a probe guest that boots would. */
-	return vb_error_set(err, VB_SKIP, "no probe boot under KVM yet: not offered unproven");
+		    "emulation failure on lock cmpxchg16b); give a PVM guest kernel with "
+		    "--kernel");
+	if (verdict == 1) {
+		struct vb_error *e = NULL;
+		verdict = kvm_probe_boot(&e) ? VB_SKIP : 0;
+		if (verdict)
+			reason =
+			    xasprintf("a probe guest did not boot to its agent under KVM%s: %s",
+				      pvm ? " (kvm_pvm)" : "", e ? e->msg : "?");
+		vb_error_free(&e);
+	}
+	return verdict ? vb_error_set(err, VB_SKIP, "%s", reason) : 0;
 }
 
 static void guest_free(struct vb_guest *g)
@@ -123,6 +189,7 @@ static void guest_free(struct vb_guest *g)
 	free(g->dir);
 	free(g->sock);
 	free(g->console);
+	free(g->log);
 	free(g->disk);
 	free(g->kernel);
 	free(g->initrd);
@@ -177,6 +244,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
 	g->sock = xasprintf("%s/agent.sock", g->dir);
 	g->console = xasprintf("%s/console.log", g->dir);
+	g->log = xasprintf("%s/qemu.log", g->dir);
 	g->disk = xasprintf("%s/scratch.img", g->dir);
 	/* Room for the full profiles' 1 GiB files and their copies; sparse on the host. */
 	g->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
@@ -189,7 +257,6 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->ready_timeout_s = ctx->ready_timeout_s > 120 ? ctx->ready_timeout_s : 120;
 	g->job_timeout_s = ctx->job_timeout_s;
 	g->pid = -1;
-	g->qin = g->qout = -1;
 	g->ch.rfd = g->ch.wfd = -1;
 	if (mkdir(g->dir, 0700) < 0)
 		r = vb_error_errno(err, errno, "%s: creating %s", name, g->dir);
@@ -247,13 +314,26 @@ static int qemu_stop(struct vb_guest *g, struct vb_error **err)
 	vb_proc_reap(g->pid, 5000);
 	if (g->cg)
 		vb_cgroup_kill(g->cg, 2000, NULL);
-	vb_closep(&g->qin);
-	vb_closep(&g->qout);
-	g->qin = g->qout = -1;
 	g->pid = -1;
 	g->running = false;
 	unlink(g->sock);
 	return 0;
+}
+
+/*
+ * The last line of QEMU's log that says something (not its note of being
+ * stopped by us), or NULL. Caller frees.
+ */
+static char *last_line(const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	if (vb_read_file(path, 1 << 20, &text, NULL) < 0)
+		return NULL;
+	char *best = NULL, *save = NULL;
+	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
+		if (*l && !strstr(l, "terminating on signal"))
+			best = l;
+	return best ? xstrdup(best) : NULL;
 }
 
 static int connect_agent(struct vb_guest *g, struct vb_error **err)
@@ -272,9 +352,11 @@ static int connect_agent(struct vb_guest *g, struct vb_error **err)
 			return 0;
 		}
 		close(fd);
-		if (!vb_proc_alive(g->pid))
-			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start (see %s)",
-					    g->name, g->console);
+		if (!vb_proc_alive(g->pid)) {
+			_cleanup_free_ char *why = last_line(g->log);
+			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", g->name,
+					    why ? why : "(nothing in its log)");
+		}
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -324,7 +406,11 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 		argv[n++] = "virtio-net-pci,netdev=n0";
 	}
 	unlink(g->sock);
-	int r = vb_proc_spawn_piped(argv, &g->pid, &g->qin, &g->qout, err);
+	int logfd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return vb_error_errno(err, errno, "%s: creating %s", g->name, g->log);
+	int r = vb_proc_spawn_logged(argv, logfd, &g->pid, err);
+	close(logfd);
 	if (r)
 		return vb_error_wrap(err, "%s: starting QEMU", g->name);
 	g->running = true;
@@ -344,6 +430,9 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 		r = vb_agent_client_hello_sync(&g->ch, g->ready_timeout_s, &hello, err);
 	if (r) {
 		qemu_stop(g, NULL);
+		_cleanup_free_ char *why = last_line(g->log);
+		if (why)
+			return vb_error_wrap(err, "%s (QEMU said: %s)", g->name, why);
 		return vb_error_wrap(err, "%s (console: %s)", g->name, g->console);
 	}
 	vb_event_release(&hello);
@@ -439,6 +528,7 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	c->dir = xasprintf("%s/%s", work, name);
 	c->sock = xasprintf("%s/agent.sock", c->dir);
 	c->console = xasprintf("%s/console.log", c->dir);
+	c->log = xasprintf("%s/qemu.log", c->dir);
 	c->disk = xasprintf("%s/scratch.img", c->dir);
 	c->disk_qcow2 = true;
 	c->disk_bytes = g->disk_bytes;
@@ -452,7 +542,6 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	c->ready_timeout_s = g->ready_timeout_s;
 	c->job_timeout_s = g->job_timeout_s;
 	c->pid = -1;
-	c->qin = c->qout = -1;
 	c->ch.rfd = c->ch.wfd = -1;
 	if (mkdir(c->dir, 0700) < 0)
 		r = vb_error_errno(err, errno, "%s: creating %s", name, c->dir);

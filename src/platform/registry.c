@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <libgen.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/util.h"
+#include "guest/kernel.h"
 #include "virtbench/platform.h"
 
 extern const struct vb_platform_ops vb_platform_host;
@@ -59,4 +64,35 @@ int vb_platform_probe(const struct vb_platform_ops *p, struct vb_error **err)
 	if (!p->probe)
 		return 0;
 	return p->probe(err);
+}
+
+int vb_platform_agent_path(char **out)
+{
+	const char *env = getenv("VIRTBENCH_AGENT");
+	char *cand[2] = { NULL, NULL };
+	if (env && *env) {
+		cand[0] = xstrdup(env);
+	} else {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			cand[0] = xasprintf("%s/virtbench-agent", dirname(self));
+		}
+		cand[1] = xstrdup(VB_LIBEXECDIR "/virtbench-agent");
+	}
+	int r = -ENOENT;
+	for (int i = 0; i < 2; i++) {
+		if (r && cand[i] && cand[i][0] == '/' && access(cand[i], X_OK) == 0) {
+			*out = steal_ptr(&cand[i]);
+			r = 0;
+		}
+		free(cand[i]);
+	}
+	return r;
+}
+
+void vb_platform_set_kernel(const char *image, const char *modules)
+{
+	vb_kernel_set_custom(image, modules);
 }
