@@ -38,7 +38,8 @@ struct vb_guest_policy {
 	unsigned cpu_weight;	/* 1..10000, 100 = the default share */
 	unsigned cpu_quota_pct; /* at most this % of one CPU */
 	uint64_t memory_bytes;
-	uint64_t io_bps; /* read and write bytes/s on the guest's scratch disk */
+	uint64_t io_bps;  /* read and write bytes/s on the guest's scratch disk */
+	uint64_t net_bps; /* bytes/s the guest may send on its network */
 };
 
 enum vb_platform_caps {

@@ -36,6 +36,8 @@ static void usage(FILE *f)
 	      "           io[:RATE]     the aggressor's disk bandwidth, bytes/s on its\n"
 	      "                         scratch disk (default 10MiB); cgroup v1 does not\n"
 	      "                         throttle buffered writeback\n"
+	      "           net[:RATE]    what the aggressor sends, bytes/s (default 10MiB;\n"
+	      "                         containers: tbf on its eth0)\n"
 	      "           numa[:V/A]    NUMA nodes (only with more than one node)\n"
 	      "      --rounds N         measured rounds (default 5)\n"
 	      "      --warmup N         discarded rounds (default 1)\n"
@@ -230,6 +232,15 @@ static int parse_policy(const struct vb_isolation_config *cfg, const char *item,
 		pol->text = xasprintf("the aggressor's disk limited to %llu KiB/s read and "
 				      "write",
 				      (unsigned long long)(b >> 10));
+	} else if (!strcmp(name, "net")) {
+		uint64_t b = 10ULL << 20;
+		if (arg && (vb_parse_size(arg, &b) || b == 0))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "net: a rate in bytes/s like 10MiB, not '%.64s'", arg);
+		pol->aggressor.net_bps = b;
+		pol->text = xasprintf("what the aggressor sends limited to %llu KiB/s (tbf on "
+				      "its eth0)",
+				      (unsigned long long)(b >> 10));
 	} else if (!strcmp(name, "numa")) {
 		unsigned nodes = numa_nodes();
 		if (nodes < 2 && !arg) {
@@ -254,7 +265,7 @@ static int parse_policy(const struct vb_isolation_config *cfg, const char *item,
 	} else {
 		return vb_error_exit(
 		    err, -EINVAL, VB_EXIT_USAGE,
-		    "unknown policy '%.64s' (pin, shares, quota, memory, io or numa)", name);
+		    "unknown policy '%.64s' (pin, shares, quota, memory, io, net or numa)", name);
 	}
 	if (r) {
 		free(pol->text);
@@ -453,6 +464,13 @@ static int check_platform(struct vb_isolation_config *cfg, struct vb_error **err
 		       !strcmp(cfg->aggressor ? cfg->aggressor
 					      : vb_isolation_stressor(cfg->victims[i].w),
 			       "stress.net");
+	for (size_t i = 0; !net && i < cfg->npolicies; i++)
+		if (cfg->policies[i].aggressor.net_bps)
+			return vb_error_exit(
+			    err, -EINVAL, VB_EXIT_USAGE,
+			    "policy net shapes network traffic, and no victim or "
+			    "aggressor here uses the network (add a w3 victim such "
+			    "as net.tcp)");
 	if (net) {
 		if (!(p->caps & VB_CAP_NETWORK))
 			return vb_error_exit(err, VB_SKIP, VB_EXIT_UNAVAILABLE,

@@ -259,7 +259,15 @@ static int container_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_er
 static int container_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 				struct vb_error **err)
 {
-	return vb_policy_apply(g->cg, p, g->upper, err);
+	int r = vb_policy_apply(g->cg, p, g->upper, err);
+	if (r)
+		return r;
+	if (!g->net)
+		return p->net_bps
+			   ? vb_error_set(err, VB_SKIP, "%s has no network to shape", g->name)
+			   : 0;
+	/* Lifting a limit that was never set is fine: the shaping call says so. */
+	return vb_net_shape(g->pid, "eth0", p->net_bps, err);
 }
 
 static int container_reboot(struct vb_guest *g, struct vb_error **err)

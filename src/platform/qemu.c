@@ -466,6 +466,12 @@ static int qemu_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error *
 static int qemu_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 			   struct vb_error **err)
 {
+	if (p->net_bps)
+		return vb_error_set(err, VB_SKIP,
+				    "%s: network shaping is not built for QEMU guests (what a "
+				    "guest sends enters the host on its tap: that needs ingress "
+				    "policing)",
+				    g->name);
 	return vb_policy_apply(g->cg, p, g->disk, err);
 }
 

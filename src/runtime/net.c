@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/pkt_sched.h>
+#include <pthread.h>
+#include <sched.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/route.h>
 
 #include "core/util.h"
@@ -310,4 +316,89 @@ int vb_net_attach(const struct vb_net_plan *plan, const char *ifname, struct vb_
 		return vb_error_set(err, -EIO, "netlink: putting %s on %s: %s", ifname,
 				    plan->bridge, nl_geterror(r));
 	return link_up(sk, ifname, err);
+}
+
+/* ---- shaping: a token bucket on a guest's eth0, set from inside its namespace ---- */
+
+struct shape_job {
+	int nsfd;
+	const char *ifname;
+	uint64_t rate; /* bytes/s; 0 = remove */
+	int rc;
+	char msg[160];
+};
+
+static void shape_in_ns(struct shape_job *j)
+{
+	/* setns moves only this thread: the socket below lives in the guest's namespace. */
+	if (setns(j->nsfd, CLONE_NEWNET) < 0) {
+		j->rc = -errno;
+		snprintf(j->msg, sizeof(j->msg), "setns: %s", strerror(errno));
+		return;
+	}
+	struct vb_error *e = NULL;
+	_cleanup_nl_ struct nl_sock *sk = nl_open(&e);
+	if (!sk) {
+		j->rc = -EIO;
+		snprintf(j->msg, sizeof(j->msg), "%s", e->msg);
+		vb_error_free(&e);
+		return;
+	}
+	int ifi = (int)if_nametoindex(j->ifname);
+	if (!ifi) {
+		j->rc = -ENODEV;
+		snprintf(j->msg, sizeof(j->msg), "no %s in the guest", j->ifname);
+		return;
+	}
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	rtnl_tc_set_ifindex(TC_CAST(q), ifi);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
+	int r;
+	if (j->rate) {
+		r = rtnl_tc_set_kind(TC_CAST(q), "tbf");
+		/* A bucket of 10 ms at the rate (at least 16 KiB), a queue of 50 ms. */
+		uint64_t bucket = j->rate / 100 > 16384 ? j->rate / 100 : 16384;
+		if (!r) {
+			rtnl_qdisc_tbf_set_rate(q, (int)(j->rate > INT32_MAX ? INT32_MAX : j->rate),
+						(int)bucket, 0);
+			rtnl_qdisc_tbf_set_limit_by_latency(q, 50000);
+			r = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+		}
+	} else {
+		r = rtnl_qdisc_delete(sk, q);
+		/* No qdisc of ours there: nothing to lift. */
+		if (r == -NLE_OBJ_NOTFOUND || r == -NLE_INVAL || r == -NLE_NOADDR)
+			r = 0;
+	}
+	rtnl_qdisc_put(q);
+	if (r < 0) {
+		j->rc = -EIO;
+		snprintf(j->msg, sizeof(j->msg), "tbf on %s: %s", j->ifname, nl_geterror(r));
+	}
+}
+
+static void *shape_thread(void *data)
+{
+	shape_in_ns(data);
+	return NULL;
+}
+
+int vb_net_shape(pid_t pid, const char *ifname, uint64_t bytes_per_s, struct vb_error **err)
+{
+	_cleanup_free_ char *ns = xasprintf("/proc/%d/ns/net", (int)pid);
+	struct shape_job j = { .ifname = ifname, .rate = bytes_per_s };
+	j.nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (j.nsfd < 0)
+		return vb_error_errno(err, errno, "opening %s", ns);
+	pthread_t th;
+	int r = pthread_create(&th, NULL, shape_thread, &j);
+	if (r == 0)
+		pthread_join(th, NULL);
+	close(j.nsfd);
+	if (r)
+		return vb_error_errno(err, r, "a thread to shape %s", ifname);
+	if (j.rc)
+		return vb_error_set(err, j.rc, "shaping %s of pid %d: %s", ifname, (int)pid, j.msg);
+	return 0;
 }

@@ -67,4 +67,11 @@ int vb_net_guest_setup(const char *ip, const char *gateway, const char **step);
 int vb_net_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
 		 struct vb_error **err);
 
+/*
+ * Limit what the guest whose process is pid sends on ifname (its eth0) to
+ * bytes_per_s with a token bucket (tbf) set from inside its network
+ * namespace; 0 lifts the limit again. The host side is not touched.
+ */
+int vb_net_shape(pid_t pid, const char *ifname, uint64_t bytes_per_s, struct vb_error **err);
+
 #endif
