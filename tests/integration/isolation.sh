@@ -5,9 +5,9 @@
 # Whether a policy wins isolation back is measured in bench/isolation.sh,
 # not asserted here: this machine is shared and noisy.
 . "$(dirname "$0")/lib.bash"
-plan 13
+plan 15
 if [ "$(id -u)" != 0 ]; then
-	for i in $(seq 13); do skip "isolation $i" "needs root (namespaces, cgroups)"; done
+	for i in $(seq 15); do skip "isolation $i" "needs root (namespaces, cgroups)"; done
 	exit 0
 fi
 nothing_left() {
@@ -46,6 +46,20 @@ check "a memory limit below the agent's needs: exit 2" bash -c "[ $? = 2 ] && gr
 check "an unknown policy: exit 2" bash -c "[ $? = 2 ] && grep -q 'unknown policy' '$TMP/err'"
 "$VB" isolation -q -p host --policy pin >/dev/null 2>&1
 check "policies on host: exit 2" test $? = 2
+
+# The net policy is a token bucket on the aggressor's eth0: what it sends
+# under it stays near the rate given (a cap, not a speed: 1 MiB/s, checked
+# below 2 MiB/s), while without it the same stressor floods freely.
+export VIRTBENCH_DB="$TMP/net.db"
+"$VB" isolation -q -w net.tcp --policy net:1MiB --rounds 1 --warmup 0 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] || diag "$(tail -3 "$TMP/err")"
+rate=$(sql "SELECT x.mean FROM summaries x JOIN platforms p ON p.id = x.platform_id JOIN workloads w ON w.id = x.workload_id WHERE p.name = 'container:noisy+net' AND w.name = 'stress.net' AND x.metric = 'rate'")
+diag "stress.net under net:1MiB sent $rate MiB/s"
+check "net policy: the aggressor's sending is capped by its tbf" \
+	bash -c "[ $rc = 0 ] && awk -v r='$rate' 'BEGIN { exit !(r > 0 && r < 2) }'"
+"$VB" isolation -q -w cpu.primes --policy net >/dev/null 2>"$TMP/err"
+check "net policy without network traffic: exit 2" bash -c "[ $? = 2 ] && grep -q 'uses the network' '$TMP/err'"
 
 export VIRTBENCH_DB="$TMP/int.db"
 "$VB" isolation -q -w cpu.primes,net.tcp --set limit=100000 --rounds 1000 >/dev/null 2>&1 &
