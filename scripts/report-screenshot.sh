@@ -5,8 +5,8 @@
 #
 # RUN as `virtbench report` takes it (number, tag or last) from $VIRTBENCH_DB
 # or the default database. Headless Chromium renders the report as written;
-# only the run/host detail tables and the run list are hidden, so that the
-# first screen holds the overhead table and the charts. Environment: VB (the
+# the run/host detail tables, the run list and the overhead table (text) are
+# hidden, so that the first screen holds the charts. Environment: VB (the
 # virtbench binary, default build/virtbench), WIDTH and HEIGHT (the window,
 # default 1280x1500).
 set -euo pipefail
@@ -22,7 +22,7 @@ command -v chromium >/dev/null || { echo "$0: chromium is not installed (apt-get
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$vb" report "$run" -o "$tmp/report.html" >/dev/null
-sed 's|</head>|<style>nav,.top{display:none}</style></head>|' "$tmp/report.html" >"$tmp/shot.html"
+sed 's|</head>|<style>nav,.top,table.overhead{display:none}</style></head>|' "$tmp/report.html" >"$tmp/shot.html"
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$tmp/profile" \
 	--window-size="${WIDTH:-1280},${HEIGHT:-1500}" --screenshot="$tmp/shot.png" \
 	"file://$tmp/shot.html" >/dev/null 2>&1
