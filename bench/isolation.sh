@@ -21,10 +21,10 @@ export VIRTBENCH_STATE_DIR="$tmp/state" VIRTBENCH_DB="$tmp/db"
 	--policy pin,shares,quota --rounds "$ROUNDS" --warmup 1 >/dev/null 2>"$tmp/err" ||
 	{ cat "$tmp/err" >&2; exit 1; }
 echo "victim cpu.primes limit=$LIMIT threads=1 on $PLATFORM, $ROUNDS rounds, $(nproc) CPUs"
-sqlite3 -separator ' ' "$VIRTBENCH_DB" "SELECT p.name, x.n, x.mean, x.ratio, x.ratio_low, x.ratio_high, x.verdict
+sqlite3 -separator '|' "$VIRTBENCH_DB" "SELECT p.name, x.n, x.mean, x.ratio, x.ratio_low, x.ratio_high, x.verdict
 	FROM summaries x JOIN platforms p ON p.id = x.platform_id JOIN workloads w ON w.id = x.workload_id
 	WHERE w.name = 'cpu.primes' AND x.metric = 'elapsed' ORDER BY p.ord" |
-	while read -r cond n mean ratio lo hi verdict; do
+	while IFS='|' read -r cond n mean ratio lo hi verdict; do
 		if [ -z "$ratio" ]; then
 			printf '  %-26s n=%-3s %.4f s  (reference)\n' "$cond" "$n" "$mean"
 		else
