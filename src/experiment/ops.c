@@ -9,11 +9,15 @@
  * warm-up. Each lifecycle is one stored sample, committed as it ends.
  */
 #include <inttypes.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "agent/client.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
 
@@ -42,6 +46,9 @@ static const struct vb_metric_desc lifecycle_metrics[NMETRICS + 1] = {
 
 static const struct vb_metric_desc rate_metrics[] = {
 	{ "guests_per_s", "guests/s", true, "provision + boot, one guest after another" },
+	{ "parallel_guests_per_s", "guests/s", true,
+	  "boot of guests provisioned beforehand, all at once (one process each), to the last "
+	  "hello" },
 	{ 0 },
 };
 
@@ -128,6 +135,122 @@ static int lifecycle(const struct vb_platform_ops *ops, const struct vb_platform
 out:
 	ops->destroy(c);
 	ops->destroy(g);
+	if (!r && vb_interrupted)
+		r = vb_error_set(err, -EINTR, "interrupted");
+	return r;
+}
+
+/*
+ * One guest of the parallel start, in a child process of its own: a
+ * platform's start forks or clones, which is only safe from a process with
+ * one thread, so parallel starts are processes, not threads. The child
+ * provisions its guest, says 'p', waits for the go byte, starts it, says
+ * 'r' (or 'e'), then waits for its pipe to close, destroys the guest and
+ * exits. It dies with the supervisor (PDEATHSIG); a later start sweeps what
+ * it leaves then, as for any run.
+ */
+static void starter_child(const struct vb_platform_ops *ops, const struct vb_platform_ctx *ctx,
+			  const struct vb_guest_spec *spec, const char *name, int rfd, int wfd)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct vb_guest *g = NULL;
+	struct vb_error *e = NULL;
+	char c = ops->provision(ctx, spec, name, &g, &e) ? 'e' : 'p';
+	if (write(wfd, &c, 1) == 1 && c == 'p' && read(rfd, &c, 1) == 1) {
+		c = ops->start(g, &e) ? 'e' : 'r';
+		if (write(wfd, &c, 1) == 1)
+			while (read(rfd, &c, 1) > 0)
+				;
+	}
+	ops->destroy(g);
+	vb_error_free(&e);
+	_exit(0);
+}
+
+/* Wait for one byte from each child: 1 when all said want. */
+static bool all_say(int *from, unsigned n, char want)
+{
+	bool ok = true;
+	for (unsigned i = 0; i < n; i++) {
+		char c = 0;
+		ssize_t k;
+		while ((k = read(from[i], &c, 1)) < 0 && errno == EINTR)
+			;
+		ok &= k == 1 && c == want;
+	}
+	return ok;
+}
+
+/*
+ * Provision n guests (untimed, one child process each), then start them all
+ * at once; the rate is n over the time from the go to the last hello.
+ */
+static int parallel_rate(const struct vb_platform_ops *ops, const struct vb_platform_ctx *ctx,
+			 const struct vb_guest_spec *spec, unsigned n, unsigned *counter,
+			 double *rate, struct vb_error **err)
+{
+	pid_t *pid = xcalloc(n, sizeof(*pid));
+	int *to = xcalloc(n, sizeof(int)), *from = xcalloc(n, sizeof(int));
+	int r = 0;
+	unsigned made = 0;
+	fflush(NULL);
+	for (; made < n; made++) {
+		int a[2], b[2];
+		if (pipe2(a, O_CLOEXEC) < 0) {
+			r = vb_error_errno(err, errno, "pipe");
+			break;
+		}
+		if (pipe2(b, O_CLOEXEC) < 0) {
+			r = vb_error_errno(err, errno, "pipe");
+			close(a[0]);
+			close(a[1]);
+			break;
+		}
+		_cleanup_free_ char *name = guest_name(ctx->run_id, counter);
+		pid[made] = fork();
+		if (pid[made] == 0) {
+			close(a[1]);
+			close(b[0]);
+			/* The siblings' ends too: their pipes must close when the parent's do. */
+			for (unsigned k = 0; k < made; k++) {
+				close(to[k]);
+				close(from[k]);
+			}
+			starter_child(ops, ctx, spec, name, a[0], b[1]);
+		}
+		close(a[0]);
+		close(b[1]);
+		to[made] = a[1];
+		from[made] = b[0];
+		if (pid[made] < 0) {
+			r = vb_error_errno(err, errno, "fork");
+			close(to[made]);
+			close(from[made]);
+			break;
+		}
+	}
+	if (!r && !all_say(from, n, 'p'))
+		r = vb_error_set(err, -EIO, "a guest for the parallel start was not provisioned");
+	if (!r) {
+		double t = now_s();
+		for (unsigned i = 0; i < n; i++)
+			if (write(to[i], "g", 1) != 1)
+				r = vb_error_errno(err, errno, "starting guest %u", i);
+		if (!r && !all_say(from, n, 'r'))
+			r = vb_error_set(err, -EIO, "a guest of the parallel start did not boot");
+		*rate = (double)n / (now_s() - t);
+	}
+	/* Closing the pipes tells each child to destroy its guest and exit. */
+	for (unsigned i = 0; i < made; i++) {
+		close(to[i]);
+		close(from[i]);
+		vb_proc_reap(pid[i], 30000);
+	}
+	free(pid);
+	free(to);
+	free(from);
 	if (!r && vb_interrupted)
 		r = vb_error_set(err, -EINTR, "interrupted");
 	return r;
@@ -299,11 +422,16 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 			if (r || warm || !cfg->rate_guests)
 				continue;
 			progress(cfg, "start rate", ops->name, round, t0);
-			double rate = 0;
-			bool have = true;
+			double rate[2] = { 0, 0 };
+			bool have[2] = { false, false };
 			t = now_s();
-			jr = start_rate(ops, &pctx, &cfg->spec, cfg->rate_guests, &counter, &rate,
-					&jerr);
+			jr = start_rate(ops, &pctx, &cfg->spec, cfg->rate_guests, &counter,
+					&rate[0], &jerr);
+			have[0] = jr == 0;
+			if (!jr && !vb_interrupted)
+				jr = parallel_rate(ops, &pctx, &cfg->spec, cfg->rate_guests,
+						   &counter, &rate[1], &jerr);
+			have[1] = have[0] && jr == 0;
 			if (jr == -EINTR || vb_interrupted) {
 				vb_error_free(&jerr);
 				r = vb_error_set(err, -EINTR,
@@ -312,9 +440,8 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 						 tag);
 				break;
 			}
-			have = jr == 0;
 			r = store_sample(db, *run_id, pids[p], wr, seq++, round, false, jerr,
-					 now_s() - t, rate_metrics, &rate, &have, err);
+					 now_s() - t, rate_metrics, rate, have, err);
 			if (jerr)
 				(*failed)++;
 			vb_error_free(&jerr);

@@ -34,7 +34,8 @@ for m in provision_s boot_s reboot_s stop_s clone_s destroy_s footprint_bytes; d
 	awk -v v="$v" 'BEGIN { exit !(v > 0) }' || { all=0; diag "container $m = '$v'"; }
 done
 check "every lifecycle metric of the container is measured and positive" test $all = 1
-check "the start rate is positive" awk -v v="$(metric container guests_per_s)" 'BEGIN { exit !(v > 0) }'
+check "the start rates (one after another, and all at once) are positive" \
+	awk -v v="$(metric container guests_per_s)" -v w="$(metric container parallel_guests_per_s)" 'BEGIN { exit !(v > 0 && w > 0) }'
 check "the table shows the platform column and the steps" \
 	bash -c "grep -q 'container' '$TMP/out' && grep -q 'ops.lifecycle boot_s' '$TMP/out' && grep -q 'guests_per_s' '$TMP/out'"
 check "nothing of the run remains" nothing_left "$(sql 'SELECT tag FROM runs')"
