@@ -28,7 +28,7 @@ static bool same_module(const char *path, const char *name)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	size_t n = strlen(name);
-	if (strncmp(base + n, ".ko", 3) || base[n + 3])
+	if (strlen(base) != n + 3 || strcmp(base + n, ".ko"))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
