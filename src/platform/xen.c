@@ -118,8 +118,11 @@ static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_gues
 static int xen_stop(struct vb_guest *g, struct vb_error **err)
 {
 	(void)err;
-	/* After a hello the chain powers everything off; before one, nothing would. */
-	vb_qemu_vm_stop(&g->vm, g->ready ? STOP_GRACE_MS : 0);
+	/*
+	 * After a hello the chain powers everything off; before one nothing
+	 * would, and after Ctrl-C nobody wants to wait for it.
+	 */
+	vb_qemu_vm_stop(&g->vm, g->ready && !vb_interrupted ? STOP_GRACE_MS : 0);
 	g->ready = false;
 	return 0;
 }
