@@ -39,6 +39,12 @@ int vb_channel_send(struct vb_channel *c, const char *line)
 	return vb_write_all(c->wfd, msg, n + 1);
 }
 
+bool vb_channel_writable(const struct vb_channel *c)
+{
+	struct pollfd pfd = { .fd = c->wfd, .events = POLLOUT };
+	return c->wfd >= 0 && poll(&pfd, 1, 0) == 1 && pfd.revents;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;

@@ -3,6 +3,7 @@
 #define VB_AGENT_CHANNEL_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -24,6 +25,13 @@ void vb_channel_release(struct vb_channel *c);
 
 /* Send one line (a '\n' is appended). Returns 0 or -errno (-EPIPE when the peer is gone). */
 int vb_channel_send(struct vb_channel *c, const char *line);
+
+/*
+ * Would a short line go out now without blocking (or fail at once, the peer
+ * being gone)? False while nothing reads the other end and its buffer has
+ * filled: a serial port whose guest side is not open yet, for one.
+ */
+bool vb_channel_writable(const struct vb_channel *c);
 
 /*
  * Receive one line without its newline, NUL-terminated, in *line (valid until

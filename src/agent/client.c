@@ -61,7 +61,13 @@ int vb_agent_client_hello_sync(struct vb_channel *c, double timeout_s, struct vb
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		int r = vb_channel_send(c, line_out);
+		/*
+		 * Until the guest opens its end, what is sent piles up: a blocking
+		 * send would hang once the buffer is full (about 280 syncs, under
+		 * nested Xen's slow boots), and no timeout would fire. Skip a sync
+		 * rather than block; later ones go out when the guest reads.
+		 */
+		int r = vb_channel_writable(c) ? vb_channel_send(c, line_out) : 0;
 		if (r)
 			return vb_error_errno(err, -r, "sending sync to the agent");
 		r = vb_channel_poll_line(c, 500, &vb_interrupted);
@@ -141,5 +147,7 @@ void vb_agent_client_quit(struct vb_channel *c)
 {
 	struct vb_job quit = { .quit = true };
 	_cleanup_free_ char *line = vb_job_format(&quit);
-	(void)vb_channel_send(c, line);
+	/* Never block here: an agent that does not read is stopped by force anyway. */
+	if (vb_channel_writable(c))
+		(void)vb_channel_send(c, line);
 }

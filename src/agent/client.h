@@ -21,7 +21,8 @@ int vb_agent_client_hello(struct vb_channel *c, double timeout_s, struct vb_even
 /*
  * For an agent started with --sync (behind a serial port, which drops what
  * the guest writes before the host listens): send sync messages every
- * half second until the hello arrives, then check it as above.
+ * half second until the hello arrives (skipping a sync while the channel
+ * would block), then check it as above.
  */
 int vb_agent_client_hello_sync(struct vb_channel *c, double timeout_s, struct vb_event *hello,
 			       struct vb_error **err);
@@ -46,7 +47,7 @@ int vb_agent_client_run(struct vb_channel *c, const struct vb_job *job, const ch
 			double timeout_s, vb_event_cb cb, void *data, bool *broken,
 			struct vb_error **err);
 
-/* Ask the agent to quit (best effort). */
+/* Ask the agent to quit (best effort: never blocks, skipped when the channel is full). */
 void vb_agent_client_quit(struct vb_channel *c);
 
 #endif

@@ -118,6 +118,22 @@ int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_e
 	return spawn(argv, null, out_fd, out_fd, pid, err);
 }
 
+int vb_proc_run_redirected(char *const argv[], int in_fd, int out_fd, int *status,
+			   struct vb_error **err)
+{
+	_cleanup_close_ int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0)
+		return vb_error_errno(err, errno, "cannot open /dev/null");
+	pid_t pid;
+	int r = spawn(argv, in_fd, out_fd, null, &pid, err);
+	if (r)
+		return r;
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return vb_error_errno(err, errno, "waiting for %s", argv[0]);
+	return 0;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;

@@ -34,6 +34,14 @@ int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, i
 		struct vb_error **err);
 
 /*
+ * Run argv[0] (an absolute path) to its end, started as vb_proc_spawn_logged
+ * does but with stdin from in_fd, stdout to out_fd and stderr discarded (a
+ * filter: xz -dc). No time limit. *status is its wait status.
+ */
+int vb_proc_run_redirected(char *const argv[], int in_fd, int out_fd, int *status,
+			   struct vb_error **err);
+
+/*
  * The absolute path of the executable name found in $PATH, then in the
  * usual sbin and bin directories; NULL when there is none. Caller frees.
  */

@@ -37,8 +37,7 @@ bool vb_elf_is_static(const char *path)
 	return true;
 }
 
-/* A short stable name for "this exact file": device, inode, size and mtime. */
-static int file_identity(const char *path, char *out, size_t len)
+int vb_file_identity(const char *path, char *out, size_t len)
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
@@ -139,9 +138,9 @@ int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_
 	 * would cost more than the start itself. A changed binary is a new key.
 	 */
 	char key[160], ia[64], ib[64];
-	int r = file_identity(agent_path, ia, sizeof(ia));
+	int r = vb_file_identity(agent_path, ia, sizeof(ia));
 	if (!r)
-		r = file_identity(busybox, ib, sizeof(ib));
+		r = vb_file_identity(busybox, ib, sizeof(ib));
 	if (r)
 		return vb_error_errno(err, -r, "image: reading the agent and busybox");
 	snprintf(key, sizeof(key), "minimal-%s-%s", ia, ib);

@@ -12,6 +12,12 @@ const char *vb_cache_dir(void);
 /* The busybox binary images are built with: $VIRTBENCH_BUSYBOX or /bin/busybox. */
 const char *vb_busybox_path(void);
 
+/*
+ * A short stable name for "this exact file" (16 hex digits into out): its
+ * device, inode, size and mtime. 0 or -errno.
+ */
+int vb_file_identity(const char *path, char *out, size_t len);
+
 /* Is path a statically linked ELF executable (no PT_INTERP)? */
 bool vb_elf_is_static(const char *path);
 

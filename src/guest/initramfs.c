@@ -18,7 +18,7 @@
  * dependencies come from each module's own .modinfo ("depends="), loaded
  * first; crc32c_generic stands for ext4's soft dependency on crc32c.
  */
-static const char *const wanted[] = {
+static const char *const guest_modules[] = {
 	"virtio_pci", "virtio_console", "virtio_blk", "crc32c_generic", "ext4", "virtio_net",
 };
 
@@ -28,7 +28,7 @@ static bool same_module(const char *path, const char *name)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	size_t n = strlen(name);
-	if (strncmp(base + n, ".ko", 3) || base[n + 3])
+	if (strlen(base) != n + 3 || strcmp(base + n, ".ko"))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
@@ -115,7 +115,8 @@ static void modlist_release(struct modlist *m)
 }
 
 /* The modules to pack, in load order. Missing modules.order: nothing to load. */
-static void resolve_modules(const char *moddir, struct modlist *m)
+static void resolve_modules(const char *moddir, const char *const want[], size_t nwant,
+			    struct modlist *m)
 {
 	memset(m, 0, sizeof(*m));
 	_cleanup_free_ char *orderf = xasprintf("%s/modules.order", moddir);
@@ -127,8 +128,8 @@ static void resolve_modules(const char *moddir, struct modlist *m)
 		m->order = xrealloc(m->order, (m->norder + 1) * sizeof(char *));
 		m->order[m->norder++] = xstrdup(l);
 	}
-	for (size_t i = 0; i < VB_ARRAY_SIZE(wanted); i++)
-		add_module(m, moddir, wanted[i], 0);
+	for (size_t i = 0; i < nwant; i++)
+		add_module(m, moddir, want[i], 0);
 }
 
 static const char init_script[] =
@@ -170,14 +171,7 @@ static const char init_script[] =
     "export OPENBLAS_NUM_THREADS=1\n"
     "exec /sbin/virtbench-agent --sync --fd 3 3<>$port\n";
 
-struct cpio {
-	int fd;
-	unsigned ino;
-	off_t off;
-	int err;
-};
-
-static void put(struct cpio *c, const void *p, size_t n)
+static void put(struct vb_cpio *c, const void *p, size_t n)
 {
 	if (c->err)
 		return;
@@ -185,14 +179,14 @@ static void put(struct cpio *c, const void *p, size_t n)
 	c->off += (off_t)n;
 }
 
-static void pad4(struct cpio *c)
+static void pad4(struct vb_cpio *c)
 {
 	static const char zero[4];
 	if (c->off % 4)
 		put(c, zero, (size_t)(4 - c->off % 4));
 }
 
-static void entry(struct cpio *c, const char *name, unsigned mode, const void *data, size_t size)
+static void entry(struct vb_cpio *c, const char *name, unsigned mode, const void *data, size_t size)
 {
 	char h[128];
 	snprintf(h, sizeof(h), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
@@ -205,15 +199,99 @@ static void entry(struct cpio *c, const char *name, unsigned mode, const void *d
 	pad4(c);
 }
 
-static int entry_file(struct cpio *c, const char *name, const char *path, unsigned mode)
+static bool have_dir(const struct vb_cpio *c, const char *name, size_t len)
+{
+	for (size_t i = 0; i < c->ndirs; i++)
+		if (strlen(c->dirs[i]) == len && !strncmp(c->dirs[i], name, len))
+			return true;
+	return false;
+}
+
+/* The kernel's unpacker creates no missing parents: write each once, outermost first. */
+static void parents(struct vb_cpio *c, const char *name)
+{
+	for (const char *p = strchr(name, '/'); p; p = strchr(p + 1, '/')) {
+		size_t len = (size_t)(p - name);
+		if (!len || have_dir(c, name, len))
+			continue;
+		_cleanup_free_ char *dir = xstrndup(name, len);
+		entry(c, dir, S_IFDIR | 0755, NULL, 0);
+		c->dirs = xrealloc(c->dirs, (c->ndirs + 1) * sizeof(char *));
+		c->dirs[c->ndirs++] = steal_ptr(&dir);
+	}
+}
+
+int vb_cpio_open(struct vb_cpio *c, const char *path)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return c->fd < 0 ? -errno : 0;
+}
+
+void vb_cpio_dir(struct vb_cpio *c, const char *name)
+{
+	_cleanup_free_ char *slash = xasprintf("%s/", name);
+	parents(c, slash);
+}
+
+void vb_cpio_data(struct vb_cpio *c, const char *name, unsigned mode, const void *data, size_t size)
+{
+	parents(c, name);
+	entry(c, name, mode, data, size);
+}
+
+void vb_cpio_symlink(struct vb_cpio *c, const char *name, const char *target)
+{
+	vb_cpio_data(c, name, S_IFLNK | 0777, target, strlen(target));
+}
+
+int vb_cpio_file(struct vb_cpio *c, const char *name, const char *path, unsigned mode)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
 	int r = vb_read_file(path, 256u << 20, &data, &len);
-	if (r)
+	if (r) {
+		if (!c->err)
+			c->err = r;
 		return r;
-	entry(c, name, S_IFREG | mode, data, len);
+	}
+	vb_cpio_data(c, name, S_IFREG | mode, data, len);
 	return c->err;
+}
+
+int vb_cpio_modules(struct vb_cpio *c, const char *moddir, const char *const wanted[], size_t n)
+{
+	struct modlist mods = { 0 };
+	if (moddir)
+		resolve_modules(moddir, wanted, n, &mods);
+	int r = c->err;
+	for (size_t i = 0; !r && i < mods.nout; i++) {
+		_cleanup_free_ char *src = xasprintf("%s/%s", moddir, mods.out[i]);
+		const char *base = strrchr(mods.out[i], '/');
+		base = base ? base + 1 : mods.out[i];
+		/* A numeric prefix keeps the load order of /init's glob. */
+		_cleanup_free_ char *name = xasprintf("lib/modules/%02zu-%s", i, base);
+		r = vb_cpio_file(c, name, src, 0644);
+	}
+	modlist_release(&mods);
+	return r;
+}
+
+int vb_cpio_close(struct vb_cpio *c)
+{
+	entry(c, "TRAILER!!!", 0, NULL, 0);
+	int r = c->err;
+	if (!r && fsync(c->fd) < 0)
+		r = -errno;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	for (size_t i = 0; i < c->ndirs; i++)
+		free(c->dirs[i]);
+	free(c->dirs);
+	c->dirs = NULL;
+	c->ndirs = 0;
+	return r;
 }
 
 static int build(const char *out, const struct vb_kernel *k, const char *agent, const char *busybox,
@@ -224,38 +302,25 @@ static int build(const char *out, const struct vb_kernel *k, const char *agent, 
 	static const char *const applets[] = { "sh",	"mount",    "insmod",	"cat",	 "ls",
 					       "sleep", "echo",	    "hostname", "mkdir", "ps",
 					       "grep",	"poweroff", "ip" };
-	struct cpio c = { .fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) };
-	if (c.fd < 0)
-		return vb_error_errno(err, errno, "initramfs: creating %s", out);
+	struct vb_cpio c;
+	int r = vb_cpio_open(&c, out);
+	if (r)
+		return vb_error_errno(err, -r, "initramfs: creating %s", out);
 	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs); i++)
-		entry(&c, dirs[i], S_IFDIR | 0755, NULL, 0);
-	int r = entry_file(&c, "bin/busybox", busybox, 0755);
+		vb_cpio_dir(&c, dirs[i]);
+	r = vb_cpio_file(&c, "bin/busybox", busybox, 0755);
 	for (size_t i = 0; !r && i < VB_ARRAY_SIZE(applets); i++) {
 		_cleanup_free_ char *n = xasprintf("bin/%s", applets[i]);
-		entry(&c, n, S_IFLNK | 0777, "busybox", 7);
+		vb_cpio_symlink(&c, n, "busybox");
 	}
 	if (!r)
-		r = entry_file(&c, "sbin/virtbench-agent", agent, 0755);
-	struct modlist mods = { 0 };
-	if (k->modules)
-		resolve_modules(k->modules, &mods);
-	for (size_t i = 0; !r && i < mods.nout; i++) {
-		_cleanup_free_ char *src = xasprintf("%s/%s", k->modules, mods.out[i]);
-		const char *base = strrchr(mods.out[i], '/');
-		base = base ? base + 1 : mods.out[i];
-		/* A numeric prefix keeps the load order of /init's glob. */
-		_cleanup_free_ char *n = xasprintf("lib/modules/%02zu-%s", i, base);
-		r = entry_file(&c, n, src, 0644);
-	}
-	modlist_release(&mods);
-	if (!r) {
-		entry(&c, "init", S_IFREG | 0755, init_script, strlen(init_script));
-		entry(&c, "TRAILER!!!", 0, NULL, 0);
-		r = c.err;
-	}
-	if (!r && fsync(c.fd) < 0)
-		r = -errno;
-	close(c.fd);
+		r = vb_cpio_file(&c, "sbin/virtbench-agent", agent, 0755);
+	if (!r)
+		r = vb_cpio_modules(&c, k->modules, guest_modules, VB_ARRAY_SIZE(guest_modules));
+	if (!r)
+		vb_cpio_data(&c, "init", S_IFREG | 0755, init_script, strlen(init_script));
+	int cr = vb_cpio_close(&c);
+	r = r ? r : cr;
 	if (r)
 		return vb_error_errno(err, -r, "initramfs: writing %s", out);
 	return 0;
@@ -276,8 +341,8 @@ int vb_initramfs_get(const struct vb_kernel *k, const char *agent_path, char **p
 	uint64_t recipe = 1469598103934665603ull;
 	for (const char *p = init_script; *p; p++)
 		recipe = (recipe ^ (unsigned char)*p) * 1099511628211ull;
-	for (size_t i = 0; i < VB_ARRAY_SIZE(wanted); i++)
-		for (const char *p = wanted[i]; *p; p++)
+	for (size_t i = 0; i < VB_ARRAY_SIZE(guest_modules); i++)
+		for (const char *p = guest_modules[i]; *p; p++)
 			recipe = (recipe ^ (unsigned char)*p) * 1099511628211ull;
 	_cleanup_free_ char *final =
 	    xasprintf("%s/%s-%08llx-%llx-%llx-%llx.cpio", dir, k->version,

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "core/util.h"
+#include "guest/deb.h"
 #include "guest/image.h"
 #include "guest/kernel.h"
 
@@ -14,66 +13,6 @@ void vb_kernel_release(struct vb_kernel *k)
 	free(k->modules);
 	free(k->version);
 	memset(k, 0, sizeof(*k));
-}
-
-/* Run argv in dir with stdout captured (up to len bytes) into out, if given. */
-static int run_tool(char *const argv[], const char *dir, char *out, size_t len,
-		    struct vb_error **err)
-{
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return vb_error_errno(err, errno, "pipe");
-	pid_t p = fork();
-	if (p < 0)
-		return vb_error_errno(err, errno, "fork");
-	if (p == 0) {
-		if (chdir(dir) < 0)
-			_exit(126);
-		dup2(pfd[1], STDOUT_FILENO);
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0 && !out)
-			dup2(null, STDOUT_FILENO);
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	size_t n = 0;
-	char buf[4096];
-	for (;;) {
-		ssize_t r = read(pfd[0], buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		for (ssize_t i = 0; out && i < r && n + 1 < len; i++)
-			out[n++] = buf[i];
-	}
-	close(pfd[0]);
-	if (out)
-		out[n] = '\0';
-	int st;
-	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return vb_error_set(err, -EIO, "%s failed (exit %d)", argv[0],
-				    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	return 0;
-}
-
-/* The one .deb in dir whose name starts with prefix. */
-static char *find_deb(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char *found = NULL;
-	while (d && (e = readdir(d)))
-		if (!strncmp(e->d_name, prefix, strlen(prefix)) && strstr(e->d_name, ".deb"))
-			found = xasprintf("%s/%s", dir, e->d_name);
-	if (d)
-		closedir(d);
-	return found;
 }
 
 /* An unpacked kernel in kdir: its vmlinuz and modules. */
@@ -143,13 +82,13 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 		return vb_error_errno(err, errno, "creating %s", tmp);
 	char depends[512];
 	char *meta_argv[] = { "apt-get", "download", "linux-image-amd64", NULL };
-	r = run_tool(meta_argv, tmp, NULL, 0, err);
-	_cleanup_free_ char *meta = r ? NULL : find_deb(tmp, "linux-image-amd64_");
+	r = vb_deb_tool(meta_argv, tmp, NULL, 0, err);
+	_cleanup_free_ char *meta = r ? NULL : vb_deb_find(tmp, "linux-image-amd64_");
 	if (!r && !meta)
 		r = vb_error_set(err, -ENOENT, "apt-get download linux-image-amd64 left no .deb");
 	if (!r) {
 		char *f_argv[] = { "dpkg-deb", "-f", meta, "Depends", NULL };
-		r = run_tool(f_argv, tmp, depends, sizeof(depends), err);
+		r = vb_deb_tool(f_argv, tmp, depends, sizeof(depends), err);
 	}
 	/* "linux-image-6.1.0-56-amd64 (= 6.1.192-2)": the real package. */
 	char pkg[128] = "";
@@ -158,16 +97,16 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 		r = vb_error_set(err, -EINVAL, "linux-image-amd64 depends on '%.100s'", depends);
 	if (!r) {
 		char *dl_argv[] = { "apt-get", "download", pkg, NULL };
-		r = run_tool(dl_argv, tmp, NULL, 0, err);
+		r = vb_deb_tool(dl_argv, tmp, NULL, 0, err);
 	}
 	_cleanup_free_ char *prefix = xasprintf("%s_", pkg);
-	_cleanup_free_ char *deb = r ? NULL : find_deb(tmp, prefix);
+	_cleanup_free_ char *deb = r ? NULL : vb_deb_find(tmp, prefix);
 	_cleanup_free_ char *root = xasprintf("%s/root", tmp);
 	if (!r && !deb)
 		r = vb_error_set(err, -ENOENT, "apt-get download %s left no .deb", pkg);
 	if (!r) {
 		char *x_argv[] = { "dpkg-deb", "-x", deb, root, NULL };
-		r = run_tool(x_argv, tmp, NULL, 0, err);
+		r = vb_deb_tool(x_argv, tmp, NULL, 0, err);
 	}
 	const char *version = pkg + strlen("linux-image-");
 	_cleanup_free_ char *final = xasprintf("%s/%s", base, version);

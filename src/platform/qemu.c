@@ -10,10 +10,7 @@
  */
 #include <fcntl.h>
 #include <net/if.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -24,16 +21,16 @@
 #include "guest/initramfs.h"
 #include "guest/kernel.h"
 #include "platform/policy.h"
+#include "platform/qemu-vm.h"
 #include "runtime/cgroup.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
 
-#define QEMU_BIN "qemu-system-x86_64"
-
 struct vb_guest {
 	char *name;
 	bool kvm;
-	char *dir, *sock, *console;
+	char *dir;
+	struct vb_qemu_vm vm; /* the process, its files, cgroup and agent channel */
 	char *disk; /* the scratch disk: a sparse raw file with ext4 on it, or a qcow2 overlay */
 	bool disk_qcow2; /* an overlay on a base image (after a clone) */
 	unsigned nbases; /* bases made from this guest's disk by clones */
@@ -43,37 +40,18 @@ struct vb_guest {
 	unsigned vcpus;
 	uint64_t memory;
 	double ready_timeout_s, job_timeout_s;
-	struct vb_cgroup *cg;
-	pid_t pid;
-	char *log; /* QEMU's own stdout and stderr */
-	struct vb_channel ch;
-	bool running;
 	char hash[65];
 	char *agent_path;
 	bool net; /* a tap named after the guest on the run's bridge, eth0 inside */
 	char ip[20];
 };
 
-static char *find_qemu(void)
-{
-	const char *path = getenv("PATH");
-	_cleanup_free_ char *paths = xstrdup(path ? path : "/usr/bin:/bin");
-	char *save = NULL;
-	for (char *d = strtok_r(paths, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *full = xasprintf("%s/%s", d, QEMU_BIN);
-		if (access(full, X_OK) == 0)
-			return full;
-		free(full);
-	}
-	return NULL;
-}
-
 static int tcg_probe(struct vb_error **err)
 {
-	_cleanup_free_ char *q = find_qemu();
+	_cleanup_free_ char *q = vb_qemu_find();
 	if (!q)
 		return vb_error_set(err, VB_SKIP, "%s is not installed (qemu-system-x86)",
-				    QEMU_BIN);
+				    "qemu-system-x86_64");
 	return 0;
 }
 
@@ -97,7 +75,6 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		     const char *name, bool kvm, struct vb_guest **out, struct vb_error **err);
 static int qemu_start(struct vb_guest *g, struct vb_error **err);
 static void qemu_destroy(struct vb_guest *g);
-static char *last_line(const char *path);
 
 /*
  * Boot one small guest under KVM to its agent, in a run of its own (tag,
@@ -126,7 +103,7 @@ static int kvm_probe_boot(struct vb_error **err)
 		r = qemu_start(g, err);
 		if (r) {
 			/* Its directory goes now: say what the console showed instead. */
-			_cleanup_free_ char *tail = last_line(g->console);
+			_cleanup_free_ char *tail = vb_qemu_last_line(g->vm.console);
 			_cleanup_free_ char *msg = xstrdup((*err)->msg);
 			vb_error_free(err);
 			r = vb_error_set(err, r, "%s; the console's last line: %s", msg,
@@ -182,53 +159,17 @@ static void guest_free(struct vb_guest *g)
 		vb_net_link_delete(g->name, NULL);
 		vb_net_run_bridge_put();
 	}
-	vb_cgroup_destroy(g->cg);
+	vb_qemu_vm_release(&g->vm);
 	if (g->dir)
 		vb_rm_rf(g->dir);
 	free(g->name);
 	free(g->dir);
-	free(g->sock);
-	free(g->console);
-	free(g->log);
 	free(g->disk);
 	free(g->kernel);
 	free(g->initrd);
 	free(g->agent_path);
 	free(g->run_id);
 	free(g);
-}
-
-/* A sparse raw image of size bytes at path, formatted ext4 by the host's mkfs.ext4. */
-static int make_disk(const char *path, uint64_t size, struct vb_error **err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return vb_error_errno(err, errno, "creating %s", path);
-	int r = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
-	close(fd);
-	if (r)
-		return vb_error_errno(err, -r, "sizing %s", path);
-	pid_t p = fork();
-	if (p < 0)
-		return vb_error_errno(err, errno, "fork");
-	if (p == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E",
-		       "lazy_itable_init=1,lazy_journal_init=1", path, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return vb_error_set(err, -EIO,
-				    "mkfs.ext4 %s failed (exit %d; e2fsprogs installed?)", path,
-				    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	return 0;
 }
 
 static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
@@ -242,9 +183,6 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->name = xstrdup(name);
 	g->kvm = kvm;
 	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
-	g->sock = xasprintf("%s/agent.sock", g->dir);
-	g->console = xasprintf("%s/console.log", g->dir);
-	g->log = xasprintf("%s/qemu.log", g->dir);
 	g->disk = xasprintf("%s/scratch.img", g->dir);
 	/* Room for the full profiles' 1 GiB files and their copies; sparse on the host. */
 	g->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
@@ -256,22 +194,17 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	/* Emulation is slow to boot: at least two minutes for the hello. */
 	g->ready_timeout_s = ctx->ready_timeout_s > 120 ? ctx->ready_timeout_s : 120;
 	g->job_timeout_s = ctx->job_timeout_s;
-	g->pid = -1;
-	g->ch.rfd = g->ch.wfd = -1;
 	if (mkdir(g->dir, 0700) < 0)
 		r = vb_error_errno(err, errno, "%s: creating %s", name, g->dir);
 	if (!r)
 		r = vb_initramfs_get(&k, ctx->agent_path, &g->initrd, err);
 	if (!r)
-		r = make_disk(g->disk, g->disk_bytes, err);
+		r = vb_qemu_make_disk(g->disk, g->disk_bytes, err);
 	if (!r && vb_sha256_file(ctx->agent_path, g->hash))
 		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
-	const struct vb_cgroup_layout *l = r ? NULL : vb_cgroup_host_layout(NULL);
-	if (!r && l) {
-		/* QEMU gets its own cgroup where cgroups are usable; none is no error. */
-		struct vb_cgroup_limits lim = { .pids_max = 4096 };
-		r = vb_cgroup_create(l, name, &lim, &g->cg, err);
-	}
+	/* QEMU gets its own cgroup where cgroups are usable; none is no error. */
+	if (!r)
+		r = vb_qemu_vm_init(&g->vm, name, g->dir, true, err);
 	if (!r && spec->net != VB_NET_NONE) {
 		r = vb_net_run_bridge_get(ctx->run_id, err);
 		if (!r) {
@@ -306,116 +239,48 @@ static int kvm_provision(const struct vb_platform_ctx *ctx, const struct vb_gues
 static int qemu_stop(struct vb_guest *g, struct vb_error **err)
 {
 	(void)err;
-	if (!g->running)
-		return 0;
 	/* The agent quits; as PID 1 that ends the kernel, and -no-reboot ends QEMU. */
-	vb_agent_client_quit(&g->ch);
-	vb_channel_release(&g->ch);
-	vb_proc_reap(g->pid, 5000);
-	if (g->cg)
-		vb_cgroup_kill(g->cg, 2000, NULL);
-	g->pid = -1;
-	g->running = false;
-	unlink(g->sock);
+	vb_qemu_vm_stop(&g->vm, 5000);
 	return 0;
-}
-
-/*
- * The last line of QEMU's log that says something (not its note of being
- * stopped by us), or NULL. Caller frees.
- */
-static char *last_line(const char *path)
-{
-	_cleanup_free_ char *text = NULL;
-	if (vb_read_file(path, 1 << 20, &text, NULL) < 0)
-		return NULL;
-	char *best = NULL, *save = NULL;
-	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
-		if (*l && !strstr(l, "terminating on signal"))
-			best = l;
-	return best ? xstrdup(best) : NULL;
-}
-
-static int connect_agent(struct vb_guest *g, struct vb_error **err)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(g->sock) >= sizeof(a.sun_path))
-		return vb_error_set(err, -ENAMETOOLONG, "%s: socket path too long", g->name);
-	memcpy(a.sun_path, g->sock, strlen(g->sock) + 1);
-	/* QEMU creates the socket a moment after it starts. */
-	for (int i = 0; i < 500; i++) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return vb_error_errno(err, errno, "%s: socket", g->name);
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-			vb_channel_init(&g->ch, fd, fd, 65536);
-			return 0;
-		}
-		close(fd);
-		if (!vb_proc_alive(g->pid)) {
-			_cleanup_free_ char *why = last_line(g->log);
-			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", g->name,
-					    why ? why : "(nothing in its log)");
-		}
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	return vb_error_set(err, -ETIMEDOUT, "%s: QEMU did not open %s", g->name, g->sock);
 }
 
 static int qemu_start(struct vb_guest *g, struct vb_error **err)
 {
-	if (g->running)
+	if (g->vm.running)
 		return 0;
-	_cleanup_free_ char *qemu = find_qemu();
+	_cleanup_free_ char *qemu = vb_qemu_find();
 	if (!qemu)
-		return vb_error_set(err, VB_SKIP, "%s is not installed", QEMU_BIN);
-	char mem[32], cpus[16];
-	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(g->memory >> 20));
-	snprintf(cpus, sizeof(cpus), "%u", g->vcpus);
-	_cleanup_free_ char *chardev =
-	    xasprintf("socket,id=agent,path=%s,server=on,wait=off", g->sock);
-	_cleanup_free_ char *serial = xasprintf("file:%s", g->console);
-	/* cache=none: the guest's writes reach the host file with O_DIRECT, as a disk's would. */
-	_cleanup_free_ char *drive =
-	    xasprintf("file=%s,if=none,id=scratch,format=%s,cache=none,aio=threads", g->disk,
-		      g->disk_qcow2 ? "qcow2" : "raw");
+		return vb_error_set(err, VB_SKIP, "qemu-system-x86_64 is not installed");
+	struct vb_qemu_args a = { 0 };
+	vb_qemu_vm_args(&g->vm, &a, qemu, g->kvm ? "kvm" : "tcg", g->kvm ? "host" : "max",
+			g->memory >> 20, g->vcpus);
+	vb_qemu_args_add(&a, "-kernel");
+	vb_qemu_args_add(&a, g->kernel);
+	vb_qemu_args_add(&a, "-initrd");
+	vb_qemu_args_add(&a, g->initrd);
 	/* vb.ip and vb.gw tell /init how to set up eth0 (only with a network). */
-	_cleanup_free_ char *append =
-	    g->net ? xasprintf("console=ttyS0 quiet panic=-1 vb.ip=%s vb.gw=%s", g->ip,
-			       vb_net_run_bridge()->host_ip)
-		   : xasprintf("console=ttyS0 quiet panic=-1");
-	/* A tap QEMU creates and that dies with it; no vhost-net here. */
-	_cleanup_free_ char *netdev =
-	    xasprintf("tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off", g->name);
-	char *argv[] = { qemu, "-nodefaults", "-no-user-config", "-name", g->name,
-			 /* The i440fx PC: virtio-pci, no extra bus; microvm needs virtio-mmio. */
-			 "-M", "pc", "-accel", g->kvm ? "kvm" : "tcg", "-cpu",
-			 g->kvm ? "host" : "max", "-m", mem, "-smp", cpus, "-kernel", g->kernel,
-			 "-initrd", g->initrd, "-append", append, "-serial", serial, "-display",
-			 "none", "-no-reboot", "-sandbox",
-			 "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
-			 "-device", "virtio-serial-pci", "-chardev", chardev, "-device",
-			 "virtserialport,chardev=agent,name=vb.agent", "-drive", drive, "-device",
-			 "virtio-blk-pci,drive=scratch", NULL, NULL, NULL, NULL, NULL };
+	vb_qemu_args_add(&a, "-append");
+	if (g->net)
+		vb_qemu_args_addf(&a, "console=ttyS0 quiet panic=-1 vb.ip=%s vb.gw=%s", g->ip,
+				  vb_net_run_bridge()->host_ip);
+	else
+		vb_qemu_args_add(&a, "console=ttyS0 quiet panic=-1");
+	/* cache=none: the guest's writes reach the host file with O_DIRECT, as a disk's would. */
+	vb_qemu_args_add(&a, "-drive");
+	vb_qemu_args_addf(&a, "file=%s,if=none,id=scratch,format=%s,cache=none,aio=threads",
+			  g->disk, g->disk_qcow2 ? "qcow2" : "raw");
+	vb_qemu_args_add(&a, "-device");
+	vb_qemu_args_add(&a, "virtio-blk-pci,drive=scratch");
 	if (g->net) {
-		size_t n = VB_ARRAY_SIZE(argv) - 5;
-		argv[n++] = "-netdev";
-		argv[n++] = netdev;
-		argv[n++] = "-device";
-		argv[n++] = "virtio-net-pci,netdev=n0";
+		/* A tap QEMU creates and that dies with it; no vhost-net here. */
+		vb_qemu_args_add(&a, "-netdev");
+		vb_qemu_args_addf(&a, "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off",
+				  g->name);
+		vb_qemu_args_add(&a, "-device");
+		vb_qemu_args_add(&a, "virtio-net-pci,netdev=n0");
 	}
-	unlink(g->sock);
-	int logfd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (logfd < 0)
-		return vb_error_errno(err, errno, "%s: creating %s", g->name, g->log);
-	int r = vb_proc_spawn_logged(argv, logfd, &g->pid, err);
-	close(logfd);
-	if (r)
-		return vb_error_wrap(err, "%s: starting QEMU", g->name);
-	g->running = true;
-	if (g->cg)
-		r = vb_cgroup_attach(g->cg, g->pid, err);
+	int r = vb_qemu_vm_spawn(&g->vm, a.v, err);
+	vb_qemu_args_release(&a);
 	/* QEMU creates the tap as it starts: put it on the bridge once it is there. */
 	for (int i = 0; !r && g->net && i < 500 && !if_nametoindex(g->name); i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -424,29 +289,25 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 	if (!r && g->net)
 		r = vb_net_attach(vb_net_run_bridge(), g->name, err);
 	if (!r)
-		r = connect_agent(g, err);
-	struct vb_event hello;
-	if (!r)
-		r = vb_agent_client_hello_sync(&g->ch, g->ready_timeout_s, &hello, err);
+		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
 	if (r) {
 		qemu_stop(g, NULL);
-		_cleanup_free_ char *why = last_line(g->log);
+		_cleanup_free_ char *why = vb_qemu_last_line(g->vm.log);
 		if (why)
 			return vb_error_wrap(err, "%s (QEMU said: %s)", g->name, why);
-		return vb_error_wrap(err, "%s (console: %s)", g->name, g->console);
+		return vb_error_wrap(err, "%s (console: %s)", g->name, g->vm.console);
 	}
-	vb_event_release(&hello);
 	return 0;
 }
 
 static int qemu_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
 		     struct vb_error **err)
 {
-	if (!g->running)
+	if (!g->vm.running)
 		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
 	bool broken;
-	int r =
-	    vb_agent_client_run(&g->ch, job, "/scratch", g->job_timeout_s, cb, data, &broken, err);
+	int r = vb_agent_client_run(&g->vm.ch, job, "/scratch", g->job_timeout_s, cb, data, &broken,
+				    err);
 	if (broken)
 		qemu_stop(g, NULL);
 	return r;
@@ -454,9 +315,7 @@ static int qemu_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb c
 
 static int qemu_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **err)
 {
-	if (!g->cg)
-		return vb_error_set(err, VB_SKIP, "%s has no cgroup here", g->name);
-	return vb_cgroup_memory_current(g->cg, bytes, err);
+	return vb_qemu_vm_footprint(&g->vm, bytes, err);
 }
 
 /*
@@ -472,7 +331,7 @@ static int qemu_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 				    "guest sends enters the host on its tap: that needs ingress "
 				    "policing)",
 				    g->name);
-	return vb_policy_apply(g->cg, p, g->disk, err);
+	return vb_policy_apply(g->vm.cg, p, g->disk, err);
 }
 
 /* qemu-img create -f qcow2 -b base -F fmt overlay, quietly. */
@@ -513,7 +372,7 @@ static int make_overlay(const char *base, const char *fmt, const char *overlay,
 static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **out,
 		      struct vb_error **err)
 {
-	if (g->running)
+	if (g->vm.running)
 		return vb_error_set(err, -EBUSY, "%s: stop it before cloning", g->name);
 	_cleanup_free_ char *work = xstrdup(g->dir);
 	*strrchr(work, '/') = '\0';
@@ -532,9 +391,6 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	c->name = xstrdup(name);
 	c->kvm = g->kvm;
 	c->dir = xasprintf("%s/%s", work, name);
-	c->sock = xasprintf("%s/agent.sock", c->dir);
-	c->console = xasprintf("%s/console.log", c->dir);
-	c->log = xasprintf("%s/qemu.log", c->dir);
 	c->disk = xasprintf("%s/scratch.img", c->dir);
 	c->disk_qcow2 = true;
 	c->disk_bytes = g->disk_bytes;
@@ -547,17 +403,12 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	c->memory = g->memory;
 	c->ready_timeout_s = g->ready_timeout_s;
 	c->job_timeout_s = g->job_timeout_s;
-	c->pid = -1;
-	c->ch.rfd = c->ch.wfd = -1;
 	if (mkdir(c->dir, 0700) < 0)
 		r = vb_error_errno(err, errno, "%s: creating %s", name, c->dir);
 	if (!r)
 		r = make_overlay(base, fmt, c->disk, err);
-	const struct vb_cgroup_layout *l = r ? NULL : vb_cgroup_host_layout(NULL);
-	if (!r && l) {
-		struct vb_cgroup_limits lim = { .pids_max = 4096 };
-		r = vb_cgroup_create(l, name, &lim, &c->cg, err);
-	}
+	if (!r)
+		r = vb_qemu_vm_init(&c->vm, name, c->dir, true, err);
 	if (!r && g->net) {
 		r = vb_net_run_bridge_get(g->run_id, err);
 		if (!r) {

@@ -12,6 +12,7 @@ extern const struct vb_platform_ops vb_platform_host;
 extern const struct vb_platform_ops vb_platform_container;
 extern const struct vb_platform_ops vb_platform_kvm;
 extern const struct vb_platform_ops vb_platform_qemu_tcg;
+extern const struct vb_platform_ops vb_platform_xen;
 
 /*
  * Platforms SPEC.md names that are not built yet: listed, so users see what
@@ -24,7 +25,6 @@ extern const struct vb_platform_ops vb_platform_qemu_tcg;
 		.unavailable_reason = "not built yet",                                             \
 	}
 
-NOT_BUILT(xen, "Xen para-virtualized domU through xl (nested in QEMU where needed)");
 NOT_BUILT(lxc, "peer: LXC (lxc-execute)");
 NOT_BUILT(crun, "peer: crun with an OCI bundle");
 NOT_BUILT(runc, "peer: runc with an OCI bundle");

@@ -12,11 +12,13 @@ check "--help lists commands and exit codes" bash -c "'$VB' --help | grep -q 'ex
 "$VB" list platforms >"$TMP/p"
 check "list platforms: host available" grep -qE '^host +available' "$TMP/p"
 missing=""
-for p in xen lxc crun runc podman systemd-nspawn; do
+for p in lxc crun runc podman systemd-nspawn; do
 	grep -qE "^$p +unavailable: not built yet" "$TMP/p" || missing="$missing $p"
 done
+grep -qE "^xen +(available|unavailable: not installed: .+) .*\[emulation\]$" "$TMP/p" || missing="$missing xen"
 check "list platforms: every SPEC platform listed, unbuilt ones say so" test -z "$missing"
-check "qemu-tcg is labelled as emulation" grep -qE '^qemu-tcg .*\[emulation\]' "$TMP/p"
+check "qemu-tcg and xen are labelled as emulation" \
+	bash -c "grep -qE '^qemu-tcg .*\[emulation\]' '$TMP/p' && grep -qE '^xen .*\[emulation\]' '$TMP/p'"
 "$VB" list workloads >"$TMP/w"
 check "list workloads: cpu.primes and mem.memcpy with options and metrics" \
 	bash -c "grep -q '^cpu.primes  \[w1' '$TMP/w' && grep -q '^mem.memcpy  \[w2' '$TMP/w' && grep -q 'option size' '$TMP/w' && grep -q 'metric bandwidth' '$TMP/w'"

@@ -816,6 +816,36 @@ static void test_channel_socket(void)
 	CHECK(fcntl(sv[0], F_GETFD) < 0 && errno == EBADF);
 }
 
+/* A peer that does not read: the channel stops being writable before a send could block. */
+static void test_channel_writable(void)
+{
+	int sv[2];
+	struct vb_channel a;
+	unsigned sent = 0;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	vb_channel_init(&a, sv[0], sv[0], 128);
+	CHECK(vb_channel_writable(&a));
+	while (vb_channel_writable(&a) && sent < 1000000) {
+		CHECK(vb_channel_send(&a, "{\"v\":1,\"type\":\"sync\"}") == 0);
+		sent++;
+	}
+	CHECK_MSG(sent > 10 && sent < 1000000, "%u lines before it filled", sent);
+	CHECK(!vb_channel_writable(&a));
+	/* The peer reads everything: writable again. */
+	{
+		char buf[65536];
+
+		CHECK(fcntl(sv[1], F_SETFL, O_NONBLOCK) == 0);
+		while (read(sv[1], buf, sizeof(buf)) > 0)
+			;
+	}
+	CHECK(vb_channel_writable(&a));
+	close(sv[1]);
+	vb_channel_release(&a);
+	CHECK(!vb_channel_writable(&a));
+}
+
 /* The next event; 0 or a negative code (with a note of what came). */
 static int agent_event(struct agent_proc *a, struct vb_event *ev)
 {
@@ -1011,5 +1041,5 @@ static void test_agent_eof(void)
 TEST_MAIN(T(test_job_round_trip), T(test_job_quit), T(test_job_rejects), T(test_job_reject_sizes),
 	  T(test_event_round_trips), T(test_event_built), T(test_event_long_text),
 	  T(test_event_rejects), T(test_channel_lines), T(test_channel_too_long),
-	  T(test_channel_interrupted), T(test_channel_socket), T(test_agent_loop),
-	  T(test_agent_eof))
+	  T(test_channel_interrupted), T(test_channel_socket), T(test_channel_writable),
+	  T(test_agent_loop), T(test_agent_eof))

@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Nested Xen's boot material (docs/xen.md): the hypervisor and toolstack
+ * from Debian's packages, Debian's kernel as an uncompressed vmlinux, and
+ * virtbench's own initramfs for dom0 and the domU. Everything is built on
+ * the host without installing anything, once, and cached.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include "core/proc.h"
+#include "core/util.h"
+#include "guest/deb.h"
+#include "guest/image.h"
+#include "guest/initramfs.h"
+#include "guest/kernel.h"
+#include "guest/xen.h"
+
+#define XEN_BIN "usr/lib/xen-" VB_XEN_SERIES "/bin"
+
+/* Everything dom0 runs of Xen's (about 4.8 MB of .debs). */
+static const char *const packages[] = {
+	"xen-hypervisor-" VB_XEN_SERIES "-amd64",
+	"xen-utils-" VB_XEN_SERIES,
+	"xen-utils-common",
+	"xenstore-utils",
+	"libxenmisc" VB_XEN_SERIES, /* libxenctrl, libxenguest, libxenlight, libxlutil */
+	"libxencall1",
+	"libxendevicemodel1",
+	"libxenevtchn1",
+	"libxenforeignmemory1",
+	"libxengnttab1",
+	"libxenhypfs1",
+	"libxenstore4",
+	"libxentoolcore1",
+	"libxentoollog1",
+	"libyajl2",
+};
+
+/*
+ * The toolstack's real binaries (Debian's /usr/sbin entries are a shell
+ * wrapper): linked from /sbin. xenconsole only serves `xl console`.
+ */
+static const char *const toolstack[] = {
+	"xl", "xenstored", "xenconsoled", "xen-init-dom0", "xenconsole",
+};
+
+/* xenstore's client modes, each a copy of the one multi-call binary. */
+static const char *const xenstore_tools[] = {
+	"xenstore-read", "xenstore-write", "xenstore-exists", "xenstore-watch",
+	"xenstore-ls",	 "xenstore-list",  "xenstore-rm",
+};
+
+/*
+ * dom0's modules (hvc_xen, xenbus and the PV dom0 support are built into
+ * Debian's kernel): the agent's virtio-serial port, the virtio disks, the
+ * toolstack's devices, blkback for the domU's disk, ext4 for the boot disk.
+ */
+static const char *const dom0_modules[] = {
+	"virtio_pci",  "virtio_console", "virtio_blk",	"xen-evtchn",
+	"xen-gntdev",  "xen-gntalloc",	 "xen-privcmd", "xenfs",
+	"xen-blkback", "crc32c_generic", "ext4",
+};
+
+/* The domU's: its PV disk and the filesystem on it. Its console needs none. */
+static const char *const domu_modules[] = { "xen-blkfront", "crc32c_generic", "ext4" };
+
+static const char dom0_init[] =
+    "#!/bin/sh\n"
+    "# virtbench dom0 init: the Xen toolstack, one PV domU with the agent, and\n"
+    "# the relay between the host's virtio-serial port (vb.agent) and the domU's\n"
+    "# PV console. The kernel command line has the domU's vb.vcpus and vb.mem.\n"
+    "export PATH=/sbin:/bin:/usr/sbin:/usr/bin\n"
+    "mount -t proc proc /proc\n"
+    "mount -t sysfs sys /sys\n"
+    "mount -t devtmpfs dev /dev\n"
+    "mkdir -p /dev/pts /dev/shm\n"
+    "# xenconsoled gives each guest console a pty.\n"
+    "mount -t devpts -o mode=620,ptmxmode=666 devpts /dev/pts\n"
+    "mount -t tmpfs -o mode=755 run /run\n"
+    "exec </dev/null >/dev/hvc0 2>&1\n"
+    "say() { echo \"virtbench dom0: [$(cut -d' ' -f1 /proc/uptime)] $*\"; }\n"
+    "# Xen powers off with dom0 and -no-reboot ends QEMU: the host sees the end.\n"
+    "fail() {\n"
+    "\tsay \"FAILED: $*\"\n"
+    "\tpoweroff -f\n"
+    "\tsleep 3600\n"
+    "}\n"
+    "vcpus=1 mem=512\n"
+    "for a in $(cat /proc/cmdline); do\n"
+    "\tcase $a in vb.vcpus=*) vcpus=${a#vb.vcpus=} ;; vb.mem=*) mem=${a#vb.mem=} ;; esac\n"
+    "done\n"
+    "say \"init\"\n"
+    "for m in /lib/modules/*.ko; do\n"
+    "\tinsmod $m || say \"insmod $m failed\"\n"
+    "done\n"
+    "say \"modules loaded\"\n"
+    "port=\n"
+    "for p in /sys/class/virtio-ports/*; do\n"
+    "\t[ \"$(cat $p/name 2>/dev/null)\" = vb.agent ] && port=/dev/${p##*/}\n"
+    "done\n"
+    "[ -n \"$port\" ] || fail \"no vb.agent port\"\n"
+    "# A virtio port opens once: both directions of the relay share this descriptor.\n"
+    "exec 3<>$port\n"
+    "# Host to domU. Until the domU's agent is up, whole lines are read and\n"
+    "# dropped: left unread, the host's syncs would fill its socket. ash reads a\n"
+    "# line byte by byte, so the switch falls on a line boundary and the agent\n"
+    "# never sees half a line. A failed read: the host is not connected.\n"
+    "host_to_domu() {\n"
+    "\twhile :; do\n"
+    "\t\tif IFS= read -r line <&3; then\n"
+    "\t\t\tif [ -e /run/vb.ready ]; then\n"
+    "\t\t\t\texec 4>/run/vb.tty\n"
+    "\t\t\t\tprintf '%s\\n' \"$line\" >&4\n"
+    "\t\t\t\tbreak\n"
+    "\t\t\tfi\n"
+    "\t\telse\n"
+    "\t\t\tsleep 0.1\n"
+    "\t\tfi\n"
+    "\tdone\n"
+    "\twhile :; do\n"
+    "\t\tcat <&3 >&4 2>/dev/null\n"
+    "\t\tsleep 0.05\n"
+    "\tdone\n"
+    "}\n"
+    "host_to_domu &\n"
+    "scratch=\n"
+    "for b in /sys/block/vd*; do\n"
+    "\tcase \"$(cat $b/serial 2>/dev/null)\" in\n"
+    "\tvbboot) mount -t ext4 -o ro /dev/${b##*/} /boot || fail \"mounting the boot disk "
+    "/dev/${b##*/}\" ;;\n"
+    "\tscratch) scratch=/dev/${b##*/} ;;\n"
+    "\tesac\n"
+    "done\n"
+    "[ -e /boot/kernel ] || fail \"no boot disk (serial vbboot) with the domU's kernel\"\n"
+    "mount -t xenfs xenfs /proc/xen || fail \"mounting xenfs\"\n"
+    "mkdir -p /var/lib/xen /var/log/xen /var/lock /run/xen /run/xenstored /var/lib/xenstored\n"
+    "ln -s /run /var/run\n"
+    "xenstored --pid-file /run/xenstored.pid || fail \"xenstored\"\n"
+    "xen-init-dom0 || fail \"xen-init-dom0\"\n"
+    "xenconsoled --pid-file=/run/xen/xenconsoled.pid -o keep || fail \"xenconsoled\"\n"
+    "say \"toolstack up: $(xl info | grep -E '^(xen_version|free_memory)' | tr -s ' ' | tr '\\n' ' "
+    "')\"\n"
+    "cfg=/run/vbguest.cfg\n"
+    "{\n"
+    "\techo 'name = \"vbguest\"'\n"
+    "\techo 'type = \"pv\"'\n"
+    "\techo 'kernel = \"/boot/kernel\"'\n"
+    "\techo 'ramdisk = \"/boot/domu.cpio\"'\n"
+    "\techo \"memory = $mem\"\n"
+    "\techo \"vcpus = $vcpus\"\n"
+    "\techo 'on_poweroff = \"destroy\"'\n"
+    "\techo 'on_reboot = \"destroy\"'\n"
+    "\techo 'on_crash = \"destroy\"'\n"
+    "\techo 'extra = \"console=hvc0 quiet\"'\n"
+    "\t[ -n \"$scratch\" ] && echo \"disk = [ 'phy:$scratch,xvda,w' ]\"\n"
+    "} >$cfg\n"
+    "say \"xl create: $vcpus vCPU, $mem MiB${scratch:+, $scratch as xvda}\"\n"
+    "xl -v create $cfg >/run/xl.log 2>&1 || {\n"
+    "\ttail -20 /run/xl.log\n"
+    "\tfail \"xl create\"\n"
+    "}\n"
+    "id=$(xl domid vbguest) || fail \"no domain vbguest\"\n"
+    "tty=\n"
+    "for i in $(seq 100); do\n"
+    "\ttty=$(xenstore-read /local/domain/$id/console/tty 2>/dev/null) && [ -n \"$tty\" ] && break\n"
+    "\tsleep 0.1\n"
+    "done\n"
+    "[ -n \"$tty\" ] || fail \"domU $id has no console pty\"\n"
+    "say \"domU $id created, console $tty\"\n"
+    "stty -F $tty raw -echo\n"
+    "exec 5<>$tty\n"
+    "# Until the agent's marker, what the domU prints is its boot log.\n"
+    "while IFS= read -r line <&5; do\n"
+    "\tcase $line in *VBREADY*) break ;; esac\n"
+    "\techo \"domU| $line\"\n"
+    "done\n"
+    "xenstore-exists /local/domain/$id || fail \"domU $id ended before its agent started\"\n"
+    "ln -sf $tty /run/vb.tty\n"
+    "touch /run/vb.ready\n"
+    "say \"domU agent ready: relaying $port <-> $tty\"\n"
+    "# domU to host.\n"
+    "(while :; do\n"
+    "\tcat <&5 >&3 2>/dev/null\n"
+    "\tsleep 0.05\n"
+    "done) &\n"
+    "# The agent's quit powers the domU off, and on_poweroff destroys it; then dom0 goes.\n"
+    "while xenstore-exists /local/domain/$id; do\n"
+    "\ttimeout 10 xenstore-watch -n 2 @releaseDomain >/dev/null 2>&1\n"
+    "done\n"
+    "say \"domU $id gone: powering off\"\n"
+    "poweroff -f\n";
+
+static const char hotplug_block[] =
+    "#!/bin/sh\n"
+    "# libxl's block hotplug script, for busybox (Debian's is bash). libxl runs\n"
+    "# it with add or remove and XENBUS_PATH=backend/vbd/<domid>/<devid>;\n"
+    "# blkback waits for physical-device (major:minor in hex).\n"
+    "exec >>/var/log/xen/hotplug.log 2>&1\n"
+    "case $1 in\n"
+    "add)\n"
+    "\tp=$(xenstore-read \"$XENBUS_PATH/params\") || exit 1\n"
+    "\tdev=$p\n"
+    "\tif [ -f \"$p\" ]; then\n"
+    "\t\tdev=$(losetup -f) && losetup \"$dev\" \"$p\" || exit 1\n"
+    "\tfi\n"
+    "\tmm=$(stat -L -c '%t:%T' \"$dev\") || exit 1\n"
+    "\txenstore-write \"$XENBUS_PATH/physical-device\" \"$mm\" "
+    "\"$XENBUS_PATH/physical-device-path\" \"$dev\"\n"
+    "\txenstore-write \"$XENBUS_PATH/hotplug-status\" connected\n"
+    "\techo \"block: $p -> $dev ($mm)\"\n"
+    "\t;;\n"
+    "remove)\n"
+    "\tdev=$(xenstore-read \"$XENBUS_PATH/physical-device-path\" 2>/dev/null)\n"
+    "\tcase $dev in /dev/loop*) losetup -d \"$dev\" ;; esac\n"
+    "\t;;\n"
+    "esac\n"
+    "exit 0\n";
+
+static const char domu_init[] =
+    "#!/bin/sh\n"
+    "# virtbench domU init: drivers, /scratch, then the agent on the PV console.\n"
+    "export PATH=/sbin:/bin\n"
+    "mount -t proc proc /proc\n"
+    "mount -t sysfs sys /sys\n"
+    "mount -t devtmpfs dev /dev\n"
+    "exec </dev/null >/dev/hvc0 2>&1\n"
+    "# The agent's protocol shares hvc0 with this log: no echo, no CR/LF translation.\n"
+    "stty -F /dev/hvc0 raw -echo\n"
+    "for m in /lib/modules/*.ko; do\n"
+    "\tinsmod $m || echo \"virtbench domU: insmod $m failed\"\n"
+    "done\n"
+    "# The scratch disk (ext4; dom0's phy: backend) when there is one, else memory.\n"
+    "for i in $(seq 30); do\n"
+    "\tif [ -b /dev/xvda ] || [ ! -e /sys/bus/xen/devices/vbd-51712 ]; then break; fi\n"
+    "\tsleep 0.1\n"
+    "done\n"
+    "if [ -b /dev/xvda ] && mount -t ext4 /dev/xvda /scratch; then\n"
+    "\techo 'virtbench domU: /scratch is ext4 on /dev/xvda'\n"
+    "else\n"
+    "\tmount -t tmpfs -o mode=1777 scratch /scratch\n"
+    "\techo 'virtbench domU: /scratch is a tmpfs (no disk)'\n"
+    "fi\n"
+    "# From here hvc0 carries only the protocol: loglevel 0 silences every printk\n"
+    "# but a panic's (the sysctl takes 0; dmesg -n stops at 1, KERN_EMERG).\n"
+    "echo 0 >/proc/sys/kernel/printk\n"
+    "# dom0's cue to switch its relay over to the agent.\n"
+    "echo VBREADY\n"
+    "export OPENBLAS_NUM_THREADS=1\n"
+    "# Not exec: as PID 1 the agent's exit would be a panic, whose text would\n"
+    "# reach the channel. poweroff -f ends the domain cleanly.\n"
+    "/sbin/virtbench-agent --sync --fd 3 3<>/dev/hvc0 >/dev/null 2>&1\n"
+    "poweroff -f\n";
+
+void vb_xen_release(struct vb_xen *x)
+{
+	free(x->version);
+	free(x->hypervisor);
+	free(x->kernel);
+	free(x->kernel_version);
+	free(x->dom0_initrd);
+	free(x->boot_disk);
+	memset(x, 0, sizeof(*x));
+}
+
+char *vb_xen_missing_tools(void)
+{
+	static const struct {
+		const char *tool, *package;
+	} tools[] = {
+		{ "apt-get", "apt" },	      { "dpkg-deb", "dpkg" }, { "xz", "xz-utils" },
+		{ "mkfs.ext4", "e2fsprogs" }, { "ldd", "libc-bin" },  { "env", "coreutils" },
+	};
+	char *list = NULL;
+	for (size_t i = 0; i < VB_ARRAY_SIZE(tools); i++) {
+		_cleanup_free_ char *path = vb_proc_which(tools[i].tool);
+		if (path)
+			continue;
+		char *more = xasprintf("%s%s%s (%s)", list ? list : "", list ? ", " : "",
+				       tools[i].tool, tools[i].package);
+		free(list);
+		list = more;
+	}
+	return list;
+}
+
+/* FNV-1a, for cache keys. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; /* a separator: "ab","c" is not "a","bc" */
+}
+
+static uint64_t fnv_list(uint64_t h, const char *const list[], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = fnv(h, list[i]);
+	return h;
+}
+
+static bool is_elf(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char m[SELFMAG];
+	return fd >= 0 && pread(fd, m, SELFMAG, 0) == SELFMAG && !memcmp(m, ELFMAG, SELFMAG);
+}
+
+/* Debian versions are [0-9A-Za-z.+~:-]; a path or QEMU's -initrd list must not see more. */
+static bool version_ok(const char *v)
+{
+	if (!*v || strlen(v) > 100)
+		return false;
+	for (; *v; v++)
+		if (!strchr("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~-",
+			    *v))
+			return false;
+	return true;
+}
+
+/* gunzip src into dst (zlib: the hypervisor ships as xen-*.gz). */
+static int gunzip(const char *src, const char *dst, struct vb_error **err)
+{
+	gzFile in = gzopen(src, "rb");
+	if (!in)
+		return vb_error_errno(err, errno ? errno : EIO, "opening %s", src);
+	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = out < 0 ? -errno : 0;
+	char buf[65536];
+	while (!r) {
+		int n = gzread(in, buf, sizeof(buf));
+		if (n < 0)
+			r = -EIO;
+		if (n <= 0)
+			break;
+		r = vb_write_all(out, buf, (size_t)n);
+	}
+	gzclose(in);
+	if (r)
+		return vb_error_errno(err, -r, "gunzip %s into %s", src, dst);
+	return 0;
+}
+
+/* A version directory that is complete: the hypervisor and xl are there. */
+static bool xen_dir_ok(const char *dir)
+{
+	_cleanup_free_ char *hyp = xasprintf("%s/xen", dir);
+	_cleanup_free_ char *xl = xasprintf("%s/root/" XEN_BIN "/xl", dir);
+	return access(hyp, R_OK) == 0 && access(xl, X_OK) == 0;
+}
+
+/*
+ * The unpacked packages: the newest complete <cache>/xen/<version>, else
+ * fetched now (in a temporary directory renamed into place, so a crash
+ * never leaves half of it).
+ */
+static int xen_packages(char **dir, char **version, struct vb_error **err)
+{
+	_cleanup_free_ char *base = xasprintf("%s/xen", vb_cache_dir());
+	DIR *d = opendir(base);
+	struct dirent *e;
+	char *best = NULL;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !version_ok(e->d_name))
+			continue;
+		_cleanup_free_ char *full = xasprintf("%s/%s", base, e->d_name);
+		if (xen_dir_ok(full) && (!best || strverscmp(e->d_name, best) > 0)) {
+			free(best);
+			best = xstrdup(e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (best) {
+		*dir = xasprintf("%s/%s", base, best);
+		*version = best;
+		return 0;
+	}
+
+	int r = vb_mkdir_p(base, 0755);
+	if (r)
+		return vb_error_errno(err, -r, "creating %s", base);
+	_cleanup_free_ char *tmp = xasprintf("%s/.fetch-%ld", base, (long)getpid());
+	_cleanup_free_ char *debs = xasprintf("%s/debs", tmp);
+	_cleanup_free_ char *v = xasprintf("%s/v", tmp);
+	_cleanup_free_ char *root = xasprintf("%s/v/root", tmp);
+	vb_rm_rf(tmp);
+	if (mkdir(tmp, 0755) < 0 || mkdir(debs, 0755) < 0 || mkdir(v, 0755) < 0)
+		return vb_error_errno(err, errno, "creating %s", tmp);
+	r = vb_deb_download(packages, VB_ARRAY_SIZE(packages), debs, err);
+	_cleanup_free_ char *hyp = r ? NULL : vb_deb_find(debs, "xen-hypervisor-");
+	if (!r && !hyp)
+		r = vb_error_set(err, -ENOENT, "apt-get download left no xen-hypervisor package");
+	char ver[128] = "";
+	if (!r)
+		r = vb_deb_field(hyp, "Version", ver, sizeof(ver), err);
+	if (!r && !version_ok(ver))
+		r = vb_error_set(err, -EINVAL, "the Xen package's version '%s' is not usable", ver);
+	d = r ? NULL : opendir(debs);
+	while (d && !r && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 4, ".deb"))
+			continue;
+		_cleanup_free_ char *deb = xasprintf("%s/%s", debs, e->d_name);
+		r = vb_deb_unpack(deb, root, err);
+	}
+	if (d)
+		closedir(d);
+	if (!r) {
+		_cleanup_free_ char *gz = xasprintf("%s/boot/xen-" VB_XEN_SERIES "-amd64.gz", root);
+		_cleanup_free_ char *out = xasprintf("%s/xen", v);
+		r = gunzip(gz, out, err);
+	}
+	_cleanup_free_ char *final = xasprintf("%s/%s", base, ver);
+	if (!r && !xen_dir_ok(v))
+		r = vb_error_set(err, -ENOENT, "the Xen packages have no %s/xl", XEN_BIN);
+	if (!r && rename(v, final) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		r = vb_error_errno(err, errno, "moving the Xen packages into %s", final);
+	vb_rm_rf(tmp);
+	if (r)
+		return vb_error_wrap(err, "getting Debian's Xen " VB_XEN_SERIES " packages");
+	*dir = steal_ptr(&final);
+	*version = xstrdup(ver);
+	return 0;
+}
+
+/*
+ * The uncompressed kernel: Xen and libxc load an ELF directly, while a
+ * bzImage's xz would be decompressed under emulation (3.7 s in Xen for dom0,
+ * 15-30 s in dom0's xl for the domU). Debian's payload has x86 BCJ filters,
+ * which busybox's unxz lacks: the host's xz decompresses it. An image that
+ * is an ELF already is used as it is.
+ */
+static int vmlinux_get(const struct vb_kernel *k, char **out, struct vb_error **err)
+{
+	if (is_elf(k->image)) {
+		*out = xstrdup(k->image);
+		return 0;
+	}
+	char id[32];
+	int r = vb_file_identity(k->image, id, sizeof(id));
+	if (r)
+		return vb_error_errno(err, -r, "reading %s", k->image);
+	_cleanup_free_ char *dir = xasprintf("%s/xen", vb_cache_dir());
+	_cleanup_free_ char *path = xasprintf("%s/vmlinux-%s-%s", dir, k->version, id);
+	if (access(path, R_OK) == 0) {
+		*out = steal_ptr(&path);
+		return 0;
+	}
+	if ((r = vb_mkdir_p(dir, 0755)))
+		return vb_error_errno(err, -r, "creating %s", dir);
+	_cleanup_free_ char *image = NULL;
+	size_t len = 0;
+	if ((r = vb_read_file(k->image, 256u << 20, &image, &len)))
+		return vb_error_errno(err, -r, "reading %s", k->image);
+	static const char magic[] = { '\xfd', '7', 'z', 'X', 'Z', '\0' };
+	const char *at = memmem(image, len, magic, sizeof(magic));
+	if (!at)
+		return vb_error_set(err, -EINVAL,
+				    "%s is neither an ELF vmlinux nor a bzImage with an xz payload",
+				    k->image);
+	_cleanup_free_ char *xz = vb_proc_which("xz");
+	if (!xz)
+		return vb_error_set(err, -ENOENT, "xz is not installed (xz-utils)");
+	_cleanup_close_ int in = open(k->image, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || lseek(in, at - image, SEEK_SET) < 0)
+		return vb_error_errno(err, errno, "reading %s", k->image);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	_cleanup_close_ int o = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o < 0)
+		return vb_error_errno(err, errno, "creating %s", tmp);
+	/* --single-stream: the bzImage goes on after the payload. */
+	char *argv[] = { xz, "-dc", "--single-stream", NULL };
+	int st = 0;
+	r = vb_proc_run_redirected(argv, in, o, &st, err);
+	if (!r && (!WIFEXITED(st) || WEXITSTATUS(st)))
+		r = vb_error_set(err, -EIO, "xz -dc failed on the payload of %s (status %d)",
+				 k->image, st);
+	if (!r && fsync(o) < 0)
+		r = vb_error_errno(err, errno, "writing %s", tmp);
+	if (!r && !is_elf(tmp))
+		r = vb_error_set(err, -EINVAL, "the payload of %s is not an ELF kernel", k->image);
+	if (!r && rename(tmp, path) < 0)
+		r = vb_error_errno(err, errno, "renaming %s", tmp);
+	unlink(tmp);
+	if (r)
+		return r;
+	*out = steal_ptr(&path);
+	return 0;
+}
+
+/* busybox and a link for each of its applets in bin/. */
+static int add_busybox(struct vb_cpio *c, const char *busybox, struct vb_error **err)
+{
+	int r = vb_cpio_file(c, "bin/busybox", busybox, 0755);
+	if (r)
+		return vb_error_errno(err, -r, "initramfs: adding %s", busybox);
+	char *argv[] = { (char *)busybox, "--list", NULL };
+	_cleanup_free_ char *list = NULL;
+	int st;
+	r = vb_proc_run(argv, 10000, 1 << 16, &list, &st, err);
+	if (!r && (!WIFEXITED(st) || WEXITSTATUS(st)))
+		r = vb_error_set(err, -EIO, "%s --list failed", busybox);
+	if (r)
+		return r;
+	char *save = NULL;
+	for (char *a = strtok_r(list, "\n", &save); a; a = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(a, "busybox") || strchr(a, '/'))
+			continue;
+		_cleanup_free_ char *name = xasprintf("bin/%s", a);
+		vb_cpio_symlink(c, name, "busybox");
+	}
+	return 0;
+}
+
+/* A list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+static bool strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return true;
+	return false;
+}
+
+static void strlist_add(struct strlist *l, const char *s)
+{
+	if (strlist_has(l, s))
+		return;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(char *));
+	l->v[l->n++] = xstrdup(s);
+}
+
+static void strlist_release(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * The shared objects bin loads, as the host's ldd resolves them with the
+ * unpacked Xen libraries first on the path: added to libs. The host's own
+ * (libc, the loader, zlib...) come from the host, Debian 12 as the packages.
+ */
+static int needed_libs(const char *bin, const char *root, struct strlist *libs,
+		       struct vb_error **err)
+{
+	_cleanup_free_ char *env = vb_proc_which("env");
+	_cleanup_free_ char *ldd = vb_proc_which("ldd");
+	if (!env || !ldd)
+		return vb_error_set(err, -ENOENT, "ldd is not installed (libc-bin)");
+	_cleanup_free_ char *lp = xasprintf("LD_LIBRARY_PATH=%s/usr/lib/x86_64-linux-gnu", root);
+	char *argv[] = { env, lp, ldd, (char *)bin, NULL };
+	_cleanup_free_ char *out = NULL;
+	int st;
+	int r = vb_proc_run(argv, 30000, 1 << 16, &out, &st, err);
+	if (!r && (!WIFEXITED(st) || WEXITSTATUS(st)))
+		r = vb_error_set(err, -EIO, "ldd %s failed: %.200s", bin, out);
+	if (r)
+		return r;
+	char *save = NULL;
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *arrow = strstr(l, "=> ");
+		char *path = arrow ? arrow + 3 : l + strspn(l, " \t");
+		if (!strncmp(path, "not found", 9))
+			return vb_error_set(err, -ENOENT, "ldd %s: %s", bin, l + strspn(l, " \t"));
+		if (*path != '/')
+			continue; /* linux-vdso.so.1 */
+		char *end = strstr(path, " (");
+		if (end)
+			*end = '\0';
+		strlist_add(libs, path);
+	}
+	return 0;
+}
+
+/* A library where the loader looks: /lib64 for the loader itself, else the multiarch dir. */
+static char *lib_name(const char *path)
+{
+	const char *base = strrchr(path, '/') + 1;
+	if (!strncmp(path, "/lib64/", 7))
+		return xasprintf("lib64/%s", base);
+	return xasprintf("lib/x86_64-linux-gnu/%s", base);
+}
+
+static int build_dom0(const char *out, const char *root, const struct vb_kernel *k,
+		      const char *busybox, struct vb_error **err)
+{
+	static const char *const dirs[] = { "bin", "sbin", "proc", "sys",  "dev",    "run",
+					    "etc", "var",  "boot", "root", "usr/bin" };
+	struct vb_cpio c;
+	int r = vb_cpio_open(&c, out);
+	if (r)
+		return vb_error_errno(err, -r, "initramfs: creating %s", out);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs); i++)
+		vb_cpio_dir(&c, dirs[i]);
+	vb_cpio_data(&c, "tmp", S_IFDIR | 01777, NULL, 0);
+	r = add_busybox(&c, busybox, err);
+	struct strlist libs = { 0 };
+	for (size_t i = 0; !r && i < VB_ARRAY_SIZE(toolstack); i++) {
+		_cleanup_free_ char *src = xasprintf("%s/" XEN_BIN "/%s", root, toolstack[i]);
+		_cleanup_free_ char *name = xasprintf(XEN_BIN "/%s", toolstack[i]);
+		_cleanup_free_ char *link = xasprintf("sbin/%s", toolstack[i]);
+		_cleanup_free_ char *target = xasprintf("/" XEN_BIN "/%s", toolstack[i]);
+		if ((r = vb_cpio_file(&c, name, src, 0755)))
+			r = vb_error_errno(err, -r, "initramfs: adding %s", src);
+		else
+			r = needed_libs(src, root, &libs, err);
+		vb_cpio_symlink(&c, link, target);
+	}
+	for (size_t i = 0; !r && i < VB_ARRAY_SIZE(xenstore_tools); i++) {
+		_cleanup_free_ char *src = xasprintf("%s/usr/bin/%s", root, xenstore_tools[i]);
+		_cleanup_free_ char *name = xasprintf("usr/bin/%s", xenstore_tools[i]);
+		if ((r = vb_cpio_file(&c, name, src, 0755)))
+			r = vb_error_errno(err, -r, "initramfs: adding %s", src);
+		else
+			r = needed_libs(src, root, &libs, err);
+	}
+	/* glibc loads libgcc_s at run time (pthread_cancel's unwinding); xl needs it. */
+	static const char *const gcc_s[] = { "/lib/x86_64-linux-gnu/libgcc_s.so.1",
+					     "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1" };
+	for (size_t i = 0; !r && i < VB_ARRAY_SIZE(gcc_s); i++)
+		if (access(gcc_s[i], R_OK) == 0) {
+			strlist_add(&libs, gcc_s[i]);
+			break;
+		}
+	for (size_t i = 0; !r && i < libs.n; i++) {
+		_cleanup_free_ char *name = lib_name(libs.v[i]);
+		if ((r = vb_cpio_file(&c, name, libs.v[i], 0755)))
+			r = vb_error_errno(err, -r, "initramfs: adding %s", libs.v[i]);
+	}
+	strlist_release(&libs);
+	if (!r) {
+		_cleanup_free_ char *conf = xasprintf("%s/etc/xen/xl.conf", root);
+		if ((r = vb_cpio_file(&c, "etc/xen/xl.conf", conf, 0644)))
+			r = vb_error_errno(err, -r, "initramfs: adding %s", conf);
+	}
+	if (!r) {
+		vb_cpio_data(&c, "etc/xen/scripts/block", S_IFREG | 0755, hotplug_block,
+			     strlen(hotplug_block));
+		if ((r = vb_cpio_modules(&c, k->modules, dom0_modules,
+					 VB_ARRAY_SIZE(dom0_modules))))
+			r = vb_error_errno(err, -r, "initramfs: adding dom0's modules");
+	}
+	if (!r)
+		vb_cpio_data(&c, "init", S_IFREG | 0755, dom0_init, strlen(dom0_init));
+	int cr = vb_cpio_close(&c);
+	if (!r && cr)
+		r = vb_error_errno(err, -cr, "initramfs: writing %s", out);
+	return r;
+}
+
+static int build_domu(const char *out, const struct vb_kernel *k, const char *agent,
+		      const char *busybox, struct vb_error **err)
+{
+	static const char *const dirs[] = { "bin", "sbin", "proc", "sys",
+					    "dev", "etc",  "root", "scratch" };
+	struct vb_cpio c;
+	int r = vb_cpio_open(&c, out);
+	if (r)
+		return vb_error_errno(err, -r, "initramfs: creating %s", out);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs); i++)
+		vb_cpio_dir(&c, dirs[i]);
+	vb_cpio_data(&c, "tmp", S_IFDIR | 01777, NULL, 0);
+	r = add_busybox(&c, busybox, err);
+	if (!r && (r = vb_cpio_file(&c, "sbin/virtbench-agent", agent, 0755)))
+		r = vb_error_errno(err, -r, "initramfs: adding %s", agent);
+	if (!r && (r = vb_cpio_modules(&c, k->modules, domu_modules, VB_ARRAY_SIZE(domu_modules))))
+		r = vb_error_errno(err, -r, "initramfs: adding the domU's modules");
+	if (!r)
+		vb_cpio_data(&c, "init", S_IFREG | 0755, domu_init, strlen(domu_init));
+	int cr = vb_cpio_close(&c);
+	if (!r && cr)
+		r = vb_error_errno(err, -cr, "initramfs: writing %s", out);
+	return r;
+}
+
+/* dst as a hard link to src (same filesystem: the cache), else a copy. */
+static int link_or_copy(const char *src, const char *dst)
+{
+	if (link(src, dst) == 0)
+		return 0;
+	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (in < 0 || out < 0)
+		return -errno;
+	return vb_copy_fd(in, out);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * The read-only boot disk: the domU's kernel and initramfs in an ext4
+ * image that dom0 mounts on /boot (mkfs.ext4 -d fills it from a directory).
+ */
+static int build_boot(const char *out, const char *vmlinux, const struct vb_kernel *k,
+		      const char *agent, const char *busybox, struct vb_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s.d", out);
+	_cleanup_free_ char *kernel = xasprintf("%s/kernel", dir);
+	_cleanup_free_ char *cpio = xasprintf("%s/domu.cpio", dir);
+	vb_rm_rf(dir);
+	if (mkdir(dir, 0755) < 0)
+		return vb_error_errno(err, errno, "creating %s", dir);
+	int r = link_or_copy(vmlinux, kernel);
+	if (r)
+		r = vb_error_errno(err, -r, "copying %s into %s", vmlinux, dir);
+	if (!r)
+		r = build_domu(cpio, k, agent, busybox, err);
+	if (!r) {
+		/* The files, plus room for ext4's own metadata and journal. */
+		unsigned long long kib =
+		    (unsigned long long)(file_size(kernel) + file_size(cpio)) / 1024 * 21 / 20 +
+		    16384;
+		char size[32];
+		snprintf(size, sizeof(size), "%lluk", kib);
+		char *argv[] = { "mkfs.ext4", "-q", "-F", "-m",	       "0",  "-L",
+				 "vbboot",    "-d", dir,  (char *)out, size, NULL };
+		r = vb_deb_tool(argv, "/", NULL, 0, err);
+		if (r)
+			r = vb_error_wrap(err, "building the boot disk %s (e2fsprogs >= 1.43?)",
+					  out);
+	}
+	vb_rm_rf(dir);
+	return r;
+}
+
+/* A file built as tmp goes into place as path (a crash never leaves half of one there). */
+static int publish(int r, const char *tmp, const char *path, struct vb_error **err)
+{
+	if (!r && rename(tmp, path) < 0)
+		r = vb_error_errno(err, errno, "renaming %s", tmp);
+	unlink(tmp);
+	return r;
+}
+
+int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	const char *busybox = vb_busybox_path();
+	if (!vb_elf_is_static(busybox))
+		return vb_error_set(err, VB_SKIP,
+				    "%s is not a static busybox (install busybox-static)", busybox);
+	if (!vb_elf_is_static(agent_path))
+		return vb_error_set(err, VB_SKIP, "the agent %s is not statically linked",
+				    agent_path);
+	char ida[32], idb[32];
+	if (vb_file_identity(agent_path, ida, sizeof(ida)) ||
+	    vb_file_identity(busybox, idb, sizeof(idb)))
+		return vb_error_errno(err, errno, "reading the agent and busybox");
+	struct vb_kernel k;
+	int r = vb_kernel_get(&k, err);
+	if (r)
+		return r;
+	_cleanup_free_ char *dir = NULL, *root = NULL;
+	r = xen_packages(&dir, &out->version, err);
+	if (!r) {
+		root = xasprintf("%s/root", dir);
+		out->hypervisor = xasprintf("%s/xen", dir);
+		out->kernel_version = xstrdup(k.version);
+		r = vmlinux_get(&k, &out->kernel, err);
+	}
+	char idk[32] = "";
+	if (!r && vb_file_identity(out->kernel, idk, sizeof(idk)))
+		r = vb_error_errno(err, errno, "reading %s", out->kernel);
+	if (!r) {
+		/* Keyed by every input; a custom kernel's modules by their directory. */
+		uint64_t h = fnv(1469598103934665603ull, "dom0 1");
+		h = fnv(h, k.version);
+		h = fnv(h, idk);
+		h = fnv(h, k.modules ? k.modules : "");
+		h = fnv(h, out->version);
+		h = fnv(h, dom0_init);
+		h = fnv(h, hotplug_block);
+		h = fnv_list(h, dom0_modules, VB_ARRAY_SIZE(dom0_modules));
+		h = fnv_list(h, toolstack, VB_ARRAY_SIZE(toolstack));
+		h = fnv_list(h, xenstore_tools, VB_ARRAY_SIZE(xenstore_tools));
+		h = fnv(h, idb);
+		out->dom0_initrd =
+		    xasprintf("%s/dom0-%s-%016llx.cpio", dir, k.version, (unsigned long long)h);
+		if (access(out->dom0_initrd, R_OK)) {
+			_cleanup_free_ char *tmp =
+			    xasprintf("%s.tmp.%ld", out->dom0_initrd, (long)getpid());
+			r = publish(build_dom0(tmp, root, &k, busybox, err), tmp, out->dom0_initrd,
+				    err);
+		}
+	}
+	if (!r) {
+		uint64_t h = fnv(1469598103934665603ull, "boot 1");
+		h = fnv(h, k.version);
+		h = fnv(h, idk);
+		h = fnv(h, k.modules ? k.modules : "");
+		h = fnv(h, domu_init);
+		h = fnv_list(h, domu_modules, VB_ARRAY_SIZE(domu_modules));
+		h = fnv(h, ida);
+		h = fnv(h, idb);
+		out->boot_disk =
+		    xasprintf("%s/boot-%s-%016llx.img", dir, k.version, (unsigned long long)h);
+		if (access(out->boot_disk, R_OK)) {
+			_cleanup_free_ char *tmp =
+			    xasprintf("%s.tmp.%ld", out->boot_disk, (long)getpid());
+			r = publish(build_boot(tmp, out->kernel, &k, agent_path, busybox, err), tmp,
+				    out->boot_disk, err);
+		}
+	}
+	vb_kernel_release(&k);
+	if (r) {
+		vb_xen_release(out);
+		return r;
+	}
+	return 0;
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the VM platforms share about their QEMU process: how it is started
+ * (-nodefaults, the sandbox, its own cgroup, the parent-death signal), how
+ * the agent is reached (a unix socket behind a virtio-serial port, the
+ * --sync handshake) and how it is stopped (the agent's quit, then signals).
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "agent/client.h"
+#include "core/proc.h"
+#include "core/util.h"
+#include "platform/qemu-vm.h"
+#include "runtime/cgroup.h"
+
+#define QEMU_BIN "qemu-system-x86_64"
+
+void vb_qemu_args_add(struct vb_qemu_args *a, const char *s)
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 64;
+		a->v = xrealloc(a->v, a->cap * sizeof(char *));
+	}
+	a->v[a->n++] = xstrdup(s);
+	a->v[a->n] = NULL;
+}
+
+void vb_qemu_args_addf(struct vb_qemu_args *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		VB_BUG("out of memory");
+	va_end(ap);
+	vb_qemu_args_add(a, s);
+	free(s);
+}
+
+void vb_qemu_args_release(struct vb_qemu_args *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+char *vb_qemu_find(void)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *paths = xstrdup(path ? path : "/usr/bin:/bin");
+	char *save = NULL;
+	for (char *d = strtok_r(paths, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", d, QEMU_BIN);
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+int vb_qemu_vm_init(struct vb_qemu_vm *vm, const char *name, const char *dir, bool cgroup,
+		    struct vb_error **err)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->name = xstrdup(name);
+	vm->sock = xasprintf("%s/agent.sock", dir);
+	vm->console = xasprintf("%s/console.log", dir);
+	vm->log = xasprintf("%s/qemu.log", dir);
+	vm->pid = -1;
+	vm->ch.rfd = vm->ch.wfd = -1;
+	const struct vb_cgroup_layout *l = cgroup ? vb_cgroup_host_layout(NULL) : NULL;
+	if (!l)
+		return 0;
+	struct vb_cgroup_limits lim = { .pids_max = 4096 };
+	return vb_cgroup_create(l, name, &lim, &vm->cg, err);
+}
+
+void vb_qemu_vm_release(struct vb_qemu_vm *vm)
+{
+	vb_qemu_vm_stop(vm, 0);
+	vb_cgroup_destroy(vm->cg);
+	vm->cg = NULL;
+	free(vm->name);
+	free(vm->sock);
+	free(vm->console);
+	free(vm->log);
+	vm->name = vm->sock = vm->console = vm->log = NULL;
+}
+
+void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const char *qemu,
+		     const char *accel, const char *cpu, uint64_t mem_mib, unsigned smp)
+{
+	static const char *const fixed[] = {
+		"-display",
+		"none",
+		"-no-reboot",
+		"-sandbox",
+		"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+		"-device",
+		"virtio-serial-pci",
+	};
+	vb_qemu_args_add(a, qemu);
+	vb_qemu_args_add(a, "-nodefaults");
+	vb_qemu_args_add(a, "-no-user-config");
+	vb_qemu_args_add(a, "-name");
+	vb_qemu_args_add(a, vm->name);
+	/* The i440fx PC: virtio-pci, no extra bus; microvm needs virtio-mmio. */
+	vb_qemu_args_add(a, "-M");
+	vb_qemu_args_add(a, "pc");
+	vb_qemu_args_add(a, "-accel");
+	vb_qemu_args_add(a, accel);
+	vb_qemu_args_add(a, "-cpu");
+	vb_qemu_args_add(a, cpu);
+	vb_qemu_args_add(a, "-m");
+	vb_qemu_args_addf(a, "%llu", (unsigned long long)mem_mib);
+	vb_qemu_args_add(a, "-smp");
+	vb_qemu_args_addf(a, "%u", smp);
+	vb_qemu_args_add(a, "-serial");
+	vb_qemu_args_addf(a, "file:%s", vm->console);
+	for (size_t i = 0; i < VB_ARRAY_SIZE(fixed); i++)
+		vb_qemu_args_add(a, fixed[i]);
+	vb_qemu_args_add(a, "-chardev");
+	vb_qemu_args_addf(a, "socket,id=agent,path=%s,server=on,wait=off", vm->sock);
+	vb_qemu_args_add(a, "-device");
+	vb_qemu_args_add(a, "virtserialport,chardev=agent,name=vb.agent");
+}
+
+int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error **err)
+{
+	unlink(vm->sock);
+	int logfd = open(vm->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return vb_error_errno(err, errno, "%s: creating %s", vm->name, vm->log);
+	int r = vb_proc_spawn_logged(argv, logfd, &vm->pid, err);
+	close(logfd);
+	if (r)
+		return vb_error_wrap(err, "%s: starting QEMU", vm->name);
+	vm->running = true;
+	if (vm->cg)
+		r = vb_cgroup_attach(vm->cg, vm->pid, err);
+	return r;
+}
+
+static int connect_agent(struct vb_qemu_vm *vm, struct vb_error **err)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(vm->sock) >= sizeof(a.sun_path))
+		return vb_error_set(err, -ENAMETOOLONG, "%s: socket path too long", vm->name);
+	memcpy(a.sun_path, vm->sock, strlen(vm->sock) + 1);
+	/* QEMU creates the socket a moment after it starts. */
+	for (int i = 0; i < 500; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return vb_error_errno(err, errno, "%s: socket", vm->name);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			vb_channel_init(&vm->ch, fd, fd, 65536);
+			return 0;
+		}
+		close(fd);
+		if (!vb_proc_alive(vm->pid)) {
+			_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
+			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name,
+					    why ? why : "(nothing in its log)");
+		}
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return vb_error_set(err, -ETIMEDOUT, "%s: QEMU did not open %s", vm->name, vm->sock);
+}
+
+int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **err)
+{
+	int r = connect_agent(vm, err);
+	struct vb_event hello;
+	if (!r)
+		r = vb_agent_client_hello_sync(&vm->ch, timeout_s, &hello, err);
+	if (!r)
+		vb_event_release(&hello);
+	return r;
+}
+
+void vb_qemu_vm_stop(struct vb_qemu_vm *vm, int grace_ms)
+{
+	if (!vm->running)
+		return;
+	vb_agent_client_quit(&vm->ch);
+	vb_channel_release(&vm->ch);
+	vb_proc_reap(vm->pid, grace_ms);
+	if (vm->cg)
+		vb_cgroup_kill(vm->cg, 2000, NULL);
+	vm->pid = -1;
+	vm->running = false;
+	unlink(vm->sock);
+}
+
+int vb_qemu_vm_footprint(struct vb_qemu_vm *vm, uint64_t *bytes, struct vb_error **err)
+{
+	if (!vm->cg)
+		return vb_error_set(err, VB_SKIP, "%s has no cgroup here", vm->name);
+	return vb_cgroup_memory_current(vm->cg, bytes, err);
+}
+
+char *vb_qemu_last_line(const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	if (vb_read_file(path, 1 << 20, &text, NULL) < 0)
+		return NULL;
+	char *best = NULL, *save = NULL;
+	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
+		if (*l && !strstr(l, "terminating on signal"))
+			best = l;
+	return best ? xstrdup(best) : NULL;
+}
+
+int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vb_error_errno(err, errno, "creating %s", path);
+	int r = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	close(fd);
+	if (r)
+		return vb_error_errno(err, -r, "sizing %s", path);
+	pid_t p = fork();
+	if (p < 0)
+		return vb_error_errno(err, errno, "fork");
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E",
+		       "lazy_itable_init=1,lazy_journal_init=1", path, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return vb_error_set(err, -EIO,
+				    "mkfs.ext4 %s failed (exit %d; e2fsprogs installed?)", path,
+				    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}

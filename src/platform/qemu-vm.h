@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_PLATFORM_QEMU_VM_H
+#define VB_PLATFORM_QEMU_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "agent/channel.h"
+#include "virtbench/error.h"
+
+/*
+ * The QEMU process of a VM platform (qemu-tcg, kvm, xen): its files in the
+ * guest's work directory, its cgroup, the process and the agent's channel
+ * over a virtio-serial port. The platforms add their own devices and boot
+ * arguments; starting, reaching the agent and stopping are the same.
+ */
+struct vb_qemu_vm {
+	char *name;	      /* the guest's name: QEMU's -name and the cgroup's */
+	char *sock;	      /* the agent's socket (QEMU's chardev) */
+	char *console;	      /* the guest's serial console */
+	char *log;	      /* QEMU's own stdout and stderr */
+	struct vb_cgroup *cg; /* NULL where cgroups are not usable */
+	pid_t pid;	      /* -1 when not running */
+	struct vb_channel ch; /* to the agent, after vb_qemu_vm_hello */
+	bool running;	      /* spawned and not stopped yet */
+};
+
+/* A growing NULL-terminated argument vector; every string is owned. */
+struct vb_qemu_args {
+	char **v;
+	size_t n, cap;
+};
+
+void vb_qemu_args_add(struct vb_qemu_args *a, const char *s);
+void vb_qemu_args_addf(struct vb_qemu_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void vb_qemu_args_release(struct vb_qemu_args *a);
+
+/* qemu-system-x86_64 in $PATH, or NULL. Caller frees. */
+char *vb_qemu_find(void);
+
+/*
+ * Set up vm for the guest name whose work directory is dir (it must exist):
+ * the paths, no process yet. With cgroup, QEMU gets a cgroup of its own
+ * where cgroups are usable here (none is no error).
+ */
+int vb_qemu_vm_init(struct vb_qemu_vm *vm, const char *name, const char *dir, bool cgroup,
+		    struct vb_error **err);
+
+/* Stop QEMU as vb_qemu_vm_stop with no grace, remove its cgroup, free. Safe twice. */
+void vb_qemu_vm_release(struct vb_qemu_vm *vm);
+
+/*
+ * The arguments every VM starts with, into a: qemu -nodefaults -name, the
+ * i440fx PC with accel and cpu, mem_mib and smp, no display, no reboot,
+ * the sandbox, the serial console into vm's console file, and the agent's
+ * virtio-serial port "vb.agent" on vm's socket.
+ */
+void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const char *qemu,
+		     const char *accel, const char *cpu, uint64_t mem_mib, unsigned smp);
+
+/*
+ * Start QEMU with argv (NULL-terminated, argv[0] absolute): its output to
+ * vm's log, SIGKILL as its parent-death signal, in vm's cgroup.
+ */
+int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error **err);
+
+/*
+ * Connect to the agent's socket and wait up to timeout_s for its hello
+ * (syncing, as the agent runs with --sync). On failure the caller stops vm.
+ */
+int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **err);
+
+/*
+ * Stop: the agent is asked to quit, and QEMU gets grace_ms to end by itself
+ * (the guest powers off, -no-reboot ends QEMU); then SIGTERM, SIGKILL, and
+ * whatever is left in its cgroup. Does nothing when not running.
+ */
+void vb_qemu_vm_stop(struct vb_qemu_vm *vm, int grace_ms);
+
+/* What its cgroup is charged (QEMU, guest RAM touched, page cache). */
+int vb_qemu_vm_footprint(struct vb_qemu_vm *vm, uint64_t *bytes, struct vb_error **err);
+
+/*
+ * The last line of a log that says something (not QEMU's note of being
+ * stopped by us), or NULL. Caller frees.
+ */
+char *vb_qemu_last_line(const char *path);
+
+/* A sparse raw image of size bytes at path, formatted ext4 by the host's mkfs.ext4. */
+int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err);
+
+#endif

@@ -1,0 +1,99 @@
+#!/bin/bash
+# The xen platform end to end: Xen 4.17 and a PV dom0 boot under QEMU/TCG,
+# dom0 starts a PV domU whose agent answers through dom0's relay; a quick
+# workload runs beside the host, ops measures the lifecycle, and nothing of
+# a run remains after it ends or after SIGKILL. Skipped only where Debian's
+# Xen packages cannot be fetched (or not as root). Each step has a time
+# limit (about 15 minutes in all); boots take 30-90 s on a shared host.
+. "$(dirname "$0")/lib.bash"
+plan 13
+# The packages, the vmlinux and the images are cached across runs.
+unset VIRTBENCH_CACHE_DIR
+cache=/var/cache/virtbench
+reason=""
+[ "$(id -u)" != 0 ] && reason="needs root (QEMU's cgroup)"
+if [ -z "$reason" ] && ! ls "$cache"/xen/*/xen >/dev/null 2>&1; then
+	mkdir -p "$TMP/debs"
+	(cd "$TMP/debs" && timeout 120 apt-get download xen-hypervisor-4.17-amd64 >/dev/null 2>&1) ||
+		reason="Debian's Xen packages are unreachable (apt-get download xen-hypervisor-4.17-amd64 failed)"
+fi
+if [ -n "$reason" ]; then
+	for i in $(seq 13); do skip "xen $i" "$reason"; done
+	exit 0
+fi
+# No QEMU, cgroup or work directory of run $1 is left.
+nothing_left() {
+	local tag=$1
+	! pgrep -f "qemu-system-x86_6[4] .*-name $tag-" >/dev/null &&
+		[ -z "$(ls -d /sys/fs/cgroup/*/virtbench/"$tag"-* /sys/fs/cgroup/virtbench/"$tag"-* 2>/dev/null)" ] &&
+		[ "$(find "$VIRTBENCH_STATE_DIR" -mindepth 1 | wc -l)" = 0 ]
+}
+
+"$VB" list platforms >"$TMP/p"
+check "xen is offered, labelled as emulation" \
+	grep -qE '^xen +available +Xen PV domU, nested in QEMU/TCG.*\[emulation\]' "$TMP/p"
+grep '^xen' "$TMP/p" | cut -c1-200 | while read -r l; do diag "$l"; done
+
+t0=$(date +%s)
+timeout -k 30 300 nice -n 10 "$VB" run -q -p host,xen -w cpu.primes --profile quick --set limit=100000 \
+	--runs 2 --min-runs 2 --warmup 0 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+diag "run -p host,xen: exit $rc in $(($(date +%s) - t0)) s"
+check "host + xen run exits 0" test $rc = 0
+[ $rc = 0 ] || diag "$(tail -5 "$TMP/err")"
+check "the xen row has 2 samples with a positive elapsed, stored as emulated" \
+	test "$(sql "SELECT p.emulated || ' ' || count(*) FROM samples s JOIN platforms p ON p.id = s.platform_id JOIN sample_values v ON v.sample_id = s.id WHERE p.name = 'xen' AND s.ok AND NOT s.warmup AND v.metric = 'elapsed' AND v.value > 0")" = "1 2"
+check "the table labels it (emulated)" grep -q "xen (emulated)" "$TMP/out"
+check "run: no QEMU process, cgroup or work directory remains" nothing_left "$(sql "SELECT tag FROM runs")"
+
+export VIRTBENCH_DB="$TMP/ops.db"
+t0=$(date +%s)
+timeout -k 30 420 nice -n 10 "$VB" ops -q -p xen --rounds 1 --warmup 0 --rate-guests 0 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+diag "ops -p xen: exit $rc in $(($(date +%s) - t0)) s"
+check "ops -p xen exits 0" test $rc = 0
+[ $rc = 0 ] || diag "$(tail -5 "$TMP/err")"
+metric() { sql "SELECT x.mean FROM summaries x JOIN platforms p ON p.id = x.platform_id WHERE p.name = 'xen' AND x.metric = '$1'"; }
+all=1
+for m in boot_s reboot_s stop_s footprint_bytes; do
+	v=$(metric $m)
+	diag "xen $m = $v"
+	awk -v v="$v" 'BEGIN { exit !(v > 0) }' || all=0
+done
+check "ops: boot_s, reboot_s, stop_s and footprint_bytes measured" test $all = 1
+check "ops: boot_s is a nested boot (over 5 s), within the ready limit" \
+	awk -v v="$(metric boot_s)" 'BEGIN { exit !(v > 5 && v < 300) }'
+check "ops: xen stored as emulated" test "$(sql "SELECT emulated FROM platforms WHERE name = 'xen'")" = 1
+check "ops: no QEMU process, cgroup or work directory remains" nothing_left "$(sql "SELECT tag FROM runs")"
+
+# SIGKILL of the supervisor while Xen boots: QEMU dies with it (its
+# parent-death signal), and the next virtbench start sweeps the rest.
+export VIRTBENCH_DB="$TMP/kill.db"
+nice -n 10 "$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p xen -w cpu.primes --set limit=100000 >/dev/null 2>&1 &
+pid=$!
+tag="" booting=0
+for _ in $(seq 600); do
+	[ -z "$tag" ] && tag=$(basename "$(ls -d "$VIRTBENCH_STATE_DIR"/vb-* 2>/dev/null | head -1)" 2>/dev/null)
+	if [ -n "$tag" ] && grep -qs "virtbench dom0:" "$VIRTBENCH_STATE_DIR/$tag/$tag-0/console.log"; then
+		booting=1
+		break
+	fi
+	sleep 0.2
+done
+check "SIGKILL: caught xen mid-boot (dom0's init running)" test $booting = 1
+kill -KILL $pid
+wait $pid 2>/dev/null
+gone=1
+for _ in $(seq 100); do
+	pgrep -f "qemu-system-x86_6[4] .*-name $tag-" >/dev/null || {
+		gone=0
+		break
+	}
+	sleep 0.1
+done
+check "SIGKILL: QEMU dies with its supervisor" test $gone = 0
+"$VB" runs >/dev/null 2>&1
+check "SIGKILL: the next start leaves nothing of the run" \
+	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* /sys/fs/cgroup/virtbench/$tag-* 2>/dev/null)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
+# Should a QEMU of this run have survived (the check above failed), it goes now.
+for p in $(pgrep -f "qemu-system-x86_6[4] .*-name $tag-"); do kill -KILL "$p"; done
