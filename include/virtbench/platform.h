@@ -51,6 +51,7 @@ enum vb_platform_caps {
 	VB_CAP_CPU_OVERCOMMIT = 1u << 5,
 	VB_CAP_NETWORK = 1u << 6,
 	VB_CAP_EMULATED = 1u << 7, /* results are emulation and labelled so */
+	VB_CAP_NESTED = 1u << 8,   /* with EMULATED: a hypervisor nested inside the emulation */
 };
 
 /* Everything a platform needs from the run that drives it. */
@@ -122,6 +123,15 @@ int vb_platform_agent_path(char **out);
  * its modules directory (may be NULL: everything built in). Borrowed.
  */
 void vb_platform_set_kernel(const char *image, const char *modules);
+
+/*
+ * How a platform's results are labelled, as stored in platforms.emulated:
+ * 0 native, 1 emulated, 2 nested inside emulation (xen in QEMU/TCG).
+ */
+static inline int vb_platform_emulation(const struct vb_platform_ops *p)
+{
+	return !(p->caps & VB_CAP_EMULATED) ? 0 : (p->caps & VB_CAP_NESTED) ? 2 : 1;
+}
 
 /* The registry: NULL-terminated. */
 extern const struct vb_platform_ops *const vb_platforms[];

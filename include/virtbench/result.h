@@ -25,7 +25,7 @@ struct vb_run_info {
 /* One cell of the overhead table: platform × workload × metric. */
 struct vb_result_row {
 	char *platform;
-	bool emulated; /* the platform is emulation: label every figure */
+	int emulated; /* 1 emulation, 2 nested in emulation: label every figure */
 	char *workload;
 	char *group; /* the workload's group: w1 ... aggressor */
 	char *metric;

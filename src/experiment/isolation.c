@@ -274,7 +274,7 @@ static int record_setup(struct iso_state *st, struct vb_error **err)
 	for (size_t c = 0; !r && c < nconds(cfg); c++) {
 		_cleanup_free_ char *name = cond_name(cfg, c);
 		r = vb_store_add_platform(
-		    st->db, st->run_id, (int)c, name, cfg->platform->caps & VB_CAP_EMULATED, spec,
+		    st->db, st->run_id, (int)c, name, vb_platform_emulation(cfg->platform), spec,
 		    cfg->platform->agent_hash ? cfg->platform->agent_hash(st->victim) : NULL,
 		    &st->cond_ids[c], err);
 	}

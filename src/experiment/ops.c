@@ -380,7 +380,7 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 	for (size_t p = 0; !r && p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		r = vb_store_add_platform(db, *run_id, (int)p, ops->name,
-					  ops->caps & VB_CAP_EMULATED, spec, NULL, &pids[p], err);
+					  vb_platform_emulation(ops), spec, NULL, &pids[p], err);
 	}
 	if (!r)
 		r = record_workload(db, *run_id, 0, "ops.lifecycle", "{}", lifecycle_metrics, &wl,

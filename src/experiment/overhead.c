@@ -239,7 +239,7 @@ static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, in
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *spec = vb_guest_spec_json(platform_spec(cfg, p));
 		int r = vb_store_add_platform(
-		    db, run_id, (int)p, platform_label(cfg, p), ops->caps & VB_CAP_EMULATED, spec,
+		    db, run_id, (int)p, platform_label(cfg, p), vb_platform_emulation(ops), spec,
 		    ops->agent_hash ? ops->agent_hash(guests[p].g) : NULL, &guests[p].id, err);
 		if (r)
 			return r;

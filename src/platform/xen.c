@@ -241,7 +241,7 @@ const struct vb_platform_ops vb_platform_xen = {
 	.name = "xen",
 	.summary = "Xen PV domU, nested in QEMU/TCG: Xen " VB_XEN_SERIES
 		   " and Debian's kernel, agent on the domU's PV console",
-	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT,
+	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT,
 	.probe = xen_probe,
 	.provision = xen_provision,
 	.start = xen_start,

@@ -29,7 +29,7 @@ struct side {
 static bool flag(const json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
-	return json_is_true(v) || (json_is_integer(v) && json_integer_value(v) == 1);
+	return json_is_true(v) || (json_is_integer(v) && json_integer_value(v) >= 1);
 }
 
 static const char *str(const json_t *o, const char *key)

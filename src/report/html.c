@@ -288,10 +288,12 @@ static void run_init(struct vb_html_run *run, FILE *f, const json_t *doc)
 	for (size_t i = 0; i < json_array_size(run->platforms); i++) {
 		const json_t *p = json_array_get(run->platforms, i);
 		const char *name = vb_html_str(p, "name");
-		bool emulated =
-		    vb_html_num(p, "emulated") == 1 || json_is_true(json_object_get(p, "emulated"));
+		int emulated = json_is_true(json_object_get(p, "emulated")) ? 1
+			       : (int)vb_html_num(p, "emulated") == 2	    ? 2
+			       : vb_html_num(p, "emulated") == 1	    ? 1
+									    : 0;
 		run->labels[i] =
-		    xasprintf("%s%s", name ? name : "?", emulated ? " (emulated)" : "");
+		    xasprintf("%s%s", name ? name : "?", vb_report_emulation(emulated));
 	}
 	run->baseline = find_baseline(doc, run->platforms);
 }

@@ -55,6 +55,10 @@ void vb_report_features(FILE *f, const struct vb_feature_row *rows, size_t n);
 /* One cell as the table shows it: "yes (p)", "n/a (b)", "yes (d)". */
 const char *vb_report_feature_cell(const char *value, const char *how, char *buf, size_t len);
 
+/* The label after a platform's name for platforms.emulated: "", " (emulated)", " (nested in
+ * QEMU/TCG)". */
+const char *vb_report_emulation(int emulated);
+
 /* Format a value with its unit and about 4 significant digits. */
 const char *vb_report_value(double v, const char *unit, char *buf, size_t len);
 

@@ -4,6 +4,11 @@
 #include "core/util.h"
 #include "report/report.h"
 
+const char *vb_report_emulation(int emulated)
+{
+	return emulated == 2 ? " (nested in QEMU/TCG)" : emulated ? " (emulated)" : "";
+}
+
 const char *vb_report_value(double v, const char *unit, char *buf, size_t len)
 {
 	if (!isfinite(v))
@@ -36,7 +41,7 @@ static void fill(const struct vb_result_row *r, char cols[NCOLS][96])
 	snprintf(cols[COL_WORKLOAD], 96, "%s", r->workload);
 	snprintf(cols[COL_METRIC], 96, "%s (%s)", r->metric,
 		 r->higher_is_better ? "higher is better" : "lower is better");
-	snprintf(cols[COL_PLATFORM], 96, "%s%s", r->platform, r->emulated ? " (emulated)" : "");
+	snprintf(cols[COL_PLATFORM], 96, "%s%s", r->platform, vb_report_emulation(r->emulated));
 	snprintf(cols[COL_N], 96, "%zu", r->s.n);
 	vb_report_value(r->s.mean, r->unit, cols[COL_MEAN], 96);
 	if (isfinite(r->s.ci_rel))
@@ -174,7 +179,7 @@ static void pivot_cell(const struct vb_result_row *r, char *buf, size_t len)
 void vb_report_pivot(FILE *f, const struct vb_result_row *rows, size_t n)
 {
 	const char *platforms[32];
-	bool emulated[32];
+	int emulated[32];
 	size_t np = 0;
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
@@ -189,7 +194,7 @@ void vb_report_pivot(FILE *f, const struct vb_result_row *rows, size_t n)
 	fprintf(f, "%-*s", w0, "workload / metric");
 	for (size_t p = 0; p < np; p++) {
 		char h[64];
-		snprintf(h, sizeof(h), "%s%s", platforms[p], emulated[p] ? " (emulated)" : "");
+		snprintf(h, sizeof(h), "%s%s", platforms[p], vb_report_emulation(emulated[p]));
 		fprintf(f, "  %*s", wc, h);
 	}
 	fputc('\n', f);
@@ -252,7 +257,7 @@ void vb_report_isolation(FILE *f, const struct vb_result_row *rows, size_t n)
 		else if (r->has_ratio || !strstr(r->platform, ":alone"))
 			snprintf(slow, sizeof(slow), "-");
 		char cond[80];
-		snprintf(cond, sizeof(cond), "%s%s", r->platform, r->emulated ? " (emulated)" : "");
+		snprintf(cond, sizeof(cond), "%s%s", r->platform, vb_report_emulation(r->emulated));
 		fprintf(f, "%-28s %-30s %12s %8s  %-26s %s\n", label, cond, mean, ci, slow,
 			r->verdict == VB_VERDICT_NONE ? "" : vb_verdict_name(r->verdict));
 	}

@@ -344,7 +344,7 @@ int vb_store_run_end(struct vb_store *s, int64_t run_id, const char *status, int
 }
 
 int vb_store_add_platform(struct vb_store *s, int64_t run_id, int ord, const char *name,
-			  bool emulated, const char *spec_json, const char *agent_sha256,
+			  int emulated, const char *spec_json, const char *agent_sha256,
 			  int64_t *id, struct vb_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;

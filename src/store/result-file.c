@@ -72,6 +72,9 @@ static int want_flag(const json_t *obj, const char *key, const char *field, bool
 		*out = json_is_true(v);
 	else if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
 		*out = json_integer_value(v) == 1;
+	/* platforms.emulated is 2 for a hypervisor nested in emulation (xen in QEMU/TCG). */
+	else if (json_is_integer(v) && json_integer_value(v) == 2 && !strcmp(key, "emulated"))
+		*out = true;
 	else
 		return bad(err, field, "not true, false, 0 or 1");
 	return 0;
