@@ -102,6 +102,12 @@ struct vb_platform_ops {
 	 */
 	const char *(*peer_listen)(struct vb_guest *g);
 	/*
+	 * The address the guest reaches that host address by, where it differs
+	 * (QEMU's user-mode NAT: the host's loopback is 10.0.2.2 inside); NULL
+	 * or a NULL op: the same.
+	 */
+	const char *(*peer_via)(struct vb_guest *g);
+	/*
 	 * Memory the running guest costs the host, in bytes: what its cgroup is
 	 * charged (processes, guest RAM touched, page cache). NULL if unknown.
 	 */

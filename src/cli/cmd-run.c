@@ -87,6 +87,8 @@ static void usage(FILE *f)
 	      "      --json FILE        also export the run as JSON with every raw sample\n"
 	      "      --csv FILE         also export the samples as CSV\n"
 	      "  -o, --report FILE      also write the HTML report (see 'virtbench report')\n"
+	      "      --net MODE         guest network: none, bridged (the run's bridge; the\n"
+	      "                         default with w3) or nat (QEMU: user-mode)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms (default:\n"
 	      "                         Debian's); --kernel-modules DIR: its modules\n"
 	      "      --baseline FILE    compare the run with a results file (a --json\n"
@@ -101,7 +103,7 @@ static void usage(FILE *f)
 
 struct run_args {
 	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
-	const char *baseline, *kernel, *kmods;
+	const char *baseline, *kernel, *kmods, *net;
 	double tolerance;
 	enum vb_profile profile;
 	char **sets;
@@ -157,6 +159,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_TOLERANCE,
 		O_KERNEL,
 		O_KMODS,
+		O_NET,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -180,6 +183,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "tolerance", required_argument, NULL, O_TOLERANCE },
 		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "net", required_argument, NULL, O_NET },
 		{ "kernel-modules", required_argument, NULL, O_KMODS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -263,6 +267,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case O_KERNEL:
 			a->kernel = optarg;
+			break;
+		case O_NET:
+			if (strcmp(optarg, "none") && strcmp(optarg, "bridged") &&
+			    strcmp(optarg, "nat"))
+				r = vb_cli_usage_error(verb->name,
+						       "--net is none, bridged or nat, not '%.64s'",
+						       optarg);
+			a->net = optarg;
 			break;
 		case O_KMODS:
 			a->kmods = optarg;
@@ -349,9 +361,17 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_platforms(verb->name, a.platforms, NULL, &cfg.platforms, &cfg.nplatforms,
 				     &err);
 	/* w3 needs a network from each guest to the host, where its peer runs. */
+	bool w3 = false;
 	for (size_t i = 0; i < cfg.nworkloads; i++)
-		if (cfg.workloads[i].w->needs_peer)
-			cfg.spec.net = VB_NET_BRIDGED;
+		w3 |= cfg.workloads[i].w->needs_peer;
+	cfg.spec.net = w3 ? VB_NET_BRIDGED : VB_NET_NONE;
+	if (a.net)
+		cfg.spec.net = !strcmp(a.net, "nat")	   ? VB_NET_NAT
+			       : !strcmp(a.net, "bridged") ? VB_NET_BRIDGED
+							   : VB_NET_NONE;
+	if (!r && w3 && cfg.spec.net == VB_NET_NONE)
+		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
+				  "--net none: the w3 workloads need a network to their peer");
 	if (!r && verb == &verb_scale)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r && a.report)

@@ -164,7 +164,8 @@ static void available_platforms(const char *cmd, bool (*filter)(const struct vb_
 	bool kvm = false;
 	for (size_t i = 0; vb_platforms[i]; i++) {
 		struct vb_error *e = NULL;
-		if ((filter && !filter(vb_platforms[i])) || !strcmp(vb_platforms[i]->name, "xen"))
+		if ((filter && !filter(vb_platforms[i])) ||
+		    !strncmp(vb_platforms[i]->name, "xen", 3))
 			continue;
 		if (vb_platform_probe(vb_platforms[i], &e)) {
 			if (!vb_platforms[i]->unavailable_reason)

@@ -123,6 +123,13 @@ struct vb_peer {
 /* Start the peer listening on `listen` ("127.0.0.1:0"); fills out->addr. */
 int vb_peer_start(const char *agent_path, const char *listen, struct vb_peer *out,
 		  struct vb_error **err);
+/*
+ * The peer's address as guest g reaches it: "A.B.C.D:PORT", with the host
+ * part replaced where the platform says so (peer_via). Caller frees.
+ */
+char *vb_peer_address(const struct vb_peer *p, const struct vb_platform_ops *ops,
+		      struct vb_guest *g);
+
 /* Stop and reap it; safe on a peer that never started and safe twice. */
 void vb_peer_stop(struct vb_peer *p);
 

@@ -214,7 +214,8 @@ static int one_sample(struct iso_state *st, size_t vi, size_t cond, unsigned rou
 		return r;
 	_cleanup_free_ char *vid = xasprintf("%s-%d", st->tag, st->seq);
 	struct job_run victim, aggr;
-	job_prepare(&victim, cfg->platform, st->victim, rw->w, rw->opts, vid, st->vpeer.addr);
+	_cleanup_free_ char *vaddr = vb_peer_address(&st->vpeer, cfg->platform, st->victim);
+	job_prepare(&victim, cfg->platform, st->victim, rw->w, rw->opts, vid, vaddr);
 	bool noisy = cond > 0;
 	pthread_t th;
 	if (noisy) {
@@ -226,8 +227,9 @@ static int one_sample(struct iso_state *st, size_t vi, size_t cond, unsigned rou
 		if (vb_option_set(aw, o, ms, st->aggr_opts[vi], err))
 			return (*err)->code;
 		_cleanup_free_ char *aid = xasprintf("%s-%da", st->tag, st->seq);
-		job_prepare(&aggr, cfg->platform, st->aggressor, aw, st->aggr_opts[vi], aid,
-			    st->apeer.addr);
+		_cleanup_free_ char *aaddr =
+		    vb_peer_address(&st->apeer, cfg->platform, st->aggressor);
+		job_prepare(&aggr, cfg->platform, st->aggressor, aw, st->aggr_opts[vi], aid, aaddr);
 		if (pthread_create(&th, NULL, job_thread, &aggr) != 0)
 			VB_BUG("cannot start a thread");
 		/* Sleep the lead in steps, so Ctrl-C is not kept waiting. */

@@ -262,7 +262,7 @@ static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, in
 
 /* Build the protocol job for one slot. */
 static void make_job(const struct vb_run_config *cfg, const char *tag, unsigned seq, size_t wi,
-		     const struct vb_peer *peer, struct vb_job *job)
+		     const struct vb_peer *peer, const struct guest_slot *gs, struct vb_job *job)
 {
 	const struct vb_run_workload *rw = &cfg->workloads[wi];
 	_cleanup_free_ char *params = vb_workload_params_json(rw->w, rw->opts);
@@ -271,7 +271,7 @@ static void make_job(const struct vb_run_config *cfg, const char *tag, unsigned 
 	job->workload = xstrdup(rw->w->name);
 	job->params = json_loads(params, 0, NULL);
 	if (rw->w->needs_peer)
-		job->peer = xstrdup(peer->addr);
+		job->peer = vb_peer_address(peer, gs->ops, gs->g);
 }
 
 int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_t *run_id,
@@ -362,7 +362,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		progress(cfg, &slot, seq, t0);
 
 		struct vb_job job;
-		make_job(cfg, tag, seq, slot.workload, &peers[slot.platform], &job);
+		make_job(cfg, tag, seq, slot.workload, &peers[slot.platform], gs, &job);
 		_cleanup_free_ double *values = xcalloc(nm, sizeof(double));
 		struct job_result jr = { .w = rw->w, .nm = nm, .values = values };
 		struct vb_error *jerr = NULL;

@@ -50,3 +50,13 @@ void vb_peer_stop(struct vb_peer *p)
 		vb_proc_reap(p->pid, 2000);
 	p->pid = -1;
 }
+
+char *vb_peer_address(const struct vb_peer *p, const struct vb_platform_ops *ops,
+		      struct vb_guest *g)
+{
+	const char *via = ops->peer_via ? ops->peer_via(g) : NULL;
+	const char *colon = strrchr(p->addr, ':');
+	if (!via || !colon)
+		return xstrdup(p->addr);
+	return xasprintf("%s%s", via, colon);
+}

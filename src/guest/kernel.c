@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include "core/proc.h"
 #include "core/util.h"
 #include "guest/deb.h"
 #include "guest/image.h"
@@ -117,5 +122,78 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 		return vb_error_wrap(err, "getting Debian's guest kernel");
 	if (use_unpacked(final, version, out))
 		return vb_error_set(err, -ENOENT, "%s has no vmlinuz or modules", final);
+	return 0;
+}
+
+static bool is_elf(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char m[SELFMAG];
+	return fd >= 0 && pread(fd, m, SELFMAG, 0) == SELFMAG && !memcmp(m, ELFMAG, SELFMAG);
+}
+
+/*
+ * The uncompressed kernel: Xen and libxc load an ELF directly, and QEMU
+ * boots one through its PVH entry, while a bzImage's xz would be
+ * decompressed under emulation (3.7 s in Xen for dom0, 15-30 s in dom0's xl
+ * for the domU, about half of a qemu-tcg boot). Debian's payload has x86 BCJ filters,
+ * which busybox's unxz lacks: the host's xz decompresses it. An image that
+ * is an ELF already is used as it is.
+ */
+int vb_kernel_vmlinux(const struct vb_kernel *k, char **out, struct vb_error **err)
+{
+	if (is_elf(k->image)) {
+		*out = xstrdup(k->image);
+		return 0;
+	}
+	char id[32];
+	int r = vb_file_identity(k->image, id, sizeof(id));
+	if (r)
+		return vb_error_errno(err, -r, "reading %s", k->image);
+	_cleanup_free_ char *dir = xasprintf("%s/xen", vb_cache_dir());
+	_cleanup_free_ char *path = xasprintf("%s/vmlinux-%s-%s", dir, k->version, id);
+	if (access(path, R_OK) == 0) {
+		*out = steal_ptr(&path);
+		return 0;
+	}
+	if ((r = vb_mkdir_p(dir, 0755)))
+		return vb_error_errno(err, -r, "creating %s", dir);
+	_cleanup_free_ char *image = NULL;
+	size_t len = 0;
+	if ((r = vb_read_file(k->image, 256u << 20, &image, &len)))
+		return vb_error_errno(err, -r, "reading %s", k->image);
+	static const char magic[] = { '\xfd', '7', 'z', 'X', 'Z', '\0' };
+	const char *at = memmem(image, len, magic, sizeof(magic));
+	if (!at)
+		return vb_error_set(err, -EINVAL,
+				    "%s is neither an ELF vmlinux nor a bzImage with an xz payload",
+				    k->image);
+	_cleanup_free_ char *xz = vb_proc_which("xz");
+	if (!xz)
+		return vb_error_set(err, -ENOENT, "xz is not installed (xz-utils)");
+	_cleanup_close_ int in = open(k->image, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || lseek(in, at - image, SEEK_SET) < 0)
+		return vb_error_errno(err, errno, "reading %s", k->image);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	_cleanup_close_ int o = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o < 0)
+		return vb_error_errno(err, errno, "creating %s", tmp);
+	/* --single-stream: the bzImage goes on after the payload. */
+	char *argv[] = { xz, "-dc", "--single-stream", NULL };
+	int st = 0;
+	r = vb_proc_run_redirected(argv, in, o, &st, err);
+	if (!r && (!WIFEXITED(st) || WEXITSTATUS(st)))
+		r = vb_error_set(err, -EIO, "xz -dc failed on the payload of %s (status %d)",
+				 k->image, st);
+	if (!r && fsync(o) < 0)
+		r = vb_error_errno(err, errno, "writing %s", tmp);
+	if (!r && !is_elf(tmp))
+		r = vb_error_set(err, -EINVAL, "the payload of %s is not an ELF kernel", k->image);
+	if (!r && rename(tmp, path) < 0)
+		r = vb_error_errno(err, errno, "renaming %s", tmp);
+	unlink(tmp);
+	if (r)
+		return r;
+	*out = steal_ptr(&path);
 	return 0;
 }

@@ -33,4 +33,11 @@ void vb_kernel_set_custom(const char *image, const char *modules);
 bool vb_kernel_is_custom(void);
 void vb_kernel_release(struct vb_kernel *k);
 
+/*
+ * The uncompressed vmlinux (an ELF) of k: k's image itself when it is one,
+ * else the xz payload of the bzImage decompressed with the host's xz, once,
+ * into <cache>/xen/vmlinux-<version>-<identity>. Caller frees *out.
+ */
+int vb_kernel_vmlinux(const struct vb_kernel *k, char **out, struct vb_error **err);
+
 #endif

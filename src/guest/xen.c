@@ -90,9 +90,10 @@ static const char dom0_init[] =
     "\tpoweroff -f\n"
     "\tsleep 3600\n"
     "}\n"
-    "vcpus=1 mem=512\n"
+    "vcpus=1 mem=512 target=domu\n"
     "for a in $(cat /proc/cmdline); do\n"
-    "\tcase $a in vb.vcpus=*) vcpus=${a#vb.vcpus=} ;; vb.mem=*) mem=${a#vb.mem=} ;; esac\n"
+    "\tcase $a in vb.vcpus=*) vcpus=${a#vb.vcpus=} ;; vb.mem=*) mem=${a#vb.mem=} ;;\n"
+    "\tvb.target=*) target=${a#vb.target=} ;; esac\n"
     "done\n"
     "say \"init\"\n"
     "for m in /lib/modules/*.ko; do\n"
@@ -127,7 +128,8 @@ static const char dom0_init[] =
     "\t\tsleep 0.05\n"
     "\tdone\n"
     "}\n"
-    "host_to_domu &\n"
+    "# The dom0 baseline (xen-dom0) serves the port itself: no relay.\n"
+    "[ $target = dom0 ] || host_to_domu &\n"
     "scratch=\n"
     "for b in /sys/block/vd*; do\n"
     "\tcase \"$(cat $b/serial 2>/dev/null)\" in\n"
@@ -145,6 +147,21 @@ static const char dom0_init[] =
     "xenconsoled --pid-file=/run/xen/xenconsoled.pid -o keep || fail \"xenconsoled\"\n"
     "say \"toolstack up: $(xl info | grep -E '^(xen_version|free_memory)' | tr -s ' ' | tr '\\n' ' "
     "')\"\n"
+    "if [ $target = dom0 ]; then\n"
+    "\t# The agent in dom0 itself, with the toolstack up: the baseline a domU\n"
+    "\t# is compared with. Its scratch is the same virtio disk a domU gets.\n"
+    "\tmkdir -p /scratch\n"
+    "\tif [ -n \"$scratch\" ]; then\n"
+    "\t\tmount -t ext4 $scratch /scratch || fail \"mounting the scratch disk $scratch\"\n"
+    "\telse\n"
+    "\t\tmount -t tmpfs scratch /scratch\n"
+    "\tfi\n"
+    "\tsay \"dom0 agent on $port\"\n"
+    "\t/boot/virtbench-agent --sync --fd 3 >/dev/null 2>&1\n"
+    "\tsay \"dom0 agent gone: powering off\"\n"
+    "\tumount /scratch\n"
+    "\tpoweroff -f\n"
+    "fi\n"
     "cfg=/run/vbguest.cfg\n"
     "{\n"
     "\techo 'name = \"vbguest\"'\n"
@@ -303,13 +320,6 @@ static uint64_t fnv_list(uint64_t h, const char *const list[], size_t n)
 	return h;
 }
 
-static bool is_elf(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char m[SELFMAG];
-	return fd >= 0 && pread(fd, m, SELFMAG, 0) == SELFMAG && !memcmp(m, ELFMAG, SELFMAG);
-}
-
 /* Debian versions are [0-9A-Za-z.+~:-]; a path or QEMU's -initrd list must not see more. */
 static bool version_ok(const char *v)
 {
@@ -425,71 +435,6 @@ static int xen_packages(char **dir, char **version, struct vb_error **err)
 		return vb_error_wrap(err, "getting Debian's Xen " VB_XEN_SERIES " packages");
 	*dir = steal_ptr(&final);
 	*version = xstrdup(ver);
-	return 0;
-}
-
-/*
- * The uncompressed kernel: Xen and libxc load an ELF directly, while a
- * bzImage's xz would be decompressed under emulation (3.7 s in Xen for dom0,
- * 15-30 s in dom0's xl for the domU). Debian's payload has x86 BCJ filters,
- * which busybox's unxz lacks: the host's xz decompresses it. An image that
- * is an ELF already is used as it is.
- */
-static int vmlinux_get(const struct vb_kernel *k, char **out, struct vb_error **err)
-{
-	if (is_elf(k->image)) {
-		*out = xstrdup(k->image);
-		return 0;
-	}
-	char id[32];
-	int r = vb_file_identity(k->image, id, sizeof(id));
-	if (r)
-		return vb_error_errno(err, -r, "reading %s", k->image);
-	_cleanup_free_ char *dir = xasprintf("%s/xen", vb_cache_dir());
-	_cleanup_free_ char *path = xasprintf("%s/vmlinux-%s-%s", dir, k->version, id);
-	if (access(path, R_OK) == 0) {
-		*out = steal_ptr(&path);
-		return 0;
-	}
-	if ((r = vb_mkdir_p(dir, 0755)))
-		return vb_error_errno(err, -r, "creating %s", dir);
-	_cleanup_free_ char *image = NULL;
-	size_t len = 0;
-	if ((r = vb_read_file(k->image, 256u << 20, &image, &len)))
-		return vb_error_errno(err, -r, "reading %s", k->image);
-	static const char magic[] = { '\xfd', '7', 'z', 'X', 'Z', '\0' };
-	const char *at = memmem(image, len, magic, sizeof(magic));
-	if (!at)
-		return vb_error_set(err, -EINVAL,
-				    "%s is neither an ELF vmlinux nor a bzImage with an xz payload",
-				    k->image);
-	_cleanup_free_ char *xz = vb_proc_which("xz");
-	if (!xz)
-		return vb_error_set(err, -ENOENT, "xz is not installed (xz-utils)");
-	_cleanup_close_ int in = open(k->image, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || lseek(in, at - image, SEEK_SET) < 0)
-		return vb_error_errno(err, errno, "reading %s", k->image);
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	_cleanup_close_ int o = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (o < 0)
-		return vb_error_errno(err, errno, "creating %s", tmp);
-	/* --single-stream: the bzImage goes on after the payload. */
-	char *argv[] = { xz, "-dc", "--single-stream", NULL };
-	int st = 0;
-	r = vb_proc_run_redirected(argv, in, o, &st, err);
-	if (!r && (!WIFEXITED(st) || WEXITSTATUS(st)))
-		r = vb_error_set(err, -EIO, "xz -dc failed on the payload of %s (status %d)",
-				 k->image, st);
-	if (!r && fsync(o) < 0)
-		r = vb_error_errno(err, errno, "writing %s", tmp);
-	if (!r && !is_elf(tmp))
-		r = vb_error_set(err, -EINVAL, "the payload of %s is not an ELF kernel", k->image);
-	if (!r && rename(tmp, path) < 0)
-		r = vb_error_errno(err, errno, "renaming %s", tmp);
-	unlink(tmp);
-	if (r)
-		return r;
-	*out = steal_ptr(&path);
 	return 0;
 }
 
@@ -713,19 +658,26 @@ static int build_boot(const char *out, const char *vmlinux, const struct vb_kern
 	_cleanup_free_ char *dir = xasprintf("%s.d", out);
 	_cleanup_free_ char *kernel = xasprintf("%s/kernel", dir);
 	_cleanup_free_ char *cpio = xasprintf("%s/domu.cpio", dir);
+	_cleanup_free_ char *dom0_agent = xasprintf("%s/virtbench-agent", dir);
 	vb_rm_rf(dir);
 	if (mkdir(dir, 0755) < 0)
 		return vb_error_errno(err, errno, "creating %s", dir);
 	int r = link_or_copy(vmlinux, kernel);
 	if (r)
 		r = vb_error_errno(err, -r, "copying %s into %s", vmlinux, dir);
+	/* The agent for the dom0 baseline (xen-dom0) runs from the boot disk. */
+	if (!r && (r = link_or_copy(agent, dom0_agent)))
+		r = vb_error_errno(err, -r, "copying %s into %s", agent, dir);
+	if (!r && chmod(dom0_agent, 0755) < 0)
+		r = vb_error_errno(err, errno, "chmod %s", dom0_agent);
 	if (!r)
 		r = build_domu(cpio, k, agent, busybox, err);
 	if (!r) {
 		/* The files, plus room for ext4's own metadata and journal. */
-		unsigned long long kib =
-		    (unsigned long long)(file_size(kernel) + file_size(cpio)) / 1024 * 21 / 20 +
-		    16384;
+		unsigned long long kib = (unsigned long long)(file_size(kernel) + file_size(cpio) +
+							      file_size(dom0_agent)) /
+					     1024 * 21 / 20 +
+					 16384;
 		char size[32];
 		snprintf(size, sizeof(size), "%lluk", kib);
 		char *argv[] = { "mkfs.ext4", "-q", "-F", "-m",	       "0",  "-L",
@@ -772,7 +724,7 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 		root = xasprintf("%s/root", dir);
 		out->hypervisor = xasprintf("%s/xen", dir);
 		out->kernel_version = xstrdup(k.version);
-		r = vmlinux_get(&k, &out->kernel, err);
+		r = vb_kernel_vmlinux(&k, &out->kernel, err);
 	}
 	char idk[32] = "";
 	if (!r && vb_file_identity(out->kernel, idk, sizeof(idk)))
@@ -800,7 +752,7 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 		}
 	}
 	if (!r) {
-		uint64_t h = fnv(1469598103934665603ull, "boot 1");
+		uint64_t h = fnv(1469598103934665603ull, "boot 2 (+ the dom0 agent)");
 		h = fnv(h, k.version);
 		h = fnv(h, idk);
 		h = fnv(h, k.modules ? k.modules : "");

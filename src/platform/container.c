@@ -126,7 +126,12 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		g->limits.devices_allowlist = true;
 		r = vb_cgroup_create(layout, name, &g->limits, &g->cg, err);
 	}
-	if (!r && spec->net != VB_NET_NONE) {
+	if (!r && spec->net == VB_NET_NAT)
+		r = vb_error_set(err, VB_SKIP,
+				 "%s: NAT is not built for containers yet (bridged is: the w3 peer "
+				 "is on the run's bridge)",
+				 name);
+	if (!r && spec->net == VB_NET_BRIDGED) {
 		/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
 		r = vb_net_run_bridge_get(g->run_id, err);
 		if (!r) {

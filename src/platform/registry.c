@@ -13,6 +13,7 @@ extern const struct vb_platform_ops vb_platform_container;
 extern const struct vb_platform_ops vb_platform_kvm;
 extern const struct vb_platform_ops vb_platform_qemu_tcg;
 extern const struct vb_platform_ops vb_platform_xen;
+extern const struct vb_platform_ops vb_platform_xen_dom0;
 
 /*
  * Platforms SPEC.md names that are not built yet: listed, so users see what
@@ -36,17 +37,9 @@ static const struct vb_platform_ops vb_platform_nspawn = {
 };
 
 const struct vb_platform_ops *const vb_platforms[] = {
-	&vb_platform_host,
-	&vb_platform_container,
-	&vb_platform_kvm,
-	&vb_platform_qemu_tcg,
-	&vb_platform_xen,
-	&vb_platform_lxc,
-	&vb_platform_crun,
-	&vb_platform_runc,
-	&vb_platform_podman,
-	&vb_platform_nspawn,
-	NULL,
+	&vb_platform_host, &vb_platform_container, &vb_platform_kvm,	&vb_platform_qemu_tcg,
+	&vb_platform_xen,  &vb_platform_xen_dom0,  &vb_platform_lxc,	&vb_platform_crun,
+	&vb_platform_runc, &vb_platform_podman,	   &vb_platform_nspawn, NULL,
 };
 
 const struct vb_platform_ops *vb_platform_find(const char *name)

@@ -35,6 +35,7 @@ struct vb_guest {
 	unsigned vcpus;	 /* the domU's */
 	uint64_t memory; /* the domU's */
 	bool ready;	 /* the agent said hello since the last start */
+	bool dom0;	 /* xen-dom0: the agent runs in dom0 itself, no domU */
 	double ready_timeout_s, job_timeout_s;
 	char hash[65];
 };
@@ -70,8 +71,8 @@ static bool module_path_ok(const char *p)
 	return !strpbrk(p, ", ");
 }
 
-static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-			 const char *name, struct vb_guest **out, struct vb_error **err)
+static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+		     const char *name, bool dom0, struct vb_guest **out, struct vb_error **err)
 {
 	if (spec->net != VB_NET_NONE)
 		return vb_error_set(err, VB_SKIP, "%s: xen guests have no network yet", name);
@@ -83,6 +84,7 @@ static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_gues
 				    name, DOMU_MIN_MIB);
 	struct vb_guest *g = xcalloc(1, sizeof(*g));
 	g->name = xstrdup(name);
+	g->dom0 = dom0;
 	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
 	g->disk = xasprintf("%s/scratch.img", g->dir);
 	g->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
@@ -113,6 +115,18 @@ static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_gues
 	}
 	*out = g;
 	return 0;
+}
+
+static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			 const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	return provision(ctx, spec, name, false, out, err);
+}
+
+static int dom0_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			  const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	return provision(ctx, spec, name, true, out, err);
 }
 
 static int xen_stop(struct vb_guest *g, struct vb_error **err)
@@ -172,8 +186,9 @@ static int xen_start(struct vb_guest *g, struct vb_error **err)
 			  DOM0_MIB, DOM0_MIB);
 	/* The multiboot modules: dom0's kernel with its command line, then its initramfs. */
 	vb_qemu_args_add(&a, "-initrd");
-	vb_qemu_args_addf(&a, "%s console=hvc0 quiet vb.vcpus=%u vb.mem=%llu,%s", g->x.kernel,
-			  g->vcpus, (unsigned long long)domu_mib, g->x.dom0_initrd);
+	vb_qemu_args_addf(&a, "%s console=hvc0 quiet vb.vcpus=%u vb.mem=%llu vb.target=%s,%s",
+			  g->x.kernel, g->vcpus, (unsigned long long)domu_mib,
+			  g->dom0 ? "dom0" : "domu", g->x.dom0_initrd);
 	vb_qemu_args_add(&a, "-drive");
 	vb_qemu_args_addf(&a, "file=%s,if=none,id=scratch,format=raw,cache=none,aio=threads",
 			  g->disk);
@@ -244,6 +259,27 @@ const struct vb_platform_ops vb_platform_xen = {
 	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT,
 	.probe = xen_probe,
 	.provision = xen_provision,
+	.start = xen_start,
+	.exec = xen_exec,
+	.reboot = xen_reboot,
+	.footprint = xen_footprint,
+	.stop = xen_stop,
+	.destroy = xen_destroy,
+	.agent_hash = xen_agent_hash,
+};
+
+/*
+ * The same nested machine with the agent in dom0 itself (the toolstack up,
+ * no domU): the baseline a domU is compared with, as the study's dom0 rows.
+ * dom0 keeps its own 512 MiB; the memory a domU would have stays unused.
+ */
+const struct vb_platform_ops vb_platform_xen_dom0 = {
+	.name = "xen-dom0",
+	.summary = "Xen dom0 (the agent in dom0, no domU), nested in QEMU/TCG: the baseline "
+		   "for xen's domU",
+	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT,
+	.probe = xen_probe,
+	.provision = dom0_provision,
 	.start = xen_start,
 	.exec = xen_exec,
 	.reboot = xen_reboot,

@@ -4,14 +4,14 @@
 # workload runs beside the host, and nothing of the run remains after it
 # ends or after SIGKILL. KVM is reported unavailable with its reason here.
 . "$(dirname "$0")/lib.bash"
-plan 14
+plan 17
 # The kernel and initramfs are cached across runs (the kernel is 70 MB).
 unset VIRTBENCH_CACHE_DIR
 reason=""
 command -v qemu-system-x86_64 >/dev/null || reason="qemu-system-x86_64 is not installed"
 [ -z "$reason" ] && [ "$(id -u)" != 0 ] && reason="needs root (QEMU's cgroup)"
 if [ -n "$reason" ]; then
-	for i in $(seq 14); do skip "qemu-tcg $i" "$reason"; done
+	for i in $(seq 17); do skip "qemu-tcg $i" "$reason"; done
 	exit 0
 fi
 "$VB" list platforms >"$TMP/p"
@@ -74,3 +74,27 @@ ver=$(basename "$kdir")
 rc=$?
 [ $rc = 0 ] || diag "$(tail -3 "$TMP/err")"
 check "--kernel/--kernel-modules: a guest boots the kernel given and runs a job" test $rc = 0
+
+# NAT: QEMU's user-mode network, nothing created on the host; the w3 peer on
+# the host's loopback is 10.0.2.2 from inside.
+export VIRTBENCH_DB="$TMP/nat.db"
+"$VB" run -q --runs 2 --min-runs 2 --warmup 0 -p qemu-tcg -w net.rr --set count=200 --net nat \
+	>/dev/null 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] || diag "$(tail -3 "$TMP/err")"
+check "--net nat: net.rr runs through QEMU's user-mode network" \
+	bash -c "[ $rc = 0 ] && [ \"\$(sqlite3 '$VIRTBENCH_DB' \"SELECT count(*) FROM summaries WHERE metric = 'p50' AND mean > 0\")\" = 1 ] && [ \"\$(sqlite3 '$VIRTBENCH_DB' \"SELECT json_extract(spec, '\$.net') FROM platforms\")\" = nat ]"
+"$VB" run -q -p container -w net.rr --net nat >/dev/null 2>"$TMP/err"
+check "--net nat on a container: refused with the reason" bash -c "[ $? != 0 ] && grep -q 'NAT is not built for containers' '$TMP/err'"
+
+# KVM: the same lifecycle as qemu-tcg's where the probe passes; skipped with its reason here.
+kvm_line=$(grep '^kvm' "$TMP/p" 2>/dev/null || "$VB" list platforms | grep '^kvm')
+if printf '%s' "$kvm_line" | grep -qE '^kvm +available'; then
+	export VIRTBENCH_DB="$TMP/kvm.db"
+	"$VB" ops -q -p kvm --rounds 1 --warmup 0 --rate-guests 0 >/dev/null 2>"$TMP/err"
+	check "kvm: a guest boots, reboots, is cloned and destroyed" \
+		test "$(sql "SELECT count(*) FROM summaries WHERE metric IN ('boot_s','reboot_s','clone_s','destroy_s') AND mean > 0")" = 4
+else
+	skip "kvm: a guest boots, reboots, is cloned and destroyed" \
+		"$(printf '%s' "$kvm_line" | sed -E 's/^kvm +unavailable: //' | cut -c1-200)"
+fi

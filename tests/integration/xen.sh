@@ -6,7 +6,7 @@
 # Xen packages cannot be fetched (or not as root). Each step has a time
 # limit (about 15 minutes in all); boots take 30-90 s on a shared host.
 . "$(dirname "$0")/lib.bash"
-plan 13
+plan 15
 # The packages, the vmlinux and the images are cached across runs.
 unset VIRTBENCH_CACHE_DIR
 cache=/var/cache/virtbench
@@ -18,7 +18,7 @@ if [ -z "$reason" ] && ! ls "$cache"/xen/*/xen >/dev/null 2>&1; then
 		reason="Debian's Xen packages are unreachable (apt-get download xen-hypervisor-4.17-amd64 failed)"
 fi
 if [ -n "$reason" ]; then
-	for i in $(seq 13); do skip "xen $i" "$reason"; done
+	for i in $(seq 15); do skip "xen $i" "$reason"; done
 	exit 0
 fi
 # No QEMU, cgroup or work directory of run $1 is left.
@@ -97,3 +97,16 @@ check "SIGKILL: the next start leaves nothing of the run" \
 	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* /sys/fs/cgroup/virtbench/$tag-* 2>/dev/null)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
 # Should a QEMU of this run have survived (the check above failed), it goes now.
 for p in $(pgrep -f "qemu-system-x86_6[4] .*-name $tag-"); do kill -KILL "$p"; done
+
+# The dom0 baseline: the same nested machine with the agent in dom0 itself.
+# With xen-dom0 first it is the baseline: the domU's ratios are against it.
+export VIRTBENCH_DB="$TMP/dom0.db"
+timeout 600 "$VB" run -q --runs 2 --min-runs 2 --warmup 0 -p xen-dom0,xen -w cpu.primes \
+	--set limit=100000 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] || diag "$(tail -3 "$TMP/err")"
+check "xen-dom0,xen: the domU's elapsed has a ratio to dom0's, both nested" \
+	bash -c "[ $rc = 0 ] && [ \"\$(sqlite3 '$VIRTBENCH_DB' \"SELECT p.emulated || ' ' || (x.ratio > 0) FROM summaries x JOIN platforms p ON p.id = x.platform_id WHERE p.name = 'xen' AND x.metric = 'elapsed'\")\" = '2 1' ]"
+tag=$(sql 'SELECT tag FROM runs')
+check "xen-dom0: nothing of the run remains" \
+	bash -c "! pgrep -f 'qemu-system-x86_6[4] .*-name $tag-' >/dev/null && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 -maxdepth 1 | wc -l) = 0 ]"
