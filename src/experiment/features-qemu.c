@@ -25,6 +25,7 @@
 #include "core/util.h"
 #include "experiment/features-probe.h"
 #include "experiment/features.h"
+#include "platform/qmp.h"
 #include "runtime/cgroup.h"
 
 /* A QEMU that does not answer within this is killed: probes stay bounded. */
@@ -46,106 +47,11 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-struct qmp {
-	int fd;
-	char *buf;
-	size_t len, cap;
-};
-
-static void qmp_close(struct qmp *q)
-{
-	vb_closep(&q->fd);
-	q->fd = -1;
-	free(q->buf);
-	q->buf = NULL;
-	q->len = q->cap = 0;
-}
-
-/* One message (a line of JSON) within deadline. */
-static int qmp_read(struct qmp *q, double deadline, json_t **msg, struct vb_error **err)
-{
-	for (;;) {
-		char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
-		if (nl) {
-			size_t n = (size_t)(nl - q->buf) + 1;
-			json_t *m = json_loadb(q->buf, n, 0, NULL);
-			memmove(q->buf, q->buf + n, q->len - n);
-			q->len -= n;
-			if (!m)
-				return vb_error_set(err, -EPROTO, "QMP: a reply that is not JSON");
-			*msg = m;
-			return 0;
-		}
-		if (vb_interrupted)
-			return vb_error_set(err, -EINTR, "interrupted");
-		double left = deadline - now_s();
-		if (left <= 0)
-			return vb_error_set(err, -ETIMEDOUT, "QEMU did not answer on QMP in time");
-		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-		int ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
-		int pr = poll(&pfd, 1, ms);
-		if (pr < 0 && errno != EINTR)
-			return vb_error_errno(err, errno, "QMP: poll");
-		if (pr <= 0)
-			continue;
-		if (q->cap - q->len < 4096) {
-			if (q->cap >= (1u << 20))
-				return vb_error_set(err, -EPROTO, "QMP: a line over 1 MiB");
-			q->cap = q->cap ? q->cap * 2 : 16384;
-			q->buf = xrealloc(q->buf, q->cap);
-		}
-		ssize_t n = read(q->fd, q->buf + q->len, q->cap - q->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vb_error_errno(err, errno, "QMP: read");
-		if (n == 0)
-			return vb_error_set(err, -ECONNRESET, "QEMU closed its monitor");
-		q->len += (size_t)n;
-	}
-}
-
-/* Execute cmd (args stolen, may be NULL); *ret (may be NULL) gets "return". */
-static int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret,
-		    struct vb_error **err)
-{
-	_cleanup_json_ json_t *req = json_object();
-	json_object_set_new(req, "execute", json_string(cmd));
-	if (args)
-		json_object_set_new(req, "arguments", args);
-	_cleanup_free_ char *line = vb_json_line(req);
-	_cleanup_free_ char *text = xasprintf("%s\n", line);
-	int r = vb_write_all(q->fd, text, strlen(text));
-	if (r)
-		return vb_error_errno(err, -r, "QMP: sending %s", cmd);
-	double deadline = now_s() + QMP_TIMEOUT_S;
-	for (;;) {
-		_cleanup_json_ json_t *m = NULL;
-		r = qmp_read(q, deadline, &m, err);
-		if (r)
-			return vb_error_wrap(err, "%s", cmd);
-		json_t *rv = json_object_get(m, "return");
-		if (rv) {
-			if (ret)
-				*ret = json_incref(rv);
-			return 0;
-		}
-		json_t *e = json_object_get(m, "error");
-		if (e) {
-			const char *desc = NULL;
-			if (vb_json_str(e, "desc", 512, &desc))
-				desc = "no description";
-			return vb_error_set(err, -EIO, "%s: %s", cmd, desc);
-		}
-		/* An event: not our answer. */
-	}
-}
-
 /* query-status's "status" into buf ("running", "postmigrate", ...). */
-static int qmp_status(struct qmp *q, char *buf, size_t len, struct vb_error **err)
+static int qmp_status(struct vb_qmp *q, char *buf, size_t len, struct vb_error **err)
 {
 	_cleanup_json_ json_t *rv = NULL;
-	int r = qmp_exec(q, "query-status", NULL, &rv, err);
+	int r = vb_qmp_exec(q, "query-status", NULL, &rv, err);
 	if (r)
 		return r;
 	const char *s = NULL;
@@ -156,8 +62,8 @@ static int qmp_status(struct qmp *q, char *buf, size_t len, struct vb_error **er
 }
 
 /* Poll query-status until it says want (or timeout_s passes); buf = last status. */
-static int qmp_wait_status(struct qmp *q, const char *want, double timeout_s, char *buf, size_t len,
-			   struct vb_error **err)
+static int qmp_wait_status(struct vb_qmp *q, const char *want, double timeout_s, char *buf,
+			   size_t len, struct vb_error **err)
 {
 	double deadline = now_s() + timeout_s;
 	for (;;) {
@@ -179,7 +85,7 @@ struct vm {
 	char *name, *sock, *log;
 	pid_t pid;
 	struct vb_cgroup *cg;
-	struct qmp q;
+	struct vb_qmp q;
 };
 
 struct vm_args {
@@ -214,8 +120,8 @@ static char *vm_log_tail(const struct vm *vm)
 static void vm_destroy(struct vm *vm)
 {
 	/* QEMU answers quit, then exits; one that does not answer is killed. */
-	bool quit = vm->q.fd >= 0 && qmp_exec(&vm->q, "quit", NULL, NULL, NULL) == 0;
-	qmp_close(&vm->q);
+	bool quit = vm->q.fd >= 0 && vb_qmp_exec(&vm->q, "quit", NULL, NULL, NULL) == 0;
+	vb_qmp_close(&vm->q);
 	if (vm->pid > 0 && !quit)
 		kill(vm->pid, SIGKILL);
 	if (vm->pid > 0)
@@ -245,35 +151,12 @@ static void vm_init(struct vm *vm)
 
 static int vm_connect(struct vm *vm, struct vb_error **err)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	memcpy(a.sun_path, vm->sock, strlen(vm->sock) + 1);
-	double deadline = now_s() + QMP_TIMEOUT_S;
-	for (;;) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return vb_error_errno(err, errno, "socket");
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-			vm->q.fd = fd;
-			break;
-		}
-		close(fd);
-		if (!vb_proc_alive(vm->pid)) {
-			_cleanup_free_ char *tail = vm_log_tail(vm);
-			return vb_error_set(err, -ECHILD, "QEMU exited at start: %s", tail);
-		}
-		if (vb_interrupted)
-			return vb_error_set(err, -EINTR, "interrupted");
-		if (now_s() > deadline)
-			return vb_error_set(err, -ETIMEDOUT,
-					    "QEMU did not open its monitor in %g s", QMP_TIMEOUT_S);
-		sleep_ms(10);
+	int r = vb_qmp_connect(&vm->q, vm->sock, vm->pid, QMP_TIMEOUT_S, err);
+	if (r == -ECHILD) {
+		_cleanup_free_ char *tail = vm_log_tail(vm);
+		vb_error_free(err);
+		r = vb_error_set(err, -ECHILD, "QEMU exited at start: %s", tail);
 	}
-	_cleanup_json_ json_t *greeting = NULL;
-	int r = qmp_read(&vm->q, now_s() + QMP_TIMEOUT_S, &greeting, err);
-	if (!r && !json_object_get(greeting, "QMP"))
-		r = vb_error_set(err, -EPROTO, "QMP: no greeting");
-	if (!r)
-		r = qmp_exec(&vm->q, "qmp_capabilities", NULL, NULL, err);
 	return r;
 }
 
@@ -335,13 +218,13 @@ static int vm_migrate(struct vm *vm, const char *uri, long long *bytes, long lon
 {
 	json_t *args = json_object();
 	json_object_set_new(args, "uri", json_string(uri));
-	int r = qmp_exec(&vm->q, "migrate", args, NULL, err);
+	int r = vb_qmp_exec(&vm->q, "migrate", args, NULL, err);
 	if (r)
 		return r;
 	double deadline = now_s() + MIGRATE_TIMEOUT_S;
 	for (;;) {
 		_cleanup_json_ json_t *rv = NULL;
-		r = qmp_exec(&vm->q, "query-migrate", NULL, &rv, err);
+		r = vb_qmp_exec(&vm->q, "query-migrate", NULL, &rv, err);
 		if (r)
 			return r;
 		const char *st = vb_features_migrate_status(rv);
@@ -419,7 +302,7 @@ static int probe_checkpoint(struct vb_features_host *h, const char *accel,
 	};
 	int r = vm_start(h, &sa, &src, &err);
 	if (!r)
-		r = qmp_exec(&src.q, "cont", NULL, NULL, &err);
+		r = vb_qmp_exec(&src.q, "cont", NULL, NULL, &err);
 	if (!r)
 		r = qmp_wait_status(&src.q, "running", 2, st, sizeof(st), &err);
 	if (!r) {
@@ -449,7 +332,7 @@ static int probe_checkpoint(struct vb_features_host *h, const char *accel,
 		r = qmp_wait_status(&dst.q, "running", 10, st, sizeof(st), &err);
 	if (!r) {
 		_cleanup_json_ json_t *rv = NULL;
-		r = qmp_exec(&dst.q, "query-migrate", NULL, &rv, &err);
+		r = vb_qmp_exec(&dst.q, "query-migrate", NULL, &rv, &err);
 		const char *ms_st = r ? NULL : vb_features_migrate_status(rv);
 		if (!r && (!ms_st || strcmp(ms_st, "completed")))
 			r = vb_error_set(&err, -EIO, "the restoring QEMU's migration is %s",
@@ -502,7 +385,7 @@ static int probe_live(struct vb_features_host *h, const char *accel, struct vb_f
 	if (!r)
 		r = vm_start(h, &sa, &src, &err);
 	if (!r)
-		r = qmp_exec(&src.q, "cont", NULL, NULL, &err);
+		r = vb_qmp_exec(&src.q, "cont", NULL, NULL, &err);
 	if (!r)
 		r = qmp_wait_status(&src.q, "running", 2, st, sizeof(st), &err);
 	if (!r) {
@@ -645,11 +528,11 @@ static int probe_cpu(struct vb_features_host *h, const char *accel, struct vb_fe
 	int r = vm_start(h, &va, &vm, &err);
 	if (!r) {
 		_cleanup_json_ json_t *rv = NULL;
-		r = qmp_exec(&vm.q, "query-cpus-fast", NULL, &rv, &err);
+		r = vb_qmp_exec(&vm.q, "query-cpus-fast", NULL, &rv, &err);
 		ncpus = r ? 0 : json_array_size(rv);
 	}
 	if (!r)
-		r = qmp_exec(&vm.q, "cont", NULL, NULL, &err);
+		r = vb_qmp_exec(&vm.q, "cont", NULL, NULL, &err);
 	if (!r)
 		r = qmp_wait_status(&vm.q, "running", 2, st, sizeof(st), &err);
 	if (!r) {

@@ -6,6 +6,7 @@
  * --sync handshake) and how it is stopped (the agent's quit, then signals).
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "agent/client.h"
+#include "core/log.h"
 #include "core/proc.h"
 #include "core/util.h"
 #include "platform/qemu-vm.h"
@@ -72,6 +74,8 @@ int vb_qemu_vm_init(struct vb_qemu_vm *vm, const char *name, const char *dir, bo
 	vm->sock = xasprintf("%s/agent.sock", dir);
 	vm->console = xasprintf("%s/console.log", dir);
 	vm->log = xasprintf("%s/qemu.log", dir);
+	vm->qmp_sock = xasprintf("%s/qmp.sock", dir);
+	vb_qmp_init(&vm->qmp);
 	vm->pid = -1;
 	vm->ch.rfd = vm->ch.wfd = -1;
 	const struct vb_cgroup_layout *l = cgroup ? vb_cgroup_host_layout(NULL) : NULL;
@@ -90,6 +94,8 @@ void vb_qemu_vm_release(struct vb_qemu_vm *vm)
 	free(vm->sock);
 	free(vm->console);
 	free(vm->log);
+	free(vm->qmp_sock);
+	vm->qmp_sock = NULL;
 	vm->name = vm->sock = vm->console = vm->log = NULL;
 }
 
@@ -108,8 +114,9 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 	vb_qemu_args_add(a, qemu);
 	vb_qemu_args_add(a, "-nodefaults");
 	vb_qemu_args_add(a, "-no-user-config");
+	/* debug-threads: the vCPU threads are named ("CPU 0/TCG"), as pinning shows them. */
 	vb_qemu_args_add(a, "-name");
-	vb_qemu_args_add(a, vm->name);
+	vb_qemu_args_addf(a, "%s,debug-threads=on", vm->name);
 	/* The i440fx PC: virtio-pci, no extra bus; microvm needs virtio-mmio. */
 	vb_qemu_args_add(a, "-M");
 	vb_qemu_args_add(a, "pc");
@@ -129,6 +136,9 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 	vb_qemu_args_addf(a, "socket,id=agent,path=%s,server=on,wait=off", vm->sock);
 	vb_qemu_args_add(a, "-device");
 	vb_qemu_args_add(a, "virtserialport,chardev=agent,name=vb.agent");
+	/* The monitor: vCPU thread ids for pinning, and quit when the guest does not. */
+	vb_qemu_args_add(a, "-qmp");
+	vb_qemu_args_addf(a, "unix:%s,server=on,wait=off", vm->qmp_sock);
 }
 
 int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error **err)
@@ -182,7 +192,59 @@ int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **
 		r = vb_agent_client_hello_sync(&vm->ch, timeout_s, &hello, err);
 	if (!r)
 		vb_event_release(&hello);
+	if (!r) {
+		/* QMP's vCPU threads are needed only for pinning: without them, say why. */
+		struct vb_error *e = NULL;
+		free(vm->vcpu_tids);
+		vm->vcpu_tids = NULL;
+		vm->nvcpus = 0;
+		if (vm->qmp.fd < 0 && vb_qmp_connect(&vm->qmp, vm->qmp_sock, vm->pid, 5, &e))
+			vb_warn("%s: no QMP: %s", vm->name, e->msg);
+		else if (vb_qmp_vcpu_threads(&vm->qmp, &vm->vcpu_tids, &vm->nvcpus, &e))
+			vb_warn("%s: no vCPU threads from QMP: %s", vm->name, e->msg);
+		vb_error_free(&e);
+	}
 	return r;
+}
+
+int vb_qemu_vm_pin_vcpus(struct vb_qemu_vm *vm, const char *cpus, struct vb_error **err)
+{
+	if (!vm->nvcpus)
+		return cpus ? vb_error_set(err, VB_SKIP, "%s: no vCPU thread ids (QMP) to pin",
+					   vm->name)
+			    : 0;
+	int list[CPU_SETSIZE], n = 0;
+	if (cpus) {
+		_cleanup_free_ char *copy = xstrdup(cpus);
+		char *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t && n < CPU_SETSIZE;
+		     t = strtok_r(NULL, ",", &save)) {
+			unsigned a, b;
+			int k = sscanf(t, "%u-%u", &a, &b);
+			if (k == 1)
+				b = a;
+			if (k < 1 || b < a || b >= CPU_SETSIZE)
+				return vb_error_set(err, -EINVAL, "%s: bad CPU list '%s'", vm->name,
+						    cpus);
+			for (unsigned c = a; c <= b && n < CPU_SETSIZE; c++)
+				list[n++] = (int)c;
+		}
+	}
+	for (size_t k = 0; k < vm->nvcpus; k++) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		if (n) {
+			CPU_SET(list[k % (size_t)n], &set);
+		} else {
+			long online = sysconf(_SC_NPROCESSORS_ONLN);
+			for (long c = 0; c < online && c < CPU_SETSIZE; c++)
+				CPU_SET(c, &set);
+		}
+		if (sched_setaffinity(vm->vcpu_tids[k], sizeof(set), &set) < 0)
+			return vb_error_errno(err, errno, "%s: pinning vCPU %zu (thread %d)",
+					      vm->name, k, (int)vm->vcpu_tids[k]);
+	}
+	return 0;
 }
 
 void vb_qemu_vm_stop(struct vb_qemu_vm *vm, int grace_ms)
@@ -191,7 +253,18 @@ void vb_qemu_vm_stop(struct vb_qemu_vm *vm, int grace_ms)
 		return;
 	vb_agent_client_quit(&vm->ch);
 	vb_channel_release(&vm->ch);
-	vb_proc_reap(vm->pid, grace_ms);
+	/* The guest powers off and -no-reboot ends QEMU; else QMP's quit; else signals. */
+	for (int waited = 0; waited < grace_ms && vb_proc_alive(vm->pid) > 0; waited += 10) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (vm->qmp.fd >= 0 && vb_proc_alive(vm->pid) > 0)
+		vb_qmp_exec(&vm->qmp, "quit", NULL, NULL, NULL);
+	vb_qmp_close(&vm->qmp);
+	free(vm->vcpu_tids);
+	vm->vcpu_tids = NULL;
+	vm->nvcpus = 0;
+	vb_proc_reap(vm->pid, 2000);
 	if (vm->cg)
 		vb_cgroup_kill(vm->cg, 2000, NULL);
 	vm->pid = -1;

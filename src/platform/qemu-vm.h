@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "agent/channel.h"
+#include "platform/qmp.h"
 #include "virtbench/error.h"
 
 /*
@@ -24,6 +25,10 @@ struct vb_qemu_vm {
 	pid_t pid;	      /* -1 when not running */
 	struct vb_channel ch; /* to the agent, after vb_qemu_vm_hello */
 	bool running;	      /* spawned and not stopped yet */
+	char *qmp_sock;	      /* QEMU's monitor */
+	struct vb_qmp qmp;    /* connected after the hello */
+	pid_t *vcpu_tids;     /* the vCPU threads (query-cpus-fast), after the hello */
+	size_t nvcpus;
 };
 
 /* A growing NULL-terminated argument vector; every string is owned. */
@@ -78,6 +83,13 @@ int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **
  * whatever is left in its cgroup. Does nothing when not running.
  */
 void vb_qemu_vm_stop(struct vb_qemu_vm *vm, int grace_ms);
+
+/*
+ * Pin vCPU thread k to the k-th CPU of cpus ("0-1,3"; round robin when there
+ * are more vCPUs), or free every vCPU thread again (cpus NULL). Needs the
+ * thread ids QMP gave at the hello.
+ */
+int vb_qemu_vm_pin_vcpus(struct vb_qemu_vm *vm, const char *cpus, struct vb_error **err);
 
 /* What its cgroup is charged (QEMU, guest RAM touched, page cache). */
 int vb_qemu_vm_footprint(struct vb_qemu_vm *vm, uint64_t *bytes, struct vb_error **err);

@@ -346,8 +346,8 @@ static int qemu_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error *
 }
 
 /*
- * The policy covers the whole QEMU process (vCPU threads, I/O and emulator
- * threads alike): its cpuset pins them all together.
+ * The policy covers the whole QEMU process through its cgroup, and with a
+ * cpuset each vCPU thread (QMP's query-cpus-fast) is pinned on its own.
  */
 static int qemu_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 			   struct vb_error **err)
@@ -358,7 +358,14 @@ static int qemu_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 				    "guest sends enters the host on its tap: that needs ingress "
 				    "policing)",
 				    g->name);
-	return vb_policy_apply(g->vm.cg, p, g->disk, err);
+	int r = vb_policy_apply(g->vm.cg, p, g->disk, err);
+	/*
+	 * The cgroup's cpuset holds every QEMU thread (vCPUs, I/O, the main
+	 * loop); within it each vCPU thread is pinned to a CPU of its own.
+	 */
+	if (!r && g->vm.running)
+		r = vb_qemu_vm_pin_vcpus(&g->vm, p->cpus, err);
+	return r;
 }
 
 /* qemu-img create -f qcow2 -b base -F fmt overlay, quietly. */

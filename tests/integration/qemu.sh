@@ -4,14 +4,14 @@
 # workload runs beside the host, and nothing of the run remains after it
 # ends or after SIGKILL. KVM is reported unavailable with its reason here.
 . "$(dirname "$0")/lib.bash"
-plan 17
+plan 18
 # The kernel and initramfs are cached across runs (the kernel is 70 MB).
 unset VIRTBENCH_CACHE_DIR
 reason=""
 command -v qemu-system-x86_64 >/dev/null || reason="qemu-system-x86_64 is not installed"
 [ -z "$reason" ] && [ "$(id -u)" != 0 ] && reason="needs root (QEMU's cgroup)"
 if [ -n "$reason" ]; then
-	for i in $(seq 17); do skip "qemu-tcg $i" "$reason"; done
+	for i in $(seq 18); do skip "qemu-tcg $i" "$reason"; done
 	exit 0
 fi
 "$VB" list platforms >"$TMP/p"
@@ -86,6 +86,32 @@ check "--net nat: net.rr runs through QEMU's user-mode network" \
 	bash -c "[ $rc = 0 ] && [ \"\$(sqlite3 '$VIRTBENCH_DB' \"SELECT count(*) FROM summaries WHERE metric = 'p50' AND mean > 0\")\" = 1 ] && [ \"\$(sqlite3 '$VIRTBENCH_DB' \"SELECT json_extract(spec, '\$.net') FROM platforms\")\" = nat ]"
 "$VB" run -q -p container -w net.rr --net nat >/dev/null 2>"$TMP/err"
 check "--net nat on a container: refused with the reason" bash -c "[ $? != 0 ] && grep -q 'NAT is not built for containers' '$TMP/err'"
+
+# Isolation's pin policy on QEMU guests: the cgroup's cpuset, and each vCPU
+# thread (its id from QMP) pinned on its own: seen in /proc while it runs.
+export VIRTBENCH_DB="$TMP/pin.db"
+if [ "$(nproc)" -lt 2 ]; then
+	skip "qemu-tcg under pin: vCPU threads pinned" "one CPU: nothing to pin apart"
+else
+"$VB" isolation -q -p qemu-tcg -w cpu.primes --set limit=300000 --policy pin:1/0 --rounds 1000 \
+	>/dev/null 2>&1 &
+pid=$!
+pinned=0
+for _ in $(seq 240); do
+	now=$(for q in $(pgrep -f "qemu-system-x86_6[4] .*-name vb-"); do
+		for t in /proc/$q/task/*; do
+			case "$(cat "$t/comm" 2>/dev/null)" in
+			CPU*) grep Cpus_allowed_list "$t/status" 2>/dev/null | awk '{ print $2 }' ;;
+			esac
+		done
+	done | sort -u | tr '\n' ' ')
+	[ "$now" = "0 1 " ] && pinned=1 && break
+	sleep 0.5
+done
+kill -INT $pid
+wait $pid
+check "qemu-tcg under pin: the victim's vCPU thread on CPU 1, the aggressor's on CPU 0" test $pinned = 1
+fi
 
 # KVM: the same lifecycle as qemu-tcg's where the probe passes; skipped with its reason here.
 kvm_line=$(grep '^kvm' "$TMP/p" 2>/dev/null || "$VB" list platforms | grep '^kvm')
