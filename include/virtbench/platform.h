@@ -115,6 +115,12 @@ struct vb_platform_ops {
 	/* Apply an entitlement policy to the running guest. NULL if unsupported. */
 	int (*set_policy)(struct vb_guest *g, const struct vb_guest_policy *p,
 			  struct vb_error **err);
+	/*
+	 * What the guest runs, for its fingerprint (platforms.spec "guest"): a
+	 * JSON object text such as {"kernel": "6.1.0-56-amd64", "accel": "tcg"};
+	 * caller frees. NULL op or NULL: nothing beyond the host's.
+	 */
+	char *(*guest_info)(struct vb_guest *g);
 };
 
 /*

@@ -57,6 +57,10 @@ struct vb_run_config {
 /* The guest spec as a JSON object text (platforms.spec); caller frees. */
 char *vb_guest_spec_json(const struct vb_guest_spec *spec);
 
+/* The spec with the running guest's own facts ("guest": guest_info) when it has them. */
+char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_platform_ops *ops,
+			   struct vb_guest *g);
+
 /* The ops experiment (src/experiment/ops.c): lifecycle timings per platform. */
 struct vb_ops_config {
 	const struct vb_platform_ops **platforms;

@@ -271,7 +271,7 @@ static int one_sample(struct iso_state *st, size_t vi, size_t cond, unsigned rou
 static int record_setup(struct iso_state *st, struct vb_error **err)
 {
 	const struct vb_isolation_config *cfg = st->cfg;
-	_cleanup_free_ char *spec = vb_guest_spec_json(&cfg->spec);
+	_cleanup_free_ char *spec = vb_guest_record_json(&cfg->spec, cfg->platform, st->victim);
 	int r = 0;
 	for (size_t c = 0; !r && c < nconds(cfg); c++) {
 		_cleanup_free_ char *name = cond_name(cfg, c);

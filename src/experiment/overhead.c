@@ -141,6 +141,19 @@ char *vb_guest_spec_json(const struct vb_guest_spec *spec)
 	return vb_json_line(o);
 }
 
+char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_platform_ops *ops,
+			   struct vb_guest *g)
+{
+	_cleanup_free_ char *text = vb_guest_spec_json(spec);
+	_cleanup_free_ char *info = ops->guest_info && g ? ops->guest_info(g) : NULL;
+	json_t *gi = info ? json_loads(info, 0, NULL) : NULL;
+	if (!gi)
+		return steal_ptr(&text);
+	_cleanup_json_ json_t *o = json_loads(text, 0, NULL);
+	json_object_set_new(o, "guest", gi);
+	return vb_json_line(o);
+}
+
 static const char *platform_label(const struct vb_run_config *cfg, size_t p)
 {
 	return cfg->labels && cfg->labels[p] ? cfg->labels[p] : cfg->platforms[p]->name;
@@ -237,7 +250,8 @@ static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, in
 {
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
-		_cleanup_free_ char *spec = vb_guest_spec_json(platform_spec(cfg, p));
+		_cleanup_free_ char *spec =
+		    vb_guest_record_json(platform_spec(cfg, p), ops, guests[p].g);
 		int r = vb_store_add_platform(
 		    db, run_id, (int)p, platform_label(cfg, p), vb_platform_emulation(ops), spec,
 		    ops->agent_hash ? ops->agent_hash(guests[p].g) : NULL, &guests[p].id, err);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "agent/client.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/run.h"
@@ -45,6 +46,7 @@ struct vb_guest {
 	char *agent_path;
 	bool net; /* a tap named after the guest on the run's bridge, eth0 inside */
 	bool nat; /* QEMU's user-mode network (slirp): 10.0.2.15, the host is 10.0.2.2 */
+	char *kernel_version; /* Debian's "6.1.0-56-amd64", or "custom" */
 	char ip[20];
 };
 
@@ -171,6 +173,7 @@ static void guest_free(struct vb_guest *g)
 	free(g->initrd);
 	free(g->agent_path);
 	free(g->run_id);
+	free(g->kernel_version);
 	free(g);
 }
 
@@ -204,6 +207,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		g->kernel = xstrdup(k.image);
 	g->agent_path = xstrdup(ctx->agent_path);
 	g->run_id = xstrdup(ctx->run_id);
+	g->kernel_version = xstrdup(k.version);
 	g->vcpus = spec->vcpus ? spec->vcpus : 1;
 	g->memory = spec->memory_bytes ? spec->memory_bytes : 512ull << 20;
 	/* Emulation is slow to boot: at least two minutes for the hello. */
@@ -432,6 +436,7 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	c->initrd = xstrdup(g->initrd);
 	c->agent_path = xstrdup(g->agent_path);
 	c->run_id = xstrdup(g->run_id);
+	c->kernel_version = xstrdup(g->kernel_version);
 	memcpy(c->hash, g->hash, sizeof(c->hash));
 	c->vcpus = g->vcpus;
 	c->memory = g->memory;
@@ -480,6 +485,22 @@ static const char *qemu_agent_hash(struct vb_guest *g)
 	return g->hash;
 }
 
+static char *qemu_guest_info(struct vb_guest *g)
+{
+	_cleanup_json_ json_t *o = json_object();
+	json_object_set_new(o, "kernel", json_string(g->kernel_version));
+	json_object_set_new(
+	    o, "boot", json_string(strstr(g->kernel, "vmlinux") ? "vmlinux (PVH)" : "bzImage"));
+	json_object_set_new(o, "accel", json_string(g->kvm ? "kvm" : "tcg"));
+	json_object_set_new(o, "machine", json_string("pc"));
+	json_object_set_new(o, "disk", json_string(g->disk_qcow2 ? "qcow2 overlay" : "raw"));
+	json_object_set_new(o, "net",
+			    json_string(g->net	 ? "tap on the run's bridge"
+					: g->nat ? "user"
+						 : "none"));
+	return vb_json_line(o);
+}
+
 static const char *qemu_peer_via(struct vb_guest *g)
 {
 	return g->nat ? "10.0.2.2" : NULL;
@@ -508,6 +529,7 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.agent_hash = qemu_agent_hash,
 	.peer_listen = qemu_peer_listen,
 	.peer_via = qemu_peer_via,
+	.guest_info = qemu_guest_info,
 };
 
 const struct vb_platform_ops vb_platform_kvm = {
@@ -528,4 +550,5 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.agent_hash = qemu_agent_hash,
 	.peer_listen = qemu_peer_listen,
 	.peer_via = qemu_peer_via,
+	.guest_info = qemu_guest_info,
 };

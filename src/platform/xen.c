@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "agent/client.h"
+#include "core/json.h"
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
@@ -247,6 +248,16 @@ static const char *xen_agent_hash(struct vb_guest *g)
 	return g->hash;
 }
 
+static char *xen_guest_info(struct vb_guest *g)
+{
+	_cleanup_json_ json_t *o = json_object();
+	json_object_set_new(o, "xen", json_string(g->x.version));
+	json_object_set_new(o, "kernel", json_string(g->x.kernel_version));
+	json_object_set_new(o, "agent_in", json_string(g->dom0 ? "dom0" : "PV domU"));
+	json_object_set_new(o, "nested", json_string("QEMU/TCG"));
+	return vb_json_line(o);
+}
+
 static int xen_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **err)
 {
 	return vb_qemu_vm_footprint(&g->vm, bytes, err);
@@ -266,6 +277,7 @@ const struct vb_platform_ops vb_platform_xen = {
 	.stop = xen_stop,
 	.destroy = xen_destroy,
 	.agent_hash = xen_agent_hash,
+	.guest_info = xen_guest_info,
 };
 
 /*
@@ -287,4 +299,5 @@ const struct vb_platform_ops vb_platform_xen_dom0 = {
 	.stop = xen_stop,
 	.destroy = xen_destroy,
 	.agent_hash = xen_agent_hash,
+	.guest_info = xen_guest_info,
 };
