@@ -151,8 +151,8 @@ void vb_cli_free_list(char **items, size_t n)
 /*
  * Every platform that works here, probed (what `filter` rejects is not even
  * probed). Where real KVM works, its emulated twin qemu-tcg adds nothing but
- * hours, so it is left out. xen (nested in QEMU/TCG: minutes per boot, and
- * no network for w3) runs only when named.
+ * hours, so it is left out. xen and xen-dom0 (nested in QEMU/TCG: minutes
+ * of CPU per boot) run only when named.
  */
 static void available_platforms(const char *cmd, bool (*filter)(const struct vb_platform_ops *),
 				const struct vb_platform_ops ***out, size_t *n)

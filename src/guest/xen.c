@@ -61,13 +61,14 @@ static const char *const xenstore_tools[] = {
  * toolstack's devices, blkback for the domU's disk, ext4 for the boot disk.
  */
 static const char *const dom0_modules[] = {
-	"virtio_pci",  "virtio_console", "virtio_blk",	"xen-evtchn",
-	"xen-gntdev",  "xen-gntalloc",	 "xen-privcmd", "xenfs",
-	"xen-blkback", "crc32c_generic", "ext4",
+	"virtio_pci",	"virtio_console", "virtio_blk",	 "xen-evtchn",	"xen-gntdev",
+	"xen-gntalloc", "xen-privcmd",	  "xenfs",	 "xen-blkback", "crc32c_generic",
+	"ext4",		"virtio_net",	  "xen-netback", "bridge",
 };
 
 /* The domU's: its PV disk and the filesystem on it. Its console needs none. */
-static const char *const domu_modules[] = { "xen-blkfront", "crc32c_generic", "ext4" };
+static const char *const domu_modules[] = { "xen-blkfront", "crc32c_generic", "ext4",
+					    "xen-netfront" };
 
 static const char dom0_init[] =
     "#!/bin/sh\n"
@@ -90,10 +91,11 @@ static const char dom0_init[] =
     "\tpoweroff -f\n"
     "\tsleep 3600\n"
     "}\n"
-    "vcpus=1 mem=512 target=domu\n"
+    "vcpus=1 mem=512 target=domu ip= gw=\n"
     "for a in $(cat /proc/cmdline); do\n"
     "\tcase $a in vb.vcpus=*) vcpus=${a#vb.vcpus=} ;; vb.mem=*) mem=${a#vb.mem=} ;;\n"
-    "\tvb.target=*) target=${a#vb.target=} ;; esac\n"
+    "\tvb.target=*) target=${a#vb.target=} ;; vb.ip=*) ip=${a#vb.ip=} ;;\n"
+    "\tvb.gw=*) gw=${a#vb.gw=} ;; esac\n"
     "done\n"
     "say \"init\"\n"
     "for m in /lib/modules/*.ko; do\n"
@@ -147,6 +149,18 @@ static const char dom0_init[] =
     "xenconsoled --pid-file=/run/xen/xenconsoled.pid -o keep || fail \"xenconsoled\"\n"
     "say \"toolstack up: $(xl info | grep -E '^(xen_version|free_memory)' | tr -s ' ' | tr '\\n' ' "
     "')\"\n"
+    "# w3: eth0 is QEMU's tap on the run's bridge. dom0 itself takes the address,\n"
+    "# or bridges eth0 to the domU's vif (xenbr0) and the domU takes it.\n"
+    "if [ -n \"$ip\" ]; then\n"
+    "\tip link set lo up\n"
+    "\tif [ $target = dom0 ]; then\n"
+    "\t\tip addr add $ip/24 dev eth0 && ip link set eth0 up &&\n"
+    "\t\t\tip route add default via $gw || fail \"configuring eth0 ($ip)\"\n"
+    "\telse\n"
+    "\t\tip link add xenbr0 type bridge && ip link set eth0 master xenbr0 &&\n"
+    "\t\t\tip link set eth0 up && ip link set xenbr0 up || fail \"bridging eth0\"\n"
+    "\tfi\n"
+    "fi\n"
     "if [ $target = dom0 ]; then\n"
     "\t# The agent in dom0 itself, with the toolstack up: the baseline a domU\n"
     "\t# is compared with. Its scratch is the same virtio disk a domU gets.\n"
@@ -173,7 +187,8 @@ static const char dom0_init[] =
     "\techo 'on_poweroff = \"destroy\"'\n"
     "\techo 'on_reboot = \"destroy\"'\n"
     "\techo 'on_crash = \"destroy\"'\n"
-    "\techo 'extra = \"console=hvc0 quiet\"'\n"
+    "\techo \"extra = \\\"console=hvc0 quiet${ip:+ vb.ip=$ip vb.gw=$gw}\\\"\"\n"
+    "\t[ -n \"$ip\" ] && echo \"vif = [ 'bridge=xenbr0' ]\"\n"
     "\t[ -n \"$scratch\" ] && echo \"disk = [ 'phy:$scratch,xvda,w' ]\"\n"
     "} >$cfg\n"
     "say \"xl create: $vcpus vCPU, $mem MiB${scratch:+, $scratch as xvda}\"\n"
@@ -211,6 +226,22 @@ static const char dom0_init[] =
     "done\n"
     "say \"domU $id gone: powering off\"\n"
     "poweroff -f\n";
+
+static const char hotplug_vif[] =
+    "#!/bin/sh\n"
+    "# libxl's vif hotplug script, for busybox: the domU's vif onto the bridge\n"
+    "# xenstore names (xenbr0), up, and connected.\n"
+    "exec >>/var/log/xen/hotplug.log 2>&1\n"
+    "br=$(xenstore-read \"$XENBUS_PATH/bridge\" 2>/dev/null || echo xenbr0)\n"
+    "case $1 in\n"
+    "online|add)\n"
+    "\tip link set \"$vif\" master \"$br\" && ip link set \"$vif\" up || exit 1\n"
+    "\txenstore-write \"$XENBUS_PATH/hotplug-status\" connected\n"
+    "\techo \"vif-bridge: $vif on $br\" ;;\n"
+    "offline|remove)\n"
+    "\tip link set \"$vif\" nomaster 2>/dev/null ;;\n"
+    "esac\n"
+    "exit 0\n";
 
 static const char hotplug_block[] =
     "#!/bin/sh\n"
@@ -261,6 +292,16 @@ static const char domu_init[] =
     "else\n"
     "\tmount -t tmpfs -o mode=1777 scratch /scratch\n"
     "\techo 'virtbench domU: /scratch is a tmpfs (no disk)'\n"
+    "fi\n"
+    "# w3: eth0 (netfront, bridged in dom0 to the run's bridge) from vb.ip/vb.gw.\n"
+    "for a in $(cat /proc/cmdline); do\n"
+    "\tcase $a in vb.ip=*) ip=${a#vb.ip=} ;; vb.gw=*) gw=${a#vb.gw=} ;; esac\n"
+    "done\n"
+    "ip link set lo up\n"
+    "if [ -n \"$ip\" ]; then\n"
+    "\tfor i in $(seq 50); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done\n"
+    "\tip addr add $ip/24 dev eth0 && ip link set eth0 up && ip route add default via $gw &&\n"
+    "\t\techo \"virtbench domU: eth0 is $ip\" || echo \"virtbench domU: eth0 failed\"\n"
     "fi\n"
     "# From here hvc0 carries only the protocol: loglevel 0 silences every printk\n"
     "# but a panic's (the sysctl takes 0; dmesg -n stops at 1, KERN_EMERG).\n"
@@ -593,6 +634,8 @@ static int build_dom0(const char *out, const char *root, const struct vb_kernel 
 	if (!r) {
 		vb_cpio_data(&c, "etc/xen/scripts/block", S_IFREG | 0755, hotplug_block,
 			     strlen(hotplug_block));
+		vb_cpio_data(&c, "etc/xen/scripts/vif-bridge", S_IFREG | 0755, hotplug_vif,
+			     strlen(hotplug_vif));
 		if ((r = vb_cpio_modules(&c, k->modules, dom0_modules,
 					 VB_ARRAY_SIZE(dom0_modules))))
 			r = vb_error_errno(err, -r, "initramfs: adding dom0's modules");
@@ -738,6 +781,7 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 		h = fnv(h, out->version);
 		h = fnv(h, dom0_init);
 		h = fnv(h, hotplug_block);
+		h = fnv(h, hotplug_vif);
 		h = fnv_list(h, dom0_modules, VB_ARRAY_SIZE(dom0_modules));
 		h = fnv_list(h, toolstack, VB_ARRAY_SIZE(toolstack));
 		h = fnv_list(h, xenstore_tools, VB_ARRAY_SIZE(xenstore_tools));

@@ -7,13 +7,16 @@
  * platforms' own: a socket, the --sync handshake, the same protocol. Two
  * levels of emulation: every figure is labelled so.
  */
+#include <net/if.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "agent/client.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
+#include "runtime/net.h"
 #include "virtbench/platform.h"
 
 /* dom0's memory: the toolstack in an initramfs, the relay, blkback. */
@@ -37,6 +40,8 @@ struct vb_guest {
 	uint64_t memory; /* the domU's */
 	bool ready;	 /* the agent said hello since the last start */
 	bool dom0;	 /* xen-dom0: the agent runs in dom0 itself, no domU */
+	bool net;	 /* a tap on the run's bridge: dom0's eth0, bridged to the domU */
+	char ip[20];	 /* the agent's address on the run's bridge */
 	double ready_timeout_s, job_timeout_s;
 	char hash[65];
 };
@@ -56,6 +61,10 @@ static int xen_probe(struct vb_error **err)
 
 static void guest_free(struct vb_guest *g)
 {
+	if (g->net) {
+		vb_net_link_delete(g->name, NULL);
+		vb_net_run_bridge_put();
+	}
 	vb_qemu_vm_release(&g->vm);
 	if (g->dir)
 		vb_rm_rf(g->dir);
@@ -75,8 +84,11 @@ static bool module_path_ok(const char *p)
 static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 		     const char *name, bool dom0, struct vb_guest **out, struct vb_error **err)
 {
-	if (spec->net != VB_NET_NONE)
-		return vb_error_set(err, VB_SKIP, "%s: xen guests have no network yet", name);
+	if (spec->net == VB_NET_NAT)
+		return vb_error_set(err, VB_SKIP,
+				    "%s: xen guests have no NAT (bridged is: a tap on the run's "
+				    "bridge into dom0)",
+				    name);
 	uint64_t mem = spec->memory_bytes ? spec->memory_bytes : 512ull << 20;
 	if (mem >> 20 < DOMU_MIN_MIB)
 		return vb_error_set(err, -EINVAL,
@@ -110,6 +122,16 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
 	if (!r)
 		r = vb_qemu_vm_init(&g->vm, name, g->dir, true, err);
+	if (!r && spec->net == VB_NET_BRIDGED) {
+		r = vb_net_run_bridge_get(ctx->run_id, err);
+		if (!r) {
+			g->net = true;
+			/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
+			const char *dash = strrchr(name, '-');
+			vb_net_guest_ip(vb_net_run_bridge(),
+					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, g->ip);
+		}
+	}
 	if (r) {
 		guest_free(g);
 		return r;
@@ -187,9 +209,20 @@ static int xen_start(struct vb_guest *g, struct vb_error **err)
 			  DOM0_MIB, DOM0_MIB);
 	/* The multiboot modules: dom0's kernel with its command line, then its initramfs. */
 	vb_qemu_args_add(&a, "-initrd");
-	vb_qemu_args_addf(&a, "%s console=hvc0 quiet vb.vcpus=%u vb.mem=%llu vb.target=%s,%s",
+	_cleanup_free_ char *net =
+	    g->net ? xasprintf(" vb.ip=%s vb.gw=%s", g->ip, vb_net_run_bridge()->host_ip)
+		   : xstrdup("");
+	vb_qemu_args_addf(&a, "%s console=hvc0 quiet vb.vcpus=%u vb.mem=%llu vb.target=%s%s,%s",
 			  g->x.kernel, g->vcpus, (unsigned long long)domu_mib,
-			  g->dom0 ? "dom0" : "domu", g->x.dom0_initrd);
+			  g->dom0 ? "dom0" : "domu", net, g->x.dom0_initrd);
+	if (g->net) {
+		/* dom0's eth0: a tap QEMU creates and that dies with it, on the run's bridge. */
+		vb_qemu_args_add(&a, "-netdev");
+		vb_qemu_args_addf(&a, "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off",
+				  g->name);
+		vb_qemu_args_add(&a, "-device");
+		vb_qemu_args_add(&a, "virtio-net-pci,netdev=n0");
+	}
 	vb_qemu_args_add(&a, "-drive");
 	vb_qemu_args_addf(&a, "file=%s,if=none,id=scratch,format=raw,cache=none,aio=threads",
 			  g->disk);
@@ -201,6 +234,12 @@ static int xen_start(struct vb_guest *g, struct vb_error **err)
 	vb_qemu_args_add(&a, "virtio-blk-pci,drive=vbboot,serial=vbboot");
 	int r = vb_qemu_vm_spawn(&g->vm, a.v, err);
 	vb_qemu_args_release(&a);
+	for (int i = 0; !r && g->net && i < 500 && !if_nametoindex(g->name); i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (!r && g->net)
+		r = vb_net_attach(vb_net_run_bridge(), g->name, err);
 	if (!r)
 		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
 	if (r) {
@@ -258,6 +297,11 @@ static char *xen_guest_info(struct vb_guest *g)
 	return vb_json_line(o);
 }
 
+static const char *xen_peer_listen(struct vb_guest *g)
+{
+	return g->net ? vb_net_run_bridge()->host_ip : NULL;
+}
+
 static int xen_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **err)
 {
 	return vb_qemu_vm_footprint(&g->vm, bytes, err);
@@ -267,7 +311,7 @@ const struct vb_platform_ops vb_platform_xen = {
 	.name = "xen",
 	.summary = "Xen PV domU, nested in QEMU/TCG: Xen " VB_XEN_SERIES
 		   " and Debian's kernel, agent on the domU's PV console",
-	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT,
+	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT | VB_CAP_NETWORK,
 	.probe = xen_probe,
 	.provision = xen_provision,
 	.start = xen_start,
@@ -278,6 +322,7 @@ const struct vb_platform_ops vb_platform_xen = {
 	.destroy = xen_destroy,
 	.agent_hash = xen_agent_hash,
 	.guest_info = xen_guest_info,
+	.peer_listen = xen_peer_listen,
 };
 
 /*
@@ -289,7 +334,7 @@ const struct vb_platform_ops vb_platform_xen_dom0 = {
 	.name = "xen-dom0",
 	.summary = "Xen dom0 (the agent in dom0, no domU), nested in QEMU/TCG: the baseline "
 		   "for xen's domU",
-	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT,
+	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT | VB_CAP_NETWORK,
 	.probe = xen_probe,
 	.provision = dom0_provision,
 	.start = xen_start,
@@ -300,4 +345,5 @@ const struct vb_platform_ops vb_platform_xen_dom0 = {
 	.destroy = xen_destroy,
 	.agent_hash = xen_agent_hash,
 	.guest_info = xen_guest_info,
+	.peer_listen = xen_peer_listen,
 };

@@ -6,7 +6,7 @@
 # Xen packages cannot be fetched (or not as root). Each step has a time
 # limit (about 15 minutes in all); boots take 30-90 s on a shared host.
 . "$(dirname "$0")/lib.bash"
-plan 15
+plan 17
 # The packages, the vmlinux and the images are cached across runs.
 unset VIRTBENCH_CACHE_DIR
 cache=/var/cache/virtbench
@@ -18,7 +18,7 @@ if [ -z "$reason" ] && ! ls "$cache"/xen/*/xen >/dev/null 2>&1; then
 		reason="Debian's Xen packages are unreachable (apt-get download xen-hypervisor-4.17-amd64 failed)"
 fi
 if [ -n "$reason" ]; then
-	for i in $(seq 15); do skip "xen $i" "$reason"; done
+	for i in $(seq 17); do skip "xen $i" "$reason"; done
 	exit 0
 fi
 # No QEMU, cgroup or work directory of run $1 is left.
@@ -110,3 +110,16 @@ check "xen-dom0,xen: the domU's elapsed has a ratio to dom0's, both nested" \
 tag=$(sql 'SELECT tag FROM runs')
 check "xen-dom0: nothing of the run remains" \
 	bash -c "! pgrep -f 'qemu-system-x86_6[4] .*-name $tag-' >/dev/null && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 -maxdepth 1 | wc -l) = 0 ]"
+
+# w3 in the domU: QEMU's tap on the run's bridge is dom0's eth0, bridged
+# (xenbr0) to the domU's vif; the peer listens on the run's bridge.
+export VIRTBENCH_DB="$TMP/net.db"
+timeout 600 "$VB" run -q --runs 2 --min-runs 2 --warmup 0 -p xen -w net.rr --set count=100 \
+	>/dev/null 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] || diag "$(tail -3 "$TMP/err")"
+check "xen: net.rr runs in the domU over its vif, dom0's bridge and the run's bridge" \
+	bash -c "[ $rc = 0 ] && [ \"\$(sqlite3 '$VIRTBENCH_DB' \"SELECT count(*) FROM summaries WHERE metric = 'p50' AND mean > 0\")\" = 1 ]"
+tag=$(sql 'SELECT tag FROM runs')
+check "xen with a network: no tap, bridge, QEMU or work directory of the run remains" \
+	bash -c "! ip -o link | grep -q ' $tag' && ! pgrep -f 'qemu-system-x86_6[4] .*-name $tag-' >/dev/null && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 -maxdepth 1 | wc -l) = 0 ]"
