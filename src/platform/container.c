@@ -61,10 +61,8 @@ static int container_probe(struct vb_error **err)
 
 static void guest_free(struct vb_guest *g)
 {
-	if (g->net) {
-		vb_net_link_delete(g->name, NULL);
-		vb_net_run_bridge_put();
-	}
+	if (g->net)
+		vb_net_run_guest_leave(g->name);
 	vb_cgroup_destroy(g->cg);
 	if (g->own_dir)
 		vb_rm_rf(g->dir);
@@ -132,14 +130,8 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 				 "is on the run's bridge)",
 				 name);
 	if (!r && spec->net == VB_NET_BRIDGED) {
-		/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
-		r = vb_net_run_bridge_get(g->run_id, err);
-		if (!r) {
-			g->net = true;
-			const char *dash = strrchr(name, '-');
-			vb_net_guest_ip(vb_net_run_bridge(),
-					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, g->ip);
-		}
+		r = vb_net_run_guest_join(g->run_id, name, g->ip, err);
+		g->net = r == 0;
 	}
 	if (r) {
 		guest_free(g);

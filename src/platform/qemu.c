@@ -9,10 +9,8 @@
  * virtbench.
  */
 #include <fcntl.h>
-#include <net/if.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "agent/client.h"
 #include "core/json.h"
@@ -159,10 +157,8 @@ static int kvm_probe(struct vb_error **err)
 
 static void guest_free(struct vb_guest *g)
 {
-	if (g->net) {
-		vb_net_link_delete(g->name, NULL);
-		vb_net_run_bridge_put();
-	}
+	if (g->net)
+		vb_net_run_guest_leave(g->name);
 	vb_qemu_vm_release(&g->vm);
 	if (g->dir)
 		vb_rm_rf(g->dir);
@@ -226,14 +222,8 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		r = vb_qemu_vm_init(&g->vm, name, g->dir, true, err);
 	g->nat = spec->net == VB_NET_NAT;
 	if (!r && spec->net == VB_NET_BRIDGED) {
-		r = vb_net_run_bridge_get(ctx->run_id, err);
-		if (!r) {
-			g->net = true;
-			/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
-			const char *dash = strrchr(name, '-');
-			vb_net_guest_ip(vb_net_run_bridge(),
-					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, g->ip);
-		}
+		r = vb_net_run_guest_join(ctx->run_id, name, g->ip, err);
+		g->net = r == 0;
 	}
 	vb_kernel_release(&k);
 	if (r) {
@@ -312,13 +302,9 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 	}
 	int r = vb_qemu_vm_spawn(&g->vm, a.v, err);
 	vb_qemu_args_release(&a);
-	/* QEMU creates the tap as it starts: put it on the bridge once it is there. */
-	for (int i = 0; !r && g->net && i < 500 && !if_nametoindex(g->name); i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	/* QEMU creates the tap as it starts: it goes on the bridge once it is there. */
 	if (!r && g->net)
-		r = vb_net_attach(vb_net_run_bridge(), g->name, err);
+		r = vb_net_run_attach_when_up(g->name, 5000, err);
 	if (!r)
 		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
 	if (r) {
@@ -450,13 +436,8 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 		r = vb_qemu_vm_init(&c->vm, name, c->dir, true, err);
 	c->nat = g->nat;
 	if (!r && g->net) {
-		r = vb_net_run_bridge_get(g->run_id, err);
-		if (!r) {
-			c->net = true;
-			const char *dash = strrchr(name, '-');
-			vb_net_guest_ip(vb_net_run_bridge(),
-					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, c->ip);
-		}
+		r = vb_net_run_guest_join(g->run_id, name, c->ip, err);
+		c->net = r == 0;
 	}
 	if (r) {
 		guest_free(c);

@@ -7,9 +7,7 @@
  * platforms' own: a socket, the --sync handshake, the same protocol. Two
  * levels of emulation: every figure is labelled so.
  */
-#include <net/if.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "agent/client.h"
 #include "core/json.h"
@@ -61,10 +59,8 @@ static int xen_probe(struct vb_error **err)
 
 static void guest_free(struct vb_guest *g)
 {
-	if (g->net) {
-		vb_net_link_delete(g->name, NULL);
-		vb_net_run_bridge_put();
-	}
+	if (g->net)
+		vb_net_run_guest_leave(g->name);
 	vb_qemu_vm_release(&g->vm);
 	if (g->dir)
 		vb_rm_rf(g->dir);
@@ -123,14 +119,8 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	if (!r)
 		r = vb_qemu_vm_init(&g->vm, name, g->dir, true, err);
 	if (!r && spec->net == VB_NET_BRIDGED) {
-		r = vb_net_run_bridge_get(ctx->run_id, err);
-		if (!r) {
-			g->net = true;
-			/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
-			const char *dash = strrchr(name, '-');
-			vb_net_guest_ip(vb_net_run_bridge(),
-					dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, g->ip);
-		}
+		r = vb_net_run_guest_join(ctx->run_id, name, g->ip, err);
+		g->net = r == 0;
 	}
 	if (r) {
 		guest_free(g);
@@ -234,12 +224,9 @@ static int xen_start(struct vb_guest *g, struct vb_error **err)
 	vb_qemu_args_add(&a, "virtio-blk-pci,drive=vbboot,serial=vbboot");
 	int r = vb_qemu_vm_spawn(&g->vm, a.v, err);
 	vb_qemu_args_release(&a);
-	for (int i = 0; !r && g->net && i < 500 && !if_nametoindex(g->name); i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	/* QEMU creates the tap as it starts: it goes on the bridge once it is there. */
 	if (!r && g->net)
-		r = vb_net_attach(vb_net_run_bridge(), g->name, err);
+		r = vb_net_run_attach_when_up(g->name, 5000, err);
 	if (!r)
 		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
 	if (r) {

@@ -4,6 +4,7 @@
 #include <linux/pkt_sched.h>
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -300,6 +301,32 @@ void vb_net_run_bridge_put(void)
 const struct vb_net_plan *vb_net_run_bridge(void)
 {
 	return &run_bridge.plan;
+}
+
+int vb_net_run_guest_join(const char *run_id, const char *name, char ip[20], struct vb_error **err)
+{
+	int r = vb_net_run_bridge_get(run_id, err);
+	if (r)
+		return r;
+	/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
+	const char *dash = strrchr(name, '-');
+	vb_net_guest_ip(&run_bridge.plan, dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, ip);
+	return 0;
+}
+
+void vb_net_run_guest_leave(const char *name)
+{
+	vb_net_link_delete(name, NULL);
+	vb_net_run_bridge_put();
+}
+
+int vb_net_run_attach_when_up(const char *ifname, int timeout_ms, struct vb_error **err)
+{
+	for (int waited = 0; waited < timeout_ms && !if_nametoindex(ifname); waited += 10) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return vb_net_attach(&run_bridge.plan, ifname, err);
 }
 
 int vb_net_attach(const struct vb_net_plan *plan, const char *ifname, struct vb_error **err)
