@@ -90,6 +90,15 @@ int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command
  */
 int vb_cli_kernel(const char *cmd, const char *image, const char *modules);
 
+/*
+ * After a run: print its tables, then export it as JSON and CSV and write
+ * its HTML report where asked (each NULL: not asked). Every output is
+ * attempted; the first that fails is returned with *err set.
+ */
+int vb_cli_run_outputs(struct vb_store *db, int64_t run_id, const char *dbpath, const char *command,
+		       const char *json, const char *csv, const char *report,
+		       struct vb_error **err);
+
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);
 

@@ -439,16 +439,10 @@ static int run_verb(int argc, char **argv)
 	r = vb_overhead_run(&cfg, db, &run_id, &failed, &err);
 	if (run_id >= 0) {
 		struct vb_error *perr = NULL;
-		if (vb_cli_print_run(db, run_id, dbpath, &perr))
-			vb_cli_fail(&perr);
-		if (a.json && vb_store_export_json(db, run_id, a.json, &perr))
-			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
-		vb_error_free(&perr);
-		if (a.csv && vb_store_export_csv(db, run_id, a.csv, &perr))
-			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
-		vb_error_free(&perr);
-		if (a.report && vb_cli_write_report(db, run_id, command, a.report, &perr))
-			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
+		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.json, a.csv, a.report,
+				       &perr) &&
+		    !r)
+			r = vb_error_set(&err, perr->code, "%s", perr->msg);
 		vb_error_free(&perr);
 		if (!r && a.baseline)
 			r = check_baseline(db, run_id, &a, &regressions, &err);

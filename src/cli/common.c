@@ -295,3 +295,26 @@ int vb_cli_kernel(const char *cmd, const char *image, const char *modules)
 	vb_platform_set_kernel(image, modules);
 	return 0;
 }
+
+int vb_cli_run_outputs(struct vb_store *db, int64_t run_id, const char *dbpath, const char *command,
+		       const char *json, const char *csv, const char *report, struct vb_error **err)
+{
+	struct vb_error *e = NULL;
+	int r = 0;
+	if (vb_cli_print_run(db, run_id, dbpath, &e))
+		vb_cli_fail(&e);
+	/* Every output is attempted; the first failure is the one reported. */
+	int k = json ? vb_store_export_json(db, run_id, json, &e) : 0;
+	if (k && !r)
+		r = vb_error_set(err, e->code, "%s", e->msg);
+	vb_error_free(&e);
+	k = csv ? vb_store_export_csv(db, run_id, csv, &e) : 0;
+	if (k && !r)
+		r = vb_error_set(err, e->code, "%s", e->msg);
+	vb_error_free(&e);
+	k = report ? vb_cli_write_report(db, run_id, command, report, &e) : 0;
+	if (k && !r)
+		r = vb_error_set(err, e->code, "%s", e->msg);
+	vb_error_free(&e);
+	return r;
+}
