@@ -365,20 +365,26 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	_cleanup_free_ char *image = NULL;
 	bool built;
 	int r = 0;
+	/* The attach's grace period overlaps the preparations (cgroup.h). */
+	struct vb_cgroup_prime prime = { 0 };
+	vb_cgroup_prime_start(vb_cgroup_host_layout(NULL), &prime);
 	if (spec->image)
 		image = xstrdup(spec->image);
 	else
 		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
-	if (r)
-		return r;
 	_cleanup_free_ char *name = xasprintf("%s-0", ctx->run_id);
 	struct vb_guest *g = NULL;
-	r = guest_new(ctx, spec, name, image, &g, err);
-	if (r)
+	if (!r)
+		r = guest_new(ctx, spec, name, image, &g, err);
+	if (r) {
+		vb_cgroup_prime_end(&prime);
 		return r;
+	}
 	struct vb_ctr_config c = guest_config(g, argv, STDIN_FILENO, STDOUT_FILENO, seccomp);
+	c.primed = true;
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);
+	vb_cgroup_prime_end(&prime);
 	if (!r) {
 		/* Ctrl-C reaches us (vb_interrupted); PID 1 inside ignores it: we end it. */
 		while (waitpid(pid, status, 0) < 0) {

@@ -5,6 +5,8 @@
  * already, and a temporary-name-and-rename write would fail there.
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
@@ -1045,18 +1047,86 @@ int vb_cgroup_create(const struct vb_cgroup_layout *l, const char *name,
 	return 0;
 }
 
-int vb_cgroup_attach(struct vb_cgroup *cg, pid_t pid, struct vb_error **err)
+/* The guest's directory in the cgroup2 hierarchy (v2, or the mount beside v1), or NULL. */
+static const char *cg_v2_dir(const struct vb_cgroup *cg)
+{
+	if (cg->layout->version == VB_CGROUP_V2)
+		return cg->npaths ? cg->paths[0] : NULL;
+	return cg->unified_path;
+}
+
+int vb_cgroup_v2_fd(const struct vb_cgroup *cg)
+{
+	const char *d = cg->layout->test_tree ? NULL : cg_v2_dir(cg);
+	return d ? open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+}
+
+static int attach(struct vb_cgroup *cg, pid_t pid, bool skip_v2, struct vb_error **err)
 {
 	char buf[32];
 	if (pid <= 0)
 		VB_BUG("attach of pid %d", (int)pid);
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	const char *v2 = skip_v2 ? cg_v2_dir(cg) : NULL;
 	for (size_t i = 0; i < cg_ndirs(cg); i++) {
+		if (v2 && cg_dir(cg, i) == v2)
+			continue;
 		int r = cg_write(cg->layout, cg_dir(cg, i), "cgroup.procs", buf, err);
+		int pol = r == -EINVAL ? sched_getscheduler(pid) : -1;
+		if (r < 0 && (pol == SCHED_FIFO || pol == SCHED_RR))
+			vb_error_wrap(err, "a real-time process joins a cpu cgroup only where "
+					   "cpu.rt_runtime_us gives it time (run virtbench without "
+					   "a real-time priority)");
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+static void *prime_thread(void *arg)
+{
+	struct vb_cgroup_prime *p = arg;
+	int fd = open(p->path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, p->pid, strlen(p->pid));
+		close(fd);
+	}
+	return NULL;
+}
+
+void vb_cgroup_prime_start(const struct vb_cgroup_layout *l, struct vb_cgroup_prime *p)
+{
+	p->started = false;
+	/* v2: processes are born in their cgroup (CLONE_INTO_CGROUP), no move. */
+	if (!l || l->test_tree || !l->nhier || l->version == VB_CGROUP_V2)
+		return;
+	/* The supervisor's own cgroup: the parent of virtbench's parent. */
+	_cleanup_free_ char *own = dir_of(l->hier[0].parent);
+	if ((size_t)snprintf(p->path, sizeof(p->path), "%s/cgroup.procs", own) >= sizeof(p->path))
+		return;
+	snprintf(p->pid, sizeof(p->pid), "%d", (int)getpid());
+	pthread_t t;
+	if (pthread_create(&t, NULL, prime_thread, p) == 0) {
+		p->thread = t;
+		p->started = true;
+	}
+}
+
+void vb_cgroup_prime_end(struct vb_cgroup_prime *p)
+{
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = false;
+}
+
+int vb_cgroup_attach(struct vb_cgroup *cg, pid_t pid, struct vb_error **err)
+{
+	return attach(cg, pid, false, err);
+}
+
+int vb_cgroup_attach_v1(struct vb_cgroup *cg, pid_t pid, struct vb_error **err)
+{
+	return attach(cg, pid, true, err);
 }
 
 int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_error **err)

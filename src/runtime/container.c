@@ -43,6 +43,7 @@ struct child_args {
 	const struct vb_ctr_config *c;
 	int go_fd;		  /* read end: the supervisor says go (cgroup attached) */
 	int err_fd;		  /* write end, close-on-exec: failures before exec */
+	int parent_fds[2];	  /* the supervisor's ends, closed first thing */
 	struct sock_fprog filter; /* compiled by the supervisor (compile_seccomp) */
 };
 
@@ -627,14 +628,19 @@ static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
 	const struct vb_ctr_config *c = a->c;
+	/*
+	 * Without the supervisor's ends, a supervisor that gives up (closes go
+	 * unsent) ends our wait below, and our exit ends its read of the report.
+	 */
+	close(a->parent_fds[0]);
+	close(a->parent_fds[1]);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		fail(a->err_fd, errno, "setting the parent-death signal");
-	char go;
-	if (read(a->go_fd, &go, 1) != 1)
-		_exit(127); /* the supervisor gave up on us */
-	close(a->go_fd);
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		fail(a->err_fd, errno, "entering a new cgroup namespace");
+	/*
+	 * The root is assembled while the supervisor moves us into the guest's
+	 * cgroup (that move may wait for an RCU grace period); only what
+	 * depends on the cgroup or the network waits for its go.
+	 */
 	/* Nothing mounted from here on propagates to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail(a->err_fd, errno, "making the mount tree private");
@@ -665,6 +671,13 @@ static int child_main(void *arg)
 	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/"))
 		fail(a->err_fd, EXDEV,
 		     "working directory is not the new root"); /* CVE-2024-21626 */
+	char go;
+	if (read(a->go_fd, &go, 1) != 1)
+		_exit(127); /* the supervisor gave up on us */
+	close(a->go_fd);
+	/* Now in the guest's cgroup: it becomes the root of our cgroup view. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		fail(a->err_fd, errno, "entering a new cgroup namespace");
 	loopback_up(a);
 	if (c->net_ip) {
 		const char *step;
@@ -693,21 +706,81 @@ static int child_main(void *arg)
 	fail(efd, errno, "executing %s", c->argv[0]);
 }
 
+/* clone3's arguments up to CLONE_ARGS_SIZE_VER2 (linux/sched.h, not includable beside sched.h). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
+};
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/*
+ * The child, in its namespaces. Where the guest has a cgroup2 directory it
+ * is born there (clone3 with CLONE_INTO_CGROUP, fork-like: no new stack),
+ * so on a v2 host nothing is moved at all; *born_in_cgroup says so. Else,
+ * or where clone3 or that flag is refused (older kernels), plain clone().
+ */
+static pid_t spawn(struct child_args *a, bool *born_in_cgroup)
+{
+	const int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET;
+	*born_in_cgroup = false;
+	int cgfd = a->c->cgroup ? vb_cgroup_v2_fd(a->c->cgroup) : -1;
+	if (cgfd >= 0) {
+		struct clone3_args ca = {
+			.flags = (uint64_t)flags | CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t)cgfd,
+		};
+		long p = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (p == 0) {
+			close(cgfd);
+			_exit(child_main(a));
+		}
+		close(cgfd);
+		if (p > 0) {
+			*born_in_cgroup = true;
+			return (pid_t)p;
+		}
+	}
+	void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	pid_t p = clone(child_main, (char *)stack + STACK_SIZE, flags | SIGCHLD, a);
+	int e = errno;
+	munmap(stack, STACK_SIZE);
+	errno = e;
+	return p;
+}
+
 int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_error **err)
 {
+	/*
+	 * go is a socket pair, not a pipe: the child may have failed and gone
+	 * while we attached it, and a send to it must then fail with EPIPE
+	 * (MSG_NOSIGNAL) rather than raise SIGPIPE here.
+	 */
 	int go[2], ep[2];
-	if (pipe2(go, O_CLOEXEC) < 0)
-		return vb_error_errno(err, errno, "container: pipe");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
+		return vb_error_errno(err, errno, "container: socketpair");
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		int e = errno;
 		close(go[0]);
 		close(go[1]);
 		return vb_error_errno(err, e, "container: pipe");
 	}
-	struct child_args a = { .c = c, .go_fd = go[0], .err_fd = ep[1] };
+	struct child_args a = {
+		.c = c, .go_fd = go[0], .err_fd = ep[1], .parent_fds = { go[1], ep[0] }
+	};
+	/* The grace period of the attach below runs while we compile and clone. */
+	struct vb_cgroup_prime prime = { 0 };
+	if (c->cgroup && !c->primed)
+		vb_cgroup_prime_start(vb_cgroup_host_layout(NULL), &prime);
 	if (c->seccomp) {
 		int r = compile_seccomp(&a.filter, err);
 		if (r) {
+			vb_cgroup_prime_end(&prime);
 			close(go[0]);
 			close(go[1]);
 			close(ep[0]);
@@ -715,28 +788,26 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 			return r;
 		}
 	}
-	void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		return vb_error_errno(err, errno, "container: stack");
-	int flags =
-	    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | SIGCHLD;
-	pid_t p = clone(child_main, (char *)stack + STACK_SIZE, flags, &a);
+	bool born_in_cgroup;
+	pid_t p = spawn(&a, &born_in_cgroup);
 	int clone_errno = errno;
-	munmap(stack, STACK_SIZE);
 	close(go[0]);
 	close(ep[1]);
 	if (p < 0) {
+		vb_cgroup_prime_end(&prime);
 		close(go[1]);
 		close(ep[0]);
 		return vb_error_errno(err, clone_errno, "container: clone into new namespaces");
 	}
 	int r = 0;
 	if (c->cgroup)
-		r = vb_cgroup_attach(c->cgroup, p, err);
+		r = born_in_cgroup ? vb_cgroup_attach_v1(c->cgroup, p, err)
+				   : vb_cgroup_attach(c->cgroup, p, err);
+	vb_cgroup_prime_end(&prime);
 	if (!r && c->before_go)
 		r = c->before_go(p, c->before_go_data, err);
-	if (!r && write(go[1], "g", 1) != 1)
+	/* EPIPE: the child failed already; its report is read below. */
+	if (!r && send(go[1], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 		r = vb_error_errno(err, errno, "container: waking the child");
 	close(go[1]);
 	struct child_report rep;

@@ -22,7 +22,7 @@ struct vb_ctr_config {
 	const char *upper;	  /* the guest's writable layer (a directory) */
 	const char *work;	  /* overlayfs work directory, same filesystem as upper */
 	const char *mnt;	  /* an empty directory where the root is assembled */
-	struct vb_cgroup *cgroup; /* attached before the child does anything; may be NULL */
+	struct vb_cgroup *cgroup; /* attached before the child leaves its mounts; or NULL */
 	char *const *argv; /* argv[0] is the path inside the root, e.g. "/sbin/virtbench-agent" */
 	int stdin_fd, stdout_fd; /* become the child's 0 and 1; stderr is inherited as 2 */
 	bool seccomp;		 /* apply the allow-list (default true; off only for debugging) */
@@ -31,6 +31,8 @@ struct vb_ctr_config {
 	void *before_go_data;
 	const char *net_ip;	 /* non-NULL: the child gives eth0 this address (/24) */
 	const char *net_gateway; /* and routes everything through this one */
+	/* The caller ran vb_cgroup_prime_start already (else start does). */
+	bool primed;
 };
 
 /*

@@ -2,15 +2,15 @@
 # The container runtime against ../shared/SECURITY.md, items 1-15, through
 # `virtbench container run` (the same container `run -p container` starts).
 . "$(dirname "$0")/lib.bash"
-plan 22
+plan 25
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 if [ "$(id -u)" != 0 ]; then
-	for i in $(seq 22); do skip "container test $i" "needs root"; done
+	for i in $(seq 25); do skip "container test $i" "needs root"; done
 	exit 0
 fi
 if ! "$VB" list platforms | grep -qE '^container +available'; then
 	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-	for i in $(seq 22); do skip "container test $i" "$reason"; done
+	for i in $(seq 25); do skip "container test $i" "$reason"; done
 	exit 0
 fi
 C() { "$VB" container run "$@"; }
@@ -76,6 +76,25 @@ marker="$TMP/marker"
 echo untouched >"$marker"
 C --image "$TMP/evil" -- /bin/true >/dev/null 2>"$TMP/err"
 check "15. a rootfs with proc -> /tmp is refused, naming the symlink" bash -c "[ $? != 0 ] && grep -q 'symlink' '$TMP/err' && [ \"\$(cat '$marker')\" = untouched ]"
+# Start: the child is created in its cgroup2 directory (clone3 with
+# CLONE_INTO_CGROUP) and moved into each v1 hierarchy before the agent runs.
+C -- /bin/sleep 3.25 &
+cpid=$!
+sleep 1
+inner=$(pgrep -f '^/bin/sleep 3.2[5]$' | head -1)
+hostview=$(cat /proc/"${inner:-0}"/cgroup 2>/dev/null)
+wait $cpid
+check "start: the guest is in its own cgroup in every hierarchy, cgroup2 included" \
+	bash -c "[ -n \"\$1\" ] && ! echo \"\$1\" | grep -v name=systemd | grep -vq '/virtbench/vb-[0-9a-f]\{8\}-0\$'" _ "$hostview"
+# A supervisor that cannot attach the child (here: a real-time process, which
+# a v1 cpu cgroup without RT budget refuses) fails with the reason instead of
+# waiting forever for a child that waits for it.
+timeout 30 chrt -f 10 "$VB" container run -- /bin/true >/dev/null 2>"$TMP/rt"
+rc=$?
+check "start: a refused attach ends the start with an error, not a hang (exit $rc)" \
+	bash -c "[ $rc = 0 ] || { [ $rc != 124 ] && grep -q 'cgroup.procs' '$TMP/rt'; }"
+check "start: the refused start left no work directory" \
+	test "$(find "$VIRTBENCH_STATE_DIR" -mindepth 1 -maxdepth 1 -name 'vb-*' | wc -l)" = 0
 # Only what appeared during this test and holds no process counts: other
 # runs (another virtbench, a CI job) may share the parent and be running.
 left=0

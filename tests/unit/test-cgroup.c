@@ -576,6 +576,54 @@ static void test_create_v2(void)
 	fx_teardown(&fx);
 }
 
+/*
+ * A guest born in its cgroup2 directory (CLONE_INTO_CGROUP) is moved only
+ * in the v1 hierarchies: on hybrid every one but the cgroup2 mount beside,
+ * on v2 nowhere. Test layouts offer no descriptor for clone3.
+ */
+static void test_attach_v1_only(void)
+{
+	static const char *const fixtures[] = { "cgroup-v1/hybrid", "cgroup-v2/host" };
+	for (size_t f = 0; f < VB_ARRAY_SIZE(fixtures); f++) {
+		struct fixture fx;
+		struct vb_error *err = NULL;
+		struct vb_cgroup *cg = NULL;
+		bool v2 = f == 1;
+		CHECK(fx_setup(&fx, fixtures[f], v2 ? VB_CGROUP_V2 : VB_CGROUP_V1));
+		CHECK(vb_cgroup_create(&fx.l, NAME, NULL, &cg, &err) == 0 && cg);
+		vb_error_free(&err);
+		if (!cg) {
+			fx_teardown(&fx);
+			continue;
+		}
+		free(fx_log(&fx));
+		CHECK(vb_cgroup_v2_fd(cg) == -1);
+		CHECK(vb_cgroup_attach_v1(cg, 4242, &err) == 0);
+		_cleanup_free_ char *log = fx_log(&fx);
+		size_t n = 0;
+		for (const char *q = log; (q = strstr(q, "/cgroup.procs 4242\n")); q++)
+			n++;
+		CHECK_MSG(n == (v2 ? 0 : cg->npaths), "%zu writes: %s", n, log);
+		CHECK_MSG(!strstr(log, "unified/"), "%s", log);
+		/* The plain attach still writes every hierarchy, cgroup2 included. */
+		CHECK(vb_cgroup_attach(cg, 4242, &err) == 0);
+		_cleanup_free_ char *all = fx_log(&fx);
+		CHECK_MSG(v2 ? !!strstr(all, G2 "cgroup.procs 4242")
+			     : !!strstr(all, "unified/virtbench/" NAME "/cgroup.procs 4242"),
+			  "%s", all);
+		for (size_t i = 0; i < cg->npaths; i++) {
+			_cleanup_free_ char *pp = xasprintf("%s/cgroup.procs", cg->paths[i]);
+			CHECK(truncate(pp, 0) == 0 || errno == ENOENT);
+		}
+		if (cg->unified_path) {
+			_cleanup_free_ char *pp = xasprintf("%s/cgroup.procs", cg->unified_path);
+			CHECK(truncate(pp, 0) == 0 || errno == ENOENT);
+		}
+		vb_cgroup_destroy(cg);
+		fx_teardown(&fx);
+	}
+}
+
 /* Policies change a running guest's knobs; zero lifts each one again. */
 static void test_update_v1(void)
 {
@@ -1527,6 +1575,7 @@ int main(int argc, char **argv)
 		T(test_write_errors),
 		T(test_create_v2),
 		T(test_create_v2_missing_cpuset),
+		T(test_attach_v1_only),
 		T(test_update_v1),
 		T(test_update_v2),
 		T(test_kill_v1_freezer),
