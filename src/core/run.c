@@ -36,7 +36,11 @@ int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err)
 	_cleanup_free_ char *owner = xasprintf("%s/owner", dir);
 	_cleanup_free_ char *text =
 	    xasprintf("%ld %llu\n", (long)getpid(), vb_proc_starttime(getpid()));
-	r = vb_write_file_atomic(owner, text, strlen(text));
+	/*
+	 * It must outlive this process (the sweep reads it after a SIGKILL),
+	 * not the host: after a reboot nothing it stands for exists. No fsync.
+	 */
+	r = vb_write_file_replace(owner, text, strlen(text));
 	if (r)
 		return vb_error_errno(err, -r, "cannot write %s", owner);
 	*work_dir = steal_ptr(&dir);

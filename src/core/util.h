@@ -85,6 +85,11 @@ int vb_parse_size(const char *s, uint64_t *out);
 int vb_read_file(const char *path, size_t max, char **out, size_t *len);
 /* Write data to path atomically: temporary name, fsync, rename, fsync the directory. */
 int vb_write_file_atomic(const char *path, const void *data, size_t len);
+/*
+ * The same without the fsyncs: readers never see a half file, but a crash
+ * of the host may lose it. For state that only has to outlive a process.
+ */
+int vb_write_file_replace(const char *path, const void *data, size_t len);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. Returns 0 or -errno. */
 int vb_write_all(int fd, const void *buf, size_t len);

@@ -365,9 +365,6 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	_cleanup_free_ char *image = NULL;
 	bool built;
 	int r = 0;
-	/* The attach's grace period overlaps the preparations (cgroup.h). */
-	struct vb_cgroup_prime prime = { 0 };
-	vb_cgroup_prime_start(vb_cgroup_host_layout(NULL), &prime);
 	if (spec->image)
 		image = xstrdup(spec->image);
 	else
@@ -376,15 +373,11 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	struct vb_guest *g = NULL;
 	if (!r)
 		r = guest_new(ctx, spec, name, image, &g, err);
-	if (r) {
-		vb_cgroup_prime_end(&prime);
+	if (r)
 		return r;
-	}
 	struct vb_ctr_config c = guest_config(g, argv, STDIN_FILENO, STDOUT_FILENO, seccomp);
-	c.primed = true;
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);
-	vb_cgroup_prime_end(&prime);
 	if (!r) {
 		/* Ctrl-C reaches us (vb_interrupted); PID 1 inside ignores it: we end it. */
 		while (waitpid(pid, status, 0) < 0) {

@@ -175,7 +175,9 @@ int vb_cgroup_attach_v1(struct vb_cgroup *cg, pid_t pid, struct vb_error **err);
  * wait early, on a thread of its own that writes the supervisor's pid into
  * the cgroup it is in already (a move to where it is: no controller sees
  * it), so the wait overlaps whatever the caller does before its
- * vb_cgroup_attach. vb_cgroup_prime_end joins the thread. Best effort: when
+ * vb_cgroup_attach. The primer holds cgroup_mutex while it waits: a mkdir
+ * or control-file write in any hierarchy waits with it, so prime after the
+ * guest's cgroup is made. vb_cgroup_prime_end joins the thread. Best effort: when
  * the write or the thread fails, nothing is primed and attach pays the wait.
  * Nothing to do on v2, where a guest is born in its cgroup (vb_cgroup_v2_fd).
  * The thread makes system calls only (open, write, close): no lock a forked

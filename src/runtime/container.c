@@ -773,9 +773,13 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 	struct child_args a = {
 		.c = c, .go_fd = go[0], .err_fd = ep[1], .parent_fds = { go[1], ep[0] }
 	};
-	/* The grace period of the attach below runs while we compile and clone. */
+	/*
+	 * The grace period of the attach below runs while we compile and clone
+	 * (not earlier: the primer holds cgroup_mutex while it waits, and the
+	 * guest's cgroup is made before this).
+	 */
 	struct vb_cgroup_prime prime = { 0 };
-	if (c->cgroup && !c->primed)
+	if (c->cgroup)
 		vb_cgroup_prime_start(vb_cgroup_host_layout(NULL), &prime);
 	if (c->seccomp) {
 		int r = compile_seccomp(&a.filter, err);

@@ -31,8 +31,6 @@ struct vb_ctr_config {
 	void *before_go_data;
 	const char *net_ip;	 /* non-NULL: the child gives eth0 this address (/24) */
 	const char *net_gateway; /* and routes everything through this one */
-	/* The caller ran vb_cgroup_prime_start already (else start does). */
-	bool primed;
 };
 
 /*

@@ -214,6 +214,13 @@ static void test_file_round_trip(void)
 	free(buf);
 	buf = NULL;
 
+	/* The non-durable variant replaces the same way. */
+	CHECK(vb_write_file_replace(path, "yz", 2) == 0);
+	CHECK(vb_read_file(path, 4096, &buf, NULL) == 0);
+	CHECK(buf && strcmp(buf, "yz") == 0);
+	free(buf);
+	buf = NULL;
+
 	/* An empty file reads as "". */
 	CHECK(vb_write_file_atomic(path, "", 0) == 0);
 	CHECK(vb_read_file(path, 16, &buf, &len) == 0);
