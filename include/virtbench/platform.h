@@ -108,6 +108,13 @@ struct vb_platform_ops {
 	 */
 	const char *(*peer_via)(struct vb_guest *g);
 	/*
+	 * The network namespace (a descriptor the platform keeps open) the w3
+	 * peer must run in to listen on peer_listen, where it is not the
+	 * supervisor's (the container's NAT: the run's outside namespace); -1
+	 * or a NULL op: the supervisor's.
+	 */
+	int (*peer_netns)(struct vb_guest *g);
+	/*
 	 * Memory the running guest costs the host, in bytes: what its cgroup is
 	 * charged (processes, guest RAM touched, page cache). NULL if unknown.
 	 */

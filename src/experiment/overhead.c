@@ -341,7 +341,8 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 			r = vb_error_set(err, VB_SKIP, "its guest has no network to a peer");
 		if (!r && needs_peer) {
 			_cleanup_free_ char *addr = xasprintf("%s:0", listen);
-			r = vb_peer_start(cfg->agent_path, addr, &peers[p], err);
+			r = vb_peer_start(cfg->agent_path, addr, vb_peer_netns(ops, guests[p].g),
+					  &peers[p], err);
 		}
 		if (r) {
 			vb_error_wrap(err, "%s", platform_label(cfg, p));

@@ -76,7 +76,7 @@ static int host_start(struct vb_guest *g, struct vb_error **err)
 		return 0;
 	char *argv[] = { g->agent_path, NULL };
 	int to, from;
-	int r = vb_proc_spawn_piped(argv, &g->pid, &to, &from, err);
+	int r = vb_proc_spawn_piped(argv, -1, &g->pid, &to, &from, err);
 	if (r)
 		return r;
 	vb_channel_init(&g->ch, from, to, 65536);
