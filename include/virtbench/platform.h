@@ -52,6 +52,7 @@ enum vb_platform_caps {
 	VB_CAP_NETWORK = 1u << 6,
 	VB_CAP_EMULATED = 1u << 7, /* results are emulation and labelled so */
 	VB_CAP_NESTED = 1u << 8,   /* with EMULATED: a hypervisor nested inside the emulation */
+	VB_CAP_NAT = 1u << 9,	   /* its guests can have --net nat */
 };
 
 /* Everything a platform needs from the run that drives it. */

@@ -136,7 +136,8 @@ static const char *host_peer_listen(struct vb_guest *g)
 const struct vb_platform_ops vb_platform_host = {
 	.name = "host",
 	.summary = "bare metal baseline: the agent as a plain child process",
-	.caps = VB_CAP_REBOOT | VB_CAP_NETWORK,
+	/* The host is the outside itself: every --net leaves it as it is. */
+	.caps = VB_CAP_REBOOT | VB_CAP_NETWORK | VB_CAP_NAT,
 	.provision = host_provision,
 	.start = host_start,
 	.exec = host_exec,
