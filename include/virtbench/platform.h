@@ -52,6 +52,7 @@ enum vb_platform_caps {
 	VB_CAP_NETWORK = 1u << 6,
 	VB_CAP_EMULATED = 1u << 7, /* results are emulation and labelled so */
 	VB_CAP_NESTED = 1u << 8,   /* with EMULATED: a hypervisor nested inside the emulation */
+	VB_CAP_NAT = 1u << 9,	   /* its guests can have --net nat */
 };
 
 /* Everything a platform needs from the run that drives it. */
@@ -107,6 +108,13 @@ struct vb_platform_ops {
 	 * or a NULL op: the same.
 	 */
 	const char *(*peer_via)(struct vb_guest *g);
+	/*
+	 * The network namespace (a descriptor the platform keeps open) the w3
+	 * peer must run in to listen on peer_listen, where it is not the
+	 * supervisor's (the container's NAT: the run's outside namespace); -1
+	 * or a NULL op: the supervisor's.
+	 */
+	int (*peer_netns)(struct vb_guest *g);
 	/*
 	 * Memory the running guest costs the host, in bytes: what its cgroup is
 	 * charged (processes, guest RAM touched, page cache). NULL if unknown.

@@ -88,7 +88,8 @@ static void usage(FILE *f)
 	      "      --csv FILE         also export the samples as CSV\n"
 	      "  -o, --report FILE      also write the HTML report (see 'virtbench report')\n"
 	      "      --net MODE         guest network: none, bridged (the run's bridge; the\n"
-	      "                         default with w3) or nat (QEMU: user-mode)\n"
+	      "                         default with w3) or nat (QEMU: user-mode; container:\n"
+	      "                         the bridge behind a masquerade, the peer outside)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms (default:\n"
 	      "                         Debian's); --kernel-modules DIR: its modules\n"
 	      "      --baseline FILE    compare the run with a results file (a --json\n"
@@ -372,6 +373,11 @@ static int run_verb(int argc, char **argv)
 	if (!r && w3 && cfg.spec.net == VB_NET_NONE)
 		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
 				  "--net none: the w3 workloads need a network to their peer");
+	for (size_t i = 0; !r && cfg.spec.net == VB_NET_NAT && i < cfg.nplatforms; i++)
+		if (!(cfg.platforms[i]->caps & VB_CAP_NAT))
+			r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
+					  "--net nat: platform %s has no NAT (use --net bridged)",
+					  cfg.platforms[i]->name);
 	if (!r && verb == &verb_scale)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r && a.report)

@@ -43,10 +43,11 @@ static int sweep(struct vb_store *db, struct vb_error **err)
 		return r;
 	if (dirs || cgroups || runs)
 		fprintf(stderr,
-			"virtbench: swept what dead runs left: %d work director%s, %d cgroup%s or "
-			"network link%s removed, %d run%s marked incomplete\n",
+			"virtbench: swept what dead runs left: %d work director%s, %d cgroup%s, "
+			"network link%s or NAT table%s removed, %d run%s marked incomplete\n",
 			dirs, dirs == 1 ? "y" : "ies", cgroups, cgroups == 1 ? "" : "s",
-			cgroups == 1 ? "" : "s", runs, runs == 1 ? "" : "s");
+			cgroups == 1 ? "" : "s", cgroups == 1 ? "" : "s", runs,
+			runs == 1 ? "" : "s");
 	return 0;
 }
 

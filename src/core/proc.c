@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,9 +24,10 @@ static void child_fail(int errfd, int errnum)
 
 /*
  * Fork and exec argv[0] with in_fd, out_fd and err_fd (-1 = inherited) as
- * its stdin, stdout and stderr; the caller's descriptors stay open.
+ * its stdin, stdout and stderr, inside the network namespace netns_fd (-1 =
+ * the caller's); the caller's descriptors stay open.
  */
-static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, pid_t *pid,
+static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, int netns_fd, pid_t *pid,
 		 struct vb_error **err)
 {
 	int ep[2] = { -1, -1 };
@@ -44,6 +47,8 @@ static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, pid_t *p
 			child_fail(ep[1], errno);
 		if (getppid() != parent)
 			_exit(127);
+		if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0)
+			child_fail(ep[1], errno);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		sigset_t none;
@@ -85,8 +90,8 @@ static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, pid_t *p
 	return 0;
 }
 
-int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from_child,
-			struct vb_error **err)
+int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_child,
+			int *from_child, struct vb_error **err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
@@ -97,7 +102,7 @@ int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from
 		}
 		return vb_error_errno(err, e, "cannot create pipes for %s", argv[0]);
 	}
-	int r = spawn(argv, in[0], out[1], -1, pid, err);
+	int r = spawn(argv, in[0], out[1], -1, netns_fd, pid, err);
 	close(in[0]);
 	close(out[1]);
 	if (r) {
@@ -115,7 +120,7 @@ int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_e
 	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0)
 		return vb_error_errno(err, errno, "cannot open /dev/null");
-	return spawn(argv, null, out_fd, out_fd, pid, err);
+	return spawn(argv, null, out_fd, out_fd, -1, pid, err);
 }
 
 int vb_proc_run_redirected(char *const argv[], int in_fd, int out_fd, int *status,
@@ -125,7 +130,7 @@ int vb_proc_run_redirected(char *const argv[], int in_fd, int out_fd, int *statu
 	if (null < 0)
 		return vb_error_errno(err, errno, "cannot open /dev/null");
 	pid_t pid;
-	int r = spawn(argv, in_fd, out_fd, null, &pid, err);
+	int r = spawn(argv, in_fd, out_fd, null, -1, &pid, err);
 	if (r)
 		return r;
 	while (waitpid(pid, status, 0) < 0)
@@ -141,8 +146,9 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, int *status,
-		struct vb_error **err)
+/* vb_proc_run with stdin from in_fd. */
+static int run_captured(char *const argv[], int in_fd, int timeout_ms, size_t max, char **output,
+			int *status, struct vb_error **err)
 {
 	*output = NULL;
 	*status = -1;
@@ -151,7 +157,7 @@ int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, i
 		return vb_error_errno(err, errno, "cannot create a pipe for %s", argv[0]);
 	_cleanup_close_ int rfd = pp[0];
 	pid_t pid;
-	int r = vb_proc_spawn_logged(argv, pp[1], &pid, err);
+	int r = spawn(argv, in_fd, pp[1], pp[1], -1, &pid, err);
 	close(pp[1]);
 	if (r)
 		return r;
@@ -213,6 +219,37 @@ int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, i
 		return vb_error_set(err, -ETIMEDOUT, "%s did not finish within %d ms", argv[0],
 				    timeout_ms);
 	return 0;
+}
+
+int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, int *status,
+		struct vb_error **err)
+{
+	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0)
+		return vb_error_errno(err, errno, "cannot open /dev/null");
+	return run_captured(argv, null, timeout_ms, max, output, status, err);
+}
+
+int vb_proc_run_input(char *const argv[], const char *input, int timeout_ms, size_t max,
+		      char **output, int *status, struct vb_error **err)
+{
+	/* A memory file, not a pipe: no writer to keep alive, no size limit. */
+	_cleanup_close_ int fd = memfd_create("virtbench-input", MFD_CLOEXEC);
+	if (fd < 0)
+		return vb_error_errno(err, errno, "cannot create the input of %s", argv[0]);
+	size_t len = strlen(input), done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, input + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return vb_error_errno(err, n < 0 ? errno : EIO,
+					      "cannot write the input of %s", argv[0]);
+		done += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return vb_error_errno(err, errno, "cannot rewind the input of %s", argv[0]);
+	return run_captured(argv, fd, timeout_ms, max, output, status, err);
 }
 
 char *vb_proc_which(const char *name)

@@ -9,12 +9,13 @@
 /*
  * Start argv[0] (an absolute path) with its stdin and stdout on new pipes,
  * stderr inherited, every other descriptor closed, and SIGKILL as its
- * parent-death signal so it never outlives the supervisor. An exec failure
+ * parent-death signal so it never outlives the supervisor. netns_fd, unless
+ * -1, is a network namespace the child enters before exec. An exec failure
  * in the child is reported here through a close-on-exec pipe.
  * On success *to_child writes its stdin and *from_child reads its stdout.
  */
-int vb_proc_spawn_piped(char *const argv[], pid_t *pid, int *to_child, int *from_child,
-			struct vb_error **err);
+int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_child,
+			int *from_child, struct vb_error **err);
 
 /*
  * Start argv[0] (an absolute path) with stdin on /dev/null, stdout and stderr
@@ -32,6 +33,10 @@ int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_e
  */
 int vb_proc_run(char *const argv[], int timeout_ms, size_t max, char **output, int *status,
 		struct vb_error **err);
+
+/* vb_proc_run with the NUL-terminated text input on its stdin. */
+int vb_proc_run_input(char *const argv[], const char *input, int timeout_ms, size_t max,
+		      char **output, int *status, struct vb_error **err);
 
 /*
  * Run argv[0] (an absolute path) to its end, started as vb_proc_spawn_logged

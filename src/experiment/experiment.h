@@ -124,9 +124,14 @@ struct vb_peer {
 	char addr[80]; /* "A.B.C.D:PORT" it listens on */
 };
 
-/* Start the peer listening on `listen` ("127.0.0.1:0"); fills out->addr. */
-int vb_peer_start(const char *agent_path, const char *listen, struct vb_peer *out,
+/*
+ * Start the peer listening on `listen` ("127.0.0.1:0") inside the network
+ * namespace netns_fd (-1: the supervisor's); fills out->addr.
+ */
+int vb_peer_start(const char *agent_path, const char *listen, int netns_fd, struct vb_peer *out,
 		  struct vb_error **err);
+/* The namespace the peer for guest g runs in (peer_netns), -1: the supervisor's. */
+int vb_peer_netns(const struct vb_platform_ops *ops, struct vb_guest *g);
 /*
  * The peer's address as guest g reaches it: "A.B.C.D:PORT", with the host
  * part replaced where the platform says so (peer_via). Caller frees.

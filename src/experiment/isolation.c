@@ -373,9 +373,10 @@ static int start_guests(struct iso_state *st, const struct vb_platform_ctx *pctx
 		return vb_error_set(err, VB_SKIP, "%s guests have no network to a peer", ops->name);
 	_cleanup_free_ char *va = xasprintf("%s:0", vl);
 	_cleanup_free_ char *aa = xasprintf("%s:0", al);
-	r = vb_peer_start(cfg->agent_path, va, &st->vpeer, err);
+	r = vb_peer_start(cfg->agent_path, va, vb_peer_netns(ops, st->victim), &st->vpeer, err);
 	if (!r)
-		r = vb_peer_start(cfg->agent_path, aa, &st->apeer, err);
+		r = vb_peer_start(cfg->agent_path, aa, vb_peer_netns(ops, st->aggressor),
+				  &st->apeer, err);
 	return r;
 }
 

@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "runtime/cgroup.h"
+#include "runtime/nat.h"
 #include "runtime/net.h"
 
 char *vb_workload_params_json(const struct vb_workload_ops *w, const void *opts)
@@ -90,6 +91,20 @@ static bool alive_cb(const char *tag, void *data)
 	return vb_run_alive(tag);
 }
 
+/* Does the state directory hold the work directory of a dead run? */
+static bool dead_runs(void)
+{
+	DIR *d = opendir(vb_state_dir());
+	struct dirent *e;
+	bool dead = false;
+	while (d && !dead && (e = readdir(d)))
+		dead = !strncmp(e->d_name, "vb-", 3) && strlen(e->d_name) == 11 &&
+		       !alive_cb(e->d_name, NULL);
+	if (d)
+		closedir(d);
+	return dead;
+}
+
 int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, struct vb_error **err)
 {
 	*dirs = *cgroups = *runs = 0;
@@ -109,6 +124,11 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 		if (r)
 			return r;
 		*cgroups += links;
+		/* A NAT run's nft table: nft is started only when some run is dead. */
+		int tables = 0;
+		if (dead_runs() && (r = vb_nat_sweep(alive_cb, NULL, &tables, err)))
+			return r;
+		*cgroups += tables;
 	}
 	DIR *d = opendir(vb_state_dir());
 	struct dirent *e;
@@ -341,7 +361,8 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 			r = vb_error_set(err, VB_SKIP, "its guest has no network to a peer");
 		if (!r && needs_peer) {
 			_cleanup_free_ char *addr = xasprintf("%s:0", listen);
-			r = vb_peer_start(cfg->agent_path, addr, &peers[p], err);
+			r = vb_peer_start(cfg->agent_path, addr, vb_peer_netns(ops, guests[p].g),
+					  &peers[p], err);
 		}
 		if (r) {
 			vb_error_wrap(err, "%s", platform_label(cfg, p));

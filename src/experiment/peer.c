@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The supervisor's side of the w3 peer: start `virtbench-agent --peer` on
- * an address of virtbench's own choosing (loopback for host; the host side
- * of a guest network later), learn its port, stop it by closing its stdin.
+ * an address of virtbench's own choosing (loopback for host, the bridge's
+ * address for a bridged guest, the run's outside namespace for a container
+ * behind NAT), learn its port, stop it by closing its stdin.
  */
 #include <signal.h>
 
@@ -11,7 +12,7 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 
-int vb_peer_start(const char *agent_path, const char *listen, struct vb_peer *out,
+int vb_peer_start(const char *agent_path, const char *listen, int netns_fd, struct vb_peer *out,
 		  struct vb_error **err)
 {
 	_cleanup_free_ char *arg = xstrdup(listen);
@@ -20,7 +21,7 @@ int vb_peer_start(const char *agent_path, const char *listen, struct vb_peer *ou
 	memset(out, 0, sizeof(*out));
 	out->pid = -1;
 	out->in_fd = -1;
-	int r = vb_proc_spawn_piped(argv, &out->pid, &to, &from, err);
+	int r = vb_proc_spawn_piped(argv, netns_fd, &out->pid, &to, &from, err);
 	if (r)
 		return vb_error_wrap(err, "starting the w3 peer");
 	struct vb_channel ch;
@@ -59,4 +60,9 @@ char *vb_peer_address(const struct vb_peer *p, const struct vb_platform_ops *ops
 	if (!via || !colon)
 		return xstrdup(p->addr);
 	return xasprintf("%s%s", via, colon);
+}
+
+int vb_peer_netns(const struct vb_platform_ops *ops, struct vb_guest *g)
+{
+	return ops->peer_netns ? ops->peer_netns(g) : -1;
 }

@@ -20,6 +20,7 @@
 #include "platform/policy.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/nat.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
 
@@ -39,7 +40,8 @@ struct vb_guest {
 	struct vb_channel ch;
 	bool running;
 	char hash[65];
-	bool net; /* bridged: a veth named after the guest, eth0 inside */
+	bool net; /* a veth named after the guest on the run's bridge, eth0 inside */
+	bool nat; /* and behind the run's NAT: its w3 peer is in the run's outside */
 	char ip[20];
 };
 
@@ -61,6 +63,8 @@ static int container_probe(struct vb_error **err)
 
 static void guest_free(struct vb_guest *g)
 {
+	if (g->nat)
+		vb_nat_run_put();
 	if (g->net)
 		vb_net_run_guest_leave(g->name);
 	vb_cgroup_destroy(g->cg);
@@ -124,14 +128,16 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		g->limits.devices_allowlist = true;
 		r = vb_cgroup_create(layout, name, &g->limits, &g->cg, err);
 	}
-	if (!r && spec->net == VB_NET_NAT)
-		r = vb_error_set(err, VB_SKIP,
-				 "%s: NAT is not built for containers yet (bridged is: the w3 peer "
-				 "is on the run's bridge)",
-				 name);
-	if (!r && spec->net == VB_NET_BRIDGED) {
+	/* NAT is the bridged network with the run's masquerade and outside on top. */
+	if (!r && spec->net != VB_NET_NONE) {
 		r = vb_net_run_guest_join(g->run_id, name, g->ip, err);
 		g->net = r == 0;
+	}
+	if (!r && spec->net == VB_NET_NAT) {
+		r = vb_nat_run_get(g->run_id, err);
+		g->nat = r == 0;
+		if (r)
+			vb_error_wrap(err, "%s", name);
 	}
 	if (r) {
 		guest_free(g);
@@ -337,14 +343,21 @@ static const char *container_agent_hash(struct vb_guest *g)
 
 static const char *container_peer_listen(struct vb_guest *g)
 {
-	return g->net ? vb_net_run_bridge()->host_ip : NULL;
+	return g->nat	? vb_nat_run_outside()->peer_ip
+	       : g->net ? vb_net_run_bridge()->host_ip
+			: NULL;
+}
+
+static int container_peer_netns(struct vb_guest *g)
+{
+	return g->nat ? vb_nat_run_outside()->netns : -1;
 }
 
 const struct vb_platform_ops vb_platform_container = {
 	.name = "container",
 	.summary = "Linux container, virtbench's own runtime (namespaces + cgroups + overlayfs)",
 	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT |
-		VB_CAP_NETWORK,
+		VB_CAP_NETWORK | VB_CAP_NAT,
 	.probe = container_probe,
 	.provision = container_provision,
 	.start = container_start,
@@ -357,6 +370,7 @@ const struct vb_platform_ops vb_platform_container = {
 	.destroy = container_destroy,
 	.agent_hash = container_agent_hash,
 	.peer_listen = container_peer_listen,
+	.peer_netns = container_peer_netns,
 };
 
 int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,

@@ -76,7 +76,7 @@ static int host_start(struct vb_guest *g, struct vb_error **err)
 		return 0;
 	char *argv[] = { g->agent_path, NULL };
 	int to, from;
-	int r = vb_proc_spawn_piped(argv, &g->pid, &to, &from, err);
+	int r = vb_proc_spawn_piped(argv, -1, &g->pid, &to, &from, err);
 	if (r)
 		return r;
 	vb_channel_init(&g->ch, from, to, 65536);
@@ -136,7 +136,8 @@ static const char *host_peer_listen(struct vb_guest *g)
 const struct vb_platform_ops vb_platform_host = {
 	.name = "host",
 	.summary = "bare metal baseline: the agent as a plain child process",
-	.caps = VB_CAP_REBOOT | VB_CAP_NETWORK,
+	/* The host is the outside itself: every --net leaves it as it is. */
+	.caps = VB_CAP_REBOOT | VB_CAP_NETWORK | VB_CAP_NAT,
 	.provision = host_provision,
 	.start = host_start,
 	.exec = host_exec,

@@ -496,7 +496,7 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.name = "qemu-tcg",
 	.summary = "QEMU full emulation (TCG), Debian's kernel, agent on virtio-serial",
 	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_MEM_OVERCOMMIT |
-		VB_CAP_CPU_OVERCOMMIT | VB_CAP_NETWORK,
+		VB_CAP_CPU_OVERCOMMIT | VB_CAP_NETWORK | VB_CAP_NAT,
 	.probe = tcg_probe,
 	.provision = tcg_provision,
 	.start = qemu_start,
@@ -517,7 +517,7 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.name = "kvm",
 	.summary = "QEMU with KVM acceleration, Debian's kernel, agent on virtio-serial",
 	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT |
-		VB_CAP_NETWORK,
+		VB_CAP_NETWORK | VB_CAP_NAT,
 	.probe = kvm_probe,
 	.provision = kvm_provision,
 	.start = qemu_start,

@@ -74,6 +74,21 @@ static bool subnet_taken(struct nl_sock *sk, unsigned n)
 	return taken;
 }
 
+/*
+ * A free N of 10.233.N.0/24 (1..250), or 0. The search starts from the tag,
+ * shifted by offset, so concurrent runs rarely try the same subnet.
+ */
+static unsigned pick_subnet(struct nl_sock *sk, const char *tag, unsigned offset)
+{
+	unsigned start = ((unsigned)strtoul(tag + 3, NULL, 16) + offset) % 250 + 1;
+	for (unsigned i = 0; i < 250; i++) {
+		unsigned n = (start + i - 1) % 250 + 1;
+		if (!subnet_taken(sk, n))
+			return n;
+	}
+	return 0;
+}
+
 static int link_up(struct nl_sock *sk, const char *name, struct vb_error **err)
 {
 	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
@@ -114,13 +129,7 @@ int vb_net_bridge_create(const char *tag, struct vb_net_plan *out, struct vb_err
 		return -EIO;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->bridge, sizeof(out->bridge), "%s", tag);
-	/* Start from the tag, so concurrent runs rarely try the same subnet. */
-	unsigned start = (unsigned)strtoul(tag + 3, NULL, 16) % 250 + 1;
-	for (unsigned i = 0; i < 250 && !out->subnet; i++) {
-		unsigned n = (start + i - 1) % 250 + 1;
-		if (!subnet_taken(sk, n))
-			out->subnet = n;
-	}
+	out->subnet = pick_subnet(sk, tag, 0);
 	if (!out->subnet)
 		return vb_error_set(err, -EADDRINUSE,
 				    "no free 10.233.N.0/24 subnet for the guest network");
@@ -235,13 +244,13 @@ int vb_net_guest_setup(const char *ip, const char *gateway, const char **step)
 	return r;
 }
 
-/* "vb-" + 8 hex digits, optionally "-" + digits: the tag goes to tag. */
+/* "vb-" + 8 hex digits, optionally "-" + digits or "-out": the tag goes to tag. */
 static bool our_link(const char *name, char tag[12])
 {
 	if (strncmp(name, "vb-", 3) || strspn(name + 3, "0123456789abcdef") != 8)
 		return false;
 	const char *rest = name + 11;
-	if (*rest &&
+	if (*rest && strcmp(rest, "-out") &&
 	    (rest[0] != '-' || !rest[1] || strspn(rest + 1, "0123456789") != strlen(rest + 1)))
 		return false;
 	memcpy(tag, name, 11);
@@ -270,6 +279,141 @@ int vb_net_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int 
 	}
 	nl_cache_free(links);
 	return 0;
+}
+
+int vb_net_set_forwarding(const char *ifname, bool on, struct vb_error **err)
+{
+	if (strchr(ifname, '/') || !strcmp(ifname, "all") || !strcmp(ifname, "default"))
+		VB_BUG("forwarding of '%s': only a device's own", ifname);
+	_cleanup_free_ char *path = xasprintf("/proc/sys/net/ipv4/conf/%s/forwarding", ifname);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, on ? "1\n" : "0\n", 2) != 2)
+		return vb_error_errno(err, errno, "setting %s to %d", path, on);
+	return 0;
+}
+
+/* ---- the outside of a NAT run: a namespace of its own behind a veth ---- */
+
+struct outside_job {
+	const struct vb_net_outside *o;
+	int netns; /* out: the new namespace */
+	int rc;
+	char msg[200];
+};
+
+static int ifindex_in(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *link = NULL;
+	if (rtnl_link_get_kernel(sk, 0, name, &link) < 0)
+		return 0;
+	int i = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return i;
+}
+
+/*
+ * On a thread of its own, which alone enters the new namespace: one netlink
+ * socket opened before (the host's) and one after (the outside's), each
+ * working in the namespace it was opened in.
+ */
+static void outside_in_thread(struct outside_job *j)
+{
+	const struct vb_net_outside *o = j->o;
+	struct vb_error *e = NULL;
+	_cleanup_nl_ struct nl_sock *host = nl_open(&e);
+	_cleanup_nl_ struct nl_sock *in = NULL;
+	int r = host ? 0 : -EIO;
+	if (!r && unshare(CLONE_NEWNET) < 0)
+		r = vb_error_errno(&e, errno, "unshare(CLONE_NEWNET)");
+	if (!r) {
+		j->netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (j->netns < 0)
+			r = vb_error_errno(&e, errno, "opening the new network namespace");
+	}
+	if (!r) {
+		in = nl_open(&e);
+		r = in ? 0 : -EIO;
+	}
+	if (!r) {
+		struct rtnl_link *veth = rtnl_link_veth_alloc();
+		struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
+		rtnl_link_set_name(veth, o->link);
+		rtnl_link_set_name(peer, "eth0");
+		rtnl_link_set_ns_fd(peer, j->netns);
+		int k = rtnl_link_add(host, veth, NLM_F_CREATE | NLM_F_EXCL);
+		rtnl_link_put(peer);
+		rtnl_link_veth_release(veth);
+		if (k < 0)
+			r = vb_error_set(&e, -EIO, "netlink: creating veth %s: %s", o->link,
+					 nl_geterror(k));
+	}
+	char cidr[32];
+	snprintf(cidr, sizeof(cidr), "%s/24", o->host_ip);
+	if (!r)
+		r = add_address(host, ifindex_in(host, o->link), cidr, &e);
+	if (!r)
+		r = link_up(host, o->link, &e);
+	snprintf(cidr, sizeof(cidr), "%s/24", o->peer_ip);
+	if (!r)
+		r = add_address(in, ifindex_in(in, "eth0"), cidr, &e);
+	if (!r)
+		r = link_up(in, "eth0", &e);
+	if (!r)
+		r = link_up(in, "lo", &e);
+	if (r) {
+		j->rc = r;
+		snprintf(j->msg, sizeof(j->msg), "%s", e ? e->msg : "failed");
+	}
+	vb_error_free(&e);
+}
+
+static void *outside_thread(void *data)
+{
+	outside_in_thread(data);
+	return NULL;
+}
+
+int vb_net_outside_create(const char *tag, struct vb_net_outside *out, struct vb_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	out->netns = -1;
+	{
+		_cleanup_nl_ struct nl_sock *sk = nl_open(err);
+		if (!sk)
+			return -EIO;
+		/* Half the range away from where the bridge's search started. */
+		out->subnet = pick_subnet(sk, tag, 125);
+	}
+	if (!out->subnet)
+		return vb_error_set(err, -EADDRINUSE,
+				    "no free 10.233.N.0/24 subnet for the NAT run's outside");
+	snprintf(out->link, sizeof(out->link), "%s-out", tag);
+	snprintf(out->host_ip, sizeof(out->host_ip), "10.233.%u.1", out->subnet % 256);
+	snprintf(out->peer_ip, sizeof(out->peer_ip), "10.233.%u.2", out->subnet % 256);
+	struct outside_job j = { .o = out, .netns = -1 };
+	pthread_t th;
+	int r = pthread_create(&th, NULL, outside_thread, &j);
+	if (r == 0)
+		pthread_join(th, NULL);
+	else
+		return vb_error_errno(err, r, "a thread to make %s", out->link);
+	out->netns = j.netns;
+	if (!j.rc)
+		j.rc = vb_net_set_forwarding(out->link, true, err);
+	else
+		vb_error_set(err, j.rc, "the NAT run's outside: %s", j.msg);
+	if (j.rc)
+		vb_net_outside_destroy(out);
+	return j.rc;
+}
+
+void vb_net_outside_destroy(struct vb_net_outside *o)
+{
+	if (o->link[0])
+		vb_net_link_delete(o->link, NULL);
+	o->link[0] = '\0';
+	vb_closep(&o->netns);
+	o->netns = -1;
 }
 
 static struct {

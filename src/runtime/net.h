@@ -75,8 +75,41 @@ void vb_net_guest_ip(const struct vb_net_plan *plan, unsigned n, char out[20]);
 int vb_net_guest_setup(const char *ip, const char *gateway, const char **step);
 
 /*
+ * Set net.ipv4.conf.<ifname>.forwarding (of this process's namespace): IPv4
+ * forwarding is decided per input device, so this forwards what arrives on
+ * that one device only. For the run's own devices, which take the setting
+ * with them when they are deleted.
+ */
+int vb_net_set_forwarding(const char *ifname, bool on, struct vb_error **err);
+
+/*
+ * The outside of a run whose guests are behind NAT: a network namespace of
+ * its own, held by the descriptor netns (and by the processes started in
+ * it), joined to the host by a veth pair: host side "vb-1a2b3c4d-out" with
+ * 10.233.K.1/24 and forwarding on, "eth0" inside with 10.233.K.2 (K is
+ * chosen as the bridge's N is). Nothing inside routes anywhere else.
+ */
+struct vb_net_outside {
+	int netns;	  /* -1: none */
+	char link[16];	  /* "vb-1a2b3c4d-out", the host side */
+	unsigned subnet;  /* K */
+	char host_ip[20]; /* "10.233.K.1": the source a masqueraded guest has there */
+	char peer_ip[20]; /* "10.233.K.2": inside */
+};
+
+/* Make the outside of run tag. On failure nothing of it is left. */
+int vb_net_outside_create(const char *tag, struct vb_net_outside *out, struct vb_error **err);
+
+/*
+ * Delete the veth pair and close the descriptor: the namespace goes with
+ * the last process in it. Safe twice.
+ */
+void vb_net_outside_destroy(struct vb_net_outside *o);
+
+/*
  * Delete every link named "vb-" + 8 hex digits (a bridge) or that plus
- * "-N" (a veth) whose run is not alive; *n counts them.
+ * "-N" (a veth) or "-out" (an outside's veth) whose run is not alive; *n
+ * counts them.
  */
 int vb_net_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
 		 struct vb_error **err);

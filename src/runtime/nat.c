@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+#include <sys/wait.h>
+
+#include "core/proc.h"
+#include "core/util.h"
+#include "runtime/nat.h"
+
+/* nft's answer as one line: its first "Error:" line, else its first line. */
+static char *nft_reason(const char *out, int status)
+{
+	const char *line = strstr(out, "Error:");
+	if (line)
+		while (line > out && line[-1] != '\n')
+			line--;
+	else
+		line = out + strspn(out, "\n");
+	size_t len = strcspn(line, "\n");
+	if (!len)
+		return WIFEXITED(status) ? xasprintf("exit status %d", WEXITSTATUS(status))
+					 : xasprintf("killed by signal %d", WTERMSIG(status));
+	return xstrndup(line, len);
+}
+
+/* Run `nft -f -` with input on its stdin, or `nft list tables` when input is NULL. */
+static int nft(const char *input, char **output, const char *what, struct vb_error **err)
+{
+	_cleanup_free_ char *path = vb_proc_which("nft");
+	if (!path)
+		return vb_error_set(err, VB_SKIP,
+				    "nft: %s: not installed (Debian package nftables)", what);
+	char *argv[] = { path, input ? "-f" : "list", input ? "-" : "tables", NULL };
+	_cleanup_free_ char *out = NULL;
+	int status;
+	int r = input ? vb_proc_run_input(argv, input, 10000, 1 << 16, &out, &status, err)
+		      : vb_proc_run(argv, 10000, 1 << 16, &out, &status, err);
+	if (r)
+		return vb_error_wrap(err, "nft: %s", what);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		_cleanup_free_ char *why = nft_reason(out, status);
+		return vb_error_set(err, -EIO, "nft: %s: %s", what, why);
+	}
+	if (output)
+		*output = steal_ptr(&out);
+	return 0;
+}
+
+char *vb_nat_ruleset(const char *tag, const char *subnet)
+{
+	/*
+	 * Declaring the table before deleting it makes the delete succeed
+	 * whether or not it existed; the whole input is one transaction.
+	 */
+	return xasprintf(
+	    "table ip %1$s\n"
+	    "delete table ip %1$s\n"
+	    "table ip %1$s {\n"
+	    "\tchain postrouting {\n"
+	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+	    "\t\tip saddr %2$s oifname != \"%1$s\" counter masquerade\n"
+	    "\t}\n"
+	    "\tchain forward {\n"
+	    "\t\ttype filter hook forward priority filter; policy accept;\n"
+	    "\t\tiifname \"%1$s\" ip saddr != %2$s counter drop\n"
+	    "\t\toifname \"%1$s\" iifname != \"%1$s\" ct state != { established, related } "
+	    "counter drop\n"
+	    "\t}\n"
+	    "}\n",
+	    tag, subnet);
+}
+
+/* "vb-" + 8 lowercase hex digits, the whole name. */
+static bool run_tag(const char *s, size_t len)
+{
+	return len == 11 && !strncmp(s, "vb-", 3) && strspn(s + 3, "0123456789abcdef") == 8;
+}
+
+size_t vb_nat_parse_tables(const char *text, char (*tags)[12], size_t max)
+{
+	size_t n = 0;
+	for (const char *line = text; *line && n < max;) {
+		size_t len = strcspn(line, "\n");
+		static const char prefix[] = "table ip ";
+		size_t plen = sizeof(prefix) - 1;
+		if (len > plen && !strncmp(line, prefix, plen) &&
+		    run_tag(line + plen, len - plen)) {
+			memcpy(tags[n], line + plen, 11);
+			tags[n++][11] = '\0';
+		}
+		line += len + (line[len] == '\n');
+	}
+	return n;
+}
+
+static int table_delete(const char *tag, struct vb_error **err)
+{
+	_cleanup_free_ char *in = xasprintf("table ip %1$s\ndelete table ip %1$s\n", tag);
+	return nft(in, NULL, "deleting the NAT table", err);
+}
+
+int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
+		 struct vb_error **err)
+{
+	*n = 0;
+	_cleanup_free_ char *path = vb_proc_which("nft");
+	if (!path)
+		return 0;
+	_cleanup_free_ char *out = NULL;
+	int r = nft(NULL, &out, "listing tables", err);
+	if (r)
+		return r;
+	char tags[64][12];
+	size_t k = vb_nat_parse_tables(out, tags, VB_ARRAY_SIZE(tags));
+	for (size_t i = 0; i < k; i++)
+		if (!is_alive(tags[i], data) && table_delete(tags[i], NULL) == 0)
+			(*n)++;
+	return 0;
+}
+
+static struct {
+	char tag[16];
+	struct vb_net_outside out;
+	unsigned refs;
+} run_nat = { .out.netns = -1 };
+
+int vb_nat_run_get(const char *run_id, struct vb_error **err)
+{
+	if (run_nat.refs && strcmp(run_nat.tag, run_id))
+		return vb_error_set(err, -EBUSY, "the NAT of run %s is still up", run_nat.tag);
+	if (run_nat.refs) {
+		run_nat.refs++;
+		return 0;
+	}
+	const struct vb_net_plan *plan = vb_net_run_bridge();
+	if (strcmp(plan->bridge, run_id))
+		VB_BUG("NAT of %s without its bridge", run_id);
+	_cleanup_free_ char *path = vb_proc_which("nft");
+	if (!path)
+		return vb_error_set(err, VB_SKIP,
+				    "--net nat needs the nft program (Debian package nftables)");
+	int r = vb_net_outside_create(run_id, &run_nat.out, err);
+	if (!r)
+		r = vb_net_set_forwarding(plan->bridge, true, err);
+	if (!r) {
+		_cleanup_free_ char *subnet = xasprintf("10.233.%u.0/24", plan->subnet % 256);
+		_cleanup_free_ char *rules = vb_nat_ruleset(run_id, subnet);
+		r = nft(rules, NULL, "creating the NAT table", err);
+	}
+	if (r) {
+		vb_net_set_forwarding(plan->bridge, false, NULL);
+		vb_net_outside_destroy(&run_nat.out);
+		return r;
+	}
+	snprintf(run_nat.tag, sizeof(run_nat.tag), "%s", run_id);
+	run_nat.refs = 1;
+	return 0;
+}
+
+void vb_nat_run_put(void)
+{
+	if (!run_nat.refs || --run_nat.refs)
+		return;
+	table_delete(run_nat.tag, NULL);
+	/* The bridge may stay for guests without NAT: it forwards no more. */
+	vb_net_set_forwarding(run_nat.tag, false, NULL);
+	vb_net_outside_destroy(&run_nat.out);
+}
+
+const struct vb_net_outside *vb_nat_run_outside(void)
+{
+	return &run_nat.out;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_RUNTIME_NAT_H
+#define VB_RUNTIME_NAT_H
+
+/*
+ * NAT for the guests on a run's bridge, with nftables through the nft
+ * program (virtbench is linked static, and no static libnftables exists).
+ * The run owns one table, "table ip vb-1a2b3c4d": it masquerades what the
+ * run's subnet sends out of any device but the bridge, and drops forwarded
+ * packets that are not the run's (another source arriving on its bridge, a
+ * new connection into it from elsewhere). No other table or rule is read or
+ * changed. IPv4 forwarding is turned on only for the run's own devices (its
+ * bridge and its outside's veth, src/runtime/net.h), never host-wide: the
+ * setting goes with the devices, so there is nothing to restore.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/net.h"
+#include "virtbench/error.h"
+
+/*
+ * The nft input that creates the table of run tag afresh (a table of that
+ * name is replaced, in the same transaction) for the bridge of that name
+ * and its subnet ("10.233.N.0/24"). Caller frees.
+ */
+char *vb_nat_ruleset(const char *tag, const char *subnet);
+
+/*
+ * The run tags ("vb-1a2b3c4d") of the "table ip vb-1a2b3c4d" lines of
+ * `nft list tables` output, at most max of them; returns how many.
+ */
+size_t vb_nat_parse_tables(const char *text, char (*tags)[12], size_t max);
+
+/*
+ * Delete the table of every run whose tag is_alive says is not alive; *n
+ * counts them. Without nft there is nothing of ours to find: 0, *n = 0.
+ */
+int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
+		 struct vb_error **err);
+
+/*
+ * The run's NAT, shared by its guests behind it: a guest takes it after
+ * joining the run's bridge (vb_net_run_guest_join) and drops it before
+ * leaving. The first reference makes the outside (vb_net_outside_create),
+ * turns forwarding on for the bridge and creates the table; the last
+ * removes all three. VB_SKIP when nft is not installed. One run per process.
+ */
+int vb_nat_run_get(const char *run_id, struct vb_error **err);
+void vb_nat_run_put(void);
+
+/* The run's outside while some guest holds the NAT. */
+const struct vb_net_outside *vb_nat_run_outside(void);
+
+#endif
