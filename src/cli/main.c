@@ -43,19 +43,31 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* OpenBLAS's, not in its headers: stops the server threads (exported since 0.2). */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+extern void openblas_set_num_threads(int n);
+
 int main(int argc, char **argv)
 {
 	/*
 	 * OpenBLAS (linked for sys.linpack) starts a server thread before main()
 	 * unless OPENBLAS_NUM_THREADS=1, and that thread spins for a while beside
-	 * whatever is being measured. Set it and start again (once); agents
-	 * started from here inherit it. sys.linpack asks for its threads itself.
+	 * whatever is being measured. One thread from here on, the server's
+	 * threads stopped now (OpenBLAS starts them again if a call ever wants
+	 * more); agents started from here inherit the variable. sys.linpack asks
+	 * for its threads itself. Where that OpenBLAS function is missing: set
+	 * the variable and start again (once).
 	 */
 	const char *nt = getenv("OPENBLAS_NUM_THREADS");
 	if (!nt || strcmp(nt, "1")) {
 		setenv("OPENBLAS_NUM_THREADS", "1", 1);
-		execv("/proc/self/exe", argv);
-		/* Could not re-exec (no /proc?): carry on, agents still inherit it. */
+		if (blas_thread_shutdown_) {
+			openblas_set_num_threads(1);
+			blas_thread_shutdown_();
+		} else {
+			execv("/proc/self/exe", argv);
+			/* Could not re-exec (no /proc?): carry on, agents still inherit it. */
+		}
 	}
 	if (argc < 2) {
 		char *def[] = { "compare", NULL };
