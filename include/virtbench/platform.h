@@ -19,13 +19,16 @@ enum vb_net_mode {
 	VB_NET_BRIDGED,
 };
 
+struct vb_userns; /* src/runtime/idmap.h */
+
 /* What a guest looks like. Zero means "the platform's default". */
 struct vb_guest_spec {
 	unsigned vcpus;
 	uint64_t memory_bytes;
 	uint64_t disk_bytes;
 	enum vb_net_mode net;
-	const char *image; /* borrowed; NULL = built-in minimal image */
+	const char *image;		/* borrowed; NULL = built-in minimal image */
+	const struct vb_userns *userns; /* borrowed; non-NULL: a user namespace (VB_CAP_USERNS) */
 };
 
 /*
@@ -53,6 +56,7 @@ enum vb_platform_caps {
 	VB_CAP_EMULATED = 1u << 7, /* results are emulation and labelled so */
 	VB_CAP_NESTED = 1u << 8,   /* with EMULATED: a hypervisor nested inside the emulation */
 	VB_CAP_NAT = 1u << 9,	   /* its guests can have --net nat */
+	VB_CAP_USERNS = 1u << 10,  /* takes a guest spec's user namespace maps */
 };
 
 /* Everything a platform needs from the run that drives it. */

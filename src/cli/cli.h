@@ -99,6 +99,18 @@ int vb_cli_run_outputs(struct vb_store *db, int64_t run_id, const char *dbpath, 
 		       const char *json, const char *csv, const char *report,
 		       struct vb_error **err);
 
+struct vb_userns;
+/*
+ * --userns [MAP], in a getopt loop (an optional_argument option): MAP from
+ * --userns=MAP or from the next argument when it looks like a map, else the
+ * default 0:100000:65536 (src/runtime/idmap.h has the syntax). A bad map is
+ * a usage error (returns 2, printed); 0 otherwise.
+ */
+int vb_cli_userns(const char *cmd, int argc, char **argv, struct vb_userns *out);
+/* --userns needs a platform that takes it (VB_CAP_USERNS): an error (exit 2) when none does. */
+int vb_cli_userns_check(const struct vb_platform_ops *const *platforms, size_t n,
+			struct vb_error **err);
+
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);
 

@@ -6,13 +6,14 @@
 #include "cli/cli.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "runtime/idmap.h"
 #include "virtbench/platform.h"
 
 static void usage(FILE *f)
 {
 	fputs("usage: virtbench container run [--memory SIZE] [--cpus N] [--image DIR] "
 	      "[--no-seccomp]\n"
-	      "                              -- CMD [ARG...]\n\n"
+	      "                              [--userns [MAP]] -- CMD [ARG...]\n\n"
 	      "Run one command in a fresh virtbench container (the minimal image: busybox and\n"
 	      "the agent) with this terminal's stdin/stdout/stderr, wait for it, remove\n"
 	      "everything, and exit with its status. The container is the one 'run -p\n"
@@ -23,7 +24,14 @@ static void usage(FILE *f)
 	      "  --no-seccomp    leave the seccomp filter off (for debugging the filter)\n"
 	      "  --image DIR     use DIR as the read-only lower layer instead of the\n"
 	      "                  minimal image (it is checked like any image: a root\n"
-	      "                  whose /proc or /dev is a symlink is refused)\n",
+	      "                  whose /proc or /dev is a symlink is refused)\n"
+	      "  --userns [MAP]  in a user namespace too, root inside being an unprivileged\n"
+	      "                  host id. MAP: comma-separated INSIDE:OUTSIDE:COUNT extents\n"
+	      "                  (uids and gids; u: or g: before one: uids or gids only), at\n"
+	      "                  most 5 of each, and setgroups=deny to make setgroups(2)\n"
+	      "                  unusable inside (default: allowed, the supervisor's groups\n"
+	      "                  dropped). Default MAP 0:100000:65536. Inside 0 must be\n"
+	      "                  mapped, host id 0 must not; see docs/container.md\n",
 	      f);
 }
 
@@ -34,10 +42,12 @@ int vb_cmd_container(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "image", required_argument, NULL, 'i' },
+		{ "userns", optional_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vb_guest_spec spec = { 0 };
+	struct vb_userns userns;
 	bool seccomp = true;
 	int c;
 	optind = 1;
@@ -76,6 +86,11 @@ int vb_cmd_container(int argc, char **argv)
 				return vb_cli_usage_error("container",
 							  "--image wants an absolute path");
 			spec.image = optarg;
+			break;
+		case 'U':
+			if (vb_cli_userns("container", argc, argv, &userns))
+				return VB_EXIT_USAGE;
+			spec.userns = &userns;
 			break;
 		case 'h':
 			usage(stdout);

@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "report/report.h"
+#include "runtime/idmap.h"
 
 #define DEFAULT_VICTIMS "cpu.primes,mem.memcpy,disk.fileio,net.tcp"
 
@@ -47,6 +48,9 @@ static void usage(FILE *f)
 	      "  -o, --report FILE      also write the HTML report\n"
 	      "  -q, --quiet            no progress line\n"
 	      "  -v, --verbose          log what the agents say\n"
+	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
+	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
+	      "                         (default 0:100000:65536; see docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
 	      "      --kernel-modules DIR   its modules\n"
 	      "  -h, --help             this text\n",
@@ -61,6 +65,8 @@ struct iso_args {
 	uint64_t rounds, warmup;
 	enum vb_profile profile;
 	bool quiet;
+	struct vb_userns userns;
+	bool have_userns;
 };
 
 static unsigned online_cpus(void)
@@ -319,7 +325,8 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		O_WARMUP,
 		O_PROFILE,
 		O_DB,
-		O_JSON
+		O_JSON,
+		O_USERNS,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -338,6 +345,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "kernel-modules", required_argument, NULL, 'M' },
+		{ "userns", optional_argument, NULL, O_USERNS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -399,6 +407,10 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 			break;
 		case 'M':
 			a->kmods = optarg;
+			break;
+		case O_USERNS:
+			r = vb_cli_userns("isolation", argc, argv, &a->userns);
+			a->have_userns = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -525,6 +537,10 @@ int vb_cmd_isolation(int argc, char **argv)
 	cfg.nvictims = wc.nworkloads;
 	if (!r && a.policies)
 		r = parse_policies(&cfg, a.policies, &err);
+	if (a.have_userns)
+		cfg.spec.userns = &a.userns;
+	if (!r && a.have_userns)
+		r = vb_cli_userns_check(&cfg.platform, 1, &err);
 	if (!r)
 		r = check_platform(&cfg, &err);
 	if (!r && a.report)

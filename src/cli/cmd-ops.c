@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "report/report.h"
+#include "runtime/idmap.h"
 
 static void usage(FILE *f)
 {
@@ -27,6 +28,9 @@ static void usage(FILE *f)
 	      "      --json FILE        also export the run as JSON\n"
 	      "  -o, --report FILE      also write the HTML report\n"
 	      "  -q, --quiet            no progress line\n"
+	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
+	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
+	      "                         (default 0:100000:65536; see docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
 	      "      --kernel-modules DIR   its modules\n"
 	      "  -h, --help             this text\n",
@@ -43,6 +47,8 @@ struct ops_args {
 	const char *platforms, *db, *json, *report, *kernel, *kmods;
 	uint64_t rounds, warmup, rate, vcpus, memory;
 	bool quiet;
+	struct vb_userns userns;
+	bool have_userns;
 };
 
 static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, bool size,
@@ -58,7 +64,7 @@ static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t m
 
 static int parse_args(int argc, char **argv, struct ops_args *a)
 {
-	enum { O_ROUNDS = 256, O_WARMUP, O_RATE, O_VCPUS, O_MEMORY, O_DB, O_JSON };
+	enum { O_ROUNDS = 256, O_WARMUP, O_RATE, O_VCPUS, O_MEMORY, O_DB, O_JSON, O_USERNS };
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, O_ROUNDS },
@@ -72,6 +78,7 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "kernel-modules", required_argument, NULL, 'M' },
+		{ "userns", optional_argument, NULL, O_USERNS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -116,6 +123,10 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 			break;
 		case 'M':
 			a->kmods = optarg;
+			break;
+		case O_USERNS:
+			r = vb_cli_userns("ops", argc, argv, &a->userns);
+			a->have_userns = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -165,7 +176,9 @@ int vb_cmd_ops(int argc, char **argv)
 		.rounds = (unsigned)a.rounds,
 		.warmup = (unsigned)a.warmup,
 		.rate_guests = (unsigned)a.rate,
-		.spec = { .vcpus = (unsigned)a.vcpus, .memory_bytes = a.memory },
+		.spec = { .vcpus = (unsigned)a.vcpus,
+			  .memory_bytes = a.memory,
+			  .userns = a.have_userns ? &a.userns : NULL },
 		.ready_timeout_s = 60,
 		.command = command,
 		.progress = !a.quiet && isatty(STDOUT_FILENO),
@@ -175,6 +188,8 @@ int vb_cmd_ops(int argc, char **argv)
 	int64_t run_id = -1;
 	unsigned failed = 0;
 	r = vb_cli_platforms("ops", a.platforms, has_guests, &cfg.platforms, &cfg.nplatforms, &err);
+	if (!r && a.have_userns)
+		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r)
 		r = check_platforms(&cfg, &err);
 	if (!r && a.report)

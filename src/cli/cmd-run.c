@@ -10,6 +10,7 @@
 #include "experiment/experiment.h"
 #include "report/diff.h"
 #include "report/report.h"
+#include "runtime/idmap.h"
 
 /*
  * `run` and `compare` are one verb with two sets of defaults: `run` is the
@@ -90,6 +91,9 @@ static void usage(FILE *f)
 	      "      --net MODE         guest network: none, bridged (the run's bridge; the\n"
 	      "                         default with w3) or nat (QEMU: user-mode; container:\n"
 	      "                         the bridge behind a masquerade, the peer outside)\n"
+	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
+	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
+	      "                         (default 0:100000:65536; see docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms (default:\n"
 	      "                         Debian's); --kernel-modules DIR: its modules\n"
 	      "      --baseline FILE    compare the run with a results file (a --json\n"
@@ -113,6 +117,8 @@ struct run_args {
 	bool have_seed, quiet;
 	double ci_target, budget, timeout;
 	bool have_budget;
+	struct vb_userns userns;
+	bool have_userns;
 };
 
 static int parse_count(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
@@ -161,6 +167,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_KERNEL,
 		O_KMODS,
 		O_NET,
+		O_USERNS,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -185,6 +192,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "tolerance", required_argument, NULL, O_TOLERANCE },
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "net", required_argument, NULL, O_NET },
+		{ "userns", optional_argument, NULL, O_USERNS },
 		{ "kernel-modules", required_argument, NULL, O_KMODS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -280,6 +288,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_KMODS:
 			a->kmods = optarg;
 			break;
+		case O_USERNS:
+			r = vb_cli_userns(verb->name, argc, argv, &a->userns);
+			a->have_userns = true;
+			break;
 		case O_TOLERANCE:
 			r = parse_real("--tolerance", optarg, 0, 1000, true, &a->tolerance);
 			break;
@@ -370,6 +382,10 @@ static int run_verb(int argc, char **argv)
 		cfg.spec.net = !strcmp(a.net, "nat")	   ? VB_NET_NAT
 			       : !strcmp(a.net, "bridged") ? VB_NET_BRIDGED
 							   : VB_NET_NONE;
+	if (a.have_userns)
+		cfg.spec.userns = &a.userns;
+	if (!r && a.have_userns)
+		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r && w3 && cfg.spec.net == VB_NET_NONE)
 		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
 				  "--net none: the w3 workloads need a network to their peer");

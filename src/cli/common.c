@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "report/report.h"
+#include "runtime/idmap.h"
 
 int vb_cli_fail(struct vb_error **err)
 {
@@ -318,4 +320,37 @@ int vb_cli_run_outputs(struct vb_store *db, int64_t run_id, const char *dbpath, 
 		r = vb_error_set(err, e->code, "%s", e->msg);
 	vb_error_free(&e);
 	return r;
+}
+
+int vb_cli_userns(const char *cmd, int argc, char **argv, struct vb_userns *out)
+{
+	/*
+	 * getopt gives an optional value only as --userns=MAP; --userns MAP works
+	 * too: any next argument that is no option is taken as the map.
+	 */
+	const char *text = optarg;
+	if (!text && optind < argc && argv[optind][0] != '-')
+		text = argv[optind++];
+	if (!text) {
+		vb_userns_default(out);
+		return 0;
+	}
+	struct vb_error *err = NULL;
+	if (vb_userns_parse(text, out, &err)) {
+		vb_cli_usage_error(cmd, "--userns: %s", err->msg);
+		vb_error_free(&err);
+		return VB_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int vb_cli_userns_check(const struct vb_platform_ops *const *platforms, size_t n,
+			struct vb_error **err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (platforms[i]->caps & VB_CAP_USERNS)
+			return 0;
+	return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+			     "--userns: none of the platforms takes a user namespace (container "
+			     "does)");
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "agent/client.h"
+#include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
 #include "guest/copy.h"
@@ -21,6 +22,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/nat.h"
+#include "runtime/idmap.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
 
@@ -81,7 +83,39 @@ static void guest_free(struct vb_guest *g)
 }
 
 /*
- * Directories and cgroup of a guest over image; the rootfs layer starts empty.
+ * With a user namespace the guest's root is an unprivileged host id: the
+ * upper layer and the overlay's work directory become its, and so do the
+ * image's writable directories (/tmp, /scratch), made in the upper layer
+ * with the image's modes. The rest of the image stays the host root's:
+ * readable inside, never writable (overlayfs cannot copy up a file whose
+ * owner is not mapped in the namespace).
+ */
+static int userns_own(const struct vb_guest *g, struct vb_error **err)
+{
+	uint32_t uid, gid;
+	if (!vb_idmap_outside(&g->spec.userns->uid, 0, &uid) ||
+	    !vb_idmap_outside(&g->spec.userns->gid, 0, &gid))
+		return vb_error_set(err, -EINVAL, "%s: the user namespace has no root", g->name);
+	static const char *const writable[] = { "tmp", "scratch" };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(writable); i++) {
+		_cleanup_free_ char *lower = xasprintf("%s/%s", g->image, writable[i]);
+		_cleanup_free_ char *upper = xasprintf("%s/%s", g->upper, writable[i]);
+		struct stat st;
+		if (lstat(lower, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mkdir(upper, 0700) < 0 || chmod(upper, st.st_mode & 07777) < 0 ||
+		    lchown(upper, uid, gid) < 0)
+			return vb_error_errno(err, errno, "%s: making %s", g->name, upper);
+	}
+	if (chown(g->upper, uid, gid) < 0 || chown(g->work, uid, gid) < 0)
+		return vb_error_errno(err, errno, "%s: giving %s and %s to uid %u", g->name,
+				      g->upper, g->work, uid);
+	return 0;
+}
+
+/*
+ * Directories and cgroup of a guest over image; the rootfs layer starts empty
+ * (but for the writable directories of a user namespace's root).
  * Everything it needs from ctx and spec is kept in the guest, so that a clone
  * can be made from the guest alone.
  */
@@ -114,6 +148,8 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && !r; i++)
 		if (mkdir(dirs[i], 0700) < 0)
 			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
+	if (!r && spec->userns)
+		r = userns_own(g, err);
 	const struct vb_cgroup_layout *layout = r ? NULL : vb_cgroup_host_layout(err);
 	if (!r && !layout)
 		r = (*err)->code;
@@ -175,6 +211,7 @@ static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, 
 		.stdin_fd = in,
 		.stdout_fd = out,
 		.seccomp = seccomp,
+		.userns = g->spec.userns,
 	};
 }
 
@@ -308,9 +345,10 @@ static int container_clone(struct vb_guest *g, const char *name, struct vb_guest
 		vb_error_wrap(err, "cloning %s", g->name);
 		return r;
 	}
-	/* guest_new made it empty; the copy wants to make it itself. */
-	if (rmdir(c->upper) < 0)
-		r = vb_error_errno(err, errno, "%s: removing %s", name, c->upper);
+	/* guest_new made it (with a user namespace's writable directories); the copy makes it. */
+	r = vb_rm_rf(c->upper);
+	if (r)
+		r = vb_error_errno(err, -r, "%s: removing %s", name, c->upper);
 	if (!r)
 		r = vb_copy_tree(g->upper, c->upper, err);
 	if (r) {
@@ -341,6 +379,17 @@ static const char *container_agent_hash(struct vb_guest *g)
 	return g->hash;
 }
 
+/* A user namespace is part of what the guest is: its maps go in the record. */
+static char *container_guest_info(struct vb_guest *g)
+{
+	if (!g->spec.userns)
+		return NULL;
+	char map[512];
+	vb_userns_format(g->spec.userns, map, sizeof(map));
+	_cleanup_json_ json_t *o = json_pack("{s:s}", "userns", map);
+	return o ? vb_json_line(o) : NULL;
+}
+
 static const char *container_peer_listen(struct vb_guest *g)
 {
 	return g->nat	? vb_nat_run_outside()->peer_ip
@@ -357,7 +406,7 @@ const struct vb_platform_ops vb_platform_container = {
 	.name = "container",
 	.summary = "Linux container, virtbench's own runtime (namespaces + cgroups + overlayfs)",
 	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT |
-		VB_CAP_NETWORK | VB_CAP_NAT,
+		VB_CAP_NETWORK | VB_CAP_NAT | VB_CAP_USERNS,
 	.probe = container_probe,
 	.provision = container_provision,
 	.start = container_start,
@@ -371,6 +420,7 @@ const struct vb_platform_ops vb_platform_container = {
 	.agent_hash = container_agent_hash,
 	.peer_listen = container_peer_listen,
 	.peer_netns = container_peer_netns,
+	.guest_info = container_guest_info,
 };
 
 int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * virtbench's container start: clone into new namespaces, wait until the
- * supervisor has put the child in its cgroup, then build the root and
- * harden the process step by step before exec. Every step that fails is
- * reported to the supervisor through a close-on-exec pipe as (errno,
- * step), and the child exits: nothing half-set-up ever runs the agent.
+ * supervisor has written the user namespace's maps (when there is one) and
+ * put the child in its cgroup, then build the root and harden the process
+ * step by step before exec. Every step that fails is reported to the
+ * supervisor through a close-on-exec pipe as (errno, step), and the child
+ * exits: nothing half-set-up ever runs the agent.
  */
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -41,7 +42,7 @@ struct child_report {
 
 struct child_args {
 	const struct vb_ctr_config *c;
-	int go_fd;		  /* read end: the supervisor says go (cgroup attached) */
+	int go_fd;		  /* read end: 'u' (maps written), then go (cgroup attached) */
 	int err_fd;		  /* write end, close-on-exec: failures before exec */
 	int parent_fds[2];	  /* the supervisor's ends, closed first thing */
 	struct sock_fprog filter; /* compiled by the supervisor (compile_seccomp) */
@@ -624,6 +625,87 @@ static void load_seccomp(const struct child_args *a)
 		fail(a->err_fd, errno, "installing the seccomp filter");
 }
 
+/* The overlay's directories, opened before the child changes its ids. */
+struct layers {
+	int lower, upper, work, mnt;
+};
+
+/*
+ * As the mapped root of a user namespace the child may not be able to walk
+ * to the layers at all (the run's directory is the host root's, mode 0700):
+ * it opens them first, with the supervisor's identity, and from then on
+ * names them as /proc/self/fd/N, which the kernel resolves without looking
+ * at the directories above.
+ */
+static void open_layers(const struct child_args *a, struct layers *l)
+{
+	const struct vb_ctr_config *c = a->c;
+	const char *paths[] = { c->lower, c->upper, c->work, c->mnt };
+	int *fds[] = { &l->lower, &l->upper, &l->work, &l->mnt };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(paths); i++) {
+		*fds[i] = open(paths[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*fds[i] < 0)
+			fail(a->err_fd, errno, "opening %s", paths[i]);
+	}
+}
+
+/*
+ * Become root inside the user namespace, once the supervisor has written its
+ * maps. Raw system calls: glibc's set*id would signal threads that live only
+ * in the supervisor (clone() leaves its thread list behind).
+ */
+static void become_root(const struct child_args *a)
+{
+	char u;
+	if (read(a->go_fd, &u, 1) != 1)
+		_exit(127); /* the supervisor gave up on us */
+	if (syscall(SYS_setresgid, 0, 0, 0) < 0)
+		fail(a->err_fd, errno, "becoming gid 0 in the user namespace");
+	/* With setgroups allowed, the supervisor's supplementary groups go too. */
+	if (!a->c->userns->setgroups_deny && syscall(SYS_setgroups, 0, NULL) < 0)
+		fail(a->err_fd, errno, "dropping supplementary groups");
+	if (syscall(SYS_setresuid, 0, 0, 0) < 0)
+		fail(a->err_fd, errno, "becoming uid 0 in the user namespace");
+	/* Changing ids cleared the parent-death signal. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		fail(a->err_fd, errno, "setting the parent-death signal again");
+}
+
+/*
+ * The overlay root through the new mount API: fsmount's descriptor is the
+ * root of the new mount, which a path (even /proc/self/fd/N of the mount
+ * point) would not give once it is covered. Returns that descriptor.
+ */
+static int mount_root(const struct child_args *a, const struct layers *l)
+{
+	char lower[32], upper[32], work[32], msg[160] = "";
+	fd_path(l->lower, lower);
+	fd_path(l->upper, upper);
+	fd_path(l->work, work);
+	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		fail(a->err_fd, errno, "opening overlayfs");
+	/* In a user namespace trusted.* is out of reach: user.overlay.* instead. */
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    (a->c->userns && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int e = errno;
+		ssize_t n = read(fs, msg, sizeof(msg) - 1);
+		msg[n > 0 ? n : 0] = '\0';
+		fail(a->err_fd, e, "mounting the overlay root (lower %s, upper %s)%s%s",
+		     a->c->lower, a->c->upper, n > 0 ? ": " : "", msg);
+	}
+	int m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (m < 0)
+		fail(a->err_fd, errno, "making the overlay a mount");
+	close(fs);
+	if (move_mount(m, "", l->mnt, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		fail(a->err_fd, errno, "attaching the overlay root at %s", a->c->mnt);
+	return m;
+}
+
 static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
@@ -636,31 +718,32 @@ static int child_main(void *arg)
 	close(a->parent_fds[1]);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		fail(a->err_fd, errno, "setting the parent-death signal");
+	struct layers l;
+	open_layers(a, &l);
+	/* Root inside before any mount: the overlay writes with its mounter's ids. */
+	if (c->userns)
+		become_root(a);
 	/*
 	 * The root is assembled while the supervisor moves us into the guest's
 	 * cgroup (that move may wait for an RCU grace period); only what
-	 * depends on the cgroup or the network waits for its go.
+	 * depends on the cgroup or the network waits for its go. Nothing
+	 * mounted from here on propagates to the host.
 	 */
-	/* Nothing mounted from here on propagates to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail(a->err_fd, errno, "making the mount tree private");
-	char opts[3 * 4096 + 64];
-	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", c->lower,
-			     c->upper, c->work) >= sizeof(opts))
-		fail(a->err_fd, ENAMETOOLONG, "overlay options");
-	if (mount("overlay", c->mnt, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
-		fail(a->err_fd, errno, "mounting the overlay root (%s)", opts);
-	int rootfd = open(c->mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		fail(a->err_fd, errno, "opening the root");
+	int rootfd = mount_root(a, &l);
+	close(l.lower);
+	close(l.upper);
+	close(l.work);
+	close(l.mnt);
 	setup_dev(a, rootfd);
 	setup_proc_sys(a, rootfd);
-	close(rootfd);
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 		fail(a->err_fd, errno, "setting the hostname");
 	/* pivot_root, not chroot; the old root is detached, not left below. */
-	if (chdir(c->mnt) < 0)
+	if (fchdir(rootfd) < 0)
 		fail(a->err_fd, errno, "chdir to the new root");
+	close(rootfd);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		fail(a->err_fd, errno, "pivot_root");
 	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0)
@@ -723,7 +806,8 @@ struct clone3_args {
  */
 static pid_t spawn(struct child_args *a, bool *born_in_cgroup)
 {
-	const int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET;
+	const int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET |
+			  (a->c->userns ? CLONE_NEWUSER : 0);
 	*born_in_cgroup = false;
 	int cgfd = a->c->cgroup ? vb_cgroup_v2_fd(a->c->cgroup) : -1;
 	if (cgfd >= 0) {
@@ -804,7 +888,18 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 		return vb_error_errno(err, clone_errno, "container: clone into new namespaces");
 	}
 	int r = 0;
-	if (c->cgroup)
+	bool maps_failed = false;
+	if (c->userns) {
+		/* The child waits for its maps before it mounts anything. */
+		r = vb_userns_apply(p, c->userns, err);
+		maps_failed = r != 0;
+		/* EPIPE: the child failed already; its report is read below. */
+		if (!r && send(go[1], "u", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+			r = vb_error_errno(err, errno, "container: waking the child");
+		if (r)
+			vb_error_wrap(err, "container %s", c->hostname);
+	}
+	if (!r && c->cgroup)
 		r = born_in_cgroup ? vb_cgroup_attach_v1(c->cgroup, p, err)
 				   : vb_cgroup_attach(c->cgroup, p, err);
 	vb_cgroup_prime_end(&prime);
@@ -820,8 +915,10 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 		n = read(ep[0], &rep, sizeof(rep));
 	} while (n < 0 && errno == EINTR);
 	close(ep[0]);
-	if (!r && n == (ssize_t)sizeof(rep)) {
+	/* A child that failed before its maps were written says why they could not be. */
+	if ((!r || maps_failed) && n == (ssize_t)sizeof(rep)) {
 		rep.step[sizeof(rep.step) - 1] = '\0';
+		vb_error_free(err);
 		r = vb_error_errno(err, rep.err, "container %s: %s", c->hostname, rep.step);
 	}
 	if (r) {

@@ -4,16 +4,18 @@
 
 /*
  * Start one process in a new container: mount, UTS, IPC, PID, network and
- * cgroup namespaces; an overlay root over a read-only image; pivot_root;
- * /proc with masked and read-only paths; a minimal /dev; /sys read-only;
- * capabilities bounded; no_new_privs; a seccomp allow-list; every other
- * descriptor closed (docs/container.md, ../shared/SECURITY.md).
+ * cgroup namespaces, optionally a user namespace; an overlay root over a
+ * read-only image; pivot_root; /proc with masked and read-only paths; a
+ * minimal /dev; /sys read-only; capabilities bounded; no_new_privs; a
+ * seccomp allow-list; every other descriptor closed (docs/container.md,
+ * ../shared/SECURITY.md).
  */
 
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "runtime/cgroup.h"
+#include "runtime/idmap.h"
 #include "virtbench/error.h"
 
 struct vb_ctr_config {
@@ -31,6 +33,12 @@ struct vb_ctr_config {
 	void *before_go_data;
 	const char *net_ip;	 /* non-NULL: the child gives eth0 this address (/24) */
 	const char *net_gateway; /* and routes everything through this one */
+	/*
+	 * Non-NULL: a new user namespace too, with these maps; the child becomes
+	 * its root (uid and gid 0 inside) before it mounts anything. upper and
+	 * work must belong to the host ids that inside 0 maps to.
+	 */
+	const struct vb_userns *userns;
 };
 
 /*
