@@ -770,6 +770,13 @@ static int child_main(void *arg)
 	}
 	struct rlimit core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &core);
+	/*
+	 * The supervisor's supplementary groups stay outside (raw call, as in
+	 * become_root). In a user namespace become_root did it, or setgroups is
+	 * denied there and they show as the overflow gid.
+	 */
+	if (!c->userns && syscall(SYS_setgroups, 0, NULL) < 0)
+		fail(a->err_fd, errno, "dropping supplementary groups");
 	drop_caps(a);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(a->err_fd, errno, "setting no_new_privs");

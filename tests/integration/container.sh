@@ -2,15 +2,15 @@
 # The container runtime against ../shared/SECURITY.md, items 1-15, through
 # `virtbench container run` (the same container `run -p container` starts).
 . "$(dirname "$0")/lib.bash"
-plan 25
+plan 26
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 if [ "$(id -u)" != 0 ]; then
-	for i in $(seq 25); do skip "container test $i" "needs root"; done
+	for i in $(seq 26); do skip "container test $i" "needs root"; done
 	exit 0
 fi
 if ! "$VB" list platforms | grep -qE '^container +available'; then
 	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-	for i in $(seq 25); do skip "container test $i" "$reason"; done
+	for i in $(seq 26); do skip "container test $i" "$reason"; done
 	exit 0
 fi
 C() { "$VB" container run "$@"; }
@@ -44,6 +44,9 @@ want_bnd=$(printf '%016x' $(( (1<<0)|(1<<1)|(1<<3)|(1<<4)|(1<<5)|(1<<6)|(1<<7)|(
 check "4. bounding set as configured, inheritable and ambient empty" \
 	bash -c "echo \"\$1\" | grep -q '^CapBnd:	$want_bnd' && echo \"\$1\" | grep -q '^CapInh:	0000000000000000' && echo \"\$1\" | grep -q '^CapAmb:	0000000000000000'" _ "$st"
 check "5. no_new_privs is set" bash -c "echo \"\$1\" | grep -q '^NoNewPrivs:	1'" _ "$st"
+groups=$(setpriv --groups 10,20 "$VB" container run -- /bin/grep '^Groups:' /proc/self/status 2>&1)
+check "4. the supervisor's supplementary groups stay outside ($groups)" \
+	bash -c "[[ \"\$1\" =~ ^Groups:[[:space:]]*$ ]]" _ "$groups"
 modes=$(in_ctr 'grep -h ^Seccomp: /proc/1/task/*/status /proc/self/task/*/status' | sort -u)
 check "6. seccomp filter on (mode 2) for every task of PID 1 and its children" test "$modes" = "Seccomp:	2"
 in_ctr 'unshare -U true' >/dev/null
