@@ -349,8 +349,22 @@ static int container_clone(struct vb_guest *g, const char *name, struct vb_guest
 	r = vb_rm_rf(c->upper);
 	if (r)
 		r = vb_error_errno(err, -r, "%s: removing %s", name, c->upper);
+	/*
+	 * A running source is frozen while its layer is copied, so the clone
+	 * gets one moment of it, not files from different moments.
+	 */
+	bool frozen = false;
+	if (!r && g->running) {
+		r = vb_cgroup_freeze(g->cg, true, err);
+		frozen = r == 0;
+	}
 	if (!r)
 		r = vb_copy_tree(g->upper, c->upper, err);
+	if (frozen) {
+		int t = vb_cgroup_freeze(g->cg, false, r ? NULL : err);
+		if (!r)
+			r = t;
+	}
 	if (r) {
 		guest_free(c);
 		vb_error_wrap(err, "cloning %s to %s", g->name, name);

@@ -725,6 +725,21 @@ static int freeze_kill(struct vb_cgroup *cg, uint64_t deadline, struct vb_error 
 	}
 }
 
+int vb_cgroup_freeze(struct vb_cgroup *cg, bool frozen, struct vb_error **err)
+{
+	const struct vb_cgroup_layout *l = cg->layout;
+	bool v2 = l->version == VB_CGROUP_V2;
+	const char *dir = v2 ? (cg->npaths ? cg->paths[0] : NULL) : cg_path_of(cg, "freezer");
+	const char *file = v2 ? "cgroup.freeze" : "freezer.state";
+	if (!dir || (v2 && !l->test_tree && !cg_has(dir, file)))
+		return vb_error_set(err, VB_SKIP, "cgroup %s has no freezer", cg->name);
+	int r = cg_write(l, dir, file, frozen ? (v2 ? "1" : "FROZEN") : (v2 ? "0" : "THAWED"), err);
+	if (r < 0 || !frozen)
+		return r < 0 ? r : 0;
+	wait_frozen(cg, dir, now_ms() + 1000);
+	return 0;
+}
+
 int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err)
 {
 	if (!cg)

@@ -200,6 +200,13 @@ void vb_cgroup_prime_end(struct vb_cgroup_prime *p);
  */
 int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err);
 
+/*
+ * Freeze every process of the guest (v1 freezer.state, v2 cgroup.freeze)
+ * and wait (≤ 1 s) until the kernel says frozen, or thaw it again. A
+ * cgroup without a freezer is a VB_SKIP error.
+ */
+int vb_cgroup_freeze(struct vb_cgroup *cg, bool frozen, struct vb_error **err);
+
 /* Kill what is inside, remove the directories, free. Accepts NULL. */
 void vb_cgroup_destroy(struct vb_cgroup *cg);
 

@@ -624,6 +624,36 @@ static void test_attach_v1_only(void)
 	}
 }
 
+/* Freeze and thaw: one write each, in the freezer hierarchy or cgroup.freeze. */
+static void test_freeze(void)
+{
+	static const char *const fixtures[] = { "cgroup-v1/hybrid", "cgroup-v2/host" };
+	static const char *const want[] = {
+		"freezer/virtbench/" NAME "/freezer.state FROZEN\n"
+		"freezer/virtbench/" NAME "/freezer.state THAWED\n",
+		G2 "cgroup.freeze 1\n" G2 "cgroup.freeze 0\n",
+	};
+	for (size_t f = 0; f < VB_ARRAY_SIZE(fixtures); f++) {
+		struct fixture fx;
+		struct vb_error *err = NULL;
+		struct vb_cgroup *cg = NULL;
+		CHECK(fx_setup(&fx, fixtures[f], f ? VB_CGROUP_V2 : VB_CGROUP_V1));
+		CHECK(vb_cgroup_create(&fx.l, NAME, NULL, &cg, &err) == 0 && cg);
+		vb_error_free(&err);
+		if (!cg) {
+			fx_teardown(&fx);
+			continue;
+		}
+		free(fx_log(&fx));
+		CHECK(vb_cgroup_freeze(cg, true, &err) == 0);
+		CHECK(vb_cgroup_freeze(cg, false, &err) == 0);
+		vb_error_free(&err);
+		CHECK_STR(fx_log(&fx), want[f]);
+		vb_cgroup_destroy(cg);
+		fx_teardown(&fx);
+	}
+}
+
 /* Policies change a running guest's knobs; zero lifts each one again. */
 static void test_update_v1(void)
 {
@@ -1576,6 +1606,7 @@ int main(int argc, char **argv)
 		T(test_create_v2),
 		T(test_create_v2_missing_cpuset),
 		T(test_attach_v1_only),
+		T(test_freeze),
 		T(test_update_v1),
 		T(test_update_v2),
 		T(test_kill_v1_freezer),

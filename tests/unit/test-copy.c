@@ -652,6 +652,22 @@ static void live_clone_running(void)
 	if (r)
 		return;
 	CHECK(has_marker(live.names[1]));
+	/* The source was frozen for the copy and runs again. */
+	const struct vb_cgroup_layout *l = vb_cgroup_host_layout(NULL);
+	if (l && l->version == VB_CGROUP_V1) {
+		_cleanup_free_ char *st = NULL;
+		for (size_t i = 0; i < l->nhier; i++)
+			if (!strcmp(l->hier[i].controller, "freezer")) {
+				_cleanup_free_ char *p = xasprintf(
+				    "%s/%s/freezer.state", l->hier[i].parent, live.names[0]);
+				vb_read_file(p, 64, &st, NULL);
+			}
+		CHECK_MSG(st && !strncmp(st, "THAWED", 6), "%s", st ? st : "(no freezer.state)");
+	}
+	struct seen s0 = { 0 };
+	r = run_primes(live.g[0], "after-clone", &s0, &err);
+	CHECK_MSG(r == 0 && s0.samples > 0, "%d %s", r, err ? err->msg : "");
+	vb_error_free(&err);
 	/* Its own overlay work directory, empty. */
 	_cleanup_free_ char *work = xasprintf("%s/%s/work", live.work_dir, live.names[1]);
 	CHECK(is_empty_dir(work));
