@@ -29,6 +29,9 @@ static void usage(FILE *f)
 	      "  -q, --quiet            no progress line\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
 	      "      --kernel-modules DIR   its modules\n"
+	      "      --container-image IMAGE  the container platform's image: minimal (the\n"
+	      "                         default), debian[:PKG,...] or a DIR (see 'virtbench\n"
+	      "                         run --help')\n"
 	      "  -h, --help             this text\n",
 	      f);
 }
@@ -40,7 +43,7 @@ static bool has_guests(const struct vb_platform_ops *p)
 }
 
 struct ops_args {
-	const char *platforms, *db, *json, *report, *kernel, *kmods;
+	const char *platforms, *db, *json, *report, *kernel, *kmods, *image;
 	uint64_t rounds, warmup, rate, vcpus, memory;
 	bool quiet;
 };
@@ -58,7 +61,7 @@ static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t m
 
 static int parse_args(int argc, char **argv, struct ops_args *a)
 {
-	enum { O_ROUNDS = 256, O_WARMUP, O_RATE, O_VCPUS, O_MEMORY, O_DB, O_JSON };
+	enum { O_ROUNDS = 256, O_WARMUP, O_RATE, O_VCPUS, O_MEMORY, O_DB, O_JSON, O_IMAGE };
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, O_ROUNDS },
@@ -72,6 +75,7 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "kernel-modules", required_argument, NULL, 'M' },
+		{ "container-image", required_argument, NULL, O_IMAGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -116,6 +120,10 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 			break;
 		case 'M':
 			a->kmods = optarg;
+			break;
+		case O_IMAGE:
+			a->image = optarg;
+			r = vb_cli_check_image("ops", optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -181,6 +189,8 @@ int vb_cmd_ops(int argc, char **argv)
 		r = vb_cli_check_output(a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
+	if (!r)
+		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &err);
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (r) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for what a Debian image is made of: package names, os-release
- * and apt sources (captured files under tests/data/apt).
+ * Unit tests for what a Debian image is made of: package names, image specs,
+ * os-release and apt sources (captured files under tests/data/apt).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "test.h"
 #include "core/util.h"
 #include "guest/apt.h"
+#include "guest/image.h"
 
 static char *data(const char *name, size_t *len)
 {
@@ -39,6 +40,54 @@ static void test_package_names(void)
 	CHECK(!vb_apt_package_valid(longname));
 	longname[128] = '\0';
 	CHECK(vb_apt_package_valid(longname));
+}
+
+static void test_image_spec(void)
+{
+	struct vb_image_spec s;
+	struct vb_error *err = NULL;
+	CHECK(vb_image_spec_parse("minimal", &s, &err) == 0 && s.kind == VB_IMAGE_MINIMAL);
+	vb_image_spec_release(&s);
+	CHECK(vb_image_spec_parse("/srv/root", &s, &err) == 0 && s.kind == VB_IMAGE_DIR &&
+	      !strcmp(s.dir, "/srv/root"));
+	vb_image_spec_release(&s);
+	CHECK(vb_image_spec_parse("debian", &s, &err) == 0 && s.kind == VB_IMAGE_DEBIAN &&
+	      s.npackages == 0);
+	vb_image_spec_release(&s);
+	/* Sorted and each once: the same set is the same cache key. */
+	CHECK(vb_image_spec_parse("debian:nginx,curl,nginx,ca-certificates", &s, &err) == 0);
+	CHECK(s.npackages == 3 && !strcmp(s.packages[0], "ca-certificates") &&
+	      !strcmp(s.packages[1], "curl") && !strcmp(s.packages[2], "nginx"));
+	vb_image_spec_release(&s);
+	CHECK(s.packages == NULL && s.npackages == 0);
+	vb_image_spec_release(&s); /* twice is fine */
+
+	static const char *const bad[] = { "debian:",
+					   "debian:,nginx",
+					   "debian:nginx,",
+					   "debian:a,,b",
+					   "debian:Nginx",
+					   "debian:ng inx",
+					   "debian:x;reboot",
+					   "Debian",
+					   "debian-nginx",
+					   "relative/dir",
+					   "",
+					   "debian:--foo" };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(bad); i++) {
+		int r = vb_image_spec_parse(bad[i], &s, &err);
+		CHECK_MSG(r == -EINVAL && err && err->exit_code == VB_EXIT_USAGE, "'%s'", bad[i]);
+		CHECK(s.packages == NULL && s.dir == NULL);
+		vb_error_free(&err);
+	}
+	_cleanup_free_ char *many = xstrdup("debian:p0");
+	for (int i = 1; i <= VB_IMAGE_MAX_PACKAGES; i++) {
+		char *next = xasprintf("%s,p%d", many, i);
+		free(many);
+		many = next;
+	}
+	CHECK(vb_image_spec_parse(many, &s, &err) == -EINVAL);
+	vb_error_free(&err);
 }
 
 static void test_codename(void)
@@ -187,5 +236,5 @@ static void test_host_mirror(void)
 	vb_rm_rf(tmpl);
 }
 
-TEST_MAIN(T(test_package_names), T(test_codename), T(test_mirror_files), T(test_mirror_strict),
-	  T(test_host_mirror))
+TEST_MAIN(T(test_package_names), T(test_image_spec), T(test_codename), T(test_mirror_files),
+	  T(test_mirror_strict), T(test_host_mirror))
