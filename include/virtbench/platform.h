@@ -27,7 +27,8 @@ struct vb_guest_spec {
 	uint64_t memory_bytes;
 	uint64_t disk_bytes;
 	enum vb_net_mode net;
-	const char *image;		/* borrowed; NULL = built-in minimal image */
+	const char *image; /* container: the image directory, borrowed; NULL = the chosen or minimal
+			      image */
 	const struct vb_userns *userns; /* borrowed; non-NULL: a user namespace (VB_CAP_USERNS) */
 };
 
@@ -147,6 +148,13 @@ int vb_platform_agent_path(char **out);
  * its modules directory (may be NULL: everything built in). Borrowed.
  */
 void vb_platform_set_kernel(const char *image, const char *modules);
+
+/*
+ * The golden image directory container guests run on in this process
+ * (--container-image; NULL = the minimal image), unless their spec names
+ * one. Copied.
+ */
+void vb_platform_set_container_image(const char *dir);
 
 /*
  * How a platform's results are labelled, as stored in platforms.emulated:

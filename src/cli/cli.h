@@ -91,6 +91,24 @@ int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command
 int vb_cli_kernel(const char *cmd, const char *image, const char *modules);
 
 /*
+ * The image IMAGE names ("minimal", "debian[:PKG,...]" or an absolute
+ * directory), built when it is not cached (its progress on stderr); *dir
+ * is its directory (caller frees). Bad text is an error with exit code 2.
+ */
+int vb_cli_image(const char *text, const char *agent, char **dir, struct vb_error **err);
+
+/* --container-image TEXT (may be NULL) checked while parsing: a usage error (2) when bad. */
+int vb_cli_check_image(const char *cmd, const char *text);
+
+/*
+ * --container-image TEXT (NULL: not given): when a container platform is
+ * among platforms, get its image (vb_cli_image) and make it the one
+ * container guests run on; nothing otherwise.
+ */
+int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,
+			   size_t n, const char *agent, struct vb_error **err);
+
+/*
  * After a run: print its tables, then export it as JSON and CSV and write
  * its HTML report where asked (each NULL: not asked). Every output is
  * attempted; the first that fails is returned with *err set.

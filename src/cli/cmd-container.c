@@ -7,13 +7,16 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "runtime/idmap.h"
+#include "guest/apt.h"
+#include "guest/image.h"
 #include "virtbench/platform.h"
 
 static void usage(FILE *f)
 {
-	fputs("usage: virtbench container run [--memory SIZE] [--cpus N] [--image DIR] "
+	fputs("usage: virtbench container run [--memory SIZE] [--cpus N] [--image IMAGE] "
 	      "[--no-seccomp]\n"
-	      "                              [--userns [MAP]] -- CMD [ARG...]\n\n"
+	      "                              [--userns [MAP]] -- CMD [ARG...]\n"
+	      "       virtbench container image [--plan] IMAGE\n\n"
 	      "Run one command in a fresh virtbench container (the minimal image: busybox and\n"
 	      "the agent) with this terminal's stdin/stdout/stderr, wait for it, remove\n"
 	      "everything, and exit with its status. The container is the one 'run -p\n"
@@ -22,17 +25,63 @@ static void usage(FILE *f)
 	      "  --memory SIZE   memory limit (e.g. 256M)\n"
 	      "  --cpus N        cpuset 0..N-1\n"
 	      "  --no-seccomp    leave the seccomp filter off (for debugging the filter)\n"
-	      "  --image DIR     use DIR as the read-only lower layer instead of the\n"
-	      "                  minimal image (it is checked like any image: a root\n"
-	      "                  whose /proc or /dev is a symlink is refused)\n"
+	      "  --image IMAGE   the read-only lower layer: minimal (the default),\n"
+	      "                  debian[:PKG,...] (debootstrap --variant=minbase of this\n"
+	      "                  host's release from its apt mirror, with the extra\n"
+	      "                  packages; built once, then cached), or an absolute DIR\n"
+	      "                  (checked like any image: a root whose /proc or /dev is\n"
+	      "                  a symlink is refused)\n"
 	      "  --userns [MAP]  in a user namespace too, root inside being an unprivileged\n"
 	      "                  host id. MAP: comma-separated INSIDE:OUTSIDE:COUNT extents\n"
 	      "                  (uids and gids; u: or g: before one: uids or gids only), at\n"
 	      "                  most 5 of each, and setgroups=deny to make setgroups(2)\n"
 	      "                  unusable inside (default: allowed, the supervisor's groups\n"
 	      "                  dropped). Default MAP 0:100000:65536. Inside 0 must be\n"
-	      "                  mapped, host id 0 must not; see docs/container.md\n",
+	      "                  mapped, host id 0 must not; see docs/container.md\n\n"
+	      "'container image' builds IMAGE unless it is cached and prints its directory;\n"
+	      "with --plan it builds nothing and prints what a Debian image is made of\n"
+	      "(suite, mirror), where it goes and whether it is cached.\n",
 	      f);
+}
+
+/* container image [--plan] IMAGE */
+static int image_verb(int argc, char **argv)
+{
+	bool plan = argc >= 2 && !strcmp(argv[1], "--plan");
+	if (argc != 2 + plan)
+		return vb_cli_usage_error("container", "'image' wants [--plan] IMAGE");
+	const char *text = argv[1 + plan];
+	if (vb_cli_check_image("container", text))
+		return VB_EXIT_USAGE;
+	struct vb_error *err = NULL;
+	_cleanup_free_ char *agent = NULL;
+	_cleanup_free_ char *dir = NULL;
+	if (vb_cli_agent_path(&agent, &err))
+		return vb_cli_fail(&err);
+	if (!plan) {
+		if (vb_cli_image(text, agent, &dir, &err))
+			return vb_cli_fail(&err);
+		printf("%s\n", dir);
+		return 0;
+	}
+	struct vb_image_spec s;
+	if (vb_image_spec_parse(text, &s, &err))
+		return vb_cli_fail(&err);
+	int r = 0;
+	if (s.kind == VB_IMAGE_DEBIAN) {
+		char suite[VB_APT_SUITE_MAX + 1], mirror[VB_APT_URI_MAX + 1];
+		bool cached;
+		r = vb_image_debian_plan((const char *const *)s.packages, s.npackages, agent, suite,
+					 sizeof(suite), mirror, sizeof(mirror), &dir, &cached,
+					 &err);
+		if (!r)
+			printf("suite %s\nmirror %s\ndir %s\ncached %s\n", suite, mirror, dir,
+			       cached ? "yes" : "no");
+	} else {
+		printf("kind %s\n", s.kind == VB_IMAGE_DIR ? "dir" : "minimal");
+	}
+	vb_image_spec_release(&s);
+	return r ? vb_cli_fail(&err) : 0;
 }
 
 int vb_cmd_container(int argc, char **argv)
@@ -48,6 +97,8 @@ int vb_cmd_container(int argc, char **argv)
 	};
 	struct vb_guest_spec spec = { 0 };
 	struct vb_userns userns;
+	const char *image = NULL;
+	_cleanup_free_ char *image_dir = NULL;
 	bool seccomp = true;
 	int c;
 	optind = 1;
@@ -56,8 +107,10 @@ int vb_cmd_container(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "image"))
+		return image_verb(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "run"))
-		return vb_cli_usage_error("container", "the only verb is 'run'");
+		return vb_cli_usage_error("container", "the verbs are 'run' and 'image'");
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -82,10 +135,9 @@ int vb_cmd_container(int argc, char **argv)
 			seccomp = false;
 			break;
 		case 'i':
-			if (optarg[0] != '/')
-				return vb_cli_usage_error("container",
-							  "--image wants an absolute path");
-			spec.image = optarg;
+			if (vb_cli_check_image("container", optarg))
+				return VB_EXIT_USAGE;
+			image = optarg;
 			break;
 		case 'U':
 			if (vb_cli_userns("container", argc, argv, &userns))
@@ -113,8 +165,10 @@ int vb_cmd_container(int argc, char **argv)
 		return vb_cli_fail(&err);
 	}
 	if (vb_cli_agent_path(&agent, &err) || vb_cli_sweep(&err) ||
+	    (image && vb_cli_image(image, agent, &image_dir, &err)) ||
 	    vb_run_claim(tag, &work_dir, &err))
 		return vb_cli_fail(&err);
+	spec.image = image_dir;
 	struct vb_platform_ctx ctx = { .run_id = tag, .agent_path = agent, .work_dir = work_dir };
 	vb_cli_install_signals();
 	int status = 0;

@@ -33,6 +33,9 @@ static void usage(FILE *f)
 	      "                         (default 0:100000:65536; see docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
 	      "      --kernel-modules DIR   its modules\n"
+	      "      --container-image IMAGE  the container platform's image: minimal (the\n"
+	      "                         default), debian[:PKG,...] or a DIR (see 'virtbench\n"
+	      "                         run --help')\n"
 	      "  -h, --help             this text\n",
 	      f);
 }
@@ -44,7 +47,7 @@ static bool has_guests(const struct vb_platform_ops *p)
 }
 
 struct ops_args {
-	const char *platforms, *db, *json, *report, *kernel, *kmods;
+	const char *platforms, *db, *json, *report, *kernel, *kmods, *image;
 	uint64_t rounds, warmup, rate, vcpus, memory;
 	bool quiet;
 	struct vb_userns userns;
@@ -64,7 +67,17 @@ static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t m
 
 static int parse_args(int argc, char **argv, struct ops_args *a)
 {
-	enum { O_ROUNDS = 256, O_WARMUP, O_RATE, O_VCPUS, O_MEMORY, O_DB, O_JSON, O_USERNS };
+	enum {
+		O_ROUNDS = 256,
+		O_WARMUP,
+		O_RATE,
+		O_VCPUS,
+		O_MEMORY,
+		O_DB,
+		O_JSON,
+		O_USERNS,
+		O_IMAGE
+	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, O_ROUNDS },
@@ -79,6 +92,7 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "kernel-modules", required_argument, NULL, 'M' },
 		{ "userns", optional_argument, NULL, O_USERNS },
+		{ "container-image", required_argument, NULL, O_IMAGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -127,6 +141,10 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		case O_USERNS:
 			r = vb_cli_userns("ops", argc, argv, &a->userns);
 			a->have_userns = true;
+			break;
+		case O_IMAGE:
+			a->image = optarg;
+			r = vb_cli_check_image("ops", optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -196,6 +214,8 @@ int vb_cmd_ops(int argc, char **argv)
 		r = vb_cli_check_output(a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
+	if (!r)
+		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &err);
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (r) {

@@ -96,6 +96,9 @@ static void usage(FILE *f)
 	      "                         (default 0:100000:65536; see docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms (default:\n"
 	      "                         Debian's); --kernel-modules DIR: its modules\n"
+	      "      --container-image IMAGE  the container platform's image: minimal (the\n"
+	      "                         default), debian[:PKG,...] (debootstrap of this\n"
+	      "                         host's release, built once and cached) or a DIR\n"
 	      "      --baseline FILE    compare the run with a results file (a --json\n"
 	      "                         export): exit 1 on a regression (see 'virtbench diff')\n"
 	      "      --tolerance PCT    a regression is significantly worse by more than\n"
@@ -108,7 +111,7 @@ static void usage(FILE *f)
 
 struct run_args {
 	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
-	const char *baseline, *kernel, *kmods, *net;
+	const char *baseline, *kernel, *kmods, *net, *image;
 	double tolerance;
 	enum vb_profile profile;
 	char **sets;
@@ -168,6 +171,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_KMODS,
 		O_NET,
 		O_USERNS,
+		O_IMAGE,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -194,6 +198,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "net", required_argument, NULL, O_NET },
 		{ "userns", optional_argument, NULL, O_USERNS },
 		{ "kernel-modules", required_argument, NULL, O_KMODS },
+		{ "container-image", required_argument, NULL, O_IMAGE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -291,6 +296,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_USERNS:
 			r = vb_cli_userns(verb->name, argc, argv, &a->userns);
 			a->have_userns = true;
+			break;
+		case O_IMAGE:
+			a->image = optarg;
+			r = vb_cli_check_image(verb->name, optarg);
 			break;
 		case O_TOLERANCE:
 			r = parse_real("--tolerance", optarg, 0, 1000, true, &a->tolerance);
@@ -424,6 +433,8 @@ static int run_verb(int argc, char **argv)
 			err->exit_code = VB_EXIT_UNAVAILABLE;
 		}
 	}
+	if (!r)
+		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &err);
 	if (!r) {
 		dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
 		r = vb_cli_open_store(dbpath, &db, &err);

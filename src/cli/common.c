@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "agent/client.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "guest/image.h"
 #include "report/report.h"
 #include "runtime/idmap.h"
 
@@ -353,4 +355,61 @@ int vb_cli_userns_check(const struct vb_platform_ops *const *platforms, size_t n
 	return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
 			     "--userns: none of the platforms takes a user namespace (container "
 			     "does)");
+}
+
+/* An image build's progress: debootstrap's phases, with the time so far. */
+static void image_progress(const char *line, void *data)
+{
+	const struct timespec *t0 = data;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	fprintf(stderr, "virtbench: image (%3.0f s): %s\n",
+		(double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9, line);
+}
+
+int vb_cli_image(const char *text, const char *agent, char **dir, struct vb_error **err)
+{
+	struct vb_image_spec s;
+	int r = vb_image_spec_parse(text, &s, err);
+	if (r)
+		return r;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vb_cli_install_signals(); /* Ctrl-C during a build: nothing half-built is left */
+	bool built;
+	r = vb_image_get(&s, agent, image_progress, &t0, dir, &built, err);
+	vb_image_spec_release(&s);
+	if (!r && built)
+		image_progress("built; kept in the cache for the next runs", &t0);
+	return r;
+}
+
+int vb_cli_check_image(const char *cmd, const char *text)
+{
+	struct vb_image_spec s;
+	struct vb_error *err = NULL;
+	if (!text)
+		return 0;
+	if (vb_image_spec_parse(text, &s, &err)) {
+		int r = vb_cli_usage_error(cmd, "%s", err->msg);
+		vb_error_free(&err);
+		return r;
+	}
+	vb_image_spec_release(&s);
+	return 0;
+}
+
+int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,
+			   size_t n, const char *agent, struct vb_error **err)
+{
+	bool container = false;
+	for (size_t i = 0; i < n; i++)
+		container |= !strcmp(platforms[i]->name, "container");
+	if (!text || !container)
+		return 0;
+	_cleanup_free_ char *dir = NULL;
+	int r = vb_cli_image(text, agent, &dir, err);
+	if (!r)
+		vb_platform_set_container_image(dir);
+	return r;
 }

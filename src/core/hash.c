@@ -39,3 +39,13 @@ int vb_sha256_file(const char *path, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }
+
+void vb_sha256_buf(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		abort(); /* only allocation fails here */
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}

@@ -106,4 +106,7 @@ int vb_rm_rf(const char *path);
 /* Lowercase hex SHA-256 of a file (65 bytes incl. NUL). */
 int vb_sha256_file(const char *path, char out[65]);
 
+/* Lowercase hex SHA-256 of len bytes. */
+void vb_sha256_buf(const void *data, size_t len, char out[65]);
+
 #endif

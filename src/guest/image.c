@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "guest/apt.h"
 #include "guest/image.h"
 
 const char *vb_cache_dir(void)
@@ -168,4 +169,97 @@ int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_
 	*built = true;
 	*dir = steal_ptr(&final);
 	return 0;
+}
+
+void vb_image_spec_release(struct vb_image_spec *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->npackages; i++)
+		free(s->packages[i]);
+	free(s->packages);
+	free(s->dir);
+	*s = (struct vb_image_spec){ 0 };
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int packages_parse(const char *list, struct vb_image_spec *s, struct vb_error **err)
+{
+	size_t n = strlen(list);
+	if (n == 0 || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,"))
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				     "image debian: an empty package name in '%.64s'", list);
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+		_cleanup_free_ char *name = xstrndup(p, k);
+		p += k + (p[k] == ',');
+		if (!vb_apt_package_valid(name))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "image debian: '%.64s' is not a Debian package name "
+					     "([a-z0-9][a-z0-9+.-]+)",
+					     name);
+		if (s->npackages == VB_IMAGE_MAX_PACKAGES)
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "image debian: more than %d packages",
+					     VB_IMAGE_MAX_PACKAGES);
+		s->packages = xrealloc(s->packages, (s->npackages + 1) * sizeof(char *));
+		s->packages[s->npackages++] = steal_ptr(&name);
+	}
+	qsort(s->packages, s->npackages, sizeof(char *), by_string);
+	size_t w = 0;
+	for (size_t i = 0; i < s->npackages; i++) {
+		if (w && !strcmp(s->packages[w - 1], s->packages[i]))
+			free(s->packages[i]);
+		else
+			s->packages[w++] = s->packages[i];
+	}
+	s->npackages = w;
+	return 0;
+}
+
+int vb_image_spec_parse(const char *text, struct vb_image_spec *out, struct vb_error **err)
+{
+	*out = (struct vb_image_spec){ 0 };
+	int r = 0;
+	if (text[0] == '/') {
+		out->kind = VB_IMAGE_DIR;
+		out->dir = xstrdup(text);
+	} else if (!strcmp(text, "minimal")) {
+		out->kind = VB_IMAGE_MINIMAL;
+	} else if (!strcmp(text, "debian")) {
+		out->kind = VB_IMAGE_DEBIAN;
+	} else if (!strncmp(text, "debian:", 7)) {
+		out->kind = VB_IMAGE_DEBIAN;
+		r = packages_parse(text + 7, out, err);
+	} else {
+		r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				  "unknown image '%.64s' (minimal, debian[:PKG,...] or an absolute "
+				  "directory)",
+				  text);
+	}
+	if (r)
+		vb_image_spec_release(out);
+	return r;
+}
+
+int vb_image_get(const struct vb_image_spec *s, const char *agent_path,
+		 vb_image_progress_cb progress, void *data, char **dir, bool *built,
+		 struct vb_error **err)
+{
+	*built = false;
+	switch (s->kind) {
+	case VB_IMAGE_MINIMAL:
+		return vb_image_minimal(agent_path, dir, built, err);
+	case VB_IMAGE_DEBIAN:
+		return vb_image_debian((const char *const *)s->packages, s->npackages, agent_path,
+				       progress, data, dir, built, err);
+	case VB_IMAGE_DIR:
+		*dir = xstrdup(s->dir);
+		return 0;
+	}
+	VB_BUG("image kind %d", (int)s->kind);
 }

@@ -3,6 +3,7 @@
 #define VB_GUEST_IMAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "virtbench/error.h"
 
@@ -31,5 +32,63 @@ bool vb_elf_is_static(const char *path);
  * was built now (false = taken from the cache).
  */
 int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_error **err);
+
+/* Which image a container guest runs on (`--image`, `--container-image`). */
+enum vb_image_kind {
+	VB_IMAGE_MINIMAL, /* "minimal": vb_image_minimal */
+	VB_IMAGE_DEBIAN,  /* "debian[:PKG,...]": vb_image_debian */
+	VB_IMAGE_DIR,	  /* "/DIR": a directory the user made */
+};
+
+struct vb_image_spec {
+	enum vb_image_kind kind;
+	char *dir;	  /* VB_IMAGE_DIR */
+	char **packages;  /* VB_IMAGE_DEBIAN: extra packages, sorted, each once */
+	size_t npackages; /* at most VB_IMAGE_MAX_PACKAGES */
+};
+
+#define VB_IMAGE_MAX_PACKAGES 64
+
+/*
+ * Parse "minimal", "debian", "debian:PKG[,PKG...]" or an absolute directory
+ * into *out (release it with vb_image_spec_release). Package names must be
+ * Debian package names (vb_apt_package_valid). Bad text: -EINVAL with exit
+ * code 2 and a message naming what is wrong.
+ */
+int vb_image_spec_parse(const char *text, struct vb_image_spec *out, struct vb_error **err);
+void vb_image_spec_release(struct vb_image_spec *s);
+
+/* Told each line of progress while an image is built (debootstrap's phases). */
+typedef void (*vb_image_progress_cb)(const char *line, void *data);
+
+/*
+ * The Debian image: `debootstrap --variant=minbase --include=PKGS <suite>
+ * <root> <mirror>` with the host's suite (os-release VERSION_CODENAME) and
+ * the host's apt mirror for it, then the static agent as
+ * /sbin/virtbench-agent and empty /scratch. Cached under
+ * <cache>/images/debian-<suite>-<16 hex digits of SHA-256 over suite,
+ * mirror, packages and the agent's SHA-256>, built in a temporary directory
+ * renamed into place. debootstrap runs in its own mount and PID namespaces:
+ * its mounts and processes end with it, whatever happens to us. A failed
+ * build leaves nothing; its error quotes the end of debootstrap's output.
+ * Build directories that dead processes left are removed first. progress
+ * may be NULL.
+ */
+int vb_image_debian(const char *const *packages, size_t npackages, const char *agent_path,
+		    vb_image_progress_cb progress, void *data, char **dir, bool *built,
+		    struct vb_error **err);
+
+/*
+ * What vb_image_debian would use, without building: the suite, the mirror,
+ * the image directory (caller frees) and whether it is cached.
+ */
+int vb_image_debian_plan(const char *const *packages, size_t npackages, const char *agent_path,
+			 char suite[], size_t suite_len, char mirror[], size_t mirror_len,
+			 char **dir, bool *cached, struct vb_error **err);
+
+/* The image spec names, built or taken from the cache; dir of VB_IMAGE_DIR as given. */
+int vb_image_get(const struct vb_image_spec *s, const char *agent_path,
+		 vb_image_progress_cb progress, void *data, char **dir, bool *built,
+		 struct vb_error **err);
 
 #endif

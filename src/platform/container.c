@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The container platform: virtbench's own runtime (src/runtime/). A guest is
- * an overlay over the cached minimal image, a cgroup named after it, and the
+ * an overlay over a cached golden image (the minimal one unless
+ * vb_platform_set_container_image chose another), a cgroup named after it, and the
  * agent as PID 1 of fresh namespaces. Everything is named after the run
  * ("vb-1a2b3c4d-N") and lives under the run's work directory, so a sweep
  * finds what a dead run left. A clone is a new guest over the same image whose
@@ -46,6 +47,15 @@ struct vb_guest {
 	bool nat; /* and behind the run's NAT: its w3 peer is in the run's outside */
 	char ip[20];
 };
+
+/* The image every guest of this process runs on, when not the minimal one. */
+static char *chosen_image;
+
+void vb_platform_set_container_image(const char *dir)
+{
+	free(chosen_image);
+	chosen_image = dir ? xstrdup(dir) : NULL;
+}
 
 static int container_probe(struct vb_error **err)
 {
@@ -220,7 +230,11 @@ static int container_provision(const struct vb_platform_ctx *ctx, const struct v
 {
 	_cleanup_free_ char *image = NULL;
 	bool built;
-	int r = vb_image_minimal(ctx->agent_path, &image, &built, err);
+	int r = 0;
+	if (spec->image || chosen_image)
+		image = xstrdup(spec->image ? spec->image : chosen_image);
+	else
+		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
 	if (r)
 		return r;
 	return guest_new(ctx, spec, name, image, out, err);
@@ -393,15 +407,21 @@ static const char *container_agent_hash(struct vb_guest *g)
 	return g->hash;
 }
 
-/* A user namespace is part of what the guest is: its maps go in the record. */
+/*
+ * What the guest is made of: which golden image (its name in the cache says
+ * what it holds) and, with a user namespace, its maps.
+ */
 static char *container_guest_info(struct vb_guest *g)
 {
-	if (!g->spec.userns)
-		return NULL;
-	char map[512];
-	vb_userns_format(g->spec.userns, map, sizeof(map));
-	_cleanup_json_ json_t *o = json_pack("{s:s}", "userns", map);
-	return o ? vb_json_line(o) : NULL;
+	_cleanup_json_ json_t *o = json_object();
+	const char *base = strrchr(g->image, '/');
+	json_object_set_new(o, "image", json_string(base && base[1] ? base + 1 : g->image));
+	if (g->spec.userns) {
+		char map[512];
+		vb_userns_format(g->spec.userns, map, sizeof(map));
+		json_object_set_new(o, "userns", json_string(map));
+	}
+	return vb_json_line(o);
 }
 
 static const char *container_peer_listen(struct vb_guest *g)
@@ -443,8 +463,8 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	_cleanup_free_ char *image = NULL;
 	bool built;
 	int r = 0;
-	if (spec->image)
-		image = xstrdup(spec->image);
+	if (spec->image || chosen_image)
+		image = xstrdup(spec->image ? spec->image : chosen_image);
 	else
 		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
 	_cleanup_free_ char *name = xasprintf("%s-0", ctx->run_id);
