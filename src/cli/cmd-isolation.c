@@ -51,6 +51,8 @@ static void usage(FILE *f)
 	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
 	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
 	      "                         (default 0:100000:65536; see docs/container.md)\n"
+	      "      --container-image minimal|debian[:PKG,...]|DIR\n"
+	      "                         the container platform's image (docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
 	      "      --kernel-modules DIR   its modules\n"
 	      "  -h, --help             this text\n",
@@ -59,7 +61,7 @@ static void usage(FILE *f)
 
 struct iso_args {
 	const char *platform, *workloads, *suites, *aggressor, *policies, *db, *json, *report;
-	const char *kernel, *kmods;
+	const char *kernel, *kmods, *image;
 	char **sets;
 	size_t nsets;
 	uint64_t rounds, warmup;
@@ -327,6 +329,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		O_DB,
 		O_JSON,
 		O_USERNS,
+		O_IMAGE,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -346,6 +349,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "kernel-modules", required_argument, NULL, 'M' },
 		{ "userns", optional_argument, NULL, O_USERNS },
+		{ "container-image", required_argument, NULL, O_IMAGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -411,6 +415,10 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		case O_USERNS:
 			r = vb_cli_userns("isolation", argc, argv, &a->userns);
 			a->have_userns = true;
+			break;
+		case O_IMAGE:
+			a->image = optarg;
+			r = vb_cli_check_image("isolation", optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -547,6 +555,8 @@ int vb_cmd_isolation(int argc, char **argv)
 		r = vb_cli_check_output(a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
+	if (!r)
+		r = vb_cli_container_image(a.image, &cfg.platform, 1, agent, &err);
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (r) {

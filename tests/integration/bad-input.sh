@@ -19,6 +19,8 @@ cases=(
 	"2|unexpected argument|run extra"
 	"2|--timeout|run --timeout 0"
 	"2|no run|show 424242"
+	"2|not a Debian package name|isolation -p container --container-image debian:BAD!"
+	"2|not a Debian package name|ops -p container --container-image debian:BAD!"
 )
 plan $((${#cases[@]} + 4))
 # One good run first, so "no new complete row" is measured against something.
