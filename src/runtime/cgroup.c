@@ -5,7 +5,6 @@
  * already, and a temporary-name-and-rename write would fail there.
  */
 #include <dirent.h>
-#include <pthread.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1096,42 +1095,6 @@ static int attach(struct vb_cgroup *cg, pid_t pid, bool skip_v2, struct vb_error
 			return r;
 	}
 	return 0;
-}
-
-static void *prime_thread(void *arg)
-{
-	struct vb_cgroup_prime *p = arg;
-	int fd = open(p->path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, p->pid, strlen(p->pid));
-		close(fd);
-	}
-	return NULL;
-}
-
-void vb_cgroup_prime_start(const struct vb_cgroup_layout *l, struct vb_cgroup_prime *p)
-{
-	p->started = false;
-	/* v2: processes are born in their cgroup (CLONE_INTO_CGROUP), no move. */
-	if (!l || l->test_tree || !l->nhier || l->version == VB_CGROUP_V2)
-		return;
-	/* The supervisor's own cgroup: the parent of virtbench's parent. */
-	_cleanup_free_ char *own = dir_of(l->hier[0].parent);
-	if ((size_t)snprintf(p->path, sizeof(p->path), "%s/cgroup.procs", own) >= sizeof(p->path))
-		return;
-	snprintf(p->pid, sizeof(p->pid), "%d", (int)getpid());
-	pthread_t t;
-	if (pthread_create(&t, NULL, prime_thread, p) == 0) {
-		p->thread = t;
-		p->started = true;
-	}
-}
-
-void vb_cgroup_prime_end(struct vb_cgroup_prime *p)
-{
-	if (p->started)
-		pthread_join(p->thread, NULL);
-	p->started = false;
 }
 
 int vb_cgroup_attach(struct vb_cgroup *cg, pid_t pid, struct vb_error **err)

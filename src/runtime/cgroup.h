@@ -12,7 +12,6 @@
  * cgroup.subtree_control along the way.
  */
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -166,32 +165,6 @@ int vb_cgroup_attach(struct vb_cgroup *cg, pid_t pid, struct vb_error **err);
  */
 int vb_cgroup_v2_fd(const struct vb_cgroup *cg);
 int vb_cgroup_attach_v1(struct vb_cgroup *cg, pid_t pid, struct vb_error **err);
-
-/*
- * The first move of a process between cgroups after an idle spell waits for
- * an RCU grace period (the kernel's cgroup_threadgroup_rwsem switching to
- * its writer mode: 6-14 ms on this 2-CPU host); moves within about one
- * grace period of the last are cheap. vb_cgroup_prime_start starts that
- * wait early, on a thread of its own that writes the supervisor's pid into
- * the cgroup it is in already (a move to where it is: no controller sees
- * it), so the wait overlaps whatever the caller does before its
- * vb_cgroup_attach. The primer holds cgroup_mutex while it waits: a mkdir
- * or control-file write in any hierarchy waits with it, so prime after the
- * guest's cgroup is made. vb_cgroup_prime_end joins the thread. Best effort: when
- * the write or the thread fails, nothing is primed and attach pays the wait.
- * Nothing to do on v2, where a guest is born in its cgroup (vb_cgroup_v2_fd).
- * The thread makes system calls only (open, write, close): no lock a forked
- * child could inherit held. One prime at a time per process; not for test
- * layouts (a no-op there).
- */
-struct vb_cgroup_prime {
-	bool started;
-	pthread_t thread;
-	char path[4096];
-	char pid[16];
-};
-void vb_cgroup_prime_start(const struct vb_cgroup_layout *l, struct vb_cgroup_prime *p);
-void vb_cgroup_prime_end(struct vb_cgroup_prime *p);
 
 /*
  * Kill every process in it and wait (≤ timeout_ms) until it is empty:

@@ -864,18 +864,9 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 	struct child_args a = {
 		.c = c, .go_fd = go[0], .err_fd = ep[1], .parent_fds = { go[1], ep[0] }
 	};
-	/*
-	 * The grace period of the attach below runs while we compile and clone
-	 * (not earlier: the primer holds cgroup_mutex while it waits, and the
-	 * guest's cgroup is made before this).
-	 */
-	struct vb_cgroup_prime prime = { 0 };
-	if (c->cgroup)
-		vb_cgroup_prime_start(vb_cgroup_host_layout(NULL), &prime);
 	if (c->seccomp) {
 		int r = compile_seccomp(&a.filter, err);
 		if (r) {
-			vb_cgroup_prime_end(&prime);
 			close(go[0]);
 			close(go[1]);
 			close(ep[0]);
@@ -889,7 +880,6 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 	close(go[0]);
 	close(ep[1]);
 	if (p < 0) {
-		vb_cgroup_prime_end(&prime);
 		close(go[1]);
 		close(ep[0]);
 		return vb_error_errno(err, clone_errno, "container: clone into new namespaces");
@@ -909,7 +899,6 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 	if (!r && c->cgroup)
 		r = born_in_cgroup ? vb_cgroup_attach_v1(c->cgroup, p, err)
 				   : vb_cgroup_attach(c->cgroup, p, err);
-	vb_cgroup_prime_end(&prime);
 	if (!r && c->before_go)
 		r = c->before_go(p, c->before_go_data, err);
 	/* EPIPE: the child failed already; its report is read below. */
