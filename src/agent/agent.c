@@ -11,6 +11,7 @@
 #include "agent/channel.h"
 #include "agent/peer.h"
 #include "agent/protocol.h"
+#include "agent/relay.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "virtbench/workload.h"
@@ -219,6 +220,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: virtbench agent [--fd N] [--sync]\n"
 	      "       virtbench agent --peer ADDR:PORT\n"
+	      "       virtbench agent --relay PORT CONSOLE [LABEL]\n"
 	      "\n"
 	      "Serve the agent protocol (docs/protocol.md): read jobs as JSON lines,\n"
 	      "run them, stream events back. Without --fd the channel is stdin/stdout.\n"
@@ -228,6 +230,9 @@ static void usage(FILE *f)
 	      "              (a serial port loses what is written before the host listens)\n"
 	      "  --peer A:P  be the w3 peer: listen on A:P (port 0 = any), print\n"
 	      "              'listening A:P', serve until stdin closes\n"
+	      "  --relay P C [L]  relay the host's port P and a guest's console C until\n"
+	      "              C hangs up; the boot log before the agent's ready marker\n"
+	      "              goes to stdout as 'L| line' (Xen's dom0, docs/xen.md)\n"
 	      "  -h, --help  this text\n",
 	      f);
 }
@@ -235,14 +240,13 @@ static void usage(FILE *f)
 int vb_agent_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "fd", required_argument, NULL, 'f' },
-		{ "peer", required_argument, NULL, 'p' },
-		{ "sync", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{ "fd", required_argument, NULL, 'f' }, { "peer", required_argument, NULL, 'p' },
+		{ "sync", no_argument, NULL, 's' },	{ "relay", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },	{ 0 },
 	};
 	int fd = -1, c;
 	bool wait_sync = false;
+	const char *relay = NULL;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		uint64_t v;
@@ -261,6 +265,9 @@ int vb_agent_main(int argc, char **argv)
 		case 's':
 			wait_sync = true;
 			break;
+		case 'r':
+			relay = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -268,6 +275,14 @@ int vb_agent_main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (relay) {
+		if (argc - optind < 1 || argc - optind > 2) {
+			usage(stderr);
+			return 2;
+		}
+		return vb_relay_main(relay, argv[optind],
+				     optind + 1 < argc ? argv[optind + 1] : "domU");
 	}
 	if (optind < argc) {
 		usage(stderr);
