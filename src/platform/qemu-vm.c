@@ -157,19 +157,20 @@ int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error 
 	return r;
 }
 
-static int connect_agent(struct vb_qemu_vm *vm, struct vb_error **err)
+int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_channel *ch,
+		       size_t max_line, struct vb_error **err)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(vm->sock) >= sizeof(a.sun_path))
+	if (strlen(sock) >= sizeof(a.sun_path))
 		return vb_error_set(err, -ENAMETOOLONG, "%s: socket path too long", vm->name);
-	memcpy(a.sun_path, vm->sock, strlen(vm->sock) + 1);
+	memcpy(a.sun_path, sock, strlen(sock) + 1);
 	/* QEMU creates the socket a moment after it starts. */
 	for (int i = 0; i < 500; i++) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return vb_error_errno(err, errno, "%s: socket", vm->name);
 		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-			vb_channel_init(&vm->ch, fd, fd, 65536);
+			vb_channel_init(ch, fd, fd, max_line);
 			return 0;
 		}
 		close(fd);
@@ -181,12 +182,12 @@ static int connect_agent(struct vb_qemu_vm *vm, struct vb_error **err)
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	return vb_error_set(err, -ETIMEDOUT, "%s: QEMU did not open %s", vm->name, vm->sock);
+	return vb_error_set(err, -ETIMEDOUT, "%s: QEMU did not open %s", vm->name, sock);
 }
 
 int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **err)
 {
-	int r = connect_agent(vm, err);
+	int r = vb_qemu_vm_connect(vm, vm->sock, &vm->ch, 65536, err);
 	struct vb_event hello;
 	if (!r)
 		r = vb_agent_client_hello_sync(&vm->ch, timeout_s, &hello, err);

@@ -72,6 +72,13 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error **err);
 
 /*
+ * Connect ch to sock, a socket chardev of vm's QEMU (waiting for QEMU to
+ * create it; an error at once when QEMU has exited), lines up to max_line.
+ */
+int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_channel *ch,
+		       size_t max_line, struct vb_error **err);
+
+/*
  * Connect to the agent's socket and wait up to timeout_s for its hello
  * (syncing, as the agent runs with --sync). On failure the caller stops vm.
  */

@@ -7,40 +7,73 @@
  * platforms' own: a socket, the --sync handshake, the same protocol. Two
  * levels of emulation: every figure is labelled so.
  */
+#include <fcntl.h>
+#include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "agent/client.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
+#include "platform/xen-ctl.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
 
-/* dom0's memory: the toolstack in an initramfs, the relay, blkback. */
+/* dom0's memory: the toolstack in an initramfs, the relays, blkback. */
 #define DOM0_MIB 512
-/* Xen's own: its heap, frame table and the domU's page tables. */
+/* Xen's own: its heap, frame table and the domUs' page tables. */
 #define XEN_MIB 192
 /* The domU unpacks its 36 MB initramfs (31 MB of it the agent) into RAM. */
 #define DOMU_MIN_MIB 256
+/* Room for this many domUs of the guest's size at once (a guest and its clone). */
+#define DOMU_ROOM 2
 /* Xen, dom0 and the domU boot under TCG: 35 s unloaded, 85 s and more on a busy host. */
 #define READY_MIN_S 300
-/* quit -> agent exits -> domU powers off -> dom0 powers off -> Xen -> QEMU: 2-10 s seen. */
+/* quit -> dom0 powers off -> Xen -> QEMU: 2-10 s seen. */
 #define STOP_GRACE_MS 30000
+/* How long dom0 waits for a domU to power off after its agent's quit, then xl destroy. */
+#define DOMU_GRACE_MS 20000
+/* One control request (xl create under TCG on a busy host: 6-40 s seen). */
+#define CTL_TIMEOUT_S 180
 
-struct vb_guest {
-	char *name, *dir;
+/*
+ * The nested machine: QEMU, Xen, dom0 and its control loop. Its first guest
+ * provisions it; clones share it, each in a slot of its own (an agent port
+ * and a scratch disk); it powers off when its last guest is destroyed.
+ */
+struct machine {
+	unsigned refs;
+	char *name, *dir; /* the first guest's: QEMU's -name and cgroup, the work dir */
+	char *run_id;
 	struct vb_qemu_vm vm;
 	struct vb_xen x;
-	char *disk; /* the scratch disk, the domU's xvda through dom0's blkback */
+	struct vb_channel ctl; /* to dom0's control loop (domU machines) */
+	unsigned seq;	       /* the last request's */
+	bool dom0;	       /* xen-dom0: the agent in dom0 itself, no control loop */
+	bool net;	       /* a tap on the run's bridge: dom0's eth0, bridged to the domUs */
+	uint64_t domu_mib;     /* sizing: a domU of the first guest's size */
+	unsigned vcpus;
 	uint64_t disk_bytes;
-	unsigned vcpus;	 /* the domU's */
-	uint64_t memory; /* the domU's */
-	bool ready;	 /* the agent said hello since the last start */
-	bool dom0;	 /* xen-dom0: the agent runs in dom0 itself, no domU */
-	bool net;	 /* a tap on the run's bridge: dom0's eth0, bridged to the domU */
-	char ip[20];	 /* the agent's address on the run's bridge */
-	double ready_timeout_s, job_timeout_s;
+	char *disk[VB_XENCTL_SLOTS]; /* slot k's scratch image: xvda of the domU there */
+	char *sock[VB_XENCTL_SLOTS]; /* slot k's agent port */
+	struct vb_guest *slot[VB_XENCTL_SLOTS];
+	double ready_timeout_s;
+};
+
+struct vb_guest {
+	char *name;
+	struct machine *m;
+	unsigned slot;
+	struct vb_channel ch; /* to the domU's agent (xen-dom0: m->vm.ch) */
+	bool running;	      /* its domU exists (xen-dom0: the machine runs) */
+	unsigned vcpus;	      /* the domU's */
+	uint64_t memory;      /* the domU's */
+	bool net;	      /* an address on the run's bridge */
+	char ip[20];
+	double job_timeout_s;
 	char hash[65];
 };
 
@@ -57,101 +90,11 @@ static int xen_probe(struct vb_error **err)
 	return 0;
 }
 
-static void guest_free(struct vb_guest *g)
+static double now_s(void)
 {
-	if (g->net)
-		vb_net_run_guest_leave(g->name);
-	vb_qemu_vm_release(&g->vm);
-	if (g->dir)
-		vb_rm_rf(g->dir);
-	vb_xen_release(&g->x);
-	free(g->name);
-	free(g->dir);
-	free(g->disk);
-	free(g);
-}
-
-/* QEMU's -initrd lists multiboot modules as "path args,path": no comma or space in a path. */
-static bool module_path_ok(const char *p)
-{
-	return !strpbrk(p, ", ");
-}
-
-static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-		     const char *name, bool dom0, struct vb_guest **out, struct vb_error **err)
-{
-	if (spec->net == VB_NET_NAT)
-		return vb_error_set(err, VB_SKIP,
-				    "%s: xen guests have no NAT (bridged is: a tap on the run's "
-				    "bridge into dom0)",
-				    name);
-	uint64_t mem = spec->memory_bytes ? spec->memory_bytes : 512ull << 20;
-	if (mem >> 20 < DOMU_MIN_MIB)
-		return vb_error_set(err, -EINVAL,
-				    "%s: a xen domU needs at least %d MiB (its initramfs is "
-				    "unpacked in RAM)",
-				    name, DOMU_MIN_MIB);
-	struct vb_guest *g = xcalloc(1, sizeof(*g));
-	g->name = xstrdup(name);
-	g->dom0 = dom0;
-	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
-	g->disk = xasprintf("%s/scratch.img", g->dir);
-	g->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
-	g->vcpus = spec->vcpus ? spec->vcpus : 1;
-	g->memory = mem;
-	g->ready_timeout_s =
-	    ctx->ready_timeout_s > READY_MIN_S ? ctx->ready_timeout_s : READY_MIN_S;
-	g->job_timeout_s = ctx->job_timeout_s;
-	int r = 0;
-	if (mkdir(g->dir, 0700) < 0)
-		r = vb_error_errno(err, errno, "%s: creating %s", name, g->dir);
-	if (!r)
-		r = vb_xen_get(ctx->agent_path, &g->x, err);
-	if (!r && (!module_path_ok(g->x.kernel) || !module_path_ok(g->x.dom0_initrd)))
-		r = vb_error_set(err, -EINVAL,
-				 "%s: QEMU's multiboot list cannot take %s or %s (a comma or a "
-				 "space in VIRTBENCH_CACHE_DIR?)",
-				 name, g->x.kernel, g->x.dom0_initrd);
-	if (!r)
-		r = vb_qemu_make_disk(g->disk, g->disk_bytes, err);
-	if (!r && vb_sha256_file(ctx->agent_path, g->hash))
-		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
-	if (!r)
-		r = vb_qemu_vm_init(&g->vm, name, g->dir, true, err);
-	if (!r && spec->net == VB_NET_BRIDGED) {
-		r = vb_net_run_guest_join(ctx->run_id, name, g->ip, err);
-		g->net = r == 0;
-	}
-	if (r) {
-		guest_free(g);
-		return r;
-	}
-	*out = g;
-	return 0;
-}
-
-static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-			 const char *name, struct vb_guest **out, struct vb_error **err)
-{
-	return provision(ctx, spec, name, false, out, err);
-}
-
-static int dom0_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-			  const char *name, struct vb_guest **out, struct vb_error **err)
-{
-	return provision(ctx, spec, name, true, out, err);
-}
-
-static int xen_stop(struct vb_guest *g, struct vb_error **err)
-{
-	(void)err;
-	/*
-	 * After a hello the chain powers everything off; before one nothing
-	 * would, and after Ctrl-C nobody wants to wait for it.
-	 */
-	vb_qemu_vm_stop(&g->vm, g->ready && !vb_interrupted ? STOP_GRACE_MS : 0);
-	g->ready = false;
-	return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /*
@@ -174,20 +117,239 @@ static char *console_hint(const char *path)
 	return best ? xstrndup(best, 300) : NULL;
 }
 
-static int xen_start(struct vb_guest *g, struct vb_error **err)
+static int with_console(struct machine *m, const char *name, struct vb_error **err)
 {
-	if (g->vm.running)
+	_cleanup_free_ char *why = console_hint(m->vm.console);
+	_cleanup_free_ char *qemu_said = vb_qemu_last_line(m->vm.log);
+	return vb_error_wrap(err, "%s (console: %s%s%s)", name, why ? why : "nothing printed",
+			     qemu_said ? "; QEMU said: " : "", qemu_said ? qemu_said : "");
+}
+
+/*
+ * One request to dom0's control loop and its answer (docs/xen.md). Answers
+ * to earlier requests (the repeated hellos of the boot) are skipped. 0; -EIO
+ * with dom0's msg= when it refused or failed; anything else leaves the
+ * channel unusable.
+ */
+static int ctl_request(struct machine *m, double timeout_s, struct vb_xenctl_answer *a,
+		       struct vb_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int ctl_request(struct machine *m, double timeout_s, struct vb_xenctl_answer *a,
+		       struct vb_error **err, const char *fmt, ...)
+{
+	if (m->ctl.rfd < 0)
+		return vb_error_set(err, -ENOTCONN, "%s: dom0's control channel is closed",
+				    m->name);
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *req = NULL;
+	if (vasprintf(&req, fmt, ap) < 0)
+		VB_BUG("out of memory");
+	va_end(ap);
+	unsigned seq = ++m->seq;
+	_cleanup_free_ char *line = xasprintf("%u %s", seq, req);
+	int r = vb_channel_send(&m->ctl, line);
+	if (r)
+		return vb_error_errno(err, -r, "%s: sending '%s' to dom0", m->name, req);
+	double end = now_s() + timeout_s;
+	for (;;) {
+		double left = end - now_s();
+		char *got;
+		size_t len;
+		r = left <= 0 ? -ETIMEDOUT
+			      : vb_channel_recv(&m->ctl, (int)(left * 1000) + 1, &vb_interrupted,
+						&got, &len);
+		if (r == -E2BIG)
+			return vb_error_set(err, -EPROTO,
+					    "%s: dom0's answer to '%s' is longer than %d bytes",
+					    m->name, req, VB_XENCTL_MAX_LINE);
+		if (r)
+			return vb_error_errno(err, -r, "%s: dom0's answer to '%s'", m->name, req);
+		r = vb_xenctl_parse(got, len, a, err);
+		if (r)
+			return vb_error_wrap(err, "%s: '%s'", m->name, req);
+		if (a->seq < seq)
+			continue;
+		if (a->seq > seq)
+			return vb_error_set(err, -EPROTO,
+					    "%s: dom0 answered request %u, the last sent is %u",
+					    m->name, a->seq, seq);
+		if (!a->ok)
+			return vb_error_set(err, -EIO, "%s: dom0: %s: %s", m->name, req, a->msg);
+		vb_debug("%s: dom0: %s: ok in %lld ms", m->name, req, a->ms);
 		return 0;
+	}
+}
+
+/* Until dom0's control loop answers: a hello every second while the port takes it. */
+static int ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
+{
+	int r = vb_qemu_vm_connect(&m->vm, m->vm.sock, &m->ctl, VB_XENCTL_MAX_LINE, err);
+	if (r)
+		return r;
+	m->seq = 1;
+	double end = now_s() + timeout_s, next = 0;
+	for (;;) {
+		double t = now_s();
+		if (t > end)
+			return vb_error_set(err, -ETIMEDOUT,
+					    "%s: dom0's control loop did not answer in %.0f s",
+					    m->name, timeout_s);
+		if (t >= next) {
+			if (vb_channel_writable(&m->ctl) &&
+			    (r = vb_channel_send(&m->ctl, "1 hello")))
+				return vb_error_errno(err, -r, "%s: dom0's control channel",
+						      m->name);
+			next = t + 1;
+		}
+		char *got;
+		size_t len;
+		r = vb_channel_recv(&m->ctl, 500, &vb_interrupted, &got, &len);
+		if (r == -ETIMEDOUT)
+			continue;
+		if (r)
+			return vb_error_errno(err, -r, "%s: waiting for dom0's control loop",
+					      m->name);
+		struct vb_xenctl_answer a;
+		if ((r = vb_xenctl_parse(got, len, &a, err)))
+			return r;
+		if (a.seq != 1 || !a.ok)
+			return vb_error_set(err, -EPROTO, "%s: dom0 did not answer the hello",
+					    m->name);
+		vb_debug("%s: dom0's control loop up at %lld ms of its uptime", m->name, a.up);
+		return 0;
+	}
+}
+
+/* Power the machine off: dom0 on request (or the agent's quit in dom0), then signals. */
+static void machine_stop(struct machine *m, bool clean)
+{
+	if (!m->vm.running)
+		return;
+	struct vb_xenctl_answer a;
+	struct vb_error *e = NULL;
+	if (clean && !m->dom0 && !vb_interrupted)
+		clean = ctl_request(m, 10, &a, &e, "poweroff") == 0;
+	vb_error_free(&e);
+	vb_channel_release(&m->ctl);
+	vb_qemu_vm_stop(&m->vm, clean && !vb_interrupted ? STOP_GRACE_MS : 0);
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
+		if (m->slot[k]) {
+			vb_channel_release(&m->slot[k]->ch);
+			m->slot[k]->running = false;
+		}
+}
+
+static void machine_unref(struct machine *m)
+{
+	if (!m || --m->refs)
+		return;
+	machine_stop(m, true);
+	if (m->net)
+		vb_net_run_guest_leave(m->name);
+	vb_qemu_vm_release(&m->vm);
+	if (m->dir)
+		vb_rm_rf(m->dir);
+	vb_xen_release(&m->x);
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++) {
+		free(m->disk[k]);
+		free(m->sock[k]);
+	}
+	free(m->name);
+	free(m->dir);
+	free(m->run_id);
+	free(m);
+}
+
+/* QEMU's -initrd lists multiboot modules as "path args,path": no comma or space in a path. */
+static bool module_path_ok(const char *p)
+{
+	return !strpbrk(p, ", ");
+}
+
+/* A sparse file of size bytes: a slot's disk until a clone copies one into it. */
+static int make_sparse(const char *path, uint64_t size, struct vb_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+		return vb_error_errno(err, errno, "creating %s", path);
+	return 0;
+}
+
+static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+		       const char *name, bool dom0, struct machine **out, struct vb_error **err)
+{
+	struct machine *m = xcalloc(1, sizeof(*m));
+	m->refs = 1;
+	m->name = xstrdup(name);
+	m->run_id = xstrdup(ctx->run_id);
+	m->dom0 = dom0;
+	m->dir = xasprintf("%s/%s", ctx->work_dir, name);
+	m->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
+	m->ready_timeout_s =
+	    ctx->ready_timeout_s > READY_MIN_S ? ctx->ready_timeout_s : READY_MIN_S;
+	m->ctl.rfd = m->ctl.wfd = -1;
+	int r = 0;
+	if (mkdir(m->dir, 0700) < 0) {
+		r = vb_error_errno(err, errno, "%s: creating %s", name, m->dir);
+		free(m->dir);
+		m->dir = NULL;
+	}
+	if (!r)
+		r = vb_xen_get(ctx->agent_path, &m->x, err);
+	if (!r && (!module_path_ok(m->x.kernel) || !module_path_ok(m->x.dom0_initrd)))
+		r = vb_error_set(err, -EINVAL,
+				 "%s: QEMU's multiboot list cannot take %s or %s (a comma or a "
+				 "space in VIRTBENCH_CACHE_DIR?)",
+				 name, m->x.kernel, m->x.dom0_initrd);
+	for (unsigned k = 0; !r && k < (dom0 ? 1 : VB_XENCTL_SLOTS); k++) {
+		m->disk[k] = k ? xasprintf("%s/scratch%u.img", m->dir, k)
+			       : xasprintf("%s/scratch.img", m->dir);
+		m->sock[k] = k ? xasprintf("%s/agent%u.sock", m->dir, k) : NULL;
+		r = k ? make_sparse(m->disk[k], m->disk_bytes, err)
+		      : vb_qemu_make_disk(m->disk[k], m->disk_bytes, err);
+	}
+	if (!r)
+		r = vb_qemu_vm_init(&m->vm, name, m->dir, true, err);
+	if (!r) {
+		/* Slot 0's agent port is the QEMU platforms' own; the control port takes its
+		 * socket. */
+		m->sock[0] = dom0 ? xstrdup(m->vm.sock) : xasprintf("%s/agent0.sock", m->dir);
+		if (!dom0) {
+			free(m->vm.sock);
+			m->vm.sock = xasprintf("%s/ctl.sock", m->dir);
+		}
+	}
+	if (r) {
+		machine_unref(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Add a virtio-serial port named name on sock. */
+static void add_port(struct vb_qemu_args *a, const char *id, const char *sock, const char *name)
+{
+	vb_qemu_args_add(a, "-chardev");
+	vb_qemu_args_addf(a, "socket,id=%s,path=%s,server=on,wait=off", id, sock);
+	vb_qemu_args_add(a, "-device");
+	vb_qemu_args_addf(a, "virtserialport,chardev=%s,name=%s", id, name);
+}
+
+/* QEMU, Xen and dom0, to its control loop's hello (xen-dom0: to the agent's in dom0). */
+static int machine_boot(struct machine *m, const char *ip, struct vb_error **err)
+{
 	_cleanup_free_ char *qemu = vb_qemu_find();
 	if (!qemu)
 		return vb_error_set(err, VB_SKIP, "qemu-system-x86_64 is not installed");
-	uint64_t domu_mib = g->memory >> 20;
 	struct vb_qemu_args a = { 0 };
-	/* dom0 gets a vCPU of its own: its relay does not take the domU's time. */
-	vb_qemu_vm_args(&g->vm, &a, qemu, "tcg", "max", DOM0_MIB + domu_mib + XEN_MIB,
-			g->vcpus + 1);
+	/* dom0 gets a vCPU of its own: its relays do not take the domUs' time. */
+	vb_qemu_vm_args(&m->vm, &a, qemu, "tcg", "max",
+			DOM0_MIB + XEN_MIB + (m->dom0 ? 1 : DOMU_ROOM) * m->domu_mib, m->vcpus + 1);
 	vb_qemu_args_add(&a, "-kernel");
-	vb_qemu_args_add(&a, g->x.hypervisor);
+	vb_qemu_args_add(&a, m->x.hypervisor);
 	/*
 	 * smap=0: Xen does not boot under TCG without it. bootscrub=0: the boot
 	 * scrub would touch all of -m, and QEMU's RSS with it.
@@ -200,72 +362,289 @@ static int xen_start(struct vb_guest *g, struct vb_error **err)
 	/* The multiboot modules: dom0's kernel with its command line, then its initramfs. */
 	vb_qemu_args_add(&a, "-initrd");
 	_cleanup_free_ char *net =
-	    g->net ? xasprintf(" vb.ip=%s vb.gw=%s", g->ip, vb_net_run_bridge()->host_ip)
-		   : xstrdup("");
-	vb_qemu_args_addf(&a, "%s console=hvc0 quiet vb.vcpus=%u vb.mem=%llu vb.target=%s%s,%s",
-			  g->x.kernel, g->vcpus, (unsigned long long)domu_mib,
-			  g->dom0 ? "dom0" : "domu", net, g->x.dom0_initrd);
-	if (g->net) {
+	    m->dom0 && ip ? xasprintf(" vb.ip=%s vb.gw=%s", ip, vb_net_run_bridge()->host_ip)
+			  : xstrdup("");
+	vb_qemu_args_addf(&a, "%s console=hvc0 quiet vb.target=%s%s,%s", m->x.kernel,
+			  m->dom0 ? "dom0" : "domu", net, m->x.dom0_initrd);
+	if (m->net) {
 		/* dom0's eth0: a tap QEMU creates and that dies with it, on the run's bridge. */
 		vb_qemu_args_add(&a, "-netdev");
 		vb_qemu_args_addf(&a, "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off",
-				  g->name);
+				  m->name);
 		vb_qemu_args_add(&a, "-device");
 		vb_qemu_args_add(&a, "virtio-net-pci,netdev=n0");
 	}
+	/*
+	 * The domU machine: vb_qemu_vm_args's port on vm.sock is vb.agent, the
+	 * control port here: renamed below. Slots 0-3: vb.agentK, scratchK.
+	 */
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS && m->disk[k]; k++) {
+		if (!m->dom0) {
+			_cleanup_free_ char *id = xasprintf("agent%u", k);
+			_cleanup_free_ char *port =
+			    k ? xasprintf("vb.agent%u", k) : xstrdup("vb.agent");
+			add_port(&a, id, m->sock[k], port);
+		}
+		vb_qemu_args_add(&a, "-drive");
+		vb_qemu_args_addf(&a,
+				  "file=%s,if=none,id=scratch%u,format=raw,cache=none,aio=threads",
+				  m->disk[k], k);
+		vb_qemu_args_add(&a, "-device");
+		/* Serials scratch, scratch1..3: dom0's /init finds each slot's disk by it. */
+		if (k)
+			vb_qemu_args_addf(&a, "virtio-blk-pci,drive=scratch%u,serial=scratch%u", k,
+					  k);
+		else
+			vb_qemu_args_add(&a, "virtio-blk-pci,drive=scratch0,serial=scratch");
+	}
+	if (!m->dom0)
+		for (size_t i = 0; i < a.n; i++)
+			if (!strcmp(a.v[i], "virtserialport,chardev=agent,name=vb.agent")) {
+				free(a.v[i]);
+				a.v[i] = xstrdup("virtserialport,chardev=agent,name=vb.ctl");
+			}
 	vb_qemu_args_add(&a, "-drive");
-	vb_qemu_args_addf(&a, "file=%s,if=none,id=scratch,format=raw,cache=none,aio=threads",
-			  g->disk);
-	vb_qemu_args_add(&a, "-device");
-	vb_qemu_args_add(&a, "virtio-blk-pci,drive=scratch,serial=scratch");
-	vb_qemu_args_add(&a, "-drive");
-	vb_qemu_args_addf(&a, "file=%s,if=none,id=vbboot,format=raw,readonly=on", g->x.boot_disk);
+	vb_qemu_args_addf(&a, "file=%s,if=none,id=vbboot,format=raw,readonly=on", m->x.boot_disk);
 	vb_qemu_args_add(&a, "-device");
 	vb_qemu_args_add(&a, "virtio-blk-pci,drive=vbboot,serial=vbboot");
-	int r = vb_qemu_vm_spawn(&g->vm, a.v, err);
+	int r = vb_qemu_vm_spawn(&m->vm, a.v, err);
 	vb_qemu_args_release(&a);
 	/* QEMU creates the tap as it starts: it goes on the bridge once it is there. */
-	if (!r && g->net)
-		r = vb_net_run_attach_when_up(g->name, 5000, err);
-	if (!r)
-		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
-	if (r) {
-		xen_stop(g, NULL);
-		_cleanup_free_ char *why = console_hint(g->vm.console);
-		_cleanup_free_ char *qemu_said = vb_qemu_last_line(g->vm.log);
-		return vb_error_wrap(err, "%s (console: %s%s%s)", g->name,
-				     why ? why : "nothing printed",
-				     qemu_said ? "; QEMU said: " : "", qemu_said ? qemu_said : "");
+	if (!r && m->net)
+		r = vb_net_run_attach_when_up(m->name, 5000, err);
+	if (!r && m->dom0)
+		r = vb_qemu_vm_hello(&m->vm, m->ready_timeout_s, err);
+	if (!r && !m->dom0) {
+		r = ctl_hello(m, m->ready_timeout_s, err);
+		/* QMP: QEMU's quit when dom0 does not power off. */
+		struct vb_error *e = NULL;
+		if (!r && vb_qmp_connect(&m->vm.qmp, m->vm.qmp_sock, m->vm.pid, 5, &e))
+			vb_warn("%s: no QMP: %s", m->name, e->msg);
+		vb_error_free(&e);
 	}
-	g->ready = true;
+	if (r) {
+		machine_stop(m, false);
+		return with_console(m, m->name, err);
+	}
 	return 0;
+}
+
+static void guest_free(struct vb_guest *g)
+{
+	vb_channel_release(&g->ch);
+	if (g->m && g->m->slot[g->slot] == g)
+		g->m->slot[g->slot] = NULL;
+	if (g->net && (!g->m || strcmp(g->name, g->m->name)))
+		vb_net_run_guest_leave(g->name);
+	machine_unref(g->m);
+	free(g->name);
+	free(g);
+}
+
+static struct vb_guest *guest_new(struct machine *m, unsigned slot, const char *name)
+{
+	struct vb_guest *g = xcalloc(1, sizeof(*g));
+	g->name = xstrdup(name);
+	g->m = m;
+	g->slot = slot;
+	g->ch.rfd = g->ch.wfd = -1;
+	m->slot[slot] = g;
+	return g;
+}
+
+static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+		     const char *name, bool dom0, struct vb_guest **out, struct vb_error **err)
+{
+	if (spec->net == VB_NET_NAT)
+		return vb_error_set(err, VB_SKIP,
+				    "%s: xen guests have no NAT (bridged is: a tap on the run's "
+				    "bridge into dom0)",
+				    name);
+	uint64_t mem = spec->memory_bytes ? spec->memory_bytes : 512ull << 20;
+	if (mem >> 20 < DOMU_MIN_MIB)
+		return vb_error_set(err, -EINVAL,
+				    "%s: a xen domU needs at least %d MiB (its initramfs is "
+				    "unpacked in RAM)",
+				    name, DOMU_MIN_MIB);
+	struct machine *m;
+	int r = machine_new(ctx, spec, name, dom0, &m, err);
+	if (r)
+		return r;
+	struct vb_guest *g = guest_new(m, 0, name);
+	g->vcpus = m->vcpus = spec->vcpus ? spec->vcpus : 1;
+	g->memory = mem;
+	m->domu_mib = mem >> 20;
+	g->job_timeout_s = ctx->job_timeout_s;
+	if (vb_sha256_file(ctx->agent_path, g->hash))
+		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
+	if (!r && spec->net == VB_NET_BRIDGED) {
+		r = vb_net_run_guest_join(ctx->run_id, name, g->ip, err);
+		g->net = m->net = r == 0;
+	}
+	if (r) {
+		guest_free(g);
+		return r;
+	}
+	*out = g;
+	return 0;
+}
+
+static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			 const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	return provision(ctx, spec, name, false, out, err);
+}
+
+static int dom0_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			  const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	return provision(ctx, spec, name, true, out, err);
+}
+
+/*
+ * The domU's agent quits and powers its domU off; dom0 waits for that, else
+ * destroys it (grace_ms 0: xl destroy at once). A control channel that fails
+ * takes the machine down: nobody knows what runs in it then.
+ */
+static void domu_stop(struct vb_guest *g, int grace_ms)
+{
+	struct machine *m = g->m;
+	if (grace_ms)
+		vb_agent_client_quit(&g->ch);
+	vb_channel_release(&g->ch);
+	if (!g->running)
+		return;
+	g->running = false;
+	struct vb_xenctl_answer a;
+	struct vb_error *e = NULL;
+	if (vb_interrupted ||
+	    ctl_request(m, grace_ms / 1000.0 + 30, &a, &e, "destroy %u %d", g->slot, grace_ms)) {
+		if (e)
+			vb_warn("%s: %s: powering the machine off", g->name, e->msg);
+		machine_stop(m, false);
+	}
+	vb_error_free(&e);
+}
+
+static int xen_stop(struct vb_guest *g, struct vb_error **err)
+{
+	(void)err;
+	if (g->m->dom0) {
+		/* The agent is dom0's: the machine goes. */
+		machine_stop(g->m, g->running && !vb_interrupted);
+		g->running = false;
+		return 0;
+	}
+	domu_stop(g, g->running && !vb_interrupted ? DOMU_GRACE_MS : 0);
+	return 0;
+}
+
+/* The domU's agent, to its hello through dom0's relay. */
+static int domu_hello(struct vb_guest *g, struct vb_error **err)
+{
+	struct machine *m = g->m;
+	int r = vb_qemu_vm_connect(&m->vm, m->sock[g->slot], &g->ch, 65536, err);
+	struct vb_event hello;
+	if (!r)
+		r = vb_agent_client_hello_sync(&g->ch, m->ready_timeout_s, &hello, err);
+	if (!r)
+		vb_event_release(&hello);
+	return r;
+}
+
+/* "VCPUS MEM [IP GW]" of a create or reboot request. */
+static char *domu_args(const struct vb_guest *g)
+{
+	if (!g->net)
+		return xasprintf("%u %llu", g->vcpus, (unsigned long long)(g->memory >> 20));
+	return xasprintf("%u %llu %s %s", g->vcpus, (unsigned long long)(g->memory >> 20), g->ip,
+			 vb_net_run_bridge()->host_ip);
+}
+
+static int xen_start(struct vb_guest *g, struct vb_error **err)
+{
+	struct machine *m = g->m;
+	if (g->running)
+		return 0;
+	if (!m->vm.running) {
+		int r = machine_boot(m, g->net ? g->ip : NULL, err);
+		if (r)
+			return r;
+	}
+	if (m->dom0) {
+		vb_channel_release(&g->ch);
+		g->running = true;
+		return 0;
+	}
+	g->running = true;
+	struct vb_xenctl_answer a;
+	_cleanup_free_ char *args = domu_args(g);
+	int r = ctl_request(m, CTL_TIMEOUT_S, &a, err, "create %u %s", g->slot, args);
+	if (!r)
+		r = domu_hello(g, err);
+	if (r) {
+		/* dom0 destroys whatever of the domU there is (nothing when xl create failed). */
+		domu_stop(g, 0);
+		return with_console(m, g->name, err);
+	}
+	return 0;
+}
+
+/* The agent's channel: xen-dom0's is the machine's own. */
+static struct vb_channel *agent_channel(struct vb_guest *g)
+{
+	return g->m->dom0 ? &g->m->vm.ch : &g->ch;
 }
 
 static int xen_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
 		    struct vb_error **err)
 {
-	if (!g->vm.running)
+	if (!g->running)
 		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
 	bool broken;
-	int r = vb_agent_client_run(&g->vm.ch, job, "/scratch", g->job_timeout_s, cb, data, &broken,
-				    err);
+	int r = vb_agent_client_run(agent_channel(g), job, "/scratch", g->job_timeout_s, cb, data,
+				    &broken, err);
 	if (broken)
 		xen_stop(g, NULL);
 	return r;
 }
 
-/* The whole chain again: Xen, dom0 and the domU boot anew; the scratch disk stays. */
+/*
+ * The domU alone: its agent quits, dom0 waits for the domU to go and
+ * creates it again (one request, timed in dom0 too); QEMU, Xen and dom0
+ * stay up and the scratch disk is kept. xen-dom0: the whole machine again.
+ */
 static int xen_reboot(struct vb_guest *g, struct vb_error **err)
 {
-	int r = xen_stop(g, err);
-	return r ? r : xen_start(g, err);
+	struct machine *m = g->m;
+	if (m->dom0 || !g->running || !m->vm.running) {
+		int r = xen_stop(g, err);
+		return r ? r : xen_start(g, err);
+	}
+	vb_agent_client_quit(&g->ch);
+	vb_channel_release(&g->ch);
+	struct vb_xenctl_answer a;
+	_cleanup_free_ char *args = domu_args(g);
+	int r = ctl_request(m, DOMU_GRACE_MS / 1000.0 + CTL_TIMEOUT_S, &a, err, "reboot %u %d %s",
+			    g->slot, DOMU_GRACE_MS, args);
+	if (!r)
+		r = domu_hello(g, err);
+	if (r) {
+		domu_stop(g, 0);
+		return with_console(m, g->name, err);
+	}
+	return 0;
 }
 
+/* Its domU goes with xl destroy; the machine with its last guest. */
 static void xen_destroy(struct vb_guest *g)
 {
 	if (!g)
 		return;
-	xen_stop(g, NULL);
+	if (g->m->dom0)
+		xen_stop(g, NULL);
+	else
+		domu_stop(g, 0);
 	guest_free(g);
 }
 
@@ -277,9 +656,9 @@ static const char *xen_agent_hash(struct vb_guest *g)
 static char *xen_guest_info(struct vb_guest *g)
 {
 	_cleanup_json_ json_t *o = json_object();
-	json_object_set_new(o, "xen", json_string(g->x.version));
-	json_object_set_new(o, "kernel", json_string(g->x.kernel_version));
-	json_object_set_new(o, "agent_in", json_string(g->dom0 ? "dom0" : "PV domU"));
+	json_object_set_new(o, "xen", json_string(g->m->x.version));
+	json_object_set_new(o, "kernel", json_string(g->m->x.kernel_version));
+	json_object_set_new(o, "agent_in", json_string(g->m->dom0 ? "dom0" : "PV domU"));
 	json_object_set_new(o, "nested", json_string("QEMU/TCG"));
 	return vb_json_line(o);
 }
@@ -289,9 +668,10 @@ static const char *xen_peer_listen(struct vb_guest *g)
 	return g->net ? vb_net_run_bridge()->host_ip : NULL;
 }
 
+/* The whole machine's: QEMU, Xen, dom0 and every domU in it. */
 static int xen_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **err)
 {
-	return vb_qemu_vm_footprint(&g->vm, bytes, err);
+	return vb_qemu_vm_footprint(&g->m->vm, bytes, err);
 }
 
 const struct vb_platform_ops vb_platform_xen = {
