@@ -134,6 +134,13 @@ struct vb_platform_ops {
 	 * caller frees. NULL op or NULL: nothing beyond the host's.
 	 */
 	char *(*guest_info)(struct vb_guest *g);
+	/*
+	 * The two parts of the running guest's last start, for a platform that
+	 * boots a host of its own before the guest (xen: QEMU to dom0's control
+	 * loop, then xl create to the domU agent's hello); host_s is 0 when that
+	 * host was up already. NULL op or non-zero: the start is one figure.
+	 */
+	int (*boot_parts)(struct vb_guest *g, double *host_s, double *guest_s);
 };
 
 /*

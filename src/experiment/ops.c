@@ -24,6 +24,8 @@
 enum {
 	M_PROVISION,
 	M_BOOT,
+	M_HOST_BOOT,
+	M_GUEST_BOOT,
 	M_FOOTPRINT,
 	M_REBOOT,
 	M_STOP,
@@ -36,6 +38,9 @@ enum {
 static const struct vb_metric_desc lifecycle_metrics[NMETRICS + 1] = {
 	[M_PROVISION] = { "provision_s", "s", false, "provision from the cached image" },
 	[M_BOOT] = { "boot_s", "s", false, "start to agent-ready" },
+	/* The parts of boot_s where a platform boots a host first (xen: dom0, then the domU). */
+	[M_HOST_BOOT] = { "dom0_boot_s", "s", false, "start to dom0's control loop (xen)" },
+	[M_GUEST_BOOT] = { "domu_boot_s", "s", false, "xl create to the domU agent's hello (xen)" },
 	[M_FOOTPRINT] = { "footprint_bytes", "B", false, "memory charged to the idle guest" },
 	[M_REBOOT] = { "reboot_s", "s", false, "stop and start to agent-ready again" },
 	[M_STOP] = { "stop_s", "s", false, "stop the guest" },
@@ -97,6 +102,12 @@ static int lifecycle(const struct vb_platform_ops *ops, const struct vb_platform
 	if (r)
 		goto out;
 	put(lc, M_BOOT, now_s() - t);
+	double host_s, guest_s;
+	if (ops->boot_parts && ops->boot_parts(g, &host_s, &guest_s) == 0) {
+		if (host_s > 0)
+			put(lc, M_HOST_BOOT, host_s);
+		put(lc, M_GUEST_BOOT, guest_s);
+	}
 	uint64_t bytes;
 	struct vb_error *ferr = NULL;
 	if (ops->footprint && ops->footprint(g, &bytes, &ferr) == 0)

@@ -2,12 +2,12 @@
 # The xen platform end to end: Xen 4.17 and a PV dom0 boot under QEMU/TCG,
 # dom0's control loop creates a PV domU whose agent answers through dom0's
 # relay; a quick workload runs beside the host, ops measures the lifecycle
-# (a domU-only reboot), and nothing of a run remains after it ends or after
-# SIGKILL. Skipped only where Debian's
+# (dom0 and domU boot apart, a domU-only reboot, a clone in the same Xen),
+# and nothing of a run remains after it ends or after SIGKILL. Skipped only where Debian's
 # Xen packages cannot be fetched (or not as root). Each step has a time
 # limit (about 15 minutes in all); boots take 30-90 s on a shared host.
 . "$(dirname "$0")/lib.bash"
-plan 18
+plan 19
 # The packages, the vmlinux and the images are cached across runs.
 unset VIRTBENCH_CACHE_DIR
 cache=/var/cache/virtbench
@@ -19,7 +19,7 @@ if [ -z "$reason" ] && ! ls "$cache"/xen/*/xen >/dev/null 2>&1; then
 		reason="Debian's Xen packages are unreachable (apt-get download xen-hypervisor-4.17-amd64 failed)"
 fi
 if [ -n "$reason" ]; then
-	for i in $(seq 18); do skip "xen $i" "$reason"; done
+	for i in $(seq 19); do skip "xen $i" "$reason"; done
 	exit 0
 fi
 # No QEMU, cgroup or work directory of run $1 is left.
@@ -51,8 +51,8 @@ export VIRTBENCH_DB="$TMP/ops.db"
 t0=$(date +%s)
 timeout -k 30 420 nice -n 10 "$VB" ops -q -p xen --rounds 1 --warmup 0 --rate-guests 0 >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-# Every QEMU process of the run, sampled while it lasts: the guest and its
-# domU-only reboot live in one nested machine.
+# Every QEMU process of the run, sampled while it lasts: the guest, its
+# domU-only reboot and its clone all live in one nested machine.
 tag="" pids=""
 while kill -0 $pid 2>/dev/null; do
 	[ -z "$tag" ] && tag=$(basename "$(ls -d "$VIRTBENCH_STATE_DIR"/vb-* 2>/dev/null | head -1)" 2>/dev/null)
@@ -66,15 +66,18 @@ check "ops -p xen exits 0" test $rc = 0
 [ $rc = 0 ] || diag "$(tail -5 "$TMP/err")"
 metric() { sql "SELECT x.mean FROM summaries x JOIN platforms p ON p.id = x.platform_id WHERE p.name = 'xen' AND x.metric = '$1'"; }
 all=1
-for m in boot_s reboot_s stop_s footprint_bytes; do
+for m in boot_s dom0_boot_s domu_boot_s reboot_s stop_s clone_s clone_boot_s footprint_bytes; do
 	v=$(metric $m)
 	diag "xen $m = $v"
 	awk -v v="$v" 'BEGIN { exit !(v > 0) }' || all=0
 done
-check "ops: boot_s, reboot_s, stop_s and footprint_bytes measured" test $all = 1
+check "ops: boot_s, dom0_boot_s, domu_boot_s, reboot_s, stop_s, clone_s, clone_boot_s (the clone's agent answered) and footprint_bytes measured" test $all = 1
+check "ops: boot_s is dom0_boot_s + domu_boot_s (within 2 s)" \
+	awk -v b="$(metric boot_s)" -v h="$(metric dom0_boot_s)" -v g="$(metric domu_boot_s)" \
+	'BEGIN { d = b - h - g; exit !(d > -2 && d < 2) }'
 npids=$(echo $pids | tr ' ' '\n' | sort -u | grep -c .)
 diag "ops: QEMU processes seen:$(echo $pids | tr ' ' '\n' | sort -u | tr '\n' ' ')"
-check "ops: one QEMU process all along: the reboot was the domU's" test "$npids" = 1
+check "ops: one QEMU process all along: the reboot was the domU's, the clone a second domU in the same Xen" test "$npids" = 1
 check "ops: boot_s is a nested boot (over 5 s), within the ready limit" \
 	awk -v v="$(metric boot_s)" 'BEGIN { exit !(v > 5 && v < 300) }'
 check "ops: xen stored as nested in emulation" test "$(sql "SELECT emulated FROM platforms WHERE name = 'xen'")" = 2
