@@ -130,7 +130,9 @@ int vb_cmd_features(int argc, char **argv)
 	if (r)
 		goto out;
 	vb_cli_install_signals();
-	struct vb_features_config cfg = { .platforms = names, .nplatforms = n, .command = command };
+	struct vb_features_config cfg = {
+		.platforms = names, .nplatforms = n, .command = command, .xen_named = plist != NULL
+	};
 	r = vb_features_run(&cfg, db, &run_id, &err);
 	if (run_id >= 0) {
 		struct vb_error *perr = NULL;

@@ -26,6 +26,7 @@ struct vb_features_config {
 	const char *const *platforms; /* names from vb_features_platforms, no repeats */
 	size_t nplatforms;
 	const char *command; /* the command line, for the record */
+	bool xen_named;	     /* xen was asked for by name: its nested Xen may boot */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
+#include "platform/xen.h"
 #include "platform/xen-ctl.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
@@ -769,6 +770,27 @@ static const char *xen_peer_listen(struct vb_guest *g)
 static int xen_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **err)
 {
 	return vb_qemu_vm_footprint(&g->m->vm, bytes, err);
+}
+
+int vb_xen_probe_cpu_overcommit(const struct vb_platform_ctx *ctx, const char *name,
+				unsigned *pcpus, unsigned *vcpus, struct vb_error **err)
+{
+	int r = xen_probe(err);
+	if (r)
+		return r;
+	/* The smallest machine: Xen sees 2 CPUs (one domU vCPU + dom0's), a 64 MiB disk. */
+	struct vb_guest_spec spec = { .vcpus = 1,
+				      .memory_bytes = (uint64_t)DOMU_MIN_MIB << 20,
+				      .disk_bytes = 64ull << 20 };
+	struct vb_guest *g;
+	r = provision(ctx, &spec, name, false, &g, err);
+	if (r)
+		return r;
+	*pcpus = g->m->vcpus + 1;
+	g->vcpus = *vcpus = *pcpus + 1;
+	r = xen_start(g, err);
+	xen_destroy(g);
+	return r;
 }
 
 const struct vb_platform_ops vb_platform_xen = {

@@ -7,7 +7,7 @@
 # Xen packages cannot be fetched (or not as root). Each step has a time
 # limit (about 15 minutes in all); boots take 30-90 s on a shared host.
 . "$(dirname "$0")/lib.bash"
-plan 19
+plan 21
 # The packages, the vmlinux and the images are cached across runs.
 unset VIRTBENCH_CACHE_DIR
 cache=/var/cache/virtbench
@@ -19,7 +19,7 @@ if [ -z "$reason" ] && ! ls "$cache"/xen/*/xen >/dev/null 2>&1; then
 		reason="Debian's Xen packages are unreachable (apt-get download xen-hypervisor-4.17-amd64 failed)"
 fi
 if [ -n "$reason" ]; then
-	for i in $(seq 19); do skip "xen $i" "$reason"; done
+	for i in $(seq 21); do skip "xen $i" "$reason"; done
 	exit 0
 fi
 # No QEMU, cgroup or work directory of run $1 is left.
@@ -82,6 +82,18 @@ check "ops: boot_s is a nested boot (over 5 s), within the ready limit" \
 	awk -v v="$(metric boot_s)" 'BEGIN { exit !(v > 5 && v < 300) }'
 check "ops: xen stored as nested in emulation" test "$(sql "SELECT emulated FROM platforms WHERE name = 'xen'")" = 2
 check "ops: no QEMU process, cgroup or work directory remains" nothing_left "$(sql "SELECT tag FROM runs")"
+
+# features -p xen: CPU over-commit probed in the nested Xen (a domU with more
+# vCPUs than its Xen has CPUs, created by dom0's control loop, answers).
+export VIRTBENCH_DB="$TMP/features.db"
+t0=$(date +%s)
+timeout -k 30 420 nice -n 10 "$VB" features -p xen >"$TMP/out" 2>"$TMP/err"
+rc=$?
+diag "features -p xen: exit $rc in $(($(date +%s) - t0)) s"
+diag "$(sql "SELECT value || ' ' || how || ': ' || detail FROM features WHERE feature = 'cpu-overcommit'")"
+check "features -p xen: cpu-overcommit yes, probed, with more vCPUs than Xen's CPUs" \
+	test "$(sql "SELECT value || '|' || how FROM features WHERE feature = 'cpu-overcommit' AND detail LIKE '%has 2 physical CPUs%3 vCPUs%'")" = "yes|probed"
+check "features -p xen: no QEMU process, cgroup or work directory remains" nothing_left "$(sql "SELECT tag FROM runs")"
 
 # SIGKILL of the supervisor while Xen boots: QEMU dies with it (its
 # parent-death signal), and the next virtbench start sweeps the rest.
