@@ -7,6 +7,9 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 
@@ -174,12 +177,41 @@ int vb_relay_run(int port, int console, int log, const char *label)
 	return r;
 }
 
+/*
+ * A unix socket port (xen-local: virtbench listens there on a host that is
+ * a dom0 itself): connected. -1 with errno, ENOTSOCK when port is none.
+ */
+static int connect_port(const char *port)
+{
+	struct stat st;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (stat(port, &st) < 0)
+		return -1;
+	if (!S_ISSOCK(st.st_mode) || strlen(port) >= sizeof(sa.sun_path)) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	memcpy(sa.sun_path, port, strlen(port) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int vb_relay_main(const char *port, const char *console, const char *label)
 {
 	int pfd = -1;
 	/* A virtio port opens once: the previous session may still be closing it. */
 	for (int i = 0; i < 50; i++) {
 		pfd = open(port, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (pfd < 0 && errno == ENXIO)
+			pfd = connect_port(port);
 		if (pfd >= 0 || errno != EBUSY)
 			break;
 		struct timespec ts = { 0, 100 * 1000 * 1000 };

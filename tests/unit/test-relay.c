@@ -10,7 +10,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,4 +119,63 @@ static void test_host_away(void)
 	close(guest[1]);
 }
 
-TEST_MAIN(T(test_session), T(test_host_away))
+struct main_args {
+	const char *port, *console;
+	int r;
+};
+
+static void *run_main(void *p)
+{
+	struct main_args *a = p;
+	a->r = vb_relay_main(a->port, a->console, "domU2");
+	return NULL;
+}
+
+/*
+ * xen-local: the port is a unix socket the host listens on (no virtio port
+ * on a real dom0); the console a pty, as xenconsoled's. The relay connects,
+ * passes the agent's bytes after the marker, and ends when the pty's other
+ * side closes.
+ */
+static void test_socket_port(void)
+{
+	char dir[] = "/tmp/vb-relay.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	_cleanup_free_ char *path = xasprintf("%s/agent0.sock", dir);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(l >= 0 && bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(l, 1) == 0);
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	CHECK(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+	struct main_args a = { .port = path, .console = ptsname(master) };
+	/* The relay's boot log goes to stdout: not into the TAP stream. */
+	fflush(stdout);
+	int out = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	CHECK(out >= 0 && null >= 0 && dup2(null, STDOUT_FILENO) == STDOUT_FILENO);
+	close(null);
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, run_main, &a) == 0);
+	int c = accept(l, NULL, NULL);
+	CHECK(c >= 0);
+	pause_ms(200); /* the relay sets the pty raw */
+	put(master, "booting\nVBREADY\nhello\n");
+	char buf[256];
+	read_for(c, buf, sizeof(buf), 1000);
+	CHECK_MSG(!strcmp(buf, "hello\n"), "the host got '%s'", buf);
+	put(c, "job\n");
+	read_for(master, buf, sizeof(buf), 1000);
+	CHECK_MSG(!strcmp(buf, "job\n"), "the guest got '%s'", buf);
+	close(master);
+	pthread_join(t, NULL);
+	fflush(stdout);
+	dup2(out, STDOUT_FILENO);
+	close(out);
+	CHECK_MSG(a.r == 0, "relay exit %d", a.r);
+	close(c);
+	close(l);
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST_MAIN(T(test_session), T(test_host_away), T(test_socket_port))
