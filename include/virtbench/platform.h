@@ -141,6 +141,17 @@ struct vb_platform_ops {
 	 * host was up already. NULL op or non-zero: the start is one figure.
 	 */
 	int (*boot_parts)(struct vb_guest *g, double *host_s, double *guest_s);
+	/*
+	 * How its results are labelled where that depends on the host (0, 1 or
+	 * 2 as vb_platform_emulation): xen-local, whose dom0 may itself run
+	 * under emulation. NULL op: from caps.
+	 */
+	int (*emulation)(void);
+	/*
+	 * What a successful probe found, for `list platforms` (xen-local: the
+	 * dom0 and its Xen). NULL op or NULL: nothing to say. Caller frees.
+	 */
+	char *(*found)(void);
 };
 
 /*
@@ -169,6 +180,8 @@ void vb_platform_set_container_image(const char *dir);
  */
 static inline int vb_platform_emulation(const struct vb_platform_ops *p)
 {
+	if (p->emulation)
+		return p->emulation();
 	return !(p->caps & VB_CAP_EMULATED) ? 0 : (p->caps & VB_CAP_NESTED) ? 2 : 1;
 }
 

@@ -25,12 +25,15 @@ static void list_platforms(void)
 		struct vb_error *err = NULL;
 		int r = vb_platform_probe(p, &err);
 		char status[256];
+		_cleanup_free_ char *found = r == 0 && p->found ? p->found() : NULL;
 		if (r == 0)
 			snprintf(status, sizeof(status), "available");
 		else
 			snprintf(status, sizeof(status), "unavailable: %s", err ? err->msg : "?");
 		printf("%-15s %-32s %s%s\n", p->name, status, p->summary,
-		       (p->caps & VB_CAP_EMULATED) ? " [emulation]" : "");
+		       vb_platform_emulation(p) ? " [emulation]" : "");
+		if (found)
+			printf("%-15s %-32s found: %s\n", "", "", found);
 		vb_error_free(&err);
 	}
 }

@@ -48,10 +48,11 @@ static int sweep(struct vb_store *db, struct vb_error **err)
 	if (dirs || cgroups || runs)
 		fprintf(stderr,
 			"virtbench: swept what dead runs left: %d work director%s, %d cgroup%s, "
-			"network link%s or NAT table%s removed, %d run%s marked incomplete\n",
+			"network link%s, NAT table%s or Xen domain%s removed, %d run%s marked "
+			"incomplete\n",
 			dirs, dirs == 1 ? "y" : "ies", cgroups, cgroups == 1 ? "" : "s",
-			cgroups == 1 ? "" : "s", cgroups == 1 ? "" : "s", runs,
-			runs == 1 ? "" : "s");
+			cgroups == 1 ? "" : "s", cgroups == 1 ? "" : "s", cgroups == 1 ? "" : "s",
+			runs, runs == 1 ? "" : "s");
 	return 0;
 }
 
@@ -157,7 +158,8 @@ void vb_cli_free_list(char **items, size_t n)
  * Every platform that works here, probed (what `filter` rejects is not even
  * probed). Where real KVM works, its emulated twin qemu-tcg adds nothing but
  * hours, so it is left out. xen and xen-dom0 (nested in QEMU/TCG: minutes
- * of CPU per boot) run only when named.
+ * of CPU per boot) run only when named, and so does xen-local (this host's
+ * own Xen: domUs of the host's memory).
  */
 static void available_platforms(const char *cmd, bool (*filter)(const struct vb_platform_ops *),
 				const struct vb_platform_ops ***out, size_t *n)

@@ -16,6 +16,7 @@
 #include "core/proc.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "platform/xen-xl.h"
 #include "runtime/cgroup.h"
 #include "runtime/nat.h"
 #include "runtime/net.h"
@@ -129,6 +130,11 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 		if (dead_runs() && (r = vb_nat_sweep(alive_cb, NULL, &tables, err)))
 			return r;
 		*cgroups += tables;
+		/* xen-local's domUs, on a host that is a Xen dom0: before the work dirs go. */
+		int doms = 0;
+		if ((r = vb_xen_local_sweep(alive_cb, NULL, &doms, err)))
+			return r;
+		*cgroups += doms;
 	}
 	DIR *d = opendir(vb_state_dir());
 	struct dirent *e;

@@ -58,17 +58,148 @@ static const char *const xenstore_tools[] = {
 /*
  * dom0's modules (hvc_xen, xenbus and the PV dom0 support are built into
  * Debian's kernel): the agent's virtio-serial port, the virtio disks, the
- * toolstack's devices, blkback for the domU's disk, ext4 for the boot disk.
+ * toolstack's devices, blkback for the domU's disk, ext4 for the boot disk;
+ * loop for file-backed domU disks (xen-local run in this dom0 by a test).
  */
 static const char *const dom0_modules[] = {
 	"virtio_pci",	"virtio_console", "virtio_blk",	 "xen-evtchn",	"xen-gntdev",
 	"xen-gntalloc", "xen-privcmd",	  "xenfs",	 "xen-blkback", "crc32c_generic",
-	"ext4",		"virtio_net",	  "xen-netback", "bridge",
+	"ext4",		"virtio_net",	  "xen-netback", "bridge",	"loop",
 };
 
 /* The domU's: its PV disk and the filesystem on it. Its console needs none. */
 static const char *const domu_modules[] = { "xen-blkfront", "crc32c_generic", "ext4",
 					    "xen-netfront" };
+
+/*
+ * The control loop (docs/xen.md), shared by the nested dom0 and xen-local.
+ * Before it: VB_STATE (the host's slotK.port, slotK.disk and optional
+ * slotK.name files, and the loop's own), VB_AGENT (the relay), VB_KERNEL and
+ * VB_RAMDISK (the domU's), VB_BRIDGE (w3), fd 6 the control channel, and
+ * the functions say, on_eof (the channel read nothing) and finish (poweroff).
+ */
+#define CTL_LOOP                                                                                   \
+	"# Uptime in ms (10 ms steps); \"1\" in front keeps a fraction like 05 decimal.\n"         \
+	"ms() {\n"                                                                                 \
+	"\tt=$(cut -d' ' -f1 /proc/uptime)\n"                                                      \
+	"\techo $((${t%.*} * 1000 + 1${t#*.} * 10 - 1000))\n"                                      \
+	"}\n"                                                                                      \
+	"answer() { printf '%s\\n' \"$*\" >&6; }\n"                                                \
+	"# A message for msg=: printable ASCII, one line, at most 200 bytes, never empty.\n"       \
+	"clean() {\n"                                                                              \
+	"\tm=$(tr -cd '\\040-\\176' | tr -s ' ' | cut -c1-200 | sed 's/ *$//')\n"                  \
+	"\techo \"${m:-failed}\"\n"                                                                \
+	"}\n"                                                                                      \
+	"num() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }\n"                                  \
+	"# Slot K's domU: the name the host gave it (xen-local: the guest's), else vbK.\n"         \
+	"dname() { cat $VB_STATE/slot$1.name 2>/dev/null || echo vb$1; }\n"                        \
+	"# create_slot K VCPUS MEM IP GW: slot K's domU on its disk; its relay to its port.\n"     \
+	"create_slot() {\n"                                                                        \
+	"\tid= why=\n"                                                                             \
+	"\tport=$(cat $VB_STATE/slot$1.port 2>/dev/null)\n"                                        \
+	"\tdisk=$(cat $VB_STATE/slot$1.disk 2>/dev/null)\n"                                        \
+	"\tname=$(dname $1)\n"                                                                     \
+	"\t[ -n \"$port\" ] || { why=\"slot $1 has no agent port\" && return 1; }\n"               \
+	"\txl domid $name >/dev/null 2>&1 && { why=\"slot $1 is in use\" && return 1; }\n"         \
+	"\t{\n"                                                                                    \
+	"\t\techo \"name = \\\"$name\\\"\"\n"                                                      \
+	"\t\techo 'type = \"pv\"'\n"                                                               \
+	"\t\techo \"kernel = \\\"$VB_KERNEL\\\"\"\n"                                               \
+	"\t\techo \"ramdisk = \\\"$VB_RAMDISK\\\"\"\n"                                             \
+	"\t\techo \"memory = $3\"\n"                                                               \
+	"\t\techo \"vcpus = $2\"\n"                                                                \
+	"\t\techo 'on_poweroff = \"destroy\"'\n"                                                   \
+	"\t\techo 'on_reboot = \"destroy\"'\n"                                                     \
+	"\t\techo 'on_crash = \"destroy\"'\n"                                                      \
+	"\t\techo \"extra = \\\"console=hvc0 quiet${4:+ vb.ip=$4 vb.gw=$5}\\\"\"\n"                \
+	"\t\t[ -n \"$4\" ] && echo \"vif = [ 'bridge=$VB_BRIDGE' ]\"\n"                            \
+	"\t\t[ -n \"$disk\" ] && echo \"disk = [ 'phy:$disk,xvda,w' ]\"\n"                         \
+	"\t} >$VB_STATE/$name.cfg\n"                                                               \
+	"\tsay \"xl create $name: $2 vCPU, $3 MiB${disk:+, $disk as xvda}${4:+, $4}\"\n"           \
+	"\t# Not on fd 6: xl's child that watches the domain would hold the channel.\n"            \
+	"\tif ! xl -v create $VB_STATE/$name.cfg >$VB_STATE/xl-$1.log 2>&1 6>&-; then\n"           \
+	"\t\ttail -5 $VB_STATE/xl-$1.log\n"                                                        \
+	"\t\twhy=\"xl create: $(grep -v '^ *$' $VB_STATE/xl-$1.log | tail -1 | clean)\"\n"         \
+	"\t\treturn 1\n"                                                                           \
+	"\tfi\n"                                                                                   \
+	"\tid=$(xl domid $name) || { why=\"no domain $name after xl create\" && return 1; }\n"     \
+	"\techo $id >$VB_STATE/slot$1.domid\n"                                                     \
+	"\ttty=\n"                                                                                 \
+	"\tfor i in $(seq 100); do\n"                                                              \
+	"\t\ttty=$(xenstore-read /local/domain/$id/console/tty 2>/dev/null) && [ -n \"$tty\" ] "   \
+	"&& "                                                                                      \
+	"break\n"                                                                                  \
+	"\t\tsleep 0.1\n"                                                                          \
+	"\tdone\n"                                                                                 \
+	"\t[ -n \"$tty\" ] || { why=\"domU $id has no console pty\" && return 1; }\n"              \
+	"\t$VB_AGENT --relay $port $tty domU$1 6>&- &\n"                                           \
+	"\techo $! >$VB_STATE/slot$1.relay\n"                                                      \
+	"\tsay \"domU $name is $id, console $tty, relayed to $port\"\n"                            \
+	"}\n"                                                                                      \
+	"# destroy_slot K GRACE_MS: wait that long for the domU to go (the agent's quit\n"         \
+	"# powers it off), then xl destroy; then its relay ends, freeing the port.\n"              \
+	"destroy_slot() {\n"                                                                       \
+	"\tforced=0\n"                                                                             \
+	"\tid=$(cat $VB_STATE/slot$1.domid 2>/dev/null)\n"                                         \
+	"\tif [ -n \"$id\" ]; then\n"                                                              \
+	"\t\tend=$(($(ms) + $2))\n"                                                                \
+	"\t\twhile xenstore-exists /local/domain/$id 2>/dev/null && [ $(ms) -lt $end ]; do\n"      \
+	"\t\t\tsleep 0.1\n"                                                                        \
+	"\t\tdone\n"                                                                               \
+	"\t\tif xenstore-exists /local/domain/$id 2>/dev/null; then\n"                             \
+	"\t\t\txl destroy $id >$VB_STATE/xl-$1.log 2>&1 6>&-\n"                                    \
+	"\t\t\tforced=1\n"                                                                         \
+	"\t\tfi\n"                                                                                 \
+	"\tfi\n"                                                                                   \
+	"\tpid=$(cat $VB_STATE/slot$1.relay 2>/dev/null)\n"                                        \
+	"\t[ -n \"$pid\" ] && kill -9 $pid 2>/dev/null && wait $pid 2>/dev/null\n"                 \
+	"\trm -f $VB_STATE/slot$1.domid $VB_STATE/slot$1.relay\n"                                  \
+	"\tsay \"domU $(dname $1) ${id:+($id) }gone${id:+, forced=$forced}\"\n"                    \
+	"}\n"                                                                                      \
+	"while :; do\n"                                                                            \
+	"\tif ! IFS=' ' read -r seq verb k a b c d e <&6; then\n"                                  \
+	"\t\ton_eof\n"                                                                             \
+	"\t\tcontinue\n"                                                                           \
+	"\tfi\n"                                                                                   \
+	"\tnum \"$seq\" || continue\n"                                                             \
+	"\tt0=$(ms)\n"                                                                             \
+	"\tcase $verb in\n"                                                                        \
+	"\thello)\n"                                                                               \
+	"\t\tanswer \"$seq ok up=$t0\" ;;\n"                                                       \
+	"\tlist)\n"                                                                                \
+	"\t\tl=\n"                                                                                 \
+	"\t\tfor s in 0 1 2 3; do\n"                                                               \
+	"\t\t\tid=$(xl domid $(dname $s) 2>/dev/null) && l=\"$l dom=$s:$id\"\n"                    \
+	"\t\tdone\n"                                                                               \
+	"\t\tanswer \"$seq ok$l\" ;;\n"                                                            \
+	"\tcreate | destroy | reboot)\n"                                                           \
+	"\t\tcase $k in 0 | 1 | 2 | 3) ;; *)\n"                                                    \
+	"\t\t\tanswer \"$seq err msg=no slot $(echo \"$k\" | clean)\"\n"                           \
+	"\t\t\tcontinue ;;\n"                                                                      \
+	"\t\tesac\n"                                                                               \
+	"\t\tif [ $verb = create ] && ! { num \"$a\" && num \"$b\"; }; then\n"                     \
+	"\t\t\tanswer \"$seq err msg=create needs VCPUS MEM\"\n"                                   \
+	"\t\telif [ $verb = destroy ] && ! num \"$a\"; then\n"                                     \
+	"\t\t\tanswer \"$seq err msg=destroy needs GRACE_MS\"\n"                                   \
+	"\t\telif [ $verb = reboot ] && ! { num \"$a\" && num \"$b\" && num \"$c\"; }; then\n"     \
+	"\t\t\tanswer \"$seq err msg=reboot needs GRACE_MS VCPUS MEM\"\n"                          \
+	"\t\telif [ $verb = destroy ]; then\n"                                                     \
+	"\t\t\tdestroy_slot $k $a\n"                                                               \
+	"\t\t\tanswer \"$seq ok ms=$(($(ms) - t0)) forced=$forced\"\n"                             \
+	"\t\telif [ $verb = create ] && create_slot $k $a $b $c $d; then\n"                        \
+	"\t\t\tanswer \"$seq ok ms=$(($(ms) - t0)) domid=$id\"\n"                                  \
+	"\t\telif [ $verb = reboot ] && destroy_slot $k $a && create_slot $k $b $c $d $e; then\n"  \
+	"\t\t\tanswer \"$seq ok ms=$(($(ms) - t0)) domid=$id forced=$forced\"\n"                   \
+	"\t\telse\n"                                                                               \
+	"\t\t\tanswer \"$seq err ms=$(($(ms) - t0)) msg=$(echo \"$why\" | clean)\"\n"              \
+	"\t\tfi ;;\n"                                                                              \
+	"\tpoweroff)\n"                                                                            \
+	"\t\tanswer \"$seq ok\"\n"                                                                 \
+	"\t\tfinish ;;\n"                                                                          \
+	"\t*)\n"                                                                                   \
+	"\t\tanswer \"$seq err msg=unknown request\" ;;\n"                                         \
+	"\tesac\n"                                                                                 \
+	"done\n"
 
 static const char dom0_init[] =
     "#!/bin/sh\n"
@@ -113,6 +244,7 @@ static const char dom0_init[] =
     "\tesac\n"
     "done\n"
     "[ -e /run/slot0.port ] || fail \"no vb.agent port\"\n"
+    "test=\n"
     "for b in /sys/block/vd*; do\n"
     "\ts=$(cat $b/serial 2>/dev/null)\n"
     "\tcase $s in\n"
@@ -120,6 +252,7 @@ static const char dom0_init[] =
     "/dev/${b##*/}\" ;;\n"
     "\tscratch) echo /dev/${b##*/} >/run/slot0.disk ;;\n"
     "\tscratch[1-3]) echo /dev/${b##*/} >/run/slot${s#scratch}.disk ;;\n"
+    "\tvbtest) test=/dev/${b##*/} ;;\n"
     "\tesac\n"
     "done\n"
     "[ -e /boot/kernel ] || fail \"no boot disk (serial vbboot) with the domU's kernel\"\n"
@@ -154,130 +287,59 @@ static const char dom0_init[] =
     "\telse\n"
     "\t\tmount -t tmpfs scratch /scratch\n"
     "\tfi\n"
+    "\t# A test's hook (VIRTBENCH_XEN_DOM0_TEST): its disk on /test, its run.sh\n"
+    "\t# run to its end before the agent starts, the output kept on that disk.\n"
+    "\tif [ -n \"$test\" ]; then\n"
+    "\t\tmkdir -p /test\n"
+    "\t\tmount -t ext4 $test /test || fail \"mounting the test disk $test\"\n"
+    "\t\tsay \"running /test/run.sh\"\n"
+    "\t\tsh /test/run.sh >/test/run.log 2>&1\n"
+    "\t\tsay \"/test/run.sh: exit $?\"\n"
+    "\t\tsync\n"
+    "\tfi\n"
     "\tsay \"dom0 agent on $port\"\n"
     "\t/boot/virtbench-agent --sync --fd 3 3<>$port >/dev/null 2>&1\n"
     "\tsay \"dom0 agent gone: powering off\"\n"
     "\tumount /scratch\n"
+    "\t[ -n \"$test\" ] && umount /test\n"
     "\tpoweroff -f\n"
     "fi\n"
     "[ -n \"$ctl\" ] || fail \"no vb.ctl port\"\n"
-    "# dom0's uptime in ms (10 ms steps); \"1\" in front keeps a fraction like 05 decimal.\n"
-    "ms() {\n"
-    "\tt=$(cut -d' ' -f1 /proc/uptime)\n"
-    "\techo $((${t%.*} * 1000 + 1${t#*.} * 10 - 1000))\n"
-    "}\n"
-    "answer() { printf '%s\\n' \"$*\" >&6; }\n"
-    "# A message for msg=: printable ASCII, one line, at most 200 bytes, never empty.\n"
-    "clean() {\n"
-    "\tm=$(tr -cd '\\040-\\176' | tr -s ' ' | cut -c1-200 | sed 's/ *$//')\n"
-    "\techo \"${m:-failed}\"\n"
-    "}\n"
-    "num() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }\n"
-    "# create_slot K VCPUS MEM IP GW: domU vbK on slot K's disk; its relay to slot K's port.\n"
-    "create_slot() {\n"
-    "\tid= why=\n"
-    "\tport=$(cat /run/slot$1.port 2>/dev/null)\n"
-    "\tdisk=$(cat /run/slot$1.disk 2>/dev/null)\n"
-    "\t[ -n \"$port\" ] || { why=\"slot $1 has no agent port\" && return 1; }\n"
-    "\txl domid vb$1 >/dev/null 2>&1 && { why=\"slot $1 is in use\" && return 1; }\n"
-    "\t{\n"
-    "\t\techo \"name = \\\"vb$1\\\"\"\n"
-    "\t\techo 'type = \"pv\"'\n"
-    "\t\techo 'kernel = \"/boot/kernel\"'\n"
-    "\t\techo 'ramdisk = \"/boot/domu.cpio\"'\n"
-    "\t\techo \"memory = $3\"\n"
-    "\t\techo \"vcpus = $2\"\n"
-    "\t\techo 'on_poweroff = \"destroy\"'\n"
-    "\t\techo 'on_reboot = \"destroy\"'\n"
-    "\t\techo 'on_crash = \"destroy\"'\n"
-    "\t\techo \"extra = \\\"console=hvc0 quiet${4:+ vb.ip=$4 vb.gw=$5}\\\"\"\n"
-    "\t\t[ -n \"$4\" ] && echo \"vif = [ 'bridge=xenbr0' ]\"\n"
-    "\t\t[ -n \"$disk\" ] && echo \"disk = [ 'phy:$disk,xvda,w' ]\"\n"
-    "\t} >/run/vb$1.cfg\n"
-    "\tsay \"xl create vb$1: $2 vCPU, $3 MiB${disk:+, $disk as xvda}${4:+, $4}\"\n"
-    "\tif ! xl -v create /run/vb$1.cfg >/run/xl-$1.log 2>&1; then\n"
-    "\t\ttail -5 /run/xl-$1.log\n"
-    "\t\twhy=\"xl create: $(grep -v '^ *$' /run/xl-$1.log | tail -1 | clean)\"\n"
-    "\t\treturn 1\n"
-    "\tfi\n"
-    "\tid=$(xl domid vb$1) || { why=\"no domain vb$1 after xl create\" && return 1; }\n"
-    "\techo $id >/run/slot$1.domid\n"
-    "\ttty=\n"
-    "\tfor i in $(seq 100); do\n"
-    "\t\ttty=$(xenstore-read /local/domain/$id/console/tty 2>/dev/null) && [ -n \"$tty\" ] && "
-    "break\n"
-    "\t\tsleep 0.1\n"
-    "\tdone\n"
-    "\t[ -n \"$tty\" ] || { why=\"domU $id has no console pty\" && return 1; }\n"
-    "\t/boot/virtbench-agent --relay $port $tty domU$1 6>&- &\n"
-    "\techo $! >/run/slot$1.relay\n"
-    "\tsay \"domU vb$1 is $id, console $tty, relayed to $port\"\n"
-    "}\n"
-    "# destroy_slot K GRACE_MS: wait that long for the domU to go (the agent's quit\n"
-    "# powers it off), then xl destroy; then its relay ends, freeing the port.\n"
-    "destroy_slot() {\n"
-    "\tforced=0\n"
-    "\tid=$(cat /run/slot$1.domid 2>/dev/null)\n"
-    "\tif [ -n \"$id\" ]; then\n"
-    "\t\tend=$(($(ms) + $2))\n"
-    "\t\twhile xenstore-exists /local/domain/$id 2>/dev/null && [ $(ms) -lt $end ]; do\n"
-    "\t\t\tsleep 0.1\n"
-    "\t\tdone\n"
-    "\t\tif xenstore-exists /local/domain/$id 2>/dev/null; then\n"
-    "\t\t\txl destroy $id >/run/xl-$1.log 2>&1\n"
-    "\t\t\tforced=1\n"
-    "\t\tfi\n"
-    "\tfi\n"
-    "\tpid=$(cat /run/slot$1.relay 2>/dev/null)\n"
-    "\t[ -n \"$pid\" ] && kill -9 $pid 2>/dev/null && wait $pid 2>/dev/null\n"
-    "\trm -f /run/slot$1.domid /run/slot$1.relay\n"
-    "\tsay \"domU vb$1 ${id:+($id) }gone${id:+, forced=$forced}\"\n"
+    "VB_STATE=/run VB_AGENT=/boot/virtbench-agent VB_KERNEL=/boot/kernel\n"
+    "VB_RAMDISK=/boot/domu.cpio VB_BRIDGE=xenbr0\n"
+    "# The host is not connected (the port reads nothing): wait for it.\n"
+    "on_eof() { sleep 0.2; }\n"
+    "finish() {\n"
+    "\tsay \"powering off on the host's request\"\n"
+    "\tpoweroff -f\n"
     "}\n"
     "exec 6<>$ctl\n"
-    "say \"control loop on $ctl\"\n"
-    "while :; do\n"
-    "\tif ! IFS=' ' read -r seq verb k a b c d e <&6; then\n"
-    "\t\t# The host is not connected.\n"
-    "\t\tsleep 0.2\n"
-    "\t\tcontinue\n"
-    "\tfi\n"
-    "\tnum \"$seq\" || continue\n"
-    "\tt0=$(ms)\n"
-    "\tcase $verb in\n"
-    "\thello)\n"
-    "\t\tanswer \"$seq ok up=$t0\" ;;\n"
-    "\tlist)\n"
-    "\t\tanswer \"$seq ok$(xl list | awk '$1 ~ /^vb[0-3]$/ { printf \" dom=%s:%s\", substr($1, 3), "
-    "$2 }')\" ;;\n"
-    "\tcreate | destroy | reboot)\n"
-    "\t\tcase $k in 0 | 1 | 2 | 3) ;; *)\n"
-    "\t\t\tanswer \"$seq err msg=no slot $(echo \"$k\" | clean)\"\n"
-    "\t\t\tcontinue ;;\n"
-    "\t\tesac\n"
-    "\t\tif [ $verb = create ] && ! { num \"$a\" && num \"$b\"; }; then\n"
-    "\t\t\tanswer \"$seq err msg=create needs VCPUS MEM\"\n"
-    "\t\telif [ $verb = destroy ] && ! num \"$a\"; then\n"
-    "\t\t\tanswer \"$seq err msg=destroy needs GRACE_MS\"\n"
-    "\t\telif [ $verb = reboot ] && ! { num \"$a\" && num \"$b\" && num \"$c\"; }; then\n"
-    "\t\t\tanswer \"$seq err msg=reboot needs GRACE_MS VCPUS MEM\"\n"
-    "\t\telif [ $verb = destroy ]; then\n"
-    "\t\t\tdestroy_slot $k $a\n"
-    "\t\t\tanswer \"$seq ok ms=$(($(ms) - t0)) forced=$forced\"\n"
-    "\t\telif [ $verb = create ] && create_slot $k $a $b $c $d; then\n"
-    "\t\t\tanswer \"$seq ok ms=$(($(ms) - t0)) domid=$id\"\n"
-    "\t\telif [ $verb = reboot ] && destroy_slot $k $a && create_slot $k $b $c $d $e; then\n"
-    "\t\t\tanswer \"$seq ok ms=$(($(ms) - t0)) domid=$id forced=$forced\"\n"
-    "\t\telse\n"
-    "\t\t\tanswer \"$seq err ms=$(($(ms) - t0)) msg=$(echo \"$why\" | clean)\"\n"
-    "\t\tfi ;;\n"
-    "\tpoweroff)\n"
-    "\t\tanswer \"$seq ok\"\n"
-    "\t\tsay \"powering off on the host's request\"\n"
-    "\t\tpoweroff -f ;;\n"
-    "\t*)\n"
-    "\t\tanswer \"$seq err msg=unknown request\" ;;\n"
-    "\tesac\n"
-    "done\n";
+    "say \"control loop on $ctl\"\n" CTL_LOOP;
+
+/*
+ * The same loop run by xen-local on a host that is a Xen dom0 itself, as a
+ * child of virtbench with the control channel (a socket pair) on fd 6 and
+ * its log on stdout. When virtbench goes (the channel reads end of file) or
+ * asks it to power off, it destroys the domUs it made and ends: it never
+ * powers anything off.
+ */
+static const char local_loop[] =
+    "export PATH=$PATH:/usr/sbin:/sbin:/usr/bin:/bin\n"
+    "# An answer to a host that is gone must not kill the loop before it cleans up.\n"
+    "trap '' PIPE\n"
+    "say() { echo \"virtbench xl: [$(cut -d' ' -f1 /proc/uptime)] $*\"; }\n"
+    "finish() {\n"
+    "\tfor k in 0 1 2 3; do\n"
+    "\t\t[ -e $VB_STATE/slot$k.domid ] && destroy_slot $k 0\n"
+    "\tdone\n"
+    "\tsay \"control loop ends\"\n"
+    "\texit 0\n"
+    "}\n"
+    "on_eof() {\n"
+    "\tsay \"virtbench is gone\"\n"
+    "\tfinish\n"
+    "}\n"
+    "say \"control loop for $VB_STATE\"\n" CTL_LOOP;
 
 static const char hotplug_vif[] =
     "#!/bin/sh\n"
@@ -664,6 +726,19 @@ static int build_dom0(const char *out, const char *root, const struct vb_kernel 
 		else
 			r = needed_libs(src, root, &libs, err);
 	}
+	/*
+	 * The host's mke2fs as mkfs.ext4: xen-local makes its domUs' disks with it,
+	 * when a test runs virtbench in this dom0.
+	 */
+	_cleanup_free_ char *mke2fs = r ? NULL : vb_proc_which("mke2fs");
+	if (!r && !mke2fs)
+		r = vb_error_set(err, -ENOENT, "mke2fs is not installed (e2fsprogs)");
+	if (!r && (r = vb_cpio_file(&c, "sbin/mke2fs", mke2fs, 0755)))
+		r = vb_error_errno(err, -r, "initramfs: adding %s", mke2fs);
+	if (!r) {
+		vb_cpio_symlink(&c, "sbin/mkfs.ext4", "mke2fs");
+		r = needed_libs(mke2fs, root, &libs, err);
+	}
 	/* glibc loads libgcc_s at run time (pthread_cancel's unwinding); xl needs it. */
 	static const char *const gcc_s[] = { "/lib/x86_64-linux-gnu/libgcc_s.so.1",
 					     "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1" };
@@ -826,7 +901,7 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 		r = vb_error_errno(err, errno, "reading %s", out->kernel);
 	if (!r) {
 		/* Keyed by every input; a custom kernel's modules by their directory. */
-		uint64_t h = fnv(1469598103934665603ull, "dom0 1");
+		uint64_t h = fnv(1469598103934665603ull, "dom0 2 (+ mke2fs)");
 		h = fnv(h, k.version);
 		h = fnv(h, idk);
 		h = fnv(h, k.modules ? k.modules : "");
@@ -871,4 +946,73 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 		return r;
 	}
 	return 0;
+}
+
+const char *vb_xen_local_loop(void)
+{
+	return local_loop;
+}
+
+int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char **version,
+		      struct vb_error **err)
+{
+	const char *given = getenv("VIRTBENCH_XEN_DOMU");
+	if (given && *given) {
+		_cleanup_free_ char *k = xasprintf("%s/kernel", given);
+		_cleanup_free_ char *i = xasprintf("%s/domu.cpio", given);
+		if (access(k, R_OK) || access(i, R_OK))
+			return vb_error_errno(err, errno,
+					      "VIRTBENCH_XEN_DOMU=%s: no readable kernel and "
+					      "domu.cpio there",
+					      given);
+		*kernel = steal_ptr(&k);
+		*initrd = steal_ptr(&i);
+		*version = xstrdup("given (VIRTBENCH_XEN_DOMU)");
+		return 0;
+	}
+	const char *busybox = vb_busybox_path();
+	if (!vb_elf_is_static(busybox))
+		return vb_error_set(err, VB_SKIP,
+				    "%s is not a static busybox (install busybox-static)", busybox);
+	if (!vb_elf_is_static(agent_path))
+		return vb_error_set(err, VB_SKIP, "the agent %s is not statically linked",
+				    agent_path);
+	char ida[32], idb[32], idk[32];
+	if (vb_file_identity(agent_path, ida, sizeof(ida)) ||
+	    vb_file_identity(busybox, idb, sizeof(idb)))
+		return vb_error_errno(err, errno, "reading the agent and busybox");
+	struct vb_kernel k;
+	int r = vb_kernel_get(&k, err);
+	if (r)
+		return r;
+	_cleanup_free_ char *vmlinux = NULL, *out = NULL;
+	r = vb_kernel_vmlinux(&k, &vmlinux, err);
+	if (!r && vb_file_identity(vmlinux, idk, sizeof(idk)))
+		r = vb_error_errno(err, errno, "reading %s", vmlinux);
+	_cleanup_free_ char *base = xasprintf("%s/xen", vb_cache_dir());
+	if (!r && (r = vb_mkdir_p(base, 0755)))
+		r = vb_error_errno(err, -r, "creating %s", base);
+	if (!r) {
+		/* The boot disk's domU initramfs, keyed the same way. */
+		uint64_t h = fnv(1469598103934665603ull, "domu 1");
+		h = fnv(h, k.version);
+		h = fnv(h, idk);
+		h = fnv(h, k.modules ? k.modules : "");
+		h = fnv(h, domu_init);
+		h = fnv_list(h, domu_modules, VB_ARRAY_SIZE(domu_modules));
+		h = fnv(h, ida);
+		h = fnv(h, idb);
+		out = xasprintf("%s/domu-%s-%016llx.cpio", base, k.version, (unsigned long long)h);
+		if (access(out, R_OK)) {
+			_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+			r = publish(build_domu(tmp, &k, agent_path, busybox, err), tmp, out, err);
+		}
+	}
+	if (!r) {
+		*kernel = steal_ptr(&vmlinux);
+		*initrd = steal_ptr(&out);
+		*version = xstrdup(k.version);
+	}
+	vb_kernel_release(&k);
+	return r;
 }

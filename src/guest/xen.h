@@ -42,4 +42,25 @@ void vb_xen_release(struct vb_xen *x);
  */
 char *vb_xen_missing_tools(void);
 
+/*
+ * The control loop of xen-local (docs/xen.md): the nested dom0's own loop
+ * for /bin/sh on a host that is a Xen dom0, with the channel on fd 6 and
+ * VB_STATE, VB_AGENT, VB_KERNEL, VB_RAMDISK, VB_BRIDGE in its environment.
+ * It powers nothing off: a poweroff request, or end of file on fd 6,
+ * destroys the domUs it made and ends it.
+ */
+const char *vb_xen_local_loop(void);
+
+/*
+ * xen-local's domU: the kernel (an uncompressed vmlinux), its initramfs
+ * (busybox, the static agent at agent_path, /init) and the kernel's
+ * version, caller frees each. From $VIRTBENCH_XEN_DOMU when set: a
+ * directory with `kernel` and `domu.cpio`, a nested boot disk's layout, for
+ * a dom0 that cannot build them (virtbench's own nested dom0, in a test).
+ * Else built as the nested machine's are and cached as
+ * <cache>/xen/domu-<kernel>-<key>.cpio.
+ */
+int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char **version,
+		      struct vb_error **err);
+
 #endif

@@ -14,6 +14,7 @@ extern const struct vb_platform_ops vb_platform_kvm;
 extern const struct vb_platform_ops vb_platform_qemu_tcg;
 extern const struct vb_platform_ops vb_platform_xen;
 extern const struct vb_platform_ops vb_platform_xen_dom0;
+extern const struct vb_platform_ops vb_platform_xen_local;
 
 /*
  * Platforms SPEC.md names that are not built yet: listed, so users see what
@@ -37,9 +38,19 @@ static const struct vb_platform_ops vb_platform_nspawn = {
 };
 
 const struct vb_platform_ops *const vb_platforms[] = {
-	&vb_platform_host, &vb_platform_container, &vb_platform_kvm,	&vb_platform_qemu_tcg,
-	&vb_platform_xen,  &vb_platform_xen_dom0,  &vb_platform_lxc,	&vb_platform_crun,
-	&vb_platform_runc, &vb_platform_podman,	   &vb_platform_nspawn, NULL,
+	&vb_platform_host,
+	&vb_platform_container,
+	&vb_platform_kvm,
+	&vb_platform_qemu_tcg,
+	&vb_platform_xen,
+	&vb_platform_xen_dom0,
+	&vb_platform_xen_local,
+	&vb_platform_lxc,
+	&vb_platform_crun,
+	&vb_platform_runc,
+	&vb_platform_podman,
+	&vb_platform_nspawn,
+	NULL,
 };
 
 const struct vb_platform_ops *vb_platform_find(const char *name)

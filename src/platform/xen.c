@@ -6,20 +6,31 @@
  * host's virtio-serial port to that console, so the host side is the QEMU
  * platforms' own: a socket, the --sync handshake, the same protocol. Two
  * levels of emulation: every figure is labelled so.
+ *
+ * xen-local: on a host that is a Xen dom0 itself, the same control loop
+ * runs here, a child of virtbench speaking over a socket pair, and each
+ * domU's relay connects to a socket virtbench listens on: the same answers,
+ * parsed as strictly, the same agent protocol, no QEMU.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "agent/client.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
 #include "platform/xen.h"
 #include "platform/xen-ctl.h"
+#include "platform/xen-xl.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
 
@@ -37,6 +48,8 @@
 #define STOP_GRACE_MS 30000
 /* How long dom0 waits for a domU to power off after its agent's quit, then xl destroy. */
 #define DOMU_GRACE_MS 20000
+/* VIRTBENCH_XEN_DOM0_TEST's run.sh: its time on top of the ready limit. */
+#define TEST_HOOK_S 1200
 /* One control request (xl create under TCG on a busy host: 6-40 s seen). */
 #define CTL_TIMEOUT_S 180
 
@@ -49,13 +62,19 @@ struct machine {
 	unsigned refs;
 	char *name, *dir; /* the first guest's: QEMU's -name and cgroup, the work dir */
 	char *run_id;
+	char *agent; /* the static agent: xen-local's relay */
 	struct vb_qemu_vm vm;
 	struct vb_xen x;
-	struct vb_channel ctl; /* to dom0's control loop (domU machines) */
-	unsigned seq;	       /* the last request's */
-	bool dom0;	       /* xen-dom0: the agent in dom0 itself, no control loop */
-	bool net;	       /* a tap on the run's bridge: dom0's eth0, bridged to the domUs */
-	uint64_t domu_mib;     /* sizing: a domU of the first guest's size */
+	struct vb_channel ctl;	    /* to dom0's control loop (domU machines) */
+	unsigned seq;		    /* the last request's */
+	bool dom0;		    /* xen-dom0: the agent in dom0 itself, no control loop */
+	bool local;		    /* xen-local: this host's Xen, the loop a child of ours */
+	pid_t loop;		    /* xen-local: the control loop (-1: not running) */
+	int lsock[VB_XENCTL_SLOTS]; /* xen-local: where slot k's relay connects */
+	char *loop_log;		    /* xen-local: the loop's output */
+	char *domu_initrd;	    /* xen-local: the domU's initramfs (x.kernel its kernel) */
+	bool net;	   /* a tap on the run's bridge: dom0's eth0, bridged to the domUs */
+	uint64_t domu_mib; /* sizing: a domU of the first guest's size */
 	unsigned vcpus;
 	uint64_t disk_bytes;
 	char *disk[VB_XENCTL_SLOTS]; /* slot k's scratch image: xvda of the domU there */
@@ -119,8 +138,19 @@ static char *console_hint(const char *path)
 	return best ? xstrndup(best, 300) : NULL;
 }
 
+/* Is the machine up: QEMU (nested), or the control loop (xen-local)? */
+static bool machine_running(const struct machine *m)
+{
+	return m->local ? m->loop > 0 : m->vm.running;
+}
+
 static int with_console(struct machine *m, const char *name, struct vb_error **err)
 {
+	if (m->local) {
+		_cleanup_free_ char *said = vb_qemu_last_line(m->loop_log);
+		return vb_error_wrap(err, "%s (xl control loop: %s)", name,
+				     said ? said : "nothing printed");
+	}
 	_cleanup_free_ char *why = console_hint(m->vm.console);
 	_cleanup_free_ char *qemu_said = vb_qemu_last_line(m->vm.log);
 	return vb_error_wrap(err, "%s (console: %s%s%s)", name, why ? why : "nothing printed",
@@ -184,10 +214,14 @@ static int ctl_request(struct machine *m, double timeout_s, struct vb_xenctl_ans
 	}
 }
 
-/* Until dom0's control loop answers: a hello every second while the port takes it. */
+/*
+ * Until dom0's control loop answers: a hello every second while the port
+ * takes it (xen-local: m->ctl is the loop's socket pair already).
+ */
 static int ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 {
-	int r = vb_qemu_vm_connect(&m->vm, m->vm.sock, &m->ctl, VB_XENCTL_MAX_LINE, err);
+	int r =
+	    m->local ? 0 : vb_qemu_vm_connect(&m->vm, m->vm.sock, &m->ctl, VB_XENCTL_MAX_LINE, err);
 	if (r)
 		return r;
 	m->seq = 1;
@@ -224,9 +258,15 @@ static int ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 	}
 }
 
+static void local_stop(struct machine *m, bool clean);
+
 /* Power the machine off: dom0 on request (or the agent's quit in dom0), then signals. */
 static void machine_stop(struct machine *m, bool clean)
 {
+	if (m->local) {
+		local_stop(m, clean);
+		return;
+	}
 	if (!m->vm.running)
 		return;
 	struct vb_xenctl_answer a;
@@ -250,7 +290,14 @@ static void machine_unref(struct machine *m)
 	machine_stop(m, true);
 	if (m->net)
 		vb_net_run_guest_leave(m->name);
-	vb_qemu_vm_release(&m->vm);
+	if (!m->local)
+		vb_qemu_vm_release(&m->vm);
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
+		if (m->lsock[k] >= 0)
+			close(m->lsock[k]);
+	free(m->loop_log);
+	free(m->agent);
+	free(m->domu_initrd);
 	if (m->dir)
 		vb_rm_rf(m->dir);
 	vb_xen_release(&m->x);
@@ -279,18 +326,79 @@ static int make_sparse(const char *path, uint64_t size, struct vb_error **err)
 	return 0;
 }
 
+/* A path xl's configuration takes inside quotes and a disk spec: no quote, comma or space. */
+static bool xl_path_ok(const char *p)
+{
+	return !strpbrk(p, "\"',\\ \t\n=");
+}
+
+/* A small file of the loop's state directory (the host's side of it). */
+static int state_file(struct machine *m, const char *file, const char *value, struct vb_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", m->dir, file);
+	_cleanup_free_ char *text = xasprintf("%s\n", value);
+	int r = vb_write_file_replace(path, text, strlen(text));
+	return r ? vb_error_errno(err, -r, "writing %s", path) : 0;
+}
+
+/*
+ * xen-local's share of a new machine: the domU's kernel and initramfs, the
+ * Xen version, and the loop's state files (each slot's port and disk).
+ */
+static int local_new(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err)
+{
+	int r = vb_xen_domu_files(ctx->agent_path, &m->x.kernel, &m->domu_initrd,
+				  &m->x.kernel_version, err);
+	if (r)
+		return r;
+	if (!xl_path_ok(m->x.kernel) || !xl_path_ok(m->domu_initrd) || !xl_path_ok(m->dir) ||
+	    !xl_path_ok(ctx->agent_path))
+		return vb_error_set(err, -EINVAL,
+				    "%s: xl's configuration cannot take %s, %s, %s or %s (a quote, "
+				    "comma or space in a path?)",
+				    m->name, m->x.kernel, m->domu_initrd, m->dir, ctx->agent_path);
+	char *info[] = { "info", NULL };
+	_cleanup_free_ char *out = NULL;
+	if ((r = vb_xl_run(info, 60000, &out, err)))
+		return r;
+	m->x.version = vb_xl_info_field(out, "xen_version");
+	if (!m->x.version)
+		return vb_error_set(err, -EPROTO, "%s: xl info names no xen_version", m->name);
+	m->loop_log = xasprintf("%s/xl-loop.log", m->dir);
+	for (unsigned k = 0; !r && k < VB_XENCTL_SLOTS; k++) {
+		_cleanup_free_ char *port = xasprintf("slot%u.port", k);
+		_cleanup_free_ char *disk = xasprintf("slot%u.disk", k);
+		free(m->sock[k]);
+		m->sock[k] = xasprintf("%s/agent%u.sock", m->dir, k);
+		r = state_file(m, port, m->sock[k], err);
+		if (!r)
+			r = state_file(m, disk, m->disk[k], err);
+	}
+	return r;
+}
+
 static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-		       const char *name, bool dom0, struct machine **out, struct vb_error **err)
+		       const char *name, bool dom0, bool local, struct machine **out,
+		       struct vb_error **err)
 {
 	struct machine *m = xcalloc(1, sizeof(*m));
 	m->refs = 1;
 	m->name = xstrdup(name);
 	m->run_id = xstrdup(ctx->run_id);
+	m->agent = xstrdup(ctx->agent_path);
 	m->dom0 = dom0;
+	m->local = local;
+	m->loop = -1;
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
+		m->lsock[k] = -1;
 	m->dir = xasprintf("%s/%s", ctx->work_dir, name);
 	m->disk_bytes = spec->disk_bytes ? spec->disk_bytes : 4ull << 30;
 	m->ready_timeout_s =
 	    ctx->ready_timeout_s > READY_MIN_S ? ctx->ready_timeout_s : READY_MIN_S;
+	/* The test hook's run.sh runs before dom0's agent says hello. */
+	const char *test = getenv("VIRTBENCH_XEN_DOM0_TEST");
+	if (dom0 && test && *test)
+		m->ready_timeout_s += TEST_HOOK_S;
 	m->ctl.rfd = m->ctl.wfd = -1;
 	int r = 0;
 	if (mkdir(m->dir, 0700) < 0) {
@@ -298,9 +406,9 @@ static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_
 		free(m->dir);
 		m->dir = NULL;
 	}
-	if (!r)
+	if (!r && !local)
 		r = vb_xen_get(ctx->agent_path, &m->x, err);
-	if (!r && (!module_path_ok(m->x.kernel) || !module_path_ok(m->x.dom0_initrd)))
+	if (!r && !local && (!module_path_ok(m->x.kernel) || !module_path_ok(m->x.dom0_initrd)))
 		r = vb_error_set(err, -EINVAL,
 				 "%s: QEMU's multiboot list cannot take %s or %s (a comma or a "
 				 "space in VIRTBENCH_CACHE_DIR?)",
@@ -312,9 +420,11 @@ static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_
 		r = k ? make_sparse(m->disk[k], m->disk_bytes, err)
 		      : vb_qemu_make_disk(m->disk[k], m->disk_bytes, err);
 	}
-	if (!r)
+	if (!r && local)
+		r = local_new(ctx, m, err);
+	if (!r && !local)
 		r = vb_qemu_vm_init(&m->vm, name, m->dir, true, err);
-	if (!r) {
+	if (!r && !local) {
 		/* Slot 0's agent port is the QEMU platforms' own; the control port takes its
 		 * socket. */
 		m->sock[0] = dom0 ? xstrdup(m->vm.sock) : xasprintf("%s/agent0.sock", m->dir);
@@ -348,8 +458,12 @@ static int machine_boot(struct machine *m, const char *ip, struct vb_error **err
 		return vb_error_set(err, VB_SKIP, "qemu-system-x86_64 is not installed");
 	struct vb_qemu_args a = { 0 };
 	/* dom0 gets a vCPU of its own: its relays do not take the domUs' time. */
+	/* The test hook's domUs (xen-local in dom0) get the room a domU machine has. */
+	const char *test = m->dom0 ? getenv("VIRTBENCH_XEN_DOM0_TEST") : NULL;
+	bool hook = test && *test;
 	vb_qemu_vm_args(&m->vm, &a, qemu, "tcg", "max",
-			DOM0_MIB + XEN_MIB + (m->dom0 ? 1 : DOMU_ROOM) * m->domu_mib, m->vcpus + 1);
+			DOM0_MIB + XEN_MIB + (m->dom0 && !hook ? 1 : DOMU_ROOM) * m->domu_mib,
+			m->vcpus + 1);
 	vb_qemu_args_add(&a, "-kernel");
 	vb_qemu_args_add(&a, m->x.hypervisor);
 	/*
@@ -405,6 +519,18 @@ static int machine_boot(struct machine *m, const char *ip, struct vb_error **err
 				free(a.v[i]);
 				a.v[i] = xstrdup("virtserialport,chardev=agent,name=vb.ctl");
 			}
+	/*
+	 * A test's hook: xen-dom0's dom0 mounts this ext4 image on /test and runs
+	 * its run.sh before the agent starts (tests/integration/xen-local.sh runs
+	 * virtbench's xen-local in dom0 so).
+	 */
+	if (hook && module_path_ok(test)) {
+		vb_qemu_args_add(&a, "-drive");
+		vb_qemu_args_addf(&a, "file=%s,if=none,id=vbtest,format=raw,cache=none,aio=threads",
+				  test);
+		vb_qemu_args_add(&a, "-device");
+		vb_qemu_args_add(&a, "virtio-blk-pci,drive=vbtest,serial=vbtest");
+	}
 	vb_qemu_args_add(&a, "-drive");
 	vb_qemu_args_addf(&a, "file=%s,if=none,id=vbboot,format=raw,readonly=on", m->x.boot_disk);
 	vb_qemu_args_add(&a, "-device");
@@ -431,6 +557,179 @@ static int machine_boot(struct machine *m, const char *ip, struct vb_error **err
 	return 0;
 }
 
+/* A listening unix socket at path, for a relay to connect to. */
+static int listen_at(const char *path, int *out, struct vb_error **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return vb_error_set(err, -ENAMETOOLONG, "socket path too long: %s", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return vb_error_errno(err, e, "listening on %s", path);
+	}
+	*out = fd;
+	return 0;
+}
+
+/*
+ * xen-local's "boot": the control loop, a child in a session of its own
+ * (a Ctrl-C reaches virtbench, which asks it to clean up), on a socket
+ * pair as fd 6, its output in loop_log; then its hello. No parent-death
+ * signal: when virtbench dies the loop reads end of file and destroys its
+ * domUs itself.
+ */
+static int local_boot(struct machine *m, struct vb_error **err)
+{
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++) {
+		if (m->lsock[k] >= 0)
+			continue;
+		int r = listen_at(m->sock[k], &m->lsock[k], err);
+		if (r)
+			return r;
+	}
+	int sv[2], ep[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return vb_error_errno(err, errno, "%s: socketpair", m->name);
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return vb_error_errno(err, e, "%s: pipe", m->name);
+	}
+	/* Its environment: ours and the loop's variables, made before the fork. */
+	extern char **environ;
+	size_t ne = 0;
+	while (environ[ne])
+		ne++;
+	char **env = xcalloc(ne + 6, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < ne; i++)
+		if (strncmp(environ[i], "VB_", 3))
+			env[k++] = environ[i];
+	char *vars[] = {
+		xasprintf("VB_STATE=%s", m->dir),
+		xasprintf("VB_AGENT=%s", m->agent),
+		xasprintf("VB_KERNEL=%s", m->x.kernel),
+		xasprintf("VB_RAMDISK=%s", m->domu_initrd),
+		xstrdup("VB_BRIDGE="),
+	};
+	for (size_t i = 0; i < VB_ARRAY_SIZE(vars); i++)
+		env[k++] = vars[i];
+	int logfd = open(m->loop_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pid_t pid = logfd < 0 ? -1 : fork();
+	if (pid == 0) {
+		/* Between fork and exec: report a failure through the pipe, then _exit. */
+		int null = open("/dev/null", O_RDONLY);
+		if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(logfd, 1) < 0 ||
+		    dup2(logfd, 2) < 0 || dup2(sv[1], 6) < 0)
+			goto fail;
+		signal(SIGPIPE, SIG_DFL);
+		char *argv[] = { "sh", "-c", (char *)vb_xen_local_loop(), NULL };
+		execve("/bin/sh", argv, env);
+	fail:;
+		int e = errno;
+		(void)!write(ep[1], &e, sizeof(e));
+		_exit(127);
+	}
+	int e = pid < 0 ? errno : 0;
+	for (size_t i = 0; i < VB_ARRAY_SIZE(vars); i++)
+		free(vars[i]);
+	free(env);
+	close(sv[1]);
+	close(ep[1]);
+	if (logfd >= 0)
+		close(logfd);
+	if (!e && read(ep[0], &e, sizeof(e)) == sizeof(e))
+		waitpid(pid, NULL, 0);
+	close(ep[0]);
+	if (pid < 0 || e) {
+		close(sv[0]);
+		return vb_error_errno(err, e ? e : EIO,
+				      "%s: starting the xl control loop (/bin/sh)", m->name);
+	}
+	m->loop = pid;
+	vb_channel_init(&m->ctl, sv[0], sv[0], VB_XENCTL_MAX_LINE);
+	int r = ctl_hello(m, 60, err);
+	if (r) {
+		local_stop(m, false);
+		return with_console(m, m->name, err);
+	}
+	return 0;
+}
+
+/*
+ * The loop ends: on request (poweroff: it destroys what it made), or when
+ * its channel closes (the same, by itself). Whatever of the run's domUs
+ * is left after it (it was killed) goes with xl destroy.
+ */
+static void local_stop(struct machine *m, bool clean)
+{
+	if (m->loop <= 0)
+		return;
+	struct vb_xenctl_answer a;
+	struct vb_error *e = NULL;
+	if (clean && !vb_interrupted && ctl_request(m, 60, &a, &e, "poweroff"))
+		vb_warn("%s: %s", m->name, e->msg);
+	vb_error_free(&e);
+	vb_channel_release(&m->ctl);
+	int st = vb_proc_reap(m->loop, 60000);
+	m->loop = -1;
+	bool ended = st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++) {
+		struct vb_guest *g = m->slot[k];
+		if (!g)
+			continue;
+		vb_channel_release(&g->ch);
+		if (!ended && g->running) {
+			char *destroy[] = { "destroy", g->name, NULL };
+			_cleanup_free_ char *out = NULL;
+			if (!vb_xl_run(destroy, 60000, &out, &e))
+				vb_info("%s: destroyed its domain after the xl loop", g->name);
+			vb_error_free(&e);
+		}
+		g->running = false;
+	}
+}
+
+/* Drop connections left from a relay whose session never reached us. */
+static void local_drain(struct machine *m, unsigned slot)
+{
+	int fd;
+	while ((fd = accept4(m->lsock[slot], NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		close(fd);
+}
+
+/* xen-local: the relay of slot's domU connects; ch gets that connection. */
+static int local_accept(struct machine *m, unsigned slot, struct vb_channel *ch,
+			struct vb_error **err)
+{
+	double end = now_s() + m->ready_timeout_s;
+	for (;;) {
+		int fd = accept4(m->lsock[slot], NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			vb_channel_init(ch, fd, fd, 65536);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return vb_error_errno(err, errno, "%s: accepting slot %u's relay", m->name,
+					      slot);
+		if (vb_interrupted)
+			return vb_error_set(err, -EINTR, "%s: interrupted", m->name);
+		double left = end - now_s();
+		if (left <= 0)
+			return vb_error_set(err, -ETIMEDOUT,
+					    "%s: slot %u's relay did not connect in %.0f s",
+					    m->name, slot, m->ready_timeout_s);
+		struct pollfd p = { .fd = m->lsock[slot], .events = POLLIN };
+		poll(&p, 1, left > 0.5 ? 500 : (int)(left * 1000) + 1);
+	}
+}
+
 static void guest_free(struct vb_guest *g)
 {
 	vb_channel_release(&g->ch);
@@ -451,12 +750,26 @@ static struct vb_guest *guest_new(struct machine *m, unsigned slot, const char *
 	g->slot = slot;
 	g->ch.rfd = g->ch.wfd = -1;
 	m->slot[slot] = g;
+	if (m->local) {
+		/* The loop names the slot's domU after the guest: the sweep finds it so. */
+		_cleanup_free_ char *file = xasprintf("slot%u.name", slot);
+		struct vb_error *e = NULL;
+		if (state_file(m, file, name, &e))
+			vb_warn("%s", e->msg);
+		vb_error_free(&e);
+	}
 	return g;
 }
 
 static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-		     const char *name, bool dom0, struct vb_guest **out, struct vb_error **err)
+		     const char *name, bool dom0, bool local, struct vb_guest **out,
+		     struct vb_error **err)
 {
+	if (local && spec->net != VB_NET_NONE)
+		return vb_error_set(err, VB_SKIP,
+				    "%s: xen-local has no network yet (a domU's vif on the run's "
+				    "bridge is not built): w3 workloads run on xen, nested",
+				    name);
 	if (spec->net == VB_NET_NAT)
 		return vb_error_set(err, VB_SKIP,
 				    "%s: xen guests have no NAT (bridged is: a tap on the run's "
@@ -469,7 +782,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 				    "unpacked in RAM)",
 				    name, DOMU_MIN_MIB);
 	struct machine *m;
-	int r = machine_new(ctx, spec, name, dom0, &m, err);
+	int r = machine_new(ctx, spec, name, dom0, local, &m, err);
 	if (r)
 		return r;
 	struct vb_guest *g = guest_new(m, 0, name);
@@ -494,13 +807,19 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 			 const char *name, struct vb_guest **out, struct vb_error **err)
 {
-	return provision(ctx, spec, name, false, out, err);
+	return provision(ctx, spec, name, false, false, out, err);
+}
+
+static int local_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
+			   const char *name, struct vb_guest **out, struct vb_error **err)
+{
+	return provision(ctx, spec, name, false, true, out, err);
 }
 
 static int dom0_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 			  const char *name, struct vb_guest **out, struct vb_error **err)
 {
-	return provision(ctx, spec, name, true, out, err);
+	return provision(ctx, spec, name, true, false, out, err);
 }
 
 /*
@@ -545,7 +864,8 @@ static int xen_stop(struct vb_guest *g, struct vb_error **err)
 static int domu_hello(struct vb_guest *g, struct vb_error **err)
 {
 	struct machine *m = g->m;
-	int r = vb_qemu_vm_connect(&m->vm, m->sock[g->slot], &g->ch, 65536, err);
+	int r = m->local ? local_accept(m, g->slot, &g->ch, err)
+			 : vb_qemu_vm_connect(&m->vm, m->sock[g->slot], &g->ch, 65536, err);
 	struct vb_event hello;
 	if (!r)
 		r = vb_agent_client_hello_sync(&g->ch, m->ready_timeout_s, &hello, err);
@@ -570,8 +890,8 @@ static int xen_start(struct vb_guest *g, struct vb_error **err)
 		return 0;
 	double t0 = now_s();
 	g->host_s = g->guest_s = 0;
-	if (!m->vm.running) {
-		int r = machine_boot(m, g->net ? g->ip : NULL, err);
+	if (!machine_running(m)) {
+		int r = m->local ? local_boot(m, err) : machine_boot(m, g->net ? g->ip : NULL, err);
 		if (r)
 			return r;
 		g->host_s = now_s() - t0;
@@ -585,6 +905,8 @@ static int xen_start(struct vb_guest *g, struct vb_error **err)
 	g->running = true;
 	struct vb_xenctl_answer a;
 	_cleanup_free_ char *args = domu_args(g);
+	if (m->local)
+		local_drain(m, g->slot);
 	int r = ctl_request(m, CTL_TIMEOUT_S, &a, err, "create %u %s", g->slot, args);
 	if (!r)
 		r = domu_hello(g, err);
@@ -624,7 +946,7 @@ static int xen_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb
 static int xen_reboot(struct vb_guest *g, struct vb_error **err)
 {
 	struct machine *m = g->m;
-	if (m->dom0 || !g->running || !m->vm.running) {
+	if (m->dom0 || !g->running || !machine_running(m)) {
 		int r = xen_stop(g, err);
 		return r ? r : xen_start(g, err);
 	}
@@ -632,6 +954,8 @@ static int xen_reboot(struct vb_guest *g, struct vb_error **err)
 	vb_channel_release(&g->ch);
 	struct vb_xenctl_answer a;
 	_cleanup_free_ char *args = domu_args(g);
+	if (m->local)
+		local_drain(m, g->slot);
 	int r = ctl_request(m, DOMU_GRACE_MS / 1000.0 + CTL_TIMEOUT_S, &a, err, "reboot %u %d %s",
 			    g->slot, DOMU_GRACE_MS, args);
 	if (!r)
@@ -757,7 +1081,29 @@ static char *xen_guest_info(struct vb_guest *g)
 	json_object_set_new(o, "xen", json_string(g->m->x.version));
 	json_object_set_new(o, "kernel", json_string(g->m->x.kernel_version));
 	json_object_set_new(o, "agent_in", json_string(g->m->dom0 ? "dom0" : "PV domU"));
-	json_object_set_new(o, "nested", json_string("QEMU/TCG"));
+	if (!g->m->local) {
+		json_object_set_new(o, "nested", json_string("QEMU/TCG"));
+		return vb_json_line(o);
+	}
+	/* What xen-local found this dom0 to be, read rather than assumed. */
+	json_object_set_new(o, "dom0", json_string("real (this host, driven with its own xl)"));
+	_cleanup_free_ char *cpuinfo = NULL, *model = NULL, *vendor = NULL, *product = NULL;
+	if (vb_read_file("/proc/cpuinfo", 1 << 20, &cpuinfo, NULL) >= 0)
+		model = vb_cpuinfo_model(cpuinfo);
+	json_t *cj = model ? json_string(model) : NULL;
+	json_object_set_new(o, "cpu", cj ? cj : json_null());
+	if (vb_read_file("/sys/class/dmi/id/sys_vendor", 256, &vendor, NULL) >= 0)
+		vendor[strcspn(vendor, "\n")] = '\0';
+	if (vb_read_file("/sys/class/dmi/id/product_name", 256, &product, NULL) >= 0)
+		product[strcspn(product, "\n")] = '\0';
+	_cleanup_free_ char *machine =
+	    vendor ? xasprintf("%s%s%s", vendor, product ? " " : "", product ? product : "") : NULL;
+	json_t *mj = machine ? json_string(machine) : NULL;
+	json_object_set_new(o, "machine", mj ? mj : json_null());
+	json_object_set_new(o, "nested",
+			    vb_xen_local_emulation() == 2
+				? json_string("Xen itself in QEMU/TCG (this dom0's CPU is TCG's)")
+				: json_null());
 	return vb_json_line(o);
 }
 
@@ -783,7 +1129,7 @@ int vb_xen_probe_cpu_overcommit(const struct vb_platform_ctx *ctx, const char *n
 				      .memory_bytes = (uint64_t)DOMU_MIN_MIB << 20,
 				      .disk_bytes = 64ull << 20 };
 	struct vb_guest *g;
-	r = provision(ctx, &spec, name, false, &g, err);
+	r = provision(ctx, &spec, name, false, false, &g, err);
 	if (r)
 		return r;
 	*pcpus = g->m->vcpus + 1;
@@ -834,4 +1180,30 @@ const struct vb_platform_ops vb_platform_xen_dom0 = {
 	.agent_hash = xen_agent_hash,
 	.guest_info = xen_guest_info,
 	.peer_listen = xen_peer_listen,
+};
+
+/*
+ * A host that is a Xen dom0 itself: the same control loop and relays, run
+ * here as virtbench's children, drive its own xl (docs/xen.md). No dom0
+ * boot: a start is the domU's. Labelled by what the host is (emulation: 2
+ * when this dom0's CPU is QEMU's TCG, as in the test that runs it inside
+ * xen's nested dom0).
+ */
+const struct vb_platform_ops vb_platform_xen_local = {
+	.name = "xen-local",
+	.summary = "Xen PV domU made by this host's own xl (this host is a Xen dom0), agent on "
+		   "the domU's PV console",
+	.caps = VB_CAP_REBOOT | VB_CAP_CLONE,
+	.probe = vb_xen_local_probe,
+	.provision = local_provision,
+	.start = xen_start,
+	.exec = xen_exec,
+	.reboot = xen_reboot,
+	.clone = xen_clone,
+	.stop = xen_stop,
+	.destroy = xen_destroy,
+	.agent_hash = xen_agent_hash,
+	.guest_info = xen_guest_info,
+	.emulation = vb_xen_local_emulation,
+	.found = vb_xen_local_found,
 };
