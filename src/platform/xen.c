@@ -685,7 +685,8 @@ static void local_stop(struct machine *m, bool clean)
 		if (!g)
 			continue;
 		vb_channel_release(&g->ch);
-		if (!ended && g->running) {
+		/* Whether or not it ran: a stop that failed may have left it behind. */
+		if (!ended) {
 			char *destroy[] = { "destroy", g->name, NULL };
 			_cleanup_free_ char *out = NULL;
 			if (!vb_xl_run(destroy, 60000, &out, &e))
