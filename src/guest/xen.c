@@ -475,6 +475,24 @@ static uint64_t fnv_list(uint64_t h, const char *const list[], size_t n)
 	return h;
 }
 
+/*
+ * The key of what the domU boots from: the kernel (version, file identity,
+ * modules), the domU's init and modules, the agent and busybox (identities);
+ * what names the artifact leads.
+ */
+static uint64_t domu_key(const char *what, const struct vb_kernel *k, const char *idk,
+			 const char *ida, const char *idb)
+{
+	uint64_t h = fnv(1469598103934665603ull, what);
+	h = fnv(h, k->version);
+	h = fnv(h, idk);
+	h = fnv(h, k->modules ? k->modules : "");
+	h = fnv(h, domu_init);
+	h = fnv_list(h, domu_modules, VB_ARRAY_SIZE(domu_modules));
+	h = fnv(h, ida);
+	return fnv(h, idb);
+}
+
 /* Debian versions are [0-9A-Za-z.+~:-]; a path or QEMU's -initrd list must not see more. */
 static bool version_ok(const char *v)
 {
@@ -923,14 +941,7 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 		}
 	}
 	if (!r) {
-		uint64_t h = fnv(1469598103934665603ull, "boot 2 (+ the dom0 agent)");
-		h = fnv(h, k.version);
-		h = fnv(h, idk);
-		h = fnv(h, k.modules ? k.modules : "");
-		h = fnv(h, domu_init);
-		h = fnv_list(h, domu_modules, VB_ARRAY_SIZE(domu_modules));
-		h = fnv(h, ida);
-		h = fnv(h, idb);
+		uint64_t h = domu_key("boot 2 (+ the dom0 agent)", &k, idk, ida, idb);
 		out->boot_disk =
 		    xasprintf("%s/boot-%s-%016llx.img", dir, k.version, (unsigned long long)h);
 		if (access(out->boot_disk, R_OK)) {
@@ -994,14 +1005,7 @@ int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char
 		r = vb_error_errno(err, -r, "creating %s", base);
 	if (!r) {
 		/* The boot disk's domU initramfs, keyed the same way. */
-		uint64_t h = fnv(1469598103934665603ull, "domu 1");
-		h = fnv(h, k.version);
-		h = fnv(h, idk);
-		h = fnv(h, k.modules ? k.modules : "");
-		h = fnv(h, domu_init);
-		h = fnv_list(h, domu_modules, VB_ARRAY_SIZE(domu_modules));
-		h = fnv(h, ida);
-		h = fnv(h, idb);
+		uint64_t h = domu_key("domu 1", &k, idk, ida, idb);
 		out = xasprintf("%s/domu-%s-%016llx.cpio", base, k.version, (unsigned long long)h);
 		if (access(out, R_OK)) {
 			_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
