@@ -119,6 +119,11 @@ static int init_main(void *arg)
 		_exit(127);
 	}
 	close(a->out_fd);
+	/*
+	 * Reap orphans until debootstrap itself ends, then end: the kernel kills
+	 * whatever else a package's scripts left running in this PID namespace
+	 * (waiting for those too would wait for a daemon forever).
+	 */
 	int st = 0;
 	for (;;) {
 		int s;
@@ -127,8 +132,10 @@ static int init_main(void *arg)
 			continue;
 		if (w < 0)
 			break;
-		if (w == p)
+		if (w == p) {
 			st = s;
+			break;
+		}
 	}
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }

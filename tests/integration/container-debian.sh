@@ -4,7 +4,7 @@
 # `run -p container --container-image debian`; bad input, interrupted and
 # failed builds leave nothing behind.
 . "$(dirname "$0")/lib.bash"
-N=20
+N=22
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 images="$VIRTBENCH_CACHE_DIR/images"
@@ -86,6 +86,23 @@ check "a failed build leaves no half image, no build directory (the killed one's
 	bash -c "[ -z \"\$(ls -A '$images')\" ]"
 ! grep -q "$VIRTBENCH_CACHE_DIR" /proc/self/mountinfo && [ -z "$(leftovers)" ]
 check "... no mounts, no debootstrap process" test $? = 0
+
+# A debootstrap whose package scripts leave a daemon behind: the build still
+# ends when debootstrap does, and the daemon dies with its namespace.
+mkdir -p "$TMP/fakebin"
+cat >"$TMP/fakebin/debootstrap" <<'SH'
+#!/bin/sh
+setsid sleep 61.5 </dev/null >/dev/null 2>&1 &
+echo "E: fake debootstrap left a daemon and failed"
+exit 1
+SH
+chmod +x "$TMP/fakebin/debootstrap"
+PATH="$TMP/fakebin:$PATH" timeout 40 "$VB" container image debian:vb-fake-daemon >/dev/null 2>"$TMP/err"
+rc=$?
+check "a build whose scripts leave a daemon ends with debootstrap (exit $rc, not the timeout's 124)" \
+	bash -c "[ $rc = 1 ] && grep -q 'fake debootstrap' '$TMP/err'"
+sleep 0.5
+check "... and the daemon died with the build's namespace" bash -c "! pgrep -f '^sleep 61.[5]' >/dev/null"
 
 # The build.
 t0=$(date +%s)
