@@ -56,8 +56,13 @@ static int field(const char *t, size_t n, struct vb_xenctl_answer *a, const char
 			*why = "a repeated field";
 			return -1;
 		}
-		if (!decimal(v, vn, 9, &x)) {
-			*why = "a time that is not a decimal of at most 9 digits";
+		/*
+		 * ms: one request's time (under 12 days); up: dom0's uptime in
+		 * ms, on a real dom0 (xen-local) possibly years: 12 digits.
+		 */
+		if (!decimal(v, vn, KEY("ms") ? 9 : 12, &x)) {
+			*why = KEY("ms") ? "a time that is not a decimal of at most 9 digits"
+					 : "an uptime that is not a decimal of at most 12 digits";
 			return -1;
 		}
 		*dst = x;
