@@ -624,9 +624,12 @@ static int local_boot(struct machine *m, struct vb_error **err)
 	pid_t pid = logfd < 0 ? -1 : fork();
 	if (pid == 0) {
 		/* Between fork and exec: report a failure through the pipe, then _exit. */
-		int null = open("/dev/null", O_RDONLY);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(logfd, 1) < 0 ||
-		    dup2(logfd, 2) < 0 || dup2(sv[1], 6) < 0)
+		    dup2(logfd, 2) < 0)
+			goto fail;
+		/* The channel is fd 6 in the loop; dup2 onto itself would keep its CLOEXEC. */
+		if (sv[1] == 6 ? fcntl(6, F_SETFD, 0) < 0 : dup2(sv[1], 6) < 0)
 			goto fail;
 		signal(SIGPIPE, SIG_DFL);
 		char *argv[] = { "sh", "-c", (char *)vb_xen_local_loop(), NULL };
