@@ -662,23 +662,26 @@ static int kill_listed(const struct vb_cgroup *cg, struct vb_error **err)
 	return 0;
 }
 
-/* Wait (bounded) until the freezer says frozen; a task stuck in D state may keep it freezing. */
-static void wait_frozen(const struct vb_cgroup *cg, const char *dir, uint64_t deadline)
+/*
+ * Wait (bounded) until the freezer says frozen; a task stuck in D state may
+ * keep it freezing. Whether it did (test trees: always).
+ */
+static bool wait_frozen(const struct vb_cgroup *cg, const char *dir, uint64_t deadline)
 {
 	bool v2 = cg->layout->version == VB_CGROUP_V2;
 	if (cg->layout->test_tree)
-		return;
+		return true;
 	uint64_t until = now_ms() + 1000;
 	if (until > deadline)
 		until = deadline;
 	for (;;) {
 		_cleanup_free_ char *s = NULL;
 		if (cg_read(dir, v2 ? "cgroup.events" : "freezer.state", &s, NULL) < 0)
-			return;
+			return false;
 		if (v2 ? list_has(s, "frozen 1", "\n") : !strcmp(s, "FROZEN"))
-			return;
+			return true;
 		if (now_ms() >= until)
-			return;
+			return false;
 		sleep_ms(1);
 	}
 }
@@ -735,8 +738,11 @@ int vb_cgroup_freeze(struct vb_cgroup *cg, bool frozen, struct vb_error **err)
 	int r = cg_write(l, dir, file, frozen ? (v2 ? "1" : "FROZEN") : (v2 ? "0" : "THAWED"), err);
 	if (r < 0 || !frozen)
 		return r < 0 ? r : 0;
-	wait_frozen(cg, dir, now_ms() + 1000);
-	return 0;
+	if (wait_frozen(cg, dir, now_ms() + 1000))
+		return 0;
+	/* Half frozen is no promise: thaw and say so. */
+	cg_write(l, dir, file, v2 ? "0" : "THAWED", NULL);
+	return vb_error_set(err, -ETIMEDOUT, "cgroup %s did not freeze within 1 s", cg->name);
 }
 
 int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err)

@@ -175,8 +175,9 @@ int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err);
 
 /*
  * Freeze every process of the guest (v1 freezer.state, v2 cgroup.freeze)
- * and wait (≤ 1 s) until the kernel says frozen, or thaw it again. A
- * cgroup without a freezer is a VB_SKIP error.
+ * and wait (≤ 1 s) until the kernel says frozen, or thaw it again. Not
+ * frozen in time: thawed again and -ETIMEDOUT. A cgroup without a freezer
+ * is a VB_SKIP error.
  */
 int vb_cgroup_freeze(struct vb_cgroup *cg, bool frozen, struct vb_error **err);
 
