@@ -11,6 +11,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <net/if.h>
+#include <grp.h>
 #include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -847,6 +848,15 @@ static pid_t spawn(struct child_args *a, bool *born_in_cgroup)
 
 int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_error **err)
 {
+	/*
+	 * With setgroups denied in the guest's user namespace, the child could
+	 * never drop the groups it inherits, and the kernel would keep checking
+	 * them (as host gids, though they show as 65534 inside). The supervisor
+	 * is root and needs none: it drops its own first.
+	 */
+	if (c->userns && c->userns->setgroups_deny && getgroups(0, NULL) > 0 &&
+	    setgroups(0, NULL) < 0)
+		return vb_error_errno(err, errno, "container: dropping supplementary groups");
 	/*
 	 * go is a socket pair, not a pipe: the child may have failed and gone
 	 * while we attached it, and a send to it must then fail with EPIPE
