@@ -61,6 +61,7 @@ char *vb_nat_ruleset(const char *tag, const char *subnet)
 	    "\tchain forward {\n"
 	    "\t\ttype filter hook forward priority filter; policy accept;\n"
 	    "\t\tiifname \"%1$s\" ip saddr != %2$s counter drop\n"
+	    "\t\tiifname \"%1$s\" oifname \"vb-*\" oifname != \"%1$s-out\" counter drop\n"
 	    "\t\toifname \"%1$s\" iifname != \"%1$s\" ct state != { established, related } "
 	    "counter drop\n"
 	    "\t}\n"

@@ -20,6 +20,9 @@ static void test_ruleset(void)
 	CHECK(strstr(r, "type nat hook postrouting priority srcnat; policy accept;"));
 	CHECK(strstr(r, "type filter hook forward priority filter; policy accept;"));
 	CHECK(strstr(r, "iifname \"vb-1a2b3c4d\" ip saddr != 10.233.7.0/24 counter drop\n"));
+	/* Not into another run's bridge or outside namespace: only its own. */
+	CHECK(strstr(r, "iifname \"vb-1a2b3c4d\" oifname \"vb-*\" oifname != "
+			"\"vb-1a2b3c4d-out\" counter drop\n"));
 	CHECK(strstr(r, "oifname \"vb-1a2b3c4d\" iifname != \"vb-1a2b3c4d\" ct state != { "
 			"established, related } counter drop\n"));
 	/* Only our table: no other table, no accept that could widen what passes. */
