@@ -127,7 +127,8 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 		*cgroups += links;
 		/* A NAT run's nft table: nft is started only when some run is dead. */
 		int tables = 0;
-		if (dead_runs() && (r = vb_nat_sweep(alive_cb, NULL, &tables, err)))
+		if ((dead_runs() || vb_nat_leftovers()) &&
+		    (r = vb_nat_sweep(alive_cb, NULL, &tables, err)))
 			return r;
 		*cgroups += tables;
 		/* xen-local's domUs, on a host that is a Xen dom0: before the work dirs go. */

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "core/log.h"
 #include "core/proc.h"
+#include "core/run.h"
 #include "core/util.h"
 #include "runtime/nat.h"
 
@@ -98,6 +102,29 @@ static int table_delete(const char *tag, struct vb_error **err)
 	return nft(in, NULL, "deleting the NAT table", err);
 }
 
+/*
+ * A table a run could not delete at its end: "<state>/<tag>.nat-left". Its
+ * work directory goes with the run, after which nothing else would tell the
+ * sweep that the table is this virtbench's own.
+ */
+static char *leftover_marker(const char *tag)
+{
+	return xasprintf("%s/%s.nat-left", vb_state_dir(), tag);
+}
+
+bool vb_nat_leftovers(void)
+{
+	DIR *d = opendir(vb_state_dir());
+	struct dirent *e;
+	bool any = false;
+	while (d && !any && (e = readdir(d)))
+		any = strlen(e->d_name) == 11 + 9 && !strncmp(e->d_name, "vb-", 3) &&
+		      !strcmp(e->d_name + 11, ".nat-left");
+	if (d)
+		closedir(d);
+	return any;
+}
+
 int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
 		 struct vb_error **err)
 {
@@ -111,9 +138,29 @@ int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int 
 		return r;
 	char tags[64][12];
 	size_t k = vb_nat_parse_tables(out, tags, VB_ARRAY_SIZE(tags));
-	for (size_t i = 0; i < k; i++)
-		if (!is_alive(tags[i], data) && table_delete(tags[i], NULL) == 0)
+	for (size_t i = 0; i < k; i++) {
+		_cleanup_free_ char *marker = leftover_marker(tags[i]);
+		bool left = access(marker, F_OK) == 0;
+		if ((left || !is_alive(tags[i], data)) && table_delete(tags[i], NULL) == 0) {
 			(*n)++;
+			unlink(marker);
+		}
+	}
+	/* Markers of tables that are gone already (deleted by hand, a reboot). */
+	DIR *d = opendir(vb_state_dir());
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strlen(e->d_name) != 11 + 9 || strncmp(e->d_name, "vb-", 3) ||
+		    strcmp(e->d_name + 11, ".nat-left"))
+			continue;
+		bool listed = false;
+		for (size_t i = 0; i < k && !listed; i++)
+			listed = !strncmp(tags[i], e->d_name, 11);
+		if (!listed)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
 	return 0;
 }
 
@@ -160,7 +207,14 @@ void vb_nat_run_put(void)
 {
 	if (!run_nat.refs || --run_nat.refs)
 		return;
-	table_delete(run_nat.tag, NULL);
+	struct vb_error *e = NULL;
+	/* Once more on failure (nft timing out on a loaded host), then leave word for the sweep. */
+	if (table_delete(run_nat.tag, NULL) && table_delete(run_nat.tag, &e)) {
+		_cleanup_free_ char *marker = leftover_marker(run_nat.tag);
+		vb_write_file_replace(marker, "", 0);
+		vb_warn("%s; the next virtbench start deletes table ip %s", e->msg, run_nat.tag);
+	}
+	vb_error_free(&e);
 	/* The bridge may stay for guests without NAT: it forwards no more. */
 	vb_net_set_forwarding(run_nat.tag, false, NULL);
 	vb_net_outside_destroy(&run_nat.out);

@@ -33,9 +33,15 @@ char *vb_nat_ruleset(const char *tag, const char *subnet);
  */
 size_t vb_nat_parse_tables(const char *text, char (*tags)[12], size_t max);
 
+/* Does the state directory hold word of a table a run could not delete? */
+bool vb_nat_leftovers(void);
+
 /*
- * Delete the table of every run whose tag is_alive says is not alive; *n
- * counts them. Without nft there is nothing of ours to find: 0, *n = 0.
+ * Delete the table of every run whose tag is_alive says is not alive, and
+ * of every run that left word it could not delete its own (vb_nat_run_put:
+ * "<state>/<tag>.nat-left", removed with the table, or when the table is
+ * gone anyway); *n counts the tables. Without nft there is nothing of ours
+ * to find: 0, *n = 0.
  */
 int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
 		 struct vb_error **err);

@@ -5,7 +5,7 @@
 # after an error, Ctrl-C and SIGKILL + next start), other tables stay as they
 # were and no host-wide forwarding setting changes.
 . "$(dirname "$0")/lib.bash"
-N=27
+N=30
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
@@ -134,6 +134,29 @@ check "nft failing: the run fails with nft's own message, on one line" \
 	bash -c "[ $rc != 0 ] && grep -q 'nft: creating the NAT table: Error: Could not process rule: fake failure' '$TMP/err' && [ \$(wc -l <'$TMP/err') = 1 ]"
 [ $rc != 0 ] || diag "$(cat "$TMP/err")"
 check "nft failing: no bridge, veth or outside veth left" test "$(ip -o link | grep -c ' vb-')" = "$links_before"
+
+# 3b. nft failing to delete the table at the run's end: the run says so and
+# leaves word; the next start deletes the table and the word.
+cat >"$TMP/fakebin/nft" <<SH
+#!/bin/sh
+if [ "\$1" = -f ]; then
+	in=\$(cat)
+	case "\$in" in *chain*) ;; *"delete table"*) echo "Error: fake delete failure" >&2; exit 1 ;; esac
+	printf '%s\n' "\$in" | exec $(command -v nft) "\$@"
+fi
+exec $(command -v nft) "\$@"
+SH
+export VIRTBENCH_DB="$TMP/undel.db"
+PATH="$TMP/fakebin:$PATH" "$VB" run -q -p container --net nat -w net.rr --set count=100 >/dev/null 2>"$TMP/err"
+rc=$?
+tag=$(sql "SELECT tag FROM runs")
+check "nft failing to delete: the run completes and says the next start deletes the table (exit $rc)" \
+	bash -c "[ $rc = 0 ] && grep -q 'fake delete failure; the next virtbench start deletes table ip $tag' '$TMP/err'"
+check "... the table and the run's word for the sweep are there, its work directory is not" \
+	bash -c "nft list table ip $tag >/dev/null && [ -e '$VIRTBENCH_STATE_DIR/$tag.nat-left' ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
+"$VB" runs >/dev/null 2>&1
+check "... the next start deletes both" \
+	bash -c "! nft list table ip $tag >/dev/null 2>&1 && [ ! -e '$VIRTBENCH_STATE_DIR/$tag.nat-left' ]"
 
 # 4. Ctrl-C mid-run.
 export VIRTBENCH_DB="$TMP/int.db"
