@@ -36,7 +36,7 @@ static void usage(FILE *f)
 	      "                  (uids and gids; u: or g: before one: uids or gids only), at\n"
 	      "                  most 5 of each, and setgroups=deny to make setgroups(2)\n"
 	      "                  unusable inside (default: allowed, the supervisor's groups\n"
-	      "                  dropped). Default MAP 0:100000:65536. Inside 0 must be\n"
+	      "                  dropped). Default MAP 0:1879048192:65536. Inside 0 must be\n"
 	      "                  mapped, host id 0 must not; see docs/container.md\n\n"
 	      "'container image' builds IMAGE unless it is cached and prints its directory;\n"
 	      "with --plan it builds nothing and prints what a Debian image is made of\n"

@@ -50,7 +50,7 @@ static void usage(FILE *f)
 	      "  -v, --verbose          log what the agents say\n"
 	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
 	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
-	      "                         (default 0:100000:65536; see docs/container.md)\n"
+	      "                         (default 0:1879048192:65536; docs/container.md)\n"
 	      "      --container-image minimal|debian[:PKG,...]|DIR\n"
 	      "                         the container platform's image (docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"

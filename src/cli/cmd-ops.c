@@ -30,7 +30,7 @@ static void usage(FILE *f)
 	      "  -q, --quiet            no progress line\n"
 	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
 	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
-	      "                         (default 0:100000:65536; see docs/container.md)\n"
+	      "                         (default 0:1879048192:65536; docs/container.md)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
 	      "      --kernel-modules DIR   its modules\n"
 	      "      --container-image IMAGE  the container platform's image: minimal (the\n"

@@ -18,11 +18,17 @@
 /* The kernel refuses an extent whose end wraps 32 bits; (uid_t)-1 is never an id. */
 #define ID_END_MAX 4294967295ull
 
+/*
+ * Host ids 0x70000000 (1879048192) on: above what useradd hands out as
+ * subordinate ids (/etc/subuid: 100000 to 600100000 by default, so a first
+ * user owns 100000-165535 and could act as such ids through newuidmap) and
+ * above systemd-nspawn's container range (524288-1879048191).
+ */
 void vb_userns_default(struct vb_userns *u)
 {
 	*u = (struct vb_userns){ 0 };
 	u->uid.n = u->gid.n = 1;
-	u->uid.e[0] = u->gid.e[0] = (struct vb_idmap_extent){ 0, 100000, 65536 };
+	u->uid.e[0] = u->gid.e[0] = (struct vb_idmap_extent){ 0, 0x70000000u, 65536 };
 }
 
 /* A decimal u32 from s[0..len): digits only, no sign, no blanks. */

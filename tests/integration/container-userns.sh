@@ -22,8 +22,8 @@ guests_before=$(guests)
 squeeze() { sed 's/^ *//; s/  */ /g'; }
 
 check "id -u and id -g inside are 0 (default map)" test "$(C --userns -- /bin/sh -c 'id -u; id -g' | tr '\n' ' ')" = "0 0 "
-check "uid_map and gid_map inside are the default 0:100000:65536" \
-	test "$(C --userns -- /bin/cat /proc/self/uid_map /proc/self/gid_map | squeeze | tr '\n' ' ')" = "0 100000 65536 0 100000 65536 "
+check "uid_map and gid_map inside are the default 0:1879048192:65536" \
+	test "$(C --userns -- /bin/cat /proc/self/uid_map /proc/self/gid_map | squeeze | tr '\n' ' ')" = "0 1879048192 65536 0 1879048192 65536 "
 map=u:0:200000:1000,u:1000:300000:5,g:0:400000:10,g:10:500000:3
 out=$(C --userns "$map" -- /bin/cat /proc/self/uid_map /proc/self/gid_map | squeeze | tr '\n' ' ')
 check "separate uid and gid maps, two extents each, exactly as given" \
@@ -114,7 +114,7 @@ cells=$(sql "SELECT count(*) FROM summaries x JOIN platforms p ON p.id = x.platf
 spec=$(sql "SELECT spec FROM platforms WHERE name = 'container'")
 [ "$cells" -ge 2 ] 2>/dev/null || diag "cells: $cells, spec: $spec"
 check "the container's cells have ratios to host and its record names the map" \
-	bash -c "[ '$cells' -ge 2 ] && echo '$spec' | grep -q '\"userns\": *\"0:100000:65536\"'"
+	bash -c "[ '$cells' -ge 2 ] && echo '$spec' | grep -q '\"userns\": *\"0:1879048192:65536\"'"
 # ops times provision, boot, reboot, clone (the clone's layer keeps the mapped owners), destroy.
 export VIRTBENCH_DB="$TMP/ops.db"
 "$VB" ops -q -p container --userns --rounds 1 --warmup 0 --rate-guests 0 >"$TMP/out" 2>"$TMP/err"

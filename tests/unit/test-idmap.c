@@ -50,11 +50,12 @@ static void test_default(void)
 	struct vb_userns u, p;
 	vb_userns_default(&u);
 	CHECK(u.uid.n == 1 && u.gid.n == 1 && !u.setgroups_deny);
-	CHECK(u.uid.e[0].inside == 0 && u.uid.e[0].outside == 100000 && u.uid.e[0].count == 65536);
-	CHECK(parses("0:100000:65536", &p) && same_userns(&u, &p));
+	CHECK(u.uid.e[0].inside == 0 && u.uid.e[0].outside == 1879048192 &&
+	      u.uid.e[0].count == 65536);
+	CHECK(parses("0:1879048192:65536", &p) && same_userns(&u, &p));
 	char buf[64];
-	CHECK(vb_userns_format(&u, buf, sizeof(buf)) == strlen("0:100000:65536"));
-	CHECK(!strcmp(buf, "0:100000:65536"));
+	CHECK(vb_userns_format(&u, buf, sizeof(buf)) == strlen("0:1879048192:65536"));
+	CHECK(!strcmp(buf, "0:1879048192:65536"));
 }
 
 static void test_parse(void)
@@ -145,8 +146,8 @@ static void test_format_roundtrip(void)
 	struct vb_userns u;
 	char small[8];
 	vb_userns_default(&u);
-	CHECK(vb_userns_format(&u, small, sizeof(small)) == strlen("0:100000:65536"));
-	CHECK(!strcmp(small, "0:10000"));
+	CHECK(vb_userns_format(&u, small, sizeof(small)) == strlen("0:1879048192:65536"));
+	CHECK(!strcmp(small, "0:18790"));
 }
 
 static void test_outside(void)
