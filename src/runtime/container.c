@@ -707,6 +707,34 @@ static int mount_root(const struct child_args *a, const struct layers *l)
 	return m;
 }
 
+/*
+ * execve, with a name without '/' looked up in the PATH the container gets
+ * (as execvp would, but not with the supervisor's PATH: that is the host's).
+ * Returns only on failure, errno from the last try that said more than
+ * ENOENT.
+ */
+static void exec_in_path(char *const argv[], char *const envp[])
+{
+	static const char *const path[] = { "/sbin", "/bin", "/usr/sbin", "/usr/bin" };
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+		return;
+	}
+	int e = ENOENT;
+	for (size_t i = 0; i < VB_ARRAY_SIZE(path); i++) {
+		char full[4096];
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", path[i], argv[0]) >=
+		    sizeof(full)) {
+			e = ENAMETOOLONG;
+			break;
+		}
+		execve(full, argv, envp);
+		if (errno != ENOENT && errno != ENOTDIR)
+			e = errno;
+	}
+	errno = e;
+}
+
 static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
@@ -793,7 +821,7 @@ static int child_main(void *arg)
 	/* OPENBLAS_NUM_THREADS: see src/cli/main.c. */
 	char *const envp[] = { "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/",
 			       "OPENBLAS_NUM_THREADS=1", NULL };
-	execve(c->argv[0], c->argv, envp);
+	exec_in_path(c->argv, envp);
 	fail(efd, errno, "executing %s", c->argv[0]);
 }
 

@@ -2,15 +2,15 @@
 # The container runtime against ../shared/SECURITY.md, items 1-15, through
 # `virtbench container run` (the same container `run -p container` starts).
 . "$(dirname "$0")/lib.bash"
-plan 26
+plan 28
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 if [ "$(id -u)" != 0 ]; then
-	for i in $(seq 26); do skip "container test $i" "needs root"; done
+	for i in $(seq 28); do skip "container test $i" "needs root"; done
 	exit 0
 fi
 if ! "$VB" list platforms | grep -qE '^container +available'; then
 	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-	for i in $(seq 26); do skip "container test $i" "$reason"; done
+	for i in $(seq 28); do skip "container test $i" "$reason"; done
 	exit 0
 fi
 C() { "$VB" container run "$@"; }
@@ -79,6 +79,12 @@ marker="$TMP/marker"
 echo untouched >"$marker"
 C --image "$TMP/evil" -- /bin/true >/dev/null 2>"$TMP/err"
 check "15. a rootfs with proc -> /tmp is refused, naming the symlink" bash -c "[ $? != 0 ] && grep -q 'symlink' '$TMP/err' && [ \"\$(cat '$marker')\" = untouched ]"
+# A command without '/' is looked up in the container's PATH, not the host's.
+check "a command name without a path runs from the container's PATH" \
+	test "$(C -- echo hello from PATH 2>&1)" = "hello from PATH"
+C -- no-such-command >/dev/null 2>"$TMP/nosuch"
+check "a command found nowhere fails, naming it" \
+	bash -c "[ $? != 0 ] && grep -q 'executing no-such-command: No such file or directory' '$TMP/nosuch'"
 # Start: the child is created in its cgroup2 directory (clone3 with
 # CLONE_INTO_CGROUP) and moved into each v1 hierarchy before the agent runs.
 C -- /bin/sleep 3.25 &
