@@ -124,7 +124,8 @@ static int build(const char *dir, const char *agent, const char *busybox, struct
 	return 0;
 }
 
-int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_error **err)
+int vb_static_inputs(const char *agent_path, char *ida, size_t na, char *idb, size_t nb,
+		     struct vb_error **err)
 {
 	const char *busybox = vb_busybox_path();
 	if (!vb_elf_is_static(busybox))
@@ -133,17 +134,26 @@ int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_
 	if (!vb_elf_is_static(agent_path))
 		return vb_error_set(err, VB_SKIP, "the agent %s is not statically linked",
 				    agent_path);
+	int r = vb_file_identity(agent_path, ida, na);
+	if (!r)
+		r = vb_file_identity(busybox, idb, nb);
+	if (r)
+		return vb_error_errno(err, -r, "reading the agent and busybox");
+	return 0;
+}
+
+int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_error **err)
+{
+	const char *busybox = vb_busybox_path();
 	/*
 	 * The cache key is the identity of both inputs (device, inode, size,
 	 * mtime), not their contents: hashing 7 MB on every container start
 	 * would cost more than the start itself. A changed binary is a new key.
 	 */
 	char key[160], ia[64], ib[64];
-	int r = vb_file_identity(agent_path, ia, sizeof(ia));
-	if (!r)
-		r = vb_file_identity(busybox, ib, sizeof(ib));
+	int r = vb_static_inputs(agent_path, ia, sizeof(ia), ib, sizeof(ib), err);
 	if (r)
-		return vb_error_errno(err, -r, "image: reading the agent and busybox");
+		return r < 0 ? vb_error_wrap(err, "image") : r;
 	snprintf(key, sizeof(key), "minimal-%s-%s", ia, ib);
 	_cleanup_free_ char *images = xasprintf("%s/images", vb_cache_dir());
 	_cleanup_free_ char *final = xasprintf("%s/%s", images, key);

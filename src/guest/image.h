@@ -23,6 +23,14 @@ int vb_file_identity(const char *path, char *out, size_t len);
 bool vb_elf_is_static(const char *path);
 
 /*
+ * What a built guest root starts from: the agent and busybox (vb_busybox_path)
+ * must both be static (else VB_SKIP, naming which); their identities
+ * (vb_file_identity) go to ida and idb, 17 bytes or more each.
+ */
+int vb_static_inputs(const char *agent_path, char *ida, size_t na, char *idb, size_t nb,
+		     struct vb_error **err);
+
+/*
  * The minimal golden image: the static agent as /sbin/virtbench-agent and
  * busybox-static with its usual applets, plus empty /proc /sys /dev /tmp
  * /scratch. Cached under <cache>/images/minimal-<agent id>-<busybox id>,

@@ -892,18 +892,12 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 {
 	memset(out, 0, sizeof(*out));
 	const char *busybox = vb_busybox_path();
-	if (!vb_elf_is_static(busybox))
-		return vb_error_set(err, VB_SKIP,
-				    "%s is not a static busybox (install busybox-static)", busybox);
-	if (!vb_elf_is_static(agent_path))
-		return vb_error_set(err, VB_SKIP, "the agent %s is not statically linked",
-				    agent_path);
 	char ida[32], idb[32];
-	if (vb_file_identity(agent_path, ida, sizeof(ida)) ||
-	    vb_file_identity(busybox, idb, sizeof(idb)))
-		return vb_error_errno(err, errno, "reading the agent and busybox");
+	int r = vb_static_inputs(agent_path, ida, sizeof(ida), idb, sizeof(idb), err);
+	if (r)
+		return r;
 	struct vb_kernel k;
-	int r = vb_kernel_get(&k, err);
+	r = vb_kernel_get(&k, err);
 	if (r)
 		return r;
 	_cleanup_free_ char *dir = NULL, *root = NULL;
@@ -982,18 +976,12 @@ int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char
 		return 0;
 	}
 	const char *busybox = vb_busybox_path();
-	if (!vb_elf_is_static(busybox))
-		return vb_error_set(err, VB_SKIP,
-				    "%s is not a static busybox (install busybox-static)", busybox);
-	if (!vb_elf_is_static(agent_path))
-		return vb_error_set(err, VB_SKIP, "the agent %s is not statically linked",
-				    agent_path);
 	char ida[32], idb[32], idk[32];
-	if (vb_file_identity(agent_path, ida, sizeof(ida)) ||
-	    vb_file_identity(busybox, idb, sizeof(idb)))
-		return vb_error_errno(err, errno, "reading the agent and busybox");
+	int r = vb_static_inputs(agent_path, ida, sizeof(ida), idb, sizeof(idb), err);
+	if (r)
+		return r;
 	struct vb_kernel k;
-	int r = vb_kernel_get(&k, err);
+	r = vb_kernel_get(&k, err);
 	if (r)
 		return r;
 	_cleanup_free_ char *vmlinux = NULL, *out = NULL;
