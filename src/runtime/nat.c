@@ -112,14 +112,24 @@ static char *leftover_marker(const char *tag)
 	return xasprintf("%s/%s.nat-left", vb_state_dir(), tag);
 }
 
+/*
+ * "vb-1a2b3c4d.nat-left", as leftover_marker names them. The tag's digits
+ * are not checked here: the sweep acts only on tables nft lists, whose
+ * names vb_nat_parse_tables checked.
+ */
+static bool is_marker(const char *name)
+{
+	return strlen(name) == 11 + 9 && !strncmp(name, "vb-", 3) &&
+	       !strcmp(name + 11, ".nat-left");
+}
+
 bool vb_nat_leftovers(void)
 {
 	DIR *d = opendir(vb_state_dir());
 	struct dirent *e;
 	bool any = false;
 	while (d && !any && (e = readdir(d)))
-		any = strlen(e->d_name) == 11 + 9 && !strncmp(e->d_name, "vb-", 3) &&
-		      !strcmp(e->d_name + 11, ".nat-left");
+		any = is_marker(e->d_name);
 	if (d)
 		closedir(d);
 	return any;
@@ -150,8 +160,7 @@ int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int 
 	DIR *d = opendir(vb_state_dir());
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		if (strlen(e->d_name) != 11 + 9 || strncmp(e->d_name, "vb-", 3) ||
-		    strcmp(e->d_name + 11, ".nat-left"))
+		if (!is_marker(e->d_name))
 			continue;
 		bool listed = false;
 		for (size_t i = 0; i < k && !listed; i++)
