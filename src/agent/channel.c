@@ -41,8 +41,10 @@ int vb_channel_send(struct vb_channel *c, const char *line)
 
 bool vb_channel_writable(const struct vb_channel *c)
 {
+	/* Not when the other end is gone: a write would only fail with EPIPE. */
 	struct pollfd pfd = { .fd = c->wfd, .events = POLLOUT };
-	return c->wfd >= 0 && poll(&pfd, 1, 0) == 1 && pfd.revents;
+	return c->wfd >= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT) &&
+	       !(pfd.revents & (POLLERR | POLLHUP | POLLNVAL));
 }
 
 static long long now_ms(void)
@@ -135,7 +137,8 @@ int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_ato
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			return -errno;
+			/* A peer that closed with our lines unread resets: closed all the same. */
+			return errno == ECONNRESET ? -EPIPE : -errno;
 		}
 		if (n == 0)
 			return -EPIPE;
@@ -168,7 +171,7 @@ int vb_channel_poll_line(struct vb_channel *c, int timeout_ms,
 		if (pr > 0) {
 			ssize_t n = read(c->rfd, c->buf + c->len, c->cap - c->len);
 			if (n < 0 && errno != EINTR && errno != EAGAIN)
-				return -errno;
+				return errno == ECONNRESET ? -EPIPE : -errno;
 			if (n == 0)
 				return -EPIPE;
 			if (n > 0)

@@ -143,11 +143,10 @@ int vb_agent_client_run(struct vb_channel *c, const struct vb_job *job, const ch
 	return r;
 }
 
-void vb_agent_client_quit(struct vb_channel *c)
+bool vb_agent_client_quit(struct vb_channel *c)
 {
 	struct vb_job quit = { .quit = true };
 	_cleanup_free_ char *line = vb_job_format(&quit);
 	/* Never block here: an agent that does not read is stopped by force anyway. */
-	if (vb_channel_writable(c))
-		(void)vb_channel_send(c, line);
+	return vb_channel_writable(c) && vb_channel_send(c, line) == 0;
 }

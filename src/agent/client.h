@@ -47,7 +47,10 @@ int vb_agent_client_run(struct vb_channel *c, const struct vb_job *job, const ch
 			double timeout_s, vb_event_cb cb, void *data, bool *broken,
 			struct vb_error **err);
 
-/* Ask the agent to quit (best effort: never blocks, skipped when the channel is full). */
-void vb_agent_client_quit(struct vb_channel *c);
+/*
+ * Ask the agent to quit (best effort: never blocks, skipped when the channel
+ * is full or its other end is gone). Returns whether the request went out.
+ */
+bool vb_agent_client_quit(struct vb_channel *c);
 
 #endif

@@ -97,7 +97,6 @@ void vb_cli_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 char *vb_cli_command_line(int argc, char **argv)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +50,15 @@ extern void openblas_set_num_threads(int n);
 
 int main(int argc, char **argv)
 {
+	/*
+	 * A write into a guest's channel, a QMP socket, a child's pipe or a
+	 * closed stdout whose reader is gone fails with EPIPE, which every
+	 * caller handles; it never kills virtbench mid-cleanup. Process-wide
+	 * rather than MSG_NOSIGNAL per call: half of those ends are pipes,
+	 * where send() flags do not exist. Children get the default back
+	 * (vb_proc_child_signals).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * OpenBLAS (linked for sys.linpack) starts a server thread before main()
 	 * unless OPENBLAS_NUM_THREADS=1, and that thread spins for a while beside

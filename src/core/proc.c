@@ -27,6 +27,16 @@ static void child_fail(int errfd, int errnum)
  * its stdin, stdout and stderr, inside the network namespace netns_fd (-1 =
  * the caller's); the caller's descriptors stay open.
  */
+void vb_proc_child_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, int netns_fd, pid_t *pid,
 		 struct vb_error **err)
 {
@@ -49,11 +59,7 @@ static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, int netn
 			_exit(127);
 		if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0)
 			child_fail(ep[1], errno);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		vb_proc_child_signals();
 		if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
 			child_fail(ep[1], errno);
 		if (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0)

@@ -7,6 +7,15 @@
 #include "virtbench/error.h"
 
 /*
+ * In a child between fork and exec (async-signal-safe): the signals
+ * virtbench handles or ignores (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE)
+ * back to their defaults, and none blocked. virtbench ignores SIGPIPE
+ * process-wide; a program it starts must not inherit that (`yes | head`
+ * would never end).
+ */
+void vb_proc_child_signals(void);
+
+/*
  * Start argv[0] (an absolute path) with its stdin and stdout on new pipes,
  * stderr inherited, every other descriptor closed, and SIGKILL as its
  * parent-death signal so it never outlives the supervisor. netns_fd, unless

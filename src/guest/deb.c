@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 
+#include "core/proc.h"
 #include "core/util.h"
 #include "guest/deb.h"
 
@@ -19,6 +20,7 @@ int vb_deb_tool(char *const argv[], const char *dir, char *out, size_t len, stru
 		return vb_error_errno(err, e, "fork");
 	}
 	if (p == 0) {
+		vb_proc_child_signals();
 		if (chdir(dir) < 0)
 			_exit(126);
 		dup2(pfd[1], STDOUT_FILENO);

@@ -257,6 +257,30 @@ static int container_stop(struct vb_guest *g, struct vb_error **err)
 	return r;
 }
 
+/*
+ * The channel closed before hello: if the container's init ended, its exit
+ * status is the reason (looked at, not reaped: container_stop reaps).
+ */
+static int init_exited(struct vb_guest *g, int r, struct vb_error **err)
+{
+	siginfo_t si = { 0 };
+	for (int waited = 0; waited <= 1000; waited += 10) {
+		if (waitid(P_PID, (id_t)g->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+			return r;
+		if (si.si_pid)
+			break;
+		usleep(10000);
+	}
+	if (!si.si_pid)
+		return r;
+	vb_error_free(err);
+	if (si.si_code == CLD_EXITED)
+		return vb_error_set(
+		    err, -ECHILD, "the container's init exited at start (status %d)", si.si_status);
+	return vb_error_set(err, -ECHILD, "the container's init was killed at start by signal %d",
+			    si.si_status);
+}
+
 static int container_start(struct vb_guest *g, struct vb_error **err)
 {
 	if (g->running)
@@ -284,6 +308,8 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 	g->running = true;
 	struct vb_event hello;
 	r = vb_agent_client_hello(&g->ch, g->ready_timeout_s, &hello, err);
+	if (r == -EPIPE)
+		r = init_exited(g, r, err);
 	if (r) {
 		container_stop(g, NULL);
 		return vb_error_wrap(err, "%s", g->name);

@@ -185,12 +185,30 @@ int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_
 	return vb_error_set(err, -ETIMEDOUT, "%s: QEMU did not open %s", vm->name, sock);
 }
 
+int vb_qemu_vm_exited_at_start(struct vb_qemu_vm *vm, int r, struct vb_error **err)
+{
+	for (int waited = 0; r == -EPIPE && waited < 1000 && vb_proc_alive(vm->pid) > 0;
+	     waited += 10) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (vb_proc_alive(vm->pid) > 0)
+		return r;
+	_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
+	vb_error_free(err);
+	return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name,
+			    why ? why : "(nothing in its log)");
+}
+
 int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **err)
 {
 	int r = vb_qemu_vm_connect(vm, vm->sock, &vm->ch, 65536, err);
 	struct vb_event hello;
-	if (!r)
+	if (!r) {
 		r = vb_agent_client_hello_sync(&vm->ch, timeout_s, &hello, err);
+		if (r && r != -EINTR)
+			r = vb_qemu_vm_exited_at_start(vm, r, err);
+	}
 	if (!r)
 		vb_event_release(&hello);
 	if (!r) {
@@ -252,20 +270,24 @@ void vb_qemu_vm_stop(struct vb_qemu_vm *vm, int grace_ms)
 {
 	if (!vm->running)
 		return;
-	vb_agent_client_quit(&vm->ch);
+	bool asked = vb_agent_client_quit(&vm->ch);
 	vb_channel_release(&vm->ch);
-	/* The guest powers off and -no-reboot ends QEMU; else QMP's quit; else signals. */
-	for (int waited = 0; waited < grace_ms && vb_proc_alive(vm->pid) > 0; waited += 10) {
+	/*
+	 * The guest powers off and -no-reboot ends QEMU; else QMP's quit; else
+	 * signals. Grace only for a QEMU that was asked to end.
+	 */
+	for (int waited = 0; asked && waited < grace_ms && vb_proc_alive(vm->pid) > 0;
+	     waited += 10) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 	if (vm->qmp.fd >= 0 && vb_proc_alive(vm->pid) > 0)
-		vb_qmp_exec(&vm->qmp, "quit", NULL, NULL, NULL);
+		asked = vb_qmp_exec(&vm->qmp, "quit", NULL, NULL, NULL) == 0 || asked;
 	vb_qmp_close(&vm->qmp);
 	free(vm->vcpu_tids);
 	vm->vcpu_tids = NULL;
 	vm->nvcpus = 0;
-	vb_proc_reap(vm->pid, 2000);
+	vb_proc_reap(vm->pid, asked ? 2000 : 0);
 	if (vm->cg)
 		vb_cgroup_kill(vm->cg, 2000, NULL);
 	vm->pid = -1;
@@ -305,6 +327,7 @@ int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err)
 	if (p < 0)
 		return vb_error_errno(err, errno, "fork");
 	if (p == 0) {
+		vb_proc_child_signals();
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, STDOUT_FILENO);

@@ -79,6 +79,14 @@ int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_
 		       size_t max_line, struct vb_error **err);
 
 /*
+ * After a failed hello (r, *err): when QEMU has ended, at once or as its
+ * channel closed (-EPIPE: it gets a second to be gone), the error becomes
+ * "QEMU exited at start: " and the last line of its log, and -ECHILD is
+ * returned; else r and *err are left as they are.
+ */
+int vb_qemu_vm_exited_at_start(struct vb_qemu_vm *vm, int r, struct vb_error **err);
+
+/*
  * Connect to the agent's socket and wait up to timeout_s for its hello
  * (syncing, as the agent runs with --sync). On failure the caller stops vm.
  */

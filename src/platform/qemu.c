@@ -103,7 +103,13 @@ static int kvm_probe_boot(struct vb_error **err)
 		/* A guest that boots under KVM says hello in seconds; one that hangs, never. */
 		g->ready_timeout_s = 20;
 		r = qemu_start(g, err);
-		if (r) {
+		if (r == -ECHILD) {
+			/* Its directory goes now: say what QEMU said, without the guest's name. */
+			_cleanup_free_ char *why = vb_qemu_last_line(g->vm.log);
+			vb_error_free(err);
+			r = vb_error_set(err, r, "QEMU exited at start: %s",
+					 why ? why : "(nothing in its log)");
+		} else if (r) {
 			/* Its directory goes now: say what the console showed instead. */
 			_cleanup_free_ char *tail = vb_qemu_last_line(g->vm.console);
 			_cleanup_free_ char *msg = xstrdup((*err)->msg);
@@ -145,8 +151,11 @@ static int kvm_probe(struct vb_error **err)
 		    "--kernel");
 	if (verdict == 1) {
 		struct vb_error *e = NULL;
-		verdict = kvm_probe_boot(&e) ? VB_SKIP : 0;
-		if (verdict)
+		int pr = kvm_probe_boot(&e);
+		verdict = pr ? VB_SKIP : 0;
+		if (pr == -ECHILD)
+			reason = xstrdup(e->msg);
+		else if (pr)
 			reason =
 			    xasprintf("a probe guest did not boot to its agent under KVM%s: %s",
 				      pvm ? " (kvm_pvm)" : "", e ? e->msg : "?");
@@ -309,6 +318,8 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
 	if (r) {
 		qemu_stop(g, NULL);
+		if (r == -ECHILD)
+			return r; /* "QEMU exited at start" and its last line say it all */
 		_cleanup_free_ char *why = vb_qemu_last_line(g->vm.log);
 		if (why)
 			return vb_error_wrap(err, "%s (QEMU said: %s)", g->name, why);
@@ -366,6 +377,7 @@ static int make_overlay(const char *base, const char *fmt, const char *overlay,
 	if (p < 0)
 		return vb_error_errno(err, errno, "fork");
 	if (p == 0) {
+		vb_proc_child_signals();
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, STDOUT_FILENO);

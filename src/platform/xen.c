@@ -234,9 +234,10 @@ static int ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 					    m->name, timeout_s);
 		if (t >= next) {
 			if (vb_channel_writable(&m->ctl) &&
-			    (r = vb_channel_send(&m->ctl, "1 hello")))
-				return vb_error_errno(err, -r, "%s: dom0's control channel",
-						      m->name);
+			    (r = vb_channel_send(&m->ctl, "1 hello"))) {
+				r = vb_error_errno(err, -r, "%s: dom0's control channel", m->name);
+				return m->local ? r : vb_qemu_vm_exited_at_start(&m->vm, r, err);
+			}
 			next = t + 1;
 		}
 		char *got;
@@ -244,9 +245,11 @@ static int ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 		r = vb_channel_recv(&m->ctl, 500, &vb_interrupted, &got, &len);
 		if (r == -ETIMEDOUT)
 			continue;
-		if (r)
-			return vb_error_errno(err, -r, "%s: waiting for dom0's control loop",
-					      m->name);
+		if (r) {
+			r = vb_error_errno(err, -r, "%s: waiting for dom0's control loop", m->name);
+			return m->local || r == -EINTR ? r
+						       : vb_qemu_vm_exited_at_start(&m->vm, r, err);
+		}
 		struct vb_xenctl_answer a;
 		if ((r = vb_xenctl_parse(got, len, &a, err)))
 			return r;
@@ -631,7 +634,7 @@ static int local_boot(struct machine *m, struct vb_error **err)
 		/* The channel is fd 6 in the loop; dup2 onto itself would keep its CLOEXEC. */
 		if (sv[1] == 6 ? fcntl(6, F_SETFD, 0) < 0 : dup2(sv[1], 6) < 0)
 			goto fail;
-		signal(SIGPIPE, SIG_DFL);
+		vb_proc_child_signals();
 		char *argv[] = { "sh", "-c", (char *)vb_xen_local_loop(), NULL };
 		execve("/bin/sh", argv, env);
 	fail:;
@@ -873,6 +876,8 @@ static int domu_hello(struct vb_guest *g, struct vb_error **err)
 	struct vb_event hello;
 	if (!r)
 		r = vb_agent_client_hello_sync(&g->ch, m->ready_timeout_s, &hello, err);
+	if (r && r != -EINTR && !m->local)
+		r = vb_qemu_vm_exited_at_start(&m->vm, r, err);
 	if (!r)
 		vb_event_release(&hello);
 	return r;

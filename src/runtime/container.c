@@ -30,6 +30,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#include "core/proc.h"
 #include "core/util.h"
 #include "runtime/container.h"
 #include "runtime/net.h"
@@ -816,6 +817,7 @@ static int child_main(void *arg)
 	if ((efd > 3 && syscall(SYS_close_range, 3U, (unsigned)efd - 1, 0U) < 0) ||
 	    syscall(SYS_close_range, (unsigned)efd + 1, ~0U, 0U) < 0)
 		fail(efd, errno, "closing inherited descriptors");
+	vb_proc_child_signals();
 	if (c->seccomp)
 		load_seccomp(a);
 	/* OPENBLAS_NUM_THREADS: see src/cli/main.c. */

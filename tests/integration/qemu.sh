@@ -56,11 +56,14 @@ check "SIGKILL: the next start leaves nothing of the run" \
 
 # KVM is offered only after a probe guest boots under it. Here (kvm_pvm, a
 # stock kernel) it cannot: forcing the probe shows it tried, and what became
-# of it; on a host with working KVM the probe passes instead.
+# of it. Every honest outcome passes: available (working KVM), the guest did
+# not boot (QEMU under kvm_pvm hung on one machine), or QEMU exited at start
+# (it aborted on another: "failed to set MSR 0x10a"); list exits 0 in each.
 export VIRTBENCH_DB="$TMP/probe.db"
 VIRTBENCH_KVM_PROBE=boot timeout 120 "$VB" list platforms >"$TMP/p" 2>&1
-check "kvm: a probe guest was booted (available, or why it did not boot)" \
-	grep -qE '^kvm +(available|unavailable: a probe guest did not boot to its agent under KVM)' "$TMP/p"
+rc=$?
+check "kvm: a probe guest was booted (available, did not boot, or QEMU exited), list exits 0" \
+	bash -c "[ $rc = 0 ] && grep -qE '^kvm +(available|unavailable: (a probe guest did not boot to its agent under KVM|QEMU exited at start: .+))' '$TMP/p'"
 grep '^kvm' "$TMP/p" | cut -c1-300 | while read -r l; do diag "$l"; done
 check "kvm probe: nothing of the probe guest remains" \
 	bash -c "! pgrep -f 'qemu-system-x86_6[4] .*-accel kvm' >/dev/null && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 -maxdepth 1 | wc -l) = 0 ]"
