@@ -4,8 +4,8 @@
 # victim runs alone, beside a stress.cpu aggressor (its quick profile: two workers), and
 # beside it under disjoint cpuset pinning (plus CPU shares and quota), all
 # interleaved in one run. Prints each condition's slowdown against "alone"
-# with its bootstrap 95% interval and verdict, and the aggressor's work rate.
-# Expected: noisy = slower; noisy+pin = indistinguishable (within noise).
+# with its 95% interval and verdict, and the aggressor's work rate.
+# Expected: noisy = slower; noisy+pin = equivalent or inconclusive (within noise).
 # usage: bench/isolation.sh [ROUNDS] [LIMIT] [PLATFORM]   (root)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,8 +11,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: virtbench diff A B [--db PATH] [--tolerance PCT] [--json FILE]\n\n"
 	      "Compare B against A, cell by cell (platform x workload x metric present in\n"
-	      "both), from the raw samples: mean A, mean B, the change, a 95% bootstrap\n"
-	      "interval of B/A and a verdict (better, worse, no significant change). Also\n"
+	      "both), from the raw samples: mean A, mean B, the change, a 95% interval\n"
+	      "interval of B/A and a verdict (better, worse, equivalent, inconclusive). Also\n"
 	      "lists what differs in the host fingerprints and the setup, and what only\n"
 	      "one side has. See docs/diff.md.\n\n"
 	      "A and B are each a stored run (a number, a tag such as vb-1a2b3c4d, or\n"

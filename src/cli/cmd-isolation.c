@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
-#include <sys/random.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -566,9 +565,6 @@ int vb_cmd_isolation(int argc, char **argv)
 	for (size_t i = 0; i < cfg.npolicies; i++)
 		printf("policy %s: %s\n", cfg.policies[i].name, cfg.policies[i].text);
 	cfg.agent_path = agent;
-	if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed))
-		cfg.seed = (uint64_t)getpid();
-	cfg.seed &= INT64_MAX;
 	vb_cli_install_signals();
 	r = vb_isolation_run(&cfg, db, &run_id, &failed, &err);
 	if (run_id >= 0) {

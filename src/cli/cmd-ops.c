@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
-#include <sys/random.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -223,9 +222,6 @@ int vb_cmd_ops(int argc, char **argv)
 		return vb_cli_fail(&err);
 	}
 	cfg.agent_path = agent;
-	if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed))
-		cfg.seed = (uint64_t)getpid();
-	cfg.seed &= INT64_MAX;
 	vb_cli_install_signals();
 	r = vb_ops_run(&cfg, db, &run_id, &failed, &err);
 	if (run_id >= 0) {

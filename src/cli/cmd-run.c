@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
 #include <math.h>
-#include <sys/random.h>
 
 #include "agent/client.h"
 #include "cli/cli.h"
@@ -82,7 +81,8 @@ static void usage(FILE *f)
 	      "      --time-budget S    stop starting new rounds after S seconds (default\n"
 	      "                         none; compare --profile quick: 180)\n"
 	      "      --timeout S        a single job's limit in seconds (default 600)\n"
-	      "      --seed N           bootstrap seed (default: random, recorded)\n"
+	      "      --equivalence PCT  verdict 'equivalent' when the ratio's whole 95%\n"
+	      "                         interval lies within 1 +- PCT% (default 5; 0: never)\n"
 	      "      --db PATH          results database (default $VIRTBENCH_DB or\n"
 	      "                         $XDG_DATA_HOME/virtbench/results.db)\n"
 	      "      --json FILE        also export the run as JSON with every raw sample\n"
@@ -116,9 +116,9 @@ struct run_args {
 	enum vb_profile profile;
 	char **sets;
 	size_t nsets;
-	uint64_t runs, min_runs, warmup, seed;
-	bool have_seed, quiet;
-	double ci_target, budget, timeout;
+	uint64_t runs, min_runs, warmup;
+	bool quiet;
+	double ci_target, budget, timeout, equivalence;
 	bool have_budget;
 	struct vb_userns userns;
 	bool have_userns;
@@ -158,7 +158,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_CI,
 		O_BUDGET,
 		O_TIMEOUT,
-		O_SEED,
+		O_EQUIV,
 		O_DB,
 		O_JSON,
 		O_CSV,
@@ -187,7 +187,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "ci-target", required_argument, NULL, O_CI },
 		{ "time-budget", required_argument, NULL, O_BUDGET },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "seed", required_argument, NULL, O_SEED },
+		{ "equivalence", required_argument, NULL, O_EQUIV },
 		{ "db", required_argument, NULL, O_DB },
 		{ "json", required_argument, NULL, O_JSON },
 		{ "csv", required_argument, NULL, O_CSV },
@@ -250,9 +250,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_WARMUP:
 			r = parse_count("--warmup", optarg, 0, 1000, &a->warmup);
 			break;
-		case O_SEED:
-			r = parse_count("--seed", optarg, 0, UINT64_MAX, &a->seed);
-			a->have_seed = true;
+		case O_EQUIV:
+			r = parse_real("--equivalence", optarg, 0, 50, true, &a->equivalence);
 			break;
 		case O_CI:
 			r = parse_real("--ci-target", optarg, 0, 100, true, &a->ci_target);
@@ -358,6 +357,7 @@ static int run_verb(int argc, char **argv)
 		.min_runs = 3,
 		.warmup = 1,
 		.ci_target = 2,
+		.equivalence = 100 * VB_EQUIVALENCE_DEFAULT,
 		.timeout = 600,
 		.tolerance = 10,
 	};
@@ -444,9 +444,6 @@ static int run_verb(int argc, char **argv)
 		goto out;
 	}
 
-	uint64_t seed = a.seed;
-	if (!a.have_seed && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = (uint64_t)getpid();
 	cfg.warmup = (unsigned)a.warmup;
 	cfg.rule = (struct vb_stop_rule){ .min_runs = (unsigned)a.min_runs,
 					  .max_runs = (unsigned)a.runs,
@@ -464,8 +461,7 @@ static int run_verb(int argc, char **argv)
 	cfg.agent_path = agent;
 	cfg.command = command;
 	cfg.experiment = verb->experiment;
-	/* Seeds are stored as SQLite/JSON integers: keep them in 63 bits. */
-	cfg.seed = seed & INT64_MAX;
+	cfg.equivalence = a.equivalence / 100;
 	cfg.progress = !a.quiet && isatty(STDOUT_FILENO);
 
 	vb_cli_install_signals();

@@ -50,7 +50,7 @@ struct vb_run_config {
 	const char *agent_path;
 	const char *command;	/* for the record */
 	const char *experiment; /* "run" or "compare" (runs.experiment) */
-	uint64_t seed;		/* bootstrap seed, recorded */
+	double equivalence;	/* verdict "equivalent" within ±this fraction of the baseline */
 	bool progress;		/* a progress line on stdout */
 };
 
@@ -71,7 +71,6 @@ struct vb_ops_config {
 	double ready_timeout_s;
 	const char *agent_path;
 	const char *command;
-	uint64_t seed;
 	bool progress;
 };
 
@@ -103,7 +102,6 @@ struct vb_isolation_config {
 	double ready_timeout_s, job_timeout_s;
 	const char *agent_path;
 	const char *command;
-	uint64_t seed;
 	bool progress;
 };
 

@@ -458,7 +458,7 @@ out:
 	if (st.run_id >= 0) {
 		struct vb_error *serr = NULL;
 		_cleanup_free_ char *base = cond_name(cfg, 0);
-		if (vb_store_summarize(db, st.run_id, base, cfg->seed, &serr) && !r)
+		if (vb_store_summarize(db, st.run_id, base, VB_EQUIVALENCE_DEFAULT, &serr) && !r)
 			r = vb_error_set(err, serr->code, "%s", serr->msg);
 		vb_error_free(&serr);
 		int code = r ? (*err)->exit_code : (st.failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK);

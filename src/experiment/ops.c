@@ -465,7 +465,7 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 	if (*run_id >= 0) {
 		/* No baseline: an ops table compares platforms side by side, not to host. */
 		struct vb_error *serr = NULL;
-		if (vb_store_summarize(db, *run_id, "", cfg->seed, &serr) && !r)
+		if (vb_store_summarize(db, *run_id, "", VB_EQUIVALENCE_DEFAULT, &serr) && !r)
 			r = vb_error_set(err, serr->code, "%s", serr->msg);
 		vb_error_free(&serr);
 		int code = r ? (*err)->exit_code : (*failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK);

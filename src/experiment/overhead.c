@@ -216,7 +216,9 @@ static char *config_json(const struct vb_run_config *cfg)
 		if (!strcmp(platform_label(cfg, i), "host"))
 			baseline = "host";
 	json_object_set_new(o, "baseline", json_string(baseline));
-	json_object_set_new(o, "bootstrap_seed", json_integer((json_int_t)(cfg->seed >> 1)));
+	json_object_set_new(o, "ratio_interval",
+			    json_string("95% Welch t on log samples (ratio of geometric means)"));
+	json_object_set_new(o, "equivalence", json_real(cfg->equivalence));
 	json_object_set_new(o, "order",
 			    json_string("rounds; per workload every platform in order"));
 	return vb_json_line(o);
@@ -500,7 +502,7 @@ out:
 		for (size_t p = 0; p < cfg->nplatforms; p++)
 			if (!strcmp(platform_label(cfg, p), "host"))
 				baseline = "host";
-		if (vb_store_summarize(db, *run_id, baseline, cfg->seed, &serr)) {
+		if (vb_store_summarize(db, *run_id, baseline, cfg->equivalence, &serr)) {
 			if (!r)
 				r = vb_error_set(err, serr->code, "%s", serr->msg);
 			vb_error_free(&serr);

@@ -12,7 +12,6 @@
 #include "report/report.h"
 #include "store/store.h"
 
-#define BOOTSTRAP_ITERATIONS 2000
 /* Rendered values longer than this are cut: a table line, not a dump. */
 #define VALUE_MAX 120
 
@@ -291,20 +290,6 @@ static void one_sided(struct vb_diff *d, char side, const struct side *x, const 
 	}
 }
 
-static uint64_t cell_seed(const char *p, const char *w, const char *m)
-{
-	/* FNV-1a of the names: a cell's interval does not depend on what else is compared. */
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *parts[] = { p, w, m };
-	for (size_t i = 0; i < 3; i++)
-		for (const char *c = parts[i];; c++) {
-			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-			if (!*c)
-				break;
-		}
-	return h;
-}
-
 static double mean(const double *x, size_t n)
 {
 	double sum = 0;
@@ -344,20 +329,22 @@ static void judge(struct vb_diff_cell *c, const double *a, const double *b, doub
 		c->why = "values out of range";
 		return;
 	}
-	if (vb_stats_bootstrap_ratio(b, c->n_b, a, c->n_a, BOOTSTRAP_ITERATIONS,
-				     cell_seed(c->platform, c->workload, c->metric), &c->ratio)) {
-		c->why = "no bootstrap interval";
+	if (vb_stats_ratio_interval(b, c->n_b, a, c->n_a, &c->ratio)) {
+		c->why = "no ratio interval";
 		return;
 	}
-	switch (vb_stats_verdict(&c->ratio, c->higher_is_better)) {
+	switch (vb_stats_verdict(&c->ratio, c->higher_is_better, VB_EQUIVALENCE_DEFAULT)) {
 	case VB_VERDICT_FASTER:
 		c->verdict = VB_DIFF_BETTER;
 		break;
 	case VB_VERDICT_SLOWER:
 		c->verdict = VB_DIFF_WORSE;
 		break;
-	case VB_VERDICT_SAME:
-		c->verdict = VB_DIFF_SAME;
+	case VB_VERDICT_EQUIVALENT:
+		c->verdict = VB_DIFF_EQUIVALENT;
+		break;
+	case VB_VERDICT_INCONCLUSIVE:
+		c->why = "the interval is wider than the equivalence margin and holds 1";
 		break;
 	case VB_VERDICT_NONE:
 		c->why = "no ratio";
@@ -426,7 +413,7 @@ static void compare_cells(struct vb_diff *d, const struct side *a, const struct 
 				d->counts.cells++;
 				d->counts.better += c->verdict == VB_DIFF_BETTER;
 				d->counts.worse += c->verdict == VB_DIFF_WORSE;
-				d->counts.same += c->verdict == VB_DIFF_SAME;
+				d->counts.equivalent += c->verdict == VB_DIFF_EQUIVALENT;
 				d->counts.inconclusive += c->verdict == VB_DIFF_INCONCLUSIVE;
 				d->counts.regressions += c->regression;
 			}
@@ -542,8 +529,8 @@ void vb_diff_free(struct vb_diff *d)
 static const char *verdict_name(enum vb_diff_verdict v)
 {
 	switch (v) {
-	case VB_DIFF_SAME:
-		return "no significant change";
+	case VB_DIFF_EQUIVALENT:
+		return "equivalent";
 	case VB_DIFF_BETTER:
 		return "better";
 	case VB_DIFF_WORSE:
@@ -691,9 +678,10 @@ void vb_diff_print(FILE *f, const struct vb_diff *d)
 	}
 	const struct vb_diff_counts *n = &d->counts;
 	fprintf(f,
-		"\n%u cell%s compared: %u better, %u worse, %u no significant change, %u "
+		"\n%u cell%s compared: %u better, %u worse, %u equivalent, %u "
 		"inconclusive\n",
-		n->cells, n->cells == 1 ? "" : "s", n->better, n->worse, n->same, n->inconclusive);
+		n->cells, n->cells == 1 ? "" : "s", n->better, n->worse, n->equivalent,
+		n->inconclusive);
 	if (!isnan(d->tolerance_pct))
 		fprintf(f, "tolerance %g%%: %u regression%s\n", d->tolerance_pct, n->regressions,
 			n->regressions == 1 ? "" : "s");
@@ -757,10 +745,10 @@ json_t *vb_diff_json(const struct vb_diff *d)
 	json_object_set_new(doc, "tolerance_pct", num(d->tolerance_pct));
 	json_object_set_new(doc, "counts",
 			    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "cells",
-				      n->cells, "better", n->better, "worse", n->worse, "same",
-				      n->same, "inconclusive", n->inconclusive, "regressions",
-				      n->regressions, "only_a", n->only_a, "only_b", n->only_b,
-				      "mismatched", n->mismatched));
+				      n->cells, "better", n->better, "worse", n->worse,
+				      "equivalent", n->equivalent, "inconclusive", n->inconclusive,
+				      "regressions", n->regressions, "only_a", n->only_a, "only_b",
+				      n->only_b, "mismatched", n->mismatched));
 	json_object_set_new(doc, "host", fields_json(d->host, d->nhost));
 	json_object_set_new(doc, "setup", fields_json(d->setup, d->nsetup));
 	json_object_set_new(doc, "cells", cells);

@@ -15,10 +15,11 @@
  */
 
 enum vb_diff_verdict {
-	VB_DIFF_INCONCLUSIVE = 0, /* too few samples, or values a ratio says nothing about */
-	VB_DIFF_SAME,		  /* the interval of B/A contains 1 */
-	VB_DIFF_BETTER,		  /* B significantly better (direction from higher_is_better) */
-	VB_DIFF_WORSE,		  /* B significantly worse */
+	VB_DIFF_INCONCLUSIVE =
+	    0,		    /* too few samples, no ratio, or an interval that decides nothing */
+	VB_DIFF_EQUIVALENT, /* the interval of B/A lies within 1 ± VB_EQUIVALENCE_DEFAULT */
+	VB_DIFF_BETTER,	    /* B significantly better (direction from higher_is_better) */
+	VB_DIFF_WORSE,	    /* B significantly worse */
 };
 
 /* One platform × workload × metric present in both documents. */
@@ -29,7 +30,7 @@ struct vb_diff_cell {
 	size_t n_a, n_b;       /* measured samples: not warm-up, ok */
 	double mean_a, mean_b; /* NAN without samples */
 	double change_pct;     /* 100 * (mean_b / mean_a - 1); NAN when not computable */
-	struct vb_ratio ratio; /* mean_b / mean_a, 95% percentile bootstrap interval */
+	struct vb_ratio ratio; /* B / A: geometric means, 95% Welch t interval on logs */
 	enum vb_diff_verdict verdict;
 	const char *why; /* static text when inconclusive, else NULL */
 	bool regression; /* worse, and worse than the tolerance by the point estimate */
@@ -50,7 +51,7 @@ struct vb_diff_field {
 };
 
 struct vb_diff_counts {
-	unsigned cells, better, worse, same, inconclusive;
+	unsigned cells, better, worse, equivalent, inconclusive;
 	unsigned regressions; /* 0 when no tolerance was given */
 	unsigned only_a, only_b, mismatched;
 };

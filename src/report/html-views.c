@@ -497,7 +497,7 @@ void vb_html_view_isolation(const struct vb_html_run *run)
 	fputs("<h3>Isolation: slowdown under interference</h3>\n<p class=\"small\">Slowdown % "
 	      "against the same platform alone, positive when the victim got worse: "
 	      "(ratio − 1) × 100 for a time, (1/ratio − 1) × 100 for a rate, with the 95% "
-	      "bootstrap interval of the ratio.</p>\n<div class=\"charts\">\n",
+	      "interval of the ratio (Welch t on log samples).</p>\n<div class=\"charts\">\n",
 	      run->f);
 	for (size_t i = 0; i < nprefix; i++)
 		isolation_chart(run, prefixes[i], &pr);

@@ -5,6 +5,7 @@
 #include "core/util.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "virtbench/stats.h"
 
 /* Polyglot markup: valid HTML that also parses as XML, so tests can check its structure. */
 static const char css[] =
@@ -24,6 +25,7 @@ static const char css[] =
     ".status-complete{color:#116329;font-weight:600}"
     ".status-incomplete,.status-running,.status-failed{color:#a4160b;font-weight:600}"
     ".verdict-slower{color:#a4160b}.verdict-faster{color:#116329}"
+    ".verdict-inconclusive{color:#57606a}"
     ".emulated{font-style:italic}.small,.how{color:#57606a;font-size:12px}"
     "code,pre{font:12px ui-monospace,'DejaVu Sans Mono',monospace}"
     "td "
@@ -474,6 +476,12 @@ static void verdict_cell(const struct vb_html_run *run, const char *platform, co
 	} else {
 		fprintf(f, "<td class=\"verdict-%s\">", vb_is_token(v, 32) ? v : "other");
 		vb_html_escape(f, v);
+		/* The resolution the interval reached, whatever the verdict. */
+		struct vb_ratio r = { vb_html_num(sum, "ratio"), vb_html_num(sum, "ratio_low"),
+				      vb_html_num(sum, "ratio_high") };
+		double half = vb_stats_ratio_halfwidth(&r);
+		if (isfinite(half))
+			fprintf(f, " <span class=\"small\">±%.1f%%</span>", 100 * half);
 		fputs("</td>", f);
 	}
 }
@@ -549,8 +557,10 @@ static void overhead_table(const struct vb_html_run *run)
 	vb_html_escape(f, !strcmp(run->experiment, "isolation") ? "each platform's :alone row"
 			  : run->baseline			? run->baseline
 								: "the baseline");
-	fputs(" with its 95% bootstrap interval; the verdict says whether the interval "
-	      "excludes 1.</p>\n<table class=\"overhead\"><tr><th>workload</th><th>metric</th>"
+	fputs(" (of geometric means) with its 95% interval (Welch t on log samples) and its "
+	      "half-width; the verdict: faster or slower when the interval excludes 1, "
+	      "equivalent when it lies within the run's equivalence margin, else "
+	      "inconclusive.</p>\n<table class=\"overhead\"><tr><th>workload</th><th>metric</th>"
 	      "<th>unit</th><th>platform</th><th>mean ± 95% CI</th><th>n</th>"
 	      "<th>ratio [95% CI]</th><th>verdict</th></tr>\n",
 	      f);
@@ -637,7 +647,7 @@ static void charts_section(const struct vb_html_run *run)
 	    xcalloc(json_array_size(run->platforms) + 1, sizeof(*series));
 	fputs("<h3>Charts</h3>\n<p class=\"small\">Per workload and metric: each platform's mean "
 	      "with its 95% confidence interval, and the ratio to the baseline with its 95% "
-	      "bootstrap interval (dashed line: 1.0, no difference). Hover a bar for its "
+	      "interval (dashed line: 1.0, no difference). Hover a bar for its "
 	      "numbers.</p>\n",
 	      f);
 	json_array_foreach(run->workloads, i, w)

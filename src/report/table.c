@@ -32,7 +32,7 @@ enum {
 };
 
 static const char *const headers[NCOLS] = {
-	"workload", "metric",  "platform", "n", "mean", "±95% CI", "ratio to host [95% CI]",
+	"workload", "metric",  "platform", "n", "mean", "±95% CI", "ratio to host [95% CI] ±half",
 	"verdict",  "outliers"
 };
 
@@ -48,9 +48,10 @@ static void fill(const struct vb_result_row *r, char cols[NCOLS][96])
 		snprintf(cols[COL_CI], 96, "±%.2f%%", 100 * r->s.ci_rel);
 	else
 		snprintf(cols[COL_CI], 96, "-");
+	/* The half-width shows how much the interval resolved, whatever the verdict. */
 	if (r->has_ratio && isfinite(r->ratio.low))
-		snprintf(cols[COL_RATIO], 96, "%.3f [%.3f, %.3f]", r->ratio.ratio, r->ratio.low,
-			 r->ratio.high);
+		snprintf(cols[COL_RATIO], 96, "%.3f [%.3f, %.3f] ±%.1f%%", r->ratio.ratio,
+			 r->ratio.low, r->ratio.high, 100 * vb_stats_ratio_halfwidth(&r->ratio));
 	else if (r->has_ratio)
 		snprintf(cols[COL_RATIO], 96, "%.3f", r->ratio.ratio);
 	else

@@ -327,31 +327,3 @@ bool vb_stats_cell_done(const struct vb_stop_rule *r, const struct vb_summary *s
 		return false;
 	return s->ci_rel <= r->ci_target;
 }
-
-enum vb_verdict vb_stats_verdict(const struct vb_ratio *r, bool higher_is_better)
-{
-	if (isnan(r->ratio))
-		return VB_VERDICT_NONE;
-	if (isnan(r->low) || isnan(r->high))
-		return VB_VERDICT_SAME;
-	if (r->low > 1)
-		return higher_is_better ? VB_VERDICT_FASTER : VB_VERDICT_SLOWER;
-	if (r->high < 1)
-		return higher_is_better ? VB_VERDICT_SLOWER : VB_VERDICT_FASTER;
-	return VB_VERDICT_SAME;
-}
-
-const char *vb_verdict_name(enum vb_verdict v)
-{
-	switch (v) {
-	case VB_VERDICT_NONE:
-		return "none";
-	case VB_VERDICT_SAME:
-		return "indistinguishable";
-	case VB_VERDICT_FASTER:
-		return "faster";
-	case VB_VERDICT_SLOWER:
-		return "slower";
-	}
-	return "unknown";
-}

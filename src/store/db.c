@@ -495,7 +495,7 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 		sqlite3_bind_null(st, i);
 }
 
-int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, uint64_t seed,
+int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, double equivalence,
 		       struct vb_error **err)
 {
 	int r = exec_sql(s, "BEGIN IMMEDIATE", err);
@@ -534,7 +534,6 @@ int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline,
 	if (sqlite3_step(base) == SQLITE_ROW)
 		base_id = sqlite3_column_int64(base, 0);
 	sqlite3_bind_int64(cells, 1, run_id);
-	uint64_t cell = 0;
 	while (sqlite3_step(cells) == SQLITE_ROW) {
 		int64_t pid = sqlite3_column_int64(cells, 0);
 		int64_t wid = sqlite3_column_int64(cells, 2);
@@ -546,7 +545,6 @@ int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline,
 		r = load_cell(s, run_id, pid, wid, metric, &v, &ids, &n, err);
 		if (r)
 			goto fail;
-		cell++;
 		if (n == 0)
 			continue;
 		struct vb_summary sum;
@@ -569,9 +567,10 @@ int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline,
 			r = load_cell(s, run_id, base_id, wid, metric, &bv, &bids, &bn, err);
 			if (r)
 				goto fail;
-			if (bn > 0 &&
-			    vb_stats_bootstrap_ratio(v, n, bv, bn, 2000, seed + cell, &ratio) == 0)
-				verdict = vb_stats_verdict(&ratio, hib);
+			if (bn > 0) {
+				vb_stats_ratio_interval(v, n, bv, bn, &ratio);
+				verdict = vb_stats_verdict(&ratio, hib, equivalence);
+			}
 		}
 		sqlite3_reset(ins);
 		sqlite3_bind_int64(ins, 1, run_id);
@@ -758,10 +757,7 @@ int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row 
 		row->ratio.high = col_real(st, 16);
 		row->has_ratio = isfinite(row->ratio.ratio);
 		const char *v = (const char *)sqlite3_column_text(st, 17);
-		row->verdict = VB_VERDICT_NONE;
-		for (int i = VB_VERDICT_NONE; i <= VB_VERDICT_SLOWER; i++)
-			if (v && !strcmp(v, vb_verdict_name((enum vb_verdict)i)))
-				row->verdict = (enum vb_verdict)i;
+		row->verdict = vb_verdict_parse(v);
 		row->outliers = (unsigned)sqlite3_column_int(st, 18);
 		row->group = col_str(st, 19);
 		double half = (row->s.ci_high - row->s.ci_low) / 2;

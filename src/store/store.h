@@ -72,10 +72,12 @@ int vb_store_add_sample(struct vb_store *s, const struct vb_sample_record *r,
 			struct vb_error **err);
 
 /*
- * Compute and store summaries, ratios to `baseline` (a platform name) and
- * outlier flags for every cell of a run, from its stored samples. Idempotent.
+ * Compute and store summaries, ratios to `baseline` (a platform name) with
+ * their intervals and verdicts (equivalent within ±equivalence, a fraction)
+ * and outlier flags for every cell of a run, from its stored samples.
+ * Idempotent.
  */
-int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, uint64_t seed,
+int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, double equivalence,
 		       struct vb_error **err);
 
 /* Record one cell of a features run (every field required). */
