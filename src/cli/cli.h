@@ -12,6 +12,7 @@ int vb_cmd_run(int argc, char **argv);
 int vb_cmd_compare(int argc, char **argv);
 int vb_cmd_ops(int argc, char **argv);
 int vb_cmd_scale(int argc, char **argv);
+int vb_cmd_calibrate(int argc, char **argv);
 int vb_cmd_isolation(int argc, char **argv);
 int vb_cmd_runs(int argc, char **argv);
 int vb_cmd_show(int argc, char **argv);
@@ -75,6 +76,14 @@ void vb_cli_free_workloads(struct vb_run_config *cfg);
 int vb_cli_scale_expand(const char *vcpus, const char *memory, struct vb_run_config *cfg,
 			struct vb_error **err);
 void vb_cli_scale_free(struct vb_run_config *cfg);
+
+/*
+ * `calibrate`: cfg's one platform becomes two instances of itself, labelled
+ * "NAME#1" (the baseline) and "NAME#2", interleaved like any two platforms;
+ * labels and specs as vb_cli_scale_expand sets them (freed by
+ * vb_cli_scale_free). Any other number of platforms is a usage error.
+ */
+int vb_cli_calibrate_expand(struct vb_run_config *cfg, struct vb_error **err);
 
 /* An output file's directory must exist and be writable: checked before any work. */
 int vb_cli_check_output(const char *path, struct vb_error **err);

@@ -26,6 +26,7 @@ static const struct verb verb_run = { "run", "run", "host", NULL, "cpu.primes,me
 static const struct verb verb_compare = { "compare", "compare", "available", "w1,w2,w3,w4", NULL };
 static const struct verb verb_scale = { "scale", "scale", "available", NULL,
 					"cpu.primes,mem.memcpy" };
+static const struct verb verb_calibrate = { "calibrate", "calibrate", "host", "w1,w2", NULL };
 static const struct verb *verb = &verb_run;
 
 static void usage(FILE *f)
@@ -45,6 +46,16 @@ static void usage(FILE *f)
 		      "  -p, --platform LIST    platforms (default: every one available here)\n"
 		      "  -w, --workload LIST    workloads (default cpu.primes,mem.memcpy)\n"
 		      "      --suite LIST       add the workloads of suites\n",
+		      f);
+	else if (verb == &verb_calibrate)
+		fputs("usage: virtbench calibrate [-p PLATFORM] [-w WORKLOADS] [options]\n\n"
+		      "This host's noise floor: one platform against itself, two instances\n"
+		      "(NAME#1, the baseline, and NAME#2) interleaved as any two platforms are.\n"
+		      "Every faster or slower verdict is a false one; the resolution line says\n"
+		      "how narrow the intervals got within the budget given.\n\n"
+		      "  -p, --platform NAME    one platform (default host)\n"
+		      "  -w, --workload LIST    workloads (default: the suites w1 and w2)\n"
+		      "      --suite LIST       the suites instead (w1 w2 w3 w4 system all)\n",
 		      f);
 	else if (verb == &verb_compare)
 		fputs("usage: virtbench compare [--suite SUITES] [-p PLATFORMS] [options]\n\n"
@@ -405,6 +416,8 @@ static int run_verb(int argc, char **argv)
 					  cfg.platforms[i]->name);
 	if (!r && verb == &verb_scale)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
+	if (!r && verb == &verb_calibrate)
+		r = vb_cli_calibrate_expand(&cfg, &err);
 	if (!r && a.report)
 		r = vb_cli_check_output(a.report, &err);
 	if (!r && a.baseline) {
@@ -510,5 +523,11 @@ int vb_cmd_compare(int argc, char **argv)
 int vb_cmd_scale(int argc, char **argv)
 {
 	verb = &verb_scale;
+	return run_verb(argc, argv);
+}
+
+int vb_cmd_calibrate(int argc, char **argv)
+{
+	verb = &verb_calibrate;
 	return run_verb(argc, argv);
 }

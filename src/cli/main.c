@@ -18,6 +18,8 @@ static const struct {
 	  "noisy neighbours, and what entitlement policies win back" },
 	{ "ops", vb_cmd_ops, "time provision, boot, reboot, clone, destroy per platform" },
 	{ "scale", vb_cmd_scale, "the overhead experiment over vCPU counts and memory sizes" },
+	{ "calibrate", vb_cmd_calibrate,
+	  "one platform against itself: this host's false verdicts" },
 	{ "run", vb_cmd_run, "run workloads on platforms and compare them with the host" },
 	{ "list", vb_cmd_list, "list platforms (with availability here) or workloads" },
 	{ "runs", vb_cmd_runs, "list the runs in the results database" },

@@ -203,6 +203,30 @@ int vb_cli_scale_expand(const char *vcpus, const char *memory, struct vb_run_con
 	return r;
 }
 
+int vb_cli_calibrate_expand(struct vb_run_config *cfg, struct vb_error **err)
+{
+	if (cfg->nplatforms != 1)
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				     "calibrate compares one platform with itself, not %zu "
+				     "platforms",
+				     cfg->nplatforms);
+	const struct vb_platform_ops *p = cfg->platforms[0];
+	const struct vb_platform_ops **ps = xcalloc(2, sizeof(*ps));
+	char **labels = xcalloc(2, sizeof(*labels));
+	struct vb_guest_spec *specs = xcalloc(2, sizeof(*specs));
+	for (size_t i = 0; i < 2; i++) {
+		ps[i] = p;
+		labels[i] = xasprintf("%s#%zu", p->name, i + 1);
+		specs[i] = cfg->spec;
+	}
+	free(cfg->platforms);
+	cfg->platforms = ps;
+	cfg->nplatforms = 2;
+	cfg->labels = (const char *const *)labels;
+	cfg->specs = specs;
+	return 0;
+}
+
 void vb_cli_scale_free(struct vb_run_config *cfg)
 {
 	for (size_t i = 0; cfg->labels && i < cfg->nplatforms; i++)

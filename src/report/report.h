@@ -16,6 +16,21 @@
 void vb_report_table(FILE *f, const struct vb_result_row *rows, size_t n);
 
 /*
+ * The resolution a run reached, one line per platform compared with the
+ * baseline: the median and worst half-width of its ratio intervals, and how
+ * many cells got each verdict ("no interval" counts the cells without one).
+ * Prints nothing when no row has a ratio.
+ */
+void vb_report_resolution(FILE *f, const struct vb_result_row *rows, size_t n);
+
+/*
+ * For `calibrate` (a platform against itself): how many cells with a ratio
+ * got faster or slower, each of them a false verdict, against the number
+ * the interval's level lets chance produce.
+ */
+void vb_report_calibration(FILE *f, const struct vb_result_row *rows, size_t n);
+
+/*
  * The study's figure 4.1 as text: per platform, the sum of the mean
  * `elapsed` of every workload of `group`, with each part and a 95% interval
  * of the sum (half-widths added in quadrature: the parts are independent).

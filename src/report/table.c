@@ -276,6 +276,59 @@ void vb_report_isolation(FILE *f, const struct vb_result_row *rows, size_t n)
 	}
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+void vb_report_resolution(FILE *f, const struct vb_result_row *rows, size_t n)
+{
+	_cleanup_free_ double *half = xcalloc(n ? n : 1, sizeof(*half));
+	_cleanup_free_ bool *seen = xcalloc(n ? n : 1, sizeof(*seen));
+	bool header = false;
+	for (size_t i = 0; i < n; i++) {
+		if (seen[i] || !rows[i].has_ratio)
+			continue;
+		/* Every row of this platform, in one pass from its first. */
+		size_t k = 0, none = 0;
+		unsigned count[VB_VERDICT_EQUIVALENT + 1] = { 0 };
+		for (size_t j = i; j < n; j++) {
+			if (seen[j] || !rows[j].has_ratio ||
+			    strcmp(rows[j].platform, rows[i].platform))
+				continue;
+			seen[j] = true;
+			double h = vb_stats_ratio_halfwidth(&rows[j].ratio);
+			if (isfinite(h))
+				half[k++] = h;
+			else
+				none++;
+			if ((size_t)rows[j].verdict <= VB_VERDICT_EQUIVALENT)
+				count[rows[j].verdict]++;
+		}
+		if (!header)
+			fputs("resolution (half-width of the 95% interval of each ratio to the "
+			      "baseline):\n",
+			      f);
+		header = true;
+		fprintf(f, "  %s%s: ", rows[i].platform, vb_report_emulation(rows[i].emulated));
+		if (k) {
+			qsort(half, k, sizeof(*half), cmp_double);
+			double med = k % 2 ? half[k / 2] : (half[k / 2 - 1] + half[k / 2]) / 2;
+			fprintf(f, "median ±%.1f%%, worst ±%.1f%% over %zu cell%s", 100 * med,
+				100 * half[k - 1], k, k == 1 ? "" : "s");
+		}
+		if (none)
+			fprintf(f, "%s%zu cell%s with no interval", k ? "; " : "", none,
+				none == 1 ? "" : "s");
+		fprintf(f, "; %u faster, %u slower, %u equivalent, %u inconclusive\n",
+			count[VB_VERDICT_FASTER], count[VB_VERDICT_SLOWER],
+			count[VB_VERDICT_EQUIVALENT], count[VB_VERDICT_INCONCLUSIVE]);
+	}
+	if (header)
+		fputc('\n', f);
+}
+
 void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *rows, size_t n)
 {
 	if (experiment && !strcmp(experiment, "ops")) {
@@ -286,6 +339,26 @@ void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *
 		vb_report_isolation(f, rows, n);
 		return;
 	}
+	vb_report_resolution(f, rows, n);
 	vb_report_table(f, rows, n);
 	vb_report_stacked(f, rows, n, "w1");
+	if (experiment && !strcmp(experiment, "calibrate"))
+		vb_report_calibration(f, rows, n);
+}
+
+void vb_report_calibration(FILE *f, const struct vb_result_row *rows, size_t n)
+{
+	size_t cells = 0, false_verdicts = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].has_ratio)
+			continue;
+		cells++;
+		false_verdicts +=
+		    rows[i].verdict == VB_VERDICT_FASTER || rows[i].verdict == VB_VERDICT_SLOWER;
+	}
+	fprintf(f,
+		"\ncalibration: %zu of %zu cell%s called faster or slower; the platform was "
+		"compared with itself, so each of those is a false verdict (at the interval's "
+		"95%% level, about %.1f expected by chance)\n",
+		false_verdicts, cells, cells == 1 ? "" : "s", 0.05 * (double)cells);
 }

@@ -12,6 +12,7 @@ cases=(
 	"2|--equivalence|run --equivalence -1"
 	"2|--equivalence|run --equivalence abc"
 	"2|--equivalence|compare --equivalence 51"
+	"2|one platform with itself|calibrate -p host,container"
 	"2|out of range|run --set size=1P"
 	"2|not a valid size|run --set size=12parsecs"
 	"2|no chosen workload|run --set nosuch=1"

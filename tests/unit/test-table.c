@@ -128,5 +128,35 @@ static void test_isolation_table(void)
 	free(out);
 }
 
+static void test_resolution(void)
+{
+	struct vb_result_row rows[] = {
+		row("host", "a", "w1", "elapsed", "s", false, 1, NAN, NAN, NAN),
+		row("container", "a", "w1", "elapsed", "s", false, 1, 1.0, 0.9, 1.1),
+		row("qemu-tcg", "a", "w1", "elapsed", "s", false, 5, 5.0, 4.0, 6.0),
+		row("container", "b", "w1", "elapsed", "s", false, 1, 1.0, 0.8, 1.2),
+		row("container", "c", "w1", "elapsed", "s", false, 1, 1.0, NAN, NAN),
+		row("container", "d", "w1", "elapsed", "s", false, 1, 1.0, 0.97, 1.02),
+	};
+	rows[2].emulated = 1;
+	rows[3].verdict = VB_VERDICT_INCONCLUSIVE;
+	rows[4].verdict = VB_VERDICT_INCONCLUSIVE;
+	rows[5].verdict = VB_VERDICT_EQUIVALENT;
+	char *out = render(vb_report_resolution, rows, sizeof(rows) / sizeof(rows[0]));
+	/* half-widths 10 %, 20 %, 3 %: median 10 %, worst 20 %; one cell without an interval */
+	CHECK(has(out, "  container: median ±10.0%, worst ±20.0% over 3 cells; 1 cell with no "
+		       "interval; 0 faster, 1 slower, 1 equivalent, 2 inconclusive\n"));
+	CHECK(has(out, "  qemu-tcg (emulated): median ±20.0%, worst ±20.0% over 1 cell; 0 faster, "
+		       "1 slower, 0 equivalent, 0 inconclusive\n"));
+	/* the baseline has no line; container comes first, as it does in the rows */
+	CHECK(!strstr(out, "host:"));
+	CHECK(strstr(out, "container:") < strstr(out, "qemu-tcg"));
+	free(out);
+	/* nothing with a ratio: nothing at all */
+	out = render(vb_report_resolution, rows, 1);
+	CHECK(!*out);
+	free(out);
+}
+
 TEST_MAIN(T(test_slowdown_direction), T(test_emulation_labels), T(test_pivot),
-	  T(test_isolation_table))
+	  T(test_isolation_table), T(test_resolution))
