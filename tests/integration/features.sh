@@ -15,10 +15,23 @@ fi
 have_qemu=0
 command -v qemu-system-x86_64 >/dev/null && have_qemu=1
 
-# Watch QEMU while the probe runs: which machines of this state directory exist.
-"$VB" features --json "$TMP/f.json" >"$TMP/out" 2>"$TMP/err" &
-pid=$!
+# Watch QEMU while the probe runs: which machines of this state directory
+# exist. Every QEMU virtbench starts goes through a wrapper first in PATH
+# that writes down its command line (a machine that lives for a few
+# milliseconds, as a migration's destination may, is missed by polling on a
+# loaded host); the poll below stays as a second witness.
 : >"$TMP/seen"
+if [ $have_qemu = 1 ]; then
+	mkdir -p "$TMP/bin"
+	cat >"$TMP/bin/qemu-system-x86_64" <<EOF
+#!/bin/sh
+printf 'qemu-system-x86_64 %s\n' "\$*" >>"$TMP/seen"
+exec $(command -v qemu-system-x86_64) "\$@"
+EOF
+	chmod +x "$TMP/bin/qemu-system-x86_64"
+fi
+PATH="$TMP/bin:$PATH" "$VB" features --json "$TMP/f.json" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
 while kill -0 $pid 2>/dev/null; do
 	pgrep -af qemu-system-x86_64 | grep -F "$VIRTBENCH_STATE_DIR/" >>"$TMP/seen"
 	sleep 0.05
