@@ -227,4 +227,11 @@ int vb_cgroup_block_dev(const char *path, dev_t *out, struct vb_error **err);
 /* Read a guest's memory.current / memory.usage_in_bytes (bytes). */
 int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_error **err);
 
+/*
+ * How many processes of the guest the kernel's OOM killer has killed since
+ * its cgroup was made (the "oom_kill" line of v1 memory.oom_control, v2
+ * memory.events). -ENOENT when the kernel does not count them.
+ */
+int vb_cgroup_oom_kills(struct vb_cgroup *cg, uint64_t *n, struct vb_error **err);
+
 #endif
