@@ -375,7 +375,7 @@ static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event
 	 * pass the bound: the guest's own message is the only sign of it (a
 	 * guest that lies about it changes only the wording of its failure).
 	 */
-	if (r && *err && strstr((*err)->msg, strerror(EFBIG)))
+	if (r && err && *err && strstr((*err)->msg, strerror(EFBIG)))
 		vb_error_wrap(err,
 			      "%s: its disk bound of %llu bytes (enforced cap: no file grows "
 			      "past it) was reached",
