@@ -244,7 +244,7 @@ static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, 
 		.stdout_fd = out,
 		.seccomp = seccomp,
 		.userns = g->spec.userns,
-		.fsize_max = g->disk_bytes,
+		.fsize_max = vb_disk_fsize_max(g->disk_bytes),
 	};
 }
 
@@ -309,7 +309,8 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 	g->running = true;
 	/* For as long as it runs: an idle agent could write as well as a busy one. */
 	const char *dirs[] = { g->upper, g->work };
-	r = vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, g->pid, &g->watch, err);
+	r = vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, g->pid, g->cg, &g->watch,
+				err);
 	if (r) {
 		container_stop(g, NULL);
 		return vb_error_wrap(err, "%s", g->name);
@@ -377,9 +378,10 @@ static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event
 	 */
 	if (r && err && *err && strstr((*err)->msg, strerror(EFBIG)))
 		vb_error_wrap(err,
-			      "%s: its disk bound of %llu bytes (enforced cap: no file grows "
-			      "past it) was reached",
-			      g->name, (unsigned long long)g->disk_bytes);
+			      "%s: its disk bound of %llu bytes was reached (enforced cap: no "
+			      "file grows past %llu bytes)",
+			      g->name, (unsigned long long)g->disk_bytes,
+			      (unsigned long long)vb_disk_fsize_max(g->disk_bytes));
 	if (r && oom_known && vb_cgroup_oom_kills(g->cg, &ooms_after, NULL) == 0 &&
 	    ooms_after > ooms_before) {
 		vb_error_free(err);
@@ -580,7 +582,8 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	r = vb_container_start(&c, &pid, err);
 	const char *dirs[] = { g->upper, g->work };
 	struct vb_disk_watch *w = NULL;
-	if (!r && vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, pid, &w, err)) {
+	if (!r &&
+	    vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, pid, g->cg, &w, err)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, status, 0);
 		r = vb_error_wrap(err, "%s", name);

@@ -768,6 +768,17 @@ int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err)
 	return freeze_kill(cg, deadline, err);
 }
 
+int vb_cgroup_kill_now(struct vb_cgroup *cg)
+{
+	const struct vb_cgroup_layout *l = cg->layout;
+	const char *kdir =
+	    l->version == VB_CGROUP_V2 ? (cg->npaths ? cg->paths[0] : NULL) : cg->unified_path;
+	if (!kdir || l->test_tree || !cg_has(kdir, "cgroup.kill"))
+		return -EOPNOTSUPP;
+	_cleanup_free_ char *path = xasprintf("%s/cgroup.kill", kdir);
+	return write_raw(l, path, "1");
+}
+
 /* ---- create, attach, destroy ---- */
 
 static void cg_free(struct vb_cgroup *cg)

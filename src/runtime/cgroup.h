@@ -174,6 +174,13 @@ int vb_cgroup_attach_v1(struct vb_cgroup *cg, pid_t pid, struct vb_error **err);
 int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err);
 
 /*
+ * Write cgroup.kill once and return (no wait, no freezer): every process
+ * in the guest's cgroup2 directory gets SIGKILL at once. Safe from another
+ * thread while the cgroup lives. -EOPNOTSUPP where there is no cgroup.kill.
+ */
+int vb_cgroup_kill_now(struct vb_cgroup *cg);
+
+/*
  * Freeze every process of the guest (v1 freezer.state, v2 cgroup.freeze)
  * and wait (≤ 1 s) until the kernel says frozen, or thaw it again. Not
  * frozen in time: thawed again and -ETIMEDOUT. A cgroup without a freezer

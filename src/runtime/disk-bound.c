@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -73,7 +74,8 @@ struct vb_disk_watch {
 	size_t n;
 	uint64_t bound;
 	pid_t pid;
-	int stop_fd; /* an eventfd: written once by stop */
+	struct vb_cgroup *cg; /* borrowed, or NULL */
+	int stop_fd;	      /* an eventfd: written once by stop */
 	pthread_t thread;
 	/*
 	 * Written by whoever looks (the thread, or check while the thread may
@@ -97,7 +99,7 @@ static int64_t now_ms(void)
  * One look; true when the usage is over the bound or unknown. With kill,
  * the guest is killed then (once).
  */
-static bool look(struct vb_disk_watch *w, bool kill_it)
+static bool look(struct vb_disk_watch *w, bool kill_it, uint64_t *used)
 {
 	uint64_t sum = 0;
 	int r = 0;
@@ -115,8 +117,13 @@ static bool look(struct vb_disk_watch *w, bool kill_it)
 	vb_error_free(&e);
 	if (!r && sum > w->peak)
 		w->peak = sum;
+	if (used)
+		*used = sum;
 	bool over = r || sum > w->bound || w->killed;
 	if (over && kill_it && !w->killed) {
+		/* All at once: a writer outlives its PID 1 by milliseconds of writes. */
+		if (w->cg)
+			vb_cgroup_kill_now(w->cg);
 		kill(w->pid, SIGKILL);
 		w->killed = true;
 	}
@@ -124,21 +131,39 @@ static bool look(struct vb_disk_watch *w, bool kill_it)
 	return over;
 }
 
+/*
+ * How long until the next look: the time the guest would need to fill the
+ * room left below the bound writing at VB_DISK_WATCH_RATE (page-cache
+ * speed), between VB_DISK_WATCH_MIN_MS and VB_DISK_WATCH_MS, so that looks
+ * come often only near the bound; and never less than twice the last walk,
+ * so that a huge tree does not make the supervisor a busy walker.
+ */
+static int next_wait(const struct vb_disk_watch *w, uint64_t used, int64_t walk_ms)
+{
+	uint64_t room_ms = used < w->bound ? (w->bound - used) / VB_DISK_WATCH_RATE : 0;
+	int wait_ms = room_ms < VB_DISK_WATCH_MIN_MS ? VB_DISK_WATCH_MIN_MS
+		      : room_ms < VB_DISK_WATCH_MS   ? (int)room_ms
+						     : VB_DISK_WATCH_MS;
+	return walk_ms * 2 > wait_ms ? (int)(walk_ms * 2) : wait_ms;
+}
+
 static void *watch_main(void *data)
 {
 	struct vb_disk_watch *w = data;
-	int wait_ms = VB_DISK_WATCH_MS;
+	int wait_ms = next_wait(w, 0, 0);
+	/* A late look is an overshoot: this thread goes before the busy guest (root may). */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), -20);
 	for (;;) {
 		struct pollfd p = { .fd = w->stop_fd, .events = POLLIN };
 		if (poll(&p, 1, wait_ms) != 0)
 			break; /* stopped (or poll failed: stop looks once more anyway) */
 		int64_t t0 = now_ms();
-		if (look(w, true))
+		uint64_t used = 0;
+		bool ov = look(w, true, &used);
+		int64_t t1 = now_ms();
+		if (ov)
 			break;
-		/* A huge tree must not make the supervisor a busy walker: at most a third of the
-		 * time. */
-		int64_t spent = now_ms() - t0;
-		wait_ms = spent * 2 > VB_DISK_WATCH_MS ? (int)(spent * 2) : VB_DISK_WATCH_MS;
+		wait_ms = next_wait(w, used, t1 - t0);
 	}
 	return NULL;
 }
@@ -153,7 +178,7 @@ static void watch_free(struct vb_disk_watch *w)
 }
 
 int vb_disk_watch_start(const char *const *dirs, size_t n, uint64_t bound, pid_t kill_pid,
-			struct vb_disk_watch **out, struct vb_error **err)
+			struct vb_cgroup *cg, struct vb_disk_watch **out, struct vb_error **err)
 {
 	struct vb_disk_watch *w = xcalloc(1, sizeof(*w));
 	w->dirs = xcalloc(n, sizeof(char *));
@@ -162,6 +187,7 @@ int vb_disk_watch_start(const char *const *dirs, size_t n, uint64_t bound, pid_t
 	w->n = n;
 	w->bound = bound;
 	w->pid = kill_pid;
+	w->cg = cg;
 	pthread_mutex_init(&w->lock, NULL);
 	w->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (w->stop_fd < 0) {
@@ -200,7 +226,7 @@ int vb_disk_watch_check(struct vb_disk_watch *w, struct vb_error **err)
 {
 	if (!w)
 		return 0;
-	bool over = look(w, true);
+	bool over = look(w, true, NULL);
 	pthread_mutex_lock(&w->lock);
 	int r = verdict(w, over, err);
 	pthread_mutex_unlock(&w->lock);
@@ -216,7 +242,7 @@ int vb_disk_watch_stop(struct vb_disk_watch *w, struct vb_error **err)
 		VB_BUG("disk watch: eventfd write failed");
 	pthread_join(w->thread, NULL);
 	close(w->stop_fd);
-	int r = verdict(w, look(w, false), err);
+	int r = verdict(w, look(w, false, NULL), err);
 	watch_free(w);
 	return r;
 }

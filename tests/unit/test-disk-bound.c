@@ -104,7 +104,7 @@ static void test_watch_kills(void)
 	pid_t pid = sleeper();
 	struct vb_disk_watch *w = NULL;
 	struct vb_error *err = NULL;
-	CHECK(vb_disk_watch_start(dirs, 1, 512 << 10, pid, &w, &err) == 0);
+	CHECK(vb_disk_watch_start(dirs, 1, 512 << 10, pid, NULL, &w, &err) == 0);
 	CHECK(write_file(f, 1 << 20) == 0);
 	int status = 0;
 	CHECK(waitpid(pid, &status, 0) == pid);
@@ -126,7 +126,7 @@ static void test_watch_within(void)
 	pid_t pid = sleeper();
 	struct vb_disk_watch *w = NULL;
 	struct vb_error *err = NULL;
-	CHECK(vb_disk_watch_start(dirs, 1, 4 << 20, pid, &w, &err) == 0);
+	CHECK(vb_disk_watch_start(dirs, 1, 4 << 20, pid, NULL, &w, &err) == 0);
 	CHECK(write_file(f, 1 << 20) == 0);
 	usleep(3 * VB_DISK_WATCH_MS * 1000);
 	CHECK(vb_disk_watch_check(w, &err) == 0);
@@ -139,7 +139,7 @@ static void test_watch_within(void)
 	waitpid(pid, NULL, 0);
 	/* Over the bound when it stops (written between two looks): caught, nothing killed. */
 	pid = sleeper();
-	CHECK(vb_disk_watch_start(dirs, 1, 512 << 10, pid, &w, &err) == 0);
+	CHECK(vb_disk_watch_start(dirs, 1, 512 << 10, pid, NULL, &w, &err) == 0);
 	CHECK(vb_disk_watch_stop(w, &err) == -ENOSPC);
 	CHECK(err && !strstr(err->msg, "stopped"));
 	vb_error_free(&err);
@@ -150,4 +150,13 @@ static void test_watch_within(void)
 	vb_rm_rf(d);
 }
 
-TEST_MAIN(T(test_usage), T(test_too_deep), T(test_watch_kills), T(test_watch_within))
+/* The rlimit leaves the layer room below the bound for its directories. */
+static void test_fsize_max(void)
+{
+	CHECK(vb_disk_fsize_max(64ull << 20) == 63ull << 20);
+	CHECK(vb_disk_fsize_max(4ull << 30) == (4ull << 30) - (1 << 20));
+	CHECK(vb_disk_fsize_max(1 << 20) == 512 << 10);
+}
+
+TEST_MAIN(T(test_usage), T(test_fsize_max), T(test_too_deep), T(test_watch_kills),
+	  T(test_watch_within))
