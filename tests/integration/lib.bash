@@ -73,7 +73,7 @@ vb_cgroup_leftovers() {
 	local pat p
 	if [ "${1:-all}" = all ]; then pat='vb-*'; else pat="$1-*"; fi
 	for p in $(vb_cgroup_parents); do
-		[ -d "$p" ] && find "$p" -mindepth 1 -maxdepth 1 -type d -name "$pat"
+		[ -d "$p" ] && find "$p" -mindepth 1 -maxdepth 1 -type d -name "$pat" 2>/dev/null
 	done | sort
 }
 # For checks written as `bash -c "..."` strings.
