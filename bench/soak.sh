@@ -29,9 +29,9 @@
 # judged. Exit 0 when flat, 1 when not, 2 on bad usage or a failed ops run.
 #
 # Measured here (2 shared CPUs, other sessions busy), --cycles 1000
-# --qemu-boots 6: container 334 rounds, 1002 starts in 22.8 s, fds 8 -> 8,
-# RSS 4600 -> 4600 KiB, guests at once at most 3 -> 2, nothing left;
-# qemu-tcg 2 rounds, 6 boots in 43.8 s, fds 8 -> 8, RSS 23792 -> 6116 KiB
+# --qemu-boots 6: container 334 rounds, 1002 starts in 18.8 s, fds 8 -> 8,
+# RSS 4608 -> 4624 KiB, guests at once at most 2 -> 2, nothing left;
+# qemu-tcg 2 rounds, 6 boots in 24.9 s, fds 8 -> 8, RSS 25452 -> 6188 KiB
 # (the first boot's image work), nothing left. A fake supervisor leaking
 # one descriptor per start was judged NOT flat (fds 33 -> 157).
 #
