@@ -13,8 +13,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: virtbench container run [--memory SIZE] [--cpus N] [--image IMAGE] "
-	      "[--no-seccomp]\n"
+	fputs("usage: virtbench container run [--memory SIZE] [--disk SIZE] [--cpus N] "
+	      "[--image IMAGE] [--no-seccomp]\n"
 	      "                              [--userns [MAP]] -- CMD [ARG...]\n"
 	      "       virtbench container image [--plan] IMAGE\n\n"
 	      "Run one command in a fresh virtbench container (the minimal image: busybox and\n"
@@ -23,7 +23,10 @@ static void usage(FILE *f)
 	      "/sbin:/bin:/usr/sbin:/usr/bin inside). The container is the one 'run -p\n"
 	      "container' uses: namespaces, cgroup, overlay root, masked /proc, dropped\n"
 	      "capabilities, no_new_privs and the seccomp allow-list. Needs root.\n\n"
-	      "  --memory SIZE   memory limit (e.g. 256M)\n"
+	      "  --memory SIZE   memory + swap limit (e.g. 256M; default half the host's RAM)\n"
+	      "  --disk SIZE     bound on what the container writes (default 4G): no file\n"
+	      "                  grows past it, and the container is killed when its\n"
+	      "                  layer passes it\n"
 	      "  --cpus N        cpuset 0..N-1\n"
 	      "  --no-seccomp    leave the seccomp filter off (for debugging the filter)\n"
 	      "  --image IMAGE   the read-only lower layer: minimal (the default),\n"
@@ -89,6 +92,7 @@ int vb_cmd_container(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "image", required_argument, NULL, 'i' },
@@ -123,6 +127,13 @@ int vb_cmd_container(int argc, char **argv)
 				    "container",
 				    "--memory wants a size of at least 4M, not '%.64s'", optarg);
 			spec.memory_bytes = v;
+			break;
+		case 'd':
+			if (vb_parse_size(optarg, &v) || v < (1u << 20))
+				return vb_cli_usage_error(
+				    "container", "--disk wants a size of at least 1M, not '%.64s'",
+				    optarg);
+			spec.disk_bytes = v;
 			break;
 		case 'c':
 			if (vb_parse_u64(optarg, &v) || v < 1 ||

@@ -81,6 +81,12 @@ static void usage(FILE *f)
 		      "all\n",
 		      f);
 	fputs("      --profile P        quick (seconds) or full (the study's parameters)\n"
+	      "      --memory SIZE      guest memory, e.g. 512M (scale: a LIST, above); a\n"
+	      "                         container's memory + swap limit (default: half the\n"
+	      "                         host's RAM), a VM's RAM (default 512M)\n"
+	      "      --disk SIZE        guest disk, e.g. 8G (default 4G): a VM's disk image,\n"
+	      "                         the bound on what a container writes (a job going\n"
+	      "                         past it fails)\n"
 	      "      --set [W.]NAME=VALUE  set a workload option (repeatable); without W.\n"
 	      "                         it applies to every chosen workload that has NAME;\n"
 	      "                         NAME=V1,V2,... runs one instance per value (a sweep)\n"
@@ -123,6 +129,7 @@ static void usage(FILE *f)
 struct run_args {
 	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
 	const char *baseline, *kernel, *kmods, *net, *image;
+	uint64_t memory_bytes, disk_bytes; /* run, compare: --memory SIZE; all: --disk SIZE */
 	double tolerance;
 	enum vb_profile profile;
 	char **sets;
@@ -183,6 +190,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_NET,
 		O_USERNS,
 		O_IMAGE,
+		O_DISK,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -190,6 +198,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "suite", required_argument, NULL, O_SUITE },
 		{ "vcpus", required_argument, NULL, O_VCPUS },
 		{ "memory", required_argument, NULL, O_MEMORY },
+		{ "disk", required_argument, NULL, O_DISK },
 		{ "profile", required_argument, NULL, O_PROFILE },
 		{ "set", required_argument, NULL, O_SET },
 		{ "runs", required_argument, NULL, O_RUNS },
@@ -230,14 +239,25 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->suites = optarg;
 			break;
 		case O_VCPUS:
-		case O_MEMORY:
 			if (verb != &verb_scale)
-				r = vb_cli_usage_error(verb->name, "%s is an option of scale",
-						       c == O_VCPUS ? "--vcpus" : "--memory");
-			else if (c == O_VCPUS)
-				a->vcpus = optarg;
+				r = vb_cli_usage_error(verb->name, "--vcpus is an option of scale");
 			else
+				a->vcpus = optarg;
+			break;
+		case O_MEMORY:
+			if (verb == &verb_scale)
 				a->memory = optarg;
+			else if (vb_parse_size(optarg, &a->memory_bytes) ||
+				 a->memory_bytes < (4u << 20))
+				r = vb_cli_usage_error(
+				    verb->name, "--memory wants a size of at least 4M, not '%.64s'",
+				    optarg);
+			break;
+		case O_DISK:
+			if (vb_parse_size(optarg, &a->disk_bytes) || a->disk_bytes < (1u << 20))
+				r = vb_cli_usage_error(
+				    verb->name, "--disk wants a size of at least 1M, not '%.64s'",
+				    optarg);
 			break;
 		case O_PROFILE:
 			if (!strcmp(optarg, "quick"))
@@ -404,6 +424,8 @@ static int run_verb(int argc, char **argv)
 							   : VB_NET_NONE;
 	if (a.have_userns)
 		cfg.spec.userns = &a.userns;
+	cfg.spec.memory_bytes = a.memory_bytes;
+	cfg.spec.disk_bytes = a.disk_bytes;
 	if (!r && a.have_userns)
 		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r && w3 && cfg.spec.net == VB_NET_NONE)

@@ -8,6 +8,7 @@
  * finds what a dead run left. A clone is a new guest over the same image whose
  * upper layer starts as a copy of its source's.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "platform/policy.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/disk-bound.h"
 #include "runtime/nat.h"
 #include "runtime/idmap.h"
 #include "runtime/net.h"
@@ -38,6 +40,8 @@ struct vb_guest {
 	struct vb_cgroup *cg;
 	char cpus[32];
 	struct vb_cgroup_limits limits; /* .cpus points into cpus: never copy it to another guest */
+	uint64_t disk_bytes;		/* the bound on upper + work (disk-bound.h) */
+	struct vb_disk_watch *watch;	/* while running: the layer against disk_bytes */
 	double ready_timeout_s, job_timeout_s;
 	pid_t pid;
 	struct vb_channel ch;
@@ -47,6 +51,22 @@ struct vb_guest {
 	bool nat; /* and behind the run's NAT: its w3 peer is in the run's outside */
 	char ip[20];
 };
+
+/*
+ * A guest spec without memory gets half the host's RAM as its limit: a
+ * container has no RAM of its own, so the limit is what it may take from the
+ * host, and half leaves the host room while workloads sized for the host
+ * (page cache of a 1 GiB file, the memory workloads' arrays) still fit.
+ */
+static uint64_t default_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	uint64_t half = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 2 : 1ull << 30;
+	return half & ~((1ull << 20) - 1);
+}
+
+/* Without a disk size, the same 4 GiB a QEMU guest's disk gets. */
+#define DEFAULT_DISK_BYTES (4ull << 30)
 
 /* The image every guest of this process runs on, when not the minimal one. */
 static char *chosen_image;
@@ -148,6 +168,7 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->job_timeout_s = ctx->job_timeout_s;
 	g->pid = -1;
 	g->ch.rfd = g->ch.wfd = -1;
+	g->disk_bytes = spec->disk_bytes ? spec->disk_bytes : DEFAULT_DISK_BYTES;
 	int r = 0;
 	/* A name in use already (EEXIST) must not lose its directory in guest_free. */
 	if (mkdir(g->dir, 0700) < 0)
@@ -169,7 +190,8 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 				 spec->vcpus - 1);
 			g->limits.cpus = g->cpus;
 		}
-		g->limits.memory_bytes = spec->memory_bytes;
+		/* memory.limit_in_bytes and memsw (v1) or memory.max, swap 0 (v2). */
+		g->limits.memory_bytes = spec->memory_bytes ? spec->memory_bytes : default_memory();
 		g->limits.pids_max = 4096; /* a fork bomb stops here, the host does not */
 		g->limits.devices_allowlist = true;
 		r = vb_cgroup_create(layout, name, &g->limits, &g->cg, err);
@@ -222,6 +244,7 @@ static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, 
 		.stdout_fd = out,
 		.seccomp = seccomp,
 		.userns = g->spec.userns,
+		.fsize_max = vb_disk_fsize_max(g->disk_bytes),
 	};
 }
 
@@ -251,6 +274,8 @@ static int container_stop(struct vb_guest *g, struct vb_error **err)
 	for (int i = 0; i < 20 && waitpid(g->pid, &status, WNOHANG) == 0; i++)
 		usleep(10000);
 	int r = vb_cgroup_kill(g->cg, 2000, err);
+	vb_disk_watch_stop(g->watch, NULL);
+	g->watch = NULL;
 	vb_proc_reap(g->pid, 0);
 	g->pid = -1;
 	g->running = false;
@@ -306,6 +331,14 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 	}
 	vb_channel_init(&g->ch, out[0], in[1], 65536);
 	g->running = true;
+	/* For as long as it runs: an idle agent could write as well as a busy one. */
+	const char *dirs[] = { g->upper, g->work };
+	r = vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, g->pid, g->cg, &g->watch,
+				err);
+	if (r) {
+		container_stop(g, NULL);
+		return vb_error_wrap(err, "%s", g->name);
+	}
 	struct vb_event hello;
 	r = vb_agent_client_hello(&g->ch, g->ready_timeout_s, &hello, err);
 	if (r == -EPIPE)
@@ -318,14 +351,74 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 	return 0;
 }
 
+/*
+ * After the disk cap stopped a guest: empty the agent's scratch directory in
+ * its layer (what the jobs write), so that the next start can run jobs
+ * again. Anything the guest wrote elsewhere stays, as on a full disk. The
+ * guest's processes are gone: nothing races the removal.
+ */
+static void scratch_empty(struct vb_guest *g)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/scratch", g->upper);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+		vb_rm_rf(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * One job, with the guest's disk watched against its bound meanwhile and
+ * its OOM kills counted: a job that ends either way fails with that reason,
+ * not with the bare "agent closed the channel".
+ */
 static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
 			  struct vb_error **err)
 {
 	if (!g->running)
 		return vb_error_set(err, -ESRCH, "%s is not running", g->name);
+	uint64_t ooms_before = 0, ooms_after = 0;
+	bool oom_known = vb_cgroup_oom_kills(g->cg, &ooms_before, NULL) == 0;
 	bool broken;
 	int r =
 	    vb_agent_client_run(&g->ch, job, "/scratch", g->job_timeout_s, cb, data, &broken, err);
+	struct vb_error *derr = NULL;
+	int dr = vb_disk_watch_check(g->watch, &derr);
+	if (dr) {
+		vb_error_free(err);
+		vb_error_set(err, dr, "%s: %s", g->name, derr->msg);
+		vb_error_free(&derr);
+		container_stop(g, NULL);
+		scratch_empty(g);
+		return dr;
+	}
+	/*
+	 * RLIMIT_FSIZE stopped a write (EFBIG) before the watch saw the layer
+	 * pass the bound: the guest's own message is the only sign of it (a
+	 * guest that lies about it changes only the wording of its failure).
+	 */
+	if (r && err && *err && strstr((*err)->msg, strerror(EFBIG)))
+		vb_error_wrap(err,
+			      "%s: its disk bound of %llu bytes was reached (enforced cap: no "
+			      "file grows past %llu bytes)",
+			      g->name, (unsigned long long)g->disk_bytes,
+			      (unsigned long long)vb_disk_fsize_max(g->disk_bytes));
+	if (r && oom_known && vb_cgroup_oom_kills(g->cg, &ooms_after, NULL) == 0 &&
+	    ooms_after > ooms_before) {
+		vb_error_free(err);
+		r = vb_error_set(
+		    err, -ENOMEM,
+		    "%s: out of memory: the kernel's OOM killer ended %llu process(es) "
+		    "at its memory limit of %llu bytes",
+		    g->name, (unsigned long long)(ooms_after - ooms_before),
+		    (unsigned long long)g->limits.memory_bytes);
+		broken = true;
+	}
 	if (broken)
 		container_stop(g, NULL);
 	return r;
@@ -339,7 +432,11 @@ static int container_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_er
 static int container_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 				struct vb_error **err)
 {
-	int r = vb_policy_apply(g->cg, p, g->upper, err);
+	/* No memory in the policy: back to the guest's own limit, never to none. */
+	struct vb_guest_policy pol = *p;
+	if (!pol.memory_bytes)
+		pol.memory_bytes = g->limits.memory_bytes;
+	int r = vb_policy_apply(g->cg, &pol, g->upper, err);
 	if (r)
 		return r;
 	if (!g->net)
@@ -442,6 +539,13 @@ static char *container_guest_info(struct vb_guest *g)
 	_cleanup_json_ json_t *o = json_object();
 	const char *base = strrchr(g->image, '/');
 	json_object_set_new(o, "image", json_string(base && base[1] ? base + 1 : g->image));
+	/* The limits that applied: the spec's, or the defaults a zero asks for. */
+	json_object_set_new(o, "memory_limit_bytes",
+			    json_integer((json_int_t)g->limits.memory_bytes));
+	json_object_set_new(o, "memsw_limit_bytes",
+			    json_integer((json_int_t)g->limits.memory_bytes));
+	json_object_set_new(o, "disk_limit_bytes", json_integer((json_int_t)g->disk_bytes));
+	json_object_set_new(o, "disk_bound", json_string("enforced-cap"));
 	if (g->spec.userns) {
 		char map[512];
 		vb_userns_format(g->spec.userns, map, sizeof(map));
@@ -502,7 +606,14 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	struct vb_ctr_config c = guest_config(g, argv, STDIN_FILENO, STDOUT_FILENO, seccomp);
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);
-	if (!r) {
+	const char *dirs[] = { g->upper, g->work };
+	struct vb_disk_watch *w = NULL;
+	if (!r &&
+	    vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, pid, g->cg, &w, err)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, status, 0);
+		r = vb_error_wrap(err, "%s", name);
+	} else if (!r) {
 		/* Ctrl-C reaches us (vb_interrupted); PID 1 inside ignores it: we end it. */
 		while (waitpid(pid, status, 0) < 0) {
 			if (errno != EINTR) {
@@ -514,6 +625,11 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 				r = vb_error_set(err, -EINTR, "interrupted");
 			}
 		}
+		struct vb_error *derr = NULL;
+		int dr = vb_disk_watch_stop(w, &derr);
+		if (dr && !r)
+			r = vb_error_set(err, dr, "%s: %s", name, derr->msg);
+		vb_error_free(&derr);
 	}
 	guest_free(g);
 	return r;

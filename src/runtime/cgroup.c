@@ -768,6 +768,17 @@ int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err)
 	return freeze_kill(cg, deadline, err);
 }
 
+int vb_cgroup_kill_now(struct vb_cgroup *cg)
+{
+	const struct vb_cgroup_layout *l = cg->layout;
+	const char *kdir =
+	    l->version == VB_CGROUP_V2 ? (cg->npaths ? cg->paths[0] : NULL) : cg->unified_path;
+	if (!kdir || l->test_tree || !cg_has(kdir, "cgroup.kill"))
+		return -EOPNOTSUPP;
+	_cleanup_free_ char *path = xasprintf("%s/cgroup.kill", kdir);
+	return write_raw(l, path, "1");
+}
+
 /* ---- create, attach, destroy ---- */
 
 static void cg_free(struct vb_cgroup *cg)
@@ -1127,6 +1138,31 @@ int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_er
 	if (vb_parse_u64(s, bytes) < 0)
 		return vb_error_set(err, -EINVAL, "bad value '%s' in %s/%s", s, dir, file);
 	return 0;
+}
+
+int vb_cgroup_oom_kills(struct vb_cgroup *cg, uint64_t *n, struct vb_error **err)
+{
+	bool v2 = cg->layout->version == VB_CGROUP_V2;
+	const char *dir = v2 ? (cg->npaths ? cg->paths[0] : NULL) : cg_path_of(cg, "memory");
+	const char *file = v2 ? "memory.events" : "memory.oom_control";
+	if (!dir)
+		return vb_error_set(err, -ENOENT, "cgroup %s has no memory controller", cg->name);
+	_cleanup_free_ char *s = NULL;
+	int r = cg_read(dir, file, &s, err);
+	if (r < 0)
+		return r;
+	for (char *line = s; line && *line;) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, "oom_kill ", 9)) {
+			if (vb_parse_u64(line + 9, n) < 0)
+				break;
+			return 0;
+		}
+		line = next;
+	}
+	return vb_error_set(err, -ENOENT, "no oom_kill count in %s/%s", dir, file);
 }
 
 /* ---- entitlement updates ---- */

@@ -174,6 +174,13 @@ int vb_cgroup_attach_v1(struct vb_cgroup *cg, pid_t pid, struct vb_error **err);
 int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err);
 
 /*
+ * Write cgroup.kill once and return (no wait, no freezer): every process
+ * in the guest's cgroup2 directory gets SIGKILL at once. Safe from another
+ * thread while the cgroup lives. -EOPNOTSUPP where there is no cgroup.kill.
+ */
+int vb_cgroup_kill_now(struct vb_cgroup *cg);
+
+/*
  * Freeze every process of the guest (v1 freezer.state, v2 cgroup.freeze)
  * and wait (≤ 1 s) until the kernel says frozen, or thaw it again. Not
  * frozen in time: thawed again and -ETIMEDOUT. A cgroup without a freezer
@@ -226,5 +233,12 @@ int vb_cgroup_block_dev(const char *path, dev_t *out, struct vb_error **err);
 
 /* Read a guest's memory.current / memory.usage_in_bytes (bytes). */
 int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_error **err);
+
+/*
+ * How many processes of the guest the kernel's OOM killer has killed since
+ * its cgroup was made (the "oom_kill" line of v1 memory.oom_control, v2
+ * memory.events). -ENOENT when the kernel does not count them.
+ */
+int vb_cgroup_oom_kills(struct vb_cgroup *cg, uint64_t *n, struct vb_error **err);
 
 #endif

@@ -800,6 +800,10 @@ static int child_main(void *arg)
 	}
 	struct rlimit core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &core);
+	/* Without CAP_SYS_RESOURCE inside, the guest cannot raise it again. */
+	struct rlimit fsize = { c->fsize_max, c->fsize_max };
+	if (c->fsize_max && setrlimit(RLIMIT_FSIZE, &fsize) < 0)
+		fail(a->err_fd, errno, "setting RLIMIT_FSIZE");
 	/*
 	 * The supervisor's supplementary groups stay outside (raw call, as in
 	 * become_root). In a user namespace become_root did it, or setgroups is

@@ -39,6 +39,11 @@ struct vb_ctr_config {
 	 * work must belong to the host ids that inside 0 maps to.
 	 */
 	const struct vb_userns *userns;
+	/*
+	 * Non-zero: RLIMIT_FSIZE (soft and hard) of the container's processes,
+	 * the enforced disk cap's per-file part (runtime/disk-bound.h).
+	 */
+	uint64_t fsize_max;
 };
 
 /*

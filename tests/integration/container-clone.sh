@@ -15,21 +15,10 @@ export VIRTBENCH_AGENT="$AGENT"
 CG=/sys/fs/cgroup
 tag=
 
-# This process's own virtbench parents, as the code computes them.
-parents() {
-	local ctrls path
-	while IFS=: read -r _ ctrls path; do
-		case "$ctrls" in
-		name=*) continue ;;
-		"") [ -d "$CG/unified" ] && echo "$CG/unified${path%/}/virtbench" ;;
-		*) [ -d "$CG/$ctrls" ] && echo "$CG/$ctrls${path%/}/virtbench" ;;
-		esac
-	done </proc/self/cgroup
-}
 leftovers() {
 	local p
 	[ -n "$tag" ] || return 0
-	for p in $(parents) "$CG"/*/virtbench; do
+	for p in $(vb_cgroup_parents); do
 		[ -d "$p" ] && find "$p" -mindepth 1 -maxdepth 1 -type d -name "$tag-*"
 	done | sort -u
 }

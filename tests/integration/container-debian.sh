@@ -139,7 +139,7 @@ check "the stored guest record names the Debian image" \
 	test "$(sql "SELECT json_extract(spec, '$.guest.image') FROM platforms WHERE name = 'container'")" = "${dir##*/}"
 tag=$(sql "SELECT tag FROM runs")
 check "nothing of the run is left (cgroups, work directory, mounts)" \
-	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* /sys/fs/cgroup/memory/*/*/virtbench/$tag-* 2>/dev/null)\" ] &&
+	bash -c "[ -z \"\$(vb_cgroup_leftovers $tag)\" ] &&
 		[ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ] && ! grep -q '$tag' /proc/self/mountinfo"
 check "the cache holds the one image and nothing else" \
 	test "$(ls -A "$images")" = "${dir##*/}"

@@ -12,7 +12,7 @@ if [ -n "$reason" ]; then
 	for i in $(seq 11); do skip "container run $i" "$reason"; done
 	exit 0
 fi
-ours() { ls -d /sys/fs/cgroup/*/virtbench/"$1"-* /sys/fs/cgroup/memory/*/*/virtbench/"$1"-* 2>/dev/null; }
+ours() { vb_cgroup_leftovers "$1"; }
 
 "$VB" run "${quick_args[@]}" -p host,container -w cpu.primes,mem.memcpy,disk.fileio \
 	--set file_size=4M --set ops=200 >"$TMP/out" 2>"$TMP/err"
@@ -23,7 +23,7 @@ check "every container cell has a ratio to host and a verdict" \
 	test "$(sql "SELECT count(*) FROM summaries x JOIN platforms p ON p.id = x.platform_id WHERE p.name = 'container' AND x.ratio IS NOT NULL AND x.verdict != 'none'")" = 9
 tag=$(sql "SELECT tag FROM runs")
 check "the container's agent hash is the agent's" test "$(sql "SELECT agent_sha256 FROM platforms WHERE name = 'container'")" = "$(sha256sum "$AGENT" | cut -d' ' -f1)"
-check "nothing of the run is left (cgroups, work directory)" bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
+check "nothing of the run is left (cgroups, work directory)" bash -c "[ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
 
 # w3 over the run's bridge: a veth per guest, the peer on the bridge address.
 export VIRTBENCH_DB="$TMP/net.db"
@@ -56,8 +56,8 @@ for _ in $(seq 100); do
 done
 check "SIGKILL: the container's init dies with the supervisor" test $gone = 0
 check "SIGKILL: its cgroups and bridge are still there before the next start" \
-	bash -c "[ -n \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && ip link show $tag >/dev/null 2>&1"
+	bash -c "[ -n \"\$(vb_cgroup_leftovers $tag)\" ] && ip link show $tag >/dev/null 2>&1"
 "$VB" runs >/dev/null 2>"$TMP/err"
 check "SIGKILL: the next start sweeps and says so" grep -q "cgroup" "$TMP/err"
 check "SIGKILL: nothing of that run remains (cgroups in every hierarchy, bridge and veths, overlay dirs, mounts)" \
-	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* /sys/fs/cgroup/memory/*/*/virtbench/$tag-* 2>/dev/null)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ] && ! grep -q '$tag' /proc/self/mountinfo && ! ip -o link | grep -q ' $tag'"
+	bash -c "[ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ] && ! grep -q '$tag' /proc/self/mountinfo && ! ip -o link | grep -q ' $tag'"

@@ -16,7 +16,12 @@ if [ -n "$reason" ]; then
 	exit 0
 fi
 C() { "$VB" container run "$@"; }
-guests() { ls /sys/fs/cgroup/*/virtbench/ 2>/dev/null | grep '^vb-' | sort -u; }
+guests() { vb_cgroup_leftovers all | sed 's|.*/||' | sort -u; }
+# The processes in guest cgroup $1, in any hierarchy.
+procs_of() {
+	local d
+	for d in $(vb_cgroup_leftovers all | grep "/$1$"); do cat "$d/cgroup.procs" 2>/dev/null; done
+}
 guests_before=$(guests)
 # A map's lines as the kernel prints them, blanks squeezed: "0 100000 65536".
 squeeze() { sed 's/^ *//; s/  */ /g'; }
@@ -148,11 +153,11 @@ check "SIGKILL of the supervisor: the container's init (root of the user namespa
 # only what carries the tags of this file's runs counts.
 left=""
 for g in $(comm -13 <(echo "$guests_before") <(guests)); do
-	[ -z "$(cat /sys/fs/cgroup/pids/virtbench/$g/cgroup.procs 2>/dev/null)" ] && left="$left $g"
+	[ -z "$(procs_of "$g")" ] && left="$left $g"
 done
 for tag in $(sql "SELECT tag FROM runs") $(VIRTBENCH_DB="$TMP/results.db" sql "SELECT tag FROM runs"); do
 	[ -n "$tag" ] || continue
-	ls -d /sys/fs/cgroup/*/virtbench/"$tag"-* 2>/dev/null | grep -q . && left="$left cgroup:$tag"
+	vb_cgroup_leftovers "$tag" | grep -q . && left="$left cgroup:$tag"
 	ip -o link | grep -q " $tag" && left="$left link:$tag"
 	grep -q "$tag" /proc/mounts && left="$left mount:$tag"
 done

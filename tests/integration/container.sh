@@ -14,7 +14,12 @@ if ! "$VB" list platforms | grep -qE '^container +available'; then
 	exit 0
 fi
 C() { "$VB" container run "$@"; }
-guests() { ls /sys/fs/cgroup/*/virtbench/ 2>/dev/null | grep '^vb-' | sort -u; }
+guests() { vb_cgroup_leftovers all | sed 's|.*/||' | sort -u; }
+# The processes in guest cgroup $1, in any hierarchy.
+procs_of() {
+	local d
+	for d in $(vb_cgroup_leftovers all | grep "/$1$"); do cat "$d/cgroup.procs" 2>/dev/null; done
+}
 guests_before=$(guests)
 in_ctr() { C -- /bin/sh -c "$1" 2>&1; }
 
@@ -108,6 +113,6 @@ check "start: the refused start left no work directory" \
 # runs (another virtbench, a CI job) may share the parent and be running.
 left=0
 for g in $(comm -13 <(echo "$guests_before") <(guests)); do
-	[ -z "$(cat /sys/fs/cgroup/pids/virtbench/$g/cgroup.procs 2>/dev/null)" ] && left=$((left + 1))
+	[ -z "$(procs_of "$g")" ] && left=$((left + 1))
 done
 check "cleanup: no guest cgroup of these runs is left in any hierarchy" test "$left" = 0

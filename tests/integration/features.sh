@@ -90,7 +90,7 @@ check "hardware extensions: kvm yes by design, container and qemu-tcg no" \
 
 sleep_bin=$(command -v sleep)
 check "nothing left: no QEMU or CRIU tree of the run, no cgroup, no file" \
-	bash -c "! pgrep -f 'qemu-system-x86_6[4] -name $tag' >/dev/null && ! pgrep -fx '$sleep_bin 60' >/dev/null && [ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
+	bash -c "! pgrep -f 'qemu-system-x86_6[4] -name $tag' >/dev/null && ! pgrep -fx '$sleep_bin 60' >/dev/null && [ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
 
 features_json_ok() {
 	jq -e '.run.experiment == "features" and (.features | length) == 35 and all(.features[]; (keys | sort) == ["detail","feature","how","platform","value"])' "$TMP/f.json" >/dev/null

@@ -13,7 +13,7 @@ fi
 nothing_left() {
 	local tag=$1
 	! ip -o link | grep -q " $tag" &&
-		[ -z "$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)" ] &&
+		[ -z "$(vb_cgroup_leftovers "$tag")" ] &&
 		[ "$(find "$VIRTBENCH_STATE_DIR" -mindepth 1 | wc -l)" = 0 ] &&
 		! pgrep -P 1 -f "virtbench-agen[t] --peer" >/dev/null
 }

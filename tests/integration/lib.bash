@@ -29,3 +29,52 @@ check() {
 sql() { sqlite3 -batch -noheader "$VIRTBENCH_DB" "$@"; }
 # A quick run that still takes a few seconds; extra args are appended.
 quick_args=(-q --runs 3 --min-runs 2 --warmup 1 --set limit=100000 --set size=4M)
+
+# Where virtbench makes its cgroups, one directory a line: for every mounted
+# cgroup hierarchy (v1 and v2, from /proc/self/mountinfo), the cgroup this
+# shell is in there (from /proc/self/cgroup: virtbench, started from here,
+# is in the same one and puts its tree below it, src/runtime/cgroup.c) +
+# /virtbench. Not a glob of /sys/fs/cgroup/*/virtbench: a hierarchy where this
+# shell is nested (memory/<path>/virtbench here) would be missed.
+vb_cgroup_parents() {
+	local -a f
+	local i fstype opts root mnt id ctrls path c sub match
+	while read -r -a f; do
+		for ((i = 6; i < ${#f[@]}; i++)); do [ "${f[i]}" = - ] && break; done
+		fstype=${f[i + 1]:-}
+		opts=,${f[i + 3]:-},
+		root=${f[3]}
+		mnt=${f[4]}
+		[ "$fstype" = cgroup ] || [ "$fstype" = cgroup2 ] || continue
+		while IFS=: read -r id ctrls path; do
+			match=
+			if [ "$fstype" = cgroup2 ]; then
+				[ "$id" = 0 ] && [ -z "$ctrls" ] && match=1
+			elif [ -n "$ctrls" ]; then
+				match=1
+				for c in ${ctrls//,/ }; do
+					case "$opts" in *",$c,"*) ;; *) match= ;; esac
+				done
+			fi
+			[ -n "$match" ] || continue
+			# A mount of a sub-tree (root != /) shows paths below its root.
+			sub=$path
+			if [ "$root" != / ]; then
+				case "$path" in "$root" | "$root"/*) sub=${path#"$root"} ;; *) continue ;; esac
+			fi
+			echo "$mnt${sub%/}/virtbench"
+		done </proc/self/cgroup
+	done </proc/self/mountinfo | sort -u
+}
+# vb_cgroup_leftovers TAG|all: the guest cgroups of run TAG (vb-1a2b3c4d-*),
+# or with all every vb-* cgroup, under virtbench's parent in every hierarchy
+# (vb_cgroup_parents), one path a line; nothing when there are none.
+vb_cgroup_leftovers() {
+	local pat p
+	if [ "${1:-all}" = all ]; then pat='vb-*'; else pat="$1-*"; fi
+	for p in $(vb_cgroup_parents); do
+		[ -d "$p" ] && find "$p" -mindepth 1 -maxdepth 1 -type d -name "$pat" 2>/dev/null
+	done | sort
+}
+# For checks written as `bash -c "..."` strings.
+export -f vb_cgroup_parents vb_cgroup_leftovers

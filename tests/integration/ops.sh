@@ -13,7 +13,7 @@ nothing_left() {
 	local tag=$1
 	! pgrep -f "qemu-system-x86_6[4] .*-name $tag" >/dev/null &&
 		! ip -o link | grep -q " $tag" &&
-		[ -z "$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)" ] &&
+		[ -z "$(vb_cgroup_leftovers "$tag")" ] &&
 		[ "$(find "$VIRTBENCH_STATE_DIR" -mindepth 1 | wc -l)" = 0 ]
 }
 metric() { # platform metric -> the stored mean, or empty

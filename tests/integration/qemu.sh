@@ -32,7 +32,7 @@ check "disk.latency (O_DIRECT) ran in the guest on its virtio-blk scratch disk" 
 	test "$(sql "SELECT count(*) FROM summaries x JOIN platforms p ON p.id = x.platform_id JOIN workloads w ON w.id = x.workload_id WHERE p.name = 'qemu-tcg' AND w.name = 'disk.latency' AND x.mean > 0")" = 3
 tag=$(sql "SELECT tag FROM runs")
 check "no QEMU process, tap, bridge, cgroup or work directory of the run remains" \
-	bash -c "! pgrep -f 'qemu-system-x86_6[4] .*-name $tag' >/dev/null && ! ip -o link | grep -q ' $tag' && [ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
+	bash -c "! pgrep -f 'qemu-system-x86_6[4] .*-name $tag' >/dev/null && ! ip -o link | grep -q ' $tag' && [ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
 
 export VIRTBENCH_DB="$TMP/kill.db"
 "$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p qemu-tcg -w cpu.primes --set limit=100000 >/dev/null 2>&1 &
@@ -52,7 +52,7 @@ done
 check "SIGKILL: QEMU dies with its supervisor" test $gone = 0
 "$VB" runs >/dev/null 2>&1
 check "SIGKILL: the next start leaves nothing of the run" \
-	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* 2>/dev/null)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
+	bash -c "[ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
 
 # KVM is offered only after a probe guest boots under it. Here (kvm_pvm, a
 # stock kernel) it cannot: forcing the probe shows it tried, and what became

@@ -26,7 +26,7 @@ fi
 nothing_left() {
 	local tag=$1
 	! pgrep -f "qemu-system-x86_6[4] .*-name $tag-" >/dev/null &&
-		[ -z "$(ls -d /sys/fs/cgroup/*/virtbench/"$tag"-* /sys/fs/cgroup/virtbench/"$tag"-* 2>/dev/null)" ] &&
+		[ -z "$(vb_cgroup_leftovers "$tag")" ] &&
 		[ "$(find "$VIRTBENCH_STATE_DIR" -mindepth 1 | wc -l)" = 0 ]
 }
 
@@ -123,7 +123,7 @@ done
 check "SIGKILL: QEMU dies with its supervisor" test $gone = 0
 "$VB" runs >/dev/null 2>&1
 check "SIGKILL: the next start leaves nothing of the run" \
-	bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/virtbench/$tag-* /sys/fs/cgroup/virtbench/$tag-* 2>/dev/null)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
+	bash -c "[ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
 # Should a QEMU of this run have survived (the check above failed), it goes now.
 for p in $(pgrep -f "qemu-system-x86_6[4] .*-name $tag-"); do kill -KILL "$p"; done
 

@@ -831,6 +831,17 @@ static void test_kill_v1_freezer(void)
 	put_rel(&fx, OWN_MEM "/virtbench/" NAME "/memory.usage_in_bytes", "1234567\n");
 	CHECK(vb_cgroup_memory_current(cg, &bytes, &err) == 0 && bytes == 1234567);
 	vb_error_free(&err);
+	/* OOM kills on v1: the oom_kill line of memory.oom_control (as captured here). */
+	uint64_t ooms = 0;
+	put_rel(&fx, OWN_MEM "/virtbench/" NAME "/memory.oom_control",
+		"oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+	CHECK(vb_cgroup_oom_kills(cg, &ooms, &err) == 0 && ooms == 3);
+	vb_error_free(&err);
+	put_rel(&fx, OWN_MEM "/virtbench/" NAME "/memory.oom_control",
+		"oom_kill_disable 0\nunder_oom 0\n");
+	CHECK(vb_cgroup_oom_kills(cg, &ooms, &err) == -ENOENT);
+	CHECK(err && strstr(err->msg, "no oom_kill count"));
+	vb_error_free(&err);
 	vb_cgroup_destroy(cg);
 	fx_teardown(&fx);
 }
@@ -865,6 +876,12 @@ static void test_kill_v2(void)
 	uint64_t bytes = 0;
 	put_rel(&fx, OWN_V2 "/virtbench/" NAME "/memory.current", "8192\n");
 	CHECK(vb_cgroup_memory_current(cg, &bytes, &err) == 0 && bytes == 8192);
+	vb_error_free(&err);
+	/* OOM kills on v2: memory.events (oom counts limit hits, oom_kill the kills). */
+	uint64_t ooms = 0;
+	put_rel(&fx, OWN_V2 "/virtbench/" NAME "/memory.events",
+		"low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n");
+	CHECK(vb_cgroup_oom_kills(cg, &ooms, &err) == 0 && ooms == 1);
 	vb_error_free(&err);
 	vb_cgroup_destroy(cg);
 	fx_teardown(&fx);
