@@ -1124,15 +1124,24 @@ int vb_cgroup_attach_v1(struct vb_cgroup *cg, pid_t pid, struct vb_error **err)
 	return attach(cg, pid, true, err);
 }
 
-int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_error **err)
+/* Read the memory controller's file: v2_file on v2, v1_file on v1. */
+static int memory_read(struct vb_cgroup *cg, const char *v2_file, const char *v1_file,
+		       const char **dir, const char **file, char **out, struct vb_error **err)
 {
 	bool v2 = cg->layout->version == VB_CGROUP_V2;
-	const char *dir = v2 ? (cg->npaths ? cg->paths[0] : NULL) : cg_path_of(cg, "memory");
-	const char *file = v2 ? "memory.current" : "memory.usage_in_bytes";
-	if (!dir)
+	*dir = v2 ? (cg->npaths ? cg->paths[0] : NULL) : cg_path_of(cg, "memory");
+	*file = v2 ? v2_file : v1_file;
+	if (!*dir)
 		return vb_error_set(err, -ENOENT, "cgroup %s has no memory controller", cg->name);
+	int r = cg_read(*dir, *file, out, err);
+	return r < 0 ? r : 0;
+}
+
+int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_error **err)
+{
+	const char *dir, *file;
 	_cleanup_free_ char *s = NULL;
-	int r = cg_read(dir, file, &s, err);
+	int r = memory_read(cg, "memory.current", "memory.usage_in_bytes", &dir, &file, &s, err);
 	if (r < 0)
 		return r;
 	if (vb_parse_u64(s, bytes) < 0)
@@ -1142,13 +1151,9 @@ int vb_cgroup_memory_current(struct vb_cgroup *cg, uint64_t *bytes, struct vb_er
 
 int vb_cgroup_oom_kills(struct vb_cgroup *cg, uint64_t *n, struct vb_error **err)
 {
-	bool v2 = cg->layout->version == VB_CGROUP_V2;
-	const char *dir = v2 ? (cg->npaths ? cg->paths[0] : NULL) : cg_path_of(cg, "memory");
-	const char *file = v2 ? "memory.events" : "memory.oom_control";
-	if (!dir)
-		return vb_error_set(err, -ENOENT, "cgroup %s has no memory controller", cg->name);
+	const char *dir, *file;
 	_cleanup_free_ char *s = NULL;
-	int r = cg_read(dir, file, &s, err);
+	int r = memory_read(cg, "memory.events", "memory.oom_control", &dir, &file, &s, err);
 	if (r < 0)
 		return r;
 	for (char *line = s; line && *line;) {
