@@ -178,10 +178,16 @@ static void setup_dev(const struct child_args *a, int rootfd)
 
 static void setup_proc_sys(const struct child_args *a, int rootfd)
 {
+	/*
+	 * Besides the usual set, what maps the kernel's memory (slab caches,
+	 * vmalloc addresses, the flags, counts and cgroups of every page): root
+	 * inside a container without a user namespace could read it.
+	 */
 	static const char *const masked[] = {
-		"proc/acpi",	      "proc/asound",	 "proc/kcore",	     "proc/keys",
-		"proc/latency_stats", "proc/timer_list", "proc/timer_stats", "proc/sched_debug",
-		"proc/scsi",	      "sys/firmware",
+		"proc/acpi",	      "proc/asound",	  "proc/kcore",	      "proc/keys",
+		"proc/latency_stats", "proc/timer_list",  "proc/timer_stats", "proc/sched_debug",
+		"proc/scsi",	      "proc/slabinfo",	  "proc/vmallocinfo", "proc/kpageflags",
+		"proc/kpagecount",    "proc/kpagecgroup", "sys/firmware",
 	};
 	static const char *const readonly[] = {
 		"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
