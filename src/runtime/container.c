@@ -473,8 +473,6 @@ static const char *const allowed_syscalls[] = {
 	"sigaltstack",
 	"signalfd",
 	"signalfd4",
-	"socket",
-	"socketpair",
 	"splice",
 	"stat",
 	"statfs",
@@ -561,6 +559,35 @@ static const char *const refused_syscalls[] = {
 };
 
 /*
+ * The socket families a guest may use: what the agent, its workloads and
+ * busybox need (netlink for ip and getifaddrs). The others fail with
+ * EAFNOSUPPORT, as on a kernel built without them: AF_VSOCK above all, which
+ * network namespaces do not isolate (a guest could reach the host's vsock
+ * services, or listen for a VM's), and AF_PACKET, AF_BLUETOOTH, AF_ALG and
+ * the like, rarely needed and often where a kernel's bugs are.
+ */
+static const int socket_families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+
+/*
+ * One rule per family value below AF_MAX, and one for everything above: the
+ * comparisons are on all 64 bits, so a family with upper bits set (the
+ * kernel reads an int) falls in the last rule and is refused, never allowed.
+ */
+static int family_rules(scmp_filter_ctx ctx, int nr, const int *allowed, size_t n)
+{
+	for (uint64_t f = 0; f < AF_MAX; f++) {
+		bool ok = false;
+		for (size_t i = 0; i < n; i++)
+			ok |= (uint64_t)allowed[i] == f;
+		if (seccomp_rule_add(ctx, ok ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
+				     SCMP_A0(SCMP_CMP_EQ, f)) < 0)
+			return -1;
+	}
+	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
+				SCMP_A0(SCMP_CMP_GE, (uint64_t)AF_MAX));
+}
+
+/*
  * Build the filter with libseccomp and export it as BPF, once per process:
  * generating the program costs milliseconds, installing it microseconds,
  * and the child only installs it.
@@ -594,6 +621,11 @@ static int compile_seccomp(struct sock_fprog *out, struct vb_error **err)
 	if (!r && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				   SCMP_A0(SCMP_CMP_MASKED_EQ, ns, 0)) < 0)
 		r = vb_error_set(err, -EINVAL, "seccomp rule for clone");
+	static const int unix_only[] = { AF_UNIX };
+	if (!r && (family_rules(ctx, SCMP_SYS(socket), socket_families,
+				VB_ARRAY_SIZE(socket_families)) < 0 ||
+		   family_rules(ctx, SCMP_SYS(socketpair), unix_only, 1) < 0))
+		r = vb_error_set(err, -EINVAL, "seccomp rules for socket families");
 	/* clone3's flags are behind a pointer: refuse it, libc falls back to clone. */
 	if (!r)
 		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);

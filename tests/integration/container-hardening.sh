@@ -5,7 +5,7 @@
 # devices outside the minimal set through the cgroup2 device program, and
 # bad input to `container run` refused as such.
 . "$(dirname "$0")/lib.bash"
-N=2
+N=6
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
@@ -32,3 +32,34 @@ check "/proc memory maps read 0 bytes or not at all ($procs)" \
 sizes=$(C --userns -- /bin/sh -c "for f in $procs; do echo \"\$f \$(wc -c <\$f 2>/dev/null || echo -)\"; done" 2>&1)
 check "the same with --userns" \
 	bash -c "[ -n \"\$1\" ] && ! echo \"\$1\" | grep -vqE '^/proc/[a-z_]+ (0|-)\$'" _ "$sizes"
+
+# An image with tests/integration/ctr-probe.c in it, for the system calls
+# busybox cannot make.
+img="$TMP/img"
+cp -a "$(ls -d "$VIRTBENCH_CACHE_DIR"/images/minimal-* | head -1)" "$img"
+chmod u+w "$img/bin"
+if ! cc -static -O2 -o "$img/bin/ctr-probe" "$ROOT/tests/integration/ctr-probe.c"; then
+	echo "Bail out! cannot build ctr-probe (cc -static)"
+	exit 1
+fi
+P() { C --image "$img" "$@"; }
+
+# Socket families: AF_VSOCK (40) is not isolated by network namespaces;
+# AF_PACKET (17) and AF_ALG (38) are not needed. EAFNOSUPPORT, as if the
+# kernel had none of them.
+out=$(P -- /bin/ctr-probe socket 40 1 2>&1)
+check "socket(AF_VSOCK) fails with EAFNOSUPPORT ($out)" test "$out" = "socket EAFNOSUPPORT"
+out=$(P --userns -- /bin/sh -c '/bin/ctr-probe socket 17 2; /bin/ctr-probe socket 38 5' 2>&1 | tr '\n' ' ')
+check "socket(AF_PACKET), socket(AF_ALG) fail with EAFNOSUPPORT, also with --userns ($out)" \
+	test "$out" = "socket EAFNOSUPPORT socket EAFNOSUPPORT "
+# AF_UNIX stream, AF_INET udp, AF_NETLINK raw (route); AF_INET6 where the host has it.
+want="socket ok socket ok socket ok "
+fams="1 1; 2 2; 16 3"
+if [ -e /proc/net/if_inet6 ]; then
+	fams="$fams; 10 1"
+	want="${want}socket ok "
+fi
+out=$(P -- /bin/sh -c "for f in '${fams//; /\' \'}'; do /bin/ctr-probe socket \$f; done" 2>&1 | tr '\n' ' ')
+check "socket(AF_UNIX, AF_INET, AF_NETLINK, AF_INET6) still work ($out)" test "$out" = "$want"
+out=$(P -- /bin/sh -c 'echo hi | nc -l -p 5000 & sleep 0.3; nc 127.0.0.1 5000 </dev/null' 2>&1)
+check "TCP over loopback inside works" test "$out" = hi
