@@ -20,9 +20,10 @@ static void usage(FILE *f)
 	      "Run one command in a fresh virtbench container (the minimal image: busybox and\n"
 	      "the agent) with this terminal's stdin/stdout/stderr, wait for it, remove\n"
 	      "everything, and exit with its status (CMD without a '/' is looked up in\n"
-	      "/sbin:/bin:/usr/sbin:/usr/bin inside). The container is the one 'run -p\n"
-	      "container' uses: namespaces, cgroup, overlay root, masked /proc, dropped\n"
-	      "capabilities, no_new_privs and the seccomp allow-list. Needs root.\n\n"
+	      "/sbin:/bin:/usr/sbin:/usr/bin inside; a CMD that is empty, not there or\n"
+	      "not executable inside exits 2, as bad usage). The container is the one\n"
+	      "'run -p container' uses: namespaces, cgroup, overlay root, masked /proc,\n"
+	      "dropped capabilities, no_new_privs and the seccomp allow-list. Needs root.\n\n"
 	      "  --memory SIZE   memory limit (e.g. 256M)\n"
 	      "  --cpus N        cpuset 0..N-1\n"
 	      "  --no-seccomp    leave the seccomp filter off (for debugging the filter)\n"
@@ -155,6 +156,8 @@ int vb_cmd_container(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return vb_cli_usage_error("container", "name a command to run");
+	if (!argv[optind][0])
+		return vb_cli_usage_error("container", "the command to run is an empty name");
 	struct vb_error *err = NULL;
 	_cleanup_free_ char *agent = NULL;
 	_cleanup_free_ char *work_dir = NULL;

@@ -399,8 +399,15 @@ int vb_cli_check_image(const char *cmd, const char *text)
 		vb_error_free(&err);
 		return r;
 	}
+	/* A directory image is the caller's input: missing or not a directory is bad usage. */
+	struct stat st;
+	int r = 0;
+	if (s.kind == VB_IMAGE_DIR && stat(s.dir, &st) < 0)
+		r = vb_cli_usage_error(cmd, "image %.200s: %s", s.dir, strerror(errno));
+	else if (s.kind == VB_IMAGE_DIR && !S_ISDIR(st.st_mode))
+		r = vb_cli_usage_error(cmd, "image %.200s: not a directory", s.dir);
 	vb_image_spec_release(&s);
-	return 0;
+	return r;
 }
 
 int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,

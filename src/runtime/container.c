@@ -38,6 +38,7 @@
 
 struct child_report {
 	int err;
+	bool exec; /* the last step, execve, failed: the command is bad input */
 	char step[200];
 };
 
@@ -57,16 +58,32 @@ const int vb_container_caps[] = {
 };
 const size_t vb_container_ncaps = VB_ARRAY_SIZE(vb_container_caps);
 
+static void report(int fd, int e, bool exec, const char *fmt, va_list ap)
+{
+	struct child_report rep = { .err = e, .exec = exec };
+	vsnprintf(rep.step, sizeof(rep.step), fmt, ap);
+	(void)!write(fd, &rep, sizeof(rep));
+}
+
 /* Reported to the supervisor; the child ends here. */
 __attribute__((noreturn, format(printf, 3, 4))) static void fail(int fd, int e, const char *fmt,
 								 ...)
 {
-	struct child_report rep = { .err = e };
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(rep.step, sizeof(rep.step), fmt, ap);
+	report(fd, e, false, fmt, ap);
 	va_end(ap);
-	(void)!write(fd, &rep, sizeof(rep));
+	_exit(127);
+}
+
+/* As fail, for the command itself: missing, not executable, not a program. */
+__attribute__((noreturn, format(printf, 3, 4))) static void fail_exec(int fd, int e,
+								      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(fd, e, true, fmt, ap);
+	va_end(ap);
 	_exit(127);
 }
 
@@ -860,7 +877,7 @@ static int child_main(void *arg)
 	char *const envp[] = { "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/",
 			       "OPENBLAS_NUM_THREADS=1", NULL };
 	exec_in_path(c->argv, envp);
-	fail(efd, errno, "executing %s", c->argv[0]);
+	fail_exec(efd, errno, "executing %s", c->argv[0]);
 }
 
 /* clone3's arguments up to CLONE_ARGS_SIZE_VER2 (linux/sched.h, not includable beside sched.h). */
@@ -992,6 +1009,11 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 		rep.step[sizeof(rep.step) - 1] = '\0';
 		vb_error_free(err);
 		r = vb_error_errno(err, rep.err, "container %s: %s", c->hostname, rep.step);
+		/* A command that is not there or not a program: bad input, not a failure here. */
+		if (rep.exec && (rep.err == ENOENT || rep.err == ENOTDIR || rep.err == EACCES ||
+				 rep.err == ENOEXEC || rep.err == ELOOP ||
+				 rep.err == ENAMETOOLONG || rep.err == EISDIR))
+			(*err)->exit_code = VB_EXIT_USAGE;
 	}
 	if (r) {
 		kill(p, SIGKILL);

@@ -5,7 +5,7 @@
 # devices outside the minimal set through the cgroup2 device program, and
 # bad input to `container run` refused as such.
 . "$(dirname "$0")/lib.bash"
-N=6
+N=10
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
@@ -63,3 +63,16 @@ out=$(P -- /bin/sh -c "for f in '${fams//; /\' \'}'; do /bin/ctr-probe socket \$
 check "socket(AF_UNIX, AF_INET, AF_NETLINK, AF_INET6) still work ($out)" test "$out" = "$want"
 out=$(P -- /bin/sh -c 'echo hi | nc -l -p 5000 & sleep 0.3; nc 127.0.0.1 5000 </dev/null' 2>&1)
 check "TCP over loopback inside works" test "$out" = hi
+
+# Bad input to `container run` is bad usage (exit 2), with one line saying
+# what, not a failure of the run (1).
+bad() {
+	local rc
+	C "$@" >/dev/null 2>"$TMP/bad"
+	rc=$?
+	echo "$rc $(wc -l <"$TMP/bad")"
+}
+check "--image /nonexistent: exit 2, one line" test "$(bad --image /nonexistent -- /bin/true)" = "2 1"
+check "--image FILE (a regular file): exit 2, one line" test "$(bad --image /etc/hostname -- /bin/true)" = "2 1"
+check "container run -- /nonexistent: exit 2, one line" test "$(bad -- /nonexistent)" = "2 1"
+check "container run -- '' (an empty name): exit 2, one line" test "$(bad -- '')" = "2 1"
