@@ -25,6 +25,7 @@
 #include "runtime/nat.h"
 #include "runtime/idmap.h"
 #include "runtime/net.h"
+#include "runtime/tty.h"
 #include "virtbench/platform.h"
 
 struct vb_guest {
@@ -473,22 +474,24 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 		r = guest_new(ctx, spec, name, image, &g, err);
 	if (r)
 		return r;
-	struct vb_ctr_config c = guest_config(g, argv, STDIN_FILENO, STDOUT_FILENO, seccomp);
+	/* Never a terminal of the host's inside: a pty of its own, or pipes (runtime/tty.h). */
+	struct vb_tty_relay tty;
+	r = vb_tty_relay_init(&tty, err);
+	if (r) {
+		guest_free(g);
+		return r;
+	}
+	struct vb_ctr_config c = guest_config(g, argv, tty.child[0], tty.child[1], seccomp);
+	c.stderr_fd = tty.child[2];
+	c.ctty = tty.ctty;
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);
-	if (!r) {
-		/* Ctrl-C reaches us (vb_interrupted); PID 1 inside ignores it: we end it. */
-		while (waitpid(pid, status, 0) < 0) {
-			if (errno != EINTR) {
-				r = vb_error_errno(err, errno, "%s: waiting for the command", name);
-				break;
-			}
-			if (vb_interrupted) {
-				kill(pid, SIGKILL);
-				r = vb_error_set(err, -EINTR, "interrupted");
-			}
-		}
-	}
+	vb_tty_relay_started(&tty);
+	/* Ctrl-C, SIGTERM, SIGHUP reach us (vb_interrupted); PID 1 inside ignores them: we end it.
+	 */
+	if (!r)
+		r = vb_tty_relay_wait(&tty, pid, status, &vb_interrupted, err);
+	vb_tty_relay_release(&tty);
 	guest_free(g);
 	return r;
 }

@@ -5,7 +5,7 @@
 # of its own with a terminal of its own, and a closed terminal (SIGHUP) ends
 # the run as Ctrl-C does, leaving nothing.
 . "$(dirname "$0")/lib.bash"
-N=3
+N=12
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
@@ -37,6 +37,65 @@ left() {
 		[ -d "$p" ] && find "$p" -mindepth 1 -maxdepth 1 -type d -name "$1-*"
 	done
 }
+
+# An image with tests/integration/ctr-probe.c in it (TIOCSTI, TIOCLINUX, getsid).
+img="$TMP/img"
+C -- /bin/true || echo "Bail out! container run -- /bin/true fails"
+cp -a "$(ls -d "$VIRTBENCH_CACHE_DIR"/images/minimal-* | head -1)" "$img"
+chmod u+w "$img/bin"
+if ! cc -static -O2 -o "$img/bin/ctr-probe" "$ROOT/tests/integration/ctr-probe.c"; then
+	echo "Bail out! cannot build ctr-probe (cc -static)"
+	exit 1
+fi
+# T CMD...: CMD in a terminal of its own, as typed into an interactive shell.
+T() { timeout 90 python3 "$ROOT/tests/integration/pty-run.py" "$@"; }
+
+# A guest pushes a command into the input of the terminal virtbench was
+# started from (TIOCSTI on 0, 1, 2 and /dev/tty); the shell outside then
+# reads a line and runs it, as an interactive shell would once virtbench
+# has exited. Nothing may arrive there: the marker is never made.
+# inject NAME [container run options]: the probe's lines, then what the shell read.
+inject() {
+	local marker="$TMP/injected-$1"
+	shift
+	T -- bash -c "\"\$0\" container run $* --image '$img' -- /bin/ctr-probe tiocsti 'touch $marker
+'; read -r -t 3 line; echo \"read [\$line]\"; eval \"\$line\"" "$VB" | tr -d '\r'
+}
+out=$(inject a)
+diag "$out"
+check "TIOCSTI from a container: nothing reaches the host terminal's input, the marker is not made" \
+	test ! -e "$TMP/injected-a" -a -n "$(echo "$out" | grep -x 'read \[\]')"
+check "TIOCSTI on the container's own terminal (0 1 2, /dev/tty) fails with EPERM (seccomp)" \
+	test "$(echo "$out" | grep -E '^(fd[012]|/dev/tty) ' | tr '\n' ' ')" = "fd0 EPERM fd1 EPERM fd2 EPERM /dev/tty EPERM "
+out=$(inject b --no-seccomp)
+diag "$out"
+check "without seccomp the guest types only into its own terminal: the marker is not made" \
+	test ! -e "$TMP/injected-b" -a -n "$(echo "$out" | grep -x 'read \[\]')"
+out=$(inject c --userns)
+check "with --userns: the marker is not made" \
+	test ! -e "$TMP/injected-c" -a -n "$(echo "$out" | grep -x 'read \[\]')"
+# stdout not a terminal: no pty; stdin and stderr (terminals) are pipes inside.
+T -- bash -c "\"\$0\" container run --no-seccomp --image '$img' -- /bin/ctr-probe tiocsti 'touch $TMP/injected-d
+' >'$TMP/probe-d'; read -r -t 3 line; eval \"\$line\"" "$VB" >/dev/null
+diag "$(cat "$TMP/probe-d")"
+check "stdout redirected: stdin and stderr inside are no terminal, no /dev/tty; the marker is not made" \
+	test ! -e "$TMP/injected-d" -a "$(tr '\n' ' ' <"$TMP/probe-d")" = "fd0 ENOTTY fd1 ENOTTY fd2 ENOTTY /dev/tty-open ENXIO "
+out=$(T -- "$VB" container run --image "$img" -- /bin/ctr-probe tioclinux | tr -d '\r' | tr '\n' ' ')
+check "TIOCLINUX fails with EPERM ($out)" test "$out" = "fd0 EPERM fd1 EPERM fd2 EPERM "
+# A session of its own: the container's init leads it (1 inside; a session
+# of the host's would show as 0, its leader being outside the PID namespace).
+out=$(T -- "$VB" container run --image "$img" -- /bin/ctr-probe sid | tr -d '\r')
+check "the container runs in a session of its own, its terminal its /dev/console ($out)" \
+	test "$out" = "sid 1 pid 1 tty /dev/console"
+# Still usable interactively: a shell with a terminal, its exit status passed on,
+# and the host terminal's modes as they were.
+out=$(T --send 'echo $((6*7)); [ -t 0 ] && echo "tty inside"\n' --send 'exit 3\n' -- \
+	bash -c 'stty -g; "$0" container run -- /bin/sh; echo "status $?"; stty -g' "$VB" | tr -d '\r')
+diag "$out"
+modes=$(echo "$out" | grep -E '^[0-9a-f]+(:[0-9a-f]+)+$' | uniq | wc -l)
+check "container run -- /bin/sh is interactive (a terminal inside, exit status passed on)" \
+	bash -c "echo \"\$1\" | grep -qx 42 && echo \"\$1\" | grep -qx 'tty inside' && echo \"\$1\" | grep -qx 'status 3'" _ "$out"
+check "the host terminal's modes are restored afterwards" test "$modes" = 1
 
 # SIGHUP (the terminal closed) ends `container run` as SIGINT does.
 "$VB" container run -- /bin/sleep "30.$$" >/dev/null 2>"$TMP/hup" &

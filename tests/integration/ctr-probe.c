@@ -2,9 +2,10 @@
 /*
  * A small static program the container tests copy into an image, to make
  * the system calls busybox cannot: ctr-probe socket FAMILY TYPE,
- * ctr-probe tiocsti TEXT, ctr-probe tioclinux, ctr-probe sid. Each prints
- * one line per attempt: "NAME ok" or "NAME ERRNO-NAME".
+ * ctr-probe tiocsti TEXT, ctr-probe tioclinux, ctr-probe pty, ctr-probe
+ * sid. Each prints one line per attempt: "NAME ok" or "NAME ERRNO-NAME".
  */
+#define _GNU_SOURCE /* posix_openpt, ptsname */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -86,11 +87,22 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (argc == 2 && !strcmp(argv[1], "sid")) {
-		printf("sid %d pid %d tty %s\n", (int)getsid(0), (int)getpid(),
-		       isatty(0) ? ttyname(0) : "-");
+	if (argc == 2 && !strcmp(argv[1], "pty")) {
+		/* A pty from the container's own devpts: ptmx (5:2) and a slave (136:N). */
+		int m = posix_openpt(O_RDWR | O_NOCTTY);
+		if (m >= 0 && (grantpt(m) < 0 || unlockpt(m) < 0))
+			m = -1;
+		report("ptmx", m);
+		if (m >= 0)
+			report("slave", open(ptsname(m), O_RDWR | O_NOCTTY));
 		return 0;
 	}
-	fprintf(stderr, "usage: ctr-probe socket FAMILY TYPE | tiocsti TEXT | tioclinux | sid\n");
+	if (argc == 2 && !strcmp(argv[1], "sid")) {
+		const char *tty = isatty(0) ? ttyname(0) : "-";
+		printf("sid %d pid %d tty %s\n", (int)getsid(0), (int)getpid(), tty ? tty : "?");
+		return 0;
+	}
+	fprintf(stderr,
+		"usage: ctr-probe socket FAMILY TYPE | tiocsti TEXT | tioclinux | pty | sid\n");
 	return 2;
 }
