@@ -5,7 +5,7 @@
 # devices outside the minimal set through the cgroup2 device program, and
 # bad input to `container run` refused as such.
 . "$(dirname "$0")/lib.bash"
-N=10
+N=13
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
@@ -63,6 +63,52 @@ out=$(P -- /bin/sh -c "for f in '${fams//; /\' \'}'; do /bin/ctr-probe socket \$
 check "socket(AF_UNIX, AF_INET, AF_NETLINK, AF_INET6) still work ($out)" test "$out" = "$want"
 out=$(P -- /bin/sh -c 'echo hi | nc -l -p 5000 & sleep 0.3; nc 127.0.0.1 5000 </dev/null' 2>&1)
 check "TCP over loopback inside works" test "$out" = hi
+
+# Devices: the cgroup2 device program (attached to the guest's directory in
+# the cgroup2 mount beside v1 here; on pure v2 hosts it is the only
+# allow-list) refuses a device outside the minimal set even with the v1
+# devices controller made permissive and the node put in from outside.
+CG=/sys/fs/cgroup
+v1_devices_parent() {
+	local ctrls path
+	while IFS=: read -r _ ctrls path; do
+		[ "$ctrls" = devices ] && echo "$CG/devices${path%/}/virtbench"
+	done </proc/self/cgroup
+}
+# A disk of the host that the host itself may open (a sandbox may refuse some).
+disk=""
+while read -r name d; do
+	if { : <"/dev/$name"; } 2>/dev/null; then
+		disk=$d
+		break
+	fi
+done < <(lsblk -ndo NAME,MAJ:MIN 2>/dev/null)
+script="i=0; while [ ! -e /dev/vbdisk ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+head -c 512 /dev/vbdisk | wc -c; echo x >/dev/null && echo null ok; head -c 1 /dev/urandom | wc -c; : vbdisk$$"
+C -- /bin/sh -c "$script" >"$TMP/dev.out" 2>&1 &
+cpid=$!
+inner=""
+for _ in $(seq 100); do
+	inner=$(pgrep -f "^/bin/sh -c .*vbdisk$$" | head -1)
+	[ -n "$inner" ] && break
+	sleep 0.1
+done
+tag=$(ls "$VIRTBENCH_STATE_DIR" | grep -m1 '^vb-')
+permissive=no
+[ -n "$tag" ] && echo a >"$(v1_devices_parent)/$tag-0/devices.allow" && permissive=yes
+[ -n "$inner" ] && mknod "/proc/$inner/root/dev/vbdisk" b "${disk%%:*}" "${disk##*:}"
+wait $cpid
+diag "disk $disk, v1 made permissive: $permissive; inside: $(tr '\n' '|' <"$TMP/dev.out")"
+if [ -z "$disk" ]; then
+	skip "cgroup2 device program: a host disk put into /dev from outside cannot be opened" "no disk the host can open"
+else
+	check "cgroup2 device program: the host disk ($disk) put into /dev from outside cannot be opened" \
+		bash -c "[ '$permissive' = yes ] && grep -q 'vbdisk: Operation not permitted' '$TMP/dev.out' && grep -qx 0 '$TMP/dev.out'"
+fi
+check "the minimal /dev still works under it (null, urandom)" \
+	bash -c "grep -qx 'null ok' '$TMP/dev.out' && tail -1 '$TMP/dev.out' | grep -qx 1"
+out=$(P -- /bin/ctr-probe pty 2>&1 | tr '\n' ' ')
+check "and a pty can still be had inside ($out)" test "$out" = "ptmx ok slave ok "
 
 # Bad input to `container run` is bad usage (exit 2), with one line saying
 # what, not a failure of the run (1).
