@@ -5,7 +5,7 @@
 # of its own with a terminal of its own, and a closed terminal (SIGHUP) ends
 # the run as Ctrl-C does, leaving nothing.
 . "$(dirname "$0")/lib.bash"
-N=12
+N=15
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
@@ -96,6 +96,38 @@ modes=$(echo "$out" | grep -E '^[0-9a-f]+(:[0-9a-f]+)+$' | uniq | wc -l)
 check "container run -- /bin/sh is interactive (a terminal inside, exit status passed on)" \
 	bash -c "echo \"\$1\" | grep -qx 42 && echo \"\$1\" | grep -qx 'tty inside' && echo \"\$1\" | grep -qx 'status 3'" _ "$out"
 check "the host terminal's modes are restored afterwards" test "$modes" = 1
+
+# The agent of `run -p container` started from a terminal: a session of its
+# own and no controlling terminal (seen from the host: /proc/PID/stat's
+# session and tty_nr), so a hostile agent has no terminal to type into.
+export VIRTBENCH_DB="$TMP/agent.db"
+T --timeout 120 -- "$VB" run -q -p container -w cpu.primes --runs 100000 --ci-target 0 --warmup 0 \
+	--set limit=200000 >/dev/null 2>&1 &
+tpid=$!
+agent=""
+for _ in $(seq 150); do
+	run=$(ls "$VIRTBENCH_STATE_DIR" 2>/dev/null | grep -m1 '^vb-')
+	for p in $(pgrep -x virtbench-agent); do
+		[ -n "$run" ] && grep -q "/$run-" "/proc/$p/cgroup" 2>/dev/null && agent=$p
+	done
+	[ -n "$agent" ] && break
+	sleep 0.1
+done
+# The agent is the container's init: its parent is virtbench.
+vbpid=$(awk '/^PPid:/ { print $2 }' "/proc/${agent:-0}/status" 2>/dev/null)
+# stat fields 6 and 7 (the name in parentheses has no blanks here).
+agent_stat=$(awk '{ print $6, $7 }' "/proc/${agent:-0}/stat" 2>/dev/null)
+vb_stat=$(awk '{ print $6, $7 }' "/proc/${vbpid:-0}/stat" 2>/dev/null)
+kill -INT "$vbpid" 2>/dev/null
+wait $tpid
+rc=$?
+diag "run -p container: virtbench $vbpid (session, tty_nr) $vb_stat; its agent $agent: $agent_stat"
+check "run -p container: the agent has no controlling terminal, virtbench has one (tty_nr 0 vs ${vb_stat#* })" \
+	test -n "$agent_stat" -a "${agent_stat#* }" = 0 -a "${vb_stat#* }" != 0
+check "run -p container: the agent is in another session than virtbench" \
+	test -n "$agent_stat" -a "${agent_stat% *}" != "${vb_stat% *}"
+check "run -p container in a terminal: Ctrl-C (SIGINT) still ends it, 130 (exit $rc)" test $rc = 130
+export VIRTBENCH_DB="$TMP/results.db"
 
 # SIGHUP (the terminal closed) ends `container run` as SIGINT does.
 "$VB" container run -- /bin/sleep "30.$$" >/dev/null 2>"$TMP/hup" &
