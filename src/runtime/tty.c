@@ -256,7 +256,7 @@ int vb_tty_relay_wait(struct vb_tty_relay *t, pid_t pid, int *status, volatile s
 				close_fd(&t->in_w);
 		}
 		exited = pidfd >= 0 ? n > 0 && (p[np - 1].revents & POLLIN)
-				    : waitpid(pid, status, WNOHANG | __WNOTHREAD) == pid;
+				    : waitpid(pid, status, WNOHANG) == pid;
 		if (exited && pidfd < 0) {
 			pid = -1; /* reaped already */
 			break;
