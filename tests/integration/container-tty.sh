@@ -5,7 +5,7 @@
 # of its own with a terminal of its own, and a closed terminal (SIGHUP) ends
 # the run as Ctrl-C does, leaving nothing.
 . "$(dirname "$0")/lib.bash"
-N=15
+N=17
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 reason=""
@@ -148,3 +148,21 @@ check "SIGHUP: no cgroup of the run is left in any hierarchy ($cgs_during while 
 	test -n "$tag" -a "$cgs_during" -gt 0 -a "$cgs_after" = 0
 check "SIGHUP: nothing of the run is left in the state directory" \
 	test -n "$tag" -a -z "$(ls -A "$VIRTBENCH_STATE_DIR")"
+
+# The real thing: the terminal of an interactive `container run -- /bin/sh`
+# closes (its pty's master), and the kernel sends the SIGHUP.
+before=$(ls "$VIRTBENCH_STATE_DIR" 2>/dev/null)
+T --hangup 3 -- "$VB" container run -- /bin/sh >/dev/null 2>&1 &
+tpid=$!
+tag=""
+for _ in $(seq 30); do
+	tag=$(comm -13 <(echo "$before") <(ls "$VIRTBENCH_STATE_DIR" 2>/dev/null) | grep -m1 '^vb-') && break
+	sleep 0.1
+done
+cgs_during=$(left "${tag:-none}" | wc -l)
+wait $tpid
+rc=$?
+cgs_after=$(left "${tag:-none}" | wc -l)
+check "a closed terminal ends an interactive container run with 130 (exit $rc)" test $rc = 130
+check "and leaves no cgroup ($cgs_during while it ran, $cgs_after after) and no state entry" \
+	test -n "$tag" -a "$cgs_during" -gt 0 -a "$cgs_after" = 0 -a ! -e "$VIRTBENCH_STATE_DIR/$tag"
