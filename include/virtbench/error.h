@@ -19,7 +19,7 @@ enum vb_exit {
 	VB_EXIT_MEASUREMENT = 1,   /* a measurement failed */
 	VB_EXIT_USAGE = 2,	   /* bad usage or bad input */
 	VB_EXIT_UNAVAILABLE = 3,   /* a platform is not available here */
-	VB_EXIT_INTERRUPTED = 130, /* SIGINT or SIGTERM ended the run */
+	VB_EXIT_INTERRUPTED = 130, /* SIGINT, SIGTERM or SIGHUP ended the run */
 };
 
 struct vb_error {

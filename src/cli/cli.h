@@ -36,7 +36,7 @@ int vb_cli_open_store(const char *path, struct vb_store **out, struct vb_error *
 /* The static agent next to this binary, or $VIRTBENCH_AGENT; caller frees. */
 int vb_cli_agent_path(char **out, struct vb_error **err);
 
-/* SIGINT/SIGTERM set vb_interrupted (no SA_RESTART, so waits wake). */
+/* SIGINT, SIGTERM and SIGHUP set vb_interrupted (no SA_RESTART, so waits wake). */
 void vb_cli_install_signals(void);
 
 /* Split "a,b,c" into items (caller frees with vb_cli_free_list); empty items are an error. */

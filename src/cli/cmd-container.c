@@ -18,11 +18,15 @@ static void usage(FILE *f)
 	      "                              [--userns [MAP]] -- CMD [ARG...]\n"
 	      "       virtbench container image [--plan] IMAGE\n\n"
 	      "Run one command in a fresh virtbench container (the minimal image: busybox and\n"
-	      "the agent) with this terminal's stdin/stdout/stderr, wait for it, remove\n"
-	      "everything, and exit with its status (CMD without a '/' is looked up in\n"
-	      "/sbin:/bin:/usr/sbin:/usr/bin inside). The container is the one 'run -p\n"
-	      "container' uses: namespaces, cgroup, overlay root, masked /proc, dropped\n"
-	      "capabilities, no_new_privs and the seccomp allow-list. Needs root.\n\n"
+	      "the agent) with this stdin/stdout/stderr, wait for it, remove everything, and\n"
+	      "exit with its status. A terminal is never passed in: with stdin and stdout on\n"
+	      "one, the command gets a terminal of its own (^C still ends the run); else\n"
+	      "each of them that is a terminal is relayed through a pipe. CMD without a '/'\n"
+	      "is looked up in /sbin:/bin:/usr/sbin:/usr/bin inside; a CMD that is empty,\n"
+	      "not there or not executable inside exits 2, as bad usage. The container is\n"
+	      "the one 'run -p container' uses: namespaces, cgroup, overlay root, masked\n"
+	      "/proc, dropped capabilities, no_new_privs and the seccomp allow-list. Needs\n"
+	      "root.\n\n"
 	      "  --memory SIZE   memory + swap limit (e.g. 256M; default half the host's RAM)\n"
 	      "  --disk SIZE     bound on what the container writes (default 4G): no file\n"
 	      "                  grows past it, and the container is killed when its\n"
@@ -166,6 +170,8 @@ int vb_cmd_container(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return vb_cli_usage_error("container", "name a command to run");
+	if (!argv[optind][0])
+		return vb_cli_usage_error("container", "the command to run is an empty name");
 	struct vb_error *err = NULL;
 	_cleanup_free_ char *agent = NULL;
 	_cleanup_free_ char *work_dir = NULL;

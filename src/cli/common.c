@@ -97,6 +97,8 @@ void vb_cli_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed terminal: the same orderly end, not a death that leaves the run's cgroups. */
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 char *vb_cli_command_line(int argc, char **argv)
@@ -396,8 +398,15 @@ int vb_cli_check_image(const char *cmd, const char *text)
 		vb_error_free(&err);
 		return r;
 	}
+	/* A directory image is the caller's input: missing or not a directory is bad usage. */
+	struct stat st;
+	int r = 0;
+	if (s.kind == VB_IMAGE_DIR && stat(s.dir, &st) < 0)
+		r = vb_cli_usage_error(cmd, "image %.200s: %s", s.dir, strerror(errno));
+	else if (s.kind == VB_IMAGE_DIR && !S_ISDIR(st.st_mode))
+		r = vb_cli_usage_error(cmd, "image %.200s: not a directory", s.dir);
 	vb_image_spec_release(&s);
-	return 0;
+	return r;
 }
 
 int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 	fputs("\n'virtbench <command> --help' describes a command. With no command, virtbench\n"
 	      "runs its default job: a quick comparison on the platforms available here.\n\n"
 	      "exit codes: 0 ok, 1 a measurement failed, 2 bad usage or input,\n"
-	      "            3 platform unavailable, 130 interrupted\n",
+	      "            3 platform unavailable, 130 interrupted (SIGINT, SIGTERM, SIGHUP)\n",
 	      f);
 }
 

@@ -165,6 +165,7 @@ static void starter_child(const struct vb_platform_ops *ops, const struct vb_pla
 {
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	struct vb_guest *g = NULL;
 	struct vb_error *e = NULL;

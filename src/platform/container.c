@@ -27,6 +27,7 @@
 #include "runtime/nat.h"
 #include "runtime/idmap.h"
 #include "runtime/net.h"
+#include "runtime/tty.h"
 #include "virtbench/platform.h"
 
 struct vb_guest {
@@ -603,9 +604,19 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 		r = guest_new(ctx, spec, name, image, &g, err);
 	if (r)
 		return r;
-	struct vb_ctr_config c = guest_config(g, argv, STDIN_FILENO, STDOUT_FILENO, seccomp);
+	/* Never a terminal of the host's inside: a pty of its own, or pipes (runtime/tty.h). */
+	struct vb_tty_relay tty;
+	r = vb_tty_relay_init(&tty, err);
+	if (r) {
+		guest_free(g);
+		return r;
+	}
+	struct vb_ctr_config c = guest_config(g, argv, tty.child[0], tty.child[1], seccomp);
+	c.stderr_fd = tty.child[2];
+	c.ctty = tty.ctty;
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);
+	vb_tty_relay_started(&tty);
 	const char *dirs[] = { g->upper, g->work };
 	struct vb_disk_watch *w = NULL;
 	if (!r &&
@@ -614,23 +625,18 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 		waitpid(pid, status, 0);
 		r = vb_error_wrap(err, "%s", name);
 	} else if (!r) {
-		/* Ctrl-C reaches us (vb_interrupted); PID 1 inside ignores it: we end it. */
-		while (waitpid(pid, status, 0) < 0) {
-			if (errno != EINTR) {
-				r = vb_error_errno(err, errno, "%s: waiting for the command", name);
-				break;
-			}
-			if (vb_interrupted) {
-				kill(pid, SIGKILL);
-				r = vb_error_set(err, -EINTR, "interrupted");
-			}
-		}
+		/*
+		 * Ctrl-C, SIGTERM, SIGHUP reach us (vb_interrupted); PID 1 inside
+		 * ignores them: we end it.
+		 */
+		r = vb_tty_relay_wait(&tty, pid, status, &vb_interrupted, err);
 		struct vb_error *derr = NULL;
 		int dr = vb_disk_watch_stop(w, &derr);
 		if (dr && !r)
 			r = vb_error_set(err, dr, "%s: %s", name, derr->msg);
 		vb_error_free(&derr);
 	}
+	vb_tty_relay_release(&tty);
 	guest_free(g);
 	return r;
 }

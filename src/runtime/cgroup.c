@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "runtime/cgroup.h"
+#include "runtime/cgroup-devices.h"
 
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb
@@ -915,6 +916,24 @@ static int apply_v1(struct vb_cgroup *cg, const char *ctrl, const char *parent, 
 	return 0;
 }
 
+/*
+ * The v2 device allow-list (runtime/cgroup-devices.h) on dir. Test trees
+ * are plain directories, which hold no program: nothing is attached there.
+ */
+static int attach_devices(struct vb_cgroup *cg, const char *dir, struct vb_error **err)
+{
+	if (cg->layout->test_tree)
+		return 0;
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vb_error_errno(err, errno, "cgroup v2 device allow-list: opening %s", dir);
+	int r = vb_cgroup_devices_attach(fd, err);
+	if (r < 0)
+		return vb_error_wrap(err, "cgroup v2 device allow-list on %s", dir);
+	cg->devices_enforced = true;
+	return 0;
+}
+
 static int create_v1(struct vb_cgroup *cg, const struct vb_cgroup_limits *lim,
 		     struct vb_error **err)
 {
@@ -945,6 +964,17 @@ static int create_v1(struct vb_cgroup *cg, const struct vb_cgroup_limits *lim,
 			mkdir_guest(cg, l->unified_parent, &cg->unified_path, &e);
 		if (e)
 			vb_debug("cgroup %s: no cgroup.kill: %s", cg->name, e->msg);
+		vb_error_free(&e);
+	}
+	/*
+	 * The guest is born in its cgroup2 directory too (CLONE_INTO_CGROUP):
+	 * the v2 device program there is a second lock behind devices.allow,
+	 * which alone suffices here, so a refusal is only logged.
+	 */
+	if (cg->unified_path && lim->devices_allowlist) {
+		struct vb_error *e = NULL;
+		if (attach_devices(cg, cg->unified_path, &e) < 0)
+			vb_debug("cgroup %s: %s", cg->name, e->msg);
 		vb_error_free(&e);
 	}
 	return 0;
@@ -1037,7 +1067,14 @@ static int create_v2(struct vb_cgroup *cg, const struct vb_cgroup_limits *lim,
 	}
 	if (!r && lim->pids_max)
 		r = cg_write_u64(l, dir, "pids.max", lim->pids_max, err);
-	/* devices_allowlist: nothing to write on v2 (see vb_cgroup_devices_enforced). */
+	/*
+	 * No device program, no start: the guest would reach every device node
+	 * it could make or find. A refusal here (no CONFIG_CGROUP_BPF, no
+	 * CAP_BPF, a parent's program attached without ALLOW_MULTI) fails the
+	 * guest's creation with the reason.
+	 */
+	if (!r && lim->devices_allowlist)
+		r = attach_devices(cg, dir, err);
 	return r;
 }
 

@@ -116,8 +116,11 @@ struct vb_cgroup_limits {
 	uint64_t cpu_weight; /* 1..10000 (v2 weight; v1 shares = weight * 1024 / 100) */
 	/*
 	 * v1: devices.deny "a" then the minimal /dev set (null zero full random
-	 * urandom tty ptmx, and the pts devices 136:*). v2: nothing is written
-	 * here (that needs a BPF program); see vb_cgroup_devices_enforced.
+	 * urandom tty ptmx, and the pts devices 136:*). v2: the same set as a
+	 * BPF_CGROUP_DEVICE program (runtime/cgroup-devices.h); one that cannot
+	 * be attached fails the creation. v1 hosts with a cgroup2 mount beside
+	 * get the program on the guest's directory there too (best effort:
+	 * devices.allow already holds). See vb_cgroup_devices_enforced.
 	 */
 	bool devices_allowlist;
 	/* vb_cgroup_update only: read and write bytes/s on io_dev (0 = no limit). */
@@ -192,10 +195,10 @@ int vb_cgroup_freeze(struct vb_cgroup *cg, bool frozen, struct vb_error **err);
 void vb_cgroup_destroy(struct vb_cgroup *cg);
 
 /*
- * Does the guest's cgroup enforce the devices allow-list? True on v1 when
- * devices_allowlist was asked for; always false on v2, where this layer
- * writes no device rules (that needs a BPF program): the container runtime
- * then relies on its minimal /dev and on mknod being denied.
+ * Does the guest's cgroup enforce the devices allow-list? True when
+ * devices_allowlist was asked for and devices.allow was written (v1) or the
+ * device program attached (v2); false on test trees of v2, which hold no
+ * program.
  */
 bool vb_cgroup_devices_enforced(const struct vb_cgroup *cg);
 

@@ -39,6 +39,7 @@
 
 struct child_report {
 	int err;
+	bool exec; /* the last step, execve, failed: the command is bad input */
 	char step[200];
 };
 
@@ -48,6 +49,7 @@ struct child_args {
 	int err_fd;		  /* write end, close-on-exec: failures before exec */
 	int parent_fds[2];	  /* the supervisor's ends, closed first thing */
 	struct sock_fprog filter; /* compiled by the supervisor (compile_seccomp) */
+	struct sock_fprog ioctls; /* and the refused ioctl requests (compile_ioctl_filter) */
 };
 
 const int vb_container_caps[] = {
@@ -58,16 +60,32 @@ const int vb_container_caps[] = {
 };
 const size_t vb_container_ncaps = VB_ARRAY_SIZE(vb_container_caps);
 
+static void report(int fd, int e, bool exec, const char *fmt, va_list ap)
+{
+	struct child_report rep = { .err = e, .exec = exec };
+	vsnprintf(rep.step, sizeof(rep.step), fmt, ap);
+	(void)!write(fd, &rep, sizeof(rep));
+}
+
 /* Reported to the supervisor; the child ends here. */
 __attribute__((noreturn, format(printf, 3, 4))) static void fail(int fd, int e, const char *fmt,
 								 ...)
 {
-	struct child_report rep = { .err = e };
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(rep.step, sizeof(rep.step), fmt, ap);
+	report(fd, e, false, fmt, ap);
 	va_end(ap);
-	(void)!write(fd, &rep, sizeof(rep));
+	_exit(127);
+}
+
+/* As fail, for the command itself: missing, not executable, not a program. */
+__attribute__((noreturn, format(printf, 3, 4))) static void fail_exec(int fd, int e,
+								      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(fd, e, true, fmt, ap);
+	va_end(ap);
 	_exit(127);
 }
 
@@ -169,6 +187,25 @@ static void setup_dev(const struct child_args *a, int rootfd)
 	    symlinkat("/proc/self/fd/1", dev, "stdout") < 0 ||
 	    symlinkat("/proc/self/fd/2", dev, "stderr") < 0)
 		fail(a->err_fd, errno, "creating /dev links");
+	/*
+	 * The container's own terminal (a pty of the supervisor's) is its
+	 * /dev/console, as runc does: ttyname() inside finds it there. Bound
+	 * from its name in our copy of the host's /dev/pts (a descriptor names
+	 * a mount of the supervisor's namespace, which cannot be bound here),
+	 * once that name is checked to be this very terminal.
+	 */
+	struct stat tty, named;
+	char pts[32];
+	if (a->c->ctty && fstat(a->c->stdin_fd, &tty) == 0 &&
+	    snprintf(pts, sizeof(pts), "/dev/pts/%u",
+		     (major(tty.st_rdev) - 136) * 256 + minor(tty.st_rdev)) > 0 &&
+	    stat(pts, &named) == 0 && named.st_rdev == tty.st_rdev && named.st_dev == tty.st_dev) {
+		int f = openat(dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+		if (f < 0)
+			fail(a->err_fd, errno, "creating /dev/console");
+		close(f);
+		mount_in_root(a, rootfd, pts, "dev/console", NULL, MS_BIND, NULL);
+	}
 	/* The masks below bind this node: make sure it is what it claims (char 1:3). */
 	struct stat st;
 	if (fstatat(dev, "null", &st, 0) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 ||
@@ -179,10 +216,16 @@ static void setup_dev(const struct child_args *a, int rootfd)
 
 static void setup_proc_sys(const struct child_args *a, int rootfd)
 {
+	/*
+	 * Besides the usual set, what maps the kernel's memory (slab caches,
+	 * vmalloc addresses, the flags, counts and cgroups of every page): root
+	 * inside a container without a user namespace could read it.
+	 */
 	static const char *const masked[] = {
-		"proc/acpi",	      "proc/asound",	 "proc/kcore",	     "proc/keys",
-		"proc/latency_stats", "proc/timer_list", "proc/timer_stats", "proc/sched_debug",
-		"proc/scsi",	      "sys/firmware",
+		"proc/acpi",	      "proc/asound",	  "proc/kcore",	      "proc/keys",
+		"proc/latency_stats", "proc/timer_list",  "proc/timer_stats", "proc/sched_debug",
+		"proc/scsi",	      "proc/slabinfo",	  "proc/vmallocinfo", "proc/kpageflags",
+		"proc/kpagecount",    "proc/kpagecgroup", "sys/firmware",
 	};
 	static const char *const readonly[] = {
 		"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
@@ -468,8 +511,6 @@ static const char *const allowed_syscalls[] = {
 	"sigaltstack",
 	"signalfd",
 	"signalfd4",
-	"socket",
-	"socketpair",
 	"splice",
 	"stat",
 	"statfs",
@@ -556,18 +597,113 @@ static const char *const refused_syscalls[] = {
 };
 
 /*
- * Build the filter with libseccomp and export it as BPF, once per process:
- * generating the program costs milliseconds, installing it microseconds,
- * and the child only installs it.
+ * The socket families a guest may use: what the agent, its workloads and
+ * busybox need (netlink for ip and getifaddrs). The others fail with
+ * EAFNOSUPPORT, as on a kernel built without them: AF_VSOCK above all, which
+ * network namespaces do not isolate (a guest could reach the host's vsock
+ * services, or listen for a VM's), and AF_PACKET, AF_BLUETOOTH, AF_ALG and
+ * the like, rarely needed and often where a kernel's bugs are.
  */
-static int compile_seccomp(struct sock_fprog *out, struct vb_error **err)
+static const int socket_families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+
+/*
+ * One rule per family value below AF_MAX, and one for everything above: the
+ * comparisons are on all 64 bits, so a family with upper bits set (the
+ * kernel reads an int) falls in the last rule and is refused, never allowed.
+ */
+static int family_rules(scmp_filter_ctx ctx, int nr, const int *allowed, size_t n)
 {
-	static struct sock_filter *prog;
-	static unsigned short len;
-	if (prog) {
-		out->filter = prog;
-		out->len = len;
+	for (uint64_t f = 0; f < AF_MAX; f++) {
+		bool ok = false;
+		for (size_t i = 0; i < n; i++)
+			ok |= (uint64_t)allowed[i] == f;
+		if (seccomp_rule_add(ctx, ok ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
+				     SCMP_A0(SCMP_CMP_EQ, f)) < 0)
+			return -1;
+	}
+	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
+				SCMP_A0(SCMP_CMP_GE, (uint64_t)AF_MAX));
+}
+
+/* ctx as classic BPF in out (allocated; kept for the life of the process). Releases ctx. */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *out, struct vb_error **err)
+{
+	int r = 0;
+	int mfd = memfd_create("vb-seccomp", MFD_CLOEXEC);
+	if (mfd < 0)
+		r = vb_error_errno(err, errno, "seccomp: memfd");
+	if (!r && seccomp_export_bpf(ctx, mfd) < 0)
+		r = vb_error_set(err, -EIO, "seccomp: exporting the filter");
+	seccomp_release(ctx);
+	off_t size = r ? 0 : lseek(mfd, 0, SEEK_END);
+	if (!r && (size <= 0 || size % sizeof(struct sock_filter) ||
+		   size / sizeof(struct sock_filter) > 65535))
+		r = vb_error_set(err, -EIO, "seccomp: odd filter size %lld", (long long)size);
+	if (!r) {
+		struct sock_filter *p = xmalloc((size_t)size);
+		if (pread(mfd, p, (size_t)size, 0) != size) {
+			free(p);
+			r = vb_error_errno(err, errno, "seccomp: reading the filter back");
+		} else {
+			out->filter = p;
+			out->len = (unsigned short)(size / sizeof(struct sock_filter));
+		}
+	}
+	if (mfd >= 0)
+		close(mfd);
+	return r;
+}
+
+/*
+ * The ioctl requests no guest may make, whatever its terminal: TIOCSTI
+ * pushes characters into a terminal's input as if typed, TIOCLINUX pastes
+ * a virtual console's selection into it (and more). Both are how a guest
+ * would type commands into a shell outside.
+ *
+ * A filter of its own, stacked on the allow-list (the kernel applies the
+ * stricter answer of the two): libseccomp cannot say "ioctl, except these
+ * requests" in one filter, an unconditional allow of ioctl there wins over
+ * any rule on its arguments. The request is compared on its low 32 bits,
+ * as the kernel reads it (an unsigned int): a request with high bits set
+ * is the same request.
+ */
+static int compile_ioctl_filter(struct sock_fprog *out, struct vb_error **err)
+{
+	static struct sock_fprog done;
+	if (done.filter) {
+		*out = done;
 		return 0;
+	}
+	static const unsigned long refused[] = { TIOCSTI, TIOCLINUX };
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return vb_error_set(err, -ENOMEM, "seccomp_init failed");
+	for (size_t i = 0; i < VB_ARRAY_SIZE(refused); i++)
+		if (seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, (uint64_t)refused[i])) < 0) {
+			seccomp_release(ctx);
+			return vb_error_set(err, -EINVAL, "seccomp rule for ioctl %#lx",
+					    refused[i]);
+		}
+	int r = export_bpf(ctx, &done, err);
+	if (!r)
+		*out = done;
+	return r;
+}
+
+/*
+ * Build the filters (the allow-list in out, the refused ioctl requests in
+ * ioctls) with libseccomp and export them as BPF, once per process:
+ * generating the programs costs milliseconds, installing them microseconds,
+ * and the child only installs them.
+ */
+static int compile_seccomp(struct sock_fprog *out, struct sock_fprog *ioctls, struct vb_error **err)
+{
+	static struct sock_fprog done;
+	if (done.filter) {
+		*out = done;
+		return compile_ioctl_filter(ioctls, err);
 	}
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
 	if (!ctx)
@@ -589,39 +725,31 @@ static int compile_seccomp(struct sock_fprog *out, struct vb_error **err)
 	if (!r && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				   SCMP_A0(SCMP_CMP_MASKED_EQ, ns, 0)) < 0)
 		r = vb_error_set(err, -EINVAL, "seccomp rule for clone");
+	static const int unix_only[] = { AF_UNIX };
+	if (!r && (family_rules(ctx, SCMP_SYS(socket), socket_families,
+				VB_ARRAY_SIZE(socket_families)) < 0 ||
+		   family_rules(ctx, SCMP_SYS(socketpair), unix_only, 1) < 0))
+		r = vb_error_set(err, -EINVAL, "seccomp rules for socket families");
 	/* clone3's flags are behind a pointer: refuse it, libc falls back to clone. */
 	if (!r)
 		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	int mfd = r ? -1 : memfd_create("vb-seccomp", MFD_CLOEXEC);
-	if (!r && mfd < 0)
-		r = vb_error_errno(err, errno, "seccomp: memfd");
-	if (!r && seccomp_export_bpf(ctx, mfd) < 0)
-		r = vb_error_set(err, -EIO, "seccomp: exporting the filter");
-	seccomp_release(ctx);
-	off_t size = r ? 0 : lseek(mfd, 0, SEEK_END);
-	if (!r && (size <= 0 || size % sizeof(struct sock_filter) ||
-		   size / sizeof(struct sock_filter) > 65535))
-		r = vb_error_set(err, -EIO, "seccomp: odd filter size %lld", (long long)size);
-	if (!r) {
-		struct sock_filter *p = xmalloc((size_t)size);
-		if (pread(mfd, p, (size_t)size, 0) != size) {
-			free(p);
-			r = vb_error_errno(err, errno, "seccomp: reading the filter back");
-		} else {
-			prog = p;
-			len = (unsigned short)(size / sizeof(struct sock_filter));
-			out->filter = prog;
-			out->len = len;
-		}
+	if (r) {
+		seccomp_release(ctx);
+		return r;
 	}
-	if (mfd >= 0)
-		close(mfd);
-	return r;
+	r = export_bpf(ctx, &done, err);
+	if (r)
+		return r;
+	*out = done;
+	return compile_ioctl_filter(ioctls, err);
 }
 
 static void load_seccomp(const struct child_args *a)
 {
-	/* Every thread, present and future, gets the filter (SECURITY.md item 6). */
+	/* Every thread, present and future, gets the filters (SECURITY.md item 6). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &a->ioctls) !=
+	    0)
+		fail(a->err_fd, errno, "installing the seccomp filter of ioctl requests");
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &a->filter) !=
 	    0)
 		fail(a->err_fd, errno, "installing the seccomp filter");
@@ -748,6 +876,13 @@ static int child_main(void *arg)
 	close(a->parent_fds[1]);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		fail(a->err_fd, errno, "setting the parent-death signal");
+	/*
+	 * A session of its own: the supervisor's controlling terminal stays
+	 * outside (/dev/tty inside opens no terminal of the host's, and no
+	 * terminal of the host's is the guest's to type into).
+	 */
+	if (setsid() < 0)
+		fail(a->err_fd, errno, "starting a new session");
 	struct layers l;
 	open_layers(a, &l);
 	/* Root inside before any mount: the overlay writes with its mounter's ids. */
@@ -816,6 +951,10 @@ static int child_main(void *arg)
 		fail(a->err_fd, errno, "setting no_new_privs");
 	if (dup2(c->stdin_fd, 0) < 0 || dup2(c->stdout_fd, 1) < 0)
 		fail(a->err_fd, errno, "setting up the agent channel");
+	if (c->stderr_fd > 0 && dup2(c->stderr_fd, 2) < 0)
+		fail(a->err_fd, errno, "setting up stderr");
+	if (c->ctty && ioctl(0, TIOCSCTTY, 0) < 0)
+		fail(a->err_fd, errno, "making the container's terminal its controlling terminal");
 	/* Only 0 1 2 and the report pipe (close-on-exec) survive (CVE-2024-21626). */
 	int efd = a->err_fd;
 	if ((efd > 3 && syscall(SYS_close_range, 3U, (unsigned)efd - 1, 0U) < 0) ||
@@ -828,7 +967,7 @@ static int child_main(void *arg)
 	char *const envp[] = { "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/",
 			       "OPENBLAS_NUM_THREADS=1", NULL };
 	exec_in_path(c->argv, envp);
-	fail(efd, errno, "executing %s", c->argv[0]);
+	fail_exec(efd, errno, "executing %s", c->argv[0]);
 }
 
 /* clone3's arguments up to CLONE_ARGS_SIZE_VER2 (linux/sched.h, not includable beside sched.h). */
@@ -909,7 +1048,7 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 		.c = c, .go_fd = go[0], .err_fd = ep[1], .parent_fds = { go[1], ep[0] }
 	};
 	if (c->seccomp) {
-		int r = compile_seccomp(&a.filter, err);
+		int r = compile_seccomp(&a.filter, &a.ioctls, err);
 		if (r) {
 			close(go[0]);
 			close(go[1]);
@@ -960,6 +1099,11 @@ int vb_container_start(const struct vb_ctr_config *c, pid_t *pid, struct vb_erro
 		rep.step[sizeof(rep.step) - 1] = '\0';
 		vb_error_free(err);
 		r = vb_error_errno(err, rep.err, "container %s: %s", c->hostname, rep.step);
+		/* A command that is not there or not a program: bad input, not a failure here. */
+		if (rep.exec && (rep.err == ENOENT || rep.err == ENOTDIR || rep.err == EACCES ||
+				 rep.err == ENOEXEC || rep.err == ELOOP ||
+				 rep.err == ENAMETOOLONG || rep.err == EISDIR))
+			(*err)->exit_code = VB_EXIT_USAGE;
 	}
 	if (r) {
 		kill(p, SIGKILL);
