@@ -207,7 +207,7 @@ static const struct vb_option mutex_options[] = {
 		  "threads competing for the mutexes"),
 	VB_OPTION("mutexes", VB_OPT_U64, struct mutex_opts, mutexes, 4096, 4096, 1, 1 << 24,
 		  "mutexes in the set (sysbench's --mutex-num)"),
-	VB_OPTION("locks", VB_OPT_U64, struct mutex_opts, locks, 1000000, 2000000, 1, 1000000000,
+	VB_OPTION("locks", VB_OPT_U64, struct mutex_opts, locks, 4000000, 2000000, 1, 1000000000,
 		  "lock/increment/unlock rounds per thread (sysbench's --mutex-locks)"),
 	{ 0 },
 };

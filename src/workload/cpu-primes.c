@@ -133,7 +133,7 @@ static int primes_run(const struct vb_workload_ctx *ctx, const void *o, double *
 }
 
 static const struct vb_option primes_options[] = {
-	VB_OPTION("limit", VB_OPT_U64, struct primes_opts, limit, 1000000, 5000000, 10, 100000000,
+	VB_OPTION("limit", VB_OPT_U64, struct primes_opts, limit, 3000000, 5000000, 10, 100000000,
 		  "search primes up to this number"),
 	VB_OPTION("threads", VB_OPT_U64, struct primes_opts, threads, 2, 8, 1, 1024,
 		  "worker threads sharing the range"),

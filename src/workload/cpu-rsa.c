@@ -240,9 +240,9 @@ static int rsa_check(const void *o, const struct vb_workload_ctx *ctx, struct vb
 }
 
 static const struct vb_option rsa_options[] = {
-	VB_OPTION("keys", VB_OPT_U64, struct rsa_opts, keys, 3, 500, 1, 10000,
+	VB_OPTION("keys", VB_OPT_U64, struct rsa_opts, keys, 30, 500, 1, 10000,
 		  "RSA private keys to generate"),
-	VB_OPTION("bits", VB_OPT_U64, struct rsa_opts, bits, 2048, 2048, 1024, 16384,
+	VB_OPTION("bits", VB_OPT_U64, struct rsa_opts, bits, 1024, 2048, 1024, 16384,
 		  "modulus size in bits"),
 	VB_OPTION("threads", VB_OPT_U64, struct rsa_opts, threads, 1, 1, 1, 1024,
 		  "threads generating keys (the study used one)"),

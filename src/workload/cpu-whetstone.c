@@ -363,7 +363,7 @@ static int whet_run(const struct vb_workload_ctx *ctx, const void *o, double *va
 }
 
 static const struct vb_option whet_options[] = {
-	VB_OPTION("loops", VB_OPT_U64, struct whet_opts, loops, 1000, 50000, 1, 100000000,
+	VB_OPTION("loops", VB_OPT_U64, struct whet_opts, loops, 2000, 50000, 1, 100000000,
 		  "passes of the program; one pass (I=10) is a million Whetstone instructions"),
 	{ 0 },
 };

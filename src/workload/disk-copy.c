@@ -182,7 +182,7 @@ static int copy_run(const struct vb_workload_ctx *ctx, const void *o, double *va
 }
 
 static const struct vb_option copy_options[] = {
-	VB_OPTION("size", VB_OPT_SIZE, struct copy_opts, size, 16 * VB_MIB, VB_GIB, 4 * VB_KIB,
+	VB_OPTION("size", VB_OPT_SIZE, struct copy_opts, size, 64 * VB_MIB, VB_GIB, 4 * VB_KIB,
 		  16 * 1024 * VB_GIB, "bytes per file (the study: 1024 MB)"),
 	VB_OPTION("block", VB_OPT_SIZE, struct copy_opts, block, VB_MIB, VB_MIB, 512, 64 * VB_MIB,
 		  "bytes per write, as dd's bs"),

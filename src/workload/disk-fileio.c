@@ -196,7 +196,7 @@ static const struct vb_option fileio_options[] = {
 		  4 * VB_KIB, 16 * 1024 * VB_GIB, "size of the test file (laid out before timing)"),
 	VB_OPTION("block", VB_OPT_SIZE, struct fileio_opts, block, 4 * VB_KIB, 16 * VB_KIB, 512,
 		  64 * VB_MIB, "bytes per operation (sysbench's default is 16 KiB)"),
-	VB_OPTION("ops", VB_OPT_U64, struct fileio_opts, ops, 2000, 10000, 1, 1000000000,
+	VB_OPTION("ops", VB_OPT_U64, struct fileio_opts, ops, 12000, 10000, 1, 1000000000,
 		  "operations per phase (the study: 10,000)"),
 	VB_OPTION("direct", VB_OPT_BOOL, struct fileio_opts, direct, 0, 0, 0, 1,
 		  "O_DIRECT: bypass the page cache and measure the device"),

@@ -145,7 +145,7 @@ static int latency_run(const struct vb_workload_ctx *ctx, const void *o, double 
 static const struct vb_option latency_options[] = {
 	VB_OPTION("file_size", VB_OPT_SIZE, struct latency_opts, file_size, 16 * VB_MIB, VB_GIB,
 		  4 * VB_KIB, 16 * 1024 * VB_GIB, "size of the file the requests fall in"),
-	VB_OPTION("count", VB_OPT_U64, struct latency_opts, count, 1000, 10000, 1, 10000000,
+	VB_OPTION("count", VB_OPT_U64, struct latency_opts, count, 4000, 10000, 1, 10000000,
 		  "timed 4 KiB requests (after one warm-up request)"),
 	VB_OPTION("direct", VB_OPT_BOOL, struct latency_opts, direct, 1, 1, 0, 1,
 		  "O_DIRECT (ioping's default); 0 measures the page cache"),

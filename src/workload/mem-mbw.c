@@ -201,7 +201,7 @@ out:
 static const struct vb_option mbw_options[] = {
 	VB_OPTION("size", VB_OPT_SIZE, struct mbw_opts, size, 64 * VB_MIB, 256 * VB_MIB, 4 * VB_KIB,
 		  64 * VB_GIB, "bytes per array (two are allocated); mbw's SIZE argument"),
-	VB_OPTION("loops", VB_OPT_U64, struct mbw_opts, loops, 3, 10, 1, 100000,
+	VB_OPTION("loops", VB_OPT_U64, struct mbw_opts, loops, 8, 10, 1, 100000,
 		  "copies per method per sample (mbw -n)"),
 	VB_OPTION("block", VB_OPT_SIZE, struct mbw_opts, block, 262144, 262144, 64, 64 * VB_GIB,
 		  "block size of the MCBLOCK method (mbw -b); at most size"),

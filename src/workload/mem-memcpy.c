@@ -82,7 +82,7 @@ out:
 static const struct vb_option memcpy_options[] = {
 	VB_OPTION("size", VB_OPT_SIZE, struct memcpy_opts, size, 64 * VB_MIB, 256 * VB_MIB,
 		  4 * VB_KIB, 64 * VB_GIB, "bytes per buffer (two are allocated)"),
-	VB_OPTION("loops", VB_OPT_U64, struct memcpy_opts, loops, 4, 10, 1, 100000,
+	VB_OPTION("loops", VB_OPT_U64, struct memcpy_opts, loops, 16, 10, 1, 100000,
 		  "copies per sample"),
 	{ 0 },
 };

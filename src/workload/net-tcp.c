@@ -156,7 +156,7 @@ static int rr_run(const struct vb_workload_ctx *ctx, const void *o, double *valu
 }
 
 static const struct vb_option rr_options[] = {
-	VB_OPTION("count", VB_OPT_U64, struct rr_opts, count, 2000, 20000, 1, 10000000,
+	VB_OPTION("count", VB_OPT_U64, struct rr_opts, count, 12000, 20000, 1, 10000000,
 		  "request/response transactions"),
 	VB_OPTION("size", VB_OPT_SIZE, struct rr_opts, size, 64, 64, 1, VB_MIB,
 		  "bytes per request (and per response)"),

@@ -110,7 +110,7 @@ static int iozone_run(const struct vb_workload_ctx *ctx, const void *o, double *
 }
 
 static const struct vb_option iozone_options[] = {
-	VB_OPTION("file_size", VB_OPT_SIZE, struct iozone_opts, file_size, 32 * VB_MIB, VB_GIB,
+	VB_OPTION("file_size", VB_OPT_SIZE, struct iozone_opts, file_size, 64 * VB_MIB, VB_GIB,
 		  4 * VB_KIB, 16 * 1024 * VB_GIB, "size of the test file (iozone -s)"),
 	VB_OPTION("record", VB_OPT_SIZE, struct iozone_opts, record, 4 * VB_KIB, 4 * VB_KIB, 512,
 		  64 * VB_MIB, "bytes per read/write call (iozone -r; its default is 4 KiB)"),

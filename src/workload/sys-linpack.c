@@ -214,7 +214,7 @@ out:
 }
 
 static const struct vb_option linpack_options[] = {
-	VB_OPTION("n", VB_OPT_U64, struct linpack_opts, n, 1000, 5000, 1, MAX_N,
+	VB_OPTION("n", VB_OPT_U64, struct linpack_opts, n, 1800, 5000, 1, MAX_N,
 		  "matrix order; the scale experiment sweeps several sizes as the study did"),
 	VB_OPTION("threads", VB_OPT_U64, struct linpack_opts, threads, 0, 0, 0, 1024,
 		  "OpenBLAS threads; 0 = every CPU the guest has"),

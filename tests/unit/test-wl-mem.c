@@ -37,7 +37,7 @@ static void test_mbw_descriptors(void)
 	CHECK(size && loops && block);
 	if (!size || !loops || !block)
 		return;
-	CHECK(size->def[VB_PROFILE_QUICK] == 64 * MIB && loops->def[VB_PROFILE_QUICK] == 3);
+	CHECK(size->def[VB_PROFILE_QUICK] == 64 * MIB && loops->def[VB_PROFILE_QUICK] == 8);
 	CHECK(size->def[VB_PROFILE_FULL] == 256 * MIB && loops->def[VB_PROFILE_FULL] == 10);
 	CHECK(block->def[VB_PROFILE_QUICK] == 262144 && block->def[VB_PROFILE_FULL] == 262144);
 	CHECK(!strcmp(vb_option_format(block, block->def[0], buf, sizeof(buf)), "256KiB"));
