@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/net.h"
 #include "core/util.h"
+#include "virtbench/workload.h"
 
 static const char *const event_names[] = {
 	[VB_EV_HELLO] = "hello",   [VB_EV_STARTED] = "started", [VB_EV_LOG] = "log",
@@ -258,6 +259,22 @@ int vb_event_parse(const char *line, size_t len, struct vb_event *out, struct vb
 	if (r)
 		vb_event_release(out);
 	return r;
+}
+
+int vb_sample_check(const struct vb_event *ev, const struct vb_workload_ops *w, double timeout_s,
+		    struct vb_error **err)
+{
+	if (ev->type != VB_EV_SAMPLE)
+		return vb_error_set(err, -EPROTO, "not a sample");
+	for (const struct vb_metric_desc *m = w->metrics; m->name; m++) {
+		size_t i = 0;
+		while (i < ev->nvalues && strcmp(ev->values[i].name, m->name))
+			i++;
+		/* A missing metric is the caller's business (no complete sample). */
+		if (i < ev->nvalues && vb_metric_check(m, ev->values[i].value, timeout_s, err))
+			return vb_error_wrap(err, "%s: the agent's sample", w->name);
+	}
+	return 0;
 }
 
 /* Truncate (at a UTF-8 boundary) rather than send text the other side must refuse. */
