@@ -6,6 +6,7 @@
 #include "agent/protocol.h"
 #include "core/json.h"
 #include "core/net.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "virtbench/workload.h"
 
@@ -76,6 +77,19 @@ static int get_text(const json_t *o, const char *key, size_t max, char **out, st
 				    key, max);
 	*out = xstrdup(s);
 	return 0;
+}
+
+/*
+ * Free text from the agent, to be printed and stored: cleaned of control
+ * characters (escape sequences) as it arrives, so no later path can forget.
+ */
+static int get_guest_text(const json_t *o, const char *key, char **out, struct vb_error **err)
+{
+	_cleanup_free_ char *raw = NULL;
+	int r = get_text(o, key, VB_PROTO_MAX_MSG, &raw, err);
+	if (!r)
+		*out = vb_text_clean(raw);
+	return r;
 }
 
 static int check_params(const json_t *params, struct vb_error **err)
@@ -232,9 +246,9 @@ static int parse_event_body(const json_t *root, const char *type, struct vb_even
 		if (!r && strcmp(out->level, "debug") && strcmp(out->level, "info") &&
 		    strcmp(out->level, "warn"))
 			return vb_error_set(err, -EPROTO, "unknown log level");
-		return r ? r : get_text(root, "msg", VB_PROTO_MAX_MSG, &out->msg, err);
+		return r ? r : get_guest_text(root, "msg", &out->msg, err);
 	case VB_EV_ERROR:
-		return get_text(root, "msg", VB_PROTO_MAX_MSG, &out->msg, err);
+		return get_guest_text(root, "msg", &out->msg, err);
 	case VB_EV_SAMPLE:
 		return parse_values(root, out, err);
 	case VB_EV_DONE:

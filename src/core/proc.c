@@ -93,6 +93,12 @@ static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, int netn
 int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_child,
 			int *from_child, struct vb_error **err)
 {
+	return vb_proc_spawn_piped_err(argv, netns_fd, -1, pid, to_child, from_child, err);
+}
+
+int vb_proc_spawn_piped_err(char *const argv[], int netns_fd, int err_fd, pid_t *pid, int *to_child,
+			    int *from_child, struct vb_error **err)
+{
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
 		int e = errno;
@@ -102,7 +108,7 @@ int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_ch
 		}
 		return vb_error_errno(err, e, "cannot create pipes for %s", argv[0]);
 	}
-	int r = spawn(argv, in[0], out[1], -1, netns_fd, pid, err);
+	int r = spawn(argv, in[0], out[1], err_fd, netns_fd, pid, err);
 	close(in[0]);
 	close(out[1]);
 	if (r) {

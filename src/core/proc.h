@@ -17,6 +17,10 @@
 int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_child,
 			int *from_child, struct vb_error **err);
 
+/* As vb_proc_spawn_piped, with err_fd (unless -1) as the child's stderr. */
+int vb_proc_spawn_piped_err(char *const argv[], int netns_fd, int err_fd, pid_t *pid, int *to_child,
+			    int *from_child, struct vb_error **err);
+
 /*
  * Start argv[0] (an absolute path) with stdin on /dev/null, stdout and stderr
  * on out_fd, every other descriptor closed and SIGKILL as its parent-death

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "agent/client.h"
+#include "core/caplog.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -282,14 +283,7 @@ int vb_qemu_vm_footprint(struct vb_qemu_vm *vm, uint64_t *bytes, struct vb_error
 
 char *vb_qemu_last_line(const char *path)
 {
-	_cleanup_free_ char *text = NULL;
-	if (vb_read_file(path, 1 << 20, &text, NULL) < 0)
-		return NULL;
-	char *best = NULL, *save = NULL;
-	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
-		if (*l && !strstr(l, "terminating on signal"))
-			best = l;
-	return best ? xstrdup(best) : NULL;
+	return vb_caplog_last_line(path, "terminating on signal");
 }
 
 int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err)

@@ -25,6 +25,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/proc.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
@@ -135,7 +136,11 @@ static char *console_hint(const char *path)
 			best = l;
 	}
 	best = best ? best : any;
-	return best ? xstrndup(best, 300) : NULL;
+	if (!best)
+		return NULL;
+	/* What the guest printed: cleaned of escape sequences before anyone prints it. */
+	_cleanup_free_ char *cut = xstrndup(best, 300);
+	return vb_text_clean(cut);
 }
 
 /* Is the machine up: QEMU (nested), or the control loop (xen-local)? */

@@ -811,6 +811,8 @@ static int child_main(void *arg)
 		fail(a->err_fd, errno, "setting no_new_privs");
 	if (dup2(c->stdin_fd, 0) < 0 || dup2(c->stdout_fd, 1) < 0)
 		fail(a->err_fd, errno, "setting up the agent channel");
+	if (c->stderr_fd > 0 && dup2(c->stderr_fd, 2) < 0)
+		fail(a->err_fd, errno, "setting up stderr");
 	/* Only 0 1 2 and the report pipe (close-on-exec) survive (CVE-2024-21626). */
 	int efd = a->err_fd;
 	if ((efd > 3 && syscall(SYS_close_range, 3U, (unsigned)efd - 1, 0U) < 0) ||

@@ -26,7 +26,8 @@ struct vb_ctr_config {
 	const char *mnt;	  /* an empty directory where the root is assembled */
 	struct vb_cgroup *cgroup; /* attached before the child leaves its mounts; or NULL */
 	char *const *argv; /* argv[0] is the path inside the root, e.g. "/sbin/virtbench-agent" */
-	int stdin_fd, stdout_fd; /* become the child's 0 and 1; stderr is inherited as 2 */
+	int stdin_fd, stdout_fd; /* become the child's 0 and 1 */
+	int stderr_fd;		 /* > 0: becomes the child's 2; 0: stderr is inherited */
 	bool seccomp;		 /* apply the allow-list (default true; off only for debugging) */
 	/* Called between clone and go (the child is in its namespaces, idle): e.g. a veth. */
 	int (*before_go)(pid_t pid, void *data, struct vb_error **err);

@@ -356,10 +356,10 @@ static void test_event_round_trips(void)
 	vb_event_release(&ev);
 
 	round_trip_event("{\"v\":1,\"type\":\"log\",\"job\":\"j1\",\"level\":\"warn\",\"msg\":"
-			 "\"a \\\"quoted\\\" line\\nwith \xc3\xa9 and \\t\"}",
+			 "\"a \\\"quoted\\\" line with \xc3\xa9 and \\t\"}",
 			 &ev);
 	CHECK(ev.type == VB_EV_LOG && !strcmp(ev.level, "warn"));
-	CHECK(ev.msg && !strcmp(ev.msg, "a \"quoted\" line\nwith \xc3\xa9 and \t"));
+	CHECK(ev.msg && !strcmp(ev.msg, "a \"quoted\" line with \xc3\xa9 and \t"));
 	vb_event_release(&ev);
 	round_trip_event(
 	    "{\"v\":1,\"type\":\"log\",\"job\":\"j1\",\"level\":\"debug\",\"msg\":\"\"}", &ev);
@@ -1039,6 +1039,31 @@ static void test_agent_eof(void)
 	vb_channel_release(&a.ch);
 }
 
+/*
+ * A guest's text (log and error messages) arrives cleaned: escape sequences,
+ * newlines, DEL and C1 controls become visible escapes (issue 13, item 9).
+ */
+static void test_event_cleans_text(void)
+{
+	static const char *const types[] = { "log\",\"level\":\"info", "error" };
+	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
+		_cleanup_free_ char *line = xasprintf(
+		    "{\"v\":1,\"type\":\"%s\",\"job\":\"j\",\"msg\":"
+		    "\"\\u001b[2J\\u001b]0;pwned\\u0007 x\\ny\\r\\u007f\\u009b1m \xc3\xa9\\t\"}",
+		    types[i]);
+		struct vb_event ev;
+		struct vb_error *err = NULL;
+		CHECK_MSG(parse_event(line, &ev, &err) == 0, "%s", err ? err->msg : "");
+		vb_error_free(&err);
+		CHECK_MSG(ev.msg && !strcmp(ev.msg, "\\x1b[2J\\x1b]0;pwned\\x07 x\\ny\\x0d\\x7f"
+						    "\\u009b1m \xc3\xa9\t"),
+			  "cleaned to %s", ev.msg ? ev.msg : "(null)");
+		for (const char *p = ev.msg; p && *p; p++)
+			CHECK((unsigned char)*p >= 0x20 || *p == '\t');
+		vb_event_release(&ev);
+	}
+}
+
 /* Check one sample line of workload wname against its metrics, timeout 600 s. */
 static int check_sample(const char *wname, const char *values, char **msg)
 {
@@ -1106,4 +1131,5 @@ TEST_MAIN(T(test_job_round_trip), T(test_job_quit), T(test_job_rejects), T(test_
 	  T(test_event_round_trips), T(test_event_built), T(test_event_long_text),
 	  T(test_event_rejects), T(test_channel_lines), T(test_channel_too_long),
 	  T(test_channel_interrupted), T(test_channel_socket), T(test_channel_writable),
-	  T(test_agent_loop), T(test_agent_eof), T(test_sample_implausible))
+	  T(test_agent_loop), T(test_agent_eof), T(test_sample_implausible),
+	  T(test_event_cleans_text))
