@@ -123,10 +123,16 @@ int vb_proc_spawn_piped_err(char *const argv[], int netns_fd, int err_fd, pid_t 
 
 int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_error **err)
 {
+	return vb_proc_spawn_logged_ns(argv, out_fd, -1, pid, err);
+}
+
+int vb_proc_spawn_logged_ns(char *const argv[], int out_fd, int netns_fd, pid_t *pid,
+			    struct vb_error **err)
+{
 	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0)
 		return vb_error_errno(err, errno, "cannot open /dev/null");
-	return spawn(argv, null, out_fd, out_fd, -1, pid, err);
+	return spawn(argv, null, out_fd, out_fd, netns_fd, pid, err);
 }
 
 int vb_proc_run_redirected(char *const argv[], int in_fd, int out_fd, int *status,

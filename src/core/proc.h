@@ -28,6 +28,10 @@ int vb_proc_spawn_piped_err(char *const argv[], int netns_fd, int err_fd, pid_t 
  */
 int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_error **err);
 
+/* As vb_proc_spawn_logged, inside the network namespace netns_fd (-1: the caller's). */
+int vb_proc_spawn_logged_ns(char *const argv[], int out_fd, int netns_fd, pid_t *pid,
+			    struct vb_error **err);
+
 /*
  * Run argv[0] (an absolute path) to its end as vb_proc_spawn_logged starts
  * it, its stdout and stderr captured (the first max bytes, NUL-terminated) in

@@ -416,6 +416,53 @@ void vb_net_outside_destroy(struct vb_net_outside *o)
 	o->netns = -1;
 }
 
+struct loopback_job {
+	int netns;
+	int rc;
+	char msg[200];
+};
+
+/* On a thread of its own, which alone enters the new namespace. */
+static void *loopback_thread(void *data)
+{
+	struct loopback_job *j = data;
+	struct vb_error *e = NULL;
+	int r = 0;
+	if (unshare(CLONE_NEWNET) < 0)
+		r = vb_error_errno(&e, errno, "unshare(CLONE_NEWNET)");
+	if (!r) {
+		j->netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (j->netns < 0)
+			r = vb_error_errno(&e, errno, "opening the new network namespace");
+	}
+	if (!r) {
+		_cleanup_nl_ struct nl_sock *in = nl_open(&e);
+		r = in ? link_up(in, "lo", &e) : -EIO;
+	}
+	if (r) {
+		j->rc = r;
+		snprintf(j->msg, sizeof(j->msg), "%s", e ? e->msg : "failed");
+	}
+	vb_error_free(&e);
+	return NULL;
+}
+
+int vb_net_loopback_ns(int *fd, struct vb_error **err)
+{
+	struct loopback_job j = { .netns = -1 };
+	pthread_t th;
+	int r = pthread_create(&th, NULL, loopback_thread, &j);
+	if (r)
+		return vb_error_errno(err, r, "a thread to make a network namespace");
+	pthread_join(th, NULL);
+	if (j.rc) {
+		vb_closep(&j.netns);
+		return vb_error_set(err, j.rc, "a loopback-only network namespace: %s", j.msg);
+	}
+	*fd = j.netns;
+	return 0;
+}
+
 static struct {
 	char tag[16];
 	struct vb_net_plan plan;
