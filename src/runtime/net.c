@@ -16,6 +16,7 @@
 #include <netlink/route/route.h>
 
 #include "core/util.h"
+#include "runtime/nat.h"
 #include "runtime/net.h"
 
 static struct nl_sock *nl_open(struct vb_error **err)
@@ -474,9 +475,14 @@ int vb_net_run_bridge_get(const char *run_id, struct vb_error **err)
 	if (run_bridge.refs && strcmp(run_bridge.tag, run_id))
 		return vb_error_set(err, -EBUSY, "a bridge of run %s is still up", run_bridge.tag);
 	if (!run_bridge.refs) {
-		int r = vb_net_bridge_create(run_id, &run_bridge.plan, err);
-		if (r)
+		/* The input filter first: the bridge never exists without it. */
+		int r = vb_fw_run_create(run_id, err);
+		if (!r)
+			r = vb_net_bridge_create(run_id, &run_bridge.plan, err);
+		if (r) {
+			vb_fw_run_delete();
 			return r;
+		}
 		snprintf(run_bridge.tag, sizeof(run_bridge.tag), "%s", run_id);
 	}
 	run_bridge.refs++;
@@ -485,8 +491,10 @@ int vb_net_run_bridge_get(const char *run_id, struct vb_error **err)
 
 void vb_net_run_bridge_put(void)
 {
-	if (run_bridge.refs && --run_bridge.refs == 0)
+	if (run_bridge.refs && --run_bridge.refs == 0) {
 		vb_net_link_delete(run_bridge.plan.bridge, NULL);
+		vb_fw_run_delete();
+	}
 }
 
 const struct vb_net_plan *vb_net_run_bridge(void)
