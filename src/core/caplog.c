@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/caplog.h"
 #include "core/text.h"
@@ -56,6 +57,7 @@ static void *drain(void *data)
 		lc->seen += (uint64_t)n;
 		put(lc, buf, (size_t)n);
 	}
+	lc->done = true;
 	return NULL;
 }
 
@@ -115,6 +117,14 @@ int vb_caplog_fifo(struct vb_caplog *lc, const char *fifo, const char *path, siz
 	if (fd < 0)
 		return vb_error_errno(err, errno, "opening %s", fifo);
 	return vb_caplog_start(lc, fd, path, cap, err);
+}
+
+void vb_caplog_wait(const struct vb_caplog *lc, int ms)
+{
+	for (int waited = 0; lc->started && !lc->done && waited < ms; waited += 10) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 void vb_caplog_stop(struct vb_caplog *lc)

@@ -28,6 +28,7 @@ struct vb_caplog {
 	uint64_t head;	    /* bytes kept at the start once the cap was hit; 0 before */
 	uint64_t seen;	    /* bytes read in all */
 	volatile bool stop; /* set by vb_caplog_stop */
+	volatile bool done; /* set by the thread as it ends: every writer is gone */
 	pthread_t thread;
 	bool started;
 };
@@ -62,6 +63,9 @@ int vb_caplog_fifo(struct vb_caplog *lc, const char *fifo, const char *path, siz
  * files. Safe on a zeroed struct and twice.
  */
 void vb_caplog_stop(struct vb_caplog *lc);
+
+/* Wait up to ms for the thread to have read everything (its writers gone). */
+void vb_caplog_wait(const struct vb_caplog *lc, int ms);
 
 /*
  * The last line of the log at path that says something (blank lines and

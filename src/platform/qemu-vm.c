@@ -139,6 +139,7 @@ int vb_qemu_vm_init(struct vb_qemu_vm *vm, const char *name, const char *dir, bo
 	vm->qmp_sock = xasprintf("%s/qmp.sock", dir);
 	vm->console_fifo = xasprintf("%s/console.fifo", dir);
 	vm->console_log.fd = vm->console_log.out = -1;
+	vm->qemu_log.fd = vm->qemu_log.out = -1;
 	vm->netns = -1;
 	vm->watch_fd = -1;
 	vm->uid = vb_qemu_guest_uid(name);
@@ -158,7 +159,7 @@ void vb_qemu_vm_release(struct vb_qemu_vm *vm)
 	vb_qemu_vm_stop(vm, 0);
 	vb_cgroup_destroy(vm->cg);
 	vm->cg = NULL;
-	vb_caplog_stop(&vm->console_log);
+	vb_qemu_vm_flush_logs(vm);
 	unwatch(vm);
 	free(vm->console_fifo);
 	vm->console_fifo = NULL;
@@ -291,9 +292,12 @@ int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error 
 			       err);
 	if (r)
 		return vb_error_wrap(err, "%s: the serial console", vm->name);
-	int logfd = open(vm->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (logfd < 0)
-		return vb_error_errno(err, errno, "%s: creating %s", vm->name, vm->log);
+	/* QEMU's own output: a guest can make QEMU warn, so it is capped too. */
+	vb_caplog_stop(&vm->qemu_log);
+	int logfd;
+	r = vb_caplog_pipe(&vm->qemu_log, vm->log, VB_QEMU_LOG_CAP, &logfd, err);
+	if (r)
+		return vb_error_wrap(err, "%s: QEMU's log", vm->name);
 	r = vb_proc_spawn_logged_ns(argv, logfd, vm->netns, &vm->pid, err);
 	close(logfd);
 	if (r)
@@ -324,6 +328,7 @@ int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_
 		}
 		close(fd);
 		if (!vb_proc_alive(vm->pid)) {
+			vb_caplog_wait(&vm->qemu_log, 500);
 			_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
 			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name,
 					    why ? why : "(nothing in its log)");
@@ -429,9 +434,10 @@ int vb_qemu_vm_footprint(struct vb_qemu_vm *vm, uint64_t *bytes, struct vb_error
 	return vb_cgroup_memory_current(vm->cg, bytes, err);
 }
 
-void vb_qemu_vm_flush_console(struct vb_qemu_vm *vm)
+void vb_qemu_vm_flush_logs(struct vb_qemu_vm *vm)
 {
 	vb_caplog_stop(&vm->console_log);
+	vb_caplog_stop(&vm->qemu_log);
 }
 
 char *vb_qemu_last_line(const char *path)

@@ -107,7 +107,7 @@ static int kvm_probe_boot(struct vb_error **err)
 		r = qemu_start(g, err);
 		if (r) {
 			/* Its directory goes now: say what the console showed instead. */
-			vb_qemu_vm_flush_console(&g->vm);
+			vb_qemu_vm_flush_logs(&g->vm);
 			_cleanup_free_ char *tail = vb_qemu_last_line(g->vm.console);
 			_cleanup_free_ char *msg = xstrdup((*err)->msg);
 			vb_error_free(err);
@@ -331,7 +331,7 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
 	if (r) {
 		qemu_stop(g, NULL);
-		vb_qemu_vm_flush_console(&g->vm);
+		vb_qemu_vm_flush_logs(&g->vm);
 		_cleanup_free_ char *why = vb_qemu_last_line(g->vm.log);
 		if (why)
 			return vb_error_wrap(err, "%s (QEMU said: %s)", g->name, why);

@@ -156,6 +156,8 @@ static int with_console(struct machine *m, const char *name, struct vb_error **e
 		return vb_error_wrap(err, "%s (xl control loop: %s)", name,
 				     said ? said : "nothing printed");
 	}
+	if (!vb_proc_alive(m->vm.pid))
+		vb_qemu_vm_flush_logs(&m->vm);
 	_cleanup_free_ char *why = console_hint(m->vm.console);
 	_cleanup_free_ char *qemu_said = vb_qemu_last_line(m->vm.log);
 	return vb_error_wrap(err, "%s (console: %s%s%s)", name, why ? why : "nothing printed",

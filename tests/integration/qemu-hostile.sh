@@ -6,7 +6,7 @@
 # QEMU must run unprivileged, the guest must reach only the peer, and the
 # console log must stay capped; the real agent's net.rr still runs over NAT.
 . "$(dirname "$0")/lib.bash"
-plan 7
+plan 8
 unset VIRTBENCH_CACHE_DIR
 reason=""
 command -v qemu-system-x86_64 >/dev/null || reason="qemu-system-x86_64 is not installed"
@@ -15,7 +15,7 @@ command -v qemu-system-x86_64 >/dev/null || reason="qemu-system-x86_64 is not in
 port=47613
 [ -z "$reason" ] && ss -Htln "sport = :$port" | grep -q . && reason="port $port is taken here"
 if [ -n "$reason" ]; then
-	for i in $(seq 7); do skip "qemu hostile guest $i" "$reason"; done
+	for i in $(seq 8); do skip "qemu hostile guest $i" "$reason"; done
 	exit 0
 fi
 timeout 600 busybox nc -ll -p "$port" -e /bin/echo host-service >/dev/null 2>&1 &
@@ -54,7 +54,8 @@ watch() {
 	for _ in $(seq 1500); do
 		q=$(pgrep -f "qemu-system-x86_6[4] .*$VIRTBENCH_STATE_DIR" | head -1)
 		[ -n "$q" ] && [ -z "$uid" ] && sleep 0.5 &&
-			uid=$(awk '/^Uid:/ { print $2 }' "/proc/$q/status" 2>/dev/null)
+			uid=$(awk '/^Uid:/ { print $2 }' "/proc/$q/status" 2>/dev/null) &&
+			readlink "/proc/$q/fd/2" >"$TMP/qemu-stderr"
 		for f in "$VIRTBENCH_STATE_DIR"/vb-*/vb-*/console.log; do
 			s=$(stat -c %s "$f" 2>/dev/null || echo 0)
 			[ "$s" -gt "$max" ] && max=$s
@@ -80,6 +81,8 @@ check "the NAT guest cannot reach a service on the host's 127.0.0.1" \
 check "the NAT guest reaches its w3 peer" bash -c "printf '%s' '$said' | grep -q 'peer=reached'"
 check "a console flood of 600 KB leaves a log of at most 256 KiB ($max bytes)" \
 	bash -c "[ '$max' -gt 0 ] && [ '$max' -le 262144 ]"
+check "QEMU's own output goes to a pipe virtbench drains (capped), not to a file ($(cat "$TMP/qemu-stderr" 2>/dev/null))" \
+	grep -q '^pipe:' "$TMP/qemu-stderr"
 check "the run's QEMU records the unprivileged uid it ran as" \
 	test "$(sql "SELECT json_extract(spec, '\$.guest.qemu_uid') FROM platforms")" = "$uid"
 # The real agent over NAT: the peer in QEMU's network namespace still works.
