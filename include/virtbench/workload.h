@@ -93,6 +93,17 @@ extern const struct vb_workload_ops *const vb_workloads[];
 /* Look up by exact name; NULL when unknown. */
 const struct vb_workload_ops *vb_workload_find(const char *name);
 
+/*
+ * Is v a plausible value of metric m (docs/protocol.md, "Plausible values")?
+ * The bounds follow from the metric's unit: a duration in seconds is in
+ * (0, timeout_s], one in microseconds in [0, timeout_s * 1e6], anything else
+ * in [0, a generous physical bound of its unit]. timeout_s <= 0 means no job
+ * timeout (a week is taken). Returns 0, or -ERANGE with *err naming the
+ * metric, the value and the bounds.
+ */
+int vb_metric_check(const struct vb_metric_desc *m, double v, double timeout_s,
+		    struct vb_error **err);
+
 /* Number of metrics / options of a workload. */
 size_t vb_workload_nmetrics(const struct vb_workload_ops *w);
 size_t vb_workload_noptions(const struct vb_workload_ops *w);

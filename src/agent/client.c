@@ -4,6 +4,7 @@
 
 #include "agent/client.h"
 #include "core/util.h"
+#include "virtbench/workload.h"
 
 volatile sig_atomic_t vb_interrupted;
 
@@ -90,6 +91,8 @@ int vb_agent_client_exec(struct vb_channel *c, const struct vb_job *job, double 
 	if (r)
 		return vb_error_errno(err, -r, "sending job %s to the agent", job->id);
 	_cleanup_free_ char *failure = NULL;
+	bool rejected = false;
+	const struct vb_workload_ops *w = vb_workload_find(job->workload);
 	int tmo = timeout_ms(timeout_s);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -118,13 +121,23 @@ int vb_agent_client_exec(struct vb_channel *c, const struct vb_job *job, double 
 		}
 		if (ev.type == VB_EV_ERROR && !failure)
 			failure = xstrdup(ev.msg);
-		if (cb)
+		/* An implausible value fails the job; the agent goes on to its done. */
+		struct vb_error *serr = NULL;
+		if (ev.type == VB_EV_SAMPLE && w && vb_sample_check(&ev, w, timeout_s, &serr)) {
+			if (!rejected) {
+				free(failure);
+				failure = xstrdup(serr->msg);
+			}
+			rejected = true;
+			vb_error_free(&serr);
+		} else if (cb) {
 			cb(&ev, data);
+		}
 		bool done = ev.type == VB_EV_DONE, ok = ev.ok;
 		vb_event_release(&ev);
 		if (!done)
 			continue;
-		if (ok)
+		if (ok && !rejected)
 			return 0;
 		return vb_error_set(err, -EIO, "%s",
 				    failure ? failure : "job failed without a reason");

@@ -6,7 +6,9 @@
 #include "agent/protocol.h"
 #include "core/json.h"
 #include "core/net.h"
+#include "core/text.h"
 #include "core/util.h"
+#include "virtbench/workload.h"
 
 static const char *const event_names[] = {
 	[VB_EV_HELLO] = "hello",   [VB_EV_STARTED] = "started", [VB_EV_LOG] = "log",
@@ -75,6 +77,19 @@ static int get_text(const json_t *o, const char *key, size_t max, char **out, st
 				    key, max);
 	*out = xstrdup(s);
 	return 0;
+}
+
+/*
+ * Free text from the agent, to be printed and stored: cleaned of control
+ * characters (escape sequences) as it arrives, so no later path can forget.
+ */
+static int get_guest_text(const json_t *o, const char *key, char **out, struct vb_error **err)
+{
+	_cleanup_free_ char *raw = NULL;
+	int r = get_text(o, key, VB_PROTO_MAX_MSG, &raw, err);
+	if (!r)
+		*out = vb_text_clean(raw);
+	return r;
 }
 
 static int check_params(const json_t *params, struct vb_error **err)
@@ -231,9 +246,9 @@ static int parse_event_body(const json_t *root, const char *type, struct vb_even
 		if (!r && strcmp(out->level, "debug") && strcmp(out->level, "info") &&
 		    strcmp(out->level, "warn"))
 			return vb_error_set(err, -EPROTO, "unknown log level");
-		return r ? r : get_text(root, "msg", VB_PROTO_MAX_MSG, &out->msg, err);
+		return r ? r : get_guest_text(root, "msg", &out->msg, err);
 	case VB_EV_ERROR:
-		return get_text(root, "msg", VB_PROTO_MAX_MSG, &out->msg, err);
+		return get_guest_text(root, "msg", &out->msg, err);
 	case VB_EV_SAMPLE:
 		return parse_values(root, out, err);
 	case VB_EV_DONE:
@@ -258,6 +273,22 @@ int vb_event_parse(const char *line, size_t len, struct vb_event *out, struct vb
 	if (r)
 		vb_event_release(out);
 	return r;
+}
+
+int vb_sample_check(const struct vb_event *ev, const struct vb_workload_ops *w, double timeout_s,
+		    struct vb_error **err)
+{
+	if (ev->type != VB_EV_SAMPLE)
+		return vb_error_set(err, -EPROTO, "not a sample");
+	for (const struct vb_metric_desc *m = w->metrics; m->name; m++) {
+		size_t i = 0;
+		while (i < ev->nvalues && strcmp(ev->values[i].name, m->name))
+			i++;
+		/* A missing metric is the caller's business (no complete sample). */
+		if (i < ev->nvalues && vb_metric_check(m, ev->values[i].value, timeout_s, err))
+			return vb_error_wrap(err, "%s: the agent's sample", w->name);
+	}
+	return 0;
 }
 
 /* Truncate (at a UTF-8 boundary) rather than send text the other side must refuse. */

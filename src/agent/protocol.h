@@ -77,6 +77,16 @@ char *vb_job_format(const struct vb_job *job);
 void vb_job_release(struct vb_job *job);
 
 int vb_event_parse(const char *line, size_t len, struct vb_event *out, struct vb_error **err);
+
+struct vb_workload_ops;
+/*
+ * Check a parsed sample of workload w against w's metrics: each declared
+ * metric it holds must be plausible (vb_metric_check with the job's
+ * timeout_s). Returns 0, or -ERANGE with *err saying which value and why:
+ * the sample must then not be used.
+ */
+int vb_sample_check(const struct vb_event *ev, const struct vb_workload_ops *w, double timeout_s,
+		    struct vb_error **err);
 char *vb_event_format(const struct vb_event *ev);
 void vb_event_release(struct vb_event *ev);
 const char *vb_event_type_name(enum vb_event_type t);

@@ -99,6 +99,12 @@ static int spawn(char *const argv[], int in_fd, int out_fd, int err_fd, int netn
 int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_child,
 			int *from_child, struct vb_error **err)
 {
+	return vb_proc_spawn_piped_err(argv, netns_fd, -1, pid, to_child, from_child, err);
+}
+
+int vb_proc_spawn_piped_err(char *const argv[], int netns_fd, int err_fd, pid_t *pid, int *to_child,
+			    int *from_child, struct vb_error **err)
+{
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
 		int e = errno;
@@ -108,7 +114,7 @@ int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_ch
 		}
 		return vb_error_errno(err, e, "cannot create pipes for %s", argv[0]);
 	}
-	int r = spawn(argv, in[0], out[1], -1, netns_fd, pid, err);
+	int r = spawn(argv, in[0], out[1], err_fd, netns_fd, pid, err);
 	close(in[0]);
 	close(out[1]);
 	if (r) {
@@ -123,10 +129,16 @@ int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_ch
 
 int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_error **err)
 {
+	return vb_proc_spawn_logged_ns(argv, out_fd, -1, pid, err);
+}
+
+int vb_proc_spawn_logged_ns(char *const argv[], int out_fd, int netns_fd, pid_t *pid,
+			    struct vb_error **err)
+{
 	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0)
 		return vb_error_errno(err, errno, "cannot open /dev/null");
-	return spawn(argv, null, out_fd, out_fd, -1, pid, err);
+	return spawn(argv, null, out_fd, out_fd, netns_fd, pid, err);
 }
 
 int vb_proc_run_redirected(char *const argv[], int in_fd, int out_fd, int *status,

@@ -26,12 +26,20 @@ void vb_proc_child_signals(void);
 int vb_proc_spawn_piped(char *const argv[], int netns_fd, pid_t *pid, int *to_child,
 			int *from_child, struct vb_error **err);
 
+/* As vb_proc_spawn_piped, with err_fd (unless -1) as the child's stderr. */
+int vb_proc_spawn_piped_err(char *const argv[], int netns_fd, int err_fd, pid_t *pid, int *to_child,
+			    int *from_child, struct vb_error **err);
+
 /*
  * Start argv[0] (an absolute path) with stdin on /dev/null, stdout and stderr
  * on out_fd, every other descriptor closed and SIGKILL as its parent-death
  * signal. An exec failure in the child is reported here.
  */
 int vb_proc_spawn_logged(char *const argv[], int out_fd, pid_t *pid, struct vb_error **err);
+
+/* As vb_proc_spawn_logged, inside the network namespace netns_fd (-1: the caller's). */
+int vb_proc_spawn_logged_ns(char *const argv[], int out_fd, int netns_fd, pid_t *pid,
+			    struct vb_error **err);
 
 /*
  * Run argv[0] (an absolute path) to its end as vb_proc_spawn_logged starts

@@ -11,6 +11,8 @@
 #include "core/proc.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "runtime/nat.h"
+#include "runtime/net.h"
 
 int vb_peer_start(const char *agent_path, const char *listen, int netns_fd, struct vb_peer *out,
 		  struct vb_error **err)
@@ -38,6 +40,18 @@ int vb_peer_start(const char *agent_path, const char *listen, int netns_fd, stru
 	if (r) {
 		vb_peer_stop(out);
 		return vb_error_errno(err, -r, "the w3 peer did not say where it listens");
+	}
+	/* On the run's bridge the input filter drops all but the peers' ports: open this one. */
+	const struct vb_net_plan *bridge = vb_net_run_bridge();
+	const char *colon = strrchr(out->addr, ':');
+	size_t hl = strlen(bridge->host_ip);
+	if (hl && colon && (size_t)(colon - out->addr) == hl &&
+	    !strncmp(out->addr, bridge->host_ip, hl)) {
+		r = vb_fw_run_admit((unsigned)strtoul(colon + 1, NULL, 10), err);
+		if (r) {
+			vb_peer_stop(out);
+			return vb_error_wrap(err, "the w3 peer on %s", out->addr);
+		}
 	}
 	return 0;
 }

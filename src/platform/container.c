@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "agent/client.h"
+#include "core/caplog.h"
 #include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -35,9 +36,11 @@ struct vb_guest {
 	char *image;			/* the lower layer */
 	char *work_dir;			/* the run's: a clone's directory goes there too */
 	char *dir, *upper, *work, *mnt; /* <work_dir>/<name>/... */
-	bool own_dir;			/* dir was made for this guest: destroy removes it */
-	char run_id[16];		/* "vb-1a2b3c4d": the run's bridge is named after it */
-	struct vb_guest_spec spec;	/* as provisioned; .image NULL: the lower layer is image */
+	char *log;			/* <dir>/agent.log: the agent's stderr, capped */
+	struct vb_caplog stderr_log;
+	bool own_dir;		   /* dir was made for this guest: destroy removes it */
+	char run_id[16];	   /* "vb-1a2b3c4d": the run's bridge is named after it */
+	struct vb_guest_spec spec; /* as provisioned; .image NULL: the lower layer is image */
 	struct vb_cgroup *cg;
 	char cpus[32];
 	struct vb_cgroup_limits limits; /* .cpus points into cpus: never copy it to another guest */
@@ -107,6 +110,7 @@ static void guest_free(struct vb_guest *g)
 	free(g->image);
 	free(g->work_dir);
 	free(g->dir);
+	free(g->log);
 	free(g->upper);
 	free(g->work);
 	free(g->mnt);
@@ -162,6 +166,7 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->upper = xasprintf("%s/upper", g->dir);
 	g->work = xasprintf("%s/work", g->dir);
 	g->mnt = xasprintf("%s/root", g->dir);
+	g->log = xasprintf("%s/agent.log", g->dir);
 	snprintf(g->run_id, sizeof(g->run_id), "%s", ctx->run_id);
 	g->spec = *spec;
 	g->spec.image = NULL;
@@ -227,7 +232,7 @@ static int make_veth(pid_t pid, void *data, struct vb_error **err)
 
 /* How to start g's container around argv, with the given channel. */
 static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, int in, int out,
-					 bool seccomp)
+					 int errfd, bool seccomp)
 {
 	return (struct vb_ctr_config){
 		.before_go = g->net ? make_veth : NULL,
@@ -243,6 +248,7 @@ static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, 
 		.argv = argv,
 		.stdin_fd = in,
 		.stdout_fd = out,
+		.stderr_fd = errfd,
 		.seccomp = seccomp,
 		.userns = g->spec.userns,
 		.fsize_max = vb_disk_fsize_max(g->disk_bytes),
@@ -278,6 +284,7 @@ static int container_stop(struct vb_guest *g, struct vb_error **err)
 	vb_disk_watch_stop(g->watch, NULL);
 	g->watch = NULL;
 	vb_proc_reap(g->pid, 0);
+	vb_caplog_stop(&g->stderr_log);
 	g->pid = -1;
 	g->running = false;
 	return r;
@@ -307,6 +314,15 @@ static int init_exited(struct vb_guest *g, int r, struct vb_error **err)
 			    si.si_status);
 }
 
+/* err with the agent's last word on stderr (cleaned), if it said anything. */
+static int with_stderr(struct vb_guest *g, struct vb_error **err)
+{
+	_cleanup_free_ char *last = vb_caplog_last_line(g->log, NULL);
+	if (last)
+		return vb_error_wrap(err, "%s (its stderr, %s, ends: %s)", g->name, g->log, last);
+	return vb_error_wrap(err, "%s", g->name);
+}
+
 static int container_start(struct vb_guest *g, struct vb_error **err)
 {
 	if (g->running)
@@ -320,12 +336,19 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 		close(in[1]);
 		return vb_error_errno(err, e, "%s: pipe", g->name);
 	}
+	/* What the agent writes on stderr goes to a capped file, never to our terminal. */
+	int errw = -1;
+	int r = vb_caplog_pipe(&g->stderr_log, g->log, VB_CAPLOG_DEFAULT_CAP, &errw, err);
 	char *argv[] = { "/sbin/virtbench-agent", NULL };
-	struct vb_ctr_config c = guest_config(g, argv, in[0], out[1], true);
-	int r = vb_container_start(&c, &g->pid, err);
+	struct vb_ctr_config c = guest_config(g, argv, in[0], out[1], errw, true);
+	if (!r)
+		r = vb_container_start(&c, &g->pid, err);
 	close(in[0]);
 	close(out[1]);
+	if (errw >= 0)
+		close(errw);
 	if (r) {
+		vb_caplog_stop(&g->stderr_log);
 		close(in[1]);
 		close(out[0]);
 		return r;
@@ -346,7 +369,7 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 		r = init_exited(g, r, err);
 	if (r) {
 		container_stop(g, NULL);
-		return vb_error_wrap(err, "%s", g->name);
+		return with_stderr(g, err);
 	}
 	vb_event_release(&hello);
 	return 0;
@@ -420,8 +443,10 @@ static int container_exec(struct vb_guest *g, const struct vb_job *job, vb_event
 		    (unsigned long long)g->limits.memory_bytes);
 		broken = true;
 	}
-	if (broken)
+	if (broken) {
 		container_stop(g, NULL);
+		return with_stderr(g, err);
+	}
 	return r;
 }
 
@@ -611,8 +636,8 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 		guest_free(g);
 		return r;
 	}
-	struct vb_ctr_config c = guest_config(g, argv, tty.child[0], tty.child[1], seccomp);
-	c.stderr_fd = tty.child[2];
+	struct vb_ctr_config c =
+	    guest_config(g, argv, tty.child[0], tty.child[1], tty.child[2], seccomp);
 	c.ctty = tty.ctty;
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "agent/client.h"
+#include "core/caplog.h"
 #include "core/proc.h"
 #include "core/util.h"
 #include "virtbench/platform.h"
@@ -16,6 +17,8 @@ struct vb_guest {
 	char *name;
 	char *agent_path;
 	char *scratch; /* <work_dir>/<name>: the workloads' scratch directory */
+	char *log;     /* <work_dir>/<name>.log: the agent's stderr, capped */
+	struct vb_caplog stderr_log;
 	double ready_timeout_s;
 	double job_timeout_s;
 	pid_t pid;
@@ -32,6 +35,7 @@ static int host_provision(const struct vb_platform_ctx *ctx, const struct vb_gue
 	g->name = xstrdup(name);
 	g->agent_path = xstrdup(ctx->agent_path);
 	g->scratch = xasprintf("%s/%s", ctx->work_dir, name);
+	g->log = xasprintf("%s/%s.log", ctx->work_dir, name);
 	g->ready_timeout_s = ctx->ready_timeout_s;
 	g->job_timeout_s = ctx->job_timeout_s;
 	g->pid = -1;
@@ -52,6 +56,7 @@ fail:
 	free(g->name);
 	free(g->agent_path);
 	free(g->scratch);
+	free(g->log);
 	free(g);
 	return r;
 }
@@ -65,9 +70,19 @@ static int host_stop(struct vb_guest *g, struct vb_error **err)
 	vb_agent_client_quit(&g->ch);
 	vb_channel_release(&g->ch);
 	vb_proc_reap(g->pid, 200);
+	vb_caplog_stop(&g->stderr_log);
 	g->pid = -1;
 	g->running = false;
 	return 0;
+}
+
+/* err with the agent's last word on stderr (cleaned), if it said anything. */
+static int with_stderr(struct vb_guest *g, struct vb_error **err)
+{
+	_cleanup_free_ char *last = vb_caplog_last_line(g->log, NULL);
+	if (last)
+		return vb_error_wrap(err, "%s (its stderr, %s, ends: %s)", g->name, g->log, last);
+	return vb_error_wrap(err, "%s", g->name);
 }
 
 static int host_start(struct vb_guest *g, struct vb_error **err)
@@ -75,17 +90,24 @@ static int host_start(struct vb_guest *g, struct vb_error **err)
 	if (g->running)
 		return 0;
 	char *argv[] = { g->agent_path, NULL };
-	int to, from;
-	int r = vb_proc_spawn_piped(argv, -1, &g->pid, &to, &from, err);
+	int to, from, errw;
+	/* What the agent writes on stderr goes to a capped file, never to our terminal. */
+	int r = vb_caplog_pipe(&g->stderr_log, g->log, VB_CAPLOG_DEFAULT_CAP, &errw, err);
 	if (r)
 		return r;
+	r = vb_proc_spawn_piped_err(argv, -1, errw, &g->pid, &to, &from, err);
+	close(errw);
+	if (r) {
+		vb_caplog_stop(&g->stderr_log);
+		return r;
+	}
 	vb_channel_init(&g->ch, from, to, 65536);
 	g->running = true;
 	struct vb_event hello;
 	r = vb_agent_client_hello(&g->ch, g->ready_timeout_s, &hello, err);
 	if (r) {
 		host_stop(g, NULL);
-		return vb_error_wrap(err, "%s", g->name);
+		return with_stderr(g, err);
 	}
 	vb_event_release(&hello);
 	return 0;
@@ -99,8 +121,10 @@ static int host_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb c
 	bool broken;
 	int r = vb_agent_client_run(&g->ch, job, job->scratch_dir ? job->scratch_dir : g->scratch,
 				    g->job_timeout_s, cb, data, &broken, err);
-	if (broken)
+	if (broken) {
 		host_stop(g, NULL);
+		return with_stderr(g, err);
+	}
 	return r;
 }
 
@@ -116,9 +140,11 @@ static void host_destroy(struct vb_guest *g)
 		return;
 	host_stop(g, NULL);
 	vb_rm_rf(g->scratch);
+	unlink(g->log);
 	free(g->name);
 	free(g->agent_path);
 	free(g->scratch);
+	free(g->log);
 	free(g);
 }
 

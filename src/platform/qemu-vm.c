@@ -6,14 +6,18 @@
  * --sync handshake) and how it is stopped (the agent's quit, then signals).
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "agent/client.h"
+#include "core/caplog.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -21,6 +25,10 @@
 #include "runtime/cgroup.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
+/* 65,536 ids for QEMU processes: above the container userns default (1879048192 + 65536). */
+#define VB_QEMU_UID_BASE 2113929216u
+
+static void unwatch(struct vb_qemu_vm *vm);
 
 void vb_qemu_args_add(struct vb_qemu_args *a, const char *s)
 {
@@ -52,6 +60,60 @@ void vb_qemu_args_release(struct vb_qemu_args *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* QEMU 9.1 and later: -run-with user= rather than -runas (deprecated there). */
+static bool run_with_user(const char *qemu)
+{
+	static int known = -1;
+	if (known >= 0)
+		return known;
+	char *argv[] = { (char *)qemu, "--version", NULL };
+	_cleanup_free_ char *out = NULL;
+	int st;
+	unsigned maj = 0, min = 0;
+	known = 0;
+	if (vb_proc_run(argv, 5000, 4096, &out, &st, NULL) == 0 && out &&
+	    sscanf(out, "QEMU emulator version %u.%u", &maj, &min) == 2)
+		known = maj > 9 || (maj == 9 && min >= 1);
+	return known;
+}
+
+/*
+ * Does an /etc/passwd or /etc/group text name id in its third field? Read
+ * by hand: virtbench is linked static, and getpwuid's NSS modules are not.
+ */
+static bool id_listed(const char *db, uid_t id)
+{
+	for (const char *l = db; l && *l;) {
+		const char *f = strchr(l, ':');
+		f = f ? strchr(f + 1, ':') : NULL;
+		char *end;
+		if (f && strtoul(f + 1, &end, 10) == id && *end == ':')
+			return true;
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	return false;
+}
+
+uid_t vb_qemu_guest_uid(const char *name)
+{
+	const char *want = getenv("VIRTBENCH_QEMU_USER");
+	if (geteuid() != 0 || (want && !strcmp(want, "root")))
+		return 0;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	_cleanup_free_ char *users = NULL, *groups = NULL;
+	vb_read_file("/etc/passwd", 16 << 20, &users, NULL);
+	vb_read_file("/etc/group", 16 << 20, &groups, NULL);
+	for (unsigned i = 0; i < 64; i++) {
+		uid_t id = (uid_t)(VB_QEMU_UID_BASE + ((h + i) & 0xffff));
+		if (!id_listed(users, id) && !id_listed(groups, id))
+			return id;
+	}
+	return 0;
+}
+
 char *vb_qemu_find(void)
 {
 	const char *path = getenv("PATH");
@@ -75,6 +137,13 @@ int vb_qemu_vm_init(struct vb_qemu_vm *vm, const char *name, const char *dir, bo
 	vm->console = xasprintf("%s/console.log", dir);
 	vm->log = xasprintf("%s/qemu.log", dir);
 	vm->qmp_sock = xasprintf("%s/qmp.sock", dir);
+	vm->console_fifo = xasprintf("%s/console.fifo", dir);
+	vm->console_log.fd = vm->console_log.out = -1;
+	vm->qemu_log.fd = vm->qemu_log.out = -1;
+	vm->netns = -1;
+	vm->watch_fd = -1;
+	vm->uid = vb_qemu_guest_uid(name);
+	vm->gid = (gid_t)vm->uid;
 	vb_qmp_init(&vm->qmp);
 	vm->pid = -1;
 	vm->ch.rfd = vm->ch.wfd = -1;
@@ -90,6 +159,10 @@ void vb_qemu_vm_release(struct vb_qemu_vm *vm)
 	vb_qemu_vm_stop(vm, 0);
 	vb_cgroup_destroy(vm->cg);
 	vm->cg = NULL;
+	vb_qemu_vm_flush_logs(vm);
+	unwatch(vm);
+	free(vm->console_fifo);
+	vm->console_fifo = NULL;
 	free(vm->name);
 	free(vm->sock);
 	free(vm->console);
@@ -103,13 +176,7 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 		     const char *accel, const char *cpu, uint64_t mem_mib, unsigned smp)
 {
 	static const char *const fixed[] = {
-		"-display",
-		"none",
-		"-no-reboot",
-		"-sandbox",
-		"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
-		"-device",
-		"virtio-serial-pci",
+		"-display", "none", "-no-reboot", "-device", "virtio-serial-pci",
 	};
 	vb_qemu_args_add(a, qemu);
 	vb_qemu_args_add(a, "-nodefaults");
@@ -128,10 +195,27 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 	vb_qemu_args_addf(a, "%llu", (unsigned long long)mem_mib);
 	vb_qemu_args_add(a, "-smp");
 	vb_qemu_args_addf(a, "%u", smp);
+	/* A FIFO that virtbench drains into a capped file: the guest cannot fill the disk. */
 	vb_qemu_args_add(a, "-serial");
-	vb_qemu_args_addf(a, "file:%s", vm->console);
+	vb_qemu_args_addf(a, "file:%s", vm->console_fifo);
 	for (size_t i = 0; i < VB_ARRAY_SIZE(fixed); i++)
 		vb_qemu_args_add(a, fixed[i]);
+	/*
+	 * Root only while QEMU opens its files (kernel, disks, sockets, the
+	 * console, a tap); then the guest's own ids, no capabilities. The drop
+	 * is a setuid QEMU's seccomp filter must allow: elevateprivileges=deny
+	 * kills it (SIGSYS). Once dropped, no set*id call can regain anything.
+	 */
+	vb_qemu_args_add(a, "-sandbox");
+	vb_qemu_args_addf(a,
+			  "on,obsolete=deny,elevateprivileges=%s,spawn=deny,resourcecontrol=deny",
+			  vm->uid ? "allow" : "deny");
+	if (vm->uid) {
+		/* -runas is deprecated from QEMU 9.1 on, for -run-with user=. */
+		vb_qemu_args_add(a, run_with_user(qemu) ? "-run-with" : "-runas");
+		vb_qemu_args_addf(a, "%s%u:%u", run_with_user(qemu) ? "user=" : "",
+				  (unsigned)vm->uid, (unsigned)vm->gid);
+	}
 	vb_qemu_args_add(a, "-chardev");
 	vb_qemu_args_addf(a, "socket,id=agent,path=%s,server=on,wait=off", vm->sock);
 	vb_qemu_args_add(a, "-device");
@@ -141,19 +225,88 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 	vb_qemu_args_addf(a, "unix:%s,server=on,wait=off", vm->qmp_sock);
 }
 
+/*
+ * QEMU loses its parent-death signal when it drops to its own ids: the
+ * kernel clears it on every change of euid or egid. A watcher holds it
+ * instead: a child of ours, root, forked without exec, that waits on a pipe
+ * only we write to and on a pidfd of QEMU. When the pipe ends (we died, or
+ * released vm) it kills QEMU; when QEMU ends, it ends. Between fork and
+ * _exit it calls only async-signal-safe functions.
+ */
+static int watch(struct vb_qemu_vm *vm, struct vb_error **err)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, vm->pid, 0);
+	if (pidfd < 0)
+		return vb_error_errno(err, errno, "%s: pidfd_open of QEMU", vm->name);
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return vb_error_errno(err, errno, "%s: a pipe for QEMU's watcher", vm->name);
+	pid_t parent = getpid();
+	pid_t w = fork();
+	if (w < 0) {
+		int e = errno;
+		close(pp[0]);
+		close(pp[1]);
+		return vb_error_errno(err, e, "%s: forking QEMU's watcher", vm->name);
+	}
+	if (w == 0) {
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+		for (size_t i = 0; i < VB_ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &ign, NULL);
+		/* Only the pipe's read end and the pidfd: no other descriptor of ours lives on. */
+		if (dup2(pp[0], 3) < 0 || dup2(pidfd, 4) < 0)
+			_exit(1);
+		syscall(SYS_close_range, 5U, ~0U, 0U);
+		struct pollfd f[2] = { { .fd = 3, .events = POLLIN },
+				       { .fd = 4, .events = POLLIN } };
+		while (getppid() == parent && poll(f, 2, -1) < 0 && errno == EINTR)
+			;
+		if (!(f[1].revents & POLLIN))
+			syscall(SYS_pidfd_send_signal, 4, SIGKILL, NULL, 0);
+		_exit(0);
+	}
+	close(pp[0]);
+	vm->watch_pid = w;
+	vm->watch_fd = pp[1];
+	return 0;
+}
+
+/* End the watcher (QEMU, if still there, with it) and reap it. */
+static void unwatch(struct vb_qemu_vm *vm)
+{
+	vb_closep(&vm->watch_fd);
+	vm->watch_fd = -1;
+	if (vm->watch_pid > 0)
+		vb_proc_reap(vm->watch_pid, 2000);
+	vm->watch_pid = 0;
+}
+
 int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error **err)
 {
+	unwatch(vm);
 	unlink(vm->sock);
-	int logfd = open(vm->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (logfd < 0)
-		return vb_error_errno(err, errno, "%s: creating %s", vm->name, vm->log);
-	int r = vb_proc_spawn_logged(argv, logfd, &vm->pid, err);
+	/* A previous start's drain has its EOF by now; a new FIFO for this one. */
+	vb_caplog_stop(&vm->console_log);
+	int r = vb_caplog_fifo(&vm->console_log, vm->console_fifo, vm->console, VB_QEMU_CONSOLE_CAP,
+			       err);
+	if (r)
+		return vb_error_wrap(err, "%s: the serial console", vm->name);
+	/* QEMU's own output: a guest can make QEMU warn, so it is capped too. */
+	vb_caplog_stop(&vm->qemu_log);
+	int logfd;
+	r = vb_caplog_pipe(&vm->qemu_log, vm->log, VB_QEMU_LOG_CAP, &logfd, err);
+	if (r)
+		return vb_error_wrap(err, "%s: QEMU's log", vm->name);
+	r = vb_proc_spawn_logged_ns(argv, logfd, vm->netns, &vm->pid, err);
 	close(logfd);
 	if (r)
 		return vb_error_wrap(err, "%s: starting QEMU", vm->name);
 	vm->running = true;
 	if (vm->cg)
 		r = vb_cgroup_attach(vm->cg, vm->pid, err);
+	if (!r && vm->uid)
+		r = watch(vm, err);
 	return r;
 }
 
@@ -175,6 +328,7 @@ int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_
 		}
 		close(fd);
 		if (!vb_proc_alive(vm->pid)) {
+			vb_caplog_wait(&vm->qemu_log, 500);
 			_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
 			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name,
 					    why ? why : "(nothing in its log)");
@@ -194,6 +348,7 @@ int vb_qemu_vm_exited_at_start(struct vb_qemu_vm *vm, int r, struct vb_error **e
 	}
 	if (vb_proc_alive(vm->pid) > 0)
 		return r;
+	vb_caplog_wait(&vm->qemu_log, 500);
 	_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
 	vb_error_free(err);
 	return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name,
@@ -302,16 +457,15 @@ int vb_qemu_vm_footprint(struct vb_qemu_vm *vm, uint64_t *bytes, struct vb_error
 	return vb_cgroup_memory_current(vm->cg, bytes, err);
 }
 
+void vb_qemu_vm_flush_logs(struct vb_qemu_vm *vm)
+{
+	vb_caplog_stop(&vm->console_log);
+	vb_caplog_stop(&vm->qemu_log);
+}
+
 char *vb_qemu_last_line(const char *path)
 {
-	_cleanup_free_ char *text = NULL;
-	if (vb_read_file(path, 1 << 20, &text, NULL) < 0)
-		return NULL;
-	char *best = NULL, *save = NULL;
-	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
-		if (*l && !strstr(l, "terminating on signal"))
-			best = l;
-	return best ? xstrdup(best) : NULL;
+	return vb_caplog_last_line(path, "terminating on signal");
 }
 
 int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err)

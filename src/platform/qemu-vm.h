@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "agent/channel.h"
+#include "core/caplog.h"
 #include "platform/qmp.h"
 #include "virtbench/error.h"
 
@@ -20,7 +21,7 @@ struct vb_qemu_vm {
 	char *name;	      /* the guest's name: QEMU's -name and the cgroup's */
 	char *sock;	      /* the agent's socket (QEMU's chardev) */
 	char *console;	      /* the guest's serial console */
-	char *log;	      /* QEMU's own stdout and stderr */
+	char *log;	      /* QEMU's own stdout and stderr (drained, capped) */
 	struct vb_cgroup *cg; /* NULL where cgroups are not usable */
 	pid_t pid;	      /* -1 when not running */
 	struct vb_channel ch; /* to the agent, after vb_qemu_vm_hello */
@@ -29,7 +30,27 @@ struct vb_qemu_vm {
 	struct vb_qmp qmp;    /* connected after the hello */
 	pid_t *vcpu_tids;     /* the vCPU threads (query-cpus-fast), after the hello */
 	size_t nvcpus;
+	char *console_fifo;	      /* QEMU writes the console here; drained into console */
+	struct vb_caplog console_log; /* the drain: console holds at most VB_QEMU_CONSOLE_CAP */
+	struct vb_caplog qemu_log; /* QEMU's stdout and stderr into log, at most VB_QEMU_LOG_CAP */
+	int netns;		   /* >= 0: QEMU starts in this network namespace (borrowed) */
+	uid_t uid;		   /* != 0: QEMU drops to uid:gid once it is set up */
+	gid_t gid;
+	pid_t watch_pid; /* with uid: our watcher, which kills QEMU when we die; 0: none */
+	int watch_fd;	 /* the pipe whose end tells the watcher we are gone */
 };
+
+/* Bytes a guest's serial console log and QEMU's own log keep (docs/qemu.md). */
+#define VB_QEMU_CONSOLE_CAP (256u << 10)
+#define VB_QEMU_LOG_CAP (256u << 10)
+
+/*
+ * The unprivileged ids of guest name's QEMU: 2113929216 + a hash of name
+ * modulo 65536 (one per guest, so two guests' QEMUs cannot signal each
+ * other), skipping ids the host's user or group database knows; 0 when
+ * QEMU must stay root: virtbench is not root, or VIRTBENCH_QEMU_USER=root.
+ */
+uid_t vb_qemu_guest_uid(const char *name);
 
 /* A growing NULL-terminated argument vector; every string is owned. */
 struct vb_qemu_args {
@@ -59,15 +80,18 @@ void vb_qemu_vm_release(struct vb_qemu_vm *vm);
 /*
  * The arguments every VM starts with, into a: qemu -nodefaults -name, the
  * i440fx PC with accel and cpu, mem_mib and smp, no display, no reboot,
- * the sandbox, the serial console into vm's console file, and the agent's
- * virtio-serial port "vb.agent" on vm's socket.
+ * the sandbox, the serial console into vm's console FIFO, the agent's
+ * virtio-serial port "vb.agent" on vm's socket, and (vm->uid) the drop to
+ * vm's unprivileged ids once QEMU has opened its files.
  */
 void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const char *qemu,
 		     const char *accel, const char *cpu, uint64_t mem_mib, unsigned smp);
 
 /*
- * Start QEMU with argv (NULL-terminated, argv[0] absolute): its output to
- * vm's log, SIGKILL as its parent-death signal, in vm's cgroup.
+ * Start QEMU with argv (NULL-terminated, argv[0] absolute): its output
+ * drained into vm's log (capped), its serial console drained from vm's FIFO into vm's console
+ * (capped), SIGKILL as its parent-death signal, in vm's cgroup and (vm->netns)
+ * network namespace.
  */
 int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error **err);
 
@@ -108,6 +132,12 @@ int vb_qemu_vm_pin_vcpus(struct vb_qemu_vm *vm, const char *cpus, struct vb_erro
 
 /* What its cgroup is charged (QEMU, guest RAM touched, page cache). */
 int vb_qemu_vm_footprint(struct vb_qemu_vm *vm, uint64_t *bytes, struct vb_error **err);
+
+/*
+ * Wait for what a stopped QEMU's console and output still hold to reach
+ * vm's console and log files: before reading them for an error.
+ */
+void vb_qemu_vm_flush_logs(struct vb_qemu_vm *vm);
 
 /*
  * The last line of a log that says something (not QEMU's note of being

@@ -42,8 +42,9 @@ struct vb_guest {
 	double ready_timeout_s, job_timeout_s;
 	char hash[65];
 	char *agent_path;
-	bool net; /* a tap named after the guest on the run's bridge, eth0 inside */
-	bool nat; /* QEMU's user-mode network (slirp): 10.0.2.15, the host is 10.0.2.2 */
+	bool net;   /* a tap named after the guest on the run's bridge, eth0 inside */
+	bool nat;   /* QEMU's user-mode network (slirp): 10.0.2.15, the host is 10.0.2.2 */
+	int nat_ns; /* with nat: QEMU's own network namespace, only lo; the peer's too */
 	char *kernel_version; /* Debian's "6.1.0-56-amd64", or "custom" */
 	char ip[20];
 };
@@ -77,6 +78,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		     const char *name, bool kvm, struct vb_guest **out, struct vb_error **err);
 static int qemu_start(struct vb_guest *g, struct vb_error **err);
 static void qemu_destroy(struct vb_guest *g);
+static int nat_netns(struct vb_guest *g, struct vb_error **err);
 
 /*
  * Boot one small guest under KVM to its agent, in a run of its own (tag,
@@ -111,6 +113,7 @@ static int kvm_probe_boot(struct vb_error **err)
 					 why ? why : "(nothing in its log)");
 		} else if (r) {
 			/* Its directory goes now: say what the console showed instead. */
+			vb_qemu_vm_flush_logs(&g->vm);
 			_cleanup_free_ char *tail = vb_qemu_last_line(g->vm.console);
 			_cleanup_free_ char *msg = xstrdup((*err)->msg);
 			vb_error_free(err);
@@ -169,6 +172,7 @@ static void guest_free(struct vb_guest *g)
 	if (g->net)
 		vb_net_run_guest_leave(g->name);
 	vb_qemu_vm_release(&g->vm);
+	vb_closep(&g->nat_ns);
 	if (g->dir)
 		vb_rm_rf(g->dir);
 	free(g->name);
@@ -192,6 +196,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	struct vb_guest *g = xcalloc(1, sizeof(*g));
 	g->name = xstrdup(name);
 	g->kvm = kvm;
+	g->nat_ns = -1;
 	g->dir = xasprintf("%s/%s", ctx->work_dir, name);
 	g->disk = xasprintf("%s/scratch.img", g->dir);
 	/* Room for the full profiles' 1 GiB files and their copies; sparse on the host. */
@@ -230,6 +235,8 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	if (!r)
 		r = vb_qemu_vm_init(&g->vm, name, g->dir, true, err);
 	g->nat = spec->net == VB_NET_NAT;
+	if (!r && g->nat)
+		r = nat_netns(g, err);
 	if (!r && spec->net == VB_NET_BRIDGED) {
 		r = vb_net_run_guest_join(ctx->run_id, name, g->ip, err);
 		g->net = r == 0;
@@ -240,6 +247,21 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		return r;
 	}
 	*out = g;
+	return 0;
+}
+
+/*
+ * Slirp reaches "the host" (10.0.2.2) as connections QEMU makes from its
+ * own network namespace: in one of its own, holding only lo, the guest
+ * reaches nothing but what virtbench starts there (the w3 peer), never a
+ * service on the host's loopback or a network beyond.
+ */
+static int nat_netns(struct vb_guest *g, struct vb_error **err)
+{
+	int r = vb_net_loopback_ns(&g->nat_ns, err);
+	if (r)
+		return vb_error_wrap(err, "%s: QEMU's user-mode network", g->name);
+	g->vm.netns = g->nat_ns;
 	return 0;
 }
 
@@ -318,6 +340,7 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
 	if (r) {
 		qemu_stop(g, NULL);
+		vb_qemu_vm_flush_logs(&g->vm);
 		if (r == -ECHILD)
 			return r; /* "QEMU exited at start" and its last line say it all */
 		_cleanup_free_ char *why = vb_qemu_last_line(g->vm.log);
@@ -447,6 +470,9 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	if (!r)
 		r = vb_qemu_vm_init(&c->vm, name, c->dir, true, err);
 	c->nat = g->nat;
+	c->nat_ns = -1;
+	if (!r && c->nat)
+		r = nat_netns(c, err);
 	if (!r && g->net) {
 		r = vb_net_run_guest_join(g->run_id, name, c->ip, err);
 		c->net = r == 0;
@@ -491,6 +517,8 @@ static char *qemu_guest_info(struct vb_guest *g)
 			    json_string(g->net	 ? "tap on the run's bridge"
 					: g->nat ? "user"
 						 : "none"));
+	/* Whom QEMU runs as once it is set up: 0 is root (VIRTBENCH_QEMU_USER=root). */
+	json_object_set_new(o, "qemu_uid", json_integer(g->vm.uid));
 	return vb_json_line(o);
 }
 
@@ -502,6 +530,12 @@ static const char *qemu_peer_via(struct vb_guest *g)
 static const char *qemu_peer_listen(struct vb_guest *g)
 {
 	return g->net ? vb_net_run_bridge()->host_ip : g->nat ? "127.0.0.1" : NULL;
+}
+
+/* NAT: the peer listens on the loopback of QEMU's own namespace, 10.0.2.2 inside. */
+static int qemu_peer_netns(struct vb_guest *g)
+{
+	return g->nat ? g->nat_ns : -1;
 }
 
 const struct vb_platform_ops vb_platform_qemu_tcg = {
@@ -522,6 +556,7 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.agent_hash = qemu_agent_hash,
 	.peer_listen = qemu_peer_listen,
 	.peer_via = qemu_peer_via,
+	.peer_netns = qemu_peer_netns,
 	.guest_info = qemu_guest_info,
 };
 
@@ -543,5 +578,6 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.agent_hash = qemu_agent_hash,
 	.peer_listen = qemu_peer_listen,
 	.peer_via = qemu_peer_via,
+	.peer_netns = qemu_peer_netns,
 	.guest_info = qemu_guest_info,
 };

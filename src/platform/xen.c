@@ -25,6 +25,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/proc.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
@@ -135,7 +136,11 @@ static char *console_hint(const char *path)
 			best = l;
 	}
 	best = best ? best : any;
-	return best ? xstrndup(best, 300) : NULL;
+	if (!best)
+		return NULL;
+	/* What the guest printed: cleaned of escape sequences before anyone prints it. */
+	_cleanup_free_ char *cut = xstrndup(best, 300);
+	return vb_text_clean(cut);
 }
 
 /* Is the machine up: QEMU (nested), or the control loop (xen-local)? */
@@ -151,6 +156,8 @@ static int with_console(struct machine *m, const char *name, struct vb_error **e
 		return vb_error_wrap(err, "%s (xl control loop: %s)", name,
 				     said ? said : "nothing printed");
 	}
+	if (!vb_proc_alive(m->vm.pid))
+		vb_qemu_vm_flush_logs(&m->vm);
 	_cleanup_free_ char *why = console_hint(m->vm.console);
 	_cleanup_free_ char *qemu_said = vb_qemu_last_line(m->vm.log);
 	return vb_error_wrap(err, "%s (console: %s%s%s)", name, why ? why : "nothing printed",

@@ -84,22 +84,33 @@ size_t vb_nat_parse_tables(const char *text, char (*tags)[12], size_t max)
 	size_t n = 0;
 	for (const char *line = text; *line && n < max;) {
 		size_t len = strcspn(line, "\n");
-		static const char prefix[] = "table ip ";
-		size_t plen = sizeof(prefix) - 1;
-		if (len > plen && !strncmp(line, prefix, plen) &&
-		    run_tag(line + plen, len - plen)) {
-			memcpy(tags[n], line + plen, 11);
-			tags[n++][11] = '\0';
+		static const char *const prefixes[] = { "table ip ", "table inet " };
+		for (size_t p = 0; p < VB_ARRAY_SIZE(prefixes); p++) {
+			size_t plen = strlen(prefixes[p]);
+			if (len <= plen || strncmp(line, prefixes[p], plen) ||
+			    !run_tag(line + plen, len - plen))
+				continue;
+			/* A run with both tables is one tag. */
+			bool seen = false;
+			for (size_t i = 0; i < n && !seen; i++)
+				seen = !strncmp(tags[i], line + plen, 11);
+			if (!seen) {
+				memcpy(tags[n], line + plen, 11);
+				tags[n++][11] = '\0';
+			}
 		}
 		line += len + (line[len] == '\n');
 	}
 	return n;
 }
 
-static int table_delete(const char *tag, struct vb_error **err)
+/* Delete the run's table of family ("ip": NAT, "inet": the bridge's input filter). */
+static int table_delete(const char *family, const char *tag, struct vb_error **err)
 {
-	_cleanup_free_ char *in = xasprintf("table ip %1$s\ndelete table ip %1$s\n", tag);
-	return nft(in, NULL, "deleting the NAT table", err);
+	_cleanup_free_ char *in =
+	    xasprintf("table %1$s %2$s\ndelete table %1$s %2$s\n", family, tag);
+	_cleanup_free_ char *what = xasprintf("deleting table %s %s", family, tag);
+	return nft(in, NULL, what, err);
 }
 
 /*
@@ -151,7 +162,8 @@ int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int 
 	for (size_t i = 0; i < k; i++) {
 		_cleanup_free_ char *marker = leftover_marker(tags[i]);
 		bool left = access(marker, F_OK) == 0;
-		if ((left || !is_alive(tags[i], data)) && table_delete(tags[i], NULL) == 0) {
+		if ((left || !is_alive(tags[i], data)) && table_delete("ip", tags[i], NULL) == 0 &&
+		    table_delete("inet", tags[i], NULL) == 0) {
 			(*n)++;
 			unlink(marker);
 		}
@@ -218,7 +230,7 @@ void vb_nat_run_put(void)
 		return;
 	struct vb_error *e = NULL;
 	/* Once more on failure (nft timing out on a loaded host), then leave word for the sweep. */
-	if (table_delete(run_nat.tag, NULL) && table_delete(run_nat.tag, &e)) {
+	if (table_delete("ip", run_nat.tag, NULL) && table_delete("ip", run_nat.tag, &e)) {
 		_cleanup_free_ char *marker = leftover_marker(run_nat.tag);
 		vb_write_file_replace(marker, "", 0);
 		vb_warn("%s; the next virtbench start deletes table ip %s", e->msg, run_nat.tag);
@@ -232,4 +244,65 @@ void vb_nat_run_put(void)
 const struct vb_net_outside *vb_nat_run_outside(void)
 {
 	return &run_nat.out;
+}
+
+char *vb_fw_ruleset(const char *tag)
+{
+	/*
+	 * inet: IPv4 and IPv6 (a guest could reach a host service bound to
+	 * [::] through the bridge's link-local address). Replaced in one
+	 * transaction, as the NAT table is.
+	 */
+	return xasprintf("table inet %1$s\n"
+			 "delete table inet %1$s\n"
+			 "table inet %1$s {\n"
+			 "\tset peers {\n"
+			 "\t\ttype inet_service;\n"
+			 "\t}\n"
+			 "\tchain input {\n"
+			 "\t\ttype filter hook input priority filter; policy accept;\n"
+			 "\t\tiifname \"%1$s\" ct state { established, related } accept\n"
+			 "\t\tiifname \"%1$s\" tcp dport @peers accept\n"
+			 "\t\tiifname \"%1$s\" counter drop\n"
+			 "\t}\n"
+			 "}\n",
+			 tag);
+}
+
+static char fw_tag[16];
+
+int vb_fw_run_create(const char *tag, struct vb_error **err)
+{
+	_cleanup_free_ char *path = vb_proc_which("nft");
+	if (!path)
+		return vb_error_set(err, VB_SKIP,
+				    "a guest network needs the nft program to keep guests off the "
+				    "host's services (Debian package nftables)");
+	_cleanup_free_ char *rules = vb_fw_ruleset(tag);
+	int r = nft(rules, NULL, "creating the bridge's input filter", err);
+	if (!r)
+		snprintf(fw_tag, sizeof(fw_tag), "%s", tag);
+	return r;
+}
+
+int vb_fw_run_admit(unsigned port, struct vb_error **err)
+{
+	if (!fw_tag[0])
+		return 0;
+	_cleanup_free_ char *in = xasprintf("add element inet %s peers { %u }\n", fw_tag, port);
+	return nft(in, NULL, "admitting the w3 peer's port", err);
+}
+
+void vb_fw_run_delete(void)
+{
+	if (!fw_tag[0])
+		return;
+	struct vb_error *e = NULL;
+	if (table_delete("inet", fw_tag, NULL) && table_delete("inet", fw_tag, &e)) {
+		_cleanup_free_ char *marker = leftover_marker(fw_tag);
+		vb_write_file_replace(marker, "", 0);
+		vb_warn("%s; the next virtbench start deletes table inet %s", e->msg, fw_tag);
+	}
+	vb_error_free(&e);
+	fw_tag[0] = '\0';
 }

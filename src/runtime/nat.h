@@ -28,8 +28,9 @@
 char *vb_nat_ruleset(const char *tag, const char *subnet);
 
 /*
- * The run tags ("vb-1a2b3c4d") of the "table ip vb-1a2b3c4d" lines of
- * `nft list tables` output, at most max of them; returns how many.
+ * The run tags ("vb-1a2b3c4d") of the "table ip vb-1a2b3c4d" and "table
+ * inet vb-1a2b3c4d" lines of `nft list tables` output (a tag once), at most
+ * max of them; returns how many.
  */
 size_t vb_nat_parse_tables(const char *text, char (*tags)[12], size_t max);
 
@@ -37,7 +38,8 @@ size_t vb_nat_parse_tables(const char *text, char (*tags)[12], size_t max);
 bool vb_nat_leftovers(void);
 
 /*
- * Delete the table of every run whose tag is_alive says is not alive, and
+ * Delete the tables (NAT and input filter) of every run whose tag is_alive
+ * says is not alive, and
  * of every run that left word it could not delete its own (vb_nat_run_put:
  * "<state>/<tag>.nat-left", removed with the table, or when the table is
  * gone anyway); *n counts the tables. Without nft there is nothing of ours
@@ -55,6 +57,31 @@ int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int 
  */
 int vb_nat_run_get(const char *run_id, struct vb_error **err);
 void vb_nat_run_put(void);
+
+/*
+ * The input filter of a run's bridge, "table inet vb-1a2b3c4d": what
+ * arrives on the bridge for the host itself (a guest connecting to any host
+ * service, through the bridge's address or another of the host's) is
+ * dropped, except replies (established, related) and TCP to the ports in
+ * its set "peers" (the run's w3 peers, vb_fw_run_admit). The nft input that
+ * creates it afresh; caller frees.
+ */
+char *vb_fw_ruleset(const char *tag);
+
+/*
+ * Load run tag's input filter: before its bridge is made (fail closed).
+ * VB_SKIP when nft is not installed: no bridge without it. One per process.
+ */
+int vb_fw_run_create(const char *tag, struct vb_error **err);
+
+/* Admit TCP to port on the host from the run's bridge (a w3 peer). 0 when no filter. */
+int vb_fw_run_admit(unsigned port, struct vb_error **err);
+
+/*
+ * Delete the input filter, after the bridge (twice on failure, then word
+ * for the sweep: "<state>/<tag>.nat-left"). Safe when there is none.
+ */
+void vb_fw_run_delete(void);
 
 /* The run's outside while some guest holds the NAT. */
 const struct vb_net_outside *vb_nat_run_outside(void);

@@ -16,6 +16,7 @@
 #include <netlink/route/route.h>
 
 #include "core/util.h"
+#include "runtime/nat.h"
 #include "runtime/net.h"
 
 static struct nl_sock *nl_open(struct vb_error **err)
@@ -416,6 +417,53 @@ void vb_net_outside_destroy(struct vb_net_outside *o)
 	o->netns = -1;
 }
 
+struct loopback_job {
+	int netns;
+	int rc;
+	char msg[200];
+};
+
+/* On a thread of its own, which alone enters the new namespace. */
+static void *loopback_thread(void *data)
+{
+	struct loopback_job *j = data;
+	struct vb_error *e = NULL;
+	int r = 0;
+	if (unshare(CLONE_NEWNET) < 0)
+		r = vb_error_errno(&e, errno, "unshare(CLONE_NEWNET)");
+	if (!r) {
+		j->netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (j->netns < 0)
+			r = vb_error_errno(&e, errno, "opening the new network namespace");
+	}
+	if (!r) {
+		_cleanup_nl_ struct nl_sock *in = nl_open(&e);
+		r = in ? link_up(in, "lo", &e) : -EIO;
+	}
+	if (r) {
+		j->rc = r;
+		snprintf(j->msg, sizeof(j->msg), "%s", e ? e->msg : "failed");
+	}
+	vb_error_free(&e);
+	return NULL;
+}
+
+int vb_net_loopback_ns(int *fd, struct vb_error **err)
+{
+	struct loopback_job j = { .netns = -1 };
+	pthread_t th;
+	int r = pthread_create(&th, NULL, loopback_thread, &j);
+	if (r)
+		return vb_error_errno(err, r, "a thread to make a network namespace");
+	pthread_join(th, NULL);
+	if (j.rc) {
+		vb_closep(&j.netns);
+		return vb_error_set(err, j.rc, "a loopback-only network namespace: %s", j.msg);
+	}
+	*fd = j.netns;
+	return 0;
+}
+
 static struct {
 	char tag[16];
 	struct vb_net_plan plan;
@@ -427,9 +475,14 @@ int vb_net_run_bridge_get(const char *run_id, struct vb_error **err)
 	if (run_bridge.refs && strcmp(run_bridge.tag, run_id))
 		return vb_error_set(err, -EBUSY, "a bridge of run %s is still up", run_bridge.tag);
 	if (!run_bridge.refs) {
-		int r = vb_net_bridge_create(run_id, &run_bridge.plan, err);
-		if (r)
+		/* The input filter first: the bridge never exists without it. */
+		int r = vb_fw_run_create(run_id, err);
+		if (!r)
+			r = vb_net_bridge_create(run_id, &run_bridge.plan, err);
+		if (r) {
+			vb_fw_run_delete();
 			return r;
+		}
 		snprintf(run_bridge.tag, sizeof(run_bridge.tag), "%s", run_id);
 	}
 	run_bridge.refs++;
@@ -438,8 +491,10 @@ int vb_net_run_bridge_get(const char *run_id, struct vb_error **err)
 
 void vb_net_run_bridge_put(void)
 {
-	if (run_bridge.refs && --run_bridge.refs == 0)
+	if (run_bridge.refs && --run_bridge.refs == 0) {
 		vb_net_link_delete(run_bridge.plan.bridge, NULL);
+		vb_fw_run_delete();
+	}
 }
 
 const struct vb_net_plan *vb_net_run_bridge(void)

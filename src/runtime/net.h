@@ -97,6 +97,13 @@ struct vb_net_outside {
 	char peer_ip[20]; /* "10.233.K.2": inside */
 };
 
+/*
+ * A new network namespace with nothing in it but its loopback, up: *fd holds
+ * it (close-on-exec; it goes with the descriptor and the processes started
+ * in it). What runs in it reaches no address of the host and no network.
+ */
+int vb_net_loopback_ns(int *fd, struct vb_error **err);
+
 /* Make the outside of run tag. On failure nothing of it is left. */
 int vb_net_outside_create(const char *tag, struct vb_net_outside *out, struct vb_error **err);
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "core/proc.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "store/store.h"
 
@@ -600,10 +601,14 @@ fail:
 	return r;
 }
 
+/*
+ * A text column for display: what a guest or another writer of the
+ * database put there may hold escape sequences, so it is cleaned here, for
+ * show, report and diff alike.
+ */
 static char *col_str(sqlite3_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrdup((const char *)t) : NULL;
+	return vb_text_clean((const char *)sqlite3_column_text(st, i));
 }
 
 static double col_real(sqlite3_stmt *st, int i)
@@ -782,7 +787,9 @@ int vb_store_host_json(struct vb_store *s, int64_t run_id, char **out, struct vb
 	sqlite3_bind_int64(st, 1, run_id);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return vb_error_set(err, -ENOENT, "run %lld has no host record", (long long)run_id);
-	*out = col_str(st, 0);
+	/* Our own fingerprint, written by jansson: JSON escapes every control character. */
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	*out = xstrdup(t ? (const char *)t : "null");
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "store/store.h"
 
@@ -218,10 +219,13 @@ int vb_store_export_csv(struct vb_store *s, int64_t run_id, const char *path, st
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (int i = 0; i < 12; i++) {
 			char num[64];
-			const char *t = (const char *)sqlite3_column_text(st, i);
+			/* Guest text (an error) may hold escape sequences: cleaned. */
+			_cleanup_free_ char *t =
+			    vb_text_clean((const char *)sqlite3_column_text(st, i));
 			if (sqlite3_column_type(st, i) == SQLITE_FLOAT) {
 				snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, i));
-				t = num;
+				free(t);
+				t = xstrdup(num);
 			}
 			csv_field(f, t, i == 11);
 		}

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "store/store.h"
 
@@ -36,12 +37,11 @@ __attribute__((format(printf, 3, 4))) static int bad(struct vb_error **err, cons
 	return -EINVAL;
 }
 
+/* Nothing vb_text_clean would change: no control character (C0, DEL, C1), valid UTF-8. */
 static bool printable(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
+	_cleanup_free_ char *c = vb_text_clean(s);
+	return !strcmp(c, s);
 }
 
 /* A required string of at most max bytes; names (name = true) are printable and not empty. */
@@ -126,9 +126,12 @@ static int host_scalar(const json_t *v, const char *field, struct vb_error **err
 	if (json_is_null(v) || json_is_boolean(v) || json_is_number(v))
 		return 0;
 	if (json_is_string(v) && json_string_length(v) <= TEXT_MAX_LEN &&
-	    strlen(json_string_value(v)) == json_string_length(v))
+	    strlen(json_string_value(v)) == json_string_length(v) &&
+	    printable(json_string_value(v)))
 		return 0;
-	return bad(err, field, "not a string of at most %d bytes, a number, a boolean or null",
+	return bad(err, field,
+		   "not a string of at most %d bytes without control characters, a number, a "
+		   "boolean or null",
 		   TEXT_MAX_LEN);
 }
 

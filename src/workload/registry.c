@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "virtbench/workload.h"
@@ -44,4 +46,41 @@ const struct vb_option *vb_workload_option(const struct vb_workload_ops *w, cons
 		if (!strcmp(o->name, name))
 			return o;
 	return NULL;
+}
+
+/*
+ * Upper bounds per unit, far beyond any machine (a rate of 10^8 MiB/s is
+ * 100 TiB/s), so that only a lying or broken agent reaches them. Counts and
+ * rates without an entry get 10^15.
+ */
+static const struct {
+	const char *unit;
+	double max;
+} unit_max[] = {
+	{ "MiB/s", 1e8 },  { "MB/s", 1e8 },  { "Mbit/s", 1e8 },
+	{ "GFLOPS", 1e8 }, { "MWIPS", 1e9 }, { "MiB", 1e12 },
+};
+
+int vb_metric_check(const struct vb_metric_desc *m, double v, double timeout_s,
+		    struct vb_error **err)
+{
+	/* A week when there is no job timeout, as the client's own limit. */
+	double t = timeout_s > 0 ? timeout_s : 7 * 86400.0;
+	double lo = 0, hi = 1e15;
+	bool open_lo = false;
+	if (!strcmp(m->unit, "s")) {
+		hi = t;
+		open_lo = true;
+	} else if (!strcmp(m->unit, "us")) {
+		hi = t * 1e6;
+	} else {
+		for (size_t i = 0; i < sizeof(unit_max) / sizeof(unit_max[0]); i++)
+			if (!strcmp(m->unit, unit_max[i].unit))
+				hi = unit_max[i].max;
+	}
+	if (isfinite(v) && (open_lo ? v > lo : v >= lo) && v <= hi)
+		return 0;
+	return vb_error_set(err, -ERANGE,
+			    "%s = %.6g %s is implausible (must be %s 0 and at most %.6g %s)",
+			    m->name, v, m->unit, open_lo ? ">" : ">=", hi, m->unit);
 }

@@ -122,7 +122,8 @@ check "a failed job: exit 1" test $rc = 1
 check "after the error: no table, link or work directory of the run" \
 	bash -c "[ -n '$tag' ] && ! nft list table ip $tag >/dev/null 2>&1 && [ \$(ip -o link | grep -c ' $tag') = 0 ] && [ ! -e '$VIRTBENCH_STATE_DIR/$tag' ]"
 
-# 3. nft failing while the NAT is set up: its message quoted, nothing left.
+# 3. nft failing while the network is set up (the bridge's input filter is
+# loaded first, then the NAT table): its message quoted, nothing left.
 mkdir -p "$TMP/fakebin"
 printf '#!/bin/sh\necho "Error: Could not process rule: fake failure for the test" >&2\nexit 1\n' >"$TMP/fakebin/nft"
 chmod +x "$TMP/fakebin/nft"
@@ -131,7 +132,7 @@ links_before=$(ip -o link | grep -c ' vb-')
 PATH="$TMP/fakebin:$PATH" "$VB" run -q -p container --net nat -w net.rr --set count=100 >/dev/null 2>"$TMP/err"
 rc=$?
 check "nft failing: the run fails with nft's own message, on one line" \
-	bash -c "[ $rc != 0 ] && grep -q 'nft: creating the NAT table: Error: Could not process rule: fake failure' '$TMP/err' && [ \$(wc -l <'$TMP/err') = 1 ]"
+	bash -c "[ $rc != 0 ] && grep -q \"nft: creating the bridge's input filter: Error: Could not process rule: fake failure\" '$TMP/err' && [ \$(wc -l <'$TMP/err') = 1 ]"
 [ $rc != 0 ] || diag "$(cat "$TMP/err")"
 check "nft failing: no bridge, veth or outside veth left" test "$(ip -o link | grep -c ' vb-')" = "$links_before"
 

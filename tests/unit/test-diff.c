@@ -562,6 +562,19 @@ static void m_name_control(json_t *d)
 {
 	json_object_set_new(path(d, "workloads", 0), "name", json_string("cpu\x1b[2Jprimes"));
 }
+/* C1 CSI as UTF-8: an escape sequence on 8-bit terminals. */
+static void m_name_c1(json_t *d)
+{
+	json_object_set_new(path(d, "workloads", 0), "name",
+			    json_string("cpu\xc2\x9b"
+					"2Jprimes"));
+}
+/* A host leaf the diff prints: no escape sequence either. */
+static void m_host_control(json_t *d)
+{
+	json_object_set_new(json_object_get(d, "host"), "hostname",
+			    json_string("h\x1b]0;pwned\x07"));
+}
 static void m_host_nested(json_t *d)
 {
 	json_object_set_new(json_object_get(d, "host"), "cpu",
@@ -598,6 +611,8 @@ static void test_rejects(void)
 		{ m_no_summaries, "summaries: missing" },
 		{ m_summary_mean_str, "summaries[0].mean" },
 		{ m_name_control, "workloads[0].name" },
+		{ m_name_c1, "workloads[0].name" },
+		{ m_host_control, "host.hostname" },
 		{ m_host_nested, "nested too deep" },
 		{ m_run_id_str, "run.id" },
 	};

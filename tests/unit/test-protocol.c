@@ -18,6 +18,7 @@
 #include "agent/protocol.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "virtbench/workload.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -355,10 +356,10 @@ static void test_event_round_trips(void)
 	vb_event_release(&ev);
 
 	round_trip_event("{\"v\":1,\"type\":\"log\",\"job\":\"j1\",\"level\":\"warn\",\"msg\":"
-			 "\"a \\\"quoted\\\" line\\nwith \xc3\xa9 and \\t\"}",
+			 "\"a \\\"quoted\\\" line with \xc3\xa9 and \\t\"}",
 			 &ev);
 	CHECK(ev.type == VB_EV_LOG && !strcmp(ev.level, "warn"));
-	CHECK(ev.msg && !strcmp(ev.msg, "a \"quoted\" line\nwith \xc3\xa9 and \t"));
+	CHECK(ev.msg && !strcmp(ev.msg, "a \"quoted\" line with \xc3\xa9 and \t"));
 	vb_event_release(&ev);
 	round_trip_event(
 	    "{\"v\":1,\"type\":\"log\",\"job\":\"j1\",\"level\":\"debug\",\"msg\":\"\"}", &ev);
@@ -1038,8 +1039,97 @@ static void test_agent_eof(void)
 	vb_channel_release(&a.ch);
 }
 
+/*
+ * A guest's text (log and error messages) arrives cleaned: escape sequences,
+ * newlines, DEL and C1 controls become visible escapes (issue 13, item 9).
+ */
+static void test_event_cleans_text(void)
+{
+	static const char *const types[] = { "log\",\"level\":\"info", "error" };
+	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
+		_cleanup_free_ char *line = xasprintf(
+		    "{\"v\":1,\"type\":\"%s\",\"job\":\"j\",\"msg\":"
+		    "\"\\u001b[2J\\u001b]0;pwned\\u0007 x\\ny\\r\\u007f\\u009b1m \xc3\xa9\\t\"}",
+		    types[i]);
+		struct vb_event ev;
+		struct vb_error *err = NULL;
+		CHECK_MSG(parse_event(line, &ev, &err) == 0, "%s", err ? err->msg : "");
+		vb_error_free(&err);
+		CHECK_MSG(ev.msg && !strcmp(ev.msg, "\\x1b[2J\\x1b]0;pwned\\x07 x\\ny\\x0d\\x7f"
+						    "\\u009b1m \xc3\xa9\t"),
+			  "cleaned to %s", ev.msg ? ev.msg : "(null)");
+		for (const char *p = ev.msg; p && *p; p++)
+			CHECK((unsigned char)*p >= 0x20 || *p == '\t');
+		vb_event_release(&ev);
+	}
+}
+
+/* Check one sample line of workload wname against its metrics, timeout 600 s. */
+static int check_sample(const char *wname, const char *values, char **msg)
+{
+	const struct vb_workload_ops *w = vb_workload_find(wname);
+	_cleanup_free_ char *line =
+	    xasprintf("{\"v\":1,\"type\":\"sample\",\"job\":\"j\",\"values\":%s}", values);
+	struct vb_event ev;
+	struct vb_error *err = NULL;
+	*msg = NULL;
+	if (!w || parse_event(line, &ev, &err)) {
+		vb_error_free(&err);
+		return -999;
+	}
+	int r = vb_sample_check(&ev, w, 600, &err);
+	if (err)
+		*msg = xstrdup(err->msg);
+	vb_error_free(&err);
+	vb_event_release(&ev);
+	return r;
+}
+
+/* Values that are finite but impossible (issue 13, item 10) fail the sample. */
+static void test_sample_implausible(void)
+{
+	static const struct {
+		const char *workload, *values, *says;
+	} bad[] = {
+		{ "cpu.primes", "{\"elapsed\":-1,\"rate\":1000}", "elapsed = -1 s" },
+		{ "cpu.primes", "{\"elapsed\":0,\"rate\":1000}", "elapsed = 0 s" },
+		{ "cpu.primes", "{\"elapsed\":601,\"rate\":1000}", "at most 600 s" },
+		{ "cpu.primes", "{\"elapsed\":1,\"rate\":-1e300}", "rate = -1e+300" },
+		{ "cpu.primes", "{\"elapsed\":1,\"rate\":1e308}", "rate = 1e+308" },
+		{ "cpu.primes", "{\"elapsed\":1,\"rate\":-0.5}", "must be >= 0" },
+		{ "mem.mbw", "{\"memcpy\":2e8,\"dumb\":1,\"mcblock\":1}", "memcpy = 2e+08 MiB/s" },
+		{ "disk.latency", "{\"p50\":-3,\"p99\":1,\"mean\":1}", "p50 = -3 us" },
+		{ "disk.latency", "{\"p50\":1,\"p99\":7e8,\"mean\":1}", "p99" },
+		{ "net.tcp", "{\"throughput\":1e300}", "throughput" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char *msg;
+		int r = check_sample(bad[i].workload, bad[i].values, &msg);
+		CHECK_MSG(r == -ERANGE, "%s %s: %d", bad[i].workload, bad[i].values, r);
+		CHECK_MSG(msg && strstr(msg, bad[i].says) && strstr(msg, bad[i].workload), "%s: %s",
+			  bad[i].values, msg ? msg : "(none)");
+		free(msg);
+	}
+	/* Plausible values pass, extreme but possible ones included. */
+	static const struct {
+		const char *workload, *values;
+	} good[] = {
+		{ "cpu.primes", "{\"elapsed\":0.0001,\"rate\":0}" },
+		{ "cpu.primes", "{\"elapsed\":600,\"rate\":5e9,\"extra\":-1}" },
+		{ "disk.latency", "{\"p50\":0,\"p99\":1e6,\"mean\":3.5}" },
+		{ "mem.mbw", "{\"memcpy\":1e6,\"dumb\":1e5,\"mcblock\":2e6}" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		char *msg;
+		CHECK_MSG(check_sample(good[i].workload, good[i].values, &msg) == 0, "%s: %s",
+			  good[i].values, msg ? msg : "");
+		free(msg);
+	}
+}
+
 TEST_MAIN(T(test_job_round_trip), T(test_job_quit), T(test_job_rejects), T(test_job_reject_sizes),
 	  T(test_event_round_trips), T(test_event_built), T(test_event_long_text),
 	  T(test_event_rejects), T(test_channel_lines), T(test_channel_too_long),
 	  T(test_channel_interrupted), T(test_channel_socket), T(test_channel_writable),
-	  T(test_agent_loop), T(test_agent_eof))
+	  T(test_agent_loop), T(test_agent_eof), T(test_sample_implausible),
+	  T(test_event_cleans_text))

@@ -9,6 +9,7 @@
 
 #include "test.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "virtbench/error.h"
 
@@ -490,6 +491,36 @@ static void test_json_getters(void)
 	free(line);
 }
 
+/* Guest text made printable: controls, C1 and broken UTF-8 escaped, the rest kept. */
+static void test_text_clean(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain \xc3\xa9 text\tok", "plain \xc3\xa9 text\tok" },
+		{ "\x1b[2J\x1b]0;t\x07", "\\x1b[2J\\x1b]0;t\\x07" },
+		{ "a\nb\rc\x7f", "a\\nb\\x0dc\\x7f" },
+		{ "\xc2\x9b"
+		  "31m",
+		  "\\u009b31m" }, /* C1 CSI, as UTF-8 */
+		{ "\x9b"
+		  "31m \xff\xc3",
+		  "\\x9b31m \\xff\\xc3" },		    /* raw 8-bit CSI, bad UTF-8 */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },	    /* a surrogate */
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" }, /* U+1F600 is kept */
+		{ "", "" },
+	};
+	for (size_t i = 0; i < VB_ARRAY_SIZE(cases); i++) {
+		char *c = vb_text_clean(cases[i].in);
+		CHECK_MSG(c && !strcmp(c, cases[i].out), "case %zu gave %s", i, c);
+		free(c);
+	}
+	CHECK(vb_text_clean(NULL) == NULL);
+	char *c = vb_text_cleann("a\0b", 3);
+	CHECK(c && !strcmp(c, "a\\x00b"));
+	free(c);
+}
+
 TEST_MAIN(T(test_parse_u64), T(test_parse_size), T(test_parse_double), T(test_file_round_trip),
 	  T(test_read_file_max), T(test_write_all), T(test_mkdir_p), T(test_rm_rf_symlinks),
-	  T(test_errors), T(test_is_token), T(test_json_getters))
+	  T(test_errors), T(test_is_token), T(test_json_getters), T(test_text_clean))
