@@ -515,9 +515,11 @@ static int run_verb(int argc, char **argv)
 		code = vb_cli_fail(&err);
 	else
 		code = failed || regressions ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;
-	if (!r && regressions)
+	if (!r && regressions) {
+		_cleanup_free_ char *base = vb_printable(a.baseline);
 		fprintf(stderr, "virtbench: %u regression%s against %s beyond %g%%\n", regressions,
-			regressions == 1 ? "" : "s", a.baseline, a.tolerance);
+			regressions == 1 ? "" : "s", base, a.tolerance);
+	}
 	if (!r && failed)
 		fprintf(stderr, "virtbench: %u measurement%s failed\n", failed,
 			failed == 1 ? "" : "s");

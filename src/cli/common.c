@@ -20,7 +20,9 @@ int vb_cli_fail(struct vb_error **err)
 {
 	int code = VB_EXIT_MEASUREMENT;
 	if (err && *err) {
-		fprintf(stderr, "virtbench: %s\n", (*err)->msg);
+		/* Messages echo what users and guests wrote: never raw to a terminal. */
+		_cleanup_free_ char *msg = vb_printable((*err)->msg);
+		fprintf(stderr, "virtbench: %s\n", msg);
 		code = (*err)->exit_code;
 		vb_error_free(err);
 	}
@@ -31,10 +33,13 @@ int vb_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "virtbench %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see 'virtbench %s --help')\n", cmd);
+	char *raw = NULL;
+	if (vasprintf(&raw, fmt, ap) < 0)
+		abort();
 	va_end(ap);
+	_cleanup_free_ char *msg = vb_printable(raw);
+	free(raw);
+	fprintf(stderr, "virtbench %s: %s (see 'virtbench %s --help')\n", cmd, msg, cmd);
 	return VB_EXIT_USAGE;
 }
 
@@ -176,9 +181,11 @@ static void available_platforms(const char *cmd, bool (*filter)(const struct vb_
 		    !strncmp(vb_platforms[i]->name, "xen", 3))
 			continue;
 		if (vb_platform_probe(vb_platforms[i], &e)) {
-			if (!vb_platforms[i]->unavailable_reason)
+			if (!vb_platforms[i]->unavailable_reason) {
+				_cleanup_free_ char *msg = vb_printable(e->msg);
 				fprintf(stderr, "virtbench %s: leaving out %s: %s\n", cmd,
-					vb_platforms[i]->name, e->msg);
+					vb_platforms[i]->name, msg);
+			}
 			vb_error_free(&e);
 			continue;
 		}

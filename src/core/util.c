@@ -279,3 +279,66 @@ int vb_rm_rf(const char *path)
 		return errno ? -errno : -EIO;
 	return 0;
 }
+
+/* Length of the UTF-8 sequence at s that is valid and no C1 control, else 0. */
+static size_t utf8_printable(const unsigned char *s)
+{
+	unsigned cp;
+	size_t n;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		cp = s[0] & 0x1fu;
+		n = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		cp = s[0] & 0x0fu;
+		n = 3;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		cp = s[0] & 0x07u;
+		n = 4;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+char *vb_printable(const char *s)
+{
+	if (!s)
+		return xstrdup("(null)");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = *p >= 0x80 ? utf8_printable(p) : 0;
+		if (n) {
+			fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		}
+		if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p == '\r')
+			fputs("\\r", f);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+		p++;
+	}
+	if (fclose(f))
+		abort();
+	return buf;
+}

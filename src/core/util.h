@@ -103,6 +103,15 @@ int vb_mkdir_p(const char *path, mode_t mode);
 /* Remove a directory tree without following symlinks. Missing is fine. */
 int vb_rm_rf(const char *path);
 
+/*
+ * A copy of s safe to print on a terminal: control characters, DEL, bytes of
+ * no valid UTF-8 sequence and C1 controls as \n, \t, \r or \xHH. A backslash
+ * stays as it is, so that escaping twice (a message built from escaped
+ * parts, escaped again when printed) changes nothing. For every user or
+ * guest string echoed in a message. Caller frees.
+ */
+char *vb_printable(const char *s);
+
 /* Lowercase hex SHA-256 of a file (65 bytes incl. NUL). */
 int vb_sha256_file(const char *path, char out[65]);
 

@@ -373,6 +373,30 @@ static void test_rm_rf_symlinks(void)
 	CHECK(!path_exists(dir));
 }
 
+/* Control characters and escape sequences come out as visible escapes. */
+static void test_printable(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "\x1b[31mx\ny", "\\x1b[31mx\\ny" },
+		{ "a\tb\rc\\d", "a\\tb\\rc\\d" },
+		{ "\\x1b[31m", "\\x1b[31m" }, /* escaping twice changes nothing */
+		{ "\x7f", "\\x7f" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" }, /* UTF-8 stays */
+		{ "\xc2\x9b"
+		  "2J",
+		  "\\xc2\\x9b2J" },  /* C1 CSI as UTF-8 */
+		{ "\x9b", "\\x9b" }, /* a lone 8-bit CSI */
+		{ "", "" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		_cleanup_free_ char *got = vb_printable(cases[i].in);
+		CHECK_MSG(!strcmp(got, cases[i].out), "case %zu: %s", i, got);
+	}
+}
+
 static void test_errors(void)
 {
 	struct vb_error *err = NULL;
@@ -492,4 +516,4 @@ static void test_json_getters(void)
 
 TEST_MAIN(T(test_parse_u64), T(test_parse_size), T(test_parse_double), T(test_file_round_trip),
 	  T(test_read_file_max), T(test_write_all), T(test_mkdir_p), T(test_rm_rf_symlinks),
-	  T(test_errors), T(test_is_token), T(test_json_getters))
+	  T(test_printable), T(test_errors), T(test_is_token), T(test_json_getters))
