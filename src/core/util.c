@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
@@ -259,25 +258,6 @@ int vb_mkdir_p(const char *path, mode_t mode)
 	if (stat(p, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	int r = (flag == FTW_DP) ? rmdir(path) : unlink(path);
-	return (r < 0 && errno != ENOENT) ? -1 : 0;
-}
-
-int vb_rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	/* FTW_PHYS: never follow symlinks; FTW_MOUNT: never cross into a mount. */
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-		return errno ? -errno : -EIO;
-	return 0;
 }
 
 /* Length of the UTF-8 sequence at s that is valid and no C1 control, else 0. */

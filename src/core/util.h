@@ -100,7 +100,10 @@ int vb_copy_fd(int in, int out);
 /* mkdir -p with mode; existing directories are fine. */
 int vb_mkdir_p(const char *path, mode_t mode);
 
-/* Remove a directory tree without following symlinks. Missing is fine. */
+/*
+ * Remove a directory tree by descriptor (see vb_rm_rf_at in core/fs.h): never
+ * following a symlink, never crossing into a mount. Missing is fine.
+ */
 int vb_rm_rf(const char *path);
 
 /*

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "core/fs.h"
 #include "core/util.h"
 #include "guest/apt.h"
 #include "guest/image.h"
@@ -11,6 +12,15 @@ const char *vb_cache_dir(void)
 {
 	const char *d = getenv("VIRTBENCH_CACHE_DIR");
 	return d && *d == '/' ? d : "/var/cache/virtbench";
+}
+
+int vb_cache_dir_check(struct vb_error **err)
+{
+	int fd = vb_dir_open_trusted("cache directory", vb_cache_dir(), true, 0755, err);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 const char *vb_busybox_path(void)
@@ -155,6 +165,8 @@ int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_
 	if (r)
 		return r < 0 ? vb_error_wrap(err, "image") : r;
 	snprintf(key, sizeof(key), "minimal-%s-%s", ia, ib);
+	if ((r = vb_cache_dir_check(err)))
+		return r;
 	_cleanup_free_ char *images = xasprintf("%s/images", vb_cache_dir());
 	_cleanup_free_ char *final = xasprintf("%s/%s", images, key);
 	*built = false;

@@ -62,6 +62,9 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 		out->version = xstrdup("custom");
 		return 0;
 	}
+	int cr = vb_cache_dir_check(err);
+	if (cr)
+		return cr;
 	_cleanup_free_ char *base = xasprintf("%s/kernel", vb_cache_dir());
 	/* Already unpacked: the newest version directory there. */
 	DIR *d = opendir(base);
@@ -150,6 +153,8 @@ int vb_kernel_vmlinux(const struct vb_kernel *k, char **out, struct vb_error **e
 	int r = vb_file_identity(k->image, id, sizeof(id));
 	if (r)
 		return vb_error_errno(err, -r, "reading %s", k->image);
+	if ((r = vb_cache_dir_check(err)))
+		return r;
 	_cleanup_free_ char *dir = xasprintf("%s/xen", vb_cache_dir());
 	_cleanup_free_ char *path = xasprintf("%s/vmlinux-%s-%s", dir, k->version, id);
 	if (access(path, R_OK) == 0) {
