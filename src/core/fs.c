@@ -112,6 +112,70 @@ int vb_rm_rf(const char *path)
 	return vb_rm_rf_at(dfd, base);
 }
 
+/* ---- files replaced through a temporary name ---- */
+
+/*
+ * Create a new file in dfd under a random name derived from base
+ * (".base.<16 hex>.tmp"): O_EXCL | O_NOFOLLOW, so a name planted in advance
+ * (a symlink to a file of root's) fails the create instead of redirecting it.
+ */
+static int create_tmp(int dfd, const char *base, char *name, size_t len, mode_t mode)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		uint64_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -EIO;
+		snprintf(name, len, ".%.200s.%016" PRIx64 ".tmp", base, rnd);
+		int fd =
+		    openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int write_replace(const char *path, const void *data, size_t len, bool durable)
+{
+	_cleanup_free_ char *dircopy = xstrdup(path);
+	_cleanup_free_ char *basecopy = xstrdup(path);
+	const char *base = basename(basecopy);
+	_cleanup_close_ int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	char tmp[NAME_MAX + 1];
+	int r;
+	{
+		_cleanup_close_ int fd = create_tmp(dfd, base, tmp, sizeof(tmp), 0644);
+		if (fd < 0)
+			return fd;
+		r = vb_write_all(fd, data, len);
+		if (!r && durable && fsync(fd) < 0)
+			r = -errno;
+	}
+	/* rename replaces whatever is at path, a planted symlink too, without following it. */
+	if (!r && renameat(dfd, tmp, dfd, base) < 0)
+		r = -errno;
+	if (r) {
+		unlinkat(dfd, tmp, 0);
+		return r;
+	}
+	if (durable && fsync(dfd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+int vb_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	return write_replace(path, data, len, true);
+}
+
+int vb_write_file_replace(const char *path, const void *data, size_t len)
+{
+	return write_replace(path, data, len, false);
+}
+
 /* ---- directories only we can change ---- */
 
 static int refuse(struct vb_error **err, const char *what, const char *path, const char *prefix,

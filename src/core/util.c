@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -200,43 +199,6 @@ int vb_copy_fd(int in, int out)
 		if (r)
 			return r;
 	}
-}
-
-static int write_replace(const char *path, const void *data, size_t len, bool durable)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	_cleanup_free_ char *dircopy = xstrdup(path);
-	int r;
-	{
-		_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		r = vb_write_all(fd, data, len);
-		if (!r && durable && fsync(fd) < 0)
-			r = -errno;
-	}
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return r;
-	}
-	if (!durable)
-		return 0;
-	_cleanup_close_ int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0 && fsync(dfd) < 0 && errno != EINVAL)
-		return -errno;
-	return 0;
-}
-
-int vb_write_file_atomic(const char *path, const void *data, size_t len)
-{
-	return write_replace(path, data, len, true);
-}
-
-int vb_write_file_replace(const char *path, const void *data, size_t len)
-{
-	return write_replace(path, data, len, false);
 }
 
 int vb_mkdir_p(const char *path, mode_t mode)

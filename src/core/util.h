@@ -83,7 +83,12 @@ int vb_parse_size(const char *s, uint64_t *out);
 
 /* Read a whole small file (≤ max bytes) into a NUL-terminated buffer. */
 int vb_read_file(const char *path, size_t max, char **out, size_t *len);
-/* Write data to path atomically: temporary name, fsync, rename, fsync the directory. */
+/*
+ * Write data to path atomically: a new file of a random name in path's
+ * directory (O_EXCL | O_NOFOLLOW: a planted name or symlink cannot redirect
+ * it), fsync, rename over path (a symlink at path is replaced, not followed),
+ * fsync the directory.
+ */
 int vb_write_file_atomic(const char *path, const void *data, size_t len);
 /*
  * The same without the fsyncs: readers never see a half file, but a crash

@@ -557,6 +557,45 @@ static void test_dir_trusted(void)
 	CHECK(vb_rm_rf(dir) == 0);
 }
 
+/*
+ * Symlinks planted where a replaced file's temporary used to be
+ * (PATH.tmp.PID), and at the path itself: the write goes to a new file at
+ * path, and the files the links point to are unchanged.
+ */
+static void test_write_planted_symlink(void)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	_cleanup_free_ char *victim = xasprintf("%s/victim", dir);
+	_cleanup_free_ char *victim2 = xasprintf("%s/victim2", dir);
+	_cleanup_free_ char *out = xasprintf("%s/report.html", dir);
+	_cleanup_free_ char *old_tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+	CHECK(vb_write_file_atomic(victim, "root's", 6) == 0);
+	CHECK(vb_write_file_atomic(victim2, "root's too", 10) == 0);
+	CHECK(chmod(victim, 0600) == 0);
+	CHECK(symlink(victim, old_tmp) == 0);
+	char *buf = NULL;
+	CHECK(vb_write_file_atomic(out, "report", 6) == 0);
+	CHECK(vb_read_file(victim, 64, &buf, NULL) == 0 && buf && !strcmp(buf, "root's"));
+	free(buf);
+	buf = NULL;
+	CHECK(vb_write_file_replace(out, "again", 5) == 0);
+	CHECK(vb_read_file(victim, 64, &buf, NULL) == 0 && buf && !strcmp(buf, "root's"));
+	free(buf);
+	buf = NULL;
+	struct stat st;
+	CHECK(lstat(out, &st) == 0 && S_ISREG(st.st_mode));
+	/* A symlink at the path itself is replaced, not written through. */
+	CHECK(unlink(out) == 0 && symlink(victim2, out) == 0);
+	CHECK(vb_write_file_atomic(out, "new", 3) == 0);
+	CHECK(lstat(out, &st) == 0 && S_ISREG(st.st_mode));
+	CHECK(vb_read_file(victim2, 64, &buf, NULL) == 0 && buf && !strcmp(buf, "root's too"));
+	free(buf);
+	CHECK(vb_rm_rf(dir) == 0);
+}
+
 /* Control characters and escape sequences come out as visible escapes. */
 static void test_printable(void)
 {
@@ -700,5 +739,6 @@ static void test_json_getters(void)
 
 TEST_MAIN(T(test_parse_u64), T(test_parse_size), T(test_parse_double), T(test_file_round_trip),
 	  T(test_read_file_max), T(test_write_all), T(test_mkdir_p), T(test_rm_rf_symlinks),
-	  T(test_rm_rf_swapped), T(test_rm_rf_mount), T(test_dir_trusted), T(test_printable),
-	  T(test_errors), T(test_is_token), T(test_json_getters))
+	  T(test_rm_rf_swapped), T(test_rm_rf_mount), T(test_dir_trusted),
+	  T(test_write_planted_symlink), T(test_printable), T(test_errors), T(test_is_token),
+	  T(test_json_getters))
