@@ -9,6 +9,7 @@
 
 #include "agent/client.h"
 #include "cli/cli.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
@@ -302,8 +303,15 @@ int vb_cli_kernel(const char *cmd, const char *image, const char *modules)
 		return 0;
 	if (!image)
 		return vb_cli_usage_error(cmd, "--kernel-modules needs --kernel");
-	if (access(image, R_OK) != 0)
-		return vb_cli_usage_error(cmd, "--kernel %.200s: %s", image, strerror(errno));
+	/* A regular file: QEMU or the unpacking would wait forever on a fifo. */
+	struct vb_error *err = NULL;
+	int fd = vb_open_regular("--kernel", image, &err);
+	if (fd < 0) {
+		int r = vb_cli_usage_error(cmd, "%s", err->msg);
+		vb_error_free(&err);
+		return r;
+	}
+	close(fd);
 	struct stat st;
 	if (modules && (stat(modules, &st) != 0 || !S_ISDIR(st.st_mode)))
 		return vb_cli_usage_error(cmd, "--kernel-modules %.200s: not a directory", modules);

@@ -176,6 +176,49 @@ int vb_write_file_replace(const char *path, const void *data, size_t len)
 	return write_replace(path, data, len, false);
 }
 
+/* ---- inputs ---- */
+
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a fifo";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+int vb_open_regular(const char *what, const char *path, struct vb_error **err)
+{
+	_cleanup_free_ char *p = vb_printable(path);
+	/* O_NONBLOCK: opening a fifo with no writer returns at once instead of waiting. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return vb_error_exit(err, -errno, VB_EXIT_USAGE, "cannot read %s %s: %s", what, p,
+				     strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return vb_error_exit(err, -errno, VB_EXIT_USAGE, "%s %s: %s", what, p,
+				     strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return vb_error_exit(err, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, VB_EXIT_USAGE,
+				     "%s %s: not a regular file (%s)", what, p,
+				     file_kind(st.st_mode));
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return vb_error_exit(err, -errno, VB_EXIT_USAGE, "%s %s: %s", what, p,
+				     strerror(errno));
+	return steal_fd(&fd);
+}
+
 /* ---- directories only we can change ---- */
 
 static int refuse(struct vb_error **err, const char *what, const char *path, const char *prefix,

@@ -34,4 +34,13 @@ int vb_rm_rf_at(int dirfd, const char *name);
 int vb_dir_open_trusted(const char *what, const char *path, bool create, mode_t mode,
 			struct vb_error **err);
 
+/*
+ * Open a user-named input file for reading, refusing anything but a regular
+ * file (a fifo would block the open or the first read forever, a device or
+ * a directory is no input): opened O_NONBLOCK, checked with fstat, then made
+ * blocking again. what names the input in the message ("--kernel").
+ * Returns a descriptor, or a negative errno with *err filled (exit code 2).
+ */
+int vb_open_regular(const char *what, const char *path, struct vb_error **err);
+
 #endif

@@ -140,11 +140,8 @@ int vb_parse_size(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
-int vb_read_file(const char *path, size_t max, char **out, size_t *len)
+int vb_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	/* One byte of room beyond max tells a file of exactly max bytes from a longer one. */
 	_cleanup_free_ char *buf = xmalloc(max + 2);
 	size_t n = 0;
@@ -166,6 +163,14 @@ int vb_read_file(const char *path, size_t max, char **out, size_t *len)
 		*len = n;
 	*out = steal_ptr(&buf);
 	return 0;
+}
+
+int vb_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return vb_read_fd(fd, max, out, len);
 }
 
 int vb_write_all(int fd, const void *buf, size_t len)

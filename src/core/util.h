@@ -83,6 +83,8 @@ int vb_parse_size(const char *s, uint64_t *out);
 
 /* Read a whole small file (≤ max bytes) into a NUL-terminated buffer. */
 int vb_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open descriptor, from its offset to end of file. */
+int vb_read_fd(int fd, size_t max, char **out, size_t *len);
 /*
  * Write data to path atomically: a new file of a random name in path's
  * directory (O_EXCL | O_NOFOLLOW: a planted name or symlink cannot redirect

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "core/fs.h"
 #include "core/proc.h"
 #include "core/util.h"
 #include "guest/deb.h"
@@ -52,9 +53,10 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 	memset(out, 0, sizeof(*out));
 	const char *custom = custom_image ? custom_image : getenv("VIRTBENCH_KERNEL");
 	if (custom && *custom) {
-		if (access(custom, R_OK))
-			return vb_error_exit(err, -errno, VB_EXIT_USAGE, "guest kernel %s: %s",
-					     custom, strerror(errno));
+		int fd = vb_open_regular("guest kernel", custom, err);
+		if (fd < 0)
+			return fd;
+		close(fd);
 		out->image = xstrdup(custom);
 		const char *mods =
 		    custom_image ? custom_modules : getenv("VIRTBENCH_KERNEL_MODULES");
