@@ -440,8 +440,8 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r && verb == &verb_calibrate)
 		r = vb_cli_calibrate_expand(&cfg, &err);
-	if (!r && a.report)
-		r = vb_cli_check_output(a.report, &err);
+	if (!r)
+		r = vb_cli_check_outputs(a.json, a.csv, a.report, &err);
 	if (!r && a.baseline) {
 		/* A baseline that is no results file fails now, not after the run. */
 		json_t *base = NULL;

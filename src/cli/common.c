@@ -262,26 +262,20 @@ int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, stru
 	return 0;
 }
 
-/* The report's directory must exist and be writable: checked before any work. */
-int vb_cli_check_output(const char *path, struct vb_error **err)
+int vb_cli_check_output(const char *what, const char *path, struct vb_error **err)
 {
-	_cleanup_free_ char *copy = xstrdup(path);
-	const char *dir = dirname(copy);
-	struct stat st;
-	if (stat(dir, &st) < 0 && errno == ENOENT)
-		return vb_error_exit(err, -ENOENT, VB_EXIT_USAGE,
-				     "cannot write %s: directory %s does not exist", path, dir);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return vb_error_exit(err, -ENOTDIR, VB_EXIT_USAGE,
-				     "cannot write %s: %s is not a directory", path, dir);
-	if (access(dir, W_OK) < 0)
-		return vb_error_exit(err, -errno, VB_EXIT_USAGE,
-				     "cannot write %s: directory %s: %s", path, dir,
-				     strerror(errno));
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return vb_error_exit(err, -EISDIR, VB_EXIT_USAGE, "cannot write %s: a directory",
-				     path);
-	return 0;
+	return vb_check_output(what, path, err);
+}
+
+int vb_cli_check_outputs(const char *json, const char *csv, const char *report,
+			 struct vb_error **err)
+{
+	int r = json ? vb_cli_check_output("--json", json, err) : 0;
+	if (!r && csv)
+		r = vb_cli_check_output("--csv", csv, err);
+	if (!r && report)
+		r = vb_cli_check_output("--report", report, err);
+	return r;
 }
 
 int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command, const char *path,

@@ -176,6 +176,44 @@ int vb_write_file_replace(const char *path, const void *data, size_t len)
 	return write_replace(path, data, len, false);
 }
 
+int vb_check_output(const char *what, const char *path, struct vb_error **err)
+{
+	_cleanup_free_ char *p = vb_printable(path);
+	_cleanup_free_ char *dircopy = xstrdup(path);
+	_cleanup_free_ char *basecopy = xstrdup(path);
+	const char *dir = dirname(dircopy), *base = basename(basecopy);
+	_cleanup_free_ char *pd = vb_printable(dir);
+	if (!*path)
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE, "%s: an empty file name", what);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return vb_error_exit(err, -ENOENT, VB_EXIT_USAGE,
+				     "%s: cannot write %s: directory %s does not exist", what, p,
+				     pd);
+	if (dfd < 0 && errno == ENOTDIR)
+		return vb_error_exit(err, -ENOTDIR, VB_EXIT_USAGE,
+				     "%s: cannot write %s: %s is not a directory", what, p, pd);
+	if (dfd < 0)
+		return vb_error_exit(err, -errno, VB_EXIT_USAGE,
+				     "%s: cannot write %s: directory %s: %s", what, p, pd,
+				     strerror(errno));
+	struct stat st;
+	if (path[strlen(path) - 1] == '/' || !strcmp(base, ".") || !strcmp(base, "..") ||
+	    (fstatat(dfd, base, &st, 0) == 0 && S_ISDIR(st.st_mode)))
+		return vb_error_exit(err, -EISDIR, VB_EXIT_USAGE,
+				     "%s: cannot write %s: a directory", what, p);
+	/* access() would not see a read-only mount, a full quota or an ACL: try for real. */
+	char tmp[NAME_MAX + 1];
+	int fd = create_tmp(dfd, base, tmp, sizeof(tmp), 0600);
+	if (fd < 0)
+		return vb_error_exit(err, fd, VB_EXIT_USAGE,
+				     "%s: cannot write %s: cannot create a file in %s: %s", what, p,
+				     pd, strerror(-fd));
+	close(fd);
+	unlinkat(dfd, tmp, 0);
+	return 0;
+}
+
 /* ---- inputs ---- */
 
 static const char *file_kind(mode_t mode)

@@ -43,4 +43,12 @@ int vb_dir_open_trusted(const char *what, const char *path, bool create, mode_t 
  */
 int vb_open_regular(const char *what, const char *path, struct vb_error **err);
 
+/*
+ * Can a file be written at path? Its directory exists and a file can be
+ * created there (a temporary one is made with O_EXCL and removed again), and
+ * path is not a directory. what names the option ("--json"). 0, or a
+ * negative errno with *err filled (exit code 2).
+ */
+int vb_check_output(const char *what, const char *path, struct vb_error **err);
+
 #endif
