@@ -85,8 +85,15 @@ void vb_cli_scale_free(struct vb_run_config *cfg);
  */
 int vb_cli_calibrate_expand(struct vb_run_config *cfg, struct vb_error **err);
 
-/* An output file's directory must exist and be writable: checked before any work. */
-int vb_cli_check_output(const char *path, struct vb_error **err);
+/*
+ * Can the output file of option what be written at path (see
+ * vb_check_output)? Checked before any work: exit code 2, nothing stored.
+ */
+int vb_cli_check_output(const char *what, const char *path, struct vb_error **err);
+
+/* vb_cli_check_output for each of a run's outputs that is given (NULL: not asked for). */
+int vb_cli_check_outputs(const char *json, const char *csv, const char *report,
+			 struct vb_error **err);
 
 /* Write the HTML report of one stored run to path and say so on stdout. */
 int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command, const char *path,

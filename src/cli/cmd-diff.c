@@ -122,7 +122,9 @@ int vb_cmd_diff(int argc, char **argv)
 	_cleanup_json_ json_t *a = NULL;
 	_cleanup_json_ json_t *b = NULL;
 	struct vb_diff *d = NULL;
-	int r = load_side(arg_a, dbpath, &db, &a, &err);
+	int r = json ? vb_cli_check_output("--json", json, &err) : 0;
+	if (!r)
+		r = load_side(arg_a, dbpath, &db, &a, &err);
 	if (!r)
 		r = load_side(arg_b, dbpath, &db, &b, &err);
 	vb_store_close(db);

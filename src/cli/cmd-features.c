@@ -124,7 +124,9 @@ int vb_cmd_features(int argc, char **argv)
 	size_t nrows = 0;
 	int64_t run_id = -1;
 	/* Without a store, a private in-memory database: the same code, nothing kept. */
-	int r = store ? vb_cli_open_store(dbpath, &db, &err) : vb_cli_sweep(&err);
+	int r = vb_cli_check_outputs(json, NULL, NULL, &err);
+	if (!r)
+		r = store ? vb_cli_open_store(dbpath, &db, &err) : vb_cli_sweep(&err);
 	if (!r && !store)
 		r = vb_store_open(dbpath, &db, &err);
 	if (r)

@@ -550,8 +550,8 @@ int vb_cmd_isolation(int argc, char **argv)
 		r = vb_cli_userns_check(&cfg.platform, 1, &err);
 	if (!r)
 		r = check_platform(&cfg, &err);
-	if (!r && a.report)
-		r = vb_cli_check_output(a.report, &err);
+	if (!r)
+		r = vb_cli_check_outputs(a.json, NULL, a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)

@@ -209,8 +209,8 @@ int vb_cmd_ops(int argc, char **argv)
 		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r)
 		r = check_platforms(&cfg, &err);
-	if (!r && a.report)
-		r = vb_cli_check_output(a.report, &err);
+	if (!r)
+		r = vb_cli_check_outputs(a.json, NULL, a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)

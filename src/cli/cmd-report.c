@@ -78,7 +78,7 @@ int vb_cmd_report(int argc, char **argv)
 	if (!out || !*out)
 		return vb_cli_usage_error("report", "missing -o FILE.html");
 	struct vb_error *err = NULL;
-	if (vb_cli_check_output(out, &err))
+	if (vb_cli_check_output("-o", out, &err))
 		return vb_cli_fail(&err);
 	struct vb_store *db = NULL;
 	json_t **docs = NULL;

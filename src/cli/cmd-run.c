@@ -440,8 +440,8 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r && verb == &verb_calibrate)
 		r = vb_cli_calibrate_expand(&cfg, &err);
-	if (!r && a.report)
-		r = vb_cli_check_output(a.report, &err);
+	if (!r)
+		r = vb_cli_check_outputs(a.json, a.csv, a.report, &err);
 	if (!r && a.baseline) {
 		/* A baseline that is no results file fails now, not after the run. */
 		json_t *base = NULL;
@@ -515,9 +515,11 @@ static int run_verb(int argc, char **argv)
 		code = vb_cli_fail(&err);
 	else
 		code = failed || regressions ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;
-	if (!r && regressions)
+	if (!r && regressions) {
+		_cleanup_free_ char *base = vb_printable(a.baseline);
 		fprintf(stderr, "virtbench: %u regression%s against %s beyond %g%%\n", regressions,
-			regressions == 1 ? "" : "s", a.baseline, a.tolerance);
+			regressions == 1 ? "" : "s", base, a.tolerance);
+	}
 	if (!r && failed)
 		fprintf(stderr, "virtbench: %u measurement%s failed\n", failed,
 			failed == 1 ? "" : "s");

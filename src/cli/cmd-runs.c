@@ -102,7 +102,9 @@ int vb_cmd_show(int argc, char **argv)
 	struct vb_run_info info = { 0 };
 	struct vb_result_row *rows = NULL;
 	size_t n = 0;
-	int r = vb_cli_open_store(dbpath, &db, &err);
+	int r = vb_cli_check_outputs(json, csv, NULL, &err);
+	if (!r)
+		r = vb_cli_open_store(dbpath, &db, &err);
 	if (!r)
 		r = vb_store_find_run(db, argv[optind], &info, &err);
 	if (r)

@@ -9,6 +9,7 @@
 
 #include "agent/client.h"
 #include "cli/cli.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
@@ -20,7 +21,9 @@ int vb_cli_fail(struct vb_error **err)
 {
 	int code = VB_EXIT_MEASUREMENT;
 	if (err && *err) {
-		fprintf(stderr, "virtbench: %s\n", (*err)->msg);
+		/* Messages echo what users and guests wrote: never raw to a terminal. */
+		_cleanup_free_ char *msg = vb_printable((*err)->msg);
+		fprintf(stderr, "virtbench: %s\n", msg);
 		code = (*err)->exit_code;
 		vb_error_free(err);
 	}
@@ -31,10 +34,13 @@ int vb_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "virtbench %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see 'virtbench %s --help')\n", cmd);
+	char *raw = NULL;
+	if (vasprintf(&raw, fmt, ap) < 0)
+		abort();
 	va_end(ap);
+	_cleanup_free_ char *msg = vb_printable(raw);
+	free(raw);
+	fprintf(stderr, "virtbench %s: %s (see 'virtbench %s --help')\n", cmd, msg, cmd);
 	return VB_EXIT_USAGE;
 }
 
@@ -176,9 +182,11 @@ static void available_platforms(const char *cmd, bool (*filter)(const struct vb_
 		    !strncmp(vb_platforms[i]->name, "xen", 3))
 			continue;
 		if (vb_platform_probe(vb_platforms[i], &e)) {
-			if (!vb_platforms[i]->unavailable_reason)
+			if (!vb_platforms[i]->unavailable_reason) {
+				_cleanup_free_ char *msg = vb_printable(e->msg);
 				fprintf(stderr, "virtbench %s: leaving out %s: %s\n", cmd,
-					vb_platforms[i]->name, e->msg);
+					vb_platforms[i]->name, msg);
+			}
 			vb_error_free(&e);
 			continue;
 		}
@@ -254,26 +262,20 @@ int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, stru
 	return 0;
 }
 
-/* The report's directory must exist and be writable: checked before any work. */
-int vb_cli_check_output(const char *path, struct vb_error **err)
+int vb_cli_check_output(const char *what, const char *path, struct vb_error **err)
 {
-	_cleanup_free_ char *copy = xstrdup(path);
-	const char *dir = dirname(copy);
-	struct stat st;
-	if (stat(dir, &st) < 0 && errno == ENOENT)
-		return vb_error_exit(err, -ENOENT, VB_EXIT_USAGE,
-				     "cannot write %s: directory %s does not exist", path, dir);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return vb_error_exit(err, -ENOTDIR, VB_EXIT_USAGE,
-				     "cannot write %s: %s is not a directory", path, dir);
-	if (access(dir, W_OK) < 0)
-		return vb_error_exit(err, -errno, VB_EXIT_USAGE,
-				     "cannot write %s: directory %s: %s", path, dir,
-				     strerror(errno));
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return vb_error_exit(err, -EISDIR, VB_EXIT_USAGE, "cannot write %s: a directory",
-				     path);
-	return 0;
+	return vb_check_output(what, path, err);
+}
+
+int vb_cli_check_outputs(const char *json, const char *csv, const char *report,
+			 struct vb_error **err)
+{
+	int r = json ? vb_cli_check_output("--json", json, err) : 0;
+	if (!r && csv)
+		r = vb_cli_check_output("--csv", csv, err);
+	if (!r && report)
+		r = vb_cli_check_output("--report", report, err);
+	return r;
 }
 
 int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command, const char *path,
@@ -295,8 +297,15 @@ int vb_cli_kernel(const char *cmd, const char *image, const char *modules)
 		return 0;
 	if (!image)
 		return vb_cli_usage_error(cmd, "--kernel-modules needs --kernel");
-	if (access(image, R_OK) != 0)
-		return vb_cli_usage_error(cmd, "--kernel %.200s: %s", image, strerror(errno));
+	/* A regular file: QEMU or the unpacking would wait forever on a fifo. */
+	struct vb_error *err = NULL;
+	int fd = vb_open_regular("--kernel", image, &err);
+	if (fd < 0) {
+		int r = vb_cli_usage_error(cmd, "%s", err->msg);
+		vb_error_free(&err);
+		return r;
+	}
+	close(fd);
 	struct stat st;
 	if (modules && (stat(modules, &st) != 0 || !S_ISDIR(st.st_mode)))
 		return vb_cli_usage_error(cmd, "--kernel-modules %.200s: not a directory", modules);

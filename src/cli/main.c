@@ -96,6 +96,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < VB_ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "virtbench: unknown command '%.64s' (see 'virtbench --help')\n", argv[1]);
+	_cleanup_free_ char *cmd = vb_printable(argv[1]);
+	fprintf(stderr, "virtbench: unknown command '%.64s' (see 'virtbench --help')\n", cmd);
 	return 2;
 }

@@ -5,17 +5,38 @@
  * start tells a live run from a dead one.
  */
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <time.h>
 
+#include "core/fs.h"
 #include "core/proc.h"
 #include "core/run.h"
 #include "core/util.h"
 
 const char *vb_state_dir(void)
 {
+	static char *user_dir;
 	const char *d = getenv("VIRTBENCH_STATE_DIR");
-	return d && *d == '/' ? d : "/var/tmp/virtbench";
+	if (d && *d == '/')
+		return d;
+	/* Never in a world-writable directory such as /var/tmp: a user could make it first. */
+	if (geteuid() == 0)
+		return "/var/lib/virtbench";
+	if (!user_dir) {
+		const char *xdg = getenv("XDG_STATE_HOME");
+		const char *home = getenv("HOME");
+		user_dir = xdg && *xdg == '/' ? xasprintf("%s/virtbench", xdg)
+			   : home && *home == '/'
+			       ? xasprintf("%s/.local/state/virtbench", home)
+			       : xasprintf("/var/lib/virtbench-%u", (unsigned)geteuid());
+	}
+	return user_dir;
+}
+
+int vb_state_dir_open(bool create, struct vb_error **err)
+{
+	return vb_dir_open_trusted("state directory", vb_state_dir(), create, 0700, err);
 }
 
 /* The owner file tells a later sweep whether this run's process still lives. */
@@ -28,11 +49,14 @@ int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err)
 		rnd = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid();
 	}
 	snprintf(tag, 16, "vb-%08" PRIx32, rnd);
+	_cleanup_close_ int sfd = vb_state_dir_open(true, err);
+	if (sfd < 0)
+		return sfd;
 	_cleanup_free_ char *dir = xasprintf("%s/%s", vb_state_dir(), tag);
-	int r = vb_mkdir_p(dir, 0700);
-	if (r)
-		return vb_error_exit(err, r, VB_EXIT_USAGE, "cannot create %s: %s", dir,
-				     strerror(-r));
+	if (mkdirat(sfd, tag, 0700) < 0)
+		return vb_error_exit(err, -errno, VB_EXIT_USAGE, "cannot create %s: %s", dir,
+				     strerror(errno));
+	int r;
 	_cleanup_free_ char *owner = xasprintf("%s/owner", dir);
 	_cleanup_free_ char *text =
 	    xasprintf("%ld %llu\n", (long)getpid(), vb_proc_starttime(getpid()));

@@ -17,7 +17,18 @@ bool vb_run_alive(const char *tag);
  */
 int vb_run_claim(char tag[16], char **work_dir, struct vb_error **err);
 
-/* Where runs keep their work directories: $VIRTBENCH_STATE_DIR or /var/tmp/virtbench. */
+/*
+ * Where runs keep their work directories: $VIRTBENCH_STATE_DIR, else
+ * /var/lib/virtbench for root, else $XDG_STATE_HOME/virtbench or
+ * ~/.local/state/virtbench.
+ */
 const char *vb_state_dir(void);
+
+/*
+ * Open the state directory, refused (exit code 2) when another user could
+ * change or swap it: see vb_dir_open_trusted. With create it is made 0700
+ * if missing; without, a missing one is -ENOENT. A descriptor or -errno.
+ */
+int vb_state_dir_open(bool create, struct vb_error **err);
 
 #endif

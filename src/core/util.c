@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "core/text.h"
 #include "core/util.h"
 
 void vb_bug(const char *file, int line, const char *fmt, ...)
@@ -142,11 +141,8 @@ int vb_parse_size(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
-int vb_read_file(const char *path, size_t max, char **out, size_t *len)
+int vb_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	/* One byte of room beyond max tells a file of exactly max bytes from a longer one. */
 	_cleanup_free_ char *buf = xmalloc(max + 2);
 	size_t n = 0;
@@ -168,6 +164,14 @@ int vb_read_file(const char *path, size_t max, char **out, size_t *len)
 		*len = n;
 	*out = steal_ptr(&buf);
 	return 0;
+}
+
+int vb_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return vb_read_fd(fd, max, out, len);
 }
 
 int vb_write_all(int fd, const void *buf, size_t len)
@@ -203,43 +207,6 @@ int vb_copy_fd(int in, int out)
 	}
 }
 
-static int write_replace(const char *path, const void *data, size_t len, bool durable)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	_cleanup_free_ char *dircopy = xstrdup(path);
-	int r;
-	{
-		_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		r = vb_write_all(fd, data, len);
-		if (!r && durable && fsync(fd) < 0)
-			r = -errno;
-	}
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return r;
-	}
-	if (!durable)
-		return 0;
-	_cleanup_close_ int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0 && fsync(dfd) < 0 && errno != EINVAL)
-		return -errno;
-	return 0;
-}
-
-int vb_write_file_atomic(const char *path, const void *data, size_t len)
-{
-	return write_replace(path, data, len, true);
-}
-
-int vb_write_file_replace(const char *path, const void *data, size_t len)
-{
-	return write_replace(path, data, len, false);
-}
-
 int vb_mkdir_p(const char *path, mode_t mode)
 {
 	if (!*path)
@@ -261,21 +228,8 @@ int vb_mkdir_p(const char *path, mode_t mode)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+char *vb_printable(const char *s)
 {
-	(void)st;
-	(void)ftw;
-	int r = (flag == FTW_DP) ? rmdir(path) : unlink(path);
-	return (r < 0 && errno != ENOENT) ? -1 : 0;
-}
-
-int vb_rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	/* FTW_PHYS: never follow symlinks; FTW_MOUNT: never cross into a mount. */
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-		return errno ? -errno : -EIO;
-	return 0;
+	/* One cleaner for all: vb_text_clean's escapes leave a backslash alone. */
+	return s ? vb_text_clean(s) : xstrdup("(null)");
 }

@@ -83,7 +83,14 @@ int vb_parse_size(const char *s, uint64_t *out);
 
 /* Read a whole small file (≤ max bytes) into a NUL-terminated buffer. */
 int vb_read_file(const char *path, size_t max, char **out, size_t *len);
-/* Write data to path atomically: temporary name, fsync, rename, fsync the directory. */
+/* The same from an open descriptor, from its offset to end of file. */
+int vb_read_fd(int fd, size_t max, char **out, size_t *len);
+/*
+ * Write data to path atomically: a new file of a random name in path's
+ * directory (O_EXCL | O_NOFOLLOW: a planted name or symlink cannot redirect
+ * it), fsync, rename over path (a symlink at path is replaced, not followed),
+ * fsync the directory.
+ */
 int vb_write_file_atomic(const char *path, const void *data, size_t len);
 /*
  * The same without the fsyncs: readers never see a half file, but a crash
@@ -100,8 +107,19 @@ int vb_copy_fd(int in, int out);
 /* mkdir -p with mode; existing directories are fine. */
 int vb_mkdir_p(const char *path, mode_t mode);
 
-/* Remove a directory tree without following symlinks. Missing is fine. */
+/*
+ * Remove a directory tree by descriptor (see vb_rm_rf_at in core/fs.h): never
+ * following a symlink, never crossing into a mount. Missing is fine.
+ */
 int vb_rm_rf(const char *path);
+
+/*
+ * A copy of s safe to print on a terminal: vb_text_clean (core/text.h), and
+ * "(null)" for NULL. A backslash stays as it is, so that escaping twice (a
+ * message built from escaped parts, escaped again when printed) changes
+ * nothing. For every user or guest string echoed in a message. Caller frees.
+ */
+char *vb_printable(const char *s);
 
 /* Lowercase hex SHA-256 of a file (65 bytes incl. NUL). */
 int vb_sha256_file(const char *path, char out[65]);

@@ -6,11 +6,13 @@
  * sample is committed to the store the moment it arrives.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "agent/client.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/proc.h"
@@ -109,6 +111,20 @@ static bool dead_runs(void)
 int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, struct vb_error **err)
 {
 	*dirs = *cgroups = *runs = 0;
+	/*
+	 * The state directory first: every sweep below trusts the owner files in
+	 * it, and one that another user can change is refused, not swept.
+	 */
+	struct vb_error *serr = NULL;
+	_cleanup_close_ int sfd = vb_state_dir_open(false, &serr);
+	if (sfd == -ENOENT) {
+		vb_error_free(&serr);
+	} else if (sfd < 0) {
+		if (err && !*err)
+			*err = steal_ptr(&serr);
+		vb_error_free(&serr);
+		return sfd;
+	}
 	/* Cgroups first: their owner files are in the directories swept below. */
 	struct vb_error *cerr = NULL;
 	const struct vb_cgroup_layout *l = geteuid() == 0 ? vb_cgroup_host_layout(&cerr) : NULL;
@@ -137,7 +153,10 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 			return r;
 		*cgroups += doms;
 	}
-	DIR *d = opendir(vb_state_dir());
+	int dfd = sfd < 0 ? -1 : fcntl(sfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d && dfd >= 0)
+		close(dfd);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		/* Only our own names: vb- and eight hex digits. */
@@ -146,9 +165,9 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 			continue;
 		if (vb_run_alive(e->d_name))
 			continue;
-		_cleanup_free_ char *dir = xasprintf("%s/%s", vb_state_dir(), e->d_name);
-		vb_info("removing %s, left by a run that is gone", dir);
-		vb_rm_rf(dir);
+		vb_info("removing %s/%s, left by a run that is gone", vb_state_dir(), e->d_name);
+		/* By descriptor: a guest's symlink in its work directory leads nowhere. */
+		vb_rm_rf_at(sfd, e->d_name);
 		(*dirs)++;
 	}
 	if (d)

@@ -321,6 +321,8 @@ int vb_image_debian(const char *const *packages, size_t npackages, const char *a
 		return vb_error_exit(err, -ENOENT, VB_EXIT_UNAVAILABLE,
 				     "image debian: debootstrap is not installed (apt-get install "
 				     "debootstrap)");
+	if ((r = vb_cache_dir_check(err)))
+		return r;
 	_cleanup_free_ char *images = xasprintf("%s/images", vb_cache_dir());
 	r = vb_mkdir_p(images, 0755);
 	if (r)

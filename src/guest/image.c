@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "core/fs.h"
 #include "core/util.h"
 #include "guest/apt.h"
 #include "guest/image.h"
@@ -13,6 +14,15 @@ const char *vb_cache_dir(void)
 	return d && *d == '/' ? d : "/var/cache/virtbench";
 }
 
+int vb_cache_dir_check(struct vb_error **err)
+{
+	int fd = vb_dir_open_trusted("cache directory", vb_cache_dir(), true, 0755, err);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 const char *vb_busybox_path(void)
 {
 	const char *b = getenv("VIRTBENCH_BUSYBOX");
@@ -21,9 +31,12 @@ const char *vb_busybox_path(void)
 
 bool vb_elf_is_static(const char *path)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK and S_ISREG: a fifo at the agent's or busybox's path must not hang. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
 	Elf64_Ehdr eh;
-	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 256)
 		return false;
@@ -155,6 +168,8 @@ int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_
 	if (r)
 		return r < 0 ? vb_error_wrap(err, "image") : r;
 	snprintf(key, sizeof(key), "minimal-%s-%s", ia, ib);
+	if ((r = vb_cache_dir_check(err)))
+		return r;
 	_cleanup_free_ char *images = xasprintf("%s/images", vb_cache_dir());
 	_cleanup_free_ char *final = xasprintf("%s/%s", images, key);
 	*built = false;

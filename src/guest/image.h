@@ -10,6 +10,13 @@
 /* Where built images are cached: $VIRTBENCH_CACHE_DIR or /var/cache/virtbench. */
 const char *vb_cache_dir(void);
 
+/*
+ * Make the cache directory if missing (0755) and refuse one another user
+ * could change or swap (see vb_dir_open_trusted): before anything in it is
+ * read or built. 0 or -errno with *err filled (exit code 2).
+ */
+int vb_cache_dir_check(struct vb_error **err);
+
 /* The busybox binary images are built with: $VIRTBENCH_BUSYBOX or /bin/busybox. */
 const char *vb_busybox_path(void);
 

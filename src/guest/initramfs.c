@@ -336,6 +336,9 @@ int vb_initramfs_get(const struct vb_kernel *k, const char *agent_path, char **p
 				    "%s is not a static busybox (install busybox-static)", busybox);
 	if (stat(agent_path, &sa) < 0 || stat(busybox, &sb) < 0)
 		return vb_error_errno(err, errno, "initramfs: the agent or busybox");
+	int cr = vb_cache_dir_check(err);
+	if (cr)
+		return cr;
 	_cleanup_free_ char *dir = xasprintf("%s/initramfs", vb_cache_dir());
 	/* Keyed by the identity of its inputs, and by the recipe (init, modules) itself. */
 	uint64_t recipe = 1469598103934665603ull;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "core/fs.h"
 #include "core/proc.h"
 #include "core/util.h"
 #include "guest/deb.h"
@@ -52,9 +53,10 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 	memset(out, 0, sizeof(*out));
 	const char *custom = custom_image ? custom_image : getenv("VIRTBENCH_KERNEL");
 	if (custom && *custom) {
-		if (access(custom, R_OK))
-			return vb_error_exit(err, -errno, VB_EXIT_USAGE, "guest kernel %s: %s",
-					     custom, strerror(errno));
+		int fd = vb_open_regular("guest kernel", custom, err);
+		if (fd < 0)
+			return fd;
+		close(fd);
 		out->image = xstrdup(custom);
 		const char *mods =
 		    custom_image ? custom_modules : getenv("VIRTBENCH_KERNEL_MODULES");
@@ -62,6 +64,9 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 		out->version = xstrdup("custom");
 		return 0;
 	}
+	int cr = vb_cache_dir_check(err);
+	if (cr)
+		return cr;
 	_cleanup_free_ char *base = xasprintf("%s/kernel", vb_cache_dir());
 	/* Already unpacked: the newest version directory there. */
 	DIR *d = opendir(base);
@@ -150,6 +155,8 @@ int vb_kernel_vmlinux(const struct vb_kernel *k, char **out, struct vb_error **e
 	int r = vb_file_identity(k->image, id, sizeof(id));
 	if (r)
 		return vb_error_errno(err, -r, "reading %s", k->image);
+	if ((r = vb_cache_dir_check(err)))
+		return r;
 	_cleanup_free_ char *dir = xasprintf("%s/xen", vb_cache_dir());
 	_cleanup_free_ char *path = xasprintf("%s/vmlinux-%s-%s", dir, k->version, id);
 	if (access(path, R_OK) == 0) {

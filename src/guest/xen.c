@@ -543,6 +543,9 @@ static bool xen_dir_ok(const char *dir)
  */
 static int xen_packages(char **dir, char **version, struct vb_error **err)
 {
+	int cr = vb_cache_dir_check(err);
+	if (cr)
+		return cr;
 	_cleanup_free_ char *base = xasprintf("%s/xen", vb_cache_dir());
 	DIR *d = opendir(base);
 	struct dirent *e;
@@ -988,6 +991,8 @@ int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char
 	r = vb_kernel_vmlinux(&k, &vmlinux, err);
 	if (!r && vb_file_identity(vmlinux, idk, sizeof(idk)))
 		r = vb_error_errno(err, errno, "reading %s", vmlinux);
+	if (!r)
+		r = vb_cache_dir_check(err);
 	_cleanup_free_ char *base = xasprintf("%s/xen", vb_cache_dir());
 	if (!r && (r = vb_mkdir_p(base, 0755)))
 		r = vb_error_errno(err, -r, "creating %s", base);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/text.h"
 #include "core/util.h"
@@ -445,24 +446,28 @@ int vb_result_doc_parse(const char *buf, size_t len, json_t **out, struct vb_err
 int vb_result_doc_load(const char *path, json_t **out, struct vb_error **err)
 {
 	*out = NULL;
+	_cleanup_free_ char *p = vb_printable(path);
+	/* A regular file only: a fifo named here would block the read forever. */
+	_cleanup_close_ int fd = vb_open_regular("results file", path, err);
+	if (fd < 0)
+		return fd;
 	struct stat st;
-	/* Refuse a large regular file before reading it; vb_read_file caps the rest. */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > VB_RESULT_DOC_MAX)
+	/* Refuse a large file before reading it; vb_read_fd caps the rest. */
+	if (fstat(fd, &st) == 0 && st.st_size > VB_RESULT_DOC_MAX)
 		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-				     "%s: not a virtbench results document: larger than %d MiB",
-				     path, VB_RESULT_DOC_MAX >> 20);
+				     "%s: not a virtbench results document: larger than %d MiB", p,
+				     VB_RESULT_DOC_MAX >> 20);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	int r = vb_read_file(path, VB_RESULT_DOC_MAX, &buf, &len);
+	int r = vb_read_fd(fd, VB_RESULT_DOC_MAX, &buf, &len);
 	if (r == -EFBIG)
 		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-				     "%s: not a virtbench results document: larger than %d MiB",
-				     path, VB_RESULT_DOC_MAX >> 20);
+				     "%s: not a virtbench results document: larger than %d MiB", p,
+				     VB_RESULT_DOC_MAX >> 20);
 	if (r)
-		return vb_error_exit(err, r, VB_EXIT_USAGE, "cannot read %s: %s", path,
-				     strerror(-r));
+		return vb_error_exit(err, r, VB_EXIT_USAGE, "cannot read %s: %s", p, strerror(-r));
 	r = vb_result_doc_parse(buf, len, out, err);
 	if (r)
-		vb_error_wrap(err, "%s", path);
+		vb_error_wrap(err, "%s", p);
 	return r;
 }

@@ -3,11 +3,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "test.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/text.h"
 #include "core/util.h"
@@ -374,6 +377,252 @@ static void test_rm_rf_symlinks(void)
 	CHECK(!path_exists(dir));
 }
 
+/*
+ * The attack of issue 13: while root removes a tree that a user can write
+ * to, the user keeps exchanging each subdirectory with a symlink to a
+ * directory of root's files of the same names. A removal by path name (as
+ * nftw's) follows the link between its stat and its open or unlink and
+ * deletes markers; one by descriptor removes only what is in the tree.
+ */
+struct swapper {
+	const char *tree, *links;
+	unsigned nsub;
+	volatile int stop;
+};
+
+static void *swap_loop(void *arg)
+{
+	struct swapper *sw = arg;
+	char a[512], b[512];
+	while (!sw->stop)
+		for (unsigned i = 0; i < sw->nsub && !sw->stop; i++) {
+			snprintf(a, sizeof(a), "%s/s%u", sw->tree, i);
+			snprintf(b, sizeof(b), "%s/l%u", sw->links, i);
+			renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+		}
+	return NULL;
+}
+
+static unsigned count_entries(const char *dir)
+{
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void make_files(const char *dir, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		_cleanup_free_ char *f = xasprintf("%s/m%u", dir, k);
+		int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		CHECK(fd >= 0);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static void test_rm_rf_swapped(void)
+{
+	enum { NFILES = 10, NSUB = 10, ROUNDS = 30 };
+	_cleanup_free_ char *dir = make_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	_cleanup_free_ char *markers = xasprintf("%s/markers", dir);
+	_cleanup_free_ char *tree = xasprintf("%s/tree", dir);
+	_cleanup_free_ char *links = xasprintf("%s/links", dir);
+	CHECK(mkdir(markers, 0700) == 0);
+	make_files(markers, NFILES);
+	/* A link already in the tree is removed itself. */
+	CHECK(mkdir(tree, 0700) == 0);
+	_cleanup_free_ char *link = xasprintf("%s/link", tree);
+	CHECK(symlink(markers, link) == 0);
+	CHECK(vb_rm_rf(tree) == 0);
+	CHECK(!path_exists(tree));
+	CHECK(count_entries(markers) == NFILES);
+
+	/* Links swapped in while the walk runs. */
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		CHECK(mkdir(tree, 0700) == 0);
+		vb_rm_rf(links);
+		CHECK(mkdir(links, 0700) == 0);
+		for (unsigned i = 0; i < NSUB; i++) {
+			_cleanup_free_ char *sub = xasprintf("%s/s%u", tree, i);
+			_cleanup_free_ char *l = xasprintf("%s/l%u", links, i);
+			CHECK(mkdir(sub, 0700) == 0);
+			make_files(sub, NFILES);
+			CHECK(symlink(markers, l) == 0);
+		}
+		struct swapper sw = { .tree = tree, .links = links, .nsub = NSUB };
+		pthread_t t;
+		CHECK(pthread_create(&t, NULL, swap_loop, &sw) == 0);
+		for (int tries = 0; tries < 100 && path_exists(tree); tries++)
+			vb_rm_rf(tree);
+		sw.stop = 1;
+		pthread_join(t, NULL);
+		vb_rm_rf(tree);
+		CHECK(!path_exists(tree));
+	}
+	CHECK_MSG(count_entries(markers) == NFILES, "%u of %u markers left", count_entries(markers),
+		  (unsigned)NFILES);
+	CHECK(vb_rm_rf(dir) == 0);
+}
+
+/* A mount point inside the tree is not crossed: what is mounted there stays. */
+static void test_rm_rf_mount(void)
+{
+	if (geteuid() != 0)
+		SKIP("needs root to mount");
+	_cleanup_free_ char *dir = make_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	_cleanup_free_ char *src = xasprintf("%s/src", dir);
+	_cleanup_free_ char *marker = xasprintf("%s/src/marker", dir);
+	_cleanup_free_ char *mnt = xasprintf("%s/tree/mnt", dir);
+	_cleanup_free_ char *tree = xasprintf("%s/tree", dir);
+	CHECK(vb_mkdir_p(src, 0700) == 0 && vb_mkdir_p(mnt, 0700) == 0);
+	CHECK(vb_write_file_replace(marker, "keep", 4) == 0);
+	if (mount(src, mnt, NULL, MS_BIND, NULL) < 0) {
+		vb_rm_rf(dir);
+		SKIP("bind mount not allowed here");
+	}
+	CHECK(vb_rm_rf(tree) == -EBUSY);
+	CHECK(path_exists(marker));
+	umount2(mnt, MNT_DETACH);
+	CHECK(vb_rm_rf(dir) == 0);
+}
+
+/* Only a directory of our own that nobody else can write to is taken. */
+static void test_dir_trusted(void)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	struct vb_error *err = NULL;
+	_cleanup_free_ char *state = xasprintf("%s/a/state", dir);
+	int fd = vb_dir_open_trusted("state directory", state, false, 0700, &err);
+	CHECK(fd == -ENOENT && err);
+	vb_error_free(&err);
+	fd = vb_dir_open_trusted("state directory", state, true, 0700, &err);
+	CHECK(fd >= 0 && !err);
+	struct stat st;
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0700);
+	if (fd >= 0)
+		close(fd);
+
+	/* Writable by others: refused, the message says why. */
+	CHECK(chmod(state, 0777) == 0);
+	fd = vb_dir_open_trusted("state directory", state, true, 0700, &err);
+	CHECK(fd < 0 && err && err->exit_code == VB_EXIT_USAGE && strstr(err->msg, "mode 0777"));
+	vb_error_free(&err);
+	CHECK(chmod(state, 0700) == 0);
+
+	/* A symlink, even to a good directory: refused. */
+	_cleanup_free_ char *link = xasprintf("%s/link", dir);
+	CHECK(symlink(state, link) == 0);
+	fd = vb_dir_open_trusted("state directory", link, true, 0700, &err);
+	CHECK(fd < 0 && err && strstr(err->msg, "symlink"));
+	vb_error_free(&err);
+
+	/* A parent others can write to (not sticky) could have it swapped: refused. */
+	_cleanup_free_ char *parent = xasprintf("%s/a", dir);
+	CHECK(chmod(parent, 0777) == 0);
+	fd = vb_dir_open_trusted("state directory", state, true, 0700, &err);
+	CHECK(fd < 0 && err && strstr(err->msg, "another user"));
+	vb_error_free(&err);
+	/* Sticky (as /tmp): others cannot rename what is ours in it. */
+	CHECK(chmod(parent, 01777) == 0);
+	fd = vb_dir_open_trusted("state directory", state, true, 0700, &err);
+	CHECK(fd >= 0 && !err);
+	if (fd >= 0)
+		close(fd);
+	vb_error_free(&err);
+
+	/* Owned by another user: refused (needs root to make one). */
+	if (geteuid() == 0) {
+		CHECK(chown(state, 65534, 65534) == 0);
+		fd = vb_dir_open_trusted("state directory", state, true, 0700, &err);
+		CHECK(fd < 0 && err && strstr(err->msg, "owned by uid 65534"));
+		vb_error_free(&err);
+	}
+	fd = vb_dir_open_trusted("state directory", "relative/dir", true, 0700, &err);
+	CHECK(fd < 0 && err);
+	vb_error_free(&err);
+	CHECK(vb_rm_rf(dir) == 0);
+}
+
+/*
+ * Symlinks planted where a replaced file's temporary used to be
+ * (PATH.tmp.PID), and at the path itself: the write goes to a new file at
+ * path, and the files the links point to are unchanged.
+ */
+static void test_write_planted_symlink(void)
+{
+	_cleanup_free_ char *dir = make_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	_cleanup_free_ char *victim = xasprintf("%s/victim", dir);
+	_cleanup_free_ char *victim2 = xasprintf("%s/victim2", dir);
+	_cleanup_free_ char *out = xasprintf("%s/report.html", dir);
+	_cleanup_free_ char *old_tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+	CHECK(vb_write_file_atomic(victim, "root's", 6) == 0);
+	CHECK(vb_write_file_atomic(victim2, "root's too", 10) == 0);
+	CHECK(chmod(victim, 0600) == 0);
+	CHECK(symlink(victim, old_tmp) == 0);
+	char *buf = NULL;
+	CHECK(vb_write_file_atomic(out, "report", 6) == 0);
+	CHECK(vb_read_file(victim, 64, &buf, NULL) == 0 && buf && !strcmp(buf, "root's"));
+	free(buf);
+	buf = NULL;
+	CHECK(vb_write_file_replace(out, "again", 5) == 0);
+	CHECK(vb_read_file(victim, 64, &buf, NULL) == 0 && buf && !strcmp(buf, "root's"));
+	free(buf);
+	buf = NULL;
+	struct stat st;
+	CHECK(lstat(out, &st) == 0 && S_ISREG(st.st_mode));
+	/* A symlink at the path itself is replaced, not written through. */
+	CHECK(unlink(out) == 0 && symlink(victim2, out) == 0);
+	CHECK(vb_write_file_atomic(out, "new", 3) == 0);
+	CHECK(lstat(out, &st) == 0 && S_ISREG(st.st_mode));
+	CHECK(vb_read_file(victim2, 64, &buf, NULL) == 0 && buf && !strcmp(buf, "root's too"));
+	free(buf);
+	CHECK(vb_rm_rf(dir) == 0);
+}
+
+/* Control characters and escape sequences come out as visible escapes. */
+static void test_printable(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "\x1b[31mx\ny", "\\x1b[31mx\\ny" },
+		{ "a\tb\rc\\d", "a\tb\\x0dc\\d" }, /* a tab is harmless on one line */
+		{ "\\x1b[31m", "\\x1b[31m" },	   /* escaping twice changes nothing */
+		{ "\x7f", "\\x7f" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" }, /* UTF-8 stays */
+		{ "\xc2\x9b"
+		  "2J",
+		  "\\u009b2J" },     /* C1 CSI as UTF-8 */
+		{ "\x9b", "\\x9b" }, /* a lone 8-bit CSI */
+		{ "", "" },
+	};
+	_cleanup_free_ char *null = vb_printable(NULL);
+	CHECK(!strcmp(null, "(null)"));
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		_cleanup_free_ char *got = vb_printable(cases[i].in);
+		CHECK_MSG(!strcmp(got, cases[i].out), "case %zu: %s", i, got);
+	}
+}
+
 static void test_errors(void)
 {
 	struct vb_error *err = NULL;
@@ -523,4 +772,6 @@ static void test_text_clean(void)
 
 TEST_MAIN(T(test_parse_u64), T(test_parse_size), T(test_parse_double), T(test_file_round_trip),
 	  T(test_read_file_max), T(test_write_all), T(test_mkdir_p), T(test_rm_rf_symlinks),
-	  T(test_errors), T(test_is_token), T(test_json_getters), T(test_text_clean))
+	  T(test_rm_rf_swapped), T(test_rm_rf_mount), T(test_dir_trusted),
+	  T(test_write_planted_symlink), T(test_printable), T(test_errors), T(test_is_token),
+	  T(test_json_getters), T(test_text_clean))
