@@ -312,6 +312,17 @@ static int ifindex_in(struct nl_sock *sk, const char *name)
 	return i;
 }
 
+/* The calling thread moves to a new network namespace; *fd holds it. */
+static int thread_new_netns(int *fd, struct vb_error **e)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return vb_error_errno(e, errno, "unshare(CLONE_NEWNET)");
+	*fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return vb_error_errno(e, errno, "opening the new network namespace");
+	return 0;
+}
+
 /*
  * On a thread of its own, which alone enters the new namespace: one netlink
  * socket opened before (the host's) and one after (the outside's), each
@@ -324,13 +335,8 @@ static void outside_in_thread(struct outside_job *j)
 	_cleanup_nl_ struct nl_sock *host = nl_open(&e);
 	_cleanup_nl_ struct nl_sock *in = NULL;
 	int r = host ? 0 : -EIO;
-	if (!r && unshare(CLONE_NEWNET) < 0)
-		r = vb_error_errno(&e, errno, "unshare(CLONE_NEWNET)");
-	if (!r) {
-		j->netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (j->netns < 0)
-			r = vb_error_errno(&e, errno, "opening the new network namespace");
-	}
+	if (!r)
+		r = thread_new_netns(&j->netns, &e);
 	if (!r) {
 		in = nl_open(&e);
 		r = in ? 0 : -EIO;
@@ -428,14 +434,7 @@ static void *loopback_thread(void *data)
 {
 	struct loopback_job *j = data;
 	struct vb_error *e = NULL;
-	int r = 0;
-	if (unshare(CLONE_NEWNET) < 0)
-		r = vb_error_errno(&e, errno, "unshare(CLONE_NEWNET)");
-	if (!r) {
-		j->netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (j->netns < 0)
-			r = vb_error_errno(&e, errno, "opening the new network namespace");
-	}
+	int r = thread_new_netns(&j->netns, &e);
 	if (!r) {
 		_cleanup_nl_ struct nl_sock *in = nl_open(&e);
 		r = in ? link_up(in, "lo", &e) : -EIO;

@@ -7,15 +7,7 @@
 . "$(dirname "$0")/lib.bash"
 N=13
 plan $N
-export VIRTBENCH_CACHE_DIR="$TMP/cache"
-reason=""
-[ "$(id -u)" = 0 ] || reason="needs root"
-[ -z "$reason" ] && ! "$VB" list platforms | grep -qE '^container +available' &&
-	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-if [ -n "$reason" ]; then
-	for i in $(seq $N); do skip "container hardening test $i" "$reason"; done
-	exit 0
-fi
+need_container $N "container hardening test"
 C() { "$VB" container run "$@"; }
 
 # /proc files that map the kernel's memory: masked (0 bytes) or unreadable,

@@ -3,15 +3,7 @@
 # side, then SIGKILL of the supervisor mid-run and the sweep at the next start.
 . "$(dirname "$0")/lib.bash"
 plan 11
-export VIRTBENCH_CACHE_DIR="$TMP/cache"
-reason=""
-[ "$(id -u)" = 0 ] || reason="needs root"
-[ -z "$reason" ] && ! "$VB" list platforms | grep -qE '^container +available' &&
-	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-if [ -n "$reason" ]; then
-	for i in $(seq 11); do skip "container run $i" "$reason"; done
-	exit 0
-fi
+need_container 11 "container run"
 ours() { vb_cgroup_leftovers "$1"; }
 
 "$VB" run "${quick_args[@]}" -p host,container -w cpu.primes,mem.memcpy,disk.fileio \

@@ -7,15 +7,7 @@
 . "$(dirname "$0")/lib.bash"
 N=17
 plan $N
-export VIRTBENCH_CACHE_DIR="$TMP/cache"
-reason=""
-[ "$(id -u)" = 0 ] || reason="needs root"
-[ -z "$reason" ] && ! "$VB" list platforms | grep -qE '^container +available' &&
-	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-if [ -n "$reason" ]; then
-	for i in $(seq $N); do skip "container tty test $i" "$reason"; done
-	exit 0
-fi
+need_container $N "container tty test"
 C() { "$VB" container run "$@"; }
 # left TAG: every cgroup directory of that run, in any hierarchy at its real path.
 left() { vb_cgroup_leftovers "$1"; }

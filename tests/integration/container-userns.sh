@@ -6,15 +6,7 @@
 . "$(dirname "$0")/lib.bash"
 N=27
 plan $N
-export VIRTBENCH_CACHE_DIR="$TMP/cache"
-reason=""
-[ "$(id -u)" = 0 ] || reason="needs root"
-[ -z "$reason" ] && ! "$VB" list platforms | grep -qE '^container +available' &&
-	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-if [ -n "$reason" ]; then
-	for i in $(seq $N); do skip "container userns test $i" "$reason"; done
-	exit 0
-fi
+need_container $N "container userns test"
 C() { "$VB" container run "$@"; }
 guests() { vb_cgroup_leftovers all | sed 's|.*/||' | sort -u; }
 # The processes in guest cgroup $1, in any hierarchy.

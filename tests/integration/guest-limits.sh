@@ -8,15 +8,7 @@
 # in the run's guest spec.
 . "$(dirname "$0")/lib.bash"
 plan 16
-export VIRTBENCH_CACHE_DIR="$TMP/cache"
-reason=""
-[ "$(id -u)" = 0 ] || reason="needs root"
-[ -z "$reason" ] && ! "$VB" list platforms | grep -qE '^container +available' &&
-	reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
-if [ -n "$reason" ]; then
-	for i in $(seq 16); do skip "guest limits $i" "$reason"; done
-	exit 0
-fi
+need_container 16 "guest limits"
 MiB=$((1 << 20))
 # The default: half the host's RAM, whole MiB.
 mem_total=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))

@@ -16,6 +16,19 @@ _failed=0
 trap 'rm -rf "$TMP"' EXIT
 
 plan() { echo "1..$1"; }
+# need_container N LABEL: go on when the container platform works here (as
+# root, with a private image cache); else skip all N checks with the reason
+# and end the test file.
+need_container() {
+	export VIRTBENCH_CACHE_DIR="$TMP/cache"
+	local reason="" i
+	[ "$(id -u)" = 0 ] || reason="needs root"
+	[ -z "$reason" ] && ! "$VB" list platforms | grep -qE '^container +available' &&
+		reason=$("$VB" list platforms | grep '^container' | sed 's/  */ /g')
+	[ -z "$reason" ] && return 0
+	for i in $(seq "$1"); do skip "$2 $i" "$reason"; done
+	exit 0
+}
 ok() { _n=$((_n + 1)); echo "ok $_n - $1"; }
 not_ok() { _n=$((_n + 1)); _failed=1; echo "not ok $_n - $1"; }
 skip() { _n=$((_n + 1)); echo "ok $_n - $1 # SKIP $2"; }
