@@ -60,7 +60,8 @@ const int vb_container_caps[] = {
 };
 const size_t vb_container_ncaps = VB_ARRAY_SIZE(vb_container_caps);
 
-static void report(int fd, int e, bool exec, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void report(int fd, int e, bool exec, const char *fmt,
+							 va_list ap)
 {
 	struct child_report rep = { .err = e, .exec = exec };
 	vsnprintf(rep.step, sizeof(rep.step), fmt, ap);

@@ -36,7 +36,7 @@ static void self_diff(const json_t *doc)
 	const struct vb_diff_counts *n = &d->counts;
 	if (n->better || n->worse || n->regressions)
 		fail("a document differs from itself");
-	if (n->same + n->inconclusive != n->cells || n->cells != d->ncells)
+	if (n->equivalent + n->inconclusive != n->cells || n->cells != d->ncells)
 		fail("counts do not add up");
 	if (d->nhost || d->nsetup || n->only_a || n->only_b || n->mismatched)
 		fail("host, setup or cells differ from themselves");
