@@ -106,7 +106,9 @@ int vb_rm_rf(const char *path)
 	const char *base = basename(basecopy);
 	if (!*path || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "/"))
 		return -EINVAL;
-	_cleanup_close_ int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Not through a parent that is itself a symlink (a guest may own it). */
+	_cleanup_close_ int dfd =
+	    open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	return vb_rm_rf_at(dfd, base);

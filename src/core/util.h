@@ -109,7 +109,9 @@ int vb_mkdir_p(const char *path, mode_t mode);
 
 /*
  * Remove a directory tree by descriptor (see vb_rm_rf_at in core/fs.h): never
- * following a symlink, never crossing into a mount. Missing is fine.
+ * following a symlink, never crossing into a mount. path's parent is opened
+ * with O_NOFOLLOW: a parent that is a symlink fails with -ELOOP (or
+ * -ENOTDIR). Missing is fine.
  */
 int vb_rm_rf(const char *path);
 

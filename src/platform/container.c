@@ -16,6 +16,7 @@
 
 #include "agent/client.h"
 #include "core/caplog.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -383,17 +384,30 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
  */
 static void scratch_empty(struct vb_guest *g)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/scratch", g->upper);
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		_cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
-		vb_rm_rf(path);
+	/*
+	 * By descriptor from the layer, never following a link: the guest
+	 * owns what is in it, /scratch included, and may have made that a
+	 * symlink to a host directory of root's. Then the link alone goes.
+	 */
+	_cleanup_close_ int upper = open(g->upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (upper < 0)
+		return;
+	int sfd = openat(upper, "scratch", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0) {
+		if (errno != ENOENT)
+			vb_rm_rf_at(upper, "scratch");
+		return;
 	}
-	if (d)
-		closedir(d);
+	DIR *d = fdopendir(sfd);
+	if (!d) {
+		close(sfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			vb_rm_rf_at(dirfd(d), de->d_name);
+	closedir(d);
 }
 
 /*
