@@ -167,7 +167,12 @@ static void setup_dev(const struct child_args *a, int rootfd)
 	if (dev < 0)
 		fail(a->err_fd, errno, "opening /dev");
 	for (size_t i = 0; i < VB_ARRAY_SIZE(nodes); i++) {
-		/* Bind the host's node onto an empty file: no mknod needed. */
+		/*
+		 * Bind the host's node onto an empty file: no mknod needed. Read-only:
+		 * the inode is the host's own, and root inside (CAP_CHOWN, CAP_FOWNER)
+		 * must not chmod, chown or touch it; reads and writes of the device
+		 * do not need a writable mount.
+		 */
 		int f = openat(dev, nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
 		if (f < 0)
 			fail(a->err_fd, errno, "creating /dev/%s", nodes[i]);
@@ -175,7 +180,7 @@ static void setup_dev(const struct child_args *a, int rootfd)
 		char host[32], target[32];
 		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
 		snprintf(target, sizeof(target), "dev/%s", nodes[i]);
-		mount_in_root(a, rootfd, host, target, NULL, MS_BIND, NULL);
+		bind_ro(a, rootfd, host, target);
 	}
 	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
 		fail(a->err_fd, errno, "creating /dev/pts, /dev/shm");

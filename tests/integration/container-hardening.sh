@@ -5,7 +5,7 @@
 # devices outside the minimal set through the cgroup2 device program, and
 # bad input to `container run` refused as such.
 . "$(dirname "$0")/lib.bash"
-N=13
+N=15
 plan $N
 need_container $N "container hardening test"
 C() { "$VB" container run "$@"; }
@@ -114,3 +114,15 @@ check "--image /nonexistent: exit 2, one line" test "$(bad --image /nonexistent 
 check "--image FILE (a regular file): exit 2, one line" test "$(bad --image /etc/hostname -- /bin/true)" = "2 1"
 check "container run -- /nonexistent: exit 2, one line" test "$(bad -- /nonexistent)" = "2 1"
 check "container run -- '' (an empty name): exit 2, one line" test "$(bad -- '')" = "2 1"
+
+# The /dev nodes are the host's own inodes, bound in: root inside changes
+# neither their mode, owner nor times (found in review: chmod and touch of
+# /dev/null and /dev/full reached the host's), and they still work.
+before=$(stat -c '%a %u:%g %Y %Z' /dev/null /dev/full | tr '\n' ' ')
+out=$(C -- /bin/sh -c 'chmod 600 /dev/null || echo chmod-refused; chown 65534 /dev/full || echo chown-refused;
+	touch /dev/full || echo touch-refused; echo x >/dev/null && echo write-ok' 2>/dev/null | tr '\n' ' ')
+after=$(stat -c '%a %u:%g %Y %Z' /dev/null /dev/full | tr '\n' ' ')
+check "/dev nodes: chmod, chown and touch refused inside, the host's nodes unchanged, /dev/null writable ($out)" \
+	bash -c "[ '$out' = 'chmod-refused chown-refused touch-refused write-ok ' ] && [ '$before' = '$after' ]"
+out=$(C --userns -- /bin/sh -c 'touch /dev/full || echo touch-refused' 2>/dev/null)
+check "/dev nodes with --userns: touch refused too" test "$out" = touch-refused
