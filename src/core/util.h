@@ -81,7 +81,10 @@ int vb_parse_double(const char *s, double *out);
 /* "64K", "1.5GiB", "4096": a byte count with binary suffixes (K, M, G, T, P[i][B]). */
 int vb_parse_size(const char *s, uint64_t *out);
 
-/* Read a whole small file (≤ max bytes) into a NUL-terminated buffer. */
+/*
+ * Read a whole small regular file (≤ max bytes) into a NUL-terminated buffer.
+ * Anything else (a FIFO, a device) is -EINVAL at once, never a hang.
+ */
 int vb_read_file(const char *path, size_t max, char **out, size_t *len);
 /* The same from an open descriptor, from its offset to end of file. */
 int vb_read_fd(int fd, size_t max, char **out, size_t *len);

@@ -132,7 +132,8 @@ int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
 
 static bool is_elf(const char *path)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A regular file only: the image may have been swapped for a FIFO since it was checked. */
+	_cleanup_close_ int fd = vb_open_regular("the kernel", path, NULL);
 	unsigned char m[SELFMAG];
 	return fd >= 0 && pread(fd, m, SELFMAG, 0) == SELFMAG && !memcmp(m, ELFMAG, SELFMAG);
 }
@@ -178,8 +179,10 @@ int vb_kernel_vmlinux(const struct vb_kernel *k, char **out, struct vb_error **e
 	_cleanup_free_ char *xz = vb_proc_which("xz");
 	if (!xz)
 		return vb_error_set(err, -ENOENT, "xz is not installed (xz-utils)");
-	_cleanup_close_ int in = open(k->image, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || lseek(in, at - image, SEEK_SET) < 0)
+	_cleanup_close_ int in = vb_open_regular("the kernel", k->image, err);
+	if (in < 0)
+		return in;
+	if (lseek(in, at - image, SEEK_SET) < 0)
 		return vb_error_errno(err, errno, "reading %s", k->image);
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	_cleanup_close_ int o = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

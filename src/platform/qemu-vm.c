@@ -351,8 +351,15 @@ int vb_qemu_vm_exited_at_start(struct vb_qemu_vm *vm, int r, struct vb_error **e
 	vb_caplog_wait(&vm->qemu_log, 500);
 	_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
 	vb_error_free(err);
-	return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name,
-			    why ? why : "(nothing in its log)");
+	if (why)
+		return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name, why);
+	/* QEMU said nothing: the guest ended it (a panic, with -no-reboot). */
+	vb_caplog_wait(&vm->console_log, 500);
+	_cleanup_free_ char *console = vb_qemu_last_line(vm->console);
+	return vb_error_set(err, -ECHILD,
+			    "%s: QEMU exited at start (nothing in its log); the console's last "
+			    "line: %s",
+			    vm->name, console ? console : "none (the kernel printed nothing)");
 }
 
 int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **err)

@@ -18,7 +18,7 @@ cases=(
 	"a directory|diff $TMP $TMP/good.json"
 	"a character device|run --baseline /dev/zero"
 )
-plan $((${#cases[@]} + 2))
+plan $((${#cases[@]} + 3))
 check "a good results file to compare with" test -s "$TMP/good.json"
 before=$(sql "SELECT count(*) FROM runs")
 for c in "${cases[@]}"; do
@@ -36,3 +36,20 @@ for c in "${cases[@]}"; do
 	fi
 done
 check "no refused invocation stored a run" test "$(sql "SELECT count(*) FROM runs")" = "$before"
+
+# A fifo inside --kernel-modules DIR (found in review: reading modules.order
+# hung until SIGKILL): read as no file at all, never waited on; the guest
+# then boots without its modules and the run fails with the console's word.
+kernel=$(ls /var/cache/virtbench/kernel/*/boot/vmlinuz-* 2>/dev/null | head -1)
+if [ -n "$kernel" ] && command -v qemu-system-x86_64 >/dev/null && [ "$(id -u)" = 0 ]; then
+	mkdir -p "$TMP/mods" && mkfifo "$TMP/mods/modules.order"
+	start=$(date +%s)
+	timeout -k 2 90 "$VB" run -q -p qemu-tcg -w cpu.primes --runs 1 --min-runs 1 --warmup 0 \
+		--kernel "$kernel" --kernel-modules "$TMP/mods" >/dev/null 2>"$TMP/err"
+	rc=$?
+	check "a fifo as modules.order: the run ends by itself, exit 1 ($rc, $(($(date +%s) - start)) s)" \
+		test "$rc" = 1
+	[ "$rc" = 1 ] || diag "$(tail -2 "$TMP/err")"
+else
+	skip "a fifo as modules.order: the run ends by itself" "no cached Debian kernel, QEMU or root here"
+fi
