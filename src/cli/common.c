@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -67,10 +68,57 @@ int vb_cli_sweep(struct vb_error **err)
 	return sweep(NULL, err);
 }
 
+/*
+ * The default database lives under $XDG_DATA_HOME or $HOME, which need not be
+ * ours (root with a user's HOME: sudo -E). Its directory must be one only we
+ * can change (vb_dir_open_trusted), and the database and its -wal and -shm
+ * files, where they exist, ours and no symlinks (found in review: a user's
+ * planted results.db symlink had root create a file of the user's choosing).
+ * A path given with --db or VIRTBENCH_DB is the user's own choice.
+ */
+static int check_default_store(const char *path, struct vb_error **err)
+{
+	const char *env = getenv("VIRTBENCH_DB");
+	_cleanup_free_ char *def = vb_store_default_path();
+	if ((env && *env) || strcmp(path, def))
+		return 0;
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	_cleanup_close_ int dfd = vb_dir_open_trusted("results directory", dir, true, 0755, err);
+	if (dfd < 0) {
+		_cleanup_free_ char *why = xstrdup((*err)->msg);
+		vb_error_free(err);
+		return vb_error_exit(err, dfd, VB_EXIT_USAGE,
+				     "%s (give the database with --db or VIRTBENCH_DB)", why);
+	}
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(suffixes); i++) {
+		_cleanup_free_ char *name = xasprintf("%s%s", slash + 1, suffixes[i]);
+		struct stat st;
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			return vb_error_exit(err, -EPERM, VB_EXIT_USAGE,
+					     "%s/%s is %s: refused (give the database with --db "
+					     "or VIRTBENCH_DB)",
+					     dir, name,
+					     S_ISLNK(st.st_mode)   ? "a symlink"
+					     : S_ISREG(st.st_mode) ? "another user's file"
+								   : "no regular file");
+	}
+	return 0;
+}
+
 int vb_cli_open_store(const char *path, struct vb_store **out, struct vb_error **err)
 {
 	_cleanup_free_ char *def = path ? NULL : vb_store_default_path();
-	int r = vb_store_open(path ? path : def, out, err);
+	int r = check_default_store(path ? path : def, err);
+	if (r)
+		return r;
+	r = vb_store_open(path ? path : def, out, err);
 	if (r)
 		return r;
 	r = sweep(*out, err);

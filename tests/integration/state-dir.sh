@@ -3,7 +3,7 @@
 # (exit 2, one line, nothing in it touched), and the sweep of a dead run's
 # work directory removes it by descriptor: a symlink in it leads nowhere.
 . "$(dirname "$0")/lib.bash"
-plan 10
+plan 12
 markers="$TMP/markers"
 mkdir -p "$markers"
 for i in $(seq 1 20); do echo keep >"$markers/m$i"; done
@@ -74,3 +74,23 @@ rc=$?
 check "a good state directory is swept ($rc: $(head -c 200 "$TMP/err"))" \
 	bash -c "[ $rc = 0 ] && [ ! -e '$d/vb-0badc0de' ] && grep -q 'swept' '$TMP/err'"
 check "the sweep left root's markers alone" markers_ok
+
+# The default database under a HOME that is not root's own (sudo -E), or with
+# a results.db planted as a symlink: refused, and nothing made behind it
+# (found in review: root created the file the link named).
+h="$TMP/home"
+mkdir -p "$h/.local/share/virtbench" "$TMP/rootonly"
+chmod 0755 "$TMP"
+chmod 0700 "$TMP/rootonly"
+ln -s "$TMP/rootonly/planted" "$h/.local/share/virtbench/results.db"
+env -u VIRTBENCH_DB -u XDG_DATA_HOME HOME="$h" VIRTBENCH_STATE_DIR="$TMP/good" "$VB" runs >/dev/null 2>"$TMP/err"
+rc=$?
+check "a symlink planted as the default results.db: exit 2, nothing created behind it ($rc)" \
+	bash -c "[ $rc = 2 ] && grep -q 'results.db is a symlink: refused' '$TMP/err' && [ ! -e '$TMP/rootonly/planted' ]"
+rm -f "$h/.local/share/virtbench/results.db"
+chown -R 65534 "$h"
+env -u VIRTBENCH_DB -u XDG_DATA_HOME HOME="$h" VIRTBENCH_STATE_DIR="$TMP/good" "$VB" runs >/dev/null 2>"$TMP/err"
+rc=$?
+check "a HOME another user owns: exit 2 naming the results directory, no database made ($rc)" \
+	bash -c "[ $rc = 2 ] && grep -q 'results directory' '$TMP/err' && [ ! -e '$h/.local/share/virtbench/results.db' ]"
+chmod 0700 "$TMP"
