@@ -16,7 +16,7 @@
 #include "core/fs.h"
 #include "core/util.h"
 
-#define RM_MAX_DEPTH 256 /* two descriptors per level are open at once */
+#define RM_MAX_DEPTH 128 /* two descriptors per level are open at once */
 
 /* ---- removal by descriptor ---- */
 
@@ -30,7 +30,38 @@ static bool is_mount_root(int fd)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-static int rm_at(int parent, const char *name, dev_t dev, bool top, unsigned depth)
+struct rm {
+	dev_t dev;  /* the tree's filesystem */
+	int root;   /* the tree's top directory, once open */
+	bool moved; /* a subtree too deep was moved up into root in this pass */
+};
+
+/*
+ * A directory at RM_MAX_DEPTH goes up into the tree's own top directory under
+ * a name nobody chose (".vb-rm-<16 hex>"), to be removed from there in a
+ * later pass: a tree of any depth goes with a bounded number of descriptors
+ * (a guest can nest directories thousands deep), and nothing of it leaves
+ * the tree.
+ */
+static int move_up(struct rm *rm, int parent, const char *name)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		uint64_t rnd = 0;
+		char to[32];
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -EIO;
+		snprintf(to, sizeof(to), ".vb-rm-%016" PRIx64, rnd);
+		if (renameat2(parent, name, rm->root, to, RENAME_NOREPLACE) == 0) {
+			rm->moved = true;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int rm_at(struct rm *rm, int parent, const char *name, unsigned depth)
 {
 	struct stat st;
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -40,8 +71,8 @@ static int rm_at(int parent, const char *name, dev_t dev, bool top, unsigned dep
 			return -errno;
 		return 0;
 	}
-	if (depth > RM_MAX_DEPTH)
-		return -ELOOP;
+	if (depth >= RM_MAX_DEPTH)
+		return move_up(rm, parent, name);
 	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
 		/* Swapped for a symlink or a file since the stat: remove that, follow nothing. */
@@ -57,36 +88,48 @@ static int rm_at(int parent, const char *name, dev_t dev, bool top, unsigned dep
 		close(fd);
 		return -e;
 	}
-	if (top)
-		dev = fst.st_dev;
+	if (depth == 0) {
+		rm->dev = fst.st_dev;
+		rm->root = fd;
+	}
 	/* Another filesystem, or a mount of this one: not ours to empty. */
-	if (fst.st_dev != dev || (!top && is_mount_root(fd))) {
+	if (fst.st_dev != rm->dev || (depth && is_mount_root(fd))) {
 		close(fd);
 		return -EBUSY;
 	}
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	int r = 0;
-	struct dirent *de;
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno && !r)
-				r = -errno;
+	int r;
+	/* The top directory again while subtrees were moved up into it. */
+	do {
+		if (depth == 0)
+			rm->moved = false;
+		r = 0;
+		/* A description of its own: a dup would share the offset of the last pass. */
+		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+		if (!d) {
+			r = -errno;
+			if (dfd >= 0)
+				close(dfd);
 			break;
 		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		int k = rm_at(dirfd(d), de->d_name, dev, false, depth + 1);
-		if (k && !r)
-			r = k;
-	}
-	closedir(d);
+		struct dirent *de;
+		for (;;) {
+			errno = 0;
+			de = readdir(d);
+			if (!de) {
+				if (errno && !r)
+					r = -errno;
+				break;
+			}
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			int k = rm_at(rm, dirfd(d), de->d_name, depth + 1);
+			if (k && !r)
+				r = k;
+		}
+		closedir(d);
+	} while (!r && depth == 0 && rm->moved);
+	close(fd);
 	if (r)
 		return r;
 	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -96,7 +139,8 @@ static int rm_at(int parent, const char *name, dev_t dev, bool top, unsigned dep
 
 int vb_rm_rf_at(int dirfd, const char *name)
 {
-	return rm_at(dirfd, name, 0, true, 0);
+	struct rm rm = { .root = -1 };
+	return rm_at(&rm, dirfd, name, 0);
 }
 
 int vb_rm_rf(const char *path)

@@ -13,7 +13,9 @@
  * its parent with O_NOFOLLOW | O_DIRECTORY, so a directory swapped for a
  * symlink during the walk is removed as the symlink it now is, never followed;
  * nothing on another filesystem or below a mount point is touched (the walk
- * stops there and the removal fails with -EBUSY). Missing is fine.
+ * stops there and the removal fails with -EBUSY). A tree of any depth goes:
+ * below 128 levels a directory is moved up into the tree's top directory and
+ * removed from there. Missing is fine.
  * 0 or the first -errno; the walk goes on past a failure.
  */
 int vb_rm_rf_at(int dirfd, const char *name);

@@ -347,6 +347,42 @@ static void test_copy_big_xattrs(void)
 	vb_rm_rf(t);
 }
 
+/* Holes stay holes (found in review: a clone wrote a guest's sparse files out in full). */
+static void test_copy_sparse(void)
+{
+	_cleanup_free_ char *t = tmp_dir();
+	_cleanup_free_ char *src = at(t, "src"), *dst = at(t, "dst");
+	CHECK(mkdir(src, 0755) == 0);
+	_cleanup_free_ char *f = at(src, "sparse");
+	int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	/* 100 MiB: one 4 KiB block of data at 50 MiB, holes around it. */
+	char block[4096];
+	memset(block, 'x', sizeof(block));
+	CHECK(pwrite(fd, block, sizeof(block), 50 << 20) == (ssize_t)sizeof(block));
+	CHECK(ftruncate(fd, 100 << 20) == 0);
+	close(fd);
+	struct vb_error *err = NULL;
+	int r = vb_copy_tree(src, dst, &err);
+	CHECK_MSG(r == 0, "%s", err ? err->msg : "");
+	vb_error_free(&err);
+	_cleanup_free_ char *g = at(dst, "sparse");
+	struct stat st;
+	CHECK(stat(g, &st) == 0);
+	CHECK_MSG(st.st_size == 100 << 20, "size %lld", (long long)st.st_size);
+	/* The data block, and no more than a few blocks of metadata. */
+	CHECK_MSG(st.st_blocks * 512 <= 1 << 20, "%lld bytes allocated",
+		  (long long)st.st_blocks * 512);
+	char back[4096] = { 0 };
+	fd = open(g, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && pread(fd, back, sizeof(back), 50 << 20) == (ssize_t)sizeof(back));
+	CHECK(!memcmp(back, block, sizeof(block)));
+	CHECK(fd >= 0 && pread(fd, back, sizeof(back), 0) == (ssize_t)sizeof(back) && !back[0]);
+	if (fd >= 0)
+		close(fd);
+	vb_rm_rf(t);
+}
+
 static void test_copy_dst_exists(void)
 {
 	_cleanup_free_ char *t = tmp_dir();
@@ -877,9 +913,15 @@ static int run(const struct vb_test *tests, size_t n)
 int main(int argc, char **argv)
 {
 	static const struct vb_test unit[] = {
-		T(test_copy_tree),	 T(test_copy_root_only),  T(test_copy_big_xattrs),
-		T(test_copy_dst_exists), T(test_copy_bad_source), T(test_copy_fails_unreadable),
-		T(test_copy_fails_full), T(test_copy_too_deep),
+		T(test_copy_tree),
+		T(test_copy_root_only),
+		T(test_copy_big_xattrs),
+		T(test_copy_sparse),
+		T(test_copy_dst_exists),
+		T(test_copy_bad_source),
+		T(test_copy_fails_unreadable),
+		T(test_copy_fails_full),
+		T(test_copy_too_deep),
 	};
 	static const struct vb_test live_tests[] = {
 		{ "live: the container platform is usable and offers clone", live_setup },

@@ -474,6 +474,29 @@ static void test_rm_rf_swapped(void)
 }
 
 /* A mount point inside the tree is not crossed: what is mounted there stays. */
+/* A tree far deeper than the walk keeps descriptors open for (a guest can nest thousands). */
+static void test_rm_rf_deep(void)
+{
+	char t[] = "/tmp/vb-rmdeep.XXXXXX";
+	CHECK(mkdtemp(t) != NULL);
+	int fd = open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < 1000 && fd >= 0; i++) {
+		int next = mkdirat(fd, "d", 0755) < 0
+			       ? -1
+			       : openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (next >= 0 && i % 100 == 0)
+			close(openat(next, "f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		close(fd);
+		fd = next;
+	}
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	int r = vb_rm_rf(t);
+	CHECK_MSG(r == 0, "%d", r);
+	CHECK(access(t, F_OK) < 0 && errno == ENOENT);
+}
+
 static void test_rm_rf_mount(void)
 {
 	if (geteuid() != 0)
@@ -772,6 +795,6 @@ static void test_text_clean(void)
 
 TEST_MAIN(T(test_parse_u64), T(test_parse_size), T(test_parse_double), T(test_file_round_trip),
 	  T(test_read_file_max), T(test_write_all), T(test_mkdir_p), T(test_rm_rf_symlinks),
-	  T(test_rm_rf_swapped), T(test_rm_rf_mount), T(test_dir_trusted),
+	  T(test_rm_rf_swapped), T(test_rm_rf_deep), T(test_rm_rf_mount), T(test_dir_trusted),
 	  T(test_write_planted_symlink), T(test_printable), T(test_errors), T(test_is_token),
 	  T(test_json_getters), T(test_text_clean))
