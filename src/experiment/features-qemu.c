@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "agent/client.h"
+#include "platform/qemu-vm.h"
 #include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -177,10 +178,25 @@ static int vm_start(struct vb_features_host *h, const struct vm_args *a, struct 
 	_cleanup_free_ char *sandbox =
 	    xasprintf("on,obsolete=deny,elevateprivileges=deny,spawn=%s,resourcecontrol=deny",
 		      a->spawn ? "allow" : "deny");
-	char *argv[32] = { h->qemu, "-name", vm->name,	 "-nodefaults",	   "-no-user-config",
-			   "-M",    "pc",    "-accel",	 (char *)a->accel, "-m",
-			   mem,	    "-smp",  smp,	 "-display",	   "none",
-			   "-qmp",  qmp,     "-sandbox", sandbox };
+	char *argv[32] = { h->qemu,
+			   "-name",
+			   vm->name,
+			   "-nodefaults",
+			   "-no-user-config",
+			   "-M",
+			   VB_QEMU_MACHINE,
+			   "-accel",
+			   (char *)a->accel,
+			   "-m",
+			   mem,
+			   "-smp",
+			   smp,
+			   "-display",
+			   "none",
+			   "-qmp",
+			   qmp,
+			   "-sandbox",
+			   sandbox };
 	size_t n = 0;
 	while (argv[n])
 		n++;

@@ -184,9 +184,8 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 	/* debug-threads: the vCPU threads are named ("CPU 0/TCG"), as pinning shows them. */
 	vb_qemu_args_add(a, "-name");
 	vb_qemu_args_addf(a, "%s,debug-threads=on", vm->name);
-	/* The i440fx PC: virtio-pci, no extra bus; microvm needs virtio-mmio. */
 	vb_qemu_args_add(a, "-M");
-	vb_qemu_args_add(a, "pc");
+	vb_qemu_args_add(a, VB_QEMU_MACHINE);
 	vb_qemu_args_add(a, "-accel");
 	vb_qemu_args_add(a, accel);
 	vb_qemu_args_add(a, "-cpu");

@@ -12,6 +12,15 @@
 #include "virtbench/error.h"
 
 /*
+ * The machine every QEMU of virtbench's runs: Q35 with what it builds in
+ * switched off. -nodefaults still leaves the i440fx PC a floppy controller
+ * (where VENOM lived), IDE, vmport and SMBus. Left: the chipset, PIT, RTC,
+ * PICs, IOAPIC and the devices asked for (virtio-pci, the serial port).
+ * microvm would need virtio-mmio drivers in the guest.
+ */
+#define VB_QEMU_MACHINE "q35,sata=off,smbus=off,vmport=off,i8042=off,hpet=off"
+
+/*
  * The QEMU process of a VM platform (qemu-tcg, kvm, xen): its files in the
  * guest's work directory, its cgroup, the process and the agent's channel
  * over a virtio-serial port. The platforms add their own devices and boot
