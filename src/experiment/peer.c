@@ -47,7 +47,7 @@ int vb_peer_start(const char *agent_path, const char *listen, int netns_fd, stru
 	size_t hl = strlen(bridge->host_ip);
 	if (hl && colon && (size_t)(colon - out->addr) == hl &&
 	    !strncmp(out->addr, bridge->host_ip, hl)) {
-		r = vb_fw_run_admit((unsigned)strtoul(colon + 1, NULL, 10), err);
+		r = vb_fw_run_admit(bridge->host_ip, (unsigned)strtoul(colon + 1, NULL, 10), err);
 		if (r) {
 			vb_peer_stop(out);
 			return vb_error_wrap(err, "the w3 peer on %s", out->addr);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -257,12 +258,12 @@ char *vb_fw_ruleset(const char *tag)
 			 "delete table inet %1$s\n"
 			 "table inet %1$s {\n"
 			 "\tset peers {\n"
-			 "\t\ttype inet_service;\n"
+			 "\t\ttype ipv4_addr . inet_service;\n"
 			 "\t}\n"
 			 "\tchain input {\n"
 			 "\t\ttype filter hook input priority filter; policy accept;\n"
 			 "\t\tiifname \"%1$s\" ct state { established, related } accept\n"
-			 "\t\tiifname \"%1$s\" tcp dport @peers accept\n"
+			 "\t\tiifname \"%1$s\" ip daddr . tcp dport @peers accept\n"
 			 "\t\tiifname \"%1$s\" counter drop\n"
 			 "\t}\n"
 			 "}\n",
@@ -285,11 +286,16 @@ int vb_fw_run_create(const char *tag, struct vb_error **err)
 	return r;
 }
 
-int vb_fw_run_admit(unsigned port, struct vb_error **err)
+int vb_fw_run_admit(const char *addr, unsigned port, struct vb_error **err)
 {
 	if (!fw_tag[0])
 		return 0;
-	_cleanup_free_ char *in = xasprintf("add element inet %s peers { %u }\n", fw_tag, port);
+	struct in_addr a;
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		return vb_error_set(err, -EINVAL, "the w3 peer's address %s is no IPv4 address",
+				    addr);
+	_cleanup_free_ char *in =
+	    xasprintf("add element inet %s peers { %s . %u }\n", fw_tag, addr, port);
 	return nft(in, NULL, "admitting the w3 peer's port", err);
 }
 

@@ -62,9 +62,10 @@ void vb_nat_run_put(void);
  * The input filter of a run's bridge, "table inet vb-1a2b3c4d": what
  * arrives on the bridge for the host itself (a guest connecting to any host
  * service, through the bridge's address or another of the host's) is
- * dropped, except replies (established, related) and TCP to the ports in
- * its set "peers" (the run's w3 peers, vb_fw_run_admit). The nft input that
- * creates it afresh; caller frees.
+ * dropped, except replies (established, related) and TCP to the address
+ * and port pairs in its set "peers" (the run's w3 peers, vb_fw_run_admit: a
+ * host service on another address with a peer's port stays out). The nft
+ * input that creates it afresh; caller frees.
  */
 char *vb_fw_ruleset(const char *tag);
 
@@ -74,8 +75,11 @@ char *vb_fw_ruleset(const char *tag);
  */
 int vb_fw_run_create(const char *tag, struct vb_error **err);
 
-/* Admit TCP to port on the host from the run's bridge (a w3 peer). 0 when no filter. */
-int vb_fw_run_admit(unsigned port, struct vb_error **err);
+/*
+ * Admit TCP to addr (IPv4, numeric) and port on the host from the run's
+ * bridge (a w3 peer). 0 when no filter.
+ */
+int vb_fw_run_admit(const char *addr, unsigned port, struct vb_error **err);
 
 /*
  * Delete the input filter, after the bridge (twice on failure, then word

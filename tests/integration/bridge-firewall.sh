@@ -82,7 +82,7 @@ check "the drop rule keys on the guest's device, not on a destination: every hos
 	bash -c "grep -E 'iifname \"$tag\" counter packets [0-9]+ bytes [0-9]+ drop' '$TMP/table' | grep -qv daddr"
 check "it reaches its w3 peer" bash -c "printf '%s' '$said' | grep -q 'peer=reached'"
 check "while the run went, table inet $tag admitted one port and dropped the rest" \
-	bash -c "grep -q 'iifname \"$tag\" tcp dport @peers accept' '$TMP/table' && grep -qE 'elements = \\{ [0-9]+ \\}' '$TMP/table' && grep -q 'iifname \"$tag\" counter packets [1-9][0-9]* bytes [0-9]* drop' '$TMP/table'"
+	bash -c "grep -q 'iifname \"$tag\" ip daddr . tcp dport @peers accept' '$TMP/table' && grep -qE 'elements = \\{ [0-9.]+ \\. [0-9]+ \\}' '$TMP/table' && grep -q 'iifname \"$tag\" counter packets [1-9][0-9]* bytes [0-9]* drop' '$TMP/table'"
 check "the table is gone with the run" bash -c "! nft list tables | grep -qw '$tag'"
 
 # A qemu-tcg guest on the same kind of bridge (its tap): the same filter.

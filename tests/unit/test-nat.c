@@ -61,13 +61,14 @@ static void test_fw_ruleset(void)
 	static const char head[] = "table inet vb-1a2b3c4d\ndelete table inet vb-1a2b3c4d\n"
 				   "table inet vb-1a2b3c4d {\n";
 	CHECK(!strncmp(r, head, strlen(head)));
-	CHECK(strstr(r, "set peers {\n\t\ttype inet_service;\n"));
+	CHECK(strstr(r, "set peers {\n\t\ttype ipv4_addr . inet_service;\n"));
 	CHECK(strstr(r, "type filter hook input priority filter; policy accept;"));
 	/* In this order: replies, the peers' ports, then everything else from the bridge dropped.
 	 */
 	const char *est =
 	    strstr(r, "iifname \"vb-1a2b3c4d\" ct state { established, related } accept\n");
-	const char *peers = strstr(r, "iifname \"vb-1a2b3c4d\" tcp dport @peers accept\n");
+	const char *peers =
+	    strstr(r, "iifname \"vb-1a2b3c4d\" ip daddr . tcp dport @peers accept\n");
 	const char *drop = strstr(r, "iifname \"vb-1a2b3c4d\" counter drop\n");
 	CHECK(est && peers && drop && est < peers && peers < drop);
 	/* Nothing but the bridge's traffic is touched. */
