@@ -143,9 +143,10 @@ int vb_cmd_features(int argc, char **argv)
 		if (!vb_store_load_features(db, run_id, &rows, &nrows, &perr) &&
 		    !vb_store_find_run(db, ref, &info, &perr)) {
 			vb_report_features(stdout, rows, nrows);
+			_cleanup_free_ char *shown = vb_printable(dbpath);
 			if (store)
 				printf("\nrun %lld (%s): %s, stored in %s\n", (long long)info.id,
-				       info.tag, info.status, dbpath);
+				       info.tag, info.status, shown);
 			else
 				printf("\nrun %s: %s, not stored (--no-store)\n", info.tag,
 				       info.status);

@@ -304,8 +304,10 @@ int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, stru
 	char failed[64] = "";
 	if (info.nfailed)
 		snprintf(failed, sizeof(failed), ", %lld failed", (long long)info.nfailed);
+	/* The path is the user's text: escaped like any echoed string. */
+	_cleanup_free_ char *shown = vb_printable(path);
 	printf("\nrun %lld (%s): %s, %lld samples%s, stored in %s\n", (long long)info.id, info.tag,
-	       info.status, (long long)info.nsamples, failed, path);
+	       info.status, (long long)info.nsamples, failed, shown);
 	vb_run_info_release(&info);
 	return 0;
 }

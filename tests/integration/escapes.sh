@@ -11,7 +11,7 @@ cases=(
 	"unknown platform|ops -p"
 	"cannot read|diff /x/"
 )
-plan ${#cases[@]}
+plan $((${#cases[@]} + 1))
 for c in "${cases[@]}"; do
 	IFS='|' read -r pattern args <<<"$c"
 	read -r -a argv <<<"$args"
@@ -32,3 +32,10 @@ for c in "${cases[@]}"; do
 		diag "$(cat -A "$TMP/err")"
 	fi
 done
+
+# The database path in the closing line is the user's text too (found in
+# review: ESC bytes from --db reached the terminal).
+db="$TMP/x"$'\e[2J'".db"
+"$VB" run "${quick_args[@]}" --db "$db" >"$TMP/out" 2>&1
+check "--db with an escape sequence: the 'stored in' line shows it escaped" \
+	bash -c "grep -q 'stored in .*x\\\\x1b\\[2J\\.db' '$TMP/out' && ! grep -q \$'\\e' '$TMP/out'"
