@@ -347,6 +347,19 @@ int vb_initramfs_get(const struct vb_kernel *k, const char *agent_path, char **p
 	for (size_t i = 0; i < VB_ARRAY_SIZE(guest_modules); i++)
 		for (const char *p = guest_modules[i]; *p; p++)
 			recipe = (recipe ^ (unsigned char)*p) * 1099511628211ull;
+	/*
+	 * And by the modules directory it packs from: every --kernel is version
+	 * "custom", and an initramfs made from one DIR (or from none: a
+	 * modules.order that could not be read) must not serve another.
+	 */
+	char order_id[96] = "";
+	_cleanup_free_ char *order = k->modules ? xasprintf("%s/modules.order", k->modules) : NULL;
+	if (order && vb_file_identity(order, order_id, sizeof(order_id)))
+		snprintf(order_id, sizeof(order_id), "none");
+	const char *parts[] = { k->modules ? k->modules : "", order_id };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(parts); i++)
+		for (const char *p = parts[i]; *p; p++)
+			recipe = (recipe ^ (unsigned char)*p) * 1099511628211ull;
 	_cleanup_free_ char *final =
 	    xasprintf("%s/%s-%08llx-%llx-%llx-%llx.cpio", dir, k->version,
 		      (unsigned long long)(recipe & 0xffffffffu), (unsigned long long)sa.st_ino,
