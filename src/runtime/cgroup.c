@@ -261,6 +261,15 @@ static int cg_rmdir(const struct vb_cgroup_layout *l, const char *path, struct v
 }
 
 /* The pids in dir/cgroup.procs; a cgroup that is gone has none. */
+static int cg_pids(const char *dir, pid_t **pids, size_t *n, struct vb_error **err);
+
+int vb_cgroup_pids(const struct vb_cgroup *cg, pid_t **pids, size_t *n, struct vb_error **err)
+{
+	*pids = NULL;
+	*n = 0;
+	return cg->npaths ? cg_pids(cg->paths[0], pids, n, err) : 0;
+}
+
 static int cg_pids(const char *dir, pid_t **pids, size_t *n, struct vb_error **err)
 {
 	*pids = NULL;

@@ -137,6 +137,9 @@ struct vb_cgroup {
 	bool devices_enforced; /* the devices allow-list was written (v1 only) */
 };
 
+/* The processes in the guest's cgroup now (caller frees *pids); none when it is gone. */
+int vb_cgroup_pids(const struct vb_cgroup *cg, pid_t **pids, size_t *n, struct vb_error **err);
+
 /*
  * Create the guest's cgroup (and virtbench's parent where missing) and apply
  * limits (lim NULL = none). name must be "vb-" + 8 lowercase hex digits + "-"

@@ -12,7 +12,8 @@
  *  - RLIMIT_FSIZE of the guest's processes just below the bound
  *    (vb_disk_fsize_max, set by the container runtime): no single file
  *    grows past it, kernel-enforced;
- *  - a watch of the layer's allocated blocks for as long as the guest runs
+ *  - a watch of the layer's allocated blocks, and of the files its processes
+ *    deleted but hold open, for as long as the guest runs
  *    (every VB_DISK_WATCH_MS, more often near the bound, down to
  *    VB_DISK_WATCH_MIN_MS; slower when a walk takes long; at nice -20) and
  *    once after each job; over the bound, the guest is
