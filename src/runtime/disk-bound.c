@@ -107,18 +107,27 @@ static bool held_deleted(const struct vb_disk_watch *w, int fd, struct stat *st)
 		(fstatfs(fd, &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC));
 }
 
+/* Order by file (device, inode), so that each file is counted once. */
+static int cmp_file(const void *a, const void *b)
+{
+	const struct stat *x = a, *y = b;
+	if (x->st_dev != y->st_dev)
+		return x->st_dev < y->st_dev ? -1 : 1;
+	return (x->st_ino > y->st_ino) - (x->st_ino < y->st_ino);
+}
+
 /*
  * Blocks of files the guest's processes hold open after deleting them: no
  * walk of the layer sees them, yet they stay on the host as long as they are
  * open (found in review: 300 MB held that way past a 64 MiB bound). Each
- * file once, however many descriptors name it.
+ * file once, however many descriptors name it (sorted, not compared pair by
+ * pair: a guest may hold thousands).
  */
 static uint64_t deleted_open(struct vb_disk_watch *w)
 {
 	_cleanup_free_ pid_t *pids = NULL;
-	size_t n = 0, nseen = 0, cap = 0;
-	_cleanup_free_ struct stat *seen = NULL;
-	uint64_t sum = 0;
+	size_t n = 0, nheld = 0, cap = 0;
+	_cleanup_free_ struct stat *held = NULL;
 	if (!w->cg || vb_cgroup_pids(w->cg, &pids, &n, NULL))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
@@ -127,31 +136,28 @@ static uint64_t deleted_open(struct vb_disk_watch *w)
 		DIR *d = opendir(dir);
 		struct dirent *de;
 		while (d && (de = readdir(d))) {
-			struct stat st;
 			if (de->d_name[0] == '.')
 				continue;
+			if (nheld == cap) {
+				cap = cap ? 2 * cap : 16;
+				held = xrealloc(held, cap * sizeof(*held));
+			}
 			/* The fd's magic link, opened O_PATH: the open file itself, not a path. */
 			int fd = openat(dirfd(d), de->d_name, O_PATH | O_CLOEXEC);
-			bool held = fd >= 0 && held_deleted(w, fd, &st);
+			if (fd >= 0 && held_deleted(w, fd, &held[nheld]))
+				nheld++;
 			if (fd >= 0)
 				close(fd);
-			if (!held)
-				continue;
-			bool dup = false;
-			for (size_t k = 0; k < nseen && !dup; k++)
-				dup = seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
-			if (dup)
-				continue;
-			if (nseen == cap) {
-				cap = cap ? 2 * cap : 16;
-				seen = xrealloc(seen, cap * sizeof(*seen));
-			}
-			seen[nseen++] = st;
-			sum += (uint64_t)st.st_blocks * 512;
 		}
 		if (d)
 			closedir(d);
 	}
+	if (nheld)
+		qsort(held, nheld, sizeof(*held), cmp_file);
+	uint64_t sum = 0;
+	for (size_t k = 0; k < nheld; k++)
+		if (k == 0 || cmp_file(&held[k - 1], &held[k]))
+			sum += (uint64_t)held[k].st_blocks * 512;
 	return sum;
 }
 
