@@ -130,10 +130,7 @@ export VIRTBENCH_DB="$TMP/kill.db"
 "$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p container -w net.rr --set count=200 \
 	>/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 300); do
-	[ "$(sql 'SELECT count(*) FROM samples' 2>/dev/null)" -ge 1 ] 2>/dev/null && break
-	sleep 0.2
-done
+wait_first_sample 60
 tag=$(sql "SELECT tag FROM runs")
 kill -KILL $pid
 wait $pid 2>/dev/null

@@ -40,6 +40,16 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 sql() { sqlite3 -batch -noheader "$VIRTBENCH_DB" "$@"; }
+# wait_first_sample SECONDS: until $VIRTBENCH_DB holds a sample (a run in the
+# background has started measuring), at most SECONDS.
+wait_first_sample() {
+	local i
+	for ((i = 0; i < $1 * 5; i++)); do
+		[ "$(sql 'SELECT count(*) FROM samples' 2>/dev/null)" -ge 1 ] 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
 # A quick run that still takes a few seconds; extra args are appended.
 quick_args=(-q --runs 3 --min-runs 2 --warmup 1 --set limit=100000 --set size=4M)
 

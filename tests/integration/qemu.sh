@@ -37,10 +37,7 @@ check "no QEMU process, tap, bridge, cgroup or work directory of the run remains
 export VIRTBENCH_DB="$TMP/kill.db"
 "$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p qemu-tcg -w cpu.primes --set limit=100000 >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 600); do
-	[ "$(sql 'SELECT count(*) FROM samples' 2>/dev/null)" -ge 1 ] 2>/dev/null && break
-	sleep 0.2
-done
+wait_first_sample 120
 tag=$(sql "SELECT tag FROM runs")
 kill -KILL $pid
 wait $pid 2>/dev/null
