@@ -309,6 +309,25 @@ int vb_qemu_vm_spawn(struct vb_qemu_vm *vm, char *const argv[], struct vb_error 
 	return r;
 }
 
+/*
+ * QEMU has ended before its agent's hello: -ECHILD, with QEMU's last word, or
+ * when it said nothing (the guest ended it: a panic, with -no-reboot) the
+ * console's. The drained logs get a moment to be complete.
+ */
+static int exited(const struct vb_qemu_vm *vm, struct vb_error **err)
+{
+	vb_caplog_wait(&vm->qemu_log, 500);
+	_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
+	if (why)
+		return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name, why);
+	vb_caplog_wait(&vm->console_log, 500);
+	_cleanup_free_ char *console = vb_qemu_last_line(vm->console);
+	return vb_error_set(err, -ECHILD,
+			    "%s: QEMU exited at start (nothing in its log); the console's last "
+			    "line: %s",
+			    vm->name, console ? console : "none (the kernel printed nothing)");
+}
+
 int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_channel *ch,
 		       size_t max_line, struct vb_error **err)
 {
@@ -326,12 +345,8 @@ int vb_qemu_vm_connect(const struct vb_qemu_vm *vm, const char *sock, struct vb_
 			return 0;
 		}
 		close(fd);
-		if (!vb_proc_alive(vm->pid)) {
-			vb_caplog_wait(&vm->qemu_log, 500);
-			_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
-			return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name,
-					    why ? why : "(nothing in its log)");
-		}
+		if (!vb_proc_alive(vm->pid))
+			return exited(vm, err);
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -347,18 +362,8 @@ int vb_qemu_vm_exited_at_start(struct vb_qemu_vm *vm, int r, struct vb_error **e
 	}
 	if (vb_proc_alive(vm->pid) > 0)
 		return r;
-	vb_caplog_wait(&vm->qemu_log, 500);
-	_cleanup_free_ char *why = vb_qemu_last_line(vm->log);
 	vb_error_free(err);
-	if (why)
-		return vb_error_set(err, -ECHILD, "%s: QEMU exited at start: %s", vm->name, why);
-	/* QEMU said nothing: the guest ended it (a panic, with -no-reboot). */
-	vb_caplog_wait(&vm->console_log, 500);
-	_cleanup_free_ char *console = vb_qemu_last_line(vm->console);
-	return vb_error_set(err, -ECHILD,
-			    "%s: QEMU exited at start (nothing in its log); the console's last "
-			    "line: %s",
-			    vm->name, console ? console : "none (the kernel printed nothing)");
+	return exited(vm, err);
 }
 
 int vb_qemu_vm_hello(struct vb_qemu_vm *vm, double timeout_s, struct vb_error **err)

@@ -106,11 +106,14 @@ static int kvm_probe_boot(struct vb_error **err)
 		g->ready_timeout_s = 20;
 		r = qemu_start(g, err);
 		if (r == -ECHILD) {
-			/* Its directory goes now: say what QEMU said, without the guest's name. */
-			_cleanup_free_ char *why = vb_qemu_last_line(g->vm.log);
-			vb_error_free(err);
-			r = vb_error_set(err, r, "QEMU exited at start: %s",
-					 why ? why : "(nothing in its log)");
+			/* QEMU's own reason says it all; without the guest's name. */
+			size_t nl = strlen(name);
+			if (!strncmp((*err)->msg, name, nl) &&
+			    !strncmp((*err)->msg + nl, ": ", 2)) {
+				_cleanup_free_ char *msg = xstrdup((*err)->msg + nl + 2);
+				vb_error_free(err);
+				r = vb_error_set(err, r, "%s", msg);
+			}
 		} else if (r) {
 			/* Its directory goes now: say what the console showed instead. */
 			vb_qemu_vm_flush_logs(&g->vm);
