@@ -36,6 +36,13 @@ struct vb_result_row {
 	struct vb_ratio ratio; /* to the host */
 	enum vb_verdict verdict;
 	unsigned outliers; /* samples flagged by the MAD rule */
+	/*
+	 * Fresh guests the samples came from (--instances; 1 = one guest), and
+	 * the variance of the log samples within an instance and between
+	 * instances (NAN where not estimable).
+	 */
+	unsigned instances;
+	double var_within, var_between;
 };
 
 void vb_run_info_release(struct vb_run_info *r);

@@ -52,6 +52,9 @@ struct vb_ratio {
  */
 int vb_stats_ratio_interval(const double *a, size_t na, const double *b, size_t nb,
 			    struct vb_ratio *out);
+/* The same at another two-sided confidence level (0 < level < 1; 0.95 above). */
+int vb_stats_ratio_interval_level(const double *a, size_t na, const double *b, size_t nb,
+				  double level, struct vb_ratio *out);
 
 /* The interval's half-width relative to the ratio: max(high/ratio - 1, 1 - low/ratio). */
 double vb_stats_ratio_halfwidth(const struct vb_ratio *r);
@@ -95,6 +98,39 @@ struct vb_stop_rule {
 bool vb_stats_cell_done(const struct vb_stop_rule *r, const struct vb_summary *s);
 
 /*
+ * The stop rule of a platform compared with the baseline: where the budget
+ * goes. A platform's samples a (na of them, one metric) against the
+ * baseline's b are done when na reaches max_runs; or, from min_runs (at
+ * least 2) on, when the ratio is either
+ *   precise: its 95 % interval's half-width is at most ci_target, or
+ *   decisive: its VB_DECISIVE_LEVEL interval lies wholly beyond
+ *     1 ± VB_DECISIVE_MARGIN (an emulated platform 5x slower).
+ * Precision looks only at the spread, not where the ratio lies, so stopping
+ * on it does not bias the verdict; the decisive rule fires only far from
+ * every verdict's boundary and at a stricter level. Cells near 1 whose
+ * intervals are wide keep sampling. tests/unit/test-stats.c simulates the
+ * rule's coverage and false verdicts. Samples that are not all positive
+ * (no log ratio) fall back to vb_stats_cell_done on a's mean.
+ */
+#define VB_DECISIVE_LEVEL 0.995
+#define VB_DECISIVE_MARGIN 0.25
+bool vb_stats_compare_done(const struct vb_stop_rule *r, const double *a, size_t na,
+			   const double *b, size_t nb);
+
+/*
+ * Fresh guests as a level of replication (Kalibera & Jones, ISMM 2013):
+ * samples x[0..n-1] taken on instances inst[0..n-1]. Fills means[] (room
+ * for n) with each instance's geometric mean, in order of first
+ * appearance, and returns how many instances there are. *within is the
+ * pooled variance of the log samples within instances (NAN without two
+ * samples in some instance), *between the variance of the instances' log
+ * means less what within-instance noise alone explains (floored at 0; NAN
+ * with one instance). Samples must be positive and finite.
+ */
+size_t vb_stats_instances(const double *x, const unsigned *inst, size_t n, double *means,
+			  double *within, double *between);
+
+/*
  * The interleaved schedule. Rounds run workload by workload; within a
  * workload, every platform once, in the given order: with platforms A B and
  * workloads x y a round is xA xB yA yB. The first `warmup` rounds are
@@ -112,7 +148,10 @@ struct vb_slot {
 struct vb_sched {
 	unsigned nplatforms, nworkloads, warmup;
 	unsigned round, wi, pi; /* next position */
+	bool in_workload;	/* wi's platforms for this round are chosen (running) */
 	bool *done;		/* per workload, owned */
+	bool *cell_done;	/* per workload x platform, owned */
+	bool *running;		/* per platform: runs wi in this round, owned */
 };
 
 void vb_sched_init(struct vb_sched *s, unsigned nplatforms, unsigned nworkloads, unsigned warmup);
@@ -126,5 +165,12 @@ bool vb_sched_next(struct vb_sched *s, struct vb_slot *out);
  * during warm-up takes effect in the first measured round.
  */
 void vb_sched_mark_done(struct vb_sched *s, unsigned workload);
+/*
+ * Platform p needs no more rounds of workload w; the others go on, still
+ * interleaved. Takes effect from w's next round (never mid-round); warm-up
+ * rounds run every platform. When every platform of w is marked, w is done.
+ */
+void vb_sched_mark_cell_done(struct vb_sched *s, unsigned workload, unsigned platform);
+bool vb_sched_cell_done(const struct vb_sched *s, unsigned workload, unsigned platform);
 
 #endif

@@ -92,9 +92,14 @@ static void usage(FILE *f)
 	      "                         NAME=V1,V2,... runs one instance per value (a sweep)\n"
 	      "      --runs N           at most N measured repetitions per cell (default 10)\n"
 	      "      --min-runs N       at least N before the CI rule may stop (default 3)\n"
-	      "      --warmup N         discarded warm-up rounds (default 1)\n"
-	      "      --ci-target PCT    stop a cell when its 95% CI half-width is within PCT%\n"
-	      "                         of the mean (default 2; 0 = always run --runs)\n"
+	      "      --warmup N         discarded warm-up rounds (default 1; per instance)\n"
+	      "      --instances K      fresh guests per platform, the rounds split over them;\n"
+	      "                         intervals across instances (default: quick 1, full 3;\n"
+	      "                         at most 20)\n"
+	      "      --ci-target PCT    stop a platform's cell when its ratio to the baseline\n"
+	      "                         has a 95% half-width within PCT% (alone: its mean's\n"
+	      "                         CI), or is decisively far from 1 (default 2; 0 = run\n"
+	      "                         --runs unless decisive)\n"
 	      "      --time-budget S    stop starting new rounds after S seconds (default\n"
 	      "                         none; compare --profile quick: 180)\n"
 	      "      --timeout S        a single job's limit in seconds (default 600)\n"
@@ -134,7 +139,7 @@ struct run_args {
 	enum vb_profile profile;
 	char **sets;
 	size_t nsets;
-	uint64_t runs, min_runs, warmup;
+	uint64_t runs, min_runs, warmup, instances;
 	bool quiet;
 	double ci_target, budget, timeout, equivalence;
 	bool have_budget;
@@ -191,6 +196,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_USERNS,
 		O_IMAGE,
 		O_DISK,
+		O_INSTANCES,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -204,6 +210,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "runs", required_argument, NULL, O_RUNS },
 		{ "min-runs", required_argument, NULL, O_MIN_RUNS },
 		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "instances", required_argument, NULL, O_INSTANCES },
 		{ "ci-target", required_argument, NULL, O_CI },
 		{ "time-budget", required_argument, NULL, O_BUDGET },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -280,6 +287,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case O_WARMUP:
 			r = parse_count("--warmup", optarg, 0, 1000, &a->warmup);
+			break;
+		case O_INSTANCES:
+			r = parse_count("--instances", optarg, 1, VB_MAX_INSTANCES, &a->instances);
 			break;
 		case O_EQUIV:
 			r = parse_real("--equivalence", optarg, 0, 50, true, &a->equivalence);
@@ -480,6 +490,12 @@ static int run_verb(int argc, char **argv)
 	}
 
 	cfg.warmup = (unsigned)a.warmup;
+	/*
+	 * Fresh guests: a quick run keeps one (its 5-minute budget cannot pay
+	 * for more boots of an emulated guest), a full run starts three per
+	 * platform, enough to see the between-instance variance.
+	 */
+	cfg.instances = a.instances ? (unsigned)a.instances : a.profile == VB_PROFILE_FULL ? 3 : 1;
 	cfg.rule = (struct vb_stop_rule){ .min_runs = (unsigned)a.min_runs,
 					  .max_runs = (unsigned)a.runs,
 					  .ci_target = a.ci_target / 100 };

@@ -27,6 +27,9 @@ static inline const char *vb_run_workload_name(const struct vb_run_workload *rw)
 	return rw->label ? rw->label : rw->w->name;
 }
 
+/* Fresh guests per platform: guest names "vb-1a2b3c4d-N" stay within a link name's 15 bytes. */
+#define VB_MAX_INSTANCES 20
+
 /* A resolved overhead run: everything checked before anything is created. */
 struct vb_run_config {
 	const struct vb_platform_ops **platforms; /* platforms[0] is the baseline when host */
@@ -43,6 +46,13 @@ struct vb_run_config {
 	enum vb_profile profile;
 	unsigned warmup; /* discarded rounds */
 	struct vb_stop_rule rule;
+	/*
+	 * Fresh guests per platform over the run (0 or 1: one). With K > 1 the
+	 * rounds are split evenly over K instances started one after another
+	 * (ceil(max_runs / K) measured rounds each, at least 2, after the
+	 * warm-up), and the intervals are computed across instances.
+	 */
+	unsigned instances;   /* at most VB_MAX_INSTANCES */
 	double time_budget_s; /* 0 = none */
 	double job_timeout_s;
 	double ready_timeout_s;

@@ -210,6 +210,15 @@ static const struct vb_guest_spec *platform_spec(const struct vb_run_config *cfg
 	return cfg->specs ? &cfg->specs[p] : &cfg->spec;
 }
 
+/* The baseline the ratios are against: host when it runs, else the first platform. */
+static size_t baseline_index(const struct vb_run_config *cfg)
+{
+	for (size_t p = 0; p < cfg->nplatforms; p++)
+		if (!strcmp(platform_label(cfg, p), "host"))
+			return p;
+	return 0;
+}
+
 static char *config_json(const struct vb_run_config *cfg)
 {
 	_cleanup_json_ json_t *o = json_object();
@@ -227,14 +236,16 @@ static char *config_json(const struct vb_run_config *cfg)
 	json_object_set_new(o, "min_runs", json_integer(cfg->rule.min_runs));
 	json_object_set_new(o, "max_runs", json_integer(cfg->rule.max_runs));
 	json_object_set_new(o, "ci_target", json_real(cfg->rule.ci_target));
+	json_object_set_new(o, "instances", json_integer(cfg->instances > 1 ? cfg->instances : 1));
+	json_object_set_new(
+	    o, "stop_rule",
+	    json_string(cfg->instances > 1
+			    ? "fixed: ceil(max_runs / instances) measured rounds per instance"
+			    : "per platform: the ratio's 95% half-width within ci_target, or its "
+			      "99.5% interval beyond 1 +- 25%, or max_runs"));
 	json_object_set_new(o, "time_budget_s", json_real(cfg->time_budget_s));
 	json_object_set_new(o, "job_timeout_s", json_real(cfg->job_timeout_s));
-	/* The baseline the ratios are against: host when it runs, else the first platform. */
-	const char *baseline = platform_label(cfg, 0);
-	for (size_t i = 0; i < cfg->nplatforms; i++)
-		if (!strcmp(platform_label(cfg, i), "host"))
-			baseline = "host";
-	json_object_set_new(o, "baseline", json_string(baseline));
+	json_object_set_new(o, "baseline", json_string(platform_label(cfg, baseline_index(cfg))));
 	json_object_set_new(o, "ratio_interval",
 			    json_string("95% Welch t on log samples (ratio of geometric means)"));
 	json_object_set_new(o, "equivalence", json_real(cfg->equivalence));
@@ -263,22 +274,54 @@ static void progress_end(const struct vb_run_config *cfg)
 	}
 }
 
-/* Has every platform's cell of workload wi met the stopping rule? */
-static bool workload_done(const struct vb_run_config *cfg, struct cell **cells, size_t wi)
+/* Has platform p's cell of workload wi met the stop rule on every metric? */
+static bool cell_done(const struct vb_run_config *cfg, struct cell **cells, size_t wi, size_t p,
+		      size_t base)
 {
 	size_t nm = vb_workload_nmetrics(cfg->workloads[wi].w);
-	for (size_t p = 0; p < cfg->nplatforms; p++) {
-		struct cell *c = &cells[p][wi];
-		for (size_t m = 0; m < nm; m++) {
-			struct vb_summary s;
-			if (c->n == 0)
+	const struct cell *c = &cells[p][wi], *b = &cells[base][wi];
+	if (c->n == 0)
+		return false;
+	for (size_t m = 0; m < nm; m++) {
+		if (p != base) {
+			if (!vb_stats_compare_done(&cfg->rule, c->vals[m], c->n, b->vals[m], b->n))
 				return false;
-			vb_stats_summarize(c->vals[m], c->n, &s);
-			if (!vb_stats_cell_done(&cfg->rule, &s))
-				return false;
+			continue;
 		}
+		struct vb_summary s;
+		vb_stats_summarize(c->vals[m], c->n, &s);
+		if (!vb_stats_cell_done(&cfg->rule, &s))
+			return false;
 	}
 	return true;
+}
+
+/*
+ * After a measured round of workload wi: the budget goes where the doubt
+ * is. A platform whose ratio to the baseline is precise, or decisively far
+ * from 1, stops (vb_stats_compare_done); the others keep sampling,
+ * interleaved, and the baseline samples for as long as any of them does.
+ * Alone, a platform stops on its own mean's interval. Returns whether every
+ * cell of wi is done.
+ */
+static bool mark_cells(const struct vb_run_config *cfg, struct cell **cells, size_t wi,
+		       struct vb_sched *sched)
+{
+	size_t base = baseline_index(cfg);
+	bool others = true;
+	for (size_t p = 0; p < cfg->nplatforms; p++) {
+		if (p == base || vb_sched_cell_done(sched, (unsigned)wi, (unsigned)p))
+			continue;
+		if (cell_done(cfg, cells, wi, p, base))
+			vb_sched_mark_cell_done(sched, (unsigned)wi, (unsigned)p);
+		else
+			others = false;
+	}
+	bool alone = cfg->nplatforms == 1;
+	if ((!alone && others) || cells[base][wi].n >= cfg->rule.max_runs ||
+	    (alone && cell_done(cfg, cells, wi, base, base)))
+		vb_sched_mark_cell_done(sched, (unsigned)wi, (unsigned)base);
+	return vb_sched_cell_done(sched, (unsigned)wi, (unsigned)base) && others;
 }
 
 static void cell_add(struct cell *c, size_t nm, const double *values)
@@ -336,191 +379,292 @@ static void make_job(const struct vb_run_config *cfg, const char *tag, unsigned 
 		job->peer = vb_peer_address(peer, gs->ops, gs->g);
 }
 
+/* One overhead run as it goes: what vb_overhead_run's steps share. */
+struct session {
+	const struct vb_run_config *cfg;
+	struct vb_store *db;
+	char tag[16];
+	char *work_dir;
+	struct vb_platform_ctx pctx;
+	struct guest_slot *guests; /* [platform]: the current instance's */
+	struct vb_peer *peers;	   /* [platform]: each guest's w3 peer */
+	bool needs_peer;
+	int64_t *wids; /* [workload]: workloads.id */
+	struct cell **cells;
+	int64_t run_id;
+	unsigned seq;	     /* samples so far, the interleaved order */
+	unsigned round_base; /* rounds of earlier instances: stored rounds go on */
+	double t0;
+	unsigned *failed;
+	bool interrupted, aborted, budget_hit;
+};
+
+/*
+ * Instance inst of every platform's guest: provisioned, started, with its
+ * peer. Guest names go on across instances ("vb-1a2b3c4d-N", N = inst *
+ * platforms + p), so every instance is a fresh guest with fresh resources.
+ */
+static int start_guests(struct session *s, unsigned inst, struct vb_error **err)
+{
+	const struct vb_run_config *cfg = s->cfg;
+	for (size_t p = 0; p < cfg->nplatforms; p++) {
+		const struct vb_platform_ops *ops = cfg->platforms[p];
+		_cleanup_free_ char *name =
+		    xasprintf("%s-%zu", s->tag, (size_t)inst * cfg->nplatforms + p);
+		struct guest_slot *gs = &s->guests[p];
+		gs->ops = ops;
+		int r = ops->provision(&s->pctx, platform_spec(cfg, p), name, &gs->g, err);
+		if (!r)
+			r = ops->start(gs->g, err);
+		const char *listen =
+		    (!r && s->needs_peer && ops->peer_listen) ? ops->peer_listen(gs->g) : NULL;
+		if (!r && s->needs_peer && !listen)
+			r = vb_error_set(err, VB_SKIP, "its guest has no network to a peer");
+		if (!r && s->needs_peer) {
+			_cleanup_free_ char *addr = xasprintf("%s:0", listen);
+			r = vb_peer_start(cfg->agent_path, addr, vb_peer_netns(ops, gs->g),
+					  &s->peers[p], err);
+		}
+		if (r)
+			return vb_error_wrap(err, "%s", platform_label(cfg, p));
+		vb_info("instance %u of %s: guest %s", inst + 1, platform_label(cfg, p), name);
+	}
+	return 0;
+}
+
+static void stop_guests(struct session *s)
+{
+	for (size_t p = 0; p < s->cfg->nplatforms; p++) {
+		if (s->guests[p].g)
+			s->guests[p].ops->destroy(s->guests[p].g);
+		s->guests[p].g = NULL;
+	}
+	for (size_t p = 0; p < s->cfg->nplatforms; p++) {
+		vb_peer_stop(&s->peers[p]);
+		s->peers[p] = (struct vb_peer){ .pid = -1, .in_fd = -1 };
+	}
+}
+
+/*
+ * One job in one slot: run, store, count. Returns the store's error; an
+ * interruption or a guest that cannot go on sets s->interrupted or
+ * s->aborted.
+ */
+static int run_slot(struct session *s, const struct vb_slot *slot, unsigned inst, bool *wfailed,
+		    struct vb_error **err)
+{
+	const struct vb_run_config *cfg = s->cfg;
+	const struct vb_run_workload *rw = &cfg->workloads[slot->workload];
+	struct guest_slot *gs = &s->guests[slot->platform];
+	size_t nm = vb_workload_nmetrics(rw->w);
+	struct vb_slot shown = *slot;
+	shown.round += s->round_base;
+	progress(cfg, &shown, s->seq, s->t0);
+
+	struct vb_job job;
+	make_job(cfg, s->tag, s->seq, slot->workload, &s->peers[slot->platform], gs, &job);
+	_cleanup_free_ double *values = xcalloc(nm, sizeof(double));
+	struct job_result jr = { .w = rw->w, .nm = nm, .values = values };
+	struct vb_error *jerr = NULL;
+	double js = now_s();
+	int jrc = gs->ops->exec(gs->g, &job, on_event, &jr, &jerr);
+	double jdur = now_s() - js;
+	vb_job_release(&job);
+	if (!jrc && !jr.have_sample)
+		jrc = vb_error_set(&jerr, -EPROTO, "agent finished without a full sample");
+	if (jrc == -EINTR || vb_interrupted)
+		s->interrupted = true;
+
+	int r = 0;
+	if (!s->interrupted) {
+		const char **names = xcalloc(nm, sizeof(char *));
+		for (size_t m = 0; m < nm; m++)
+			names[m] = rw->w->metrics[m].name;
+		struct vb_sample_record rec = {
+			.run_id = s->run_id,
+			.platform_id = gs->id,
+			.workload_id = s->wids[slot->workload],
+			.seq = (int)s->seq,
+			.round = (int)(slot->round + s->round_base),
+			.warmup = slot->warmup,
+			.ok = jrc == 0,
+			.error = jrc ? jerr->msg : NULL,
+			.duration_s = jdur,
+			.instance = inst,
+			.nvalues = jrc ? 0 : nm,
+			.names = names,
+			.values = values,
+		};
+		r = vb_store_add_sample(s->db, &rec, err);
+		free(names);
+		s->seq++;
+		if (r) {
+			vb_error_free(&jerr);
+			s->aborted = true;
+			return r;
+		}
+	}
+	if (jrc && !s->interrupted) {
+		(*s->failed)++;
+		progress_end(cfg);
+		vb_warn("%s on %s failed: %s", vb_run_workload_name(rw), gs->ops->name, jerr->msg);
+		wfailed[slot->workload] = true;
+		/* A guest whose agent is gone gets one fresh start; then we give up. */
+		if (jrc != -EIO) {
+			struct vb_error *serr = NULL;
+			gs->ops->stop(gs->g, NULL);
+			if (gs->ops->start(gs->g, &serr)) {
+				vb_error_set(err, serr->code, "%s: cannot restart: %s",
+					     gs->ops->name, serr->msg);
+				vb_error_free(&serr);
+				s->aborted = true;
+			}
+		}
+	} else if (!jrc && !slot->warmup) {
+		cell_add(&s->cells[slot->platform][slot->workload], nm, values);
+	}
+	vb_error_free(&jerr);
+	return 0;
+}
+
+/*
+ * The rounds of one instance. per_instance 0: the adaptive stop rule decides
+ * (mark_cells); else every workload runs exactly that many measured rounds
+ * on every platform (a fixed design, so that instances weigh alike).
+ */
+static int run_rounds(struct session *s, unsigned inst, unsigned per_instance,
+		      struct vb_error **err)
+{
+	const struct vb_run_config *cfg = s->cfg;
+	struct vb_sched sched;
+	struct vb_slot slot;
+	unsigned last_round = 0;
+	int r = 0;
+	bool *wfailed = xcalloc(cfg->nworkloads, sizeof(bool));
+	vb_sched_init(&sched, (unsigned)cfg->nplatforms, (unsigned)cfg->nworkloads, cfg->warmup);
+	while (vb_sched_next(&sched, &slot)) {
+		last_round = slot.round;
+		r = run_slot(s, &slot, inst, wfailed, err);
+		if (r || s->interrupted || s->aborted)
+			break;
+		if (wfailed[slot.workload]) {
+			vb_sched_mark_done(&sched, slot.workload);
+			continue;
+		}
+		if (!slot.last_in_workload || slot.warmup)
+			continue;
+		bool budget = cfg->time_budget_s > 0 && now_s() - s->t0 > cfg->time_budget_s;
+		bool done = per_instance ? slot.round + 1 - cfg->warmup >= per_instance
+					 : mark_cells(cfg, s->cells, slot.workload, &sched);
+		if (done || budget)
+			vb_sched_mark_done(&sched, slot.workload);
+		if (!done && budget)
+			s->budget_hit = true;
+	}
+	s->round_base += last_round + 1;
+	vb_sched_release(&sched);
+	free(wfailed);
+	return r;
+}
+
 int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_t *run_id,
 		    unsigned *failed, struct vb_error **err)
 {
-	char tag[16];
-	_cleanup_free_ char *work_dir = NULL;
+	struct session s = { .cfg = cfg, .db = db, .run_id = -1, .failed = failed };
 	*failed = 0;
 	*run_id = -1;
 
-	int r = vb_run_claim(tag, &work_dir, err);
+	int r = vb_run_claim(s.tag, &s.work_dir, err);
 	if (r)
 		return r;
-	struct vb_platform_ctx pctx = {
-		.run_id = tag,
+	s.pctx = (struct vb_platform_ctx){
+		.run_id = s.tag,
 		.agent_path = cfg->agent_path,
-		.work_dir = work_dir,
+		.work_dir = s.work_dir,
 		.ready_timeout_s = cfg->ready_timeout_s,
 		.job_timeout_s = cfg->job_timeout_s,
 	};
-	struct guest_slot *guests = xcalloc(cfg->nplatforms, sizeof(*guests));
-	int64_t *wids = xcalloc(cfg->nworkloads, sizeof(*wids));
-	struct cell **cells = xcalloc(cfg->nplatforms, sizeof(*cells));
+	s.guests = xcalloc(cfg->nplatforms, sizeof(*s.guests));
+	s.wids = xcalloc(cfg->nworkloads, sizeof(*s.wids));
+	s.cells = xcalloc(cfg->nplatforms, sizeof(*s.cells));
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
-		cells[p] = xcalloc(cfg->nworkloads, sizeof(**cells));
+		s.cells[p] = xcalloc(cfg->nworkloads, sizeof(**s.cells));
 		for (size_t w = 0; w < cfg->nworkloads; w++)
-			cells[p][w].vals =
+			s.cells[p][w].vals =
 			    xcalloc(vb_workload_nmetrics(cfg->workloads[w].w), sizeof(double *));
 	}
-	struct vb_sched sched = { 0 };
 	_cleanup_free_ char *host = NULL;
 	_cleanup_free_ char *config = NULL;
 	/* One w3 peer per platform, on the host address its guest reaches. */
-	struct vb_peer *peers = xcalloc(cfg->nplatforms, sizeof(*peers));
+	s.peers = xcalloc(cfg->nplatforms, sizeof(*s.peers));
 	for (size_t p = 0; p < cfg->nplatforms; p++)
-		peers[p] = (struct vb_peer){ .pid = -1, .in_fd = -1 };
-	bool needs_peer = false;
+		s.peers[p] = (struct vb_peer){ .pid = -1, .in_fd = -1 };
 	for (size_t i = 0; i < cfg->nworkloads; i++)
-		needs_peer |= cfg->workloads[i].w->needs_peer;
-	bool interrupted = false, aborted = false, budget_hit = false;
-	double t0 = now_s();
+		s.needs_peer |= cfg->workloads[i].w->needs_peer;
+	s.t0 = now_s();
 
-	for (size_t p = 0; p < cfg->nplatforms; p++) {
-		const struct vb_platform_ops *ops = cfg->platforms[p];
-		_cleanup_free_ char *name = xasprintf("%s-%zu", tag, p);
-		guests[p].ops = ops;
-		r = ops->provision(&pctx, platform_spec(cfg, p), name, &guests[p].g, err);
-		if (!r)
-			r = ops->start(guests[p].g, err);
-		const char *listen =
-		    (!r && needs_peer && ops->peer_listen) ? ops->peer_listen(guests[p].g) : NULL;
-		if (!r && needs_peer && !listen)
-			r = vb_error_set(err, VB_SKIP, "its guest has no network to a peer");
-		if (!r && needs_peer) {
-			_cleanup_free_ char *addr = xasprintf("%s:0", listen);
-			r = vb_peer_start(cfg->agent_path, addr, vb_peer_netns(ops, guests[p].g),
-					  &peers[p], err);
-		}
-		if (r) {
-			vb_error_wrap(err, "%s", platform_label(cfg, p));
-			goto out;
-		}
+	/*
+	 * Fresh guests: K instances one after another, each with the same
+	 * share of the rounds; one instance: the adaptive rule over them all.
+	 */
+	unsigned instances = cfg->instances > 1 ? cfg->instances : 1;
+	unsigned per_instance = 0;
+	if (instances > 1) {
+		per_instance = (cfg->rule.max_runs + instances - 1) / instances;
+		if (per_instance < 2)
+			per_instance = 2;
 	}
-
-	host = vb_fingerprint_host();
-	config = config_json(cfg);
-	struct vb_run_begin rb = {
-		.tag = tag,
-		.experiment = cfg->experiment ? cfg->experiment : "run",
-		.command = cfg->command,
-		.profile = cfg->profile == VB_PROFILE_FULL ? "full" : "quick",
-		.config_json = config,
-		.host_json = host,
-	};
-	r = vb_store_run_begin(db, &rb, run_id, err);
-	if (!r)
-		r = record_setup(cfg, db, *run_id, guests, wids, err);
-	if (r)
-		goto out;
-
-	vb_sched_init(&sched, (unsigned)cfg->nplatforms, (unsigned)cfg->nworkloads, cfg->warmup);
-	struct vb_slot slot;
-	unsigned seq = 0;
-	bool *wfailed = xcalloc(cfg->nworkloads, sizeof(bool));
-	while (!interrupted && !aborted && vb_sched_next(&sched, &slot)) {
-		const struct vb_run_workload *rw = &cfg->workloads[slot.workload];
-		struct guest_slot *gs = &guests[slot.platform];
-		size_t nm = vb_workload_nmetrics(rw->w);
-		progress(cfg, &slot, seq, t0);
-
-		struct vb_job job;
-		make_job(cfg, tag, seq, slot.workload, &peers[slot.platform], gs, &job);
-		_cleanup_free_ double *values = xcalloc(nm, sizeof(double));
-		struct job_result jr = { .w = rw->w, .nm = nm, .values = values };
-		struct vb_error *jerr = NULL;
-		double js = now_s();
-		int jrc = gs->ops->exec(gs->g, &job, on_event, &jr, &jerr);
-		double jdur = now_s() - js;
-		vb_job_release(&job);
-		if (!jrc && !jr.have_sample)
-			jrc = vb_error_set(&jerr, -EPROTO, "agent finished without a full sample");
-		if (jrc == -EINTR || vb_interrupted)
-			interrupted = true;
-
-		if (!interrupted) {
-			const char **names = xcalloc(nm, sizeof(char *));
-			for (size_t m = 0; m < nm; m++)
-				names[m] = rw->w->metrics[m].name;
-			struct vb_sample_record rec = {
-				.run_id = *run_id,
-				.platform_id = gs->id,
-				.workload_id = wids[slot.workload],
-				.seq = (int)seq,
-				.round = (int)slot.round,
-				.warmup = slot.warmup,
-				.ok = jrc == 0,
-				.error = jrc ? jerr->msg : NULL,
-				.duration_s = jdur,
-				.nvalues = jrc ? 0 : nm,
-				.names = names,
-				.values = values,
+	for (unsigned inst = 0; inst < instances && !r; inst++) {
+		if (inst > 0 && cfg->time_budget_s > 0 && now_s() - s.t0 > cfg->time_budget_s) {
+			s.budget_hit = true;
+			break;
+		}
+		r = start_guests(&s, inst, err);
+		if (!r && inst == 0) {
+			host = vb_fingerprint_host();
+			config = config_json(cfg);
+			struct vb_run_begin rb = {
+				.tag = s.tag,
+				.experiment = cfg->experiment ? cfg->experiment : "run",
+				.command = cfg->command,
+				.profile = cfg->profile == VB_PROFILE_FULL ? "full" : "quick",
+				.config_json = config,
+				.host_json = host,
 			};
-			r = vb_store_add_sample(db, &rec, err);
-			free(names);
-			seq++;
-			if (r) {
-				vb_error_free(&jerr);
-				aborted = true;
-				break;
-			}
+			r = vb_store_run_begin(db, &rb, &s.run_id, err);
+			*run_id = s.run_id;
+			if (!r)
+				r = record_setup(cfg, db, s.run_id, s.guests, s.wids, err);
 		}
-		if (jrc && !interrupted) {
-			(*failed)++;
+		/* Later instances: the platform rows (ids in guests[]) are the first's. */
+		if (!r)
+			r = run_rounds(&s, inst, per_instance, err);
+		if (instances > 1 && cfg->progress && !r && !s.interrupted) {
 			progress_end(cfg);
-			vb_warn("%s on %s failed: %s", vb_run_workload_name(rw), gs->ops->name,
-				jerr->msg);
-			wfailed[slot.workload] = true;
-			vb_sched_mark_done(&sched, slot.workload);
-			/* A guest whose agent is gone gets one fresh start; then we give up. */
-			if (jrc != -EIO) {
-				struct vb_error *serr = NULL;
-				gs->ops->stop(gs->g, NULL);
-				if (gs->ops->start(gs->g, &serr)) {
-					vb_error_set(err, serr->code, "%s: cannot restart: %s",
-						     gs->ops->name, serr->msg);
-					vb_error_free(&serr);
-					aborted = true;
-				}
-			}
-		} else if (!jrc && !slot.warmup) {
-			cell_add(&cells[slot.platform][slot.workload], nm, values);
+			vb_info("instance %u of %u done", inst + 1, instances);
 		}
-		vb_error_free(&jerr);
-		if (slot.last_in_workload && !slot.warmup && !wfailed[slot.workload]) {
-			bool budget = cfg->time_budget_s > 0 && now_s() - t0 > cfg->time_budget_s;
-			if (budget && !workload_done(cfg, cells, slot.workload))
-				budget_hit = true;
-			if (budget || workload_done(cfg, cells, slot.workload))
-				vb_sched_mark_done(&sched, slot.workload);
-		}
+		if (s.interrupted || s.aborted)
+			break;
+		if (inst + 1 < instances)
+			stop_guests(&s);
 	}
-	free(wfailed);
 	progress_end(cfg);
-	if (budget_hit && !interrupted)
+	if (s.budget_hit && !s.interrupted)
 		vb_warn("the time budget of %g s was spent before every interval was narrow "
 			"enough: see n and the intervals",
 			cfg->time_budget_s);
-	if (interrupted)
+	if (s.interrupted && !r)
 		r = vb_error_set(err, -EINTR,
 				 "interrupted: run %s kept what it measured, marked incomplete",
-				 tag);
-	else if (aborted && !r)
+				 s.tag);
+	else if (s.aborted && !r)
 		r = -EIO;
 
-out:
-	for (size_t p = 0; p < cfg->nplatforms; p++)
-		if (guests[p].g)
-			guests[p].ops->destroy(guests[p].g);
-	for (size_t p = 0; p < cfg->nplatforms; p++)
-		vb_peer_stop(&peers[p]);
-	free(peers);
+	stop_guests(&s);
+	free(s.peers);
 	if (*run_id >= 0) {
 		struct vb_error *serr = NULL;
-		const char *baseline = platform_label(cfg, 0);
-		for (size_t p = 0; p < cfg->nplatforms; p++)
-			if (!strcmp(platform_label(cfg, p), "host"))
-				baseline = "host";
+		const char *baseline = platform_label(cfg, baseline_index(cfg));
 		if (vb_store_summarize(db, *run_id, baseline, cfg->equivalence, &serr)) {
 			if (!r)
 				r = vb_error_set(err, serr->code, "%s", serr->msg);
@@ -535,15 +679,15 @@ out:
 		for (size_t w = 0; w < cfg->nworkloads; w++) {
 			size_t nm = vb_workload_nmetrics(cfg->workloads[w].w);
 			for (size_t m = 0; m < nm; m++)
-				free(cells[p][w].vals[m]);
-			free(cells[p][w].vals);
+				free(s.cells[p][w].vals[m]);
+			free(s.cells[p][w].vals);
 		}
-		free(cells[p]);
+		free(s.cells[p]);
 	}
-	free(cells);
-	free(guests);
-	free(wids);
-	vb_sched_release(&sched);
-	vb_rm_rf(work_dir);
+	free(s.cells);
+	free(s.guests);
+	free(s.wids);
+	vb_rm_rf(s.work_dir);
+	free(s.work_dir);
 	return r;
 }

@@ -55,6 +55,8 @@ bool vb_report_slowdown(const struct vb_result_row *r, double *pct, double *low,
 /* The isolation table: victim × condition with slowdowns, then the aggressors' work. */
 void vb_report_isolation(FILE *f, const struct vb_result_row *rows, size_t n);
 
+/* The variance components of cells replicated over fresh guests (--instances); none: nothing. */
+void vb_report_instances(FILE *f, const struct vb_result_row *rows, size_t n);
 /* A stored run's text output as its experiment wants it (table, views, pivot). */
 void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *rows, size_t n);
 struct vb_feature_row;

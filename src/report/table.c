@@ -329,6 +329,34 @@ void vb_report_resolution(FILE *f, const struct vb_result_row *rows, size_t n)
 		fputc('\n', f);
 }
 
+/*
+ * With fresh guests (--instances): how much of each cell's spread comes
+ * from the guest itself. Standard deviations of the log samples, as a
+ * percentage (about the coefficient of variation).
+ */
+void vb_report_instances(FILE *f, const struct vb_result_row *rows, size_t n)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct vb_result_row *r = &rows[i];
+		if (r->instances < 2)
+			continue;
+		if (!any)
+			fprintf(f,
+				"\nreplication over fresh guests (standard deviation of the log "
+				"samples, about the CV):\n  %-14s %-12s %-30s %9s %9s %9s\n",
+				"workload", "metric", "platform", "instances", "within", "between");
+		any = true;
+		char w[16] = "-", b[16] = "-";
+		if (isfinite(r->var_within))
+			snprintf(w, sizeof(w), "%.2f%%", 100 * sqrt(r->var_within));
+		if (isfinite(r->var_between))
+			snprintf(b, sizeof(b), "%.2f%%", 100 * sqrt(r->var_between));
+		fprintf(f, "  %-14s %-12s %-30s %9u %9s %9s\n", r->workload, r->metric, r->platform,
+			r->instances, w, b);
+	}
+}
+
 void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *rows, size_t n)
 {
 	if (experiment && !strcmp(experiment, "ops")) {
@@ -341,6 +369,7 @@ void vb_report_run(FILE *f, const char *experiment, const struct vb_result_row *
 	}
 	vb_report_resolution(f, rows, n);
 	vb_report_table(f, rows, n);
+	vb_report_instances(f, rows, n);
 	vb_report_stacked(f, rows, n, "w1");
 	if (experiment && !strcmp(experiment, "calibrate"))
 		vb_report_calibration(f, rows, n);

@@ -59,6 +59,12 @@ static double arith_mean(const double *x, size_t n)
 int vb_stats_ratio_interval(const double *a, size_t na, const double *b, size_t nb,
 			    struct vb_ratio *out)
 {
+	return vb_stats_ratio_interval_level(a, na, b, nb, 0.95, out);
+}
+
+int vb_stats_ratio_interval_level(const double *a, size_t na, const double *b, size_t nb,
+				  double level, struct vb_ratio *out)
+{
 	double ma, va, mb, vb, se2, se, df, t;
 
 	out->ratio = out->low = out->high = NAN;
@@ -85,10 +91,78 @@ int vb_stats_ratio_interval(const double *a, size_t na, const double *b, size_t 
 	se = sqrt(se2);
 	/* Welch-Satterthwaite degrees of freedom; a side with no spread adds none. */
 	df = se2 * se2 / ((va / na) * (va / na) / (na - 1) + (vb / nb) * (vb / nb) / (nb - 1));
-	t = vb_stats_t_quantile(0.975, df);
+	t = vb_stats_t_quantile(1 - (1 - level) / 2, df);
 	out->low = exp(ma - mb - t * se);
 	out->high = exp(ma - mb + t * se);
 	return 0;
+}
+
+bool vb_stats_compare_done(const struct vb_stop_rule *r, const double *a, size_t na,
+			   const double *b, size_t nb)
+{
+	size_t min_runs = r->min_runs < 2 ? 2 : r->min_runs;
+	struct vb_ratio ratio;
+
+	if (na >= r->max_runs)
+		return true;
+	if (na < min_runs || nb < 2)
+		return false;
+	if (!all_positive(a, na) || !all_positive(b, nb)) {
+		struct vb_summary s;
+
+		vb_stats_summarize(a, na, &s);
+		return vb_stats_cell_done(r, &s);
+	}
+	if (r->ci_target > 0 && vb_stats_ratio_interval(a, na, b, nb, &ratio) == 0 &&
+	    vb_stats_ratio_halfwidth(&ratio) <= r->ci_target)
+		return true;
+	if (vb_stats_ratio_interval_level(a, na, b, nb, VB_DECISIVE_LEVEL, &ratio) != 0)
+		return false;
+	return ratio.low > 1 + VB_DECISIVE_MARGIN || ratio.high < 1 / (1 + VB_DECISIVE_MARGIN);
+}
+
+size_t vb_stats_instances(const double *x, const unsigned *inst, size_t n, double *means,
+			  double *within, double *between)
+{
+	size_t k = 0, pooled_df = 0;
+	double ss_within = 0, sum_m = 0, ss_m = 0, inv_sizes = 0;
+
+	*within = *between = NAN;
+	/* Instances in order of first appearance: O(n^2), n is a run's rounds. */
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		size_t c = 0;
+		double sum = 0, ss = 0, mean;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = inst[j] == inst[i];
+		if (seen)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (inst[j] == inst[i]) {
+				sum += log(x[j]);
+				c++;
+			}
+		mean = sum / c;
+		for (size_t j = i; j < n; j++)
+			if (inst[j] == inst[i])
+				ss += (log(x[j]) - mean) * (log(x[j]) - mean);
+		ss_within += ss;
+		pooled_df += c - 1;
+		inv_sizes += 1.0 / c;
+		means[k++] = exp(mean);
+		sum_m += mean;
+	}
+	if (pooled_df > 0)
+		*within = ss_within / pooled_df;
+	if (k < 2)
+		return k;
+	for (size_t i = 0; i < k; i++)
+		ss_m += (log(means[i]) - sum_m / k) * (log(means[i]) - sum_m / k);
+	/* var(instance means) = between + within / m, m the (harmonic) instance size. */
+	double b = ss_m / (k - 1) - (pooled_df > 0 ? *within * inv_sizes / k : 0);
+	*between = b > 0 ? b : 0;
+	return k;
 }
 
 double vb_stats_ratio_halfwidth(const struct vb_ratio *r)

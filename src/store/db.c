@@ -86,6 +86,15 @@ static const char *const migrations[] = {
 	" how TEXT NOT NULL CHECK (how IN ('probed','by design','documented')),"
 	" detail TEXT NOT NULL,"
 	" PRIMARY KEY (run_id, platform, feature));",
+	/*
+	 * 3: fresh guests as a level of replication (`--instances`): which
+	 * instance took a sample; a cell's instances and its variance
+	 * components on the log scale (docs/statistics.md)
+	 */
+	"ALTER TABLE samples ADD COLUMN instance INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE summaries ADD COLUMN instances INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE summaries ADD COLUMN var_within REAL;"
+	"ALTER TABLE summaries ADD COLUMN var_between REAL;",
 };
 
 static int db_error(struct vb_store *s, int rc, struct vb_error **err, const char *what)
@@ -416,7 +425,7 @@ int vb_store_add_sample(struct vb_store *s, const struct vb_sample_record *rec,
 	_cleanup_stmt_ sqlite3_stmt *vs = NULL;
 	r = prepare(s,
 		    "INSERT INTO samples(run_id, platform_id, workload_id, seq, round, warmup, ok,"
-		    " error, duration_s, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		    " error, duration_s, instance, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 		    " strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
 		    &st, err);
 	if (r)
@@ -430,6 +439,7 @@ int vb_store_add_sample(struct vb_store *s, const struct vb_sample_record *rec,
 	sqlite3_bind_int(st, 7, rec->ok);
 	bind_text(st, 8, rec->error);
 	sqlite3_bind_double(st, 9, rec->duration_s);
+	sqlite3_bind_int(st, 10, (int)rec->instance);
 	r = step_done(s, st, err, "recording a sample");
 	if (r)
 		goto fail;
@@ -454,17 +464,33 @@ fail:
 }
 
 /* Measured values of one cell, in the order they were taken. */
+/* A cell's measured samples: values, their ids and the instance that took each. */
+struct cell_samples {
+	double *v;
+	int64_t *ids;
+	unsigned *inst;
+	size_t n;
+};
+
+static void cell_samples_free(struct cell_samples *c)
+{
+	free(c->v);
+	free(c->ids);
+	free(c->inst);
+	memset(c, 0, sizeof(*c));
+}
+
 static int load_cell(struct vb_store *s, int64_t run_id, int64_t pid, int64_t wid,
-		     const char *metric, double **vals, int64_t **ids, size_t *n,
-		     struct vb_error **err)
+		     const char *metric, struct cell_samples *c, struct vb_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = prepare(s,
-			"SELECT v.value, v.sample_id FROM samples s JOIN sample_values v"
-			" ON v.sample_id = s.id WHERE s.run_id = ? AND s.platform_id = ?"
-			" AND s.workload_id = ? AND v.metric = ? AND s.warmup = 0 AND s.ok = 1"
-			" ORDER BY s.seq",
-			&st, err);
+	int r =
+	    prepare(s,
+		    "SELECT v.value, v.sample_id, s.instance FROM samples s JOIN sample_values v"
+		    " ON v.sample_id = s.id WHERE s.run_id = ? AND s.platform_id = ?"
+		    " AND s.workload_id = ? AND v.metric = ? AND s.warmup = 0 AND s.ok = 1"
+		    " ORDER BY s.seq",
+		    &st, err);
 	if (r)
 		return r;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -472,20 +498,47 @@ static int load_cell(struct vb_store *s, int64_t run_id, int64_t pid, int64_t wi
 	sqlite3_bind_int64(st, 3, wid);
 	bind_text(st, 4, metric);
 	size_t cap = 16;
-	*n = 0;
-	*vals = xmalloc(cap * sizeof(**vals));
-	*ids = xmalloc(cap * sizeof(**ids));
+	cell_samples_free(c);
+	c->v = xmalloc(cap * sizeof(*c->v));
+	c->ids = xmalloc(cap * sizeof(*c->ids));
+	c->inst = xmalloc(cap * sizeof(*c->inst));
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (*n == cap) {
+		if (c->n == cap) {
 			cap *= 2;
-			*vals = xrealloc(*vals, cap * sizeof(**vals));
-			*ids = xrealloc(*ids, cap * sizeof(**ids));
+			c->v = xrealloc(c->v, cap * sizeof(*c->v));
+			c->ids = xrealloc(c->ids, cap * sizeof(*c->ids));
+			c->inst = xrealloc(c->inst, cap * sizeof(*c->inst));
 		}
-		(*vals)[*n] = sqlite3_column_double(st, 0);
-		(*ids)[*n] = sqlite3_column_int64(st, 1);
-		(*n)++;
+		c->v[c->n] = sqlite3_column_double(st, 0);
+		c->ids[c->n] = sqlite3_column_int64(st, 1);
+		c->inst[c->n] = (unsigned)sqlite3_column_int(st, 2);
+		c->n++;
 	}
 	return 0;
+}
+
+static bool all_positive(const double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(x[i] > 0) || !isfinite(x[i]))
+			return false;
+	return true;
+}
+
+/*
+ * A cell replicated over fresh guests: its instances' geometric means (in
+ * c->v's room, allocated), how many, and the variance components. Zero
+ * instances when the samples cannot be logged (then the samples decide).
+ */
+static size_t cell_instances(const struct cell_samples *c, double **means, double *within,
+			     double *between)
+{
+	*within = *between = NAN;
+	*means = NULL;
+	if (c->n == 0 || !all_positive(c->v, c->n))
+		return 0;
+	*means = xcalloc(c->n, sizeof(**means));
+	return vb_stats_instances(c->v, c->inst, c->n, *means, within, between);
 }
 
 static void bind_real(sqlite3_stmt *st, int i, double v)
@@ -520,8 +573,8 @@ int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline,
 		    s,
 		    "INSERT OR REPLACE INTO summaries(run_id, platform_id, workload_id, metric,"
 		    " n, mean, median, stdev, min, max, ci_low, ci_high, ratio, ratio_low,"
-		    " ratio_high, verdict, outliers)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    " ratio_high, verdict, outliers, instances, var_within, var_between)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		    &ins, err);
 	if (!r)
 		r = prepare(
@@ -540,39 +593,59 @@ int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline,
 		int64_t wid = sqlite3_column_int64(cells, 2);
 		const char *metric = (const char *)sqlite3_column_text(cells, 3);
 		bool hib = sqlite3_column_int(cells, 4);
-		_cleanup_free_ double *v = NULL, *bv = NULL;
-		_cleanup_free_ int64_t *ids = NULL, *bids = NULL;
-		size_t n = 0, bn = 0;
-		r = load_cell(s, run_id, pid, wid, metric, &v, &ids, &n, err);
-		if (r)
+		struct cell_samples c = { 0 }, bc = { 0 };
+		r = load_cell(s, run_id, pid, wid, metric, &c, err);
+		if (r) {
+			cell_samples_free(&c);
 			goto fail;
-		if (n == 0)
+		}
+		if (c.n == 0) {
+			cell_samples_free(&c);
 			continue;
+		}
+		size_t n = c.n;
 		struct vb_summary sum;
-		vb_stats_summarize(v, n, &sum);
+		vb_stats_summarize(c.v, n, &sum);
+		/*
+		 * Over fresh guests (--instances) the instance is the unit: the
+		 * interval of the typical value is over the instances' means.
+		 */
+		_cleanup_free_ double *means = NULL, *bmeans = NULL;
+		double within, between, bw, bb;
+		size_t k = cell_instances(&c, &means, &within, &between);
+		if (k > 1) {
+			struct vb_summary is;
+			vb_stats_summarize(means, k, &is);
+			sum.ci_low = is.ci_low;
+			sum.ci_high = is.ci_high;
+			sum.ci_rel = is.ci_rel;
+		}
 		_cleanup_free_ bool *out = xcalloc(n, sizeof(*out));
 		/* Below 5 samples the median absolute deviation says nothing: flag none. */
-		size_t nout = n >= 5 ? vb_stats_mad_outliers(v, n, 3.5, out) : 0;
-		for (size_t i = 0; i < n; i++) {
+		size_t nout = n >= 5 ? vb_stats_mad_outliers(c.v, n, 3.5, out) : 0;
+		for (size_t i = 0; i < n && !r; i++) {
 			sqlite3_reset(flag);
 			sqlite3_bind_int(flag, 1, out[i]);
-			sqlite3_bind_int64(flag, 2, ids[i]);
+			sqlite3_bind_int64(flag, 2, c.ids[i]);
 			bind_text(flag, 3, metric);
 			r = step_done(s, flag, err, "flagging outliers");
-			if (r)
-				goto fail;
 		}
 		struct vb_ratio ratio = { NAN, NAN, NAN };
 		enum vb_verdict verdict = VB_VERDICT_NONE;
-		if (base_id >= 0 && pid != base_id) {
-			r = load_cell(s, run_id, base_id, wid, metric, &bv, &bids, &bn, err);
-			if (r)
-				goto fail;
-			if (bn > 0) {
-				vb_stats_ratio_interval(v, n, bv, bn, &ratio);
+		if (!r && base_id >= 0 && pid != base_id) {
+			r = load_cell(s, run_id, base_id, wid, metric, &bc, err);
+			size_t bk = r ? 0 : cell_instances(&bc, &bmeans, &bw, &bb);
+			if (!r && k > 1 && bk > 1)
+				vb_stats_ratio_interval(means, k, bmeans, bk, &ratio);
+			else if (!r && bc.n > 0)
+				vb_stats_ratio_interval(c.v, n, bc.v, bc.n, &ratio);
+			if (!r && bc.n > 0)
 				verdict = vb_stats_verdict(&ratio, hib, equivalence);
-			}
 		}
+		cell_samples_free(&c);
+		cell_samples_free(&bc);
+		if (r)
+			goto fail;
 		sqlite3_reset(ins);
 		sqlite3_bind_int64(ins, 1, run_id);
 		sqlite3_bind_int64(ins, 2, pid);
@@ -591,6 +664,9 @@ int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline,
 		bind_real(ins, 15, ratio.high);
 		bind_text(ins, 16, vb_verdict_name(verdict));
 		sqlite3_bind_int64(ins, 17, (sqlite3_int64)nout);
+		sqlite3_bind_int64(ins, 18, (sqlite3_int64)(k ? k : 1));
+		bind_real(ins, 19, within);
+		bind_real(ins, 20, between);
 		r = step_done(s, ins, err, "recording a summary");
 		if (r)
 			goto fail;
@@ -724,7 +800,8 @@ int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row 
 	int r = prepare(s,
 			"SELECT p.name, p.emulated, w.name, m.name, m.unit, m.higher_is_better,"
 			" x.n, x.mean, x.median, x.stdev, x.min, x.max, x.ci_low, x.ci_high,"
-			" x.ratio, x.ratio_low, x.ratio_high, x.verdict, x.outliers, w.grp"
+			" x.ratio, x.ratio_low, x.ratio_high, x.verdict, x.outliers, w.grp,"
+			" x.instances, x.var_within, x.var_between"
 			" FROM summaries x JOIN platforms p ON p.id = x.platform_id"
 			" JOIN workloads w ON w.id = x.workload_id"
 			" JOIN metrics m ON m.workload_id = w.id AND m.name = x.metric"
@@ -765,6 +842,9 @@ int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row 
 		row->verdict = vb_verdict_parse(v);
 		row->outliers = (unsigned)sqlite3_column_int(st, 18);
 		row->group = col_str(st, 19);
+		row->instances = (unsigned)sqlite3_column_int(st, 20);
+		row->var_within = col_real(st, 21);
+		row->var_between = col_real(st, 22);
 		double half = (row->s.ci_high - row->s.ci_low) / 2;
 		row->s.ci_rel =
 		    (row->s.mean != 0 && isfinite(half)) ? half / fabs(row->s.mean) : INFINITY;

@@ -116,7 +116,8 @@ int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct
 	json_object_set_new(doc, "workloads", workloads);
 	r = rows_json(
 	    s,
-	    "SELECT s.seq, s.round, p.name AS platform, w.name AS workload, s.warmup, s.ok,"
+	    "SELECT s.seq, s.round, s.instance, p.name AS platform, w.name AS workload, s.warmup, "
+	    "s.ok,"
 	    " s.error, s.duration_s, s.at,"
 	    " (SELECT json_group_object(v.metric, v.value) FROM sample_values v"
 	    "  WHERE v.sample_id = s.id) AS 'values',"
@@ -132,7 +133,8 @@ int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct
 	    s,
 	    "SELECT p.name AS platform, w.name AS workload, x.metric, x.n, x.mean, x.median,"
 	    " x.stdev, x.min, x.max, x.ci_low, x.ci_high, x.ratio, x.ratio_low,"
-	    " x.ratio_high, x.verdict, x.outliers FROM summaries x"
+	    " x.ratio_high, x.verdict, x.outliers, x.instances, x.var_within, x.var_between"
+	    " FROM summaries x"
 	    " JOIN platforms p ON p.id = x.platform_id JOIN workloads w"
 	    " ON w.id = x.workload_id WHERE x.run_id = ?1 ORDER BY w.ord, p.ord, x.metric",
 	    run_id, NULL, &summaries, err);
@@ -201,7 +203,7 @@ int vb_store_export_csv(struct vb_store *s, int64_t run_id, const char *path, st
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r = query(s,
 		      "SELECT r.tag, s.seq, s.round, p.name, w.name, s.warmup, s.ok, v.metric,"
-		      " m.unit, v.value, v.outlier, s.error FROM samples s"
+		      " m.unit, v.value, v.outlier, s.error, s.instance FROM samples s"
 		      " JOIN runs r ON r.id = s.run_id JOIN platforms p ON p.id = s.platform_id"
 		      " JOIN workloads w ON w.id = s.workload_id"
 		      " LEFT JOIN sample_values v ON v.sample_id = s.id"
@@ -215,9 +217,11 @@ int vb_store_export_csv(struct vb_store *s, int64_t run_id, const char *path, st
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		abort();
-	fputs("run,seq,round,platform,workload,warmup,ok,metric,unit,value,outlier,error\n", f);
+	fputs(
+	    "run,seq,round,platform,workload,warmup,ok,metric,unit,value,outlier,error,instance\n",
+	    f);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		for (int i = 0; i < 12; i++) {
+		for (int i = 0; i < 13; i++) {
 			char num[64];
 			/* Guest text (an error) may hold escape sequences: cleaned. */
 			_cleanup_free_ char *t =
@@ -227,7 +231,7 @@ int vb_store_export_csv(struct vb_store *s, int64_t run_id, const char *path, st
 				free(t);
 				t = xstrdup(num);
 			}
-			csv_field(f, t, i == 11);
+			csv_field(f, t, i == 12);
 		}
 	}
 	fclose(f);

@@ -18,7 +18,7 @@
  */
 struct vb_store;
 
-#define VB_STORE_SCHEMA_VERSION 2
+#define VB_STORE_SCHEMA_VERSION 3
 
 /* The default path: $VIRTBENCH_DB, else $XDG_DATA_HOME/virtbench/results.db, else
  * ~/.local/share/... */
@@ -63,6 +63,7 @@ struct vb_sample_record {
 	bool ok;
 	const char *error; /* NULL when ok */
 	double duration_s; /* wall time of the job as the supervisor saw it */
+	unsigned instance; /* which fresh guest took it (--instances), from 0 */
 	size_t nvalues;
 	const char *const *names;
 	const double *values;

@@ -43,7 +43,7 @@ check "virtbench features exits 0" test $rc = 0
 
 tag=$(sql "SELECT tag FROM runs WHERE experiment = 'features'")
 check "stored as a complete features run with schema 2" \
-	test "$(sql "SELECT status || ' ' || exit_code FROM runs WHERE experiment = 'features'; PRAGMA user_version" | tr '\n' ' ')" = "complete 0 2 "
+	test "$(sql "SELECT status || ' ' || exit_code FROM runs WHERE experiment = 'features'; PRAGMA user_version" | tr '\n' ' ')" = "complete 0 3 "
 cells=$(sql "SELECT count(*) FROM features f JOIN runs r ON r.id = f.run_id WHERE r.tag = '$tag'
 	AND value IN ('yes','no','partial','n/a','unknown') AND how IN ('probed','by design','documented')
 	AND length(detail) > 20")

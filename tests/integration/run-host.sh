@@ -9,7 +9,7 @@ check "quick host run exits 0" test $rc = 0
 check "table shows both workloads with CI and baseline" \
 	bash -c "grep -q '^cpu.primes' '$TMP/out' && grep -q '^mem.memcpy' '$TMP/out' && grep -q '±95% CI' '$TMP/out' && grep -q baseline '$TMP/out'"
 check "run stored as complete with exit code 0" test "$(sql "SELECT status || ' ' || exit_code FROM runs")" = "complete 0"
-check "database is WAL with a virtbench schema" test "$(sql 'PRAGMA journal_mode; PRAGMA user_version' | tr '\n' ' ')" = "wal 2 "
+check "database is WAL with a virtbench schema" test "$(sql 'PRAGMA journal_mode; PRAGMA user_version' | tr '\n' ' ')" = "wal 3 "
 n_meas=$(sql "SELECT count(*) FROM samples WHERE warmup = 0 AND ok = 1")
 n_warm=$(sql "SELECT count(*) FROM samples WHERE warmup = 1")
 check "3 measured + 1 warm-up sample per workload ($n_meas, $n_warm)" test "$n_meas:$n_warm" = "6:2"

@@ -202,7 +202,7 @@ static void test_rng(void)
 }
 
 /* One simulated sample: scale times noise of the given model. */
-enum noise { NOISE_NORMAL, NOISE_LOGNORMAL, NOISE_CONTAMINATED };
+enum noise { NOISE_NORMAL, NOISE_LOGNORMAL, NOISE_CONTAMINATED, NOISE_TIGHT };
 
 static double draw(struct vb_rng *rng, enum noise m, double scale)
 {
@@ -211,6 +211,8 @@ static double draw(struct vb_rng *rng, enum noise m, double scale)
 		return scale * (1 + 0.05 * vb_rng_normal(rng));
 	case NOISE_LOGNORMAL: /* sigma 0.3 */
 		return scale * exp(0.3 * vb_rng_normal(rng));
+	case NOISE_TIGHT: /* CV 1.5 %: the 2 % target is reached part way */
+		return scale * (1 + 0.015 * vb_rng_normal(rng));
 	case NOISE_CONTAMINATED: /* CV 5 %, and 10 % of the samples twice as large */
 		return scale * (1 + 0.05 * vb_rng_normal(rng)) *
 		       (vb_rng_uniform(rng) < 0.1 ? 2 : 1);
@@ -288,6 +290,170 @@ static void test_ratio_calibration(void)
 	printf("# worst coverage %.3f, worst false-verdict rate %.3f\n", worst_cover, worst_wrong);
 	/* An interval far too wide would also "cover": it must not be needlessly conservative. */
 	CHECK(worst_cover <= 0.995);
+}
+
+/*
+ * The adaptive stop rule (vb_stats_compare_done) against the same promise:
+ * samples are added a round at a time (one a side) from min_runs until the
+ * rule stops, as the overhead experiment does; the verdict is the 95 %
+ * interval's at the stop. Optional stopping would inflate false verdicts if
+ * the rule looked at where the ratio lies; it looks at the spread (precision)
+ * and, far from every boundary, at a 99 % interval (decisive). The run sizes
+ * are virtbench's: quick (3..10) and full (5..30) with the 2 % target.
+ * Returns the mean number of samples a side at the stop.
+ */
+static double simulate_adaptive(enum noise m, double tr, unsigned min_runs, unsigned max_runs,
+				unsigned trials, uint64_t seed, double *cover, double *wrong)
+{
+	struct vb_stop_rule rule = { .min_runs = min_runs,
+				     .max_runs = max_runs,
+				     .ci_target = 0.02 };
+	unsigned covered = 0, bad = 0;
+	double a[30], b[30], total = 0;
+	struct vb_rng rng;
+
+	vb_rng_seed(&rng, seed);
+	for (unsigned t = 0; t < trials; t++) {
+		struct vb_ratio r;
+		unsigned n = 0;
+
+		do {
+			b[n] = draw(&rng, m, 10);
+			a[n] = draw(&rng, m, 10 * tr);
+			n++;
+		} while (n < max_runs && !vb_stats_compare_done(&rule, a, n, b, n));
+		total += n;
+		CHECK(vb_stats_ratio_interval(a, n, b, n, &r) == 0);
+		covered += r.low <= tr && tr <= r.high;
+		bad += wrong_verdict(vb_stats_verdict(&r, false, VB_EQUIVALENCE_DEFAULT), tr);
+	}
+	*cover = (double)covered / trials;
+	*wrong = (double)bad / trials;
+	return total / trials;
+}
+
+static void test_adaptive_calibration(void)
+{
+	static const enum noise models[] = { NOISE_NORMAL, NOISE_LOGNORMAL, NOISE_CONTAMINATED,
+					     NOISE_TIGHT };
+	static const char *const names[] = { "normal CV 5%", "lognormal 0.3", "contaminated 10% x2",
+					     "normal CV 1.5%" };
+	static const double ratios[] = { 1.0, 0.8, 1.25, 5.0 };
+	static const unsigned mins[] = { 3, 5 }, maxs[] = { 10, 30 };
+	double worst_cover = 1, worst_wrong = 0;
+	size_t k = 0;
+
+	for (size_t mi = 0; mi < ARRAY_LEN(models); mi++)
+		for (size_t ri = 0; ri < ARRAY_LEN(ratios); ri++)
+			for (size_t si = 0; si < ARRAY_LEN(mins); si++, k++) {
+				double cover, wrong, n;
+
+				n = simulate_adaptive(models[mi], ratios[ri], mins[si], maxs[si],
+						      2000, 0xada00000u + k, &cover, &wrong);
+				printf("# adaptive %-20s ratio %.2f runs %u..%u: mean n %.1f, "
+				       "coverage %.3f, false verdicts %.3f\n",
+				       names[mi], ratios[ri], mins[si], maxs[si], n, cover, wrong);
+				CHECK_MSG(cover >= 0.93, "%s, ratio %g, %u..%u: coverage %.3f",
+					  names[mi], ratios[ri], mins[si], maxs[si], cover);
+				CHECK_MSG(wrong <= 0.06,
+					  "%s, ratio %g, %u..%u: false verdicts %.3f", names[mi],
+					  ratios[ri], mins[si], maxs[si], wrong);
+				worst_cover = cover < worst_cover ? cover : worst_cover;
+				worst_wrong = wrong > worst_wrong ? wrong : worst_wrong;
+				/*
+				 * Where the budget goes: a 5x platform stops within a
+				 * round of min_runs; an A/A pair with CV 5 % runs on.
+				 */
+				if (ratios[ri] == 5.0)
+					CHECK_MSG(n <= mins[si] + 1, "5x stopped at mean n %.1f",
+						  n);
+				if (ratios[ri] == 1.0 && models[mi] == NOISE_NORMAL)
+					CHECK_MSG(n >= maxs[si] - 1, "A/A stopped at mean n %.1f",
+						  n);
+			}
+	printf("# adaptive: worst coverage %.3f, worst false-verdict rate %.3f\n", worst_cover,
+	       worst_wrong);
+}
+
+static void test_compare_done(void)
+{
+	static const double base[] = { 10, 10.1, 9.9, 10, 10.05, 9.95 };
+	static const double same[] = { 10.02, 10.08, 9.93, 10.01, 10.04, 9.97 };
+	static const double slow[] = { 50, 52, 48, 51, 49, 50 };
+	static const double noisy[] = { 7, 13, 9, 11, 8, 12 };
+	static const double zero[] = { 0, 1, 0, 1, 0, 1 };
+	struct vb_stop_rule rule = { .min_runs = 3, .max_runs = 6, .ci_target = 0.02 };
+
+	CHECK(!vb_stats_compare_done(&rule, same, 2, base, 2)); /* below min_runs */
+	CHECK(vb_stats_compare_done(&rule, same, 4, base, 4));	/* precise */
+	CHECK(vb_stats_compare_done(&rule, slow, 3, base, 3));	/* decisive */
+	CHECK(!vb_stats_compare_done(&rule, noisy, 5, base, 5));
+	CHECK(vb_stats_compare_done(&rule, noisy, 6, base, 6)); /* max_runs */
+	CHECK(!vb_stats_compare_done(&rule, same, 4, base, 1));
+	/* no log ratio: the cell's own mean decides */
+	CHECK(!vb_stats_compare_done(&rule, zero, 5, base, 5));
+	rule.ci_target = 0;
+	CHECK(!vb_stats_compare_done(&rule, same, 5, base, 5)); /* no target: precise never */
+	CHECK(vb_stats_compare_done(&rule, slow, 5, base, 5));	/* decisive still */
+}
+
+static void test_instances(void)
+{
+	static const double x[] = { 10, 12, 20, 22, 10, 12 };
+	static const unsigned inst[] = { 0, 0, 1, 1, 2, 2 };
+	double means[6], within, between;
+	size_t k = vb_stats_instances(x, inst, 6, means, &within, &between);
+
+	CHECK(k == 3);
+	CHECK_NEAR(means[0], sqrt(120), 1e-9);
+	CHECK_NEAR(means[1], sqrt(440), 1e-9);
+	CHECK(within > 0 && between > within);
+	k = vb_stats_instances(x, inst, 2, means, &within, &between);
+	CHECK(k == 1 && isnan(between) && within > 0);
+	k = vb_stats_instances(x, (const unsigned[]){ 0, 1, 2 }, 3, means, &within, &between);
+	CHECK(k == 3 && isnan(within) && between > 0);
+}
+
+/*
+ * Why instances: each fresh guest draws its own placement (an offset of
+ * sigma_b on the log scale), and samples within it share that offset. An
+ * interval over the samples of one instance a side cannot see it and
+ * undercovers; an interval over K instances' means holds. K = 5 instances
+ * of 4 samples a side, within sigma 0.03, between sigma 0.05, A/A.
+ */
+static void test_instances_calibration(void)
+{
+	enum { K = 5, M = 4 };
+	unsigned covered = 0, covered_one = 0, trials = 2000;
+	struct vb_rng rng;
+
+	vb_rng_seed(&rng, 0x1257a4ce);
+	for (unsigned t = 0; t < trials; t++) {
+		double a[K * M], b[K * M], am[K * M], bm[K * M], w, bt;
+		unsigned ia[K * M];
+		struct vb_ratio r;
+
+		for (unsigned i = 0; i < K; i++) {
+			double oa = 0.05 * vb_rng_normal(&rng), ob = 0.05 * vb_rng_normal(&rng);
+			for (unsigned j = 0; j < M; j++) {
+				a[i * M + j] = 10 * exp(oa + 0.03 * vb_rng_normal(&rng));
+				b[i * M + j] = 10 * exp(ob + 0.03 * vb_rng_normal(&rng));
+				ia[i * M + j] = i;
+			}
+		}
+		size_t ka = vb_stats_instances(a, ia, K * M, am, &w, &bt);
+		size_t kb = vb_stats_instances(b, ia, K * M, bm, &w, &bt);
+		CHECK(ka == K && kb == K);
+		CHECK(vb_stats_ratio_interval(am, ka, bm, kb, &r) == 0);
+		covered += r.low <= 1 && 1 <= r.high;
+		/* one instance a side, all its samples: the old way */
+		CHECK(vb_stats_ratio_interval(a, M * 2, b, M * 2, &r) == 0);
+		covered_one += r.low <= 1 && 1 <= r.high;
+	}
+	printf("# instances: coverage across 5 instances %.3f, within one instance %.3f\n",
+	       (double)covered / trials, (double)covered_one / trials);
+	CHECK((double)covered / trials >= 0.93);
+	CHECK((double)covered_one / trials < 0.80);
 }
 
 static void test_ratio_basic(void)
@@ -576,8 +742,39 @@ static void test_schedule_warmup_marks(void)
 	vb_sched_release(&s);
 }
 
+static void test_schedule_cells(void)
+{
+	static const struct slot_want want[] = {
+		/* round 0 warm-up: every platform despite the mark */
+		{ 0, 0, 0, true, false },
+		{ 0, 0, 1, true, false },
+		{ 0, 0, 2, true, true },
+		{ 1, 0, 0, false, false },
+		{ 1, 0, 2, false, true },
+		/* marked mid-round: p2 still runs round 2 */
+		{ 2, 0, 0, false, false },
+		{ 2, 0, 2, false, true },
+		{ 3, 0, 0, false, true },
+	};
+	struct vb_sched s;
+	struct vb_slot slot;
+
+	vb_sched_init(&s, 3, 1, 1);
+	vb_sched_mark_cell_done(&s, 0, 1);
+	vb_sched_mark_cell_done(&s, 0, 9); /* out of range: ignored */
+	CHECK(vb_sched_cell_done(&s, 0, 1) && !vb_sched_cell_done(&s, 0, 0));
+	check_slots(&s, want, 6);
+	vb_sched_mark_cell_done(&s, 0, 2);
+	check_slots(&s, want + 6, 2);
+	vb_sched_mark_cell_done(&s, 0, 0);
+	CHECK(!vb_sched_next(&s, &slot));
+	vb_sched_release(&s);
+}
+
 TEST_MAIN(T(test_summary_known), T(test_summary_odd_negative), T(test_summary_single),
 	  T(test_summary_zero_mean), T(test_t_quantile_table), T(test_t_quantile_shape),
 	  T(test_rng), T(test_ratio_calibration), T(test_ratio_basic), T(test_ratio_einval),
 	  T(test_verdict), T(test_mad_outliers), T(test_stop_rule), T(test_schedule),
-	  T(test_schedule_mid_workload), T(test_schedule_warmup_marks))
+	  T(test_schedule_mid_workload), T(test_schedule_warmup_marks),
+	  T(test_adaptive_calibration), T(test_compare_done), T(test_instances),
+	  T(test_instances_calibration), T(test_schedule_cells))

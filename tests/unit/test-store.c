@@ -813,14 +813,23 @@ static void test_features(void)
 		goto out;
 	int64_t old = begin_run(s, "vb-00000001");
 	/* Back to what version 1 was. */
-	CHECK(sql_exec(vb_store_db(s), "DROP TABLE features; PRAGMA user_version = 1"));
+	CHECK(sql_exec(vb_store_db(s),
+		       "DROP TABLE features; ALTER TABLE samples DROP COLUMN instance;"
+		       " ALTER TABLE summaries DROP COLUMN instances;"
+		       " ALTER TABLE summaries DROP COLUMN var_within;"
+		       " ALTER TABLE summaries DROP COLUMN var_between; PRAGMA user_version = 1"));
 	vb_store_close(s);
 	s = open_store(path);
 	if (!s)
 		goto out;
-	CHECK(sql_int(vb_store_db(s), "PRAGMA user_version") == 2);
+	CHECK(sql_int(vb_store_db(s), "PRAGMA user_version") == 3);
 	CHECK(sql_int(vb_store_db(s),
 		      "SELECT count(*) FROM sqlite_schema WHERE name = 'features'") == 1);
+	CHECK(sql_int(vb_store_db(s), "SELECT count(*) FROM pragma_table_info('samples')"
+				      " WHERE name = 'instance'") == 1);
+	CHECK(sql_int(vb_store_db(s),
+		      "SELECT count(*) FROM pragma_table_info('summaries')"
+		      " WHERE name IN ('instances', 'var_within', 'var_between')") == 3);
 	CHECK(sql_int(vb_store_db(s), "SELECT count(*) FROM runs") == 1);
 
 	int64_t run = begin_run(s, "vb-00000002");
@@ -890,16 +899,17 @@ static void test_export_csv(void)
 	if (nl)
 		CHECK(!strncmp(
 		    text,
-		    "run,seq,round,platform,workload,warmup,ok,metric,unit,value,outlier,error",
+		    "run,seq,round,platform,workload,warmup,ok,metric,unit,value,outlier,error,"
+		    "instance",
 		    (size_t)(nl - text)));
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
 	CHECK(len > 0 && text[len - 1] == '\n');
 	/* header + one row per value + one for the sample without values */
 	CHECK_MSG(lines == 1 + f.nvalue_rows, "%d lines, want %d", lines, 1 + f.nvalue_rows);
-	CHECK(strstr(text, "\nvb-1a2b3c4d,3,1,host,cpu.primes,0,1,elapsed,s,10,0,\n") != NULL);
+	CHECK(strstr(text, "\nvb-1a2b3c4d,3,1,host,cpu.primes,0,1,elapsed,s,10,0,,0\n") != NULL);
 	/* RFC 4180 quoting */
-	CHECK(strstr(text, ",\"agent said: boom, \"\"badly\"\"\"\n") != NULL);
+	CHECK(strstr(text, ",\"agent said: boom, \"\"badly\"\"\",0\n") != NULL);
 out:
 	fixture_teardown(&f);
 }
