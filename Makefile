@@ -2,8 +2,10 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
 BUILD_FUZZ ?= build-fuzz
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps build run test unit integration fuzz format format-check bench clean
+.PHONY: all deps build run install test unit integration fuzz format format-check bench clean
 
 all: build
 
@@ -19,6 +21,14 @@ build: deps $(BUILD)/build.ninja
 # The main job on its embedded defaults: a quick run, table printed, run stored.
 run: build
 	./$(BUILD)/virtbench compare --profile quick --report virtbench-report.html
+
+# Into $(DESTDIR)$(PREFIX): bin/virtbench, libexec/virtbench/virtbench-agent,
+# share/doc/virtbench (docs/install.md). PREFIX is compiled in: the agent is
+# looked for there. A relative DESTDIR is taken from here, not from $(BUILD).
+# No deps: a packager's chroot needs only the build dependencies.
+install: $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	meson install -C $(BUILD) --destdir "$(if $(DESTDIR),$(abspath $(DESTDIR)))"
 
 $(BUILD_SAN)/build.ninja:
 	meson setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_agent=false

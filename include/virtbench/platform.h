@@ -155,9 +155,11 @@ struct vb_platform_ops {
 };
 
 /*
- * The static agent: $VIRTBENCH_AGENT (an absolute path), else
- * virtbench-agent next to this executable, else in VB_LIBEXECDIR.
- * -ENOENT when none is there; caller frees *out.
+ * The static agent: $VIRTBENCH_AGENT (an absolute path; when set, only
+ * there), else virtbench-agent next to this executable (the build tree),
+ * else in VB_LIBEXECDIR (<prefix>/libexec/virtbench from meson, where
+ * `meson install` puts it; docs/install.md). -ENOENT when none is there;
+ * caller frees *out.
  */
 int vb_platform_agent_path(char **out);
 
