@@ -152,6 +152,15 @@ struct vb_platform_ops {
 	 * dom0 and its Xen). NULL op or NULL: nothing to say. Caller frees.
 	 */
 	char *(*found)(void);
+	/*
+	 * Remove what dead runs left of this platform's own, beyond the run's
+	 * work directory and the runtime's cgroups, links and nft tables (which
+	 * the sweep removes for every platform): xen-local, domUs in the
+	 * host's Xen. is_alive(tag, data) says whether the run named tag
+	 * ("vb-1a2b3c4d") lives; *n counts what went. NULL op: nothing.
+	 */
+	int (*sweep)(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
+		     struct vb_error **err);
 };
 
 /*

@@ -6,8 +6,6 @@
 #include "core/util.h"
 #include "virtbench/workload.h"
 
-volatile sig_atomic_t vb_interrupted;
-
 static int timeout_ms(double s)
 {
 	return (s <= 0 || s > 86400 * 7) ? -1 : (int)ceil(s * 1000);

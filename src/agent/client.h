@@ -6,10 +6,8 @@
 
 #include "agent/channel.h"
 #include "agent/protocol.h"
+#include "core/run.h"
 #include "virtbench/platform.h"
-
-/* Set by the CLI's SIGINT/SIGTERM handler; every wait on an agent watches it. */
-extern volatile sig_atomic_t vb_interrupted;
 
 /*
  * Wait for the agent's hello. Returns 0, -ETIMEDOUT, -EINTR, or -EPROTO when

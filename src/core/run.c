@@ -14,6 +14,8 @@
 #include "core/run.h"
 #include "core/util.h"
 
+volatile sig_atomic_t vb_interrupted;
+
 const char *vb_state_dir(void)
 {
 	static char *user_dir;

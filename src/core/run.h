@@ -2,9 +2,16 @@
 #ifndef VB_CORE_RUN_H
 #define VB_CORE_RUN_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "virtbench/error.h"
+
+/*
+ * Set by the CLI's SIGINT/SIGTERM/SIGHUP handler: the run is to end. Every
+ * wait on a guest, an agent or QMP watches it.
+ */
+extern volatile sig_atomic_t vb_interrupted;
 
 /* Is the run with this tag ("vb-1a2b3c4d") alive (its owner process exists)? */
 bool vb_run_alive(const char *tag);

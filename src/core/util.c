@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/text.h"
 #include "core/util.h"
@@ -238,4 +239,11 @@ char *vb_printable(const char *s)
 {
 	/* One cleaner for all: vb_text_clean's escapes leave a backslash alone. */
 	return s ? vb_text_clean(s) : xstrdup("(null)");
+}
+
+double vb_monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

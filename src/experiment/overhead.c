@@ -1,204 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The overhead experiment: every workload on every platform, interleaved
- * round by round (xA xB yA yB ...), warm-up rounds discarded, repetitions
- * until each cell's 95% interval is narrow enough or a budget is spent. Every
- * sample is committed to the store the moment it arrives.
+ * round by round (xA xB yA yB ...), warm-up rounds discarded, each platform
+ * sampling a workload until its ratio to the baseline is precise or
+ * decisive (the budget goes where the doubt is), over one or more fresh
+ * guests per platform. A plan on the session (session.h): every sample is
+ * committed to the store the moment it arrives.
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <sys/random.h>
-#include <time.h>
-
-#include "agent/client.h"
-#include "core/fs.h"
 #include "core/json.h"
 #include "core/log.h"
-#include "core/proc.h"
 #include "core/util.h"
-#include "experiment/experiment.h"
-#include "platform/xen-xl.h"
-#include "runtime/cgroup.h"
-#include "runtime/nat.h"
-#include "runtime/net.h"
-
-char *vb_workload_params_json(const struct vb_workload_ops *w, const void *opts)
-{
-	_cleanup_json_ json_t *o = json_object();
-	for (const struct vb_option *opt = w->options; opt->name; opt++) {
-		uint64_t v = vb_option_get(opt, opts);
-		json_object_set_new(o, opt->name,
-				    opt->type == VB_OPT_BOOL ? json_boolean(v)
-							     : json_integer((json_int_t)v));
-	}
-	return vb_json_line(o);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "experiment/session.h"
 
 /* Measured values per platform × workload, for the stopping rule. */
 struct cell {
 	size_t n, cap;
 	double **vals; /* [metric][n] */
 };
-
-struct guest_slot {
-	const struct vb_platform_ops *ops;
-	struct vb_guest *g;
-	int64_t id; /* platforms.id */
-};
-
-struct job_result {
-	const struct vb_workload_ops *w;
-	size_t nm;
-	double *values; /* [metric] */
-	bool have_sample;
-};
-
-static void on_event(const struct vb_event *ev, void *data)
-{
-	struct job_result *jr = data;
-	if (ev->type == VB_EV_LOG) {
-		vb_info("%s: %s", jr->w->name, ev->msg);
-	} else if (ev->type == VB_EV_SAMPLE) {
-		/* Take the values the workload declares; anything else is ignored. */
-		size_t found = 0;
-		for (size_t m = 0; m < jr->nm; m++)
-			for (size_t i = 0; i < ev->nvalues; i++)
-				if (!strcmp(ev->values[i].name, jr->w->metrics[m].name)) {
-					jr->values[m] = ev->values[i].value;
-					found++;
-					break;
-				}
-		jr->have_sample = found == jr->nm;
-	}
-}
-
-/*
- * A cgroup is ours to sweep only when its run's owner file is in our state
- * directory and that owner is gone: a run of another virtbench (another
- * state directory) is never touched, whatever its cgroups look like.
- */
-static bool alive_cb(const char *tag, void *data)
-{
-	(void)data;
-	_cleanup_free_ char *owner = xasprintf("%s/%s/owner", vb_state_dir(), tag);
-	if (access(owner, F_OK) != 0)
-		return true;
-	return vb_run_alive(tag);
-}
-
-/* Does the state directory hold the work directory of a dead run? */
-static bool dead_runs(void)
-{
-	DIR *d = opendir(vb_state_dir());
-	struct dirent *e;
-	bool dead = false;
-	while (d && !dead && (e = readdir(d)))
-		dead = !strncmp(e->d_name, "vb-", 3) && strlen(e->d_name) == 11 &&
-		       !alive_cb(e->d_name, NULL);
-	if (d)
-		closedir(d);
-	return dead;
-}
-
-int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, struct vb_error **err)
-{
-	*dirs = *cgroups = *runs = 0;
-	/*
-	 * The state directory first: every sweep below trusts the owner files in
-	 * it, and one that another user can change is refused, not swept.
-	 */
-	struct vb_error *serr = NULL;
-	_cleanup_close_ int sfd = vb_state_dir_open(false, &serr);
-	if (sfd == -ENOENT) {
-		vb_error_free(&serr);
-	} else if (sfd < 0) {
-		if (err && !*err)
-			*err = steal_ptr(&serr);
-		vb_error_free(&serr);
-		return sfd;
-	}
-	/* Cgroups first: their owner files are in the directories swept below. */
-	struct vb_error *cerr = NULL;
-	const struct vb_cgroup_layout *l = geteuid() == 0 ? vb_cgroup_host_layout(&cerr) : NULL;
-	vb_error_free(&cerr);
-	if (l) {
-		int r = vb_cgroup_sweep(l, alive_cb, NULL, cgroups, err);
-		if (r)
-			return r;
-	}
-	if (geteuid() == 0) {
-		/* Bridges and veths are counted with the cgroups: all are the run's. */
-		int links = 0;
-		int r = vb_net_sweep(alive_cb, NULL, &links, err);
-		if (r)
-			return r;
-		*cgroups += links;
-		/* A NAT run's nft table: nft is started only when some run is dead. */
-		int tables = 0;
-		if ((dead_runs() || vb_nat_leftovers()) &&
-		    (r = vb_nat_sweep(alive_cb, NULL, &tables, err)))
-			return r;
-		*cgroups += tables;
-		/* xen-local's domUs, on a host that is a Xen dom0: before the work dirs go. */
-		int doms = 0;
-		if ((r = vb_xen_local_sweep(alive_cb, NULL, &doms, err)))
-			return r;
-		*cgroups += doms;
-	}
-	int dfd = sfd < 0 ? -1 : fcntl(sfd, F_DUPFD_CLOEXEC, 0);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-	if (!d && dfd >= 0)
-		close(dfd);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		/* Only our own names: vb- and eight hex digits. */
-		if (strncmp(e->d_name, "vb-", 3) || strlen(e->d_name) != 11 ||
-		    strspn(e->d_name + 3, "0123456789abcdef") != 8)
-			continue;
-		if (vb_run_alive(e->d_name))
-			continue;
-		vb_info("removing %s/%s, left by a run that is gone", vb_state_dir(), e->d_name);
-		/* By descriptor: a guest's symlink in its work directory leads nowhere. */
-		vb_rm_rf_at(sfd, e->d_name);
-		(*dirs)++;
-	}
-	if (d)
-		closedir(d);
-	return db ? vb_store_sweep_stale(db, runs, err) : 0;
-}
-
-char *vb_guest_spec_json(const struct vb_guest_spec *spec)
-{
-	_cleanup_json_ json_t *o = json_object();
-	static const char *const nets[] = { "none", "nat", "bridged" };
-	json_object_set_new(o, "vcpus", json_integer(spec->vcpus));
-	json_object_set_new(o, "memory_bytes", json_integer((json_int_t)spec->memory_bytes));
-	json_object_set_new(o, "disk_bytes", json_integer((json_int_t)spec->disk_bytes));
-	json_object_set_new(o, "net", json_string(nets[spec->net]));
-	json_object_set_new(o, "image", spec->image ? json_string(spec->image) : json_null());
-	return vb_json_line(o);
-}
-
-char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_platform_ops *ops,
-			   struct vb_guest *g)
-{
-	_cleanup_free_ char *text = vb_guest_spec_json(spec);
-	_cleanup_free_ char *info = ops->guest_info && g ? ops->guest_info(g) : NULL;
-	json_t *gi = info ? json_loads(info, 0, NULL) : NULL;
-	if (!gi)
-		return steal_ptr(&text);
-	_cleanup_json_ json_t *o = json_loads(text, 0, NULL);
-	json_object_set_new(o, "guest", gi);
-	return vb_json_line(o);
-}
 
 static const char *platform_label(const struct vb_run_config *cfg, size_t p)
 {
@@ -259,7 +77,7 @@ static void progress(const struct vb_run_config *cfg, const struct vb_slot *slot
 {
 	if (!cfg->progress)
 		return;
-	printf("\r\033[K[%5.1fs] round %u%s  %s on %s  (%u jobs done)", now_s() - t0,
+	printf("\r\033[K[%5.1fs] round %u%s  %s on %s  (%u jobs done)", vb_monotonic_s() - t0,
 	       slot->round + 1, slot->warmup ? " (warm-up)" : "",
 	       vb_run_workload_name(&cfg->workloads[slot->workload]),
 	       platform_label(cfg, slot->platform), done);
@@ -336,194 +154,137 @@ static void cell_add(struct cell *c, size_t nm, const double *values)
 	c->n++;
 }
 
-static int record_setup(const struct vb_run_config *cfg, struct vb_store *db, int64_t run_id,
-			struct guest_slot *guests, int64_t *wids, struct vb_error **err)
+/* One overhead run as it goes. */
+struct overhead {
+	const struct vb_run_config *cfg;
+	struct vb_session s;
+	struct vb_session_guest *guests; /* [platform]: the current instance's */
+	bool needs_peer;
+	int64_t *wids; /* [workload]: workloads.id */
+	struct cell **cells;
+	unsigned round_base; /* rounds of earlier instances: stored rounds go on */
+	bool interrupted, aborted, budget_hit;
+};
+
+static int record_setup(struct overhead *o, struct vb_error **err)
 {
+	const struct vb_run_config *cfg = o->cfg;
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *spec =
-		    vb_guest_record_json(platform_spec(cfg, p), ops, guests[p].g);
-		int r = vb_store_add_platform(
-		    db, run_id, (int)p, platform_label(cfg, p), vb_platform_emulation(ops), spec,
-		    ops->agent_hash ? ops->agent_hash(guests[p].g) : NULL, &guests[p].id, err);
+		    vb_guest_record_json(platform_spec(cfg, p), ops, o->guests[p].g);
+		int r =
+		    vb_store_add_platform(o->s.db, o->s.run_id, (int)p, platform_label(cfg, p),
+					  vb_platform_emulation(ops), spec,
+					  ops->agent_hash ? ops->agent_hash(o->guests[p].g) : NULL,
+					  &o->guests[p].id, err);
 		if (r)
 			return r;
 	}
 	for (size_t i = 0; i < cfg->nworkloads; i++) {
 		const struct vb_workload_ops *w = cfg->workloads[i].w;
 		_cleanup_free_ char *params = vb_workload_params_json(w, cfg->workloads[i].opts);
-		int r = vb_store_add_workload(db, run_id, (int)i,
-					      vb_run_workload_name(&cfg->workloads[i]), w->group,
-					      params, &wids[i], err);
-		for (size_t m = 0; !r && w->metrics[m].name; m++)
-			r = vb_store_add_metric(db, wids[i], (int)m, w->metrics[m].name,
-						w->metrics[m].unit, w->metrics[m].higher_is_better,
-						err);
+		int r =
+		    vb_session_add_workload(&o->s, (int)i, vb_run_workload_name(&cfg->workloads[i]),
+					    w->group, params, w->metrics, &o->wids[i], err);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-/* Build the protocol job for one slot. */
-static void make_job(const struct vb_run_config *cfg, const char *tag, unsigned seq, size_t wi,
-		     const struct vb_peer *peer, const struct guest_slot *gs, struct vb_job *job)
-{
-	const struct vb_run_workload *rw = &cfg->workloads[wi];
-	_cleanup_free_ char *params = vb_workload_params_json(rw->w, rw->opts);
-	memset(job, 0, sizeof(*job));
-	job->id = xasprintf("%s-%u", tag, seq);
-	job->workload = xstrdup(rw->w->name);
-	job->params = json_loads(params, 0, NULL);
-	if (rw->w->needs_peer)
-		job->peer = vb_peer_address(peer, gs->ops, gs->g);
-}
-
-/* One overhead run as it goes: what vb_overhead_run's steps share. */
-struct session {
-	const struct vb_run_config *cfg;
-	struct vb_store *db;
-	char tag[16];
-	char *work_dir;
-	struct vb_platform_ctx pctx;
-	struct guest_slot *guests; /* [platform]: the current instance's */
-	struct vb_peer *peers;	   /* [platform]: each guest's w3 peer */
-	bool needs_peer;
-	int64_t *wids; /* [workload]: workloads.id */
-	struct cell **cells;
-	int64_t run_id;
-	unsigned seq;	     /* samples so far, the interleaved order */
-	unsigned round_base; /* rounds of earlier instances: stored rounds go on */
-	double t0;
-	unsigned *failed;
-	bool interrupted, aborted, budget_hit;
-};
-
 /*
- * Instance inst of every platform's guest: provisioned, started, with its
- * peer. Guest names go on across instances ("vb-1a2b3c4d-N", N = inst *
- * platforms + p), so every instance is a fresh guest with fresh resources.
+ * Instance inst of every platform's guest. Guest names go on across
+ * instances ("vb-1a2b3c4d-N", N = inst * platforms + p), so every instance
+ * is a fresh guest with fresh resources. The platform rows (ids) stay the
+ * first instance's.
  */
-static int start_guests(struct session *s, unsigned inst, struct vb_error **err)
+static int start_guests(struct overhead *o, unsigned inst, struct vb_error **err)
 {
-	const struct vb_run_config *cfg = s->cfg;
+	const struct vb_run_config *cfg = o->cfg;
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
-		const struct vb_platform_ops *ops = cfg->platforms[p];
-		_cleanup_free_ char *name =
-		    xasprintf("%s-%zu", s->tag, (size_t)inst * cfg->nplatforms + p);
-		struct guest_slot *gs = &s->guests[p];
-		gs->ops = ops;
-		int r = ops->provision(&s->pctx, platform_spec(cfg, p), name, &gs->g, err);
-		if (!r)
-			r = ops->start(gs->g, err);
-		const char *listen =
-		    (!r && s->needs_peer && ops->peer_listen) ? ops->peer_listen(gs->g) : NULL;
-		if (!r && s->needs_peer && !listen)
-			r = vb_error_set(err, VB_SKIP, "its guest has no network to a peer");
-		if (!r && s->needs_peer) {
-			_cleanup_free_ char *addr = xasprintf("%s:0", listen);
-			r = vb_peer_start(cfg->agent_path, addr, vb_peer_netns(ops, gs->g),
-					  &s->peers[p], err);
-		}
+		int64_t id = o->guests[p].id;
+		int r = vb_session_guest_start(&o->s, cfg->platforms[p], platform_spec(cfg, p),
+					       (unsigned)(inst * cfg->nplatforms + p),
+					       o->needs_peer, &o->guests[p], err);
+		o->guests[p].id = id;
 		if (r)
 			return vb_error_wrap(err, "%s", platform_label(cfg, p));
-		vb_info("instance %u of %s: guest %s", inst + 1, platform_label(cfg, p), name);
+		vb_info("instance %u of %s: guest %s-%zu", inst + 1, platform_label(cfg, p),
+			o->s.tag, inst * cfg->nplatforms + p);
 	}
 	return 0;
 }
 
-static void stop_guests(struct session *s)
+static void stop_guests(struct overhead *o)
 {
-	for (size_t p = 0; p < s->cfg->nplatforms; p++) {
-		if (s->guests[p].g)
-			s->guests[p].ops->destroy(s->guests[p].g);
-		s->guests[p].g = NULL;
-	}
-	for (size_t p = 0; p < s->cfg->nplatforms; p++) {
-		vb_peer_stop(&s->peers[p]);
-		s->peers[p] = (struct vb_peer){ .pid = -1, .in_fd = -1 };
-	}
+	for (size_t p = 0; p < o->cfg->nplatforms; p++)
+		vb_session_guest_stop(&o->guests[p]);
 }
 
 /*
  * One job in one slot: run, store, count. Returns the store's error; an
- * interruption or a guest that cannot go on sets s->interrupted or
- * s->aborted.
+ * interruption or a guest that cannot go on sets o->interrupted or
+ * o->aborted.
  */
-static int run_slot(struct session *s, const struct vb_slot *slot, unsigned inst, bool *wfailed,
+static int run_slot(struct overhead *o, const struct vb_slot *slot, unsigned inst, bool *wfailed,
 		    struct vb_error **err)
 {
-	const struct vb_run_config *cfg = s->cfg;
+	const struct vb_run_config *cfg = o->cfg;
 	const struct vb_run_workload *rw = &cfg->workloads[slot->workload];
-	struct guest_slot *gs = &s->guests[slot->platform];
-	size_t nm = vb_workload_nmetrics(rw->w);
+	struct vb_session_guest *gs = &o->guests[slot->platform];
 	struct vb_slot shown = *slot;
-	shown.round += s->round_base;
-	progress(cfg, &shown, s->seq, s->t0);
+	shown.round += o->round_base;
+	progress(cfg, &shown, (unsigned)o->s.seq, o->s.t0);
 
-	struct vb_job job;
-	make_job(cfg, s->tag, s->seq, slot->workload, &s->peers[slot->platform], gs, &job);
-	_cleanup_free_ double *values = xcalloc(nm, sizeof(double));
-	struct job_result jr = { .w = rw->w, .nm = nm, .values = values };
-	struct vb_error *jerr = NULL;
-	double js = now_s();
-	int jrc = gs->ops->exec(gs->g, &job, on_event, &jr, &jerr);
-	double jdur = now_s() - js;
-	vb_job_release(&job);
-	if (!jrc && !jr.have_sample)
-		jrc = vb_error_set(&jerr, -EPROTO, "agent finished without a full sample");
-	if (jrc == -EINTR || vb_interrupted)
-		s->interrupted = true;
+	char id[16];
+	snprintf(id, sizeof(id), "%d", o->s.seq);
+	struct vb_job_outcome jo;
+	vb_session_job(&o->s, gs, rw->w, rw->opts, id, &jo);
+	if (jo.rc == -EINTR || vb_interrupted)
+		o->interrupted = true;
 
 	int r = 0;
-	if (!s->interrupted) {
-		const char **names = xcalloc(nm, sizeof(char *));
-		for (size_t m = 0; m < nm; m++)
-			names[m] = rw->w->metrics[m].name;
-		struct vb_sample_record rec = {
-			.run_id = s->run_id,
+	if (!o->interrupted) {
+		struct vb_session_sample sm = {
 			.platform_id = gs->id,
-			.workload_id = s->wids[slot->workload],
-			.seq = (int)s->seq,
-			.round = (int)(slot->round + s->round_base),
-			.warmup = slot->warmup,
-			.ok = jrc == 0,
-			.error = jrc ? jerr->msg : NULL,
-			.duration_s = jdur,
+			.workload_id = o->wids[slot->workload],
+			.round = slot->round + o->round_base,
 			.instance = inst,
-			.nvalues = jrc ? 0 : nm,
-			.names = names,
-			.values = values,
+			.warmup = slot->warmup,
+			.error = jo.rc ? jo.err->msg : NULL,
+			.duration_s = jo.end - jo.start,
+			.metrics = rw->w->metrics,
+			.values = jo.values,
 		};
-		r = vb_store_add_sample(s->db, &rec, err);
-		free(names);
-		s->seq++;
+		r = vb_session_store(&o->s, &sm, err);
 		if (r) {
-			vb_error_free(&jerr);
-			s->aborted = true;
+			vb_job_outcome_release(&jo);
+			o->aborted = true;
 			return r;
 		}
 	}
-	if (jrc && !s->interrupted) {
-		(*s->failed)++;
+	if (jo.rc && !o->interrupted) {
 		progress_end(cfg);
-		vb_warn("%s on %s failed: %s", vb_run_workload_name(rw), gs->ops->name, jerr->msg);
+		vb_warn("%s on %s failed: %s", vb_run_workload_name(rw), gs->ops->name,
+			jo.err->msg);
 		wfailed[slot->workload] = true;
 		/* A guest whose agent is gone gets one fresh start; then we give up. */
-		if (jrc != -EIO) {
+		if (jo.rc != -EIO) {
 			struct vb_error *serr = NULL;
 			gs->ops->stop(gs->g, NULL);
 			if (gs->ops->start(gs->g, &serr)) {
 				vb_error_set(err, serr->code, "%s: cannot restart: %s",
 					     gs->ops->name, serr->msg);
 				vb_error_free(&serr);
-				s->aborted = true;
+				o->aborted = true;
 			}
 		}
-	} else if (!jrc && !slot->warmup) {
-		cell_add(&s->cells[slot->platform][slot->workload], nm, values);
+	} else if (!jo.rc && !slot->warmup) {
+		cell_add(&o->cells[slot->platform][slot->workload], vb_workload_nmetrics(rw->w),
+			 jo.values);
 	}
-	vb_error_free(&jerr);
+	vb_job_outcome_release(&jo);
 	return 0;
 }
 
@@ -532,10 +293,10 @@ static int run_slot(struct session *s, const struct vb_slot *slot, unsigned inst
  * (mark_cells); else every workload runs exactly that many measured rounds
  * on every platform (a fixed design, so that instances weigh alike).
  */
-static int run_rounds(struct session *s, unsigned inst, unsigned per_instance,
+static int run_rounds(struct overhead *o, unsigned inst, unsigned per_instance,
 		      struct vb_error **err)
 {
-	const struct vb_run_config *cfg = s->cfg;
+	const struct vb_run_config *cfg = o->cfg;
 	struct vb_sched sched;
 	struct vb_slot slot;
 	unsigned last_round = 0;
@@ -544,8 +305,8 @@ static int run_rounds(struct session *s, unsigned inst, unsigned per_instance,
 	vb_sched_init(&sched, (unsigned)cfg->nplatforms, (unsigned)cfg->nworkloads, cfg->warmup);
 	while (vb_sched_next(&sched, &slot)) {
 		last_round = slot.round;
-		r = run_slot(s, &slot, inst, wfailed, err);
-		if (r || s->interrupted || s->aborted)
+		r = run_slot(o, &slot, inst, wfailed, err);
+		if (r || o->interrupted || o->aborted)
 			break;
 		if (wfailed[slot.workload]) {
 			vb_sched_mark_done(&sched, slot.workload);
@@ -553,55 +314,62 @@ static int run_rounds(struct session *s, unsigned inst, unsigned per_instance,
 		}
 		if (!slot.last_in_workload || slot.warmup)
 			continue;
-		bool budget = cfg->time_budget_s > 0 && now_s() - s->t0 > cfg->time_budget_s;
+		bool budget =
+		    cfg->time_budget_s > 0 && vb_monotonic_s() - o->s.t0 > cfg->time_budget_s;
 		bool done = per_instance ? slot.round + 1 - cfg->warmup >= per_instance
-					 : mark_cells(cfg, s->cells, slot.workload, &sched);
+					 : mark_cells(cfg, o->cells, slot.workload, &sched);
 		if (done || budget)
 			vb_sched_mark_done(&sched, slot.workload);
 		if (!done && budget)
-			s->budget_hit = true;
+			o->budget_hit = true;
 	}
-	s->round_base += last_round + 1;
+	o->round_base += last_round + 1;
 	vb_sched_release(&sched);
 	free(wfailed);
 	return r;
 }
 
+static void overhead_free(struct overhead *o)
+{
+	const struct vb_run_config *cfg = o->cfg;
+	for (size_t p = 0; o->cells && p < cfg->nplatforms; p++) {
+		for (size_t w = 0; w < cfg->nworkloads; w++) {
+			size_t nm = vb_workload_nmetrics(cfg->workloads[w].w);
+			for (size_t m = 0; m < nm; m++)
+				free(o->cells[p][w].vals[m]);
+			free(o->cells[p][w].vals);
+		}
+		free(o->cells[p]);
+	}
+	free(o->cells);
+	free(o->guests);
+	free(o->wids);
+}
+
 int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_t *run_id,
 		    unsigned *failed, struct vb_error **err)
 {
-	struct session s = { .cfg = cfg, .db = db, .run_id = -1, .failed = failed };
+	struct overhead o = { .cfg = cfg };
 	*failed = 0;
 	*run_id = -1;
 
-	int r = vb_run_claim(s.tag, &s.work_dir, err);
+	int r = vb_session_open(&o.s, db, cfg->agent_path, cfg->ready_timeout_s, cfg->job_timeout_s,
+				cfg->progress, err);
 	if (r)
 		return r;
-	s.pctx = (struct vb_platform_ctx){
-		.run_id = s.tag,
-		.agent_path = cfg->agent_path,
-		.work_dir = s.work_dir,
-		.ready_timeout_s = cfg->ready_timeout_s,
-		.job_timeout_s = cfg->job_timeout_s,
-	};
-	s.guests = xcalloc(cfg->nplatforms, sizeof(*s.guests));
-	s.wids = xcalloc(cfg->nworkloads, sizeof(*s.wids));
-	s.cells = xcalloc(cfg->nplatforms, sizeof(*s.cells));
+	o.guests = xcalloc(cfg->nplatforms, sizeof(*o.guests));
+	for (size_t p = 0; p < cfg->nplatforms; p++)
+		o.guests[p].peer = (struct vb_peer){ .pid = -1, .in_fd = -1 };
+	o.wids = xcalloc(cfg->nworkloads, sizeof(*o.wids));
+	o.cells = xcalloc(cfg->nplatforms, sizeof(*o.cells));
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
-		s.cells[p] = xcalloc(cfg->nworkloads, sizeof(**s.cells));
+		o.cells[p] = xcalloc(cfg->nworkloads, sizeof(**o.cells));
 		for (size_t w = 0; w < cfg->nworkloads; w++)
-			s.cells[p][w].vals =
+			o.cells[p][w].vals =
 			    xcalloc(vb_workload_nmetrics(cfg->workloads[w].w), sizeof(double *));
 	}
-	_cleanup_free_ char *host = NULL;
-	_cleanup_free_ char *config = NULL;
-	/* One w3 peer per platform, on the host address its guest reaches. */
-	s.peers = xcalloc(cfg->nplatforms, sizeof(*s.peers));
-	for (size_t p = 0; p < cfg->nplatforms; p++)
-		s.peers[p] = (struct vb_peer){ .pid = -1, .in_fd = -1 };
 	for (size_t i = 0; i < cfg->nworkloads; i++)
-		s.needs_peer |= cfg->workloads[i].w->needs_peer;
-	s.t0 = now_s();
+		o.needs_peer |= cfg->workloads[i].w->needs_peer;
 
 	/*
 	 * Fresh guests: K instances one after another, each with the same
@@ -615,79 +383,41 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 			per_instance = 2;
 	}
 	for (unsigned inst = 0; inst < instances && !r; inst++) {
-		if (inst > 0 && cfg->time_budget_s > 0 && now_s() - s.t0 > cfg->time_budget_s) {
-			s.budget_hit = true;
+		if (inst > 0 && cfg->time_budget_s > 0 &&
+		    vb_monotonic_s() - o.s.t0 > cfg->time_budget_s) {
+			o.budget_hit = true;
 			break;
 		}
-		r = start_guests(&s, inst, err);
+		r = start_guests(&o, inst, err);
 		if (!r && inst == 0) {
-			host = vb_fingerprint_host();
-			config = config_json(cfg);
-			struct vb_run_begin rb = {
-				.tag = s.tag,
-				.experiment = cfg->experiment ? cfg->experiment : "run",
-				.command = cfg->command,
-				.profile = cfg->profile == VB_PROFILE_FULL ? "full" : "quick",
-				.config_json = config,
-				.host_json = host,
-			};
-			r = vb_store_run_begin(db, &rb, &s.run_id, err);
-			*run_id = s.run_id;
+			_cleanup_free_ char *config = config_json(cfg);
+			r = vb_session_begin(
+			    &o.s, cfg->experiment ? cfg->experiment : "run", cfg->command,
+			    cfg->profile == VB_PROFILE_FULL ? "full" : "quick", config, err);
+			*run_id = o.s.run_id;
 			if (!r)
-				r = record_setup(cfg, db, s.run_id, s.guests, s.wids, err);
+				r = record_setup(&o, err);
 		}
-		/* Later instances: the platform rows (ids in guests[]) are the first's. */
 		if (!r)
-			r = run_rounds(&s, inst, per_instance, err);
-		if (instances > 1 && cfg->progress && !r && !s.interrupted) {
-			progress_end(cfg);
-			vb_info("instance %u of %u done", inst + 1, instances);
-		}
-		if (s.interrupted || s.aborted)
+			r = run_rounds(&o, inst, per_instance, err);
+		if (o.interrupted || o.aborted)
 			break;
 		if (inst + 1 < instances)
-			stop_guests(&s);
+			stop_guests(&o);
 	}
 	progress_end(cfg);
-	if (s.budget_hit && !s.interrupted)
+	if (o.budget_hit && !o.interrupted)
 		vb_warn("the time budget of %g s was spent before every interval was narrow "
 			"enough: see n and the intervals",
 			cfg->time_budget_s);
-	if (s.interrupted && !r)
-		r = vb_error_set(err, -EINTR,
-				 "interrupted: run %s kept what it measured, marked incomplete",
-				 s.tag);
-	else if (s.aborted && !r)
+	if (o.interrupted && !r)
+		r = vb_session_interrupted(&o.s, err);
+	else if (o.aborted && !r)
 		r = -EIO;
-
-	stop_guests(&s);
-	free(s.peers);
-	if (*run_id >= 0) {
-		struct vb_error *serr = NULL;
-		const char *baseline = platform_label(cfg, baseline_index(cfg));
-		if (vb_store_summarize(db, *run_id, baseline, cfg->equivalence, &serr)) {
-			if (!r)
-				r = vb_error_set(err, serr->code, "%s", serr->msg);
-			vb_error_free(&serr);
-		}
-		const char *status = r ? "incomplete" : "complete";
-		int code = r ? (*err ? (*err)->exit_code : VB_EXIT_MEASUREMENT)
-			     : (*failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK);
-		vb_store_run_end(db, *run_id, status, code, NULL);
-	}
-	for (size_t p = 0; p < cfg->nplatforms; p++) {
-		for (size_t w = 0; w < cfg->nworkloads; w++) {
-			size_t nm = vb_workload_nmetrics(cfg->workloads[w].w);
-			for (size_t m = 0; m < nm; m++)
-				free(s.cells[p][w].vals[m]);
-			free(s.cells[p][w].vals);
-		}
-		free(s.cells[p]);
-	}
-	free(s.cells);
-	free(s.guests);
-	free(s.wids);
-	vb_rm_rf(s.work_dir);
-	free(s.work_dir);
+	stop_guests(&o);
+	r = vb_session_close(&o.s, platform_label(cfg, baseline_index(cfg)), cfg->equivalence, r,
+			     err);
+	*failed = o.s.failed;
+	overhead_free(&o);
 	return r;
 }

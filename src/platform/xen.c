@@ -1222,4 +1222,5 @@ const struct vb_platform_ops vb_platform_xen_local = {
 	.guest_info = xen_guest_info,
 	.emulation = vb_xen_local_emulation,
 	.found = vb_xen_local_found,
+	.sweep = vb_xen_local_sweep,
 };

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The experiment engine's session (session.h): the steps every experiment
+ * shares, written once. An experiment is a plan of what to run where; the
+ * session claims, starts, records, executes, stores and ends.
+ */
+#include <stdarg.h>
+
+#include "agent/client.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "experiment/session.h"
+
+char *vb_workload_params_json(const struct vb_workload_ops *w, const void *opts)
+{
+	_cleanup_json_ json_t *o = json_object();
+	for (const struct vb_option *opt = w->options; opt->name; opt++) {
+		uint64_t v = vb_option_get(opt, opts);
+		json_object_set_new(o, opt->name,
+				    opt->type == VB_OPT_BOOL ? json_boolean(v)
+							     : json_integer((json_int_t)v));
+	}
+	return vb_json_line(o);
+}
+
+char *vb_guest_spec_json(const struct vb_guest_spec *spec)
+{
+	_cleanup_json_ json_t *o = json_object();
+	static const char *const nets[] = { "none", "nat", "bridged" };
+	json_object_set_new(o, "vcpus", json_integer(spec->vcpus));
+	json_object_set_new(o, "memory_bytes", json_integer((json_int_t)spec->memory_bytes));
+	json_object_set_new(o, "disk_bytes", json_integer((json_int_t)spec->disk_bytes));
+	json_object_set_new(o, "net", json_string(nets[spec->net]));
+	json_object_set_new(o, "image", spec->image ? json_string(spec->image) : json_null());
+	return vb_json_line(o);
+}
+
+char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_platform_ops *ops,
+			   struct vb_guest *g)
+{
+	_cleanup_free_ char *text = vb_guest_spec_json(spec);
+	_cleanup_free_ char *info = ops->guest_info && g ? ops->guest_info(g) : NULL;
+	json_t *gi = info ? json_loads(info, 0, NULL) : NULL;
+	if (!gi)
+		return steal_ptr(&text);
+	_cleanup_json_ json_t *o = json_loads(text, 0, NULL);
+	json_object_set_new(o, "guest", gi);
+	return vb_json_line(o);
+}
+
+int vb_session_open(struct vb_session *s, struct vb_store *db, const char *agent_path,
+		    double ready_timeout_s, double job_timeout_s, bool progress,
+		    struct vb_error **err)
+{
+	memset(s, 0, sizeof(*s));
+	s->db = db;
+	s->run_id = -1;
+	s->progress = progress;
+	int r = vb_run_claim(s->tag, &s->work_dir, err);
+	if (r)
+		return r;
+	s->pctx = (struct vb_platform_ctx){
+		.run_id = s->tag,
+		.agent_path = agent_path,
+		.work_dir = s->work_dir,
+		.ready_timeout_s = ready_timeout_s,
+		.job_timeout_s = job_timeout_s,
+	};
+	s->t0 = vb_monotonic_s();
+	return 0;
+}
+
+int vb_session_begin(struct vb_session *s, const char *experiment, const char *command,
+		     const char *profile, const char *config_json, struct vb_error **err)
+{
+	_cleanup_free_ char *host = vb_fingerprint_host();
+	struct vb_run_begin rb = {
+		.tag = s->tag,
+		.experiment = experiment,
+		.command = command,
+		.profile = profile,
+		.config_json = config_json,
+		.host_json = host,
+	};
+	return vb_store_run_begin(s->db, &rb, &s->run_id, err);
+}
+
+int vb_session_add_workload(struct vb_session *s, int ord, const char *name, const char *group,
+			    const char *params, const struct vb_metric_desc *metrics, int64_t *id,
+			    struct vb_error **err)
+{
+	int r = vb_store_add_workload(s->db, s->run_id, ord, name, group, params, id, err);
+	for (int m = 0; !r && metrics[m].name; m++)
+		r = vb_store_add_metric(s->db, *id, m, metrics[m].name, metrics[m].unit,
+					metrics[m].higher_is_better, err);
+	return r;
+}
+
+int vb_session_guest_start(struct vb_session *s, const struct vb_platform_ops *ops,
+			   const struct vb_guest_spec *spec, unsigned index, bool needs_peer,
+			   struct vb_session_guest *out, struct vb_error **err)
+{
+	_cleanup_free_ char *name = xasprintf("%s-%u", s->tag, index);
+	*out = (struct vb_session_guest){ .ops = ops, .peer = { .pid = -1, .in_fd = -1 } };
+	int r = ops->provision(&s->pctx, spec, name, &out->g, err);
+	if (!r)
+		r = ops->start(out->g, err);
+	const char *listen =
+	    (!r && needs_peer && ops->peer_listen) ? ops->peer_listen(out->g) : NULL;
+	if (!r && needs_peer && !listen)
+		r = vb_error_set(err, VB_SKIP, "its guest has no network to a peer");
+	if (!r && needs_peer) {
+		_cleanup_free_ char *addr = xasprintf("%s:0", listen);
+		r = vb_peer_start(s->pctx.agent_path, addr, vb_peer_netns(ops, out->g), &out->peer,
+				  err);
+	}
+	if (r) {
+		vb_session_guest_stop(out);
+		return r;
+	}
+	vb_info("guest %s (%s) is up", name, ops->name);
+	return 0;
+}
+
+void vb_session_guest_stop(struct vb_session_guest *g)
+{
+	if (g->g)
+		g->ops->destroy(g->g);
+	g->g = NULL;
+	vb_peer_stop(&g->peer);
+	g->peer = (struct vb_peer){ .pid = -1, .in_fd = -1 };
+}
+
+static void on_event(const struct vb_event *ev, void *data)
+{
+	struct vb_job_outcome *o = data;
+	if (ev->type == VB_EV_LOG) {
+		vb_info("%s: %s", o->w->name, ev->msg);
+		return;
+	}
+	if (ev->type != VB_EV_SAMPLE)
+		return;
+	/* Take the values the workload declares; anything else is ignored. */
+	size_t found = 0, nm = vb_workload_nmetrics(o->w);
+	for (size_t m = 0; m < nm; m++)
+		for (size_t i = 0; i < ev->nvalues; i++)
+			if (!strcmp(ev->values[i].name, o->w->metrics[m].name)) {
+				o->values[m] = ev->values[i].value;
+				found++;
+				break;
+			}
+	o->have = found == nm;
+}
+
+void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
+		    const struct vb_workload_ops *w, const void *opts, const char *id,
+		    struct vb_job_outcome *out)
+{
+	_cleanup_free_ char *params = vb_workload_params_json(w, opts);
+	struct vb_job job = { 0 };
+	*out = (struct vb_job_outcome){ .w = w };
+	out->values = xcalloc(vb_workload_nmetrics(w), sizeof(double));
+	job.id = xasprintf("%s-%s", s->tag, id);
+	job.workload = xstrdup(w->name);
+	job.params = json_loads(params, 0, NULL);
+	if (w->needs_peer)
+		job.peer = vb_peer_address(&g->peer, g->ops, g->g);
+	out->start = vb_monotonic_s();
+	out->rc = g->ops->exec(g->g, &job, on_event, out, &out->err);
+	out->end = vb_monotonic_s();
+	vb_job_release(&job);
+	if (!out->rc && !out->have)
+		out->rc = vb_error_set(&out->err, -EPROTO, "agent finished without a full sample");
+}
+
+void vb_job_outcome_release(struct vb_job_outcome *o)
+{
+	free(o->values);
+	o->values = NULL;
+	vb_error_free(&o->err);
+}
+
+int vb_session_store(struct vb_session *s, const struct vb_session_sample *sm,
+		     struct vb_error **err)
+{
+	size_t nm = 0, n = 0;
+	while (sm->metrics[nm].name)
+		nm++;
+	const char **names = xcalloc(nm ? nm : 1, sizeof(char *));
+	double *vals = xcalloc(nm ? nm : 1, sizeof(double));
+	for (size_t m = 0; m < nm && sm->values; m++)
+		if (sm->have ? sm->have[m] : !sm->error) {
+			names[n] = sm->metrics[m].name;
+			vals[n++] = sm->values[m];
+		}
+	struct vb_sample_record rec = {
+		.run_id = s->run_id,
+		.platform_id = sm->platform_id,
+		.workload_id = sm->workload_id,
+		.seq = s->seq++,
+		.round = (int)sm->round,
+		.warmup = sm->warmup,
+		.ok = !sm->error,
+		.error = sm->error,
+		.duration_s = sm->duration_s,
+		.instance = sm->instance,
+		.nvalues = n,
+		.names = names,
+		.values = vals,
+	};
+	int r = vb_store_add_sample(s->db, &rec, err);
+	free(names);
+	free(vals);
+	if (sm->error)
+		s->failed++;
+	return r;
+}
+
+void vb_session_progress(const struct vb_session *s, unsigned round, bool warmup, const char *what,
+			 const char *where)
+{
+	if (!s->progress)
+		return;
+	printf("\r\033[K[%5.1fs] round %u%s  %s on %s", vb_monotonic_s() - s->t0, round + 1,
+	       warmup ? " (warm-up)" : "", what, where);
+	fflush(stdout);
+}
+
+void vb_session_progress_end(const struct vb_session *s)
+{
+	if (s->progress) {
+		printf("\r\033[K");
+		fflush(stdout);
+	}
+}
+
+int vb_session_interrupted(struct vb_session *s, struct vb_error **err)
+{
+	return vb_error_set(err, -EINTR,
+			    "interrupted: run %s kept what it measured, marked incomplete", s->tag);
+}
+
+int vb_session_close(struct vb_session *s, const char *baseline, double equivalence, int r,
+		     struct vb_error **err)
+{
+	vb_session_progress_end(s);
+	if (s->run_id >= 0) {
+		struct vb_error *serr = NULL;
+		if (vb_store_summarize(s->db, s->run_id, baseline ? baseline : "", equivalence,
+				       &serr) &&
+		    !r)
+			r = vb_error_set(err, serr->code, "%s", serr->msg);
+		vb_error_free(&serr);
+		int code = r ? (err && *err ? (*err)->exit_code : VB_EXIT_MEASUREMENT)
+			     : (s->failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK);
+		vb_store_run_end(s->db, s->run_id, r ? "incomplete" : "complete", code, NULL);
+	}
+	if (s->work_dir)
+		vb_rm_rf(s->work_dir);
+	free(s->work_dir);
+	s->work_dir = NULL;
+	return r;
+}
