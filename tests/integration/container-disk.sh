@@ -12,11 +12,11 @@ need_container 22 "container disk"
 MiB=$((1 << 20))
 tags=()
 
-# guest_dir_of PID: the guest directory (<state>/<tag>/<tag>-0) of the
-# `container run` or `run` started as PID, once it exists (at most 10 s).
+# guest_dir: the guest directory (<state>/<tag>/<tag>-0) of the one
+# `container run` going, once it exists (at most 10 s).
 guest_dir() {
-	local i d
-	for i in $(seq 100); do
+	local d
+	for _ in $(seq 100); do
 		for d in "$VIRTBENCH_STATE_DIR"/vb-*/vb-*-0; do
 			[ -d "$d" ] && { echo "$d"; return 0; }
 		done
@@ -68,8 +68,8 @@ sampler() {
 			[ -d "$d/upper" ] || continue
 			v=$(du -s -B1 "$d/volume" 2>/dev/null | awk '{print $1 + 0}')
 			u=$(du -s -B1 "$d/upper" 2>/dev/null | awk '{print $1 + 0}')
-			[ "${v:-0}" -gt $pv ] && pv=$v
-			[ "${u:-0}" -gt $pu ] && pu=$u
+			[ "${v:-0}" -gt "$pv" ] && pv=$v
+			[ "${u:-0}" -gt "$pu" ] && pu=$u
 		done
 		sleep 0.02
 	done
