@@ -19,6 +19,23 @@ enum vb_net_mode {
 	VB_NET_BRIDGED,
 };
 
+/*
+ * Where a container guest's /scratch (the disk workloads' directory) lives:
+ * a volume, a host directory of its own on the filesystem of the host
+ * platform's scratch bound on /scratch (the default, as LXC's directory
+ * root and Docker volumes), or in the overlay's upper layer.
+ */
+enum vb_container_disk {
+	VB_CONTAINER_DISK_VOLUME = 0,
+	VB_CONTAINER_DISK_OVERLAY,
+};
+
+/* "volume" or "overlay", as the CLI takes and the records say it. */
+static inline const char *vb_container_disk_name(enum vb_container_disk d)
+{
+	return d == VB_CONTAINER_DISK_OVERLAY ? "overlay" : "volume";
+}
+
 struct vb_userns; /* src/runtime/idmap.h */
 
 /* What a guest looks like. Zero means "the platform's default". */
@@ -30,6 +47,7 @@ struct vb_guest_spec {
 	const char *image; /* container: the image directory, borrowed; NULL = the chosen or minimal
 			      image */
 	const struct vb_userns *userns; /* borrowed; non-NULL: a user namespace (VB_CAP_USERNS) */
+	enum vb_container_disk container_disk; /* VB_CAP_CONTAINER_DISK; others ignore it */
 };
 
 /*
@@ -58,6 +76,7 @@ enum vb_platform_caps {
 	VB_CAP_NESTED = 1u << 8,   /* with EMULATED: a hypervisor nested inside the emulation */
 	VB_CAP_NAT = 1u << 9,	   /* its guests can have --net nat */
 	VB_CAP_USERNS = 1u << 10,  /* takes a guest spec's user namespace maps */
+	VB_CAP_CONTAINER_DISK = 1u << 11, /* takes a guest spec's container_disk */
 };
 
 /* Everything a platform needs from the run that drives it. */

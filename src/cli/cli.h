@@ -145,6 +145,25 @@ int vb_cli_userns(const char *cmd, int argc, char **argv, struct vb_userns *out)
 int vb_cli_userns_check(const struct vb_platform_ops *const *platforms, size_t n,
 			struct vb_error **err);
 
+/*
+ * --container-disk TEXT while parsing: "volume" or "overlay" into *out; else
+ * a usage error (returns 2, printed).
+ */
+int vb_cli_container_disk(const char *cmd, const char *text, enum vb_container_disk *out);
+/*
+ * --container-disk needs a platform that takes it (VB_CAP_CONTAINER_DISK):
+ * an error (exit 2) when none does.
+ */
+int vb_cli_container_disk_check(const struct vb_platform_ops *const *platforms, size_t n,
+				struct vb_error **err);
+/*
+ * After --container-disk overlay: the platforms that take it are labelled
+ * with it (vb_guest_label: "container[disk=overlay]",
+ * "container[vcpus=2,disk=overlay]"), in cfg->labels (freed by
+ * vb_cli_scale_free). Nothing changes for the default volume.
+ */
+void vb_cli_disk_labels(struct vb_run_config *cfg);
+
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);
 

@@ -15,7 +15,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: virtbench container run [--memory SIZE] [--disk SIZE] [--cpus N] "
 	      "[--image IMAGE] [--no-seccomp]\n"
-	      "                              [--userns [MAP]] -- CMD [ARG...]\n"
+	      "                              [--userns [MAP]] [--container-disk D]\n"
+	      "                              -- CMD [ARG...]\n"
 	      "       virtbench container image [--plan] IMAGE\n\n"
 	      "Run one command in a fresh virtbench container (the minimal image: busybox and\n"
 	      "the agent) with this stdin/stdout/stderr, wait for it, remove everything, and\n"
@@ -30,7 +31,10 @@ static void usage(FILE *f)
 	      "  --memory SIZE   memory + swap limit (e.g. 256M; default half the host's RAM)\n"
 	      "  --disk SIZE     bound on what the container writes (default 4G): no file\n"
 	      "                  grows past it, and the container is killed when its\n"
-	      "                  layer passes it\n"
+	      "                  layer and volume pass it\n"
+	      "  --container-disk D  where /scratch is: volume (the default: a directory of\n"
+	      "                  its own, bound there nosuid and nodev) or overlay (in its\n"
+	      "                  overlay layer, as the rest of its root)\n"
 	      "  --cpus N        cpuset 0..N-1\n"
 	      "  --no-seccomp    leave the seccomp filter off (for debugging the filter)\n"
 	      "  --image IMAGE   the read-only lower layer: minimal (the default),\n"
@@ -101,6 +105,7 @@ int vb_cmd_container(int argc, char **argv)
 		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "image", required_argument, NULL, 'i' },
 		{ "userns", optional_argument, NULL, 'U' },
+		{ "container-disk", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -159,6 +164,10 @@ int vb_cmd_container(int argc, char **argv)
 			if (vb_cli_userns("container", argc, argv, &userns))
 				return VB_EXIT_USAGE;
 			spec.userns = &userns;
+			break;
+		case 'D':
+			if (vb_cli_container_disk("container", optarg, &spec.container_disk))
+				return VB_EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);

@@ -52,6 +52,8 @@ static void usage(FILE *f)
 	      "                         (default 0:1879048192:65536; docs/container.md)\n"
 	      "      --container-image minimal|debian[:PKG,...]|DIR\n"
 	      "                         the container platform's image (docs/container.md)\n"
+	      "      --container-disk D the container's /scratch: volume (the default) or\n"
+	      "                         overlay (stored as container[disk=overlay]:...)\n"
 	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
 	      "      --kernel-modules DIR   its modules\n"
 	      "  -h, --help             this text\n",
@@ -68,6 +70,8 @@ struct iso_args {
 	bool quiet;
 	struct vb_userns userns;
 	bool have_userns;
+	enum vb_container_disk container_disk;
+	bool have_container_disk;
 };
 
 static unsigned online_cpus(void)
@@ -329,6 +333,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		O_JSON,
 		O_USERNS,
 		O_IMAGE,
+		O_CONTAINER_DISK,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -349,6 +354,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		{ "kernel-modules", required_argument, NULL, 'M' },
 		{ "userns", optional_argument, NULL, O_USERNS },
 		{ "container-image", required_argument, NULL, O_IMAGE },
+		{ "container-disk", required_argument, NULL, O_CONTAINER_DISK },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -418,6 +424,10 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		case O_IMAGE:
 			a->image = optarg;
 			r = vb_cli_check_image("isolation", optarg);
+			break;
+		case O_CONTAINER_DISK:
+			r = vb_cli_container_disk("isolation", optarg, &a->container_disk);
+			a->have_container_disk = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -548,6 +558,9 @@ int vb_cmd_isolation(int argc, char **argv)
 		cfg.spec.userns = &a.userns;
 	if (!r && a.have_userns)
 		r = vb_cli_userns_check(&cfg.platform, 1, &err);
+	cfg.spec.container_disk = a.container_disk;
+	if (!r && a.have_container_disk)
+		r = vb_cli_container_disk_check(&cfg.platform, 1, &err);
 	if (!r)
 		r = check_platform(&cfg, &err);
 	if (!r)

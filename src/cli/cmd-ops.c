@@ -35,6 +35,8 @@ static void usage(FILE *f)
 	      "      --container-image IMAGE  the container platform's image: minimal (the\n"
 	      "                         default), debian[:PKG,...] or a DIR (see 'virtbench\n"
 	      "                         run --help')\n"
+	      "      --container-disk D the container's /scratch: volume (the default) or\n"
+	      "                         overlay (stored as container[disk=overlay])\n"
 	      "  -h, --help             this text\n",
 	      f);
 }
@@ -51,6 +53,8 @@ struct ops_args {
 	bool quiet;
 	struct vb_userns userns;
 	bool have_userns;
+	enum vb_container_disk container_disk;
+	bool have_container_disk;
 };
 
 static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, bool size,
@@ -75,7 +79,8 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		O_DB,
 		O_JSON,
 		O_USERNS,
-		O_IMAGE
+		O_IMAGE,
+		O_CONTAINER_DISK,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -92,6 +97,7 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		{ "kernel-modules", required_argument, NULL, 'M' },
 		{ "userns", optional_argument, NULL, O_USERNS },
 		{ "container-image", required_argument, NULL, O_IMAGE },
+		{ "container-disk", required_argument, NULL, O_CONTAINER_DISK },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -145,6 +151,10 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 			a->image = optarg;
 			r = vb_cli_check_image("ops", optarg);
 			break;
+		case O_CONTAINER_DISK:
+			r = vb_cli_container_disk("ops", optarg, &a->container_disk);
+			a->have_container_disk = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -195,7 +205,8 @@ int vb_cmd_ops(int argc, char **argv)
 		.rate_guests = (unsigned)a.rate,
 		.spec = { .vcpus = (unsigned)a.vcpus,
 			  .memory_bytes = a.memory,
-			  .userns = a.have_userns ? &a.userns : NULL },
+			  .userns = a.have_userns ? &a.userns : NULL,
+			  .container_disk = a.container_disk },
 		.ready_timeout_s = 60,
 		.command = command,
 		.progress = !a.quiet && isatty(STDOUT_FILENO),
@@ -207,6 +218,8 @@ int vb_cmd_ops(int argc, char **argv)
 	r = vb_cli_platforms("ops", a.platforms, has_guests, &cfg.platforms, &cfg.nplatforms, &err);
 	if (!r && a.have_userns)
 		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
+	if (!r && a.have_container_disk)
+		r = vb_cli_container_disk_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r)
 		r = check_platforms(&cfg, &err);
 	if (!r)

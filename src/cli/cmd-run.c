@@ -121,6 +121,10 @@ static void usage(FILE *f)
 	      "      --container-image IMAGE  the container platform's image: minimal (the\n"
 	      "                         default), debian[:PKG,...] (debootstrap of this\n"
 	      "                         host's release, built once and cached) or a DIR\n"
+	      "      --container-disk D the container's /scratch: volume (the default: a\n"
+	      "                         directory of its own bound there, beside the host's\n"
+	      "                         scratch) or overlay (in its overlay layer; stored\n"
+	      "                         as container[disk=overlay])\n"
 	      "      --baseline FILE    compare the run with a results file (a --json\n"
 	      "                         export): exit 1 on a regression (see 'virtbench diff')\n"
 	      "      --tolerance PCT    a regression is significantly worse by more than\n"
@@ -145,6 +149,8 @@ struct run_args {
 	bool have_budget;
 	struct vb_userns userns;
 	bool have_userns;
+	enum vb_container_disk container_disk;
+	bool have_container_disk;
 };
 
 static int parse_count(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
@@ -197,6 +203,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		O_IMAGE,
 		O_DISK,
 		O_INSTANCES,
+		O_CONTAINER_DISK,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -226,6 +233,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "userns", optional_argument, NULL, O_USERNS },
 		{ "kernel-modules", required_argument, NULL, O_KMODS },
 		{ "container-image", required_argument, NULL, O_IMAGE },
+		{ "container-disk", required_argument, NULL, O_CONTAINER_DISK },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -341,6 +349,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->image = optarg;
 			r = vb_cli_check_image(verb->name, optarg);
 			break;
+		case O_CONTAINER_DISK:
+			r = vb_cli_container_disk(verb->name, optarg, &a->container_disk);
+			a->have_container_disk = true;
+			break;
 		case O_TOLERANCE:
 			r = parse_real("--tolerance", optarg, 0, 1000, true, &a->tolerance);
 			break;
@@ -436,8 +448,11 @@ static int run_verb(int argc, char **argv)
 		cfg.spec.userns = &a.userns;
 	cfg.spec.memory_bytes = a.memory_bytes;
 	cfg.spec.disk_bytes = a.disk_bytes;
+	cfg.spec.container_disk = a.container_disk;
 	if (!r && a.have_userns)
 		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
+	if (!r && a.have_container_disk)
+		r = vb_cli_container_disk_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r && w3 && cfg.spec.net == VB_NET_NONE)
 		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
 				  "--net none: the w3 workloads need a network to their peer");
@@ -450,6 +465,8 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r && verb == &verb_calibrate)
 		r = vb_cli_calibrate_expand(&cfg, &err);
+	if (!r)
+		vb_cli_disk_labels(&cfg);
 	if (!r)
 		r = vb_cli_check_outputs(a.json, a.csv, a.report, &err);
 	if (!r && a.baseline) {

@@ -419,6 +419,29 @@ int vb_cli_userns_check(const struct vb_platform_ops *const *platforms, size_t n
 			     "does)");
 }
 
+int vb_cli_container_disk(const char *cmd, const char *text, enum vb_container_disk *out)
+{
+	if (!strcmp(text, "volume"))
+		*out = VB_CONTAINER_DISK_VOLUME;
+	else if (!strcmp(text, "overlay"))
+		*out = VB_CONTAINER_DISK_OVERLAY;
+	else
+		return vb_cli_usage_error(cmd, "--container-disk is volume or overlay, not '%.64s'",
+					  text);
+	return 0;
+}
+
+int vb_cli_container_disk_check(const struct vb_platform_ops *const *platforms, size_t n,
+				struct vb_error **err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (platforms[i]->caps & VB_CAP_CONTAINER_DISK)
+			return 0;
+	return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+			     "--container-disk: none of the platforms has a container disk "
+			     "(container does)");
+}
+
 /* An image build's progress: debootstrap's phases, with the time so far. */
 static void image_progress(const char *line, void *data)
 {

@@ -3,7 +3,9 @@
  * `virtbench scale`: the overhead experiment over guest sizes (study
  * §4.2–4.3). Each platform with guests becomes one instance per vCPU count
  * and memory size, labelled "container[vcpus=2]" or
- * "qemu-tcg[vcpus=1,mem=512MiB]"; host stays the single baseline.
+ * "qemu-tcg[vcpus=1,mem=512MiB]" (and a container's disk when it is not the
+ * default volume, "container[vcpus=2,disk=overlay]"); host stays the single
+ * baseline.
  */
 #include <unistd.h>
 
@@ -225,6 +227,28 @@ int vb_cli_calibrate_expand(struct vb_run_config *cfg, struct vb_error **err)
 	cfg->labels = (const char *const *)labels;
 	cfg->specs = specs;
 	return 0;
+}
+
+void vb_cli_disk_labels(struct vb_run_config *cfg)
+{
+	bool any = false;
+	for (size_t p = 0; p < cfg->nplatforms; p++) {
+		const struct vb_guest_spec *spec = cfg->specs ? &cfg->specs[p] : &cfg->spec;
+		any |= (cfg->platforms[p]->caps & VB_CAP_CONTAINER_DISK) &&
+		       spec->container_disk != VB_CONTAINER_DISK_VOLUME;
+	}
+	if (!any)
+		return;
+	char **labels = xcalloc(cfg->nplatforms, sizeof(*labels));
+	for (size_t p = 0; p < cfg->nplatforms; p++) {
+		const struct vb_platform_ops *ops = cfg->platforms[p];
+		const char *base = cfg->labels && cfg->labels[p] ? cfg->labels[p] : ops->name;
+		labels[p] = vb_guest_label(base, ops, cfg->specs ? &cfg->specs[p] : &cfg->spec);
+	}
+	for (size_t p = 0; cfg->labels && p < cfg->nplatforms; p++)
+		free((char *)cfg->labels[p]);
+	free((void *)cfg->labels);
+	cfg->labels = (const char *const *)labels;
 }
 
 void vb_cli_scale_free(struct vb_run_config *cfg)

@@ -67,9 +67,24 @@ struct vb_run_config {
 /* The guest spec as a JSON object text (platforms.spec); caller frees. */
 char *vb_guest_spec_json(const struct vb_guest_spec *spec);
 
-/* The spec with the running guest's own facts ("guest": guest_info) when it has them. */
+/*
+ * The spec with the running guest's own facts ("guest": guest_info) when it
+ * has them; without a guest (g NULL), a platform that takes the container
+ * disk choice still gets "guest": {"scratch": "volume"|"overlay"}.
+ */
 char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_platform_ops *ops,
 			   struct vb_guest *g);
+
+/*
+ * The name a platform's guests are stored and shown under: label (the
+ * platform's name, or "container[vcpus=2]", "container#1") with a disk
+ * other than the default volume added, "container[disk=overlay]",
+ * "container[vcpus=2,disk=overlay]", "container[disk=overlay]#1". The
+ * default keeps label as it is, so runs stay comparable with earlier ones.
+ * Caller frees.
+ */
+char *vb_guest_label(const char *label, const struct vb_platform_ops *ops,
+		     const struct vb_guest_spec *spec);
 
 /* The ops experiment (src/experiment/ops.c): lifecycle timings per platform. */
 struct vb_ops_config {

@@ -73,7 +73,7 @@ static size_t nconds(const struct vb_isolation_config *cfg)
 
 static char *cond_name(const struct vb_isolation_config *cfg, size_t c)
 {
-	const char *p = cfg->platform->name;
+	_cleanup_free_ char *p = vb_guest_label(cfg->platform->name, cfg->platform, &cfg->spec);
 	if (c == 0)
 		return xasprintf("%s:alone", p);
 	if (c == 1)

@@ -346,8 +346,11 @@ static char *ops_config_json(const struct vb_ops_config *cfg)
 {
 	_cleanup_json_ json_t *o = json_object();
 	json_t *p = json_array();
-	for (size_t i = 0; i < cfg->nplatforms; i++)
-		json_array_append_new(p, json_string(cfg->platforms[i]->name));
+	for (size_t i = 0; i < cfg->nplatforms; i++) {
+		_cleanup_free_ char *label =
+		    vb_guest_label(cfg->platforms[i]->name, cfg->platforms[i], &cfg->spec);
+		json_array_append_new(p, json_string(label));
+	}
 	json_object_set_new(o, "platforms", p);
 	json_object_set_new(o, "baseline", json_null());
 	json_object_set_new(o, "rounds", json_integer(cfg->rounds));
@@ -377,7 +380,6 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 	};
 	_cleanup_free_ char *host = vb_fingerprint_host();
 	_cleanup_free_ char *config = ops_config_json(cfg);
-	_cleanup_free_ char *spec = vb_guest_spec_json(&cfg->spec);
 	struct vb_run_begin rb = {
 		.tag = tag,
 		.experiment = "ops",
@@ -391,8 +393,10 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 	r = vb_store_run_begin(db, &rb, run_id, err);
 	for (size_t p = 0; !r && p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
-		r = vb_store_add_platform(db, *run_id, (int)p, ops->name,
-					  vb_platform_emulation(ops), spec, NULL, &pids[p], err);
+		_cleanup_free_ char *label = vb_guest_label(ops->name, ops, &cfg->spec);
+		_cleanup_free_ char *spec = vb_guest_record_json(&cfg->spec, ops, NULL);
+		r = vb_store_add_platform(db, *run_id, (int)p, label, vb_platform_emulation(ops),
+					  spec, NULL, &pids[p], err);
 	}
 	if (!r)
 		r = record_workload(db, *run_id, 0, "ops.lifecycle", "{}", lifecycle_metrics, &wl,

@@ -42,11 +42,33 @@ char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_pla
 	_cleanup_free_ char *text = vb_guest_spec_json(spec);
 	_cleanup_free_ char *info = ops->guest_info && g ? ops->guest_info(g) : NULL;
 	json_t *gi = info ? json_loads(info, 0, NULL) : NULL;
+	if (!gi && !g && (ops->caps & VB_CAP_CONTAINER_DISK)) {
+		gi = json_object();
+		json_object_set_new(gi, "scratch",
+				    json_string(vb_container_disk_name(spec->container_disk)));
+	}
 	if (!gi)
 		return steal_ptr(&text);
 	_cleanup_json_ json_t *o = json_loads(text, 0, NULL);
 	json_object_set_new(o, "guest", gi);
 	return vb_json_line(o);
+}
+
+char *vb_guest_label(const char *label, const struct vb_platform_ops *ops,
+		     const struct vb_guest_spec *spec)
+{
+	if (!(ops->caps & VB_CAP_CONTAINER_DISK) ||
+	    spec->container_disk == VB_CONTAINER_DISK_VOLUME)
+		return xstrdup(label);
+	_cleanup_free_ char *disk =
+	    xasprintf("disk=%s", vb_container_disk_name(spec->container_disk));
+	size_t n = strlen(ops->name);
+	if (strncmp(label, ops->name, n))
+		return xasprintf("%s[%s]", label, disk);
+	const char *rest = label + n, *close = strchr(rest, ']');
+	if (rest[0] == '[' && close)
+		return xasprintf("%.*s,%s%s", (int)(close - label), label, disk, close);
+	return xasprintf("%s[%s]%s", ops->name, disk, rest);
 }
 
 int vb_session_open(struct vb_session *s, struct vb_store *db, const char *agent_path,

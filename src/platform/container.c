@@ -5,8 +5,12 @@
  * vb_platform_set_container_image chose another), a cgroup named after it, and the
  * agent as PID 1 of fresh namespaces. Everything is named after the run
  * ("vb-1a2b3c4d-N") and lives under the run's work directory, so a sweep
- * finds what a dead run left. A clone is a new guest over the same image whose
- * upper layer starts as a copy of its source's.
+ * finds what a dead run left. Its /scratch is a volume by default: a
+ * directory of its own beside the layer, bound on /scratch (the same
+ * filesystem as the host platform's scratch, so disk workloads compare a
+ * plain directory with a plain directory); or, with the overlay disk, in
+ * the upper layer. A clone is a new guest over the same image whose upper
+ * layer and volume start as copies of its source's.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -37,6 +41,7 @@ struct vb_guest {
 	char *image;			/* the lower layer */
 	char *work_dir;			/* the run's: a clone's directory goes there too */
 	char *dir, *upper, *work, *mnt; /* <work_dir>/<name>/... */
+	char *volume;			/* <dir>/volume, on /scratch; NULL: the overlay disk */
 	char *log;			/* <dir>/agent.log: the agent's stderr, capped */
 	struct vb_caplog stderr_log;
 	bool own_dir;		   /* dir was made for this guest: destroy removes it */
@@ -45,7 +50,7 @@ struct vb_guest {
 	struct vb_cgroup *cg;
 	char cpus[32];
 	struct vb_cgroup_limits limits; /* .cpus points into cpus: never copy it to another guest */
-	uint64_t disk_bytes;		/* the bound on upper + work (disk-bound.h) */
+	uint64_t disk_bytes;		/* the bound on upper + work + volume (disk-bound.h) */
 	struct vb_disk_watch *watch;	/* while running: the layer against disk_bytes */
 	double ready_timeout_s, job_timeout_s;
 	pid_t pid;
@@ -115,16 +120,18 @@ static void guest_free(struct vb_guest *g)
 	free(g->upper);
 	free(g->work);
 	free(g->mnt);
+	free(g->volume);
 	free(g);
 }
 
 /*
  * With a user namespace the guest's root is an unprivileged host id: the
- * upper layer and the overlay's work directory become its, and so do the
- * image's writable directories (/tmp, /scratch), made in the upper layer
- * with the image's modes. The rest of the image stays the host root's:
- * readable inside, never writable (overlayfs cannot copy up a file whose
- * owner is not mapped in the namespace).
+ * upper layer, the overlay's work directory and the volume become its, and
+ * so do the image's writable directories (/tmp, and /scratch unless the
+ * volume is bound there), made in the upper layer with the image's modes.
+ * The rest of the image stays the host root's: readable inside, never
+ * writable (overlayfs cannot copy up a file whose owner is not mapped in
+ * the namespace).
  */
 static int userns_own(const struct vb_guest *g, struct vb_error **err)
 {
@@ -133,7 +140,7 @@ static int userns_own(const struct vb_guest *g, struct vb_error **err)
 	    !vb_idmap_outside(&g->spec.userns->gid, 0, &gid))
 		return vb_error_set(err, -EINVAL, "%s: the user namespace has no root", g->name);
 	static const char *const writable[] = { "tmp", "scratch" };
-	for (size_t i = 0; i < VB_ARRAY_SIZE(writable); i++) {
+	for (size_t i = 0; i < VB_ARRAY_SIZE(writable) - !!g->volume; i++) {
 		_cleanup_free_ char *lower = xasprintf("%s/%s", g->image, writable[i]);
 		_cleanup_free_ char *upper = xasprintf("%s/%s", g->upper, writable[i]);
 		struct stat st;
@@ -146,12 +153,33 @@ static int userns_own(const struct vb_guest *g, struct vb_error **err)
 	if (chown(g->upper, uid, gid) < 0 || chown(g->work, uid, gid) < 0)
 		return vb_error_errno(err, errno, "%s: giving %s and %s to uid %u", g->name,
 				      g->upper, g->work, uid);
+	if (g->volume && chown(g->volume, uid, gid) < 0)
+		return vb_error_errno(err, errno, "%s: giving %s to uid %u", g->name, g->volume,
+				      uid);
 	return 0;
 }
 
 /*
- * Directories and cgroup of a guest over image; the rootfs layer starts empty
- * (but for the writable directories of a user namespace's root).
+ * The volume is what the guest sees as /scratch: it gets the mode of the
+ * image's /scratch (0755 where the image has none), so that inside nothing
+ * changes but where the files go. On the host it stays out of reach all
+ * the same: the guest's directory above it is root's, mode 0700.
+ */
+static int volume_mode(const struct vb_guest *g, struct vb_error **err)
+{
+	_cleanup_free_ char *lower = xasprintf("%s/scratch", g->image);
+	struct stat st;
+	mode_t mode = lstat(lower, &st) == 0 && S_ISDIR(st.st_mode) ? st.st_mode & 07777 : 0755;
+	if (chmod(g->volume, mode) < 0)
+		return vb_error_errno(err, errno, "%s: making %s mode %o", g->name, g->volume,
+				      (unsigned)mode);
+	return 0;
+}
+
+/*
+ * Directories and cgroup of a guest over image; the rootfs layer and the
+ * volume start empty (but for the writable directories of a user
+ * namespace's root).
  * Everything it needs from ctx and spec is kept in the guest, so that a clone
  * can be made from the guest alone.
  */
@@ -168,6 +196,8 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->work = xasprintf("%s/work", g->dir);
 	g->mnt = xasprintf("%s/root", g->dir);
 	g->log = xasprintf("%s/agent.log", g->dir);
+	if (spec->container_disk == VB_CONTAINER_DISK_VOLUME)
+		g->volume = xasprintf("%s/volume", g->dir);
 	snprintf(g->run_id, sizeof(g->run_id), "%s", ctx->run_id);
 	g->spec = *spec;
 	g->spec.image = NULL;
@@ -182,10 +212,12 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		r = vb_error_errno(err, errno, "%s: creating %s", name, g->dir);
 	else
 		g->own_dir = true;
-	const char *dirs[] = { g->upper, g->work, g->mnt };
-	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && !r; i++)
+	const char *dirs[] = { g->upper, g->work, g->mnt, g->volume };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && dirs[i] && !r; i++)
 		if (mkdir(dirs[i], 0700) < 0)
 			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
+	if (!r && g->volume)
+		r = volume_mode(g, err);
 	if (!r && spec->userns)
 		r = userns_own(g, err);
 	const struct vb_cgroup_layout *layout = r ? NULL : vb_cgroup_host_layout(err);
@@ -245,6 +277,7 @@ static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, 
 		.upper = g->upper,
 		.work = g->work,
 		.mnt = g->mnt,
+		.volume = g->volume,
 		.cgroup = g->cg,
 		.argv = argv,
 		.stdin_fd = in,
@@ -357,9 +390,9 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 	vb_channel_init(&g->ch, out[0], in[1], 65536);
 	g->running = true;
 	/* For as long as it runs: an idle agent could write as well as a busy one. */
-	const char *dirs[] = { g->upper, g->work };
-	r = vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, g->pid, g->cg, &g->watch,
-				err);
+	const char *dirs[] = { g->upper, g->work, g->volume };
+	r = vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs) - !g->volume, g->disk_bytes, g->pid,
+				g->cg, &g->watch, err);
 	if (r) {
 		container_stop(g, NULL);
 		return vb_error_wrap(err, "%s", g->name);
@@ -377,26 +410,37 @@ static int container_start(struct vb_guest *g, struct vb_error **err)
 }
 
 /*
- * After the disk cap stopped a guest: empty the agent's scratch directory in
- * its layer (what the jobs write), so that the next start can run jobs
- * again. Anything the guest wrote elsewhere stays, as on a full disk. The
- * guest's processes are gone: nothing races the removal.
+ * After the disk cap stopped a guest: empty the agent's scratch directory,
+ * its volume or /scratch in its layer (what the jobs write), so that the
+ * next start can run jobs again. Anything the guest wrote elsewhere stays,
+ * as on a full disk. The guest's processes are gone: nothing races the
+ * removal.
  */
 static void scratch_empty(struct vb_guest *g)
 {
 	/*
-	 * By descriptor from the layer, never following a link: the guest
-	 * owns what is in it, /scratch included, and may have made that a
-	 * symlink to a host directory of root's. Then the link alone goes.
+	 * By descriptor, never following a link: the guest owns what is in
+	 * its layer and its volume, and may have made any of it (the layer's
+	 * /scratch included) a symlink to a host directory of root's. Then
+	 * the link alone goes. The volume itself is the host's: mounted on
+	 * /scratch, the guest could not replace it.
 	 */
-	_cleanup_close_ int upper = open(g->upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (upper < 0)
-		return;
-	int sfd = openat(upper, "scratch", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0) {
-		if (errno != ENOENT)
-			vb_rm_rf_at(upper, "scratch");
-		return;
+	int sfd;
+	if (g->volume) {
+		sfd = open(g->volume, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0)
+			return;
+	} else {
+		_cleanup_close_ int upper =
+		    open(g->upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (upper < 0)
+			return;
+		sfd = openat(upper, "scratch", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0) {
+			if (errno != ENOENT)
+				vb_rm_rf_at(upper, "scratch");
+			return;
+		}
 	}
 	DIR *d = fdopendir(sfd);
 	if (!d) {
@@ -476,7 +520,7 @@ static int container_set_policy(struct vb_guest *g, const struct vb_guest_policy
 	struct vb_guest_policy pol = *p;
 	if (!pol.memory_bytes)
 		pol.memory_bytes = g->limits.memory_bytes;
-	int r = vb_policy_apply(g->cg, &pol, g->upper, err);
+	int r = vb_policy_apply(g->cg, &pol, g->volume ? g->volume : g->upper, err);
 	if (r)
 		return r;
 	if (!g->net)
@@ -494,12 +538,11 @@ static int container_reboot(struct vb_guest *g, struct vb_error **err)
 }
 
 /*
- * The clone's upper layer is made by copying g's, as it is at this moment:
- * a running g goes on running and writing meanwhile, so files it changes
- * during the copy may be caught half-written (nothing is frozen or synced;
- * stop g first for a consistent copy). The clone gets its own empty overlay
- * work directory, its own cgroup with the same limits, and its own veth
- * (when g has a network), whose address follows from the N in its name.
+ * The clone's upper layer and volume are made by copying g's, as they are
+ * at this moment (a running g is frozen meanwhile). The clone gets its own
+ * empty overlay work directory, its own cgroup with the same limits, and
+ * its own veth (when g has a network), whose address follows from the N in
+ * its name.
  */
 static int container_clone(struct vb_guest *g, const char *name, struct vb_guest **out,
 			   struct vb_error **err)
@@ -522,10 +565,16 @@ static int container_clone(struct vb_guest *g, const char *name, struct vb_guest
 		vb_error_wrap(err, "cloning %s", g->name);
 		return r;
 	}
-	/* guest_new made it (with a user namespace's writable directories); the copy makes it. */
-	r = vb_rm_rf(c->upper);
-	if (r)
-		r = vb_error_errno(err, -r, "%s: removing %s", name, c->upper);
+	/*
+	 * guest_new made them (with a user namespace's writable directories
+	 * and owners); the copy makes them, with the source's.
+	 */
+	const char *made[] = { c->upper, c->volume };
+	for (size_t i = 0; i < VB_ARRAY_SIZE(made) && made[i] && !r; i++) {
+		r = vb_rm_rf(made[i]);
+		if (r)
+			r = vb_error_errno(err, -r, "%s: removing %s", name, made[i]);
+	}
 	/*
 	 * A running source is frozen while its layer is copied, so the clone
 	 * gets one moment of it, not files from different moments.
@@ -537,6 +586,8 @@ static int container_clone(struct vb_guest *g, const char *name, struct vb_guest
 	}
 	if (!r)
 		r = vb_copy_tree(g->upper, c->upper, err);
+	if (!r && g->volume)
+		r = vb_copy_tree(g->volume, c->volume, err);
 	if (frozen) {
 		int t = vb_cgroup_freeze(g->cg, false, r ? NULL : err);
 		if (!r)
@@ -572,7 +623,8 @@ static const char *container_agent_hash(struct vb_guest *g)
 
 /*
  * What the guest is made of: which golden image (its name in the cache says
- * what it holds) and, with a user namespace, its maps.
+ * what it holds), the limits that applied, where its /scratch is and, with a
+ * user namespace, its maps.
  */
 static char *container_guest_info(struct vb_guest *g)
 {
@@ -586,6 +638,9 @@ static char *container_guest_info(struct vb_guest *g)
 			    json_integer((json_int_t)g->limits.memory_bytes));
 	json_object_set_new(o, "disk_limit_bytes", json_integer((json_int_t)g->disk_bytes));
 	json_object_set_new(o, "disk_bound", json_string("enforced-cap"));
+	/* Where /scratch is: the guest's volume or its overlay layer. */
+	json_object_set_new(o, "scratch",
+			    json_string(vb_container_disk_name(g->spec.container_disk)));
 	if (g->spec.userns) {
 		char map[512];
 		vb_userns_format(g->spec.userns, map, sizeof(map));
@@ -610,7 +665,7 @@ const struct vb_platform_ops vb_platform_container = {
 	.name = "container",
 	.summary = "Linux container, virtbench's own runtime (namespaces + cgroups + overlayfs)",
 	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT |
-		VB_CAP_NETWORK | VB_CAP_NAT | VB_CAP_USERNS,
+		VB_CAP_NETWORK | VB_CAP_NAT | VB_CAP_USERNS | VB_CAP_CONTAINER_DISK,
 	.probe = container_probe,
 	.provision = container_provision,
 	.start = container_start,
@@ -656,10 +711,10 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	pid_t pid;
 	r = vb_container_start(&c, &pid, err);
 	vb_tty_relay_started(&tty);
-	const char *dirs[] = { g->upper, g->work };
+	const char *dirs[] = { g->upper, g->work, g->volume };
 	struct vb_disk_watch *w = NULL;
-	if (!r &&
-	    vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs), g->disk_bytes, pid, g->cg, &w, err)) {
+	if (!r && vb_disk_watch_start(dirs, VB_ARRAY_SIZE(dirs) - !g->volume, g->disk_bytes, pid,
+				      g->cg, &w, err)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, status, 0);
 		r = vb_error_wrap(err, "%s", name);

@@ -771,9 +771,10 @@ static void load_seccomp(const struct child_args *a)
 		fail(a->err_fd, errno, "installing the seccomp filter");
 }
 
-/* The overlay's directories, opened before the child changes its ids. */
+/* The overlay's directories and the volume, opened before the child changes its ids. */
 struct layers {
 	int lower, upper, work, mnt;
+	int volume; /* -1: none */
 };
 
 /*
@@ -792,6 +793,12 @@ static void open_layers(const struct child_args *a, struct layers *l)
 		*fds[i] = open(paths[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (*fds[i] < 0)
 			fail(a->err_fd, errno, "opening %s", paths[i]);
+	}
+	l->volume = -1;
+	if (c->volume) {
+		l->volume = open(c->volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (l->volume < 0)
+			fail(a->err_fd, errno, "opening the volume %s", c->volume);
 	}
 }
 
@@ -850,6 +857,33 @@ static int mount_root(const struct child_args *a, const struct layers *l)
 	if (move_mount(m, "", l->mnt, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		fail(a->err_fd, errno, "attaching the overlay root at %s", a->c->mnt);
 	return m;
+}
+
+/*
+ * The volume on /scratch: a clone of its mount (open_tree, so the source is
+ * the descriptor opened before the ids changed, never a path), made nosuid
+ * and nodev while still detached, then attached over the root's /scratch.
+ * That is found inside the root without following any symlink (an image
+ * whose /scratch is a link is refused) and made first when the image has
+ * none (in the upper layer).
+ */
+static void bind_volume(const struct child_args *a, int rootfd, int volume)
+{
+	if (mkdirat(rootfd, "scratch", 0755) < 0 && errno != EEXIST)
+		fail(a->err_fd, errno, "creating /scratch in the root");
+	int target = open_in_root(rootfd, "scratch", O_PATH | O_DIRECTORY);
+	if (target < 0)
+		fail(a->err_fd, errno, "opening /scratch in the root (a symlink or no directory?)");
+	int tree = open_tree(volume, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		fail(a->err_fd, errno, "cloning the volume %s", a->c->volume);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		fail(a->err_fd, errno, "making the volume nosuid and nodev");
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		fail(a->err_fd, errno, "attaching the volume %s on /scratch", a->c->volume);
+	close(tree);
+	close(target);
 }
 
 /*
@@ -913,6 +947,10 @@ static int child_main(void *arg)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail(a->err_fd, errno, "making the mount tree private");
 	int rootfd = mount_root(a, &l);
+	if (l.volume >= 0) {
+		bind_volume(a, rootfd, l.volume);
+		close(l.volume);
+	}
 	close(l.lower);
 	close(l.upper);
 	close(l.work);

@@ -5,10 +5,10 @@
 /*
  * Start one process in a new container: mount, UTS, IPC, PID, network and
  * cgroup namespaces, optionally a user namespace; an overlay root over a
- * read-only image; pivot_root; /proc with masked and read-only paths; a
- * minimal /dev; /sys read-only; capabilities bounded; no_new_privs; a
- * seccomp allow-list; every other descriptor closed (docs/container.md,
- * ../shared/SECURITY.md).
+ * read-only image, optionally a volume on /scratch; pivot_root; /proc with
+ * masked and read-only paths; a minimal /dev; /sys read-only; capabilities
+ * bounded; no_new_privs; a seccomp allow-list; every other descriptor
+ * closed (docs/container.md, ../shared/SECURITY.md).
  */
 
 #include <stdbool.h>
@@ -40,6 +40,13 @@ struct vb_ctr_config {
 	 * work must belong to the host ids that inside 0 maps to.
 	 */
 	const struct vb_userns *userns;
+	/*
+	 * Non-NULL: a host directory bound read-write (nosuid, nodev) on
+	 * /scratch inside the root (made there when the image has none), the
+	 * guest's volume. With a user namespace it must belong to the host ids
+	 * that inside 0 maps to, as upper and work.
+	 */
+	const char *volume;
 	/*
 	 * Non-zero: RLIMIT_FSIZE (soft and hard) of the container's processes,
 	 * the enforced disk cap's per-file part (runtime/disk-bound.h).

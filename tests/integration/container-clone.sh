@@ -2,7 +2,8 @@
 # Clone on the container platform (root only). There is no CLI verb for it
 # yet: test-copy --live drives the platform through vb_platform_find
 # ("container"): a source guest vb-<tag>-0 with a marker, a whiteout and an
-# opaque directory in its upper layer, a clone of it running (vb-<tag>-1) that
+# opaque directory in its upper layer (and a file and a symlink to a host
+# file in its volume), a clone of it running (vb-<tag>-1) that
 # starts, sees that layer and runs cpu.primes, a clone of it stopped, names
 # that must be refused, and destroy. Its TAP results are passed on; this
 # script then checks on its own that nothing of the run is left: cgroups in

@@ -44,21 +44,24 @@ wait $dpid
 check "with setgroups=deny no supervisor group reaches the guest (host view: '$hostgroups')" \
 	test "$hostgroups" = "Groups:"
 
-# What the guest writes belongs on the host to the ids its root maps to.
+# What the guest writes belongs on the host to the ids its root maps to
+# (/scratch is its volume, beside the upper layer).
 C --userns 0:100000:65536 -- /bin/sh -c 'touch /scratch/f /made-in-root; mkdir /tmp/d; chown 5:7 /tmp/d; sleep 4' &
 cpid=$!
 f=""
 for _ in $(seq 60); do
-	f=$(ls "$VIRTBENCH_STATE_DIR"/vb-*/vb-*-0/upper/scratch/f 2>/dev/null | head -1)
-	[ -n "$f" ] && [ -e "${f%/scratch/f}/tmp/d" ] && break
+	f=$(ls "$VIRTBENCH_STATE_DIR"/vb-*/vb-*-0/volume/f 2>/dev/null | head -1)
+	[ -n "$f" ] && [ -e "${f%/volume/f}/upper/tmp/d" ] && break
 	sleep 0.1
 done
-upper=${f%/scratch/f}
+guest=${f%/volume/f}
+upper=$guest/upper
 check "a file made in /scratch is 100000:100000 on the host" test "$(stat -c %u:%g "$f" 2>/dev/null)" = 100000:100000
 check "a file made in / is 100000:100000 on the host" test "$(stat -c %u:%g "$upper/made-in-root" 2>/dev/null)" = 100000:100000
 check "chown 5:7 inside is 100005:100007 on the host" test "$(stat -c %u:%g "$upper/tmp/d" 2>/dev/null)" = 100005:100007
 wait $cpid
-check "the container's own layer is gone after it ends" test ! -e "$upper"
+check "the container's own layer and volume are gone after it ends" \
+	test -n "$f" -a ! -e "$upper" -a ! -e "$guest/volume"
 
 # Root inside is not root outside.
 check "the image's files belong to nobody inside (host root is not mapped)" \

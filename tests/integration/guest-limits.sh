@@ -97,14 +97,15 @@ check "policies: the guests' memory limit stays the default through isolation's 
 # Disk: one file past the bound (disk.copy writes its 300 MB source file).
 # A sampler watches the guest's layer on the host meanwhile.
 rm -f "$VIRTBENCH_DB"
-# sampler: the highest usage of a guest's layer (upper + work) seen on the
-# host, and how many looks found one, in $TMP/peak, until $TMP/stop exists.
+# sampler: the highest usage of a guest's layer and volume (upper + work +
+# volume) seen on the host, and how many looks found one, in $TMP/peak,
+# until $TMP/stop exists.
 sampler() {
 	local peak=0 looks=0 u b
 	while [ ! -e "$TMP/stop" ]; do
 		for u in "$VIRTBENCH_STATE_DIR"/vb-*/vb-*-0; do
 			[ -d "$u/upper" ] || continue
-			b=$(du -s -B1 "$u/upper" "$u/work" 2>/dev/null | awk '{s += $1} END {print s + 0}')
+			b=$(du -s -B1 "$u/upper" "$u/work" "$u/volume" 2>/dev/null | awk '{s += $1} END {print s + 0}')
 			looks=$((looks + 1))
 			[ "$b" -gt "$peak" ] && peak=$b
 		done
@@ -125,7 +126,7 @@ check "disk: the run ends normally with a failed measurement (exit 1)" test $rc 
 check "disk: the sample failed naming the bound" \
 	test "$(sql "SELECT count(*) FROM samples WHERE ok = 0 AND error LIKE '%disk%bound%67108864 bytes%'")" = 1
 [ $rc = 1 ] || diag "$(cat "$TMP/err")"
-check "disk: the guest's layer never held more than the bound (peak $peak in $looks looks)" \
+check "disk: the guest's layer and volume never held more than the bound (peak $peak in $looks looks)" \
 	test "$peak" -le $((64 * MiB)) -a "$looks" -gt 0
 check "disk: the guest spec records the bound and the limits that applied" \
 	test "$(sql "SELECT json_extract(spec, '$.guest.disk_bound') || ' ' || json_extract(spec, '$.guest.disk_limit_bytes') || ' ' || json_extract(spec, '$.guest.memory_limit_bytes') FROM platforms WHERE name = 'container'")" = "enforced-cap $((64 * MiB)) $default_mem"
@@ -178,6 +179,8 @@ check "deleted files held open count: the guest is stopped at its bound" \
 # A hostile agent makes /scratch a symlink to a host directory of root's,
 # then writes past its bound: emptying its scratch afterwards must remove
 # the link, never what it points to (found in review: root emptied it).
+# The overlay disk: /scratch in the layer (a volume is a mount point inside,
+# which cannot be replaced; container-disk.sh has the volume's own case).
 victim="$TMP/victim"
 mkdir -p "$victim/sub" && for f in one two sub/three; do echo keep >"$victim/$f"; done
 chmod -R go-rwx "$victim"
@@ -198,7 +201,7 @@ done
 AGENT
 chmod 755 "$TMP/img-scratch/sbin/virtbench-agent"
 "$VB" run -q -p container -w cpu.primes --runs 1 --min-runs 1 --warmup 0 --disk 64M \
-	--container-image "$TMP/img-scratch" >/dev/null 2>"$TMP/err"
+	--container-disk overlay --container-image "$TMP/img-scratch" >/dev/null 2>"$TMP/err"
 check "a guest's /scratch symlinked to a host directory: the bound stops it, the directory is untouched" \
 	bash -c "grep -q 'went over its bound' '$TMP/err' && [ \"\$(cat '$victim/one' '$victim/two' '$victim/sub/three' 2>/dev/null | tr '\n' ' ')\" = 'keep keep keep ' ]"
 [ -f "$victim/one" ] || diag "victim: $(find "$victim" | tr '\n' ' '); $(tail -2 "$TMP/err")"

@@ -542,6 +542,7 @@ static struct {
 	char *names[4];
 	struct vb_guest *g[4];
 	char *marker;
+	char *host_dir; /* a host file the source's volume links to: never touched */
 } live;
 
 #define LIVE_SKIP()                                                                                \
@@ -589,6 +590,20 @@ static int run_primes(struct vb_guest *g, const char *what, struct seen *s, stru
 static char *upper_of(const char *name)
 {
 	return xasprintf("%s/%s/upper", live.work_dir, name);
+}
+
+/* The guest's volume, its /scratch (the default container disk). */
+static char *volume_of(const char *name)
+{
+	return xasprintf("%s/%s/volume", live.work_dir, name);
+}
+
+/* The host file behind the source's symlink, as it was made. */
+static bool host_file_intact(void)
+{
+	_cleanup_free_ char *p = at(live.host_dir, "file");
+	_cleanup_free_ char *text = NULL;
+	return vb_read_file(p, 4096, &text, NULL) == 0 && !strcmp(text, "the host's\n");
 }
 
 static bool has_marker(const char *name)
@@ -676,6 +691,15 @@ static void live_source(void)
 	/* No job writes files: the marker goes straight into the layer. */
 	put(upper, "clone-marker", live.marker, 0644);
 	CHECK(has_marker(live.names[0]));
+	/* In its volume, a file and a symlink to a host file, as a hostile guest makes. */
+	char tmpl[] = "/tmp/vb-copy-host.XXXXXX";
+	live.host_dir = xstrdup(mkdtemp(tmpl) ? tmpl : "/nonexistent");
+	put(live.host_dir, "file", "the host's\n", 0600);
+	_cleanup_free_ char *vol = volume_of(live.names[0]);
+	_cleanup_free_ char *link = at(vol, "host-link");
+	_cleanup_free_ char *target = at(live.host_dir, "file");
+	put(vol, "vol-marker", live.marker, 0644);
+	CHECK(symlink(target, link) == 0);
 }
 
 static void live_clone_running(void)
@@ -791,6 +815,28 @@ static void live_clone_runs_job(void)
 	CHECK(lstat(agent, &st) == 0 && S_ISREG(st.st_mode));
 }
 
+/* The clone's volume: a copy of the source's, its link a link, the host file untouched. */
+static void live_clone_volume(void)
+{
+	LIVE_NEED(1);
+	_cleanup_free_ char *vol = volume_of(live.names[1]);
+	_cleanup_free_ char *marker = at(vol, "vol-marker");
+	_cleanup_free_ char *link = at(vol, "host-link");
+	_cleanup_free_ char *target = at(live.host_dir, "file");
+	_cleanup_free_ char *text = NULL;
+	CHECK(vb_read_file(marker, 4096, &text, NULL) == 0 && !strcmp(text, live.marker));
+	char buf[4096];
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK_MSG(n > 0 && !strcmp(buf, target), "the clone's volume holds the link, not the file");
+	CHECK(host_file_intact());
+	/* Inside the running clone, the copied volume is its /scratch. */
+	_cleanup_free_ char *in = inside(live.names[1], "/scratch/vol-marker");
+	_cleanup_free_ char *seen = NULL;
+	CHECK_MSG(in && vb_read_file(in, 4096, &seen, NULL) == 0 && !strcmp(seen, live.marker),
+		  "%s", in ? in : "no process of the clone");
+}
+
 static void live_clone_stopped(void)
 {
 	LIVE_NEED(0);
@@ -881,6 +927,11 @@ static void live_destroy(void)
 		CHECK_MSG(if_nametoindex(live.names[i]) == 0, "link %s is left", live.names[i]);
 	}
 	CHECK_MSG(if_nametoindex(live.tag) == 0, "bridge %s is left", live.tag);
+	if (live.host_dir) {
+		CHECK_MSG(host_file_intact(), "the host file a volume linked to was touched");
+		CHECK(vb_rm_rf(live.host_dir) == 0);
+		free(live.host_dir);
+	}
 	CHECK(vb_rm_rf(live.work_dir) == 0);
 	for (int i = 0; i < 4; i++)
 		free(live.names[i]);
@@ -934,6 +985,9 @@ int main(int argc, char **argv)
 		{ "live: the clone starts, sees the copied layer, and its cpu.primes sample "
 		  "arrives",
 		  live_clone_runs_job },
+		{ "live: the clone's volume is a copy of the source's: a file, and a symlink to a "
+		  "host file copied as the link; inside it is /scratch; the host file untouched",
+		  live_clone_volume },
 		{ "live: clone of the stopped source has the marker", live_clone_stopped },
 		{ "live: a clone whose copy fails leaves nothing of it (directory, cgroup, bridge "
 		  "ref)",

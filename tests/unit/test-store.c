@@ -18,6 +18,7 @@
 #include "agent/client.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "experiment/experiment.h"
 #include "store/store.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -1131,7 +1132,40 @@ static void test_client_hello_rejects(void)
 	}
 }
 
+/* How a container's disk names its platform and shows in its record. */
+static void test_guest_label(void)
+{
+	const struct vb_platform_ops *c = vb_platform_find("container");
+	const struct vb_platform_ops *h = vb_platform_find("host");
+	CHECK(c && h && (c->caps & VB_CAP_CONTAINER_DISK) && !(h->caps & VB_CAP_CONTAINER_DISK));
+	if (!c || !h)
+		return;
+	struct vb_guest_spec vol = { 0 }, ovl = { .container_disk = VB_CONTAINER_DISK_OVERLAY };
+	static const struct {
+		const char *label, *want;
+	} cases[] = {
+		{ "container", "container[disk=overlay]" },
+		{ "container[vcpus=2]", "container[vcpus=2,disk=overlay]" },
+		{ "container[vcpus=1,mem=512MiB]", "container[vcpus=1,mem=512MiB,disk=overlay]" },
+		{ "container#1", "container[disk=overlay]#1" },
+	};
+	for (size_t i = 0; i < VB_ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *l = vb_guest_label(cases[i].label, c, &ovl);
+		_cleanup_free_ char *d = vb_guest_label(cases[i].label, c, &vol);
+		CHECK_MSG(!strcmp(l, cases[i].want), "%s -> %s", cases[i].label, l);
+		CHECK_MSG(!strcmp(d, cases[i].label), "the default renames %s to %s",
+			  cases[i].label, d);
+	}
+	_cleanup_free_ char *hl = vb_guest_label("host", h, &ovl);
+	CHECK(!strcmp(hl, "host"));
+	/* Without a guest (ops), the container's record still says where /scratch is. */
+	_cleanup_free_ char *rc = vb_guest_record_json(&ovl, c, NULL);
+	_cleanup_free_ char *rh = vb_guest_record_json(&ovl, h, NULL);
+	CHECK_MSG(strstr(rc, "\"guest\":{\"scratch\":\"overlay\"}"), "%s", rc);
+	CHECK_MSG(!strstr(rh, "guest"), "%s", rh);
+}
+
 TEST_MAIN(T(test_open_schema), T(test_summarize), T(test_runs), T(test_bad_sample),
 	  T(test_sweep_stale), T(test_foreign_files), T(test_default_path), T(test_export_json),
 	  T(test_features), T(test_export_csv), T(test_sha256), T(test_agent_client),
-	  T(test_agent_client_timeout), T(test_client_hello_rejects))
+	  T(test_agent_client_timeout), T(test_client_hello_rejects), T(test_guest_label))
