@@ -165,6 +165,15 @@ char *vb_peer_address(const struct vb_peer *p, const struct vb_platform_ops *ops
 /* Stop and reap it; safe on a peer that never started and safe twice. */
 void vb_peer_stop(struct vb_peer *p);
 
+/*
+ * Compute and store every cell's summary, outlier flags, ratio to
+ * `baseline` (a platform name; NULL or none of the run's: no ratios) with
+ * its interval and verdict (equivalent within ±equivalence, a fraction) from
+ * the run's stored samples (src/experiment/summarize.c). Idempotent.
+ */
+int vb_summarize_run(struct vb_store *db, int64_t run_id, const char *baseline, double equivalence,
+		     struct vb_error **err);
+
 /* The params of one workload as a JSON object text (every option explicit). */
 char *vb_workload_params_json(const struct vb_workload_ops *w, const void *opts);
 

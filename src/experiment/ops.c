@@ -12,14 +12,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <time.h>
 
 #include "agent/client.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/util.h"
-#include "experiment/experiment.h"
+#include "experiment/session.h"
 
 enum {
 	M_PROVISION,
@@ -57,13 +56,6 @@ static const struct vb_metric_desc rate_metrics[] = {
 	{ 0 },
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* What one round on one platform measured; have[m] says which values exist. */
 struct lifecycle {
 	double v[NMETRICS];
@@ -92,16 +84,16 @@ static int lifecycle(const struct vb_platform_ops *ops, const struct vb_platform
 {
 	struct vb_guest *g = NULL, *c = NULL;
 	_cleanup_free_ char *name = guest_name(ctx->run_id, counter);
-	double t = now_s();
+	double t = vb_monotonic_s();
 	int r = ops->provision(ctx, spec, name, &g, err);
 	if (r)
 		goto out;
-	put(lc, M_PROVISION, now_s() - t);
-	t = now_s();
+	put(lc, M_PROVISION, vb_monotonic_s() - t);
+	t = vb_monotonic_s();
 	r = ops->start(g, err);
 	if (r)
 		goto out;
-	put(lc, M_BOOT, now_s() - t);
+	put(lc, M_BOOT, vb_monotonic_s() - t);
 	double host_s, guest_s;
 	if (ops->boot_parts && ops->boot_parts(g, &host_s, &guest_s) == 0) {
 		if (host_s > 0)
@@ -114,35 +106,35 @@ static int lifecycle(const struct vb_platform_ops *ops, const struct vb_platform
 		put(lc, M_FOOTPRINT, (double)bytes);
 	vb_error_free(&ferr);
 	if (ops->reboot && !vb_interrupted) {
-		t = now_s();
+		t = vb_monotonic_s();
 		r = ops->reboot(g, err);
 		if (r)
 			goto out;
-		put(lc, M_REBOOT, now_s() - t);
+		put(lc, M_REBOOT, vb_monotonic_s() - t);
 	}
-	t = now_s();
+	t = vb_monotonic_s();
 	r = ops->stop(g, err);
 	if (r)
 		goto out;
-	put(lc, M_STOP, now_s() - t);
+	put(lc, M_STOP, vb_monotonic_s() - t);
 	if (ops->clone && !vb_interrupted) {
 		_cleanup_free_ char *cname = guest_name(ctx->run_id, counter);
-		t = now_s();
+		t = vb_monotonic_s();
 		r = ops->clone(g, cname, &c, err);
 		if (r)
 			goto out;
-		put(lc, M_CLONE, now_s() - t);
+		put(lc, M_CLONE, vb_monotonic_s() - t);
 		/* A clone counts only if it boots: its disk and rootfs are whole. */
-		t = now_s();
+		t = vb_monotonic_s();
 		r = ops->start(c, err);
 		if (r)
 			goto out;
-		put(lc, M_CLONE_BOOT, now_s() - t);
+		put(lc, M_CLONE_BOOT, vb_monotonic_s() - t);
 	}
-	t = now_s();
+	t = vb_monotonic_s();
 	ops->destroy(g);
 	g = NULL;
-	put(lc, M_DESTROY, now_s() - t);
+	put(lc, M_DESTROY, vb_monotonic_s() - t);
 out:
 	ops->destroy(c);
 	ops->destroy(g);
@@ -246,13 +238,13 @@ static int parallel_rate(const struct vb_platform_ops *ops, const struct vb_plat
 	if (!r && !all_say(from, n, 'p'))
 		r = vb_error_set(err, -EIO, "a guest for the parallel start was not provisioned");
 	if (!r) {
-		double t = now_s();
+		double t = vb_monotonic_s();
 		for (unsigned i = 0; i < n; i++)
 			if (write(to[i], "g", 1) != 1)
 				r = vb_error_errno(err, errno, "starting guest %u", i);
 		if (!r && !all_say(from, n, 'r'))
 			r = vb_error_set(err, -EIO, "a guest of the parallel start did not boot");
-		*rate = (double)n / (now_s() - t);
+		*rate = (double)n / (vb_monotonic_s() - t);
 	}
 	/* Closing the pipes tells each child to destroy its guest and exit. */
 	for (unsigned i = 0; i < made; i++) {
@@ -275,7 +267,7 @@ static int start_rate(const struct vb_platform_ops *ops, const struct vb_platfor
 {
 	struct vb_guest **gs = xcalloc(n, sizeof(*gs));
 	int r = 0;
-	double t = now_s();
+	double t = vb_monotonic_s();
 	for (unsigned i = 0; i < n && !r; i++) {
 		_cleanup_free_ char *name = guest_name(ctx->run_id, counter);
 		r = ops->provision(ctx, spec, name, &gs[i], err);
@@ -284,62 +276,11 @@ static int start_rate(const struct vb_platform_ops *ops, const struct vb_platfor
 		if (!r && vb_interrupted)
 			r = vb_error_set(err, -EINTR, "interrupted");
 	}
-	*rate = (double)n / (now_s() - t);
+	*rate = (double)n / (vb_monotonic_s() - t);
 	for (unsigned i = 0; i < n; i++)
 		ops->destroy(gs[i]);
 	free(gs);
 	return r;
-}
-
-static int record_workload(struct vb_store *db, int64_t run_id, int ord, const char *name,
-			   const char *params, const struct vb_metric_desc *m, int64_t *id,
-			   struct vb_error **err)
-{
-	int r = vb_store_add_workload(db, run_id, ord, name, "ops", params, id, err);
-	for (int i = 0; !r && m[i].name; i++)
-		r = vb_store_add_metric(db, *id, i, m[i].name, m[i].unit, m[i].higher_is_better,
-					err);
-	return r;
-}
-
-static int store_sample(struct vb_store *db, int64_t run_id, int64_t pid, int64_t wid, int seq,
-			unsigned round, bool warmup, const struct vb_error *jerr, double dur,
-			const struct vb_metric_desc *m, const double *v, const bool *have,
-			struct vb_error **err)
-{
-	const char *names[NMETRICS];
-	double vals[NMETRICS];
-	size_t n = 0;
-	for (size_t i = 0; m[i].name; i++)
-		if (have[i]) {
-			names[n] = m[i].name;
-			vals[n++] = v[i];
-		}
-	struct vb_sample_record rec = {
-		.run_id = run_id,
-		.platform_id = pid,
-		.workload_id = wid,
-		.seq = seq,
-		.round = (int)round,
-		.warmup = warmup,
-		.ok = jerr == NULL,
-		.error = jerr ? jerr->msg : NULL,
-		.duration_s = dur,
-		.nvalues = n,
-		.names = names,
-		.values = vals,
-	};
-	return vb_store_add_sample(db, &rec, err);
-}
-
-static void progress(const struct vb_ops_config *cfg, const char *what, const char *platform,
-		     unsigned round, double t0)
-{
-	if (!cfg->progress)
-		return;
-	printf("\r\033[K[%5.1fs] round %u%s  %s on %s", now_s() - t0, round + 1,
-	       round < cfg->warmup ? " (warm-up)" : "", what, platform);
-	fflush(stdout);
 }
 
 static char *ops_config_json(const struct vb_ops_config *cfg)
@@ -364,119 +305,101 @@ static char *ops_config_json(const struct vb_ops_config *cfg)
 int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *run_id,
 	       unsigned *failed, struct vb_error **err)
 {
-	char tag[16];
-	_cleanup_free_ char *work_dir = NULL;
+	struct vb_session s;
 	*run_id = -1;
 	*failed = 0;
-	int r = vb_run_claim(tag, &work_dir, err);
+	int r =
+	    vb_session_open(&s, db, cfg->agent_path, cfg->ready_timeout_s, 60, cfg->progress, err);
 	if (r)
 		return r;
-	struct vb_platform_ctx pctx = {
-		.run_id = tag,
-		.agent_path = cfg->agent_path,
-		.work_dir = work_dir,
-		.ready_timeout_s = cfg->ready_timeout_s,
-		.job_timeout_s = 60,
-	};
-	_cleanup_free_ char *host = vb_fingerprint_host();
 	_cleanup_free_ char *config = ops_config_json(cfg);
-	struct vb_run_begin rb = {
-		.tag = tag,
-		.experiment = "ops",
-		.command = cfg->command,
-		.profile = "quick",
-		.config_json = config,
-		.host_json = host,
-	};
 	int64_t *pids = xcalloc(cfg->nplatforms, sizeof(*pids));
 	int64_t wl = -1, wr = -1;
-	r = vb_store_run_begin(db, &rb, run_id, err);
+	r = vb_session_begin(&s, "ops", cfg->command, "quick", config, err);
+	*run_id = s.run_id;
 	for (size_t p = 0; !r && p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *label = vb_guest_label(ops->name, ops, &cfg->spec);
 		_cleanup_free_ char *spec = vb_guest_record_json(&cfg->spec, ops, NULL);
-		r = vb_store_add_platform(db, *run_id, (int)p, label, vb_platform_emulation(ops),
+		r = vb_store_add_platform(db, s.run_id, (int)p, label, vb_platform_emulation(ops),
 					  spec, NULL, &pids[p], err);
 	}
 	if (!r)
-		r = record_workload(db, *run_id, 0, "ops.lifecycle", "{}", lifecycle_metrics, &wl,
-				    err);
+		r = vb_session_add_workload(&s, 0, "ops.lifecycle", "ops", "{}", lifecycle_metrics,
+					    &wl, err);
 	if (!r && cfg->rate_guests) {
 		_cleanup_free_ char *params = xasprintf("{\"guests\":%u}", cfg->rate_guests);
-		r = record_workload(db, *run_id, 1, "ops.start_rate", params, rate_metrics, &wr,
-				    err);
+		r = vb_session_add_workload(&s, 1, "ops.start_rate", "ops", params, rate_metrics,
+					    &wr, err);
 	}
+	/* Guests are made and destroyed by the steps themselves: their names go on. */
 	unsigned counter = 0;
-	int seq = 0;
-	double t0 = now_s();
 	for (unsigned round = 0; !r && round < cfg->warmup + cfg->rounds; round++) {
 		bool warm = round < cfg->warmup;
 		for (size_t p = 0; !r && p < cfg->nplatforms; p++) {
 			const struct vb_platform_ops *ops = cfg->platforms[p];
 			struct lifecycle lc = { 0 };
 			struct vb_error *jerr = NULL;
-			progress(cfg, "lifecycle", ops->name, round, t0);
-			double t = now_s();
-			int jr = lifecycle(ops, &pctx, &cfg->spec, &counter, &lc, &jerr);
+			vb_session_progress(&s, round, warm, "lifecycle", ops->name);
+			double t = vb_monotonic_s();
+			int jr = lifecycle(ops, &s.pctx, &cfg->spec, &counter, &lc, &jerr);
 			if (jr == -EINTR || vb_interrupted) {
 				vb_error_free(&jerr);
-				r = vb_error_set(err, -EINTR,
-						 "interrupted: run %s kept what it measured, "
-						 "marked incomplete",
-						 tag);
+				r = vb_session_interrupted(&s, err);
 				break;
 			}
-			r = store_sample(db, *run_id, pids[p], wl, seq++, round, warm, jerr,
-					 now_s() - t, lifecycle_metrics, lc.v, lc.have, err);
+			struct vb_session_sample sm = {
+				.platform_id = pids[p],
+				.workload_id = wl,
+				.round = round,
+				.warmup = warm,
+				.error = jerr ? jerr->msg : NULL,
+				.duration_s = vb_monotonic_s() - t,
+				.metrics = lifecycle_metrics,
+				.values = lc.v,
+				.have = lc.have,
+			};
+			r = vb_session_store(&s, &sm, err);
 			if (jerr) {
-				(*failed)++;
-				if (cfg->progress)
-					printf("\r\033[K");
+				vb_session_progress_end(&s);
 				vb_warn("ops on %s: %s", ops->name, jerr->msg);
 			}
 			vb_error_free(&jerr);
 			if (r || warm || !cfg->rate_guests)
 				continue;
-			progress(cfg, "start rate", ops->name, round, t0);
+			vb_session_progress(&s, round, warm, "start rate", ops->name);
 			double rate[2] = { 0, 0 };
 			bool have[2] = { false, false };
-			t = now_s();
-			jr = start_rate(ops, &pctx, &cfg->spec, cfg->rate_guests, &counter,
+			t = vb_monotonic_s();
+			jr = start_rate(ops, &s.pctx, &cfg->spec, cfg->rate_guests, &counter,
 					&rate[0], &jerr);
 			have[0] = jr == 0;
 			if (!jr && !vb_interrupted)
-				jr = parallel_rate(ops, &pctx, &cfg->spec, cfg->rate_guests,
+				jr = parallel_rate(ops, &s.pctx, &cfg->spec, cfg->rate_guests,
 						   &counter, &rate[1], &jerr);
 			have[1] = have[0] && jr == 0;
 			if (jr == -EINTR || vb_interrupted) {
 				vb_error_free(&jerr);
-				r = vb_error_set(err, -EINTR,
-						 "interrupted: run %s kept what it measured, "
-						 "marked incomplete",
-						 tag);
+				r = vb_session_interrupted(&s, err);
 				break;
 			}
-			r = store_sample(db, *run_id, pids[p], wr, seq++, round, false, jerr,
-					 now_s() - t, rate_metrics, rate, have, err);
-			if (jerr)
-				(*failed)++;
+			struct vb_session_sample rs = {
+				.platform_id = pids[p],
+				.workload_id = wr,
+				.round = round,
+				.error = jerr ? jerr->msg : NULL,
+				.duration_s = vb_monotonic_s() - t,
+				.metrics = rate_metrics,
+				.values = rate,
+				.have = have,
+			};
+			r = vb_session_store(&s, &rs, err);
 			vb_error_free(&jerr);
 		}
 	}
-	if (cfg->progress) {
-		printf("\r\033[K");
-		fflush(stdout);
-	}
-	if (*run_id >= 0) {
-		/* No baseline: an ops table compares platforms side by side, not to host. */
-		struct vb_error *serr = NULL;
-		if (vb_store_summarize(db, *run_id, "", VB_EQUIVALENCE_DEFAULT, &serr) && !r)
-			r = vb_error_set(err, serr->code, "%s", serr->msg);
-		vb_error_free(&serr);
-		int code = r ? (*err)->exit_code : (*failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK);
-		vb_store_run_end(db, *run_id, r ? "incomplete" : "complete", code, NULL);
-	}
+	/* No baseline: an ops table compares platforms side by side, not to host. */
+	r = vb_session_close(&s, NULL, VB_EQUIVALENCE_DEFAULT, r, err);
+	*failed = s.failed;
 	free(pids);
-	vb_rm_rf(work_dir);
 	return r;
 }

@@ -269,8 +269,8 @@ int vb_session_close(struct vb_session *s, const char *baseline, double equivale
 	vb_session_progress_end(s);
 	if (s->run_id >= 0) {
 		struct vb_error *serr = NULL;
-		if (vb_store_summarize(s->db, s->run_id, baseline ? baseline : "", equivalence,
-				       &serr) &&
+		if (vb_summarize_run(s->db, s->run_id, baseline ? baseline : "", equivalence,
+				     &serr) &&
 		    !r)
 			r = vb_error_set(err, serr->code, "%s", serr->msg);
 		vb_error_free(&serr);

@@ -464,15 +464,7 @@ fail:
 }
 
 /* Measured values of one cell, in the order they were taken. */
-/* A cell's measured samples: values, their ids and the instance that took each. */
-struct cell_samples {
-	double *v;
-	int64_t *ids;
-	unsigned *inst;
-	size_t n;
-};
-
-static void cell_samples_free(struct cell_samples *c)
+void vb_cell_samples_free(struct vb_cell_samples *c)
 {
 	free(c->v);
 	free(c->ids);
@@ -480,8 +472,8 @@ static void cell_samples_free(struct cell_samples *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int load_cell(struct vb_store *s, int64_t run_id, int64_t pid, int64_t wid,
-		     const char *metric, struct cell_samples *c, struct vb_error **err)
+int vb_store_cell_samples(struct vb_store *s, int64_t run_id, int64_t pid, int64_t wid,
+			  const char *metric, struct vb_cell_samples *c, struct vb_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r =
@@ -498,7 +490,7 @@ static int load_cell(struct vb_store *s, int64_t run_id, int64_t pid, int64_t wi
 	sqlite3_bind_int64(st, 3, wid);
 	bind_text(st, 4, metric);
 	size_t cap = 16;
-	cell_samples_free(c);
+	vb_cell_samples_free(c);
 	c->v = xmalloc(cap * sizeof(*c->v));
 	c->ids = xmalloc(cap * sizeof(*c->ids));
 	c->inst = xmalloc(cap * sizeof(*c->inst));
@@ -517,30 +509,6 @@ static int load_cell(struct vb_store *s, int64_t run_id, int64_t pid, int64_t wi
 	return 0;
 }
 
-static bool all_positive(const double *x, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!(x[i] > 0) || !isfinite(x[i]))
-			return false;
-	return true;
-}
-
-/*
- * A cell replicated over fresh guests: its instances' geometric means (in
- * c->v's room, allocated), how many, and the variance components. Zero
- * instances when the samples cannot be logged (then the samples decide).
- */
-static size_t cell_instances(const struct cell_samples *c, double **means, double *within,
-			     double *between)
-{
-	*within = *between = NAN;
-	*means = NULL;
-	if (c->n == 0 || !all_positive(c->v, c->n))
-		return 0;
-	*means = xcalloc(c->n, sizeof(**means));
-	return vb_stats_instances(c->v, c->inst, c->n, *means, within, between);
-}
-
 static void bind_real(sqlite3_stmt *st, int i, double v)
 {
 	if (isfinite(v))
@@ -549,132 +517,132 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 		sqlite3_bind_null(st, i);
 }
 
-int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, double equivalence,
-		       struct vb_error **err)
+int vb_store_begin(struct vb_store *s, struct vb_error **err)
 {
-	int r = exec_sql(s, "BEGIN IMMEDIATE", err);
-	if (r)
-		return r;
-	_cleanup_stmt_ sqlite3_stmt *cells = NULL;
-	_cleanup_stmt_ sqlite3_stmt *base = NULL;
-	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
-	_cleanup_stmt_ sqlite3_stmt *flag = NULL;
-	r = prepare(
+	return exec_sql(s, "BEGIN IMMEDIATE", err);
+}
+
+int vb_store_commit(struct vb_store *s, struct vb_error **err)
+{
+	return exec_sql(s, "COMMIT", err);
+}
+
+void vb_store_rollback(struct vb_store *s)
+{
+	exec_sql(s, "ROLLBACK", NULL);
+}
+
+void vb_store_cells_free(struct vb_store_cell *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].platform);
+		free(c[i].metric);
+	}
+	free(c);
+}
+
+int vb_store_cells(struct vb_store *s, int64_t run_id, struct vb_store_cell **out, size_t *n,
+		   struct vb_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*n = 0;
+	int r = prepare(
 	    s,
 	    "SELECT p.id, p.name, w.id, m.name, m.higher_is_better FROM platforms p"
 	    " JOIN workloads w ON w.run_id = p.run_id JOIN metrics m ON m.workload_id = w.id"
 	    " WHERE p.run_id = ? ORDER BY p.ord, w.ord, m.ord",
-	    &cells, err);
-	if (!r)
-		r = prepare(s, "SELECT id FROM platforms WHERE run_id = ? AND name = ?", &base,
-			    err);
-	if (!r)
-		r = prepare(
-		    s,
-		    "INSERT OR REPLACE INTO summaries(run_id, platform_id, workload_id, metric,"
-		    " n, mean, median, stdev, min, max, ci_low, ci_high, ratio, ratio_low,"
-		    " ratio_high, verdict, outliers, instances, var_within, var_between)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		    &ins, err);
-	if (!r)
-		r = prepare(
-		    s, "UPDATE sample_values SET outlier = ? WHERE sample_id = ? AND metric = ?",
-		    &flag, err);
+	    &st, err);
 	if (r)
-		goto fail;
-	int64_t base_id = -1;
-	sqlite3_bind_int64(base, 1, run_id);
-	bind_text(base, 2, baseline);
-	if (sqlite3_step(base) == SQLITE_ROW)
-		base_id = sqlite3_column_int64(base, 0);
-	sqlite3_bind_int64(cells, 1, run_id);
-	while (sqlite3_step(cells) == SQLITE_ROW) {
-		int64_t pid = sqlite3_column_int64(cells, 0);
-		int64_t wid = sqlite3_column_int64(cells, 2);
-		const char *metric = (const char *)sqlite3_column_text(cells, 3);
-		bool hib = sqlite3_column_int(cells, 4);
-		struct cell_samples c = { 0 }, bc = { 0 };
-		r = load_cell(s, run_id, pid, wid, metric, &c, err);
-		if (r) {
-			cell_samples_free(&c);
-			goto fail;
+		return r;
+	sqlite3_bind_int64(st, 1, run_id);
+	size_t cap = 16;
+	struct vb_store_cell *c = xcalloc(cap, sizeof(*c));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap *= 2;
+			c = xrealloc(c, cap * sizeof(*c));
 		}
-		if (c.n == 0) {
-			cell_samples_free(&c);
-			continue;
-		}
-		size_t n = c.n;
-		struct vb_summary sum;
-		vb_stats_summarize(c.v, n, &sum);
-		/*
-		 * Over fresh guests (--instances) the instance is the unit: the
-		 * interval of the typical value is over the instances' means.
-		 */
-		_cleanup_free_ double *means = NULL, *bmeans = NULL;
-		double within, between, bw, bb;
-		size_t k = cell_instances(&c, &means, &within, &between);
-		if (k > 1) {
-			struct vb_summary is;
-			vb_stats_summarize(means, k, &is);
-			sum.ci_low = is.ci_low;
-			sum.ci_high = is.ci_high;
-			sum.ci_rel = is.ci_rel;
-		}
-		_cleanup_free_ bool *out = xcalloc(n, sizeof(*out));
-		/* Below 5 samples the median absolute deviation says nothing: flag none. */
-		size_t nout = n >= 5 ? vb_stats_mad_outliers(c.v, n, 3.5, out) : 0;
-		for (size_t i = 0; i < n && !r; i++) {
-			sqlite3_reset(flag);
-			sqlite3_bind_int(flag, 1, out[i]);
-			sqlite3_bind_int64(flag, 2, c.ids[i]);
-			bind_text(flag, 3, metric);
-			r = step_done(s, flag, err, "flagging outliers");
-		}
-		struct vb_ratio ratio = { NAN, NAN, NAN };
-		enum vb_verdict verdict = VB_VERDICT_NONE;
-		if (!r && base_id >= 0 && pid != base_id) {
-			r = load_cell(s, run_id, base_id, wid, metric, &bc, err);
-			size_t bk = r ? 0 : cell_instances(&bc, &bmeans, &bw, &bb);
-			if (!r && k > 1 && bk > 1)
-				vb_stats_ratio_interval(means, k, bmeans, bk, &ratio);
-			else if (!r && bc.n > 0)
-				vb_stats_ratio_interval(c.v, n, bc.v, bc.n, &ratio);
-			if (!r && bc.n > 0)
-				verdict = vb_stats_verdict(&ratio, hib, equivalence);
-		}
-		cell_samples_free(&c);
-		cell_samples_free(&bc);
-		if (r)
-			goto fail;
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, run_id);
-		sqlite3_bind_int64(ins, 2, pid);
-		sqlite3_bind_int64(ins, 3, wid);
-		bind_text(ins, 4, metric);
-		sqlite3_bind_int64(ins, 5, (sqlite3_int64)n);
-		bind_real(ins, 6, sum.mean);
-		bind_real(ins, 7, sum.median);
-		bind_real(ins, 8, sum.stdev);
-		bind_real(ins, 9, sum.min);
-		bind_real(ins, 10, sum.max);
-		bind_real(ins, 11, sum.ci_low);
-		bind_real(ins, 12, sum.ci_high);
-		bind_real(ins, 13, ratio.ratio);
-		bind_real(ins, 14, ratio.low);
-		bind_real(ins, 15, ratio.high);
-		bind_text(ins, 16, vb_verdict_name(verdict));
-		sqlite3_bind_int64(ins, 17, (sqlite3_int64)nout);
-		sqlite3_bind_int64(ins, 18, (sqlite3_int64)(k ? k : 1));
-		bind_real(ins, 19, within);
-		bind_real(ins, 20, between);
-		r = step_done(s, ins, err, "recording a summary");
-		if (r)
-			goto fail;
+		c[*n] = (struct vb_store_cell){
+			.platform_id = sqlite3_column_int64(st, 0),
+			.platform = xstrdup((const char *)sqlite3_column_text(st, 1)),
+			.workload_id = sqlite3_column_int64(st, 2),
+			.metric = xstrdup((const char *)sqlite3_column_text(st, 3)),
+			.higher_is_better = sqlite3_column_int(st, 4),
+		};
+		(*n)++;
 	}
-	return exec_sql(s, "COMMIT", err);
-fail:
-	exec_sql(s, "ROLLBACK", NULL);
+	if (rc != SQLITE_DONE) {
+		vb_store_cells_free(c, *n);
+		*n = 0;
+		return db_error(s, rc, err, "loading cells");
+	}
+	*out = c;
+	return 0;
+}
+
+int64_t vb_store_platform_id(struct vb_store *s, int64_t run_id, const char *name)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (!name ||
+	    sqlite3_prepare_v2(s->db, "SELECT id FROM platforms WHERE run_id = ? AND name = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_text(st, 2, name);
+	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+}
+
+int vb_store_flag_outliers(struct vb_store *s, const char *metric, const int64_t *ids,
+			   const bool *flags, size_t n, struct vb_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(
+	    s, "UPDATE sample_values SET outlier = ? WHERE sample_id = ? AND metric = ?", &st, err);
+	for (size_t i = 0; i < n && !r; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, flags[i]);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		bind_text(st, 3, metric);
+		r = step_done(s, st, err, "flagging outliers");
+	}
 	return r;
+}
+
+int vb_store_put_summary(struct vb_store *s, const struct vb_summary_record *x,
+			 struct vb_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
+	int r = prepare(s,
+			"INSERT OR REPLACE INTO summaries(run_id, platform_id, workload_id, metric,"
+			" n, mean, median, stdev, min, max, ci_low, ci_high, ratio, ratio_low,"
+			" ratio_high, verdict, outliers, instances, var_within, var_between)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			&ins, err);
+	if (r)
+		return r;
+	sqlite3_bind_int64(ins, 1, x->run_id);
+	sqlite3_bind_int64(ins, 2, x->platform_id);
+	sqlite3_bind_int64(ins, 3, x->workload_id);
+	bind_text(ins, 4, x->metric);
+	sqlite3_bind_int64(ins, 5, (sqlite3_int64)x->s.n);
+	bind_real(ins, 6, x->s.mean);
+	bind_real(ins, 7, x->s.median);
+	bind_real(ins, 8, x->s.stdev);
+	bind_real(ins, 9, x->s.min);
+	bind_real(ins, 10, x->s.max);
+	bind_real(ins, 11, x->s.ci_low);
+	bind_real(ins, 12, x->s.ci_high);
+	bind_real(ins, 13, x->ratio.ratio);
+	bind_real(ins, 14, x->ratio.low);
+	bind_real(ins, 15, x->ratio.high);
+	bind_text(ins, 16, vb_verdict_name(x->verdict));
+	sqlite3_bind_int64(ins, 17, (sqlite3_int64)x->outliers);
+	sqlite3_bind_int64(ins, 18, (sqlite3_int64)(x->instances ? x->instances : 1));
+	bind_real(ins, 19, x->var_within);
+	bind_real(ins, 20, x->var_between);
+	return step_done(s, ins, err, "recording a summary");
 }
 
 /*

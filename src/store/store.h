@@ -72,14 +72,52 @@ struct vb_sample_record {
 int vb_store_add_sample(struct vb_store *s, const struct vb_sample_record *r,
 			struct vb_error **err);
 
-/*
- * Compute and store summaries, ratios to `baseline` (a platform name) with
- * their intervals and verdicts (equivalent within ±equivalence, a fraction)
- * and outlier flags for every cell of a run, from its stored samples.
- * Idempotent.
- */
-int vb_store_summarize(struct vb_store *s, int64_t run_id, const char *baseline, double equivalence,
-		       struct vb_error **err);
+/* A transaction around several writes (the summarizer's). */
+int vb_store_begin(struct vb_store *s, struct vb_error **err);
+int vb_store_commit(struct vb_store *s, struct vb_error **err);
+void vb_store_rollback(struct vb_store *s);
+
+/* A cell of a run: platform x workload x metric, in table order (vb_store_cells). */
+struct vb_store_cell {
+	int64_t platform_id, workload_id;
+	char *platform, *metric;
+	bool higher_is_better;
+};
+int vb_store_cells(struct vb_store *s, int64_t run_id, struct vb_store_cell **cells, size_t *n,
+		   struct vb_error **err);
+void vb_store_cells_free(struct vb_store_cell *c, size_t n);
+/* The platforms.id of a run's platform by name; -1 when none. */
+int64_t vb_store_platform_id(struct vb_store *s, int64_t run_id, const char *name);
+
+/* A cell's measured samples (warm-up and failed ones left out), in run order. */
+struct vb_cell_samples {
+	double *v;
+	int64_t *ids;	/* sample ids, for the outlier flags */
+	unsigned *inst; /* the fresh guest (instance) that took each */
+	size_t n;
+};
+int vb_store_cell_samples(struct vb_store *s, int64_t run_id, int64_t platform_id,
+			  int64_t workload_id, const char *metric, struct vb_cell_samples *out,
+			  struct vb_error **err);
+void vb_cell_samples_free(struct vb_cell_samples *c);
+
+/* Mark samples ids[i] outliers of metric (flags[i]) or not. */
+int vb_store_flag_outliers(struct vb_store *s, const char *metric, const int64_t *ids,
+			   const bool *flags, size_t n, struct vb_error **err);
+
+/* One cell's summary, as experiment/summarize.c computed it. */
+struct vb_summary_record {
+	int64_t run_id, platform_id, workload_id;
+	const char *metric;
+	struct vb_summary s;
+	struct vb_ratio ratio; /* NAN: none */
+	enum vb_verdict verdict;
+	size_t outliers;
+	unsigned instances;
+	double var_within, var_between; /* NAN: none */
+};
+int vb_store_put_summary(struct vb_store *s, const struct vb_summary_record *r,
+			 struct vb_error **err);
 
 /* Record one cell of a features run (every field required). */
 int vb_store_add_feature(struct vb_store *s, int64_t run_id, const struct vb_feature_row *f,

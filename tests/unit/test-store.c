@@ -288,8 +288,7 @@ static void test_summarize(void)
 
 	if (!fixture_setup(&f))
 		goto out;
-	CHECK_MSG(vb_store_summarize(f.s, f.run, "host", 0.05, &err) == 0, "%s",
-		  err ? err->msg : "");
+	CHECK_MSG(vb_summarize_run(f.s, f.run, "host", 0.05, &err) == 0, "%s", err ? err->msg : "");
 	vb_error_free(&err);
 	CHECK(vb_store_load_rows(f.s, f.run, &rows, &n, &err) == 0);
 	CHECK(n == 6);
@@ -361,11 +360,11 @@ static void test_summarize(void)
 			  "metric = 'elapsed' AND value = 30") == 1);
 
 	/* Idempotent: the same rows again. */
-	CHECK(vb_store_summarize(f.s, f.run, "host", 0.05, &err) == 0);
+	CHECK(vb_summarize_run(f.s, f.run, "host", 0.05, &err) == 0);
 	CHECK(sql_int(db, "SELECT count(*) FROM summaries") == 6);
 	CHECK(sql_int(db, "SELECT count(*) FROM sample_values WHERE outlier = 1") == 1);
 	/* An unknown baseline: summaries, but no ratios. */
-	CHECK(vb_store_summarize(f.s, f.run, "nope", 0.05, &err) == 0);
+	CHECK(vb_summarize_run(f.s, f.run, "nope", 0.05, &err) == 0);
 	CHECK(vb_store_load_rows(f.s, f.run, &rows, &n, &err) == 0);
 	CHECK(n == 6);
 	for (size_t i = 0; i < n; i++)
@@ -733,7 +732,7 @@ static void test_export_json(void)
 
 	if (!fixture_setup(&f))
 		goto out;
-	CHECK(vb_store_summarize(f.s, f.run, "host", 0.05, &err) == 0);
+	CHECK(vb_summarize_run(f.s, f.run, "host", 0.05, &err) == 0);
 	out = xasprintf("%s/export.json", f.dir);
 	CHECK_MSG(vb_store_export_json(f.s, f.run, out, &err) == 0, "%s", err ? err->msg : "");
 	vb_error_free(&err);
