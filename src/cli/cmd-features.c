@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include "cli/cli.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "experiment/features.h"
 #include "report/report.h"

@@ -5,6 +5,7 @@
 #include "agent/client.h"
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "report/diff.h"

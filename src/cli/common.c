@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "guest/image.h"

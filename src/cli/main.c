@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/util.h"
 
 static const struct {

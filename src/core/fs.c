@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "core/fs.h"
+#include "core/text.h"
 #include "core/util.h"
 
 #define RM_MAX_DEPTH 128 /* two descriptors per level are open at once */

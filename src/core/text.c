@@ -71,3 +71,9 @@ char *vb_text_clean(const char *s)
 {
 	return s ? vb_text_cleann(s, strlen(s)) : NULL;
 }
+
+char *vb_printable(const char *s)
+{
+	/* One cleaner for all: vb_text_clean's escapes leave a backslash alone. */
+	return s ? vb_text_clean(s) : xstrdup("(null)");
+}

@@ -16,4 +16,12 @@ char *vb_text_clean(const char *s);
 /* As vb_text_clean for the first len bytes of s (which may hold NULs). */
 char *vb_text_cleann(const char *s, size_t len);
 
+/*
+ * A copy of s safe to print on a terminal: vb_text_clean, and
+ * "(null)" for NULL. A backslash stays as it is, so that escaping twice (a
+ * message built from escaped parts, escaped again when printed) changes
+ * nothing. For every user or guest string echoed in a message. Caller frees.
+ */
+char *vb_printable(const char *s);
+
 #endif

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "core/text.h"
 #include "core/util.h"
 
 void vb_bug(const char *file, int line, const char *fmt, ...)
@@ -233,12 +232,6 @@ int vb_mkdir_p(const char *path, mode_t mode)
 	if (stat(p, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-char *vb_printable(const char *s)
-{
-	/* One cleaner for all: vb_text_clean's escapes leave a backslash alone. */
-	return s ? vb_text_clean(s) : xstrdup("(null)");
 }
 
 double vb_monotonic_s(void)

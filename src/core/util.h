@@ -118,14 +118,6 @@ int vb_mkdir_p(const char *path, mode_t mode);
  */
 int vb_rm_rf(const char *path);
 
-/*
- * A copy of s safe to print on a terminal: vb_text_clean (core/text.h), and
- * "(null)" for NULL. A backslash stays as it is, so that escaping twice (a
- * message built from escaped parts, escaped again when printed) changes
- * nothing. For every user or guest string echoed in a message. Caller frees.
- */
-char *vb_printable(const char *s);
-
 /* Lowercase hex SHA-256 of a file (65 bytes incl. NUL). */
 int vb_sha256_file(const char *path, char out[65]);
 

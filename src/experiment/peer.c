@@ -12,7 +12,7 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "runtime/nat.h"
-#include "runtime/net.h"
+#include "runtime/net-run.h"
 
 int vb_peer_start(const char *agent_path, const char *listen, int netns_fd, struct vb_peer *out,
 		  struct vb_error **err)

@@ -23,6 +23,7 @@
 #include "platform/policy.h"
 #include "platform/qemu-vm.h"
 #include "runtime/cgroup.h"
+#include "runtime/net-run.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
 

@@ -32,7 +32,7 @@
 #include "platform/xen.h"
 #include "platform/xen-ctl.h"
 #include "platform/xen-xl.h"
-#include "runtime/net.h"
+#include "runtime/net-run.h"
 #include "virtbench/platform.h"
 
 /* dom0's memory: the toolstack in an initramfs, the relays, blkback. */

@@ -186,65 +186,31 @@ int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int 
 	return 0;
 }
 
-static struct {
-	char tag[16];
-	struct vb_net_outside out;
-	unsigned refs;
-} run_nat = { .out.netns = -1 };
-
-int vb_nat_run_get(const char *run_id, struct vb_error **err)
+int vb_nat_probe(struct vb_error **err)
 {
-	if (run_nat.refs && strcmp(run_nat.tag, run_id))
-		return vb_error_set(err, -EBUSY, "the NAT of run %s is still up", run_nat.tag);
-	if (run_nat.refs) {
-		run_nat.refs++;
-		return 0;
-	}
-	const struct vb_net_plan *plan = vb_net_run_bridge();
-	if (strcmp(plan->bridge, run_id))
-		VB_BUG("NAT of %s without its bridge", run_id);
 	_cleanup_free_ char *path = vb_proc_which("nft");
 	if (!path)
 		return vb_error_set(err, VB_SKIP,
 				    "--net nat needs the nft program (Debian package nftables)");
-	int r = vb_net_outside_create(run_id, &run_nat.out, err);
-	if (!r)
-		r = vb_net_set_forwarding(plan->bridge, true, err);
-	if (!r) {
-		_cleanup_free_ char *subnet = xasprintf("10.233.%u.0/24", plan->subnet % 256);
-		_cleanup_free_ char *rules = vb_nat_ruleset(run_id, subnet);
-		r = nft(rules, NULL, "creating the NAT table", err);
-	}
-	if (r) {
-		vb_net_set_forwarding(plan->bridge, false, NULL);
-		vb_net_outside_destroy(&run_nat.out);
-		return r;
-	}
-	snprintf(run_nat.tag, sizeof(run_nat.tag), "%s", run_id);
-	run_nat.refs = 1;
 	return 0;
 }
 
-void vb_nat_run_put(void)
+int vb_nat_table_create(const char *tag, const char *subnet, struct vb_error **err)
 {
-	if (!run_nat.refs || --run_nat.refs)
-		return;
-	struct vb_error *e = NULL;
-	/* Once more on failure (nft timing out on a loaded host), then leave word for the sweep. */
-	if (table_delete("ip", run_nat.tag, NULL) && table_delete("ip", run_nat.tag, &e)) {
-		_cleanup_free_ char *marker = leftover_marker(run_nat.tag);
-		vb_write_file_replace(marker, "", 0);
-		vb_warn("%s; the next virtbench start deletes table ip %s", e->msg, run_nat.tag);
-	}
-	vb_error_free(&e);
-	/* The bridge may stay for guests without NAT: it forwards no more. */
-	vb_net_set_forwarding(run_nat.tag, false, NULL);
-	vb_net_outside_destroy(&run_nat.out);
+	_cleanup_free_ char *rules = vb_nat_ruleset(tag, subnet);
+	return nft(rules, NULL, "creating the NAT table", err);
 }
 
-const struct vb_net_outside *vb_nat_run_outside(void)
+void vb_nat_table_delete(const char *tag)
 {
-	return &run_nat.out;
+	struct vb_error *e = NULL;
+	/* Once more on failure (nft timing out on a loaded host), then leave word for the sweep. */
+	if (table_delete("ip", tag, NULL) && table_delete("ip", tag, &e)) {
+		_cleanup_free_ char *marker = leftover_marker(tag);
+		vb_write_file_replace(marker, "", 0);
+		vb_warn("%s; the next virtbench start deletes table ip %s", e->msg, tag);
+	}
+	vb_error_free(&e);
 }
 
 char *vb_fw_ruleset(const char *tag)

@@ -17,7 +17,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/net.h"
 #include "virtbench/error.h"
 
 /*
@@ -48,15 +47,17 @@ bool vb_nat_leftovers(void);
 int vb_nat_sweep(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
 		 struct vb_error **err);
 
+/* VB_SKIP, naming the package, when the nft program is not installed. */
+int vb_nat_probe(struct vb_error **err);
+
+/* Load run tag's NAT table (vb_nat_ruleset) for its bridge's subnet. */
+int vb_nat_table_create(const char *tag, const char *subnet, struct vb_error **err);
+
 /*
- * The run's NAT, shared by its guests behind it: a guest takes it after
- * joining the run's bridge (vb_net_run_guest_join) and drops it before
- * leaving. The first reference makes the outside (vb_net_outside_create),
- * turns forwarding on for the bridge and creates the table; the last
- * removes all three. VB_SKIP when nft is not installed. One run per process.
+ * Delete run tag's NAT table (twice on failure, then word for the sweep:
+ * "<state>/<tag>.nat-left", and a warning).
  */
-int vb_nat_run_get(const char *run_id, struct vb_error **err);
-void vb_nat_run_put(void);
+void vb_nat_table_delete(const char *tag);
 
 /*
  * The input filter of a run's bridge, "table inet vb-1a2b3c4d": what
@@ -86,8 +87,5 @@ int vb_fw_run_admit(const char *addr, unsigned port, struct vb_error **err);
  * for the sweep: "<state>/<tag>.nat-left"). Safe when there is none.
  */
 void vb_fw_run_delete(void);
-
-/* The run's outside while some guest holds the NAT. */
-const struct vb_net_outside *vb_nat_run_outside(void);
 
 #endif

@@ -4,7 +4,6 @@
 #include <linux/pkt_sched.h>
 #include <pthread.h>
 #include <sched.h>
-#include <time.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -16,7 +15,6 @@
 #include <netlink/route/route.h>
 
 #include "core/util.h"
-#include "runtime/nat.h"
 #include "runtime/net.h"
 
 static struct nl_sock *nl_open(struct vb_error **err)
@@ -461,70 +459,6 @@ int vb_net_loopback_ns(int *fd, struct vb_error **err)
 	}
 	*fd = j.netns;
 	return 0;
-}
-
-static struct {
-	char tag[16];
-	struct vb_net_plan plan;
-	unsigned refs;
-} run_bridge;
-
-int vb_net_run_bridge_get(const char *run_id, struct vb_error **err)
-{
-	if (run_bridge.refs && strcmp(run_bridge.tag, run_id))
-		return vb_error_set(err, -EBUSY, "a bridge of run %s is still up", run_bridge.tag);
-	if (!run_bridge.refs) {
-		/* The input filter first: the bridge never exists without it. */
-		int r = vb_fw_run_create(run_id, err);
-		if (!r)
-			r = vb_net_bridge_create(run_id, &run_bridge.plan, err);
-		if (r) {
-			vb_fw_run_delete();
-			return r;
-		}
-		snprintf(run_bridge.tag, sizeof(run_bridge.tag), "%s", run_id);
-	}
-	run_bridge.refs++;
-	return 0;
-}
-
-void vb_net_run_bridge_put(void)
-{
-	if (run_bridge.refs && --run_bridge.refs == 0) {
-		vb_net_link_delete(run_bridge.plan.bridge, NULL);
-		vb_fw_run_delete();
-	}
-}
-
-const struct vb_net_plan *vb_net_run_bridge(void)
-{
-	return &run_bridge.plan;
-}
-
-int vb_net_run_guest_join(const char *run_id, const char *name, char ip[20], struct vb_error **err)
-{
-	int r = vb_net_run_bridge_get(run_id, err);
-	if (r)
-		return r;
-	/* The guest index is the number after the run tag: vb-1a2b3c4d-N. */
-	const char *dash = strrchr(name, '-');
-	vb_net_guest_ip(&run_bridge.plan, dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0, ip);
-	return 0;
-}
-
-void vb_net_run_guest_leave(const char *name)
-{
-	vb_net_link_delete(name, NULL);
-	vb_net_run_bridge_put();
-}
-
-int vb_net_run_attach_when_up(const char *ifname, int timeout_ms, struct vb_error **err)
-{
-	for (int waited = 0; waited < timeout_ms && !if_nametoindex(ifname); waited += 10) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	return vb_net_attach(&run_bridge.plan, ifname, err);
 }
 
 int vb_net_attach(const struct vb_net_plan *plan, const char *ifname, struct vb_error **err)

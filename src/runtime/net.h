@@ -27,30 +27,6 @@ struct vb_net_plan {
  */
 int vb_net_bridge_create(const char *tag, struct vb_net_plan *out, struct vb_error **err);
 
-/*
- * The run's bridge, shared by every guest of the run on every platform:
- * created with the first guest that has a network, deleted with the last.
- * One run per process.
- */
-int vb_net_run_bridge_get(const char *run_id, struct vb_error **err);
-void vb_net_run_bridge_put(void);
-/* The plan of the bridge while some guest holds it. */
-const struct vb_net_plan *vb_net_run_bridge(void);
-
-/*
- * A guest named "vb-1a2b3c4d-N" joins its run's bridge (taking a reference)
- * and gets its address there, from N. vb_net_run_guest_leave deletes its
- * link (veth or tap, if still there) and drops the reference.
- */
-int vb_net_run_guest_join(const char *run_id, const char *name, char ip[20], struct vb_error **err);
-void vb_net_run_guest_leave(const char *name);
-
-/*
- * Put ifname on the run's bridge once it exists (a tap QEMU creates as it
- * starts), waiting up to timeout_ms for it.
- */
-int vb_net_run_attach_when_up(const char *ifname, int timeout_ms, struct vb_error **err);
-
 /* Put an existing interface (a QEMU tap) on the bridge and bring it up. */
 int vb_net_attach(const struct vb_net_plan *plan, const char *ifname, struct vb_error **err);
 

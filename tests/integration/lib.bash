@@ -56,7 +56,7 @@ quick_args=(-q --runs 3 --min-runs 2 --warmup 1 --set limit=100000 --set size=4M
 # Where virtbench makes its cgroups, one directory a line: for every mounted
 # cgroup hierarchy (v1 and v2, from /proc/self/mountinfo), the cgroup this
 # shell is in there (from /proc/self/cgroup: virtbench, started from here,
-# is in the same one and puts its tree below it, src/runtime/cgroup.c) +
+# is in the same one and puts its tree below it, src/runtime/cgroup-layout.c) +
 # /virtbench. Not a glob of /sys/fs/cgroup/*/virtbench: a hierarchy where this
 # shell is nested (memory/<path>/virtbench here) would be missed.
 vb_cgroup_parents() {

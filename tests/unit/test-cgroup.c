@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/runtime/cgroup.c on copies of captured trees
+ * Unit tests for src/runtime/cgroup*.c on copies of captured trees
  * (tests/data/cgroup-v1, cgroup-v2), read through vb_cgroup_layout_init_test:
  * every write is checked in order through the layout's write_log and by
  * reading the files back.
