@@ -15,8 +15,8 @@
 #include "agent/client.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "experiment/features-parse.h"
 #include "experiment/features-probe.h"
-#include "experiment/features.h"
 
 #define CRIU_TIMEOUT_MS 30000
 

@@ -24,8 +24,8 @@
 #include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "experiment/features-parse.h"
 #include "experiment/features-probe.h"
-#include "experiment/features.h"
 #include "platform/qmp.h"
 #include "runtime/cgroup.h"
 

@@ -23,7 +23,8 @@
 #include "core/proc.h"
 #include "core/util.h"
 #include "guest/apt.h"
-#include "guest/image.h"
+#include "guest/image-build.h"
+#include "guest/image-debian.h"
 
 #define BUILD_PREFIX ".build-debian-"
 #define STACK_SIZE (256 * 1024)

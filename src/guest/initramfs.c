@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
-#include "guest/image.h"
+#include "guest/image-build.h"
 #include "guest/initramfs.h"
 
 /*

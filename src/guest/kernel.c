@@ -10,7 +10,7 @@
 #include "core/proc.h"
 #include "core/util.h"
 #include "guest/deb.h"
-#include "guest/image.h"
+#include "guest/image-build.h"
 #include "guest/kernel.h"
 
 void vb_kernel_release(struct vb_kernel *k)

@@ -15,7 +15,7 @@
 #include "core/proc.h"
 #include "core/util.h"
 #include "guest/deb.h"
-#include "guest/image.h"
+#include "guest/image-build.h"
 #include "guest/initramfs.h"
 #include "guest/kernel.h"
 #include "guest/xen.h"

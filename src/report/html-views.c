@@ -4,7 +4,10 @@
 
 #include "core/json.h"
 #include "core/util.h"
-#include "report/html.h"
+#include "report/doc.h"
+#include "report/html-views.h"
+#include "report/markup.h"
+#include "report/svg.h"
 
 static bool in_list(const char *const *list, size_t n, const char *s)
 {

@@ -3,7 +3,10 @@
 
 #include "core/json.h"
 #include "core/util.h"
-#include "report/html.h"
+#include "report/doc.h"
+#include "report/html-views.h"
+#include "report/markup.h"
+#include "report/svg.h"
 #include "report/report.h"
 #include "virtbench/stats.h"
 
@@ -43,270 +46,6 @@ static const char css[] =
     "svg.chart .line{fill:none;stroke-width:2}"
     "footer{margin-top:36px;border-top:1px solid #d0d7de;padding-top:8px;color:#57606a;"
     "font-size:12px}";
-
-void vb_html_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '&')
-			fputs("&amp;", f);
-		else if (c == '<')
-			fputs("&lt;", f);
-		else if (c == '>')
-			fputs("&gt;", f);
-		else if (c == '"')
-			fputs("&quot;", f);
-		else if (c == '\'')
-			fputs("&#39;", f);
-		else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
-			fputs("&#xFFFD;", f);
-		else
-			fputc(c, f);
-	}
-}
-
-void vb_html_number(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "%.17g", v);
-	else
-		fputs("null", f);
-}
-
-const char *vb_html_short(double v, char *buf, size_t len)
-{
-	static const char *const prefix[] = { "p", "n", "µ", "m", "", "k", "M", "G", "T", "P" };
-	double a = fabs(v);
-	if (!isfinite(v)) {
-		snprintf(buf, len, "–");
-	} else if (a == 0 || (a >= 1e-3 && a < 9999.5)) {
-		snprintf(buf, len, "%.4g", v);
-	} else {
-		int e = (int)floor(log10(a) / 3);
-		e = e < -4 ? -4 : e > 5 ? 5 : e;
-		snprintf(buf, len, "%.4g%s", v / pow(1000, e), prefix[e + 4]);
-	}
-	return buf;
-}
-
-static void attr(FILE *f, const char *name, const char *value)
-{
-	if (!value)
-		return;
-	fprintf(f, " %s=\"", name);
-	vb_html_escape(f, value);
-	fputc('"', f);
-}
-
-void vb_html_mark_attrs(FILE *f, long long run, const struct vb_mark *m)
-{
-	fprintf(f, " data-run=\"%lld\"", run);
-	attr(f, "data-platform", m->platform);
-	attr(f, "data-workload", m->workload);
-	attr(f, "data-metric", m->metric);
-	attr(f, "data-kind", m->kind);
-	fputs(" data-value=\"", f);
-	vb_html_number(f, m->value);
-	fputc('"', f);
-	if (!isfinite(m->low) && !isfinite(m->high))
-		return;
-	fputs(" data-low=\"", f);
-	vb_html_number(f, m->low);
-	fputs("\" data-high=\"", f);
-	vb_html_number(f, m->high);
-	fputc('"', f);
-}
-
-void vb_html_cell(FILE *f, long long run, const struct vb_mark *m, enum vb_html_style style)
-{
-	char v[32], lo[32], hi[32];
-	bool interval = isfinite(m->low) && isfinite(m->high);
-	fputs("<td class=\"num\"", f);
-	vb_html_mark_attrs(f, run, m);
-	if (interval)
-		fprintf(f, " title=\"95%% CI %s – %s\"", vb_html_short(m->low, lo, sizeof(lo)),
-			vb_html_short(m->high, hi, sizeof(hi)));
-	fputc('>', f);
-	if (!isfinite(m->value))
-		fputs("–", f);
-	else if (style == VB_HTML_PERCENT)
-		fprintf(f, "%+.1f%%", m->value);
-	else
-		fputs(vb_html_short(m->value, v, sizeof(v)), f);
-	if (isfinite(m->value) && interval && style == VB_HTML_PM)
-		fprintf(f, " ± %s", vb_html_short((m->high - m->low) / 2, v, sizeof(v)));
-	else if (isfinite(m->value) && interval && style == VB_HTML_PERCENT)
-		fprintf(f, " [%+.1f, %+.1f]", m->low, m->high);
-	else if (isfinite(m->value) && interval)
-		fprintf(f, " [%s, %s]", lo, hi);
-	fputs("</td>", f);
-}
-
-void vb_html_json_text(FILE *f, const json_t *v)
-{
-	if (json_is_string(v)) {
-		vb_html_escape(f, json_string_value(v));
-	} else if (json_is_boolean(v)) {
-		fputs(json_is_true(v) ? "yes" : "no", f);
-	} else if (json_is_integer(v)) {
-		fprintf(f, "%lld", (long long)json_integer_value(v));
-	} else if (json_is_real(v)) {
-		fprintf(f, "%.6g", json_real_value(v));
-	} else if (!v || json_is_null(v)) {
-		fputs("–", f);
-	} else {
-		_cleanup_free_ char *text = vb_json_line(v);
-		vb_html_escape(f, text);
-	}
-}
-
-double vb_html_num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-const char *vb_html_str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-int vb_html_platform(const struct vb_html_run *run, const char *name)
-{
-	for (size_t i = 0; name && i < json_array_size(run->platforms); i++) {
-		const char *n = vb_html_str(json_array_get(run->platforms, i), "name");
-		if (n && !strcmp(n, name))
-			return (int)i;
-	}
-	return -1;
-}
-
-const char *vb_html_label(const struct vb_html_run *run, const char *name)
-{
-	int i = vb_html_platform(run, name);
-	return i < 0 ? name : run->labels[i];
-}
-
-bool vb_html_is(const json_t *o, const char *key, const char *want)
-{
-	const char *s = vb_html_str(o, key);
-	return s && want && !strcmp(s, want);
-}
-
-const json_t *vb_html_summary(const struct vb_html_run *run, const char *platform,
-			      const char *workload, const char *metric)
-{
-	size_t i;
-	const json_t *s;
-	json_array_foreach(run->summaries, i, s) if (vb_html_is(s, "platform", platform) &&
-						     vb_html_is(s, "workload", workload) &&
-						     vb_html_is(s, "metric", metric)) return s;
-	return NULL;
-}
-
-const json_t *vb_html_workload(const struct vb_html_run *run, const char *name)
-{
-	size_t i;
-	const json_t *w;
-	json_array_foreach(run->workloads, i, w) if (vb_html_is(w, "name", name)) return w;
-	return NULL;
-}
-
-const char *vb_html_unit(const struct vb_html_run *run, const char *workload, const char *metric)
-{
-	size_t i;
-	const json_t *m;
-	json_array_foreach(json_object_get(vb_html_workload(run, workload), "metrics"), i,
-			   m) if (vb_html_is(m, "name", metric) &&
-				  vb_html_str(m, "unit")) return vb_html_str(m, "unit");
-	return "";
-}
-
-void vb_html_mean_mark(const json_t *sum, const char *platform, const char *workload,
-		       const char *metric, struct vb_mark *m)
-{
-	*m = (struct vb_mark){ platform,
-			       workload,
-			       metric,
-			       "mean",
-			       vb_html_num(sum, "mean"),
-			       vb_html_num(sum, "ci_low"),
-			       vb_html_num(sum, "ci_high") };
-}
-
-void vb_html_ratio_mark(const json_t *sum, const char *platform, const char *workload,
-			const char *metric, struct vb_mark *m)
-{
-	*m = (struct vb_mark){ platform,
-			       workload,
-			       metric,
-			       "ratio",
-			       vb_html_num(sum, "ratio"),
-			       vb_html_num(sum, "ratio_low"),
-			       vb_html_num(sum, "ratio_high") };
-}
-
-bool vb_html_is_baseline(const struct vb_html_run *run, const char *platform)
-{
-	if (!strcmp(run->experiment, "isolation")) {
-		const char *colon = strrchr(platform, ':');
-		return colon && !strcmp(colon, ":alone");
-	}
-	return run->baseline && !strcmp(platform, run->baseline);
-}
-
-/*
- * Ratios are against config.baseline when recorded, else host when present,
- * else the first platform; with several platforms and no ratio stored at
- * all, the report claims no baseline.
- */
-static const char *find_baseline(const json_t *doc, const json_t *platforms)
-{
-	const json_t *config = json_object_get(json_object_get(doc, "run"), "config");
-	size_t i;
-	const json_t *p, *s;
-	bool ratios = json_array_size(platforms) == 1;
-	if (vb_html_str(config, "baseline"))
-		return vb_html_str(config, "baseline");
-	json_array_foreach(json_object_get(doc, "summaries"), i, s) ratios |=
-	    isfinite(vb_html_num(s, "ratio"));
-	if (!ratios)
-		return NULL;
-	json_array_foreach(platforms, i, p) if (vb_html_is(p, "name", "host")) return "host";
-	return vb_html_str(json_array_get(platforms, 0), "name");
-}
-
-static void run_init(struct vb_html_run *run, FILE *f, const json_t *doc)
-{
-	const json_t *info = json_object_get(doc, "run");
-	const char *exp = vb_html_str(info, "experiment");
-	*run = (struct vb_html_run){ .f = f, .doc = doc };
-	run->id = (long long)json_integer_value(json_object_get(info, "id"));
-	run->experiment = exp ? exp : "";
-	run->platforms = json_object_get(doc, "platforms");
-	run->workloads = json_object_get(doc, "workloads");
-	run->summaries = json_object_get(doc, "summaries");
-	run->labels = xcalloc(json_array_size(run->platforms) + 1, sizeof(*run->labels));
-	for (size_t i = 0; i < json_array_size(run->platforms); i++) {
-		const json_t *p = json_array_get(run->platforms, i);
-		const char *name = vb_html_str(p, "name");
-		int emulated = json_is_true(json_object_get(p, "emulated")) ? 1
-			       : (int)vb_html_num(p, "emulated") == 2	    ? 2
-			       : vb_html_num(p, "emulated") == 1	    ? 1
-									    : 0;
-		run->labels[i] =
-		    xasprintf("%s%s", name ? name : "?", vb_report_emulation(emulated));
-	}
-	run->baseline = find_baseline(doc, run->platforms);
-}
-
-static void run_release(struct vb_html_run *run)
-{
-	for (size_t i = 0; run->labels && run->labels[i]; i++)
-		free(run->labels[i]);
-	free(run->labels);
-	run->labels = NULL;
-}
 
 /* A heading row cell with text; NULL gives "–". */
 static void td_text(FILE *f, const char *s)
@@ -712,7 +451,7 @@ static void failures_section(const struct vb_html_run *run)
 static void run_section(FILE *f, const json_t *doc)
 {
 	struct vb_html_run run;
-	run_init(&run, f, doc);
+	vb_html_run_init(&run, f, doc);
 	fprintf(f, "<section class=\"run\" id=\"run-%lld\" data-run=\"%lld\">\n", run.id, run.id);
 	run_title(&run);
 	fputs("<div class=\"top\"><div>\n", f);
@@ -730,7 +469,7 @@ static void run_section(FILE *f, const json_t *doc)
 	charts_section(&run);
 	failures_section(&run);
 	fputs("</section>\n", f);
-	run_release(&run);
+	vb_html_run_release(&run);
 }
 
 static void head(FILE *f, json_t *const *docs, size_t ndocs)

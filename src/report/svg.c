@@ -2,7 +2,8 @@
 #include <math.h>
 
 #include "core/util.h"
-#include "report/html.h"
+#include "report/markup.h"
+#include "report/svg.h"
 
 /* Okabe–Ito (told apart with the common colour-vision deficiencies), then four of Tol's muted. */
 static const char *const palette[] = { "#0072B2", "#E69F00", "#009E73", "#CC79A7",

@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "experiment/features-parse.h"
 #include "experiment/features.h"
 #include "report/report.h"
 

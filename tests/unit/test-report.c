@@ -5,7 +5,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
-#include "report/html.h"
+#include "report/markup.h"
 #include "report/report.h"
 #include "test.h"
 
