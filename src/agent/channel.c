@@ -47,13 +47,6 @@ bool vb_channel_writable(const struct vb_channel *c)
 	       !(pfd.revents & (POLLERR | POLLHUP | POLLNVAL));
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Look for a complete line in the buffer; handles the skip of an over-long line. */
 static int take_line(struct vb_channel *c, char **line, size_t *len, int *found)
 {
@@ -98,7 +91,7 @@ static int take_line(struct vb_channel *c, char **line, size_t *len, int *found)
 int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_atomic_t *interrupted,
 		    char **line, size_t *len)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : (long long)vb_monotonic_ms() + timeout_ms;
 	for (;;) {
 		int found;
 		int r = take_line(c, line, len, &found);
@@ -114,7 +107,7 @@ int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_ato
 		int wait = -1;
 		bool last = false;
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - (long long)vb_monotonic_ms();
 			/* Past the deadline, still take what is already there (timeout 0 polls). */
 			last = left <= 0;
 			wait = last ? 0 : left > 1000 ? 1000 : (int)left;
@@ -149,7 +142,7 @@ int vb_channel_recv(struct vb_channel *c, int timeout_ms, const volatile sig_ato
 int vb_channel_poll_line(struct vb_channel *c, int timeout_ms,
 			 const volatile sig_atomic_t *interrupted)
 {
-	long long deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+	long long deadline = (long long)vb_monotonic_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	for (;;) {
 		if (memchr(c->buf + c->start, '\n', c->len))
 			return 0;
@@ -161,7 +154,7 @@ int vb_channel_poll_line(struct vb_channel *c, int timeout_ms,
 		}
 		if (c->len >= c->cap)
 			return 0; /* full without a newline: let recv report the long line */
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)vb_monotonic_ms();
 		if (left < 0)
 			left = 0;
 		struct pollfd pfd = { .fd = c->rfd, .events = POLLIN };
@@ -178,7 +171,7 @@ int vb_channel_poll_line(struct vb_channel *c, int timeout_ms,
 				c->len += (size_t)n;
 			continue;
 		}
-		if (now_ms() >= deadline)
+		if ((long long)vb_monotonic_ms() >= deadline)
 			return -ETIMEDOUT;
 	}
 }

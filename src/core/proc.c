@@ -157,13 +157,6 @@ int vb_proc_run_redirected(char *const argv[], int in_fd, int out_fd, int *statu
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* vb_proc_run with stdin from in_fd. */
 static int run_captured(char *const argv[], int in_fd, int timeout_ms, size_t max, char **output,
 			int *status, struct vb_error **err)
@@ -181,7 +174,7 @@ static int run_captured(char *const argv[], int in_fd, int timeout_ms, size_t ma
 		return r;
 	char *buf = xmalloc(max + 1);
 	size_t len = 0;
-	double deadline = now_ms() + timeout_ms;
+	double deadline = (vb_monotonic_s() * 1e3) + timeout_ms;
 	bool eof = false, exited = false, late = false;
 	double exited_at = 0;
 	int st = 0;
@@ -190,7 +183,7 @@ static int run_captured(char *const argv[], int in_fd, int timeout_ms, size_t ma
 	 * after the child exited: give it a moment, not forever.
 	 */
 	while (!(eof && exited)) {
-		double now = now_ms();
+		double now = (vb_monotonic_s() * 1e3);
 		if (now >= deadline) {
 			late = true;
 			break;
@@ -217,7 +210,7 @@ static int run_captured(char *const argv[], int in_fd, int timeout_ms, size_t ma
 			pid_t w = waitpid(pid, &st, WNOHANG);
 			if (w == pid || (w < 0 && errno != EINTR)) {
 				exited = true;
-				exited_at = now_ms();
+				exited_at = (vb_monotonic_s() * 1e3);
 			}
 		}
 		if (eof && !exited) {

@@ -124,7 +124,9 @@ int vb_sha256_file(const char *path, char out[65]);
 /* Lowercase hex SHA-256 of len bytes. */
 void vb_sha256_buf(const void *data, size_t len, char out[65]);
 
-/* Seconds on the monotonic clock: for durations, never for dates. */
+/* Seconds on the monotonic clock: for durations and deadlines, never for dates. */
 double vb_monotonic_s(void);
+/* The same in whole milliseconds. */
+int64_t vb_monotonic_ms(void);
 
 #endif

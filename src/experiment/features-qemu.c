@@ -35,13 +35,6 @@
 /* The probe machines: firmware only, no guest OS. */
 #define PROBE_MEM_MIB 64
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -66,14 +59,14 @@ static int qmp_status(struct vb_qmp *q, char *buf, size_t len, struct vb_error *
 static int qmp_wait_status(struct vb_qmp *q, const char *want, double timeout_s, char *buf,
 			   size_t len, struct vb_error **err)
 {
-	double deadline = now_s() + timeout_s;
+	double deadline = vb_monotonic_s() + timeout_s;
 	for (;;) {
 		int r = qmp_status(q, buf, len, err);
 		if (r)
 			return r;
 		if (!strcmp(buf, want))
 			return 0;
-		if (now_s() > deadline)
+		if (vb_monotonic_s() > deadline)
 			return vb_error_set(err, -ETIMEDOUT, "query-status stayed %s, not %s", buf,
 					    want);
 		sleep_ms(50);
@@ -237,7 +230,7 @@ static int vm_migrate(struct vm *vm, const char *uri, long long *bytes, long lon
 	int r = vb_qmp_exec(&vm->q, "migrate", args, NULL, err);
 	if (r)
 		return r;
-	double deadline = now_s() + MIGRATE_TIMEOUT_S;
+	double deadline = vb_monotonic_s() + MIGRATE_TIMEOUT_S;
 	for (;;) {
 		_cleanup_json_ json_t *rv = NULL;
 		r = vb_qmp_exec(&vm->q, "query-migrate", NULL, &rv, err);
@@ -258,7 +251,7 @@ static int vm_migrate(struct vm *vm, const char *uri, long long *bytes, long lon
 				why = "no reason given";
 			return vb_error_set(err, -EIO, "migration %s: %s", st, why);
 		}
-		if (now_s() > deadline)
+		if (vb_monotonic_s() > deadline)
 			return vb_error_set(err, -ETIMEDOUT, "migration still %s after %g s",
 					    st ? st : "unknown", MIGRATE_TIMEOUT_S);
 		if (vb_interrupted)

@@ -17,13 +17,6 @@
 
 #define QMP_TIMEOUT_S 5.0
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void vb_qmp_init(struct vb_qmp *q)
 {
 	memset(q, 0, sizeof(*q));
@@ -56,7 +49,7 @@ int vb_qmp_read(struct vb_qmp *q, double deadline, json_t **msg, struct vb_error
 		}
 		if (vb_interrupted)
 			return vb_error_set(err, -EINTR, "interrupted");
-		double left = deadline - now_s();
+		double left = deadline - vb_monotonic_s();
 		if (left <= 0)
 			return vb_error_set(err, -ETIMEDOUT, "QEMU did not answer on QMP in time");
 		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
@@ -96,7 +89,7 @@ int vb_qmp_exec(struct vb_qmp *q, const char *cmd, json_t *args, json_t **ret,
 	int r = vb_write_all(q->fd, text, strlen(text));
 	if (r)
 		return vb_error_errno(err, -r, "QMP: sending %s", cmd);
-	double deadline = now_s() + QMP_TIMEOUT_S;
+	double deadline = vb_monotonic_s() + QMP_TIMEOUT_S;
 	for (;;) {
 		_cleanup_json_ json_t *m = NULL;
 		r = vb_qmp_read(q, deadline, &m, err);
@@ -126,7 +119,7 @@ int vb_qmp_connect(struct vb_qmp *q, const char *sock, pid_t qemu, double timeou
 	if (strlen(sock) >= sizeof(a.sun_path))
 		return vb_error_set(err, -ENAMETOOLONG, "QMP: socket path too long: %s", sock);
 	memcpy(a.sun_path, sock, strlen(sock) + 1);
-	double deadline = now_s() + timeout_s;
+	double deadline = vb_monotonic_s() + timeout_s;
 	for (;;) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
@@ -140,14 +133,14 @@ int vb_qmp_connect(struct vb_qmp *q, const char *sock, pid_t qemu, double timeou
 			return vb_error_set(err, -ECHILD, "QEMU exited before its monitor opened");
 		if (vb_interrupted)
 			return vb_error_set(err, -EINTR, "interrupted");
-		if (now_s() > deadline)
+		if (vb_monotonic_s() > deadline)
 			return vb_error_set(err, -ETIMEDOUT,
 					    "QEMU did not open its monitor in %g s", timeout_s);
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 	_cleanup_json_ json_t *greeting = NULL;
-	int r = vb_qmp_read(q, now_s() + QMP_TIMEOUT_S, &greeting, err);
+	int r = vb_qmp_read(q, vb_monotonic_s() + QMP_TIMEOUT_S, &greeting, err);
 	if (!r && !json_object_get(greeting, "QMP"))
 		r = vb_error_set(err, -EPROTO, "QMP: no greeting");
 	if (!r)

@@ -76,9 +76,9 @@ int vb_xen_ctl_request(struct machine *m, double timeout_s, struct vb_xenctl_ans
 	int r = vb_channel_send(&m->ctl, line);
 	if (r)
 		return vb_error_errno(err, -r, "%s: sending '%s' to dom0", m->name, req);
-	double end = now_s() + timeout_s;
+	double end = vb_monotonic_s() + timeout_s;
 	for (;;) {
-		double left = end - now_s();
+		double left = end - vb_monotonic_s();
 		char *got;
 		size_t len;
 		r = left <= 0 ? -ETIMEDOUT
@@ -117,9 +117,9 @@ int vb_xen_ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 	if (r)
 		return r;
 	m->seq = 1;
-	double end = now_s() + timeout_s, next = 0;
+	double end = vb_monotonic_s() + timeout_s, next = 0;
 	for (;;) {
-		double t = now_s();
+		double t = vb_monotonic_s();
 		if (t > end)
 			return vb_error_set(err, -ETIMEDOUT,
 					    "%s: dom0's control loop did not answer in %.0f s",
@@ -420,21 +420,21 @@ int vb_xen_start(struct vb_guest *g, struct vb_error **err)
 	struct machine *m = g->m;
 	if (g->running)
 		return 0;
-	double t0 = now_s();
+	double t0 = vb_monotonic_s();
 	g->host_s = g->guest_s = 0;
 	if (!machine_running(m)) {
 		int r = m->local ? vb_xen_local_boot(m, err)
 				 : vb_xen_nested_boot(m, g->net ? g->ip : NULL, err);
 		if (r)
 			return r;
-		g->host_s = now_s() - t0;
+		g->host_s = vb_monotonic_s() - t0;
 	}
 	if (m->dom0) {
 		vb_channel_release(&g->ch);
 		g->running = true;
 		return 0;
 	}
-	double t1 = now_s();
+	double t1 = vb_monotonic_s();
 	g->running = true;
 	struct vb_xenctl_answer a;
 	_cleanup_free_ char *args = domu_args(g);
@@ -448,7 +448,7 @@ int vb_xen_start(struct vb_guest *g, struct vb_error **err)
 		domu_stop(g, 0);
 		return vb_xen_with_console(m, g->name, err);
 	}
-	g->guest_s = now_s() - t1;
+	g->guest_s = vb_monotonic_s() - t1;
 	return 0;
 }
 

@@ -229,7 +229,7 @@ void vb_xen_local_drain(struct machine *m, unsigned slot)
 int vb_xen_local_accept(struct machine *m, unsigned slot, struct vb_channel *ch,
 			struct vb_error **err)
 {
-	double end = now_s() + m->ready_timeout_s;
+	double end = vb_monotonic_s() + m->ready_timeout_s;
 	for (;;) {
 		int fd = accept4(m->lsock[slot], NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0) {
@@ -241,7 +241,7 @@ int vb_xen_local_accept(struct machine *m, unsigned slot, struct vb_channel *ch,
 					      slot);
 		if (vb_interrupted)
 			return vb_error_set(err, -EINTR, "%s: interrupted", m->name);
-		double left = end - now_s();
+		double left = end - vb_monotonic_s();
 		if (left <= 0)
 			return vb_error_set(err, -ETIMEDOUT,
 					    "%s: slot %u's relay did not connect in %.0f s",

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "agent/channel.h"
+#include "core/util.h"
 #include "guest/xen.h"
 #include "platform/qemu-vm.h"
 #include "platform/xen-ctl.h"
@@ -69,13 +70,6 @@ struct vb_guest {
 	char hash[65];
 	double host_s, guest_s; /* the last start: dom0's boot (0: it was up), the domU's */
 };
-
-static inline double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* xen-domu.c: shared by the three platforms. */
 

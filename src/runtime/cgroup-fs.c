@@ -153,11 +153,11 @@ int cg_rmdir(const struct vb_cgroup_layout *l, const char *path, struct vb_error
 			closedir(d);
 		}
 	}
-	uint64_t deadline = now_ms() + RMDIR_RETRY_MS;
+	uint64_t deadline = (uint64_t)vb_monotonic_ms() + RMDIR_RETRY_MS;
 	for (;;) {
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
-		if (errno != EBUSY || now_ms() >= deadline)
+		if (errno != EBUSY || (uint64_t)vb_monotonic_ms() >= deadline)
 			return vb_error_errno(err, errno, "cannot remove cgroup %s", path);
 		sleep_ms(10);
 	}

@@ -74,7 +74,7 @@ static int wait_empty(const struct vb_cgroup *cg, uint64_t deadline, const char 
 		}
 		if (empty)
 			return 1;
-		if (cg->layout->test_tree || now_ms() >= deadline)
+		if (cg->layout->test_tree || (uint64_t)vb_monotonic_ms() >= deadline)
 			return 0;
 		sleep_ms(2);
 	}
@@ -115,7 +115,7 @@ static bool wait_frozen(const struct vb_cgroup *cg, const char *dir, uint64_t de
 	bool v2 = cg->layout->version == VB_CGROUP_V2;
 	if (cg->layout->test_tree)
 		return true;
-	uint64_t until = now_ms() + 1000;
+	uint64_t until = (uint64_t)vb_monotonic_ms() + 1000;
 	if (until > deadline)
 		until = deadline;
 	for (;;) {
@@ -124,7 +124,7 @@ static bool wait_frozen(const struct vb_cgroup *cg, const char *dir, uint64_t de
 			return false;
 		if (v2 ? list_has(s, "frozen 1", "\n") : !strcmp(s, "FROZEN"))
 			return true;
-		if (now_ms() >= until)
+		if ((uint64_t)vb_monotonic_ms() >= until)
 			return false;
 		sleep_ms(1);
 	}
@@ -157,14 +157,14 @@ static int freeze_kill(struct vb_cgroup *cg, uint64_t deadline, struct vb_error 
 		}
 		if (r < 0)
 			return r;
-		uint64_t step = now_ms() + 100;
+		uint64_t step = (uint64_t)vb_monotonic_ms() + 100;
 		const char *busy = NULL;
 		r = wait_empty(cg, step < deadline ? step : deadline, &busy, err);
 		if (r)
 			return r < 0 ? r : 0;
 		if (l->test_tree)
 			return 0;
-		if (now_ms() >= deadline)
+		if ((uint64_t)vb_monotonic_ms() >= deadline)
 			return vb_error_set(err, -ETIMEDOUT,
 					    "processes are still in %s after SIGKILL (timeout)",
 					    busy ? busy : cg->name);
@@ -182,7 +182,7 @@ int vb_cgroup_freeze(struct vb_cgroup *cg, bool frozen, struct vb_error **err)
 	int r = cg_write(l, dir, file, frozen ? (v2 ? "1" : "FROZEN") : (v2 ? "0" : "THAWED"), err);
 	if (r < 0 || !frozen)
 		return r < 0 ? r : 0;
-	if (wait_frozen(cg, dir, now_ms() + 1000))
+	if (wait_frozen(cg, dir, (uint64_t)vb_monotonic_ms() + 1000))
 		return 0;
 	/* Half frozen is no promise: thaw and say so. */
 	cg_write(l, dir, file, v2 ? "0" : "THAWED", NULL);
@@ -194,7 +194,8 @@ int vb_cgroup_kill(struct vb_cgroup *cg, int timeout_ms, struct vb_error **err)
 	if (!cg)
 		return 0;
 	const struct vb_cgroup_layout *l = cg->layout;
-	uint64_t deadline = now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	uint64_t deadline =
+	    (uint64_t)vb_monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	int r = wait_empty(cg, 0, NULL, err);
 	if (r)
 		return r < 0 ? r : 0;

@@ -91,13 +91,6 @@ struct vb_disk_watch {
 	char walk_msg[256];
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A file the guest deleted but holds open, on the host's disk: through its overlay or the layer. */
 static bool held_deleted(const struct vb_disk_watch *w, int fd, struct stat *st)
 {
@@ -225,10 +218,10 @@ static void *watch_main(void *data)
 		struct pollfd p = { .fd = w->stop_fd, .events = POLLIN };
 		if (poll(&p, 1, wait_ms) != 0)
 			break; /* stopped (or poll failed: stop looks once more anyway) */
-		int64_t t0 = now_ms();
+		int64_t t0 = vb_monotonic_ms();
 		uint64_t used = 0;
 		bool ov = look(w, true, &used);
-		int64_t t1 = now_ms();
+		int64_t t1 = vb_monotonic_ms();
 		if (ov)
 			break;
 		wait_ms = next_wait(w, used, t1 - t0);
