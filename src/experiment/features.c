@@ -22,6 +22,7 @@
 #include "experiment/features-parse.h"
 #include "experiment/features-probe.h"
 #include "experiment/features.h"
+#include "experiment/session.h"
 #include "platform/xen.h"
 
 const char *const vb_features_platforms[] = { "host", "container", "kvm", "qemu-tcg", "xen", NULL };
@@ -459,32 +460,24 @@ static bool wants(const struct vb_features_config *cfg, const char *name)
 int vb_features_run(const struct vb_features_config *cfg, struct vb_store *db, int64_t *run_id,
 		    struct vb_error **err)
 {
-	char tag[16];
-	_cleanup_free_ char *work = NULL;
+	struct vb_session s;
 	*run_id = -1;
 	for (size_t i = 0; i < cfg->nplatforms; i++)
 		if (!vb_features_platform_known(cfg->platforms[i]))
 			VB_BUG("features of unknown platform %s", cfg->platforms[i]);
-	int r = vb_run_claim(tag, &work, err);
+	int r = vb_session_open(&s, db, NULL, 0, 0, false, err);
 	if (r)
 		return r;
-	struct vb_features_host h = { .tag = tag, .work = work };
+	struct vb_features_host h = { .tag = s.tag, .work = s.work_dir };
 	host_facts_init(&h);
 	struct vb_feature_cell(*cells)[VB_FEATURE_COUNT] = xcalloc(cfg->nplatforms, sizeof(*cells));
 	struct vb_features_qemu tcg = { 0 }, kvm = { 0 };
 	struct vb_features_criu criu = { 0 };
 	struct vb_feature_cell xen_cpu = { 0 };
 	bool xen_probed = false;
-	_cleanup_free_ char *host = vb_fingerprint_host();
 	_cleanup_free_ char *config = config_json(cfg);
-	struct vb_run_begin rb = {
-		.tag = tag,
-		.experiment = "features",
-		.command = cfg->command,
-		.config_json = config,
-		.host_json = host,
-	};
-	r = vb_store_run_begin(db, &rb, run_id, err);
+	r = vb_session_begin(&s, "features", cfg->command, NULL, config, err);
+	*run_id = s.run_id;
 	if (r)
 		goto out;
 	/* The probes that start things, once each, before the cells are filled. */
@@ -501,7 +494,7 @@ int vb_features_run(const struct vb_features_config *cfg, struct vb_store *db, i
 	if (r == -EINTR || vb_interrupted) {
 		r = vb_error_set(err, -EINTR,
 				 "interrupted: run %s recorded no features, marked incomplete",
-				 tag);
+				 s.tag);
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->nplatforms; i++) {
@@ -530,10 +523,6 @@ int vb_features_run(const struct vb_features_config *cfg, struct vb_store *db, i
 			r = vb_store_add_feature(db, *run_id, &row, err);
 		}
 out:
-	if (*run_id >= 0)
-		vb_store_run_end(db, *run_id, r ? "incomplete" : "complete",
-				 r ? (*err ? (*err)->exit_code : VB_EXIT_MEASUREMENT) : VB_EXIT_OK,
-				 NULL);
 	for (size_t i = 0; i < cfg->nplatforms; i++)
 		for (int f = 0; f < VB_FEATURE_COUNT; f++)
 			free(cells[i][f].detail);
@@ -543,6 +532,6 @@ out:
 	vb_features_criu_release(&criu);
 	free(xen_cpu.detail);
 	host_facts_release(&h);
-	vb_rm_rf(work);
-	return r;
+	/* No samples: closing stores no summaries, only the status. */
+	return vb_session_close(&s, NULL, 0, r, err);
 }
