@@ -18,6 +18,9 @@ struct vb_summary {
 /* Summarize x[0..n-1] (n ≥ 1; non-finite values are a programmer error). */
 void vb_stats_summarize(const double *x, size_t n, struct vb_summary *out);
 
+/* Upper tail of Student's t distribution: P(T > t), df > 0. */
+double vb_stats_t_upper(double t, double df);
+
 /* Quantile function of Student's t distribution: P(T ≤ t) = p, 0 < p < 1, df ≥ 1. */
 double vb_stats_t_quantile(double p, double df);
 
@@ -41,6 +44,7 @@ double vb_rng_normal(struct vb_rng *r);	 /* N(0, 1) */
 struct vb_ratio {
 	double ratio;	  /* geometric mean(a) / geometric mean(b) */
 	double low, high; /* its 95 % interval */
+	double p;	  /* Welch's two-sided p-value for a ratio of 1; NAN: none */
 };
 
 /*
@@ -79,6 +83,24 @@ enum vb_verdict {
 enum vb_verdict vb_stats_verdict(const struct vb_ratio *r, bool higher_is_better,
 				 double equivalence);
 const char *vb_verdict_name(enum vb_verdict v);
+
+/*
+ * Many cells, one claim each: a platform's table holds 20-30 cells, and at
+ * 5 % per cell one or two would be called faster or slower by chance in
+ * every run. Holm's step-down procedure keeps the chance of any false
+ * faster/slower among the m cells at alpha: sorted by p, the i-th smallest
+ * (from 0) is rejected while p <= alpha / (m - i). reject[i] says whether
+ * cell i's difference survives; a NAN p is never rejected and counts in m.
+ */
+void vb_stats_holm(const double *p, size_t m, double alpha, bool *reject);
+
+/*
+ * Verdicts for m cells of one platform against one baseline, in place:
+ * each verdict as vb_stats_verdict gave it, but a faster or slower whose
+ * ratio does not survive Holm's procedure at 5 % (ratios[i].p) becomes
+ * inconclusive. "equivalent" is left as it is (each cell's own 5 %).
+ */
+void vb_stats_family_verdicts(const struct vb_ratio *ratios, enum vb_verdict *verdicts, size_t m);
 /* The verdict a stored name stands for; older runs' "indistinguishable" is inconclusive. */
 enum vb_verdict vb_verdict_parse(const char *name);
 

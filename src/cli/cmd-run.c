@@ -102,7 +102,7 @@ static void usage(FILE *f)
 	      "                         CI), or is decisively far from 1 (default 2; 0 = run\n"
 	      "                         --runs unless decisive)\n"
 	      "      --time-budget S    stop starting new rounds after S seconds (default\n"
-	      "                         none; compare --profile quick: 180)\n"
+	      "                         none; compare --profile quick: 240, with --runs 20)\n"
 	      "      --timeout S        a single job's limit in seconds (default 600)\n"
 	      "      --equivalence PCT  verdict 'equivalent' when the ratio's whole 95%\n"
 	      "                         interval lies within 1 +- PCT% (default 5; 0: never)\n"
@@ -147,7 +147,7 @@ struct run_args {
 	uint64_t runs, min_runs, warmup, instances;
 	bool quiet;
 	double ci_target, budget, timeout, equivalence;
-	bool have_budget;
+	bool have_budget, have_runs;
 	struct vb_userns userns;
 	bool have_userns;
 	enum vb_container_disk container_disk;
@@ -290,6 +290,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case O_RUNS:
 			r = parse_count("--runs", optarg, 1, 100000, &a->runs);
+			a->have_runs = true;
 			break;
 		case O_MIN_RUNS:
 			r = parse_count("--min-runs", optarg, 1, 100000, &a->min_runs);
@@ -519,12 +520,18 @@ static int run_verb(int argc, char **argv)
 					  .ci_target = a.ci_target / 100 };
 	/*
 	 * A quick compare must end within minutes even with an emulated VM in it
-	 * (a round of w1-w4 under TCG takes about a minute here): unless told
-	 * otherwise it stops starting rounds after 180 s, and says so.
+	 * (a round of w1-w4 under TCG takes 40-60 s here): unless told otherwise
+	 * it stops starting rounds after 240 s, and says so. The emulated
+	 * platform is decided after --min-runs rounds and its guest goes; the
+	 * rest of the budget buys host and container rounds (about 10 s each),
+	 * up to 20 of them unless --runs says otherwise.
 	 */
 	cfg.time_budget_s = a.budget;
-	if (!a.have_budget && verb == &verb_compare && a.profile == VB_PROFILE_QUICK)
-		cfg.time_budget_s = 180;
+	if (!a.have_budget && verb == &verb_compare && a.profile == VB_PROFILE_QUICK) {
+		cfg.time_budget_s = 240;
+		if (!a.have_runs)
+			cfg.rule.max_runs = 20;
+	}
 	cfg.job_timeout_s = a.timeout;
 	cfg.ready_timeout_s = 30;
 	cfg.agent_path = agent;

@@ -289,6 +289,27 @@ static int run_slot(struct overhead *o, const struct vb_slot *slot, unsigned ins
 }
 
 /*
+ * A guest with nothing left to run is destroyed at once: an idle emulated
+ * guest still costs the host CPU (QEMU's timers under TCG), which would
+ * land in the samples of the platforms still sampling. The baseline's
+ * guest stays while any other does.
+ */
+static void stop_finished(struct overhead *o, const struct vb_sched *sched)
+{
+	const struct vb_run_config *cfg = o->cfg;
+	for (size_t p = 0; p < cfg->nplatforms; p++) {
+		bool finished = o->guests[p].g != NULL;
+		for (size_t w = 0; finished && w < cfg->nworkloads; w++)
+			finished = vb_sched_cell_done(sched, (unsigned)w, (unsigned)p);
+		if (finished) {
+			vb_info("%s has nothing left to run: its guest goes now",
+				platform_label(cfg, p));
+			vb_session_guest_stop(&o->guests[p]);
+		}
+	}
+}
+
+/*
  * The rounds of one instance. per_instance 0: the adaptive stop rule decides
  * (mark_cells); else every workload runs exactly that many measured rounds
  * on every platform (a fixed design, so that instances weigh alike).
@@ -322,6 +343,8 @@ static int run_rounds(struct overhead *o, unsigned inst, unsigned per_instance,
 			vb_sched_mark_done(&sched, slot.workload);
 		if (!done && budget)
 			o->budget_hit = true;
+		if (!per_instance)
+			stop_finished(o, &sched);
 	}
 	o->round_base += last_round + 1;
 	vb_sched_release(&sched);

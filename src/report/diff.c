@@ -307,7 +307,7 @@ static void judge(struct vb_diff_cell *c, const double *a, const double *b, doub
 		positive &= b[i] > 0;
 	c->mean_a = mean(a, c->n_a);
 	c->mean_b = mean(b, c->n_b);
-	c->ratio = (struct vb_ratio){ NAN, NAN, NAN };
+	c->ratio = (struct vb_ratio){ NAN, NAN, NAN, NAN };
 	c->change_pct = NAN;
 	if (c->mean_a > 0 && isfinite(c->mean_a) && isfinite(c->mean_b))
 		c->change_pct = 100 * (c->mean_b / c->mean_a - 1);
@@ -353,6 +353,62 @@ static void judge(struct vb_diff_cell *c, const double *a, const double *b, doub
 	/* Worse by: the fall of a higher-is-better metric, the rise of a lower-is-better one. */
 	double worse_by = c->higher_is_better ? -c->change_pct : c->change_pct;
 	c->regression = c->verdict == VB_DIFF_WORSE && !isnan(tolerance) && worse_by > tolerance;
+}
+
+/*
+ * A platform's cells are judged together, as in a run's table: a better or
+ * worse that does not survive Holm's procedure over the platform's cells
+ * (vb_stats_family_verdicts) is inconclusive. Then the counts.
+ */
+static void family_verdicts(struct vb_diff *d)
+{
+	bool *seen = xcalloc(d->ncells + 1, sizeof(*seen));
+	struct vb_ratio *ratios = xcalloc(d->ncells + 1, sizeof(*ratios));
+	enum vb_verdict *verdicts = xcalloc(d->ncells + 1, sizeof(*verdicts));
+	size_t *at = xcalloc(d->ncells + 1, sizeof(*at));
+	for (size_t i = 0; i < d->ncells; i++) {
+		if (seen[i])
+			continue;
+		size_t m = 0;
+		for (size_t j = i; j < d->ncells; j++) {
+			struct vb_diff_cell *c = &d->cells[j];
+			if (seen[j] || strcmp(c->platform, d->cells[i].platform))
+				continue;
+			seen[j] = true;
+			if (isnan(c->ratio.low))
+				continue;
+			ratios[m] = c->ratio;
+			verdicts[m] = c->verdict == VB_DIFF_BETTER  ? VB_VERDICT_FASTER
+				      : c->verdict == VB_DIFF_WORSE ? VB_VERDICT_SLOWER
+								    : VB_VERDICT_INCONCLUSIVE;
+			at[m++] = j;
+		}
+		vb_stats_family_verdicts(ratios, verdicts, m);
+		for (size_t k = 0; k < m; k++) {
+			struct vb_diff_cell *c = &d->cells[at[k]];
+			if ((c->verdict == VB_DIFF_BETTER || c->verdict == VB_DIFF_WORSE) &&
+			    verdicts[k] == VB_VERDICT_INCONCLUSIVE) {
+				c->verdict = VB_DIFF_INCONCLUSIVE;
+				c->regression = false;
+				c->why =
+				    "its interval excludes 1, but not once the platform's cells "
+				    "are judged together (Holm)";
+			}
+		}
+	}
+	for (size_t i = 0; i < d->ncells; i++) {
+		const struct vb_diff_cell *c = &d->cells[i];
+		d->counts.cells++;
+		d->counts.better += c->verdict == VB_DIFF_BETTER;
+		d->counts.worse += c->verdict == VB_DIFF_WORSE;
+		d->counts.equivalent += c->verdict == VB_DIFF_EQUIVALENT;
+		d->counts.inconclusive += c->verdict == VB_DIFF_INCONCLUSIVE;
+		d->counts.regressions += c->regression;
+	}
+	free(seen);
+	free(ratios);
+	free(verdicts);
+	free(at);
 }
 
 static void compare_cells(struct vb_diff *d, const struct side *a, const struct side *b)
@@ -410,12 +466,6 @@ static void compare_cells(struct vb_diff *d, const struct side *a, const struct 
 				_cleanup_free_ double *va = side_values(a, pa, wa, mname, &c->n_a);
 				_cleanup_free_ double *vb = side_values(b, pb, wb, mname, &c->n_b);
 				judge(c, va, vb, d->tolerance_pct);
-				d->counts.cells++;
-				d->counts.better += c->verdict == VB_DIFF_BETTER;
-				d->counts.worse += c->verdict == VB_DIFF_WORSE;
-				d->counts.equivalent += c->verdict == VB_DIFF_EQUIVALENT;
-				d->counts.inconclusive += c->verdict == VB_DIFF_INCONCLUSIVE;
-				d->counts.regressions += c->regression;
 			}
 		}
 	}
@@ -483,6 +533,7 @@ int vb_diff_compare(const json_t *a, const char *source_a, const json_t *b, cons
 	walk(&d->host, &d->nhost, "", "", json_object_get(a, "host"), json_object_get(b, "host"));
 	compare_setup(d, &sa, &sb);
 	compare_cells(d, &sa, &sb);
+	family_verdicts(d);
 	one_sided(d, 'A', &sa, &sb);
 	one_sided(d, 'B', &sb, &sa);
 	side_release(&sa);

@@ -19,6 +19,7 @@
  * lognormal and contaminated noise. See docs/statistics.md.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
@@ -67,7 +68,7 @@ int vb_stats_ratio_interval_level(const double *a, size_t na, const double *b, s
 {
 	double ma, va, mb, vb, se2, se, df, t;
 
-	out->ratio = out->low = out->high = NAN;
+	out->ratio = out->low = out->high = out->p = NAN;
 	if (na == 0 || nb == 0)
 		return -EINVAL;
 	if (!all_positive(a, na) || !all_positive(b, nb)) {
@@ -86,6 +87,7 @@ int vb_stats_ratio_interval_level(const double *a, size_t na, const double *b, s
 	if (se2 == 0) {
 		/* Both sides constant: the ratio is exact. */
 		out->low = out->high = out->ratio;
+		out->p = ma == mb ? 1 : 0;
 		return 0;
 	}
 	se = sqrt(se2);
@@ -94,6 +96,7 @@ int vb_stats_ratio_interval_level(const double *a, size_t na, const double *b, s
 	t = vb_stats_t_quantile(1 - (1 - level) / 2, df);
 	out->low = exp(ma - mb - t * se);
 	out->high = exp(ma - mb + t * se);
+	out->p = 2 * vb_stats_t_upper(fabs(ma - mb) / se, df);
 	return 0;
 }
 
@@ -188,6 +191,55 @@ enum vb_verdict vb_stats_verdict(const struct vb_ratio *r, bool higher_is_better
 	if (r->high < 1)
 		return higher_is_better ? VB_VERDICT_SLOWER : VB_VERDICT_FASTER;
 	return VB_VERDICT_INCONCLUSIVE;
+}
+
+static int cmp_index_p(const void *x, const void *y, void *data)
+{
+	const double *p = data;
+	double a = p[*(const size_t *)x], b = p[*(const size_t *)y];
+	/* NAN last: never rejected. */
+	if (isnan(a) || isnan(b))
+		return isnan(a) - isnan(b);
+	return (a > b) - (a < b);
+}
+
+void vb_stats_holm(const double *p, size_t m, double alpha, bool *reject)
+{
+	size_t *order = calloc(m ? m : 1, sizeof(*order));
+
+	if (!order)
+		abort();
+	for (size_t i = 0; i < m; i++) {
+		order[i] = i;
+		reject[i] = false;
+	}
+	qsort_r(order, m, sizeof(*order), cmp_index_p, (void *)p);
+	for (size_t i = 0; i < m; i++) {
+		double q = p[order[i]];
+
+		if (isnan(q) || q > alpha / (double)(m - i))
+			break;
+		reject[order[i]] = true;
+	}
+	free(order);
+}
+
+void vb_stats_family_verdicts(const struct vb_ratio *ratios, enum vb_verdict *verdicts, size_t m)
+{
+	double *p = calloc(m ? m : 1, sizeof(*p));
+	bool *reject = calloc(m ? m : 1, sizeof(*reject));
+
+	if (!p || !reject)
+		abort();
+	for (size_t i = 0; i < m; i++)
+		p[i] = ratios[i].p;
+	vb_stats_holm(p, m, 0.05, reject);
+	for (size_t i = 0; i < m; i++)
+		if ((verdicts[i] == VB_VERDICT_FASTER || verdicts[i] == VB_VERDICT_SLOWER) &&
+		    !reject[i])
+			verdicts[i] = VB_VERDICT_INCONCLUSIVE;
+	free(p);
+	free(reject);
 }
 
 static const char *const verdict_names[] = {

@@ -160,6 +160,13 @@ static double vb_t_upper(double t, double df)
 	return 0.5 * (1 - front * vb_beta_cf(b, a, y) / b);
 }
 
+double vb_stats_t_upper(double t, double df)
+{
+	if (isnan(t) || isnan(df) || df <= 0)
+		return NAN;
+	return t < 0 ? 1 - vb_t_upper(-t, df) : vb_t_upper(t, df);
+}
+
 /* Logarithm of the density of the t distribution at t. */
 static double vb_t_log_density(double t, double df)
 {

@@ -456,6 +456,91 @@ static void test_instances_calibration(void)
 	CHECK((double)covered_one / trials < 0.80);
 }
 
+/* Holm's procedure on known p-values, and p against the interval. */
+static void test_holm(void)
+{
+	static const double p[] = { 0.01, 0.04, 0.03, 0.005, NAN };
+	bool reject[5];
+
+	/* m = 5: 0.005 <= 0.01, 0.01 <= 0.0125, 0.03 > 0.0167: stop */
+	vb_stats_holm(p, 5, 0.05, reject);
+	CHECK(reject[3] && reject[0] && !reject[2] && !reject[1] && !reject[4]);
+	vb_stats_holm(p, 0, 0.05, reject);
+
+	/* p < 0.05 exactly when the 95 % interval excludes 1 */
+	struct vb_rng rng;
+	unsigned agree = 0;
+	vb_rng_seed(&rng, 0x401d);
+	for (unsigned t = 0; t < 500; t++) {
+		double a[6], b[6];
+		struct vb_ratio r;
+		for (unsigned i = 0; i < 6; i++) {
+			a[i] = 10 * exp(0.1 * vb_rng_normal(&rng) + 0.05);
+			b[i] = 10 * exp(0.1 * vb_rng_normal(&rng));
+		}
+		CHECK(vb_stats_ratio_interval(a, 6, b, 6, &r) == 0);
+		agree += (r.p < 0.05) == (r.low > 1 || r.high < 1);
+	}
+	CHECK_MSG(agree == 500, "%u of 500 agree", agree);
+}
+
+/*
+ * A platform's table: 28 cells, each an A/A comparison of 5 samples a side
+ * (lognormal sigma 0.3). Judged cell by cell at 5 %, most such tables hold
+ * a false faster or slower; judged together (Holm), at most 6 % of them do.
+ */
+static void test_family_verdicts(void)
+{
+	enum { M = 28, N = 5, TABLES = 1000 };
+	unsigned any_cell = 0, any_family = 0;
+	struct vb_rng rng;
+
+	vb_rng_seed(&rng, 0xfa3111e5);
+	for (unsigned t = 0; t < TABLES; t++) {
+		struct vb_ratio r[M];
+		enum vb_verdict v[M];
+		bool cell = false, family = false;
+		for (unsigned c = 0; c < M; c++) {
+			double a[N], b[N];
+			for (unsigned i = 0; i < N; i++) {
+				a[i] = draw(&rng, NOISE_LOGNORMAL, 10);
+				b[i] = draw(&rng, NOISE_LOGNORMAL, 10);
+			}
+			CHECK(vb_stats_ratio_interval(a, N, b, N, &r[c]) == 0);
+			v[c] = vb_stats_verdict(&r[c], false, VB_EQUIVALENCE_DEFAULT);
+			cell |= v[c] == VB_VERDICT_FASTER || v[c] == VB_VERDICT_SLOWER;
+		}
+		vb_stats_family_verdicts(r, v, M);
+		for (unsigned c = 0; c < M; c++)
+			family |= v[c] == VB_VERDICT_FASTER || v[c] == VB_VERDICT_SLOWER;
+		any_cell += cell;
+		any_family += family;
+	}
+	printf("# 28 A/A cells a table: tables with a false faster/slower %.3f cell by cell, "
+	       "%.3f judged together\n",
+	       (double)any_cell / TABLES, (double)any_family / TABLES);
+	CHECK((double)any_family / TABLES <= 0.06);
+	CHECK((double)any_cell / TABLES > 0.5);
+
+	/* A real difference still shows: 28 cells at ratio 1.25, CV 5 %, n 5. */
+	struct vb_ratio r[M];
+	enum vb_verdict v[M];
+	unsigned slower = 0;
+	for (unsigned c = 0; c < M; c++) {
+		double a[N], b[N];
+		for (unsigned i = 0; i < N; i++) {
+			a[i] = draw(&rng, NOISE_NORMAL, 12.5);
+			b[i] = draw(&rng, NOISE_NORMAL, 10);
+		}
+		vb_stats_ratio_interval(a, N, b, N, &r[c]);
+		v[c] = vb_stats_verdict(&r[c], false, VB_EQUIVALENCE_DEFAULT);
+	}
+	vb_stats_family_verdicts(r, v, M);
+	for (unsigned c = 0; c < M; c++)
+		slower += v[c] == VB_VERDICT_SLOWER;
+	CHECK_MSG(slower == M, "%u of %u cells still slower", slower, M);
+}
+
 static void test_ratio_basic(void)
 {
 	static const double a[] = { 20, 21, 19, 20.5, 19.5 };
@@ -531,7 +616,7 @@ static void test_verdict(void)
 {
 	struct vb_ratio above = { 1.2, 1.1, 1.3 }, below = { 0.8, 0.7, 0.9 };
 	struct vb_ratio across = { 1.0, 0.9, 1.1 }, touch = { 1.1, 1.0, 1.2 };
-	struct vb_ratio none = { NAN, NAN, NAN }, noint = { 1.5, NAN, NAN };
+	struct vb_ratio none = { NAN, NAN, NAN, NAN }, noint = { 1.5, NAN, NAN, NAN };
 	struct vb_ratio tight = { 1.01, 0.99, 1.03 }, tight_up = { 1.03, 1.02, 1.04 };
 	struct vb_ratio edge = { 1.0, 0.95, 1.05 }, wide = { 1.0, 0.34, 3.2 };
 
@@ -777,4 +862,5 @@ TEST_MAIN(T(test_summary_known), T(test_summary_odd_negative), T(test_summary_si
 	  T(test_verdict), T(test_mad_outliers), T(test_stop_rule), T(test_schedule),
 	  T(test_schedule_mid_workload), T(test_schedule_warmup_marks),
 	  T(test_adaptive_calibration), T(test_compare_done), T(test_instances),
-	  T(test_instances_calibration), T(test_schedule_cells))
+	  T(test_instances_calibration), T(test_schedule_cells), T(test_holm),
+	  T(test_family_verdicts))
