@@ -387,7 +387,7 @@ void vb_report_calibration(FILE *f, const struct vb_result_row *rows, size_t n)
 	}
 	fprintf(f,
 		"\ncalibration: %zu of %zu cell%s called faster or slower; the platform was "
-		"compared with itself, so each of those is a false verdict (at the interval's "
-		"95%% level, about %.1f expected by chance)\n",
-		false_verdicts, cells, cells == 1 ? "" : "s", 0.05 * (double)cells);
+		"compared with itself, so each of those is a false verdict (its cells are judged "
+		"together: any at all has a 5%% chance)\n",
+		false_verdicts, cells, cells == 1 ? "" : "s");
 }

@@ -133,7 +133,30 @@ int vb_net_bridge_create(const char *tag, struct vb_net_plan *out, struct vb_err
 		return vb_error_set(err, -EADDRINUSE,
 				    "no free 10.233.N.0/24 subnet for the guest network");
 	snprintf(out->host_ip, sizeof(out->host_ip), "10.233.%u.1", out->subnet % 256);
-	int r = rtnl_link_bridge_add(sk, out->bridge);
+	/*
+	 * A MAC address of its own, set: a bridge whose address was never set
+	 * takes its lowest port's, so a guest leaving mid-run (a finished
+	 * platform, a fresh instance) would change it under the others, whose
+	 * ARP entries for the host then point nowhere until they expire. A
+	 * locally administered unicast address from the run's tag.
+	 */
+	unsigned long id = strtoul(tag + (strncmp(tag, "vb-", 3) ? 0 : 3), NULL, 16);
+	char mac[18];
+	snprintf(mac, sizeof(mac), "02:76:62:%02lx:%02lx:%02lx", (id >> 16) & 0xff,
+		 (id >> 8) & 0xff, id & 0xff);
+	struct nl_addr *lladdr = NULL;
+	int r = nl_addr_parse(mac, AF_LLC, &lladdr);
+	struct rtnl_link *link = r < 0 ? NULL : rtnl_link_alloc();
+	if (link) {
+		rtnl_link_set_name(link, out->bridge);
+		rtnl_link_set_addr(link, lladdr);
+		r = rtnl_link_set_type(link, "bridge");
+		if (r >= 0)
+			r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+		rtnl_link_put(link);
+	}
+	if (lladdr)
+		nl_addr_put(lladdr);
 	if (r < 0)
 		return vb_error_set(err, -EIO, "netlink: creating bridge %s: %s", out->bridge,
 				    nl_geterror(r));
