@@ -51,4 +51,11 @@ int vb_error_wrap(struct vb_error **err, const char *fmt, ...)
 /* Release an error; accepts NULL and a pointer to NULL. */
 void vb_error_free(struct vb_error **err);
 
+/*
+ * Keep the first error: when *err holds none, *other moves there whole
+ * (message, code and exit code); else *other is released. Returns the code
+ * of the error now in *err, or 0 when neither held one. err may be NULL.
+ */
+int vb_error_keep(struct vb_error **err, struct vb_error **other);
+
 #endif

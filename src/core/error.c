@@ -94,3 +94,13 @@ void vb_error_free(struct vb_error **err)
 	free(*err);
 	*err = NULL;
 }
+
+int vb_error_keep(struct vb_error **err, struct vb_error **other)
+{
+	if (err && !*err && other && *other) {
+		*err = *other;
+		*other = NULL;
+	}
+	vb_error_free(other);
+	return err && *err ? (*err)->code : 0;
+}

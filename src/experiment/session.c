@@ -271,8 +271,10 @@ int vb_session_close(struct vb_session *s, const char *baseline, double equivale
 		struct vb_error *serr = NULL;
 		if (vb_summarize_run(s->db, s->run_id, baseline ? baseline : "", equivalence,
 				     &serr) &&
-		    !r)
-			r = vb_error_set(err, serr->code, "%s", serr->msg);
+		    !r) {
+			r = serr->code;
+			vb_error_keep(err, &serr);
+		}
 		vb_error_free(&serr);
 		int code = r ? (err && *err ? (*err)->exit_code : VB_EXIT_MEASUREMENT)
 			     : (s->failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK);

@@ -90,11 +90,12 @@ static int snet_run(const struct vb_workload_ctx *ctx, const void *o, double *va
 	double elapsed = vb_now() - t0;
 	int ret =
 	    r ? vb_error_errno(err, r, "stress.net: cannot start worker %zu", started + 1) : 0;
-	for (size_t i = 0; i < started; i++) {
-		if (w[i].err && !ret)
-			ret = vb_error_set(err, w[i].err->code, "%s", w[i].err->msg);
-		vb_error_free(&w[i].err);
-	}
+	for (size_t i = 0; i < started; i++)
+		if (w[i].err && !ret) {
+			ret = w[i].err->code;
+			vb_error_keep(err, &w[i].err);
+		} else
+			vb_error_free(&w[i].err);
 	if (ret)
 		return ret;
 	values[0] = (double)total / (double)VB_MIB;

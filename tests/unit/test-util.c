@@ -793,8 +793,25 @@ static void test_text_clean(void)
 	free(c);
 }
 
+/* The first error is kept whole, exit code included; a later one is released. */
+static void test_error_keep(void)
+{
+	struct vb_error *err = NULL, *a = NULL, *b = NULL;
+
+	vb_error_exit(&a, -ENOENT, 3, "first");
+	vb_error_set(&b, -EIO, "second");
+	CHECK(vb_error_keep(&err, &a) == -ENOENT && !a);
+	CHECK(err && err->exit_code == 3 && !strcmp(err->msg, "first"));
+	CHECK(vb_error_keep(&err, &b) == -ENOENT && !b && !strcmp(err->msg, "first"));
+	CHECK(vb_error_keep(&err, &b) == -ENOENT);
+	vb_error_free(&err);
+	CHECK(vb_error_keep(&err, &b) == 0 && !err);
+	vb_error_set(&a, -EIO, "dropped");
+	CHECK(vb_error_keep(NULL, &a) == 0 && !a);
+}
+
 TEST_MAIN(T(test_parse_u64), T(test_parse_size), T(test_parse_double), T(test_file_round_trip),
 	  T(test_read_file_max), T(test_write_all), T(test_mkdir_p), T(test_rm_rf_symlinks),
 	  T(test_rm_rf_swapped), T(test_rm_rf_deep), T(test_rm_rf_mount), T(test_dir_trusted),
 	  T(test_write_planted_symlink), T(test_printable), T(test_errors), T(test_is_token),
-	  T(test_json_getters), T(test_text_clean))
+	  T(test_json_getters), T(test_text_clean), T(test_error_keep))
