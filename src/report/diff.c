@@ -87,16 +87,22 @@ static void side_init(struct side *s, const json_t *doc)
 }
 
 /* The measured values (not warm-up, ok) of one metric in cell (p, w); caller frees. */
-static double *side_values(const struct side *s, size_t p, size_t w, const char *metric, size_t *n)
+/* A cell's measured values and the fresh guest (instance) that took each. */
+static double *side_values(const struct side *s, size_t p, size_t w, const char *metric, size_t *n,
+			   unsigned **inst)
 {
 	size_t c = p * s->nw + w;
 	double *v = xmalloc((s->start[c + 1] - s->start[c] + 1) * sizeof(*v));
+	*inst = xmalloc((s->start[c + 1] - s->start[c] + 1) * sizeof(**inst));
 	*n = 0;
 	for (size_t k = s->start[c]; k < s->start[c + 1]; k++) {
 		json_t *sample = json_array_get(s->samples, s->order[k]);
 		json_t *x = json_object_get(json_object_get(sample, "values"), metric);
-		if (x && !flag(sample, "warmup") && flag(sample, "ok"))
+		if (x && !flag(sample, "warmup") && flag(sample, "ok")) {
+			(*inst)[*n] =
+			    (unsigned)json_integer_value(json_object_get(sample, "instance"));
 			v[(*n)++] = json_number_value(x);
+		}
 	}
 	return v;
 }
@@ -298,7 +304,22 @@ static double mean(const double *x, size_t n)
 	return n ? sum / n : NAN;
 }
 
-static void judge(struct vb_diff_cell *c, const double *a, const double *b, double tolerance)
+/*
+ * Both sides replicated over fresh guests (--instances): the instance is
+ * the unit, as in the run's own summaries. Returns the number of instance
+ * means of a (and of b in *kb), or 0 when either side has one instance.
+ */
+static size_t instance_means(const double *a, const unsigned *ia, size_t na, const double *b,
+			     const unsigned *ib, size_t nb, double *ma, double *mb, size_t *kb)
+{
+	double w, bt;
+	size_t ka = vb_stats_instances(a, ia, na, ma, &w, &bt);
+	*kb = vb_stats_instances(b, ib, nb, mb, &w, &bt);
+	return ka > 1 && *kb > 1 ? ka : 0;
+}
+
+static void judge(struct vb_diff_cell *c, const double *a, const unsigned *ia, const double *b,
+		  const unsigned *ib, double tolerance)
 {
 	bool positive = true;
 	for (size_t i = 0; i < c->n_a; i++)
@@ -329,7 +350,11 @@ static void judge(struct vb_diff_cell *c, const double *a, const double *b, doub
 		c->why = "values out of range";
 		return;
 	}
-	if (vb_stats_ratio_interval(b, c->n_b, a, c->n_a, &c->ratio)) {
+	_cleanup_free_ double *ma = xcalloc(c->n_a, sizeof(*ma));
+	_cleanup_free_ double *mb = xcalloc(c->n_b, sizeof(*mb));
+	size_t kb, ka = instance_means(a, ia, c->n_a, b, ib, c->n_b, ma, mb, &kb);
+	if (ka ? vb_stats_ratio_interval(mb, kb, ma, ka, &c->ratio)
+	       : vb_stats_ratio_interval(b, c->n_b, a, c->n_a, &c->ratio)) {
 		c->why = "no ratio interval";
 		return;
 	}
@@ -463,9 +488,12 @@ static void compare_cells(struct vb_diff *d, const struct side *a, const struct 
 					    flag(p, "emulated") ||
 					    flag(json_array_get(b->platforms, pb), "emulated"),
 				};
-				_cleanup_free_ double *va = side_values(a, pa, wa, mname, &c->n_a);
-				_cleanup_free_ double *vb = side_values(b, pb, wb, mname, &c->n_b);
-				judge(c, va, vb, d->tolerance_pct);
+				_cleanup_free_ unsigned *ia = NULL, *ib = NULL;
+				_cleanup_free_ double *va =
+				    side_values(a, pa, wa, mname, &c->n_a, &ia);
+				_cleanup_free_ double *vb =
+				    side_values(b, pb, wb, mname, &c->n_b, &ib);
+				judge(c, va, ia, vb, ib, d->tolerance_pct);
 			}
 		}
 	}

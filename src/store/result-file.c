@@ -325,6 +325,12 @@ static int check_samples(const json_t *doc, const json_t *platforms, const json_
 		snprintf(f, sizeof(f), "samples[%zu].ok", i);
 		if (want_flag(s, "ok", f, &flag, err))
 			return -EINVAL;
+		/* Files of schema 3 and later say which fresh guest took it. */
+		snprintf(f, sizeof(f), "samples[%zu].instance", i);
+		if (json_object_get(s, "instance") && want_int(s, "instance", f, 0, err))
+			return -EINVAL;
+		if (json_integer_value(json_object_get(s, "instance")) > 1000000)
+			return bad(err, f, "more than 1000000");
 		snprintf(f, sizeof(f), "samples[%zu].values", i);
 		if (want_object(s, "values", f, &values, err))
 			return -EINVAL;

@@ -508,6 +508,16 @@ static void m_value_unknown(json_t *d)
 	json_object_set_new(json_object_get(path(d, "samples", 2), "values"), "bogus",
 			    json_real(1));
 }
+static void m_instance_str(json_t *d)
+{
+	json_object_set_new(path(d, "samples", 2), "instance", json_string("1"));
+}
+
+static void m_instance_neg(json_t *d)
+{
+	json_object_set_new(path(d, "samples", 2), "instance", json_integer(-1));
+}
+
 static void m_no_run(json_t *d)
 {
 	json_object_del(d, "run");
@@ -598,6 +608,8 @@ static void test_rejects(void)
 		{ m_value_nan, "samples[2].values.elapsed" },
 		{ m_value_inf, "samples[2].values.elapsed" },
 		{ m_value_unknown, "samples[2].values.bogus" },
+		{ m_instance_str, "samples[2].instance" },
+		{ m_instance_neg, "samples[2].instance" },
 		{ m_no_run, "run: missing" },
 		{ m_no_host, "host: missing" },
 		{ m_no_ok, "samples[2].ok: missing" },
@@ -703,7 +715,45 @@ static void test_round_trip(void)
 	CHECK(back && json_equal(a, back));
 }
 
+/*
+ * Runs over fresh guests: B/A is judged across instances, as the runs'
+ * own summaries are. Three instances a side whose means differ more than
+ * the samples within: the interval is that of the three means.
+ */
+static void test_instances(void)
+{
+	json_t *a = doc_new("Xeon"), *b = doc_new("Xeon");
+	doc_metric(a, "cpu.primes", "elapsed", "s", false);
+	doc_metric(b, "cpu.primes", "elapsed", "s", false);
+	static const double off[] = { 1.0, 1.1, 0.9 };
+	double ma[3], mb[3];
+	for (int side = 0; side < 2; side++) {
+		json_t *doc = side ? b : a;
+		json_t *s = json_object_get(doc, "samples");
+		for (int i = 0; i < 3; i++) {
+			double g = 1;
+			for (int k = 0; k < 4; k++) {
+				double v = off[i] * (side ? 1.02 : 1) * base10[k];
+				g *= v;
+				json_array_append_new(
+				    s, json_pack("{s:s, s:s, s:b, s:b, s:i, s:{s:f}}", "platform",
+						 "host", "workload", "cpu.primes", "warmup", 0,
+						 "ok", 1, "instance", i, "values", "elapsed", v));
+			}
+			(side ? mb : ma)[i] = pow(g, 0.25);
+		}
+	}
+	struct vb_diff *d = compare(a, b, NAN);
+	const struct vb_diff_cell *c = d ? cell(d, "host", "cpu.primes", "elapsed") : NULL;
+	struct vb_ratio want;
+	CHECK(vb_stats_ratio_interval(mb, 3, ma, 3, &want) == 0);
+	CHECK(c && fabs(c->ratio.low - want.low) < 1e-9 && fabs(c->ratio.high - want.high) < 1e-9);
+	vb_diff_free(d);
+	json_decref(a);
+	json_decref(b);
+}
+
 TEST_MAIN(T(test_identical), T(test_slower_lower_is_better), T(test_higher_is_better),
 	  T(test_missing_cells), T(test_inconclusive), T(test_host_and_setup), T(test_json),
 	  T(test_bad_tolerance), T(test_baseline), T(test_fixture), T(test_rejects),
-	  T(test_rejects_text), T(test_huge_file), T(test_round_trip))
+	  T(test_rejects_text), T(test_huge_file), T(test_round_trip), T(test_instances))
