@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -660,6 +661,14 @@ static double col_real(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
+/* A variance as stored: a number, finite and not negative; else unknown (a doctored store). */
+static double col_variance(sqlite3_stmt *st, int i)
+{
+	int t = sqlite3_column_type(st, i);
+	double v = t == SQLITE_FLOAT || t == SQLITE_INTEGER ? sqlite3_column_double(st, i) : NAN;
+	return isfinite(v) && v >= 0 ? v : NAN;
+}
+
 #define RUN_COLUMNS                                                                                \
 	"SELECT r.id, r.tag, r.experiment, r.command, r.status, r.started_at, r.ended_at,"         \
 	" r.version, r.profile, r.exit_code,"                                                      \
@@ -810,9 +819,11 @@ int vb_store_load_rows(struct vb_store *s, int64_t run_id, struct vb_result_row 
 		row->verdict = vb_verdict_parse(v);
 		row->outliers = (unsigned)sqlite3_column_int(st, 18);
 		row->group = col_str(st, 19);
-		row->instances = (unsigned)sqlite3_column_int(st, 20);
-		row->var_within = col_real(st, 21);
-		row->var_between = col_real(st, 22);
+		/* A count the store never writes (below 1, or past an int) reads as 1. */
+		sqlite3_int64 ninst = sqlite3_column_int64(st, 20);
+		row->instances = ninst >= 1 && ninst <= INT_MAX ? (unsigned)ninst : 1;
+		row->var_within = col_variance(st, 21);
+		row->var_between = col_variance(st, 22);
 		double half = (row->s.ci_high - row->s.ci_low) / 2;
 		row->s.ci_rel =
 		    (row->s.mean != 0 && isfinite(half)) ? half / fabs(row->s.mean) : INFINITY;

@@ -4,6 +4,9 @@
  * the system calls busybox cannot: ctr-probe socket FAMILY TYPE,
  * ctr-probe tiocsti TEXT, ctr-probe tioclinux, ctr-probe pty, ctr-probe
  * sid. Each prints one line per attempt: "NAME ok" or "NAME ERRNO-NAME".
+ * ctr-probe mmap-hold DIR N MB: N files of MB MiB in DIR, each written,
+ * mapped, closed and deleted (held by its mapping alone), then a pause of
+ * 5 s and "survived".
  */
 #define _GNU_SOURCE /* posix_openpt, ptsname */
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -102,7 +106,30 @@ int main(int argc, char **argv)
 		printf("sid %d pid %d tty %s\n", (int)getsid(0), (int)getpid(), tty ? tty : "?");
 		return 0;
 	}
-	fprintf(stderr,
-		"usage: ctr-probe socket FAMILY TYPE | tiocsti TEXT | tioclinux | pty | sid\n");
+	if (argc == 5 && !strcmp(argv[1], "mmap-hold")) {
+		static char buf[1 << 20];
+		int n = atoi(argv[3]), mb = atoi(argv[4]);
+		memset(buf, 'x', sizeof(buf));
+		for (int i = 0; i < n; i++) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/held%d", argv[2], i);
+			int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+			if (fd < 0)
+				return 1;
+			for (int k = 0; k < mb; k++)
+				if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+					return 1;
+			if (mmap(NULL, (size_t)mb << 20, PROT_READ, MAP_SHARED, fd, 0) ==
+			    MAP_FAILED)
+				return 1;
+			close(fd);
+			unlink(path);
+		}
+		sleep(5);
+		puts("survived");
+		return 0;
+	}
+	fprintf(stderr, "usage: ctr-probe socket FAMILY TYPE | tiocsti TEXT | tioclinux | pty | sid"
+			" | mmap-hold DIR N MB\n");
 	return 2;
 }

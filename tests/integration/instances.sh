@@ -4,8 +4,8 @@
 # evenly over them, the intervals are computed across instances and the
 # variance components are stored and shown.
 . "$(dirname "$0")/lib.bash"
-plan 13
-need_container 13 "instances"
+plan 14
+need_container 14 "instances"
 "$VB" compare -v -q -p host,container -w cpu.primes --instances 3 --runs 6 --warmup 1 \
 	--set limit=100000 --json "$TMP/out.json" >"$TMP/out" 2>"$TMP/err"
 rc=$?
@@ -56,6 +56,13 @@ assert all(x['instances'] == 3 and 'var_between' in x for x in d['summaries'])
 "
 check "config records instances and the fixed design" \
 	test "$(sql "SELECT json_extract(config, '\$.instances') || ' ' || (json_extract(config, '\$.stop_rule') LIKE 'fixed%') FROM runs")" = "3 1"
+# A doctored store: counts and variances it never writes are shown as
+# unknown, not as 4294967291 instances, "-nan%" or a text read as 0.00%.
+sql "UPDATE summaries SET instances = -5 WHERE metric = 'elapsed' AND platform_id = (SELECT min(platform_id) FROM summaries);
+	UPDATE summaries SET var_within = -1, var_between = 'abc' WHERE metric = 'rate'"
+"$VB" show 1 >"$TMP/show" 2>&1
+check "a doctored store: show exits 0, no impossible instance count, no nan, text variances unknown" \
+	bash -c "! grep -qE '4294967291|nan' '$TMP/show' && grep -E '^  cpu.primes +rate ' '$TMP/show' | grep -qE ' 3 +- +-\$'"
 rm -f "$VIRTBENCH_DB"
 "$VB" compare -q -p host,container -w cpu.primes --instances 0 >/dev/null 2>"$TMP/err"
 check "--instances 0: exit 2 with one line" test $? = 2 -a "$(wc -l <"$TMP/err")" = 1
