@@ -142,8 +142,8 @@ bool vb_stats_compare_done(const struct vb_stop_rule *r, const double *a, size_t
 /*
  * Fresh guests as a level of replication (Kalibera & Jones, ISMM 2013):
  * samples x[0..n-1] taken on instances inst[0..n-1]. Fills means[] (room
- * for n) with each instance's geometric mean, in order of first
- * appearance, and returns how many instances there are. *within is the
+ * for n) with each instance's geometric mean, in order of instance
+ * number, and returns how many instances there are. *within is the
  * pooled variance of the log samples within instances (NAN without two
  * samples in some instance), *between the variance of the instances' log
  * means less what within-instance noise alone explains (floored at 0; NAN

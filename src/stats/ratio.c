@@ -124,38 +124,45 @@ bool vb_stats_compare_done(const struct vb_stop_rule *r, const double *a, size_t
 	return ratio.low > 1 + VB_DECISIVE_MARGIN || ratio.high < 1 / (1 + VB_DECISIVE_MARGIN);
 }
 
+static int cmp_index_inst(const void *x, const void *y, void *data)
+{
+	const unsigned *inst = data;
+	unsigned a = inst[*(const size_t *)x], b = inst[*(const size_t *)y];
+	return (a > b) - (a < b);
+}
+
 size_t vb_stats_instances(const double *x, const unsigned *inst, size_t n, double *means,
 			  double *within, double *between)
 {
 	size_t k = 0, pooled_df = 0;
 	double ss_within = 0, sum_m = 0, ss_m = 0, inv_sizes = 0;
+	size_t *order = calloc(n ? n : 1, sizeof(*order));
 
+	if (!order)
+		abort();
 	*within = *between = NAN;
-	/* Instances in order of first appearance: O(n^2), n is a run's rounds. */
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-		size_t c = 0;
+	/* Grouped by instance number through a sort: a stored run may hold many samples. */
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_index_inst, (void *)inst);
+	for (size_t i = 0; i < n;) {
+		size_t j = i, c;
 		double sum = 0, ss = 0, mean;
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = inst[j] == inst[i];
-		if (seen)
-			continue;
-		for (size_t j = i; j < n; j++)
-			if (inst[j] == inst[i]) {
-				sum += log(x[j]);
-				c++;
-			}
+		while (j < n && inst[order[j]] == inst[order[i]])
+			sum += log(x[order[j++]]);
+		c = j - i;
 		mean = sum / c;
-		for (size_t j = i; j < n; j++)
-			if (inst[j] == inst[i])
-				ss += (log(x[j]) - mean) * (log(x[j]) - mean);
+		for (size_t q = i; q < j; q++)
+			ss += (log(x[order[q]]) - mean) * (log(x[order[q]]) - mean);
 		ss_within += ss;
 		pooled_df += c - 1;
 		inv_sizes += 1.0 / c;
 		means[k++] = exp(mean);
 		sum_m += mean;
+		i = j;
 	}
+	free(order);
 	if (pooled_df > 0)
 		*within = ss_within / pooled_df;
 	if (k < 2)
