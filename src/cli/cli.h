@@ -65,6 +65,8 @@ struct vb_run_config;
 int vb_cli_workloads(const char *names, const char *suites, char **sets, size_t nsets,
 		     struct vb_run_config *cfg, struct vb_error **err);
 void vb_cli_free_workloads(struct vb_run_config *cfg);
+/* The suites --suite takes besides "all", NULL-terminated. */
+extern const char *const vb_cli_suites[];
 
 /*
  * `scale`: replace cfg's platforms by one instance per vCPU count (vcpus:

@@ -89,6 +89,17 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* Hidden: what meson generates the man page and the completions with. */
+	if (!strcmp(argv[1], "--man") && argc == 2) {
+		vb_cli_man(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--completion")) {
+		if (argc == 3 && vb_cli_completion(argv[2], stdout) == 0)
+			return 0;
+		fprintf(stderr, "virtbench: --completion wants bash or zsh\n");
+		return 2;
+	}
 	for (size_t i = 0; i < VB_VERB_COUNT; i++)
 		if (!strcmp(argv[1], vb_cli_verbs[i].name))
 			return commands[i](argc - 1, argv + 1);

@@ -171,4 +171,9 @@ void vb_cli_usage(enum vb_verb verb, FILE *f);
 int vb_cli_bad_value(enum vb_verb verb, const struct vb_cli_option *o, const char *text);
 int vb_cli_unexpected(enum vb_verb verb, const char *arg);
 
+/* `virtbench --man`: the man page virtbench(1) in roff. */
+void vb_cli_man(FILE *f);
+/* `virtbench --completion bash|zsh`: the completion script; -1 for another shell. */
+int vb_cli_completion(const char *shell, FILE *f);
+
 #endif
