@@ -5,7 +5,8 @@ set -eu
 pkgs="build-essential meson ninja-build pkg-config libjansson-dev libsqlite3-dev libssl-dev
       libopenblas-pthread-dev liblapacke-dev gfortran libseccomp-dev libcap-ng-dev libnl-route-3-dev busybox-static nftables debootstrap
       qemu-system-x86 qemu-utils e2fsprogs xz-utils criu zlib1g-dev
-      clang libclang-rt-14-dev clang-format sqlite3 jq python3 procps file chromium"
+      clang libclang-rt-14-dev clang-format sqlite3 jq python3 procps file chromium
+      man-db groff-base bsdextrautils zsh"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

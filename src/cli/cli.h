@@ -2,6 +2,7 @@
 #ifndef VB_CLI_CLI_H
 #define VB_CLI_CLI_H
 
+#include "cli/options.h"
 #include "store/store.h"
 #include "virtbench/platform.h"
 #include "virtbench/error.h"
@@ -64,6 +65,8 @@ struct vb_run_config;
 int vb_cli_workloads(const char *names, const char *suites, char **sets, size_t nsets,
 		     struct vb_run_config *cfg, struct vb_error **err);
 void vb_cli_free_workloads(struct vb_run_config *cfg);
+/* The suites --suite takes besides "all", NULL-terminated. */
+extern const char *const vb_cli_suites[];
 
 /*
  * `scale`: replace cfg's platforms by one instance per vCPU count (vcpus:
@@ -135,21 +138,15 @@ int vb_cli_run_outputs(struct vb_store *db, int64_t run_id, const char *dbpath, 
 
 struct vb_userns;
 /*
- * --userns [MAP], in a getopt loop (an optional_argument option): MAP from
- * --userns=MAP or from the next argument when it looks like a map, else the
- * default 0:100000:65536 (src/runtime/idmap.h has the syntax). A bad map is
- * a usage error (returns 2, printed); 0 otherwise.
+ * --userns [MAP]: MAP (src/runtime/idmap.h has the syntax), or the default
+ * map (vb_userns_default) when text is NULL. A bad map is a usage error
+ * (returns 2, printed); 0 otherwise.
  */
-int vb_cli_userns(const char *cmd, int argc, char **argv, struct vb_userns *out);
+int vb_cli_userns(const char *cmd, const char *text, struct vb_userns *out);
 /* --userns needs a platform that takes it (VB_CAP_USERNS): an error (exit 2) when none does. */
 int vb_cli_userns_check(const struct vb_platform_ops *const *platforms, size_t n,
 			struct vb_error **err);
 
-/*
- * --container-disk TEXT while parsing: "volume" or "overlay" into *out; else
- * a usage error (returns 2, printed).
- */
-int vb_cli_container_disk(const char *cmd, const char *text, enum vb_container_disk *out);
 /*
  * --container-disk needs a platform that takes it (VB_CAP_CONTAINER_DISK):
  * an error (exit 2) when none does.

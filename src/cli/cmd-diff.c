@@ -1,34 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <math.h>
 
 #include "cli/cli.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "report/diff.h"
-
-static void usage(FILE *f)
-{
-	fputs("usage: virtbench diff A B [--db PATH] [--tolerance PCT] [--json FILE]\n\n"
-	      "Compare B against A, cell by cell (platform x workload x metric present in\n"
-	      "both), from the raw samples: mean A, mean B, the change, a 95% interval\n"
-	      "interval of B/A and a verdict (better, worse, equivalent, inconclusive). Also\n"
-	      "lists what differs in the host fingerprints and the setup, and what only\n"
-	      "one side has. See docs/diff.md.\n\n"
-	      "A and B are each a stored run (a number, a tag such as vb-1a2b3c4d, or\n"
-	      "'last') or a results file ('show RUN --json FILE', 'run --json FILE'): an\n"
-	      "argument that contains '/' or ends in .json is a file.\n\n"
-	      "      --db PATH          results database (default $VIRTBENCH_DB or\n"
-	      "                         $XDG_DATA_HOME/virtbench/results.db)\n"
-	      "      --tolerance PCT    a cell is a regression when B is significantly worse\n"
-	      "                         and worse by more than PCT% (0: any significant\n"
-	      "                         worsening); without it nothing is a regression\n"
-	      "      --json FILE        also write the comparison as JSON\n"
-	      "  -h, --help             this text\n\n"
-	      "exit codes: 0 no regression, 1 regressions beyond the tolerance,\n"
-	      "            2 bad usage or input (unknown run, not a results file)\n",
-	      f);
-}
 
 static bool is_file_arg(const char *arg)
 {
@@ -75,48 +51,32 @@ static int write_json(const char *path, const struct vb_diff *d, struct vb_error
 
 int vb_cmd_diff(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "tolerance", required_argument, NULL, 't' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *dbpath = NULL, *json = NULL;
 	double tolerance = NAN;
+	struct vb_cli_parser p;
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	vb_cli_parser_init(&p, VB_VERB_DIFF, argc, argv);
+	while ((c = vb_cli_next(&p)) > 0) {
 		switch (c) {
-		case 'd':
-			dbpath = optarg;
+		case VB_CLI_DB:
+			dbpath = p.arg;
 			break;
-		case 'j':
-			json = optarg;
+		case VB_CLI_JSON:
+			json = p.arg;
 			break;
-		case 't': {
-			_cleanup_free_ char *t = xstrdup(optarg);
-			size_t n = strlen(t);
-			if (n && t[n - 1] == '%')
-				t[n - 1] = '\0';
-			if (vb_parse_double(t, &tolerance) || !(tolerance >= 0))
-				return vb_cli_usage_error(
-				    "diff",
-				    "--tolerance wants a percentage of at least 0, not '%.64s'",
-				    optarg);
+		case VB_CLI_TOLERANCE:
+			tolerance = p.d;
 			break;
-		}
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return vb_cli_usage_error("diff", "bad option '%.64s'", argv[optind - 1]);
+			VB_BUG("diff: option %d from the table not handled", c);
 		}
 	}
-	if (optind + 2 != argc)
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit;
+	if (p.optind + 2 != argc)
 		return vb_cli_usage_error("diff", "name two runs or results files, A and B");
-	const char *arg_a = argv[optind], *arg_b = argv[optind + 1];
+	const char *arg_a = argv[p.optind], *arg_b = argv[p.optind + 1];
 	struct vb_store *db = NULL;
 	struct vb_error *err = NULL;
 	_cleanup_json_ json_t *a = NULL;

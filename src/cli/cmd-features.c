@@ -1,32 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
-
 #include "cli/cli.h"
 #include "core/text.h"
 #include "core/util.h"
 #include "experiment/features.h"
 #include "report/report.h"
 #include "virtbench/platform.h"
-
-static void usage(FILE *f)
-{
-	fputs("usage: virtbench features [-p PLATFORMS] [--db PATH] [--json FILE] [--no-store]\n\n"
-	      "The study's tables 5.4-5.5 (operational features and constraints per platform)\n"
-	      "filled by probing this host: checkpoint/restore, live migration, memory and CPU\n"
-	      "over-commit, hardware extensions needed, isolated kernel updates, mainline Linux\n"
-	      "support. Each cell says whether it was probed here, follows by design, or is\n"
-	      "documented only, and what was tried (docs/features.md). Probes start short-lived\n"
-	      "QEMU machines and a CRIU checkpoint; run as root.\n\n"
-	      "  -p, --platform LIST    comma-separated, from host, container, kvm, qemu-tcg,\n"
-	      "                         xen (default: all of them)\n"
-	      "      --db PATH          results database (default $VIRTBENCH_DB or\n"
-	      "                         $XDG_DATA_HOME/virtbench/results.db)\n"
-	      "      --json FILE        also export the run as JSON (with a \"features\" array)\n"
-	      "      --no-store         keep the run in memory only: nothing is written to the\n"
-	      "                         database (--json still works)\n"
-	      "  -h, --help             this text\n",
-	      f);
-}
 
 /* Split and check the -p list; names point into text (modified). */
 static int parse_platforms(char *text, const char **out, size_t *n)
@@ -61,48 +39,36 @@ static int parse_platforms(char *text, const char **out, size_t *n)
 
 int vb_cmd_features(int argc, char **argv)
 {
-	enum { O_DB = 256, O_JSON, O_NO_STORE };
-	static const struct option longopts[] = {
-		{ "platform", required_argument, NULL, 'p' },
-		{ "db", required_argument, NULL, O_DB },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "no-store", no_argument, NULL, O_NO_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *dbarg = NULL, *json = NULL;
 	_cleanup_free_ char *plist = NULL;
 	bool store = true;
+	struct vb_cli_parser p;
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:h", longopts, NULL)) != -1) {
+	vb_cli_parser_init(&p, VB_VERB_FEATURES, argc, argv);
+	while ((c = vb_cli_next(&p)) > 0) {
 		switch (c) {
-		case 'p':
+		case VB_CLI_PLATFORM:
 			free(plist);
-			plist = xstrdup(optarg);
+			plist = xstrdup(p.arg);
 			break;
-		case O_DB:
-			dbarg = optarg;
+		case VB_CLI_DB:
+			dbarg = p.arg;
 			break;
-		case O_JSON:
-			json = optarg;
+		case VB_CLI_JSON:
+			json = p.arg;
 			break;
-		case O_NO_STORE:
+		case VB_CLI_NO_STORE:
 			store = false;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			return vb_cli_usage_error("features", "%s needs a value", argv[optind - 1]);
 		default:
-			return vb_cli_usage_error("features", "unknown option '%.64s'",
-						  argv[optind - 1]);
+			VB_BUG("features: option %d from the table not handled", c);
 		}
 	}
-	if (optind < argc)
-		return vb_cli_usage_error("features", "unexpected argument '%.64s'", argv[optind]);
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit;
+	if (p.optind < argc)
+		return vb_cli_unexpected(VB_VERB_FEATURES, argv[p.optind]);
 	if (!store && dbarg)
 		return vb_cli_usage_error("features", "--db and --no-store exclude each other");
 	const char *names[8];

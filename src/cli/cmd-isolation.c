@@ -1,64 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
-
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "report/report.h"
 #include "runtime/idmap.h"
-
-#define DEFAULT_VICTIMS "cpu.primes,mem.memcpy,disk.fileio,net.tcp"
-
-static void usage(FILE *f)
-{
-	fputs("usage: virtbench isolation [-p PLATFORM] [-w VICTIMS] [--policy LIST] [options]\n\n"
-	      "Two guests of one platform share the host: the victim runs each workload\n"
-	      "alone, then while the aggressor runs the matching stressor (cpu, vm, io,\n"
-	      "net), then under each entitlement policy; prints the victim's slowdown\n"
-	      "with its 95% interval and the aggressor's work rate, and stores the run.\n\n"
-	      "  -p, --platform P       container (default), qemu-tcg, kvm, or host (two\n"
-	      "                         plain processes: the bare-metal reference, no\n"
-	      "                         policies)\n"
-	      "  -w, --workload LIST    victims (default " DEFAULT_VICTIMS ";\n"
-	      "                         cpu.primes single-threaded unless --set threads=N)\n"
-	      "      --suite LIST       victims by suite: w1 w2 w3 w4 system all\n"
-	      "      --set [W.]NAME=V   a victim option, as for run\n"
-	      "      --aggressor S      one stressor for every victim: stress.cpu,\n"
-	      "                         stress.vm, stress.io or stress.net (default: the\n"
-	      "                         one matching each victim's resource)\n"
-	      "      --policy LIST      entitlement policies, each a second pass:\n"
-	      "           pin[:V/A]     disjoint cpusets (default: first half of the CPUs\n"
-	      "                         to the victim, the rest to the aggressor)\n"
-	      "           shares[:V/A]  CPU weights 1-10000 (default 1000/10)\n"
-	      "           quota[:PCT]   the aggressor gets PCT% of one CPU (default 50)\n"
-	      "           memory[:SIZE] the aggressor's memory limit (default 256MiB)\n"
-	      "           io[:RATE]     the aggressor's disk bandwidth, bytes/s on its\n"
-	      "                         scratch disk (default 10MiB); cgroup v1 does not\n"
-	      "                         throttle buffered writeback\n"
-	      "           net[:RATE]    what the aggressor sends, bytes/s (default 10MiB;\n"
-	      "                         containers: tbf on its eth0)\n"
-	      "           numa[:V/A]    NUMA nodes (only with more than one node)\n"
-	      "      --rounds N         measured rounds (default 5)\n"
-	      "      --warmup N         discarded rounds (default 1)\n"
-	      "      --profile P        quick or full workload parameters\n"
-	      "      --db PATH          results database\n"
-	      "      --json FILE        also export the run as JSON\n"
-	      "  -o, --report FILE      also write the HTML report\n"
-	      "  -q, --quiet            no progress line\n"
-	      "  -v, --verbose          log what the agents say\n"
-	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
-	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
-	      "                         (default 0:1879048192:65536; docs/container.md)\n"
-	      "      --container-image minimal|debian[:PKG,...]|DIR\n"
-	      "                         the container platform's image (docs/container.md)\n"
-	      "      --container-disk D the container's /scratch: volume (the default) or\n"
-	      "                         overlay (stored as container[disk=overlay]:...)\n"
-	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
-	      "      --kernel-modules DIR   its modules\n"
-	      "  -h, --help             this text\n",
-	      f);
-}
 
 struct iso_args {
 	const char *platform, *workloads, *suites, *aggressor, *policies, *db, *json, *report;
@@ -321,132 +267,86 @@ static int parse_policies(struct vb_isolation_config *cfg, const char *text, str
 
 static int parse_args(int argc, char **argv, struct iso_args *a)
 {
-	enum {
-		O_SUITE = 256,
-		O_SET,
-		O_AGGR,
-		O_POLICY,
-		O_ROUNDS,
-		O_WARMUP,
-		O_PROFILE,
-		O_DB,
-		O_JSON,
-		O_USERNS,
-		O_IMAGE,
-		O_CONTAINER_DISK,
-	};
-	static const struct option longopts[] = {
-		{ "platform", required_argument, NULL, 'p' },
-		{ "workload", required_argument, NULL, 'w' },
-		{ "suite", required_argument, NULL, O_SUITE },
-		{ "set", required_argument, NULL, O_SET },
-		{ "aggressor", required_argument, NULL, O_AGGR },
-		{ "policy", required_argument, NULL, O_POLICY },
-		{ "rounds", required_argument, NULL, O_ROUNDS },
-		{ "warmup", required_argument, NULL, O_WARMUP },
-		{ "profile", required_argument, NULL, O_PROFILE },
-		{ "db", required_argument, NULL, O_DB },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "report", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "kernel", required_argument, NULL, 'K' },
-		{ "kernel-modules", required_argument, NULL, 'M' },
-		{ "userns", optional_argument, NULL, O_USERNS },
-		{ "container-image", required_argument, NULL, O_IMAGE },
-		{ "container-disk", required_argument, NULL, O_CONTAINER_DISK },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, r = 0;
-	optind = 1;
-	opterr = 0;
-	while (!r && (c = getopt_long(argc, argv, ":p:w:o:qvh", longopts, NULL)) != -1) {
+	struct vb_cli_parser p;
+	int c = 0, r = 0;
+	vb_cli_parser_init(&p, VB_VERB_ISOLATION, argc, argv);
+	while (!r && (c = vb_cli_next(&p)) > 0) {
 		switch (c) {
-		case 'p':
-			a->platform = optarg;
+		case VB_CLI_PLATFORM:
+			a->platform = p.arg;
 			break;
-		case 'w':
-			a->workloads = optarg;
+		case VB_CLI_WORKLOAD:
+			a->workloads = p.arg;
 			break;
-		case O_SUITE:
-			a->suites = optarg;
+		case VB_CLI_SUITE:
+			a->suites = p.arg;
 			break;
-		case O_SET:
+		case VB_CLI_SET:
 			a->sets = xrealloc(a->sets, (a->nsets + 1) * sizeof(char *));
-			a->sets[a->nsets++] = optarg;
+			a->sets[a->nsets++] = (char *)p.arg;
 			break;
-		case O_AGGR:
-			a->aggressor = optarg;
+		case VB_CLI_AGGRESSOR:
+			a->aggressor = p.arg;
 			break;
-		case O_POLICY:
-			a->policies = optarg;
+		case VB_CLI_POLICY:
+			a->policies = p.arg;
 			break;
-		case O_ROUNDS:
-			if (vb_parse_u64(optarg, &a->rounds) || a->rounds < 1 || a->rounds > 10000)
-				r = vb_cli_usage_error("isolation", "--rounds wants 1-10000");
+		case VB_CLI_ROUNDS:
+			a->rounds = p.u;
 			break;
-		case O_WARMUP:
-			if (vb_parse_u64(optarg, &a->warmup) || a->warmup > 100)
-				r = vb_cli_usage_error("isolation", "--warmup wants 0-100");
+		case VB_CLI_WARMUP:
+			a->warmup = p.u;
 			break;
-		case O_PROFILE:
-			if (!strcmp(optarg, "quick") || !strcmp(optarg, "full"))
-				a->profile = optarg[0] == 'f' ? VB_PROFILE_FULL : VB_PROFILE_QUICK;
-			else
-				r = vb_cli_usage_error("isolation", "--profile is quick or full");
+		case VB_CLI_PROFILE:
+			a->profile = p.u ? VB_PROFILE_FULL : VB_PROFILE_QUICK;
 			break;
-		case O_DB:
-			a->db = optarg;
+		case VB_CLI_DB:
+			a->db = p.arg;
 			break;
-		case O_JSON:
-			a->json = optarg;
+		case VB_CLI_JSON:
+			a->json = p.arg;
 			break;
-		case 'o':
-			a->report = optarg;
+		case VB_CLI_REPORT:
+			a->report = p.arg;
 			break;
-		case 'q':
+		case VB_CLI_QUIET:
 			a->quiet = true;
 			break;
-		case 'v':
+		case VB_CLI_VERBOSE:
 			vb_log_set_level(VB_LOG_INFO);
 			break;
-		case 'K':
-			a->kernel = optarg;
+		case VB_CLI_KERNEL:
+			a->kernel = p.arg;
 			break;
-		case 'M':
-			a->kmods = optarg;
+		case VB_CLI_KERNEL_MODULES:
+			a->kmods = p.arg;
 			break;
-		case O_USERNS:
-			r = vb_cli_userns("isolation", argc, argv, &a->userns);
+		case VB_CLI_USERNS:
+			r = vb_cli_userns("isolation", p.arg, &a->userns);
 			a->have_userns = true;
 			break;
-		case O_IMAGE:
-			a->image = optarg;
-			r = vb_cli_check_image("isolation", optarg);
+		case VB_CLI_CONTAINER_IMAGE:
+			a->image = p.arg;
+			r = vb_cli_check_image("isolation", p.arg);
 			break;
-		case O_CONTAINER_DISK:
-			r = vb_cli_container_disk("isolation", optarg, &a->container_disk);
+		case VB_CLI_CONTAINER_DISK:
+			a->container_disk =
+			    p.u ? VB_CONTAINER_DISK_OVERLAY : VB_CONTAINER_DISK_VOLUME;
 			a->have_container_disk = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case ':':
-			r = vb_cli_usage_error("isolation", "%s needs a value", argv[optind - 1]);
-			break;
 		default:
-			r = vb_cli_usage_error("isolation", "unknown option '%.64s'",
-					       argv[optind - 1]);
-			break;
+			VB_BUG("isolation: option %d from the table not handled", c);
 		}
 	}
-	if (!r && optind < argc)
-		r = vb_cli_usage_error("isolation", "unexpected argument '%.64s'", argv[optind]);
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit ? p.exit : -1;
+	if (!r && p.optind < argc)
+		r = vb_cli_unexpected(VB_VERB_ISOLATION, argv[p.optind]);
 	if (!r)
 		r = vb_cli_kernel("isolation", a->kernel, a->kmods);
 	if (!r && !a->workloads && !a->suites)
-		a->workloads = DEFAULT_VICTIMS;
+		a->workloads = VB_CLI_DEFAULT_VICTIMS;
 	return r;
 }
 

@@ -1,21 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
-
 #include "cli/cli.h"
 #include "core/util.h"
 #include "virtbench/platform.h"
 #include "virtbench/workload.h"
-
-static void usage(FILE *f)
-{
-	fputs("usage: virtbench list platforms [--kernel IMAGE [--kernel-modules DIR]]\n"
-	      "       virtbench list workloads [-v]\n\n"
-	      "platforms: every platform virtbench knows, probed: available here, or why not\n"
-	      "           (with --kernel, KVM is probed by booting that guest kernel).\n"
-	      "workloads: every workload with its group, options (quick / full defaults,\n"
-	      "           bounds) and metrics; -v adds each option's help.\n",
-	      f);
-}
 
 static void list_platforms(void)
 {
@@ -61,47 +48,40 @@ static void list_workloads(bool verbose)
 
 int vb_cmd_list(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "kernel-modules", required_argument, NULL, 'm' },
-		{ 0 },
-	};
 	bool verbose = false;
 	const char *kernel = NULL, *kmods = NULL;
+	struct vb_cli_parser p;
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+	vb_cli_parser_init(&p, VB_VERB_LIST, argc, argv);
+	while ((c = vb_cli_next(&p)) > 0) {
 		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
+		case VB_CLI_VERBOSE:
 			verbose = true;
 			break;
-		case 'k':
-			kernel = optarg;
+		case VB_CLI_KERNEL:
+			kernel = p.arg;
 			break;
-		case 'm':
-			kmods = optarg;
+		case VB_CLI_KERNEL_MODULES:
+			kmods = p.arg;
 			break;
 		default:
-			usage(stderr);
-			return VB_EXIT_USAGE;
+			VB_BUG("list: option %d from the table not handled", c);
 		}
 	}
-	if (optind + 1 != argc)
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit;
+	if (p.optind + 1 != argc)
 		return vb_cli_usage_error("list", "say what to list: platforms or workloads");
 	int r = vb_cli_kernel("list", kernel, kmods);
 	if (r)
 		return r;
-	if (!strcmp(argv[optind], "platforms"))
+	if (!strcmp(argv[p.optind], "platforms"))
 		list_platforms();
-	else if (!strcmp(argv[optind], "workloads"))
+	else if (!strcmp(argv[p.optind], "workloads"))
 		list_workloads(verbose);
 	else
 		return vb_cli_usage_error("list", "unknown list '%.64s': platforms or workloads",
-					  argv[optind]);
+					  argv[p.optind]);
 	return 0;
 }

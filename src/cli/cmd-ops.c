@@ -1,45 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
-
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
 #include "report/report.h"
 #include "runtime/idmap.h"
-
-static void usage(FILE *f)
-{
-	fputs("usage: virtbench ops [-p PLATFORMS] [options]\n\n"
-	      "Time each step of a guest's life on each platform (the study's tables\n"
-	      "5.1-5.3): provision from the cached image, boot to agent-ready, reboot,\n"
-	      "stop, clone, destroy; the memory an idle guest costs; and the start rate\n"
-	      "(guests provisioned and booted per second, one after another).\n\n"
-	      "  -p, --platform LIST    comma-separated platforms with guests, or\n"
-	      "                         'available' (the default)\n"
-	      "      --rounds N         measured lifecycles per platform (default 5)\n"
-	      "      --warmup N         discarded first rounds (default 1; fills caches)\n"
-	      "      --rate-guests N    guests per start-rate measurement (default 4;\n"
-	      "                         0 = none)\n"
-	      "      --vcpus N          guest vCPUs (default: the platform's)\n"
-	      "      --memory SIZE      guest memory, e.g. 512MiB (default: the platform's)\n"
-	      "      --db PATH          results database\n"
-	      "      --json FILE        also export the run as JSON\n"
-	      "  -o, --report FILE      also write the HTML report\n"
-	      "  -q, --quiet            no progress line\n"
-	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
-	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
-	      "                         (default 0:1879048192:65536; docs/container.md)\n"
-	      "      --kernel IMAGE     the guest kernel of the VM platforms;\n"
-	      "      --kernel-modules DIR   its modules\n"
-	      "      --container-image IMAGE  the container platform's image: minimal (the\n"
-	      "                         default), debian[:PKG,...] or a DIR (see 'virtbench\n"
-	      "                         run --help')\n"
-	      "      --container-disk D the container's /scratch: volume (the default) or\n"
-	      "                         overlay (stored as container[disk=overlay])\n"
-	      "  -h, --help             this text\n",
-	      f);
-}
 
 /* Host has no guest and hence no lifecycle. */
 static bool has_guests(const struct vb_platform_ops *p)
@@ -57,117 +22,71 @@ struct ops_args {
 	bool have_container_disk;
 };
 
-static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, bool size,
-		     uint64_t *out)
-{
-	int r = size ? vb_parse_size(text, out) : vb_parse_u64(text, out);
-	if (r || *out < min || *out > max)
-		return vb_cli_usage_error("ops", "%s wants %s from %llu to %llu, not '%.64s'", opt,
-					  size ? "a size" : "a whole number",
-					  (unsigned long long)min, (unsigned long long)max, text);
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct ops_args *a)
 {
-	enum {
-		O_ROUNDS = 256,
-		O_WARMUP,
-		O_RATE,
-		O_VCPUS,
-		O_MEMORY,
-		O_DB,
-		O_JSON,
-		O_USERNS,
-		O_IMAGE,
-		O_CONTAINER_DISK,
-	};
-	static const struct option longopts[] = {
-		{ "platform", required_argument, NULL, 'p' },
-		{ "rounds", required_argument, NULL, O_ROUNDS },
-		{ "warmup", required_argument, NULL, O_WARMUP },
-		{ "rate-guests", required_argument, NULL, O_RATE },
-		{ "vcpus", required_argument, NULL, O_VCPUS },
-		{ "memory", required_argument, NULL, O_MEMORY },
-		{ "db", required_argument, NULL, O_DB },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "report", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "kernel", required_argument, NULL, 'K' },
-		{ "kernel-modules", required_argument, NULL, 'M' },
-		{ "userns", optional_argument, NULL, O_USERNS },
-		{ "container-image", required_argument, NULL, O_IMAGE },
-		{ "container-disk", required_argument, NULL, O_CONTAINER_DISK },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, r = 0;
-	optind = 1;
-	opterr = 0;
-	while (!r && (c = getopt_long(argc, argv, ":p:o:qh", longopts, NULL)) != -1) {
+	struct vb_cli_parser p;
+	int c = 0, r = 0;
+	vb_cli_parser_init(&p, VB_VERB_OPS, argc, argv);
+	while (!r && (c = vb_cli_next(&p)) > 0) {
 		switch (c) {
-		case 'p':
-			a->platforms = optarg;
+		case VB_CLI_PLATFORM:
+			a->platforms = p.arg;
 			break;
-		case O_ROUNDS:
-			r = parse_u64("--rounds", optarg, 1, 10000, false, &a->rounds);
+		case VB_CLI_ROUNDS:
+			a->rounds = p.u;
 			break;
-		case O_WARMUP:
-			r = parse_u64("--warmup", optarg, 0, 100, false, &a->warmup);
+		case VB_CLI_WARMUP:
+			a->warmup = p.u;
 			break;
-		case O_RATE:
-			r = parse_u64("--rate-guests", optarg, 0, 100, false, &a->rate);
+		case VB_CLI_RATE_GUESTS:
+			a->rate = p.u;
 			break;
-		case O_VCPUS:
-			r = parse_u64("--vcpus", optarg, 1, 1024, false, &a->vcpus);
+		case VB_CLI_VCPUS:
+			a->vcpus = p.u;
 			break;
-		case O_MEMORY:
-			r = parse_u64("--memory", optarg, 64 << 20, UINT64_C(1) << 42, true,
-				      &a->memory);
+		case VB_CLI_MEMORY:
+			a->memory = p.u;
 			break;
-		case O_DB:
-			a->db = optarg;
+		case VB_CLI_DB:
+			a->db = p.arg;
 			break;
-		case O_JSON:
-			a->json = optarg;
+		case VB_CLI_JSON:
+			a->json = p.arg;
 			break;
-		case 'o':
-			a->report = optarg;
+		case VB_CLI_REPORT:
+			a->report = p.arg;
 			break;
-		case 'q':
+		case VB_CLI_QUIET:
 			a->quiet = true;
 			break;
-		case 'K':
-			a->kernel = optarg;
+		case VB_CLI_KERNEL:
+			a->kernel = p.arg;
 			break;
-		case 'M':
-			a->kmods = optarg;
+		case VB_CLI_KERNEL_MODULES:
+			a->kmods = p.arg;
 			break;
-		case O_USERNS:
-			r = vb_cli_userns("ops", argc, argv, &a->userns);
+		case VB_CLI_USERNS:
+			r = vb_cli_userns("ops", p.arg, &a->userns);
 			a->have_userns = true;
 			break;
-		case O_IMAGE:
-			a->image = optarg;
-			r = vb_cli_check_image("ops", optarg);
+		case VB_CLI_CONTAINER_IMAGE:
+			a->image = p.arg;
+			r = vb_cli_check_image("ops", p.arg);
 			break;
-		case O_CONTAINER_DISK:
-			r = vb_cli_container_disk("ops", optarg, &a->container_disk);
+		case VB_CLI_CONTAINER_DISK:
+			a->container_disk =
+			    p.u ? VB_CONTAINER_DISK_OVERLAY : VB_CONTAINER_DISK_VOLUME;
 			a->have_container_disk = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case ':':
-			r = vb_cli_usage_error("ops", "%s needs a value", argv[optind - 1]);
-			break;
 		default:
-			r = vb_cli_usage_error("ops", "unknown option '%.64s'", argv[optind - 1]);
-			break;
+			VB_BUG("ops: option %d from the table not handled", c);
 		}
 	}
-	if (!r && optind < argc)
-		r = vb_cli_usage_error("ops", "unexpected argument '%.64s'", argv[optind]);
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit ? p.exit : -1;
+	if (!r && p.optind < argc)
+		r = vb_cli_unexpected(VB_VERB_OPS, argv[p.optind]);
 	if (!r)
 		r = vb_cli_kernel("ops", a->kernel, a->kmods);
 	return r;

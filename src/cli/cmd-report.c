@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <libgen.h>
 #include <sys/stat.h>
 
@@ -7,17 +6,6 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "report/report.h"
-
-static void report_usage(FILE *f)
-{
-	fputs("usage: virtbench report RUN... -o FILE.html [--db PATH]\n\n"
-	      "Write one self-contained HTML report of the stored runs: run and host details,\n"
-	      "the overhead table and SVG charts with 95% intervals (no script, no network).\n"
-	      "RUN is a run number, a tag (vb-1a2b3c4d) or 'last'. See docs/report.md.\n\n"
-	      "  -o, --output FILE  the HTML file to write (its directory must exist)\n"
-	      "      --db PATH      the results database\n",
-	      f);
-}
 
 static void docs_free(json_t **docs, size_t n)
 {
@@ -49,31 +37,24 @@ static int load_docs(struct vb_store *db, char **refs, size_t n, json_t ***out,
 
 int vb_cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	/* Before getopt permutes argv. */
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	const char *dbpath = NULL, *out = NULL;
+	struct vb_cli_parser p;
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		if (c == 'd') {
-			dbpath = optarg;
-		} else if (c == 'o') {
-			out = optarg;
-		} else if (c == 'h') {
-			report_usage(stdout);
-			return 0;
-		} else {
-			return vb_cli_usage_error("report", "bad option '%.64s'", argv[optind - 1]);
-		}
+	vb_cli_parser_init(&p, VB_VERB_REPORT, argc, argv);
+	while ((c = vb_cli_next(&p)) > 0) {
+		if (c == VB_CLI_DB)
+			dbpath = p.arg;
+		else if (c == VB_CLI_OUTPUT)
+			out = p.arg;
+		else
+			VB_BUG("report: option %d from the table not handled", c);
 	}
-	if (optind >= argc)
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit;
+	if (p.optind >= argc)
 		return vb_cli_usage_error("report", "name at least one run");
 	if (!out || !*out)
 		return vb_cli_usage_error("report", "missing -o FILE.html");
@@ -82,10 +63,10 @@ int vb_cmd_report(int argc, char **argv)
 		return vb_cli_fail(&err);
 	struct vb_store *db = NULL;
 	json_t **docs = NULL;
-	size_t n = (size_t)(argc - optind);
+	size_t n = (size_t)(argc - p.optind);
 	int r = vb_cli_open_store(dbpath, &db, &err);
 	if (!r)
-		r = load_docs(db, argv + optind, n, &docs, &err);
+		r = load_docs(db, argv + p.optind, n, &docs, &err);
 	vb_store_close(db);
 	if (r)
 		return vb_cli_fail(&err);

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <math.h>
 
 #include "agent/client.h"
@@ -18,123 +17,21 @@
  * overhead experiment over suites on every platform available here.
  */
 struct verb {
+	enum vb_verb id;
 	const char *name, *experiment;
 	const char *platforms; /* default -p */
 	const char *suites;    /* default --suite when no -w */
 	const char *workloads; /* default -w when no --suite */
 };
-static const struct verb verb_run = { "run", "run", "host", NULL, "cpu.primes,mem.memcpy" };
-static const struct verb verb_compare = { "compare", "compare", "available", "w1,w2,w3,w4", NULL };
-static const struct verb verb_scale = { "scale", "scale", "available", NULL,
-					"cpu.primes,mem.memcpy" };
-static const struct verb verb_calibrate = { "calibrate", "calibrate", "host", "w1,w2", NULL };
+static const struct verb verb_run = { VB_VERB_RUN, "run", "run",
+				      "host",	   NULL,  "cpu.primes,mem.memcpy" };
+static const struct verb verb_compare = { VB_VERB_COMPARE, "compare",	  "compare",
+					  "available",	   "w1,w2,w3,w4", NULL };
+static const struct verb verb_scale = { VB_VERB_SCALE, "scale", "scale",
+					"available",   NULL,	"cpu.primes,mem.memcpy" };
+static const struct verb verb_calibrate = { VB_VERB_CALIBRATE, "calibrate", "calibrate", "host",
+					    "w1,w2",	       NULL };
 static const struct verb *verb = &verb_run;
-
-static void usage(FILE *f)
-{
-	if (verb == &verb_scale)
-		fputs("usage: virtbench scale [-p PLATFORMS] [-w WORKLOADS] [--vcpus LIST]\n"
-		      "                       [--memory LIST] [options]\n\n"
-		      "The overhead experiment over guest sizes (the study's figs. 4.1-4.7):\n"
-		      "each platform with guests runs once per vCPU count and memory size,\n"
-		      "stored as e.g. container[vcpus=2], all compared with the host.\n\n"
-		      "      --vcpus LIST       vCPU counts (default 1,2,4,8 as far as the host\n"
-		      "                         has CPUs; more than it has is refused)\n"
-		      "      --memory LIST      guest memory sizes: 512MiB, 2G, or a percentage\n"
-		      "                         of host memory such as 50%,100%,150% (default:\n"
-		      "                         the platform's); refused where the platform does\n"
-		      "                         not over-commit or the host cannot spare it\n"
-		      "  -p, --platform LIST    platforms (default: every one available here)\n"
-		      "  -w, --workload LIST    workloads (default cpu.primes,mem.memcpy)\n"
-		      "      --suite LIST       add the workloads of suites\n",
-		      f);
-	else if (verb == &verb_calibrate)
-		fputs("usage: virtbench calibrate [-p PLATFORM] [-w WORKLOADS] [options]\n\n"
-		      "This host's noise floor: one platform against itself, two instances\n"
-		      "(NAME#1, the baseline, and NAME#2) interleaved as any two platforms are.\n"
-		      "Every faster or slower verdict is a false one; the resolution line says\n"
-		      "how narrow the intervals got within the budget given.\n\n"
-		      "  -p, --platform NAME    one platform (default host)\n"
-		      "  -w, --workload LIST    workloads (default: the suites w1 and w2)\n"
-		      "      --suite LIST       the suites instead (w1 w2 w3 w4 system all)\n",
-		      f);
-	else if (verb == &verb_compare)
-		fputs("usage: virtbench compare [--suite SUITES] [-p PLATFORMS] [options]\n\n"
-		      "The overhead experiment: every workload of the chosen suites on every\n"
-		      "chosen platform, interleaved, each compared with the host; prints the\n"
-		      "overhead table and the study's views and stores the run.\n\n"
-		      "      --suite LIST       w1 (CPU), w2 (memory), w3 (network), w4 (disk),\n"
-		      "                         system, or all (default w1,w2,w3,w4)\n"
-		      "  -p, --platform LIST    comma-separated platforms, or 'available' (the\n"
-		      "                         default: every platform that works here)\n"
-		      "  -w, --workload LIST    workloads to add to the suites\n",
-		      f);
-	else
-		fputs("usage: virtbench run [-p PLATFORMS] [-w WORKLOADS] [options]\n\n"
-		      "Run each workload on each platform, interleaved, until every 95% "
-		      "confidence\n"
-		      "interval is narrow enough; print the overhead table and store the run.\n\n"
-		      "  -p, --platform LIST    comma-separated platforms, or 'available'\n"
-		      "                         (default host); see 'virtbench list platforms'\n"
-		      "  -w, --workload LIST    comma-separated workloads, or 'all'\n"
-		      "                         (default cpu.primes,mem.memcpy)\n"
-		      "      --suite LIST       add the workloads of suites: w1 w2 w3 w4 system "
-		      "all\n",
-		      f);
-	fputs("      --profile P        quick (seconds) or full (the study's parameters)\n"
-	      "      --memory SIZE      guest memory, e.g. 512M (scale: a LIST, above); a\n"
-	      "                         container's memory + swap limit (default: half the\n"
-	      "                         host's RAM), a VM's RAM (default 512M)\n"
-	      "      --disk SIZE        guest disk, e.g. 8G (default 4G): a VM's disk image,\n"
-	      "                         the bound on what a container writes (a job going\n"
-	      "                         past it fails)\n"
-	      "      --set [W.]NAME=VALUE  set a workload option (repeatable); without W.\n"
-	      "                         it applies to every chosen workload that has NAME;\n"
-	      "                         NAME=V1,V2,... runs one instance per value (a sweep)\n"
-	      "      --runs N           at most N measured repetitions per cell (default 10)\n"
-	      "      --min-runs N       at least N before the CI rule may stop (default 3)\n"
-	      "      --warmup N         discarded warm-up rounds (default 1; per instance)\n"
-	      "      --instances K      fresh guests per platform, the rounds split over them;\n"
-	      "                         intervals across instances (default: quick 1, full 3;\n"
-	      "                         at most 20)\n"
-	      "      --ci-target PCT    stop a platform's cell when its ratio to the baseline\n"
-	      "                         has a 95% half-width within PCT% (alone: its mean's\n"
-	      "                         CI), or is decisively far from 1 (default 2; 0 = run\n"
-	      "                         --runs unless decisive)\n"
-	      "      --time-budget S    stop starting new rounds after S seconds (default\n"
-	      "                         none; compare --profile quick: 240, with --runs 20)\n"
-	      "      --timeout S        a single job's limit in seconds (default 600)\n"
-	      "      --equivalence PCT  verdict 'equivalent' when the ratio's whole 95%\n"
-	      "                         interval lies within 1 +- PCT% (default 5; 0: never)\n"
-	      "      --db PATH          results database (default $VIRTBENCH_DB or\n"
-	      "                         $XDG_DATA_HOME/virtbench/results.db)\n"
-	      "      --json FILE        also export the run as JSON with every raw sample\n"
-	      "      --csv FILE         also export the samples as CSV\n"
-	      "  -o, --report FILE      also write the HTML report (see 'virtbench report')\n"
-	      "      --net MODE         guest network: none, bridged (the run's bridge; the\n"
-	      "                         default with w3) or nat (QEMU: user-mode; container:\n"
-	      "                         the bridge behind a masquerade, the peer outside)\n"
-	      "      --userns [MAP]     containers in a user namespace with MAP:\n"
-	      "                         [u:|g:]INSIDE:OUTSIDE:COUNT[,...][,setgroups=deny]\n"
-	      "                         (default 0:1879048192:65536; docs/container.md)\n"
-	      "      --kernel IMAGE     the guest kernel of the VM platforms (default:\n"
-	      "                         Debian's); --kernel-modules DIR: its modules\n"
-	      "      --container-image IMAGE  the container platform's image: minimal (the\n"
-	      "                         default), debian[:PKG,...] (debootstrap of this\n"
-	      "                         host's release, built once and cached) or a DIR\n"
-	      "      --container-disk D the container's /scratch: volume (the default: a\n"
-	      "                         directory of its own bound there, beside the host's\n"
-	      "                         scratch) or overlay (in its overlay layer; stored\n"
-	      "                         as container[disk=overlay])\n"
-	      "      --baseline FILE    compare the run with a results file (a --json\n"
-	      "                         export): exit 1 on a regression (see 'virtbench diff')\n"
-	      "      --tolerance PCT    a regression is significantly worse by more than\n"
-	      "                         PCT% (default 10)\n"
-	      "  -q, --quiet            no progress line\n"
-	      "  -v, --verbose          log what the agents say\n"
-	      "  -h, --help             this text\n",
-	      f);
-}
 
 struct run_args {
 	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
@@ -154,230 +51,121 @@ struct run_args {
 	bool have_container_disk;
 };
 
-static int parse_count(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-	if (vb_parse_u64(text, out) || *out < min || *out > max)
-		return vb_cli_usage_error(
-		    verb->name, "%s wants a whole number from %llu to %llu, not '%.64s'", opt,
-		    (unsigned long long)min, (unsigned long long)max, text);
-	return 0;
-}
-
-static int parse_real(const char *opt, const char *text, double min, double max, bool pct,
-		      double *out)
-{
-	_cleanup_free_ char *t = xstrdup(text);
-	size_t n = strlen(t);
-	if (pct && n && t[n - 1] == '%')
-		t[n - 1] = '\0';
-	if (vb_parse_double(t, out) || *out < min || *out > max)
-		return vb_cli_usage_error(verb->name,
-					  "%s wants a number from %g to %g, not '%.64s'", opt, min,
-					  max, text);
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
-	enum {
-		O_PROFILE = 256,
-		O_SET,
-		O_RUNS,
-		O_MIN_RUNS,
-		O_WARMUP,
-		O_CI,
-		O_BUDGET,
-		O_TIMEOUT,
-		O_EQUIV,
-		O_DB,
-		O_JSON,
-		O_CSV,
-		O_SUITE,
-		O_VCPUS,
-		O_MEMORY,
-		O_BASELINE,
-		O_TOLERANCE,
-		O_KERNEL,
-		O_KMODS,
-		O_NET,
-		O_USERNS,
-		O_IMAGE,
-		O_DISK,
-		O_INSTANCES,
-		O_CONTAINER_DISK,
-	};
-	static const struct option longopts[] = {
-		{ "platform", required_argument, NULL, 'p' },
-		{ "workload", required_argument, NULL, 'w' },
-		{ "suite", required_argument, NULL, O_SUITE },
-		{ "vcpus", required_argument, NULL, O_VCPUS },
-		{ "memory", required_argument, NULL, O_MEMORY },
-		{ "disk", required_argument, NULL, O_DISK },
-		{ "profile", required_argument, NULL, O_PROFILE },
-		{ "set", required_argument, NULL, O_SET },
-		{ "runs", required_argument, NULL, O_RUNS },
-		{ "min-runs", required_argument, NULL, O_MIN_RUNS },
-		{ "warmup", required_argument, NULL, O_WARMUP },
-		{ "instances", required_argument, NULL, O_INSTANCES },
-		{ "ci-target", required_argument, NULL, O_CI },
-		{ "time-budget", required_argument, NULL, O_BUDGET },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "equivalence", required_argument, NULL, O_EQUIV },
-		{ "db", required_argument, NULL, O_DB },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "csv", required_argument, NULL, O_CSV },
-		{ "report", required_argument, NULL, 'o' },
-		{ "baseline", required_argument, NULL, O_BASELINE },
-		{ "tolerance", required_argument, NULL, O_TOLERANCE },
-		{ "kernel", required_argument, NULL, O_KERNEL },
-		{ "net", required_argument, NULL, O_NET },
-		{ "userns", optional_argument, NULL, O_USERNS },
-		{ "kernel-modules", required_argument, NULL, O_KMODS },
-		{ "container-image", required_argument, NULL, O_IMAGE },
-		{ "container-disk", required_argument, NULL, O_CONTAINER_DISK },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, r = 0;
-	optind = 1;
-	opterr = 0;
-	while (!r && (c = getopt_long(argc, argv, ":p:w:o:qvh", longopts, NULL)) != -1) {
+	struct vb_cli_parser p;
+	int c = 0, r = 0;
+	vb_cli_parser_init(&p, verb->id, argc, argv);
+	while (!r && (c = vb_cli_next(&p)) > 0) {
 		switch (c) {
-		case 'p':
-			a->platforms = optarg;
+		case VB_CLI_PLATFORM:
+			a->platforms = p.arg;
 			break;
-		case 'w':
-			a->workloads = optarg;
+		case VB_CLI_WORKLOAD:
+			a->workloads = p.arg;
 			break;
-		case O_SUITE:
-			a->suites = optarg;
+		case VB_CLI_SUITE:
+			a->suites = p.arg;
 			break;
-		case O_VCPUS:
-			if (verb != &verb_scale)
-				r = vb_cli_usage_error(verb->name, "--vcpus is an option of scale");
-			else
-				a->vcpus = optarg;
+		case VB_CLI_VCPUS:
+			a->vcpus = p.arg;
 			break;
-		case O_MEMORY:
-			if (verb == &verb_scale)
-				a->memory = optarg;
-			else if (vb_parse_size(optarg, &a->memory_bytes) ||
-				 a->memory_bytes < (4u << 20))
-				r = vb_cli_usage_error(
-				    verb->name, "--memory wants a size of at least 4M, not '%.64s'",
-				    optarg);
+		case VB_CLI_MEMORY:
+			/* scale: a LIST (vb_cli_scale_expand); the others: a SIZE. */
+			a->memory = p.arg;
+			a->memory_bytes = p.u;
 			break;
-		case O_DISK:
-			if (vb_parse_size(optarg, &a->disk_bytes) || a->disk_bytes < (1u << 20))
-				r = vb_cli_usage_error(
-				    verb->name, "--disk wants a size of at least 1M, not '%.64s'",
-				    optarg);
+		case VB_CLI_DISK:
+			a->disk_bytes = p.u;
 			break;
-		case O_PROFILE:
-			if (!strcmp(optarg, "quick"))
-				a->profile = VB_PROFILE_QUICK;
-			else if (!strcmp(optarg, "full"))
-				a->profile = VB_PROFILE_FULL;
-			else
-				r = vb_cli_usage_error(
-				    verb->name, "--profile is quick or full, not '%.64s'", optarg);
+		case VB_CLI_PROFILE:
+			a->profile = p.u ? VB_PROFILE_FULL : VB_PROFILE_QUICK;
 			break;
-		case O_SET:
+		case VB_CLI_SET:
 			a->sets = xrealloc(a->sets, (a->nsets + 1) * sizeof(char *));
-			a->sets[a->nsets++] = optarg;
+			a->sets[a->nsets++] = (char *)p.arg;
 			break;
-		case O_RUNS:
-			r = parse_count("--runs", optarg, 1, 100000, &a->runs);
+		case VB_CLI_RUNS:
+			a->runs = p.u;
 			a->have_runs = true;
 			break;
-		case O_MIN_RUNS:
-			r = parse_count("--min-runs", optarg, 1, 100000, &a->min_runs);
+		case VB_CLI_MIN_RUNS:
+			a->min_runs = p.u;
 			break;
-		case O_WARMUP:
-			r = parse_count("--warmup", optarg, 0, 1000, &a->warmup);
+		case VB_CLI_WARMUP:
+			a->warmup = p.u;
 			break;
-		case O_INSTANCES:
-			r = parse_count("--instances", optarg, 1, VB_MAX_INSTANCES, &a->instances);
+		case VB_CLI_INSTANCES:
+			a->instances = p.u;
 			break;
-		case O_EQUIV:
-			r = parse_real("--equivalence", optarg, 0, 50, true, &a->equivalence);
+		case VB_CLI_EQUIVALENCE:
+			a->equivalence = p.d;
 			break;
-		case O_CI:
-			r = parse_real("--ci-target", optarg, 0, 100, true, &a->ci_target);
+		case VB_CLI_CI_TARGET:
+			a->ci_target = p.d;
 			break;
-		case O_BUDGET:
-			r = parse_real("--time-budget", optarg, 0, 7 * 86400, false, &a->budget);
+		case VB_CLI_TIME_BUDGET:
+			a->budget = p.d;
 			a->have_budget = true;
 			break;
-		case O_TIMEOUT:
-			r = parse_real("--timeout", optarg, 0.1, 7 * 86400, false, &a->timeout);
+		case VB_CLI_TIMEOUT:
+			a->timeout = p.d;
 			break;
-		case O_DB:
-			a->db = optarg;
+		case VB_CLI_DB:
+			a->db = p.arg;
 			break;
-		case O_JSON:
-			a->json = optarg;
+		case VB_CLI_JSON:
+			a->json = p.arg;
 			break;
-		case O_CSV:
-			a->csv = optarg;
+		case VB_CLI_CSV:
+			a->csv = p.arg;
 			break;
-		case 'o':
-			a->report = optarg;
+		case VB_CLI_REPORT:
+			a->report = p.arg;
 			break;
-		case O_BASELINE:
-			a->baseline = optarg;
+		case VB_CLI_BASELINE:
+			a->baseline = p.arg;
 			break;
-		case O_KERNEL:
-			a->kernel = optarg;
+		case VB_CLI_KERNEL:
+			a->kernel = p.arg;
 			break;
-		case O_NET:
-			if (strcmp(optarg, "none") && strcmp(optarg, "bridged") &&
-			    strcmp(optarg, "nat"))
-				r = vb_cli_usage_error(verb->name,
-						       "--net is none, bridged or nat, not '%.64s'",
-						       optarg);
-			a->net = optarg;
+		case VB_CLI_NET:
+			a->net = p.arg;
 			break;
-		case O_KMODS:
-			a->kmods = optarg;
+		case VB_CLI_KERNEL_MODULES:
+			a->kmods = p.arg;
 			break;
-		case O_USERNS:
-			r = vb_cli_userns(verb->name, argc, argv, &a->userns);
+		case VB_CLI_USERNS:
+			r = vb_cli_userns(verb->name, p.arg, &a->userns);
 			a->have_userns = true;
 			break;
-		case O_IMAGE:
-			a->image = optarg;
-			r = vb_cli_check_image(verb->name, optarg);
+		case VB_CLI_CONTAINER_IMAGE:
+			a->image = p.arg;
+			r = vb_cli_check_image(verb->name, p.arg);
 			break;
-		case O_CONTAINER_DISK:
-			r = vb_cli_container_disk(verb->name, optarg, &a->container_disk);
+		case VB_CLI_CONTAINER_DISK:
+			a->container_disk =
+			    p.u ? VB_CONTAINER_DISK_OVERLAY : VB_CONTAINER_DISK_VOLUME;
 			a->have_container_disk = true;
 			break;
-		case O_TOLERANCE:
-			r = parse_real("--tolerance", optarg, 0, 1000, true, &a->tolerance);
+		case VB_CLI_TOLERANCE:
+			a->tolerance = p.d;
 			break;
-		case 'q':
+		case VB_CLI_QUIET:
 			a->quiet = true;
 			break;
-		case 'v':
+		case VB_CLI_VERBOSE:
 			vb_log_set_level(VB_LOG_INFO);
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case ':':
-			r = vb_cli_usage_error(verb->name, "%s needs a value", argv[optind - 1]);
-			break;
 		default:
-			r = vb_cli_usage_error(verb->name, "unknown option '%.64s'",
-					       argv[optind - 1]);
-			break;
+			VB_BUG("run: option %d from the table not handled", c);
 		}
 	}
-	if (!r && optind < argc)
-		r = vb_cli_usage_error(verb->name, "unexpected argument '%.64s'", argv[optind]);
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit ? p.exit : -1;
+	if (!r && p.optind < argc)
+		r = vb_cli_unexpected(verb->id, argv[p.optind]);
 	if (!r)
 		r = vb_cli_kernel(verb->name, a->kernel, a->kmods);
 	if (!r && !a->workloads && !a->suites) {

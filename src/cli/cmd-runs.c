@@ -1,25 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
-
 #include "cli/cli.h"
 #include "core/util.h"
 #include "report/report.h"
-
-static void runs_usage(FILE *f)
-{
-	fputs("usage: virtbench runs [--db PATH]\n\n"
-	      "List the stored runs, newest first: number, tag, status, start, samples, command.\n",
-	      f);
-}
-
-static void show_usage(FILE *f)
-{
-	fputs("usage: virtbench show RUN [--db PATH] [--host] [--json FILE] [--csv FILE]\n\n"
-	      "RUN is a run number, a tag (vb-1a2b3c4d) or 'last'. Prints the run's overhead\n"
-	      "table (a features run: its features table) as stored; --host prints the host\n"
-	      "fingerprint (JSON); --json and --csv export the run with every raw sample.\n",
-	      f);
-}
 
 static void print_run_line(const struct vb_run_info *r, void *data)
 {
@@ -30,27 +12,20 @@ static void print_run_line(const struct vb_run_info *r, void *data)
 
 int vb_cmd_runs(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *dbpath = NULL;
+	struct vb_cli_parser p;
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'd') {
-			dbpath = optarg;
-		} else if (c == 'h') {
-			runs_usage(stdout);
-			return 0;
-		} else {
-			return vb_cli_usage_error("runs", "bad option '%.64s'", argv[optind - 1]);
-		}
+	vb_cli_parser_init(&p, VB_VERB_RUNS, argc, argv);
+	while ((c = vb_cli_next(&p)) > 0) {
+		if (c != VB_CLI_DB)
+			VB_BUG("runs: option %d from the table not handled", c);
+		dbpath = p.arg;
 	}
-	if (optind < argc)
-		return vb_cli_usage_error("runs", "unexpected argument '%.64s'", argv[optind]);
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit;
+	if (p.optind < argc)
+		return vb_cli_unexpected(VB_VERB_RUNS, argv[p.optind]);
 	struct vb_store *db = NULL;
 	struct vb_error *err = NULL;
 	if (vb_cli_open_store(dbpath, &db, &err))
@@ -64,38 +39,33 @@ int vb_cmd_runs(int argc, char **argv)
 
 int vb_cmd_show(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },	 { "json", required_argument, NULL, 'j' },
-		{ "csv", required_argument, NULL, 'c' }, { "host", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },	 { 0 },
-	};
 	const char *dbpath = NULL, *json = NULL, *csv = NULL;
 	bool host = false;
+	struct vb_cli_parser p;
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	vb_cli_parser_init(&p, VB_VERB_SHOW, argc, argv);
+	while ((c = vb_cli_next(&p)) > 0) {
 		switch (c) {
-		case 'd':
-			dbpath = optarg;
+		case VB_CLI_DB:
+			dbpath = p.arg;
 			break;
-		case 'j':
-			json = optarg;
+		case VB_CLI_JSON:
+			json = p.arg;
 			break;
-		case 'c':
-			csv = optarg;
+		case VB_CLI_CSV:
+			csv = p.arg;
 			break;
-		case 'H':
+		case VB_CLI_HOST:
 			host = true;
 			break;
-		case 'h':
-			show_usage(stdout);
-			return 0;
 		default:
-			return vb_cli_usage_error("show", "bad option '%.64s'", argv[optind - 1]);
+			VB_BUG("show: option %d from the table not handled", c);
 		}
 	}
-	if (optind + 1 != argc)
+	vb_cli_parser_release(&p);
+	if (c < 0)
+		return p.exit;
+	if (p.optind + 1 != argc)
 		return vb_cli_usage_error("show", "name one run");
 	struct vb_store *db = NULL;
 	struct vb_error *err = NULL;
@@ -106,7 +76,7 @@ int vb_cmd_show(int argc, char **argv)
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (!r)
-		r = vb_store_find_run(db, argv[optind], &info, &err);
+		r = vb_store_find_run(db, argv[p.optind], &info, &err);
 	if (r)
 		goto out;
 	if (host) {

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -387,15 +386,8 @@ int vb_cli_run_outputs(struct vb_store *db, int64_t run_id, const char *dbpath, 
 	return r;
 }
 
-int vb_cli_userns(const char *cmd, int argc, char **argv, struct vb_userns *out)
+int vb_cli_userns(const char *cmd, const char *text, struct vb_userns *out)
 {
-	/*
-	 * getopt gives an optional value only as --userns=MAP; --userns MAP works
-	 * too: any next argument that is no option is taken as the map.
-	 */
-	const char *text = optarg;
-	if (!text && optind < argc && argv[optind][0] != '-')
-		text = argv[optind++];
 	if (!text) {
 		vb_userns_default(out);
 		return 0;
@@ -418,18 +410,6 @@ int vb_cli_userns_check(const struct vb_platform_ops *const *platforms, size_t n
 	return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
 			     "--userns: none of the platforms takes a user namespace (container "
 			     "does)");
-}
-
-int vb_cli_container_disk(const char *cmd, const char *text, enum vb_container_disk *out)
-{
-	if (!strcmp(text, "volume"))
-		*out = VB_CONTAINER_DISK_VOLUME;
-	else if (!strcmp(text, "overlay"))
-		*out = VB_CONTAINER_DISK_OVERLAY;
-	else
-		return vb_cli_usage_error(cmd, "--container-disk is volume or overlay, not '%.64s'",
-					  text);
-	return 0;
 }
 
 int vb_cli_container_disk_check(const struct vb_platform_ops *const *platforms, size_t n,

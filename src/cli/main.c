@@ -9,27 +9,22 @@
 #include "core/text.h"
 #include "core/util.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "compare", vb_cmd_compare, "the overhead experiment: suites on every platform here" },
-	{ "isolation", vb_cmd_isolation,
-	  "noisy neighbours, and what entitlement policies win back" },
-	{ "ops", vb_cmd_ops, "time provision, boot, reboot, clone, destroy per platform" },
-	{ "scale", vb_cmd_scale, "the overhead experiment over vCPU counts and memory sizes" },
-	{ "calibrate", vb_cmd_calibrate,
-	  "one platform against itself: this host's false verdicts" },
-	{ "run", vb_cmd_run, "run workloads on platforms and compare them with the host" },
-	{ "list", vb_cmd_list, "list platforms (with availability here) or workloads" },
-	{ "runs", vb_cmd_runs, "list the runs in the results database" },
-	{ "show", vb_cmd_show, "show one stored run: its table, or export it" },
-	{ "report", vb_cmd_report, "write an HTML report with charts of stored runs" },
-	{ "diff", vb_cmd_diff, "compare two runs or results files, cell by cell" },
-	{ "features", vb_cmd_features, "probe this host's operational features per platform" },
-	{ "container", vb_cmd_container, "run one command in a virtbench container" },
-	{ "agent", vb_cmd_agent, "serve the agent protocol on stdin/stdout (internal)" },
+/* Each verb's function, by its place in vb_cli_verbs. */
+static int (*const commands[VB_VERB_COUNT])(int argc, char **argv) = {
+	[VB_VERB_COMPARE] = vb_cmd_compare,
+	[VB_VERB_ISOLATION] = vb_cmd_isolation,
+	[VB_VERB_OPS] = vb_cmd_ops,
+	[VB_VERB_SCALE] = vb_cmd_scale,
+	[VB_VERB_CALIBRATE] = vb_cmd_calibrate,
+	[VB_VERB_RUN] = vb_cmd_run,
+	[VB_VERB_LIST] = vb_cmd_list,
+	[VB_VERB_RUNS] = vb_cmd_runs,
+	[VB_VERB_SHOW] = vb_cmd_show,
+	[VB_VERB_REPORT] = vb_cmd_report,
+	[VB_VERB_DIFF] = vb_cmd_diff,
+	[VB_VERB_FEATURES] = vb_cmd_features,
+	[VB_VERB_CONTAINER] = vb_cmd_container,
+	[VB_VERB_AGENT] = vb_cmd_agent,
 };
 
 static void usage(FILE *f)
@@ -38,13 +33,13 @@ static void usage(FILE *f)
 	      "How much each virtualization platform costs against bare metal, measured.\n\n"
 	      "commands:\n",
 	      f);
-	for (size_t i = 0; i < VB_ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-9s  %s\n", commands[i].name, commands[i].help);
-	fputs("\n'virtbench <command> --help' describes a command. With no command, virtbench\n"
-	      "runs its default job: a quick comparison on the platforms available here.\n\n"
-	      "exit codes: 0 ok, 1 a measurement failed, 2 bad usage or input,\n"
-	      "            3 platform unavailable, 130 interrupted (SIGINT, SIGTERM, SIGHUP)\n",
-	      f);
+	for (size_t i = 0; i < VB_VERB_COUNT; i++)
+		fprintf(f, "  %-9s  %s\n", vb_cli_verbs[i].name, vb_cli_verbs[i].summary);
+	fprintf(f,
+		"\n'virtbench <command> --help' describes a command. With no command, virtbench\n"
+		"runs its default job: a quick comparison on the platforms available here.\n\n"
+		"%s\n",
+		vb_cli_exit_codes);
 }
 
 /* OpenBLAS's, not in its headers: stops the server threads (exported since 0.2). */
@@ -94,9 +89,20 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < VB_ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	/* Hidden: what meson generates the man page and the completions with. */
+	if (!strcmp(argv[1], "--man") && argc == 2) {
+		vb_cli_man(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--completion")) {
+		if (argc == 3 && vb_cli_completion(argv[2], stdout) == 0)
+			return 0;
+		fprintf(stderr, "virtbench: --completion wants bash or zsh\n");
+		return 2;
+	}
+	for (size_t i = 0; i < VB_VERB_COUNT; i++)
+		if (!strcmp(argv[1], vb_cli_verbs[i].name))
+			return commands[i](argc - 1, argv + 1);
 	_cleanup_free_ char *cmd = vb_printable(argv[1]);
 	fprintf(stderr, "virtbench: unknown command '%.64s' (see 'virtbench --help')\n", cmd);
 	return 2;

@@ -10,17 +10,18 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 
+const char *const vb_cli_suites[] = { "w1", "w2", "w3", "w4", "system", NULL };
+
 /* The suites are the workload groups; "all" is every group but the aggressors. */
 static int add_suites(const char *text, char ***names, size_t *n, struct vb_error **err)
 {
-	static const char *const suites[] = { "w1", "w2", "w3", "w4", "system", NULL };
 	char **items;
 	size_t nitems;
 	int r = vb_cli_split_list("--suite", text, &items, &nitems, err);
 	for (size_t k = 0; !r && k < nitems; k++) {
 		bool all = !strcmp(items[k], "all"), known = all;
-		for (size_t s = 0; suites[s]; s++)
-			known |= !strcmp(items[k], suites[s]);
+		for (size_t s = 0; vb_cli_suites[s]; s++)
+			known |= !strcmp(items[k], vb_cli_suites[s]);
 		if (!known) {
 			r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
 					  "unknown suite '%.64s' (w1, w2, w3, w4, system or all)",

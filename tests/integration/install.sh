@@ -3,7 +3,7 @@
 # its FHS place, and the installed virtbench, with its build tree gone, finds
 # the installed agent and runs.
 . "$(dirname "$0")/lib.bash"
-plan 12
+plan 15
 B="$TMP/build"       # a build directory of its own, with the prefix compiled in
 PREFIX="$TMP/prefix" # where the staged tree is then moved, as a package would be
 DEST="$TMP/dest"
@@ -23,10 +23,20 @@ for f in README.md docs/img/report.png $(cd "$ROOT" && ls docs/*.md); do
 done
 [ -z "$missing" ] || diag "not in share/doc/virtbench:$missing"
 check "README and docs/ in share/doc/virtbench, laid out as in the source" test -z "$missing"
+# The man page and the completions, generated from the option table.
+MANPAGER=cat MANWIDTH=80 man -l "$S/share/man/man1/virtbench.1" 2>&1 | col -b >"$TMP/man.txt"
+check "virtbench(1) in share/man/man1, rendering with every verb" \
+	bash -c "grep -q '^NAME' '$TMP/man.txt' && grep -q '^   virtbench container\$' '$TMP/man.txt' &&
+		grep -q '^   virtbench run\$' '$TMP/man.txt'"
+check "the bash completion in share/bash-completion/completions completes a verb" \
+	bash -c ". '$S/share/bash-completion/completions/virtbench' && COMP_WORDS=(virtbench calib) &&
+		COMP_CWORD=1 && _virtbench && [ \"\${COMPREPLY[*]}\" = calibrate ]"
+check "the zsh completion in share/zsh/site-functions" \
+	grep -q '^#compdef virtbench$' "$S/share/zsh/site-functions/_virtbench"
 # Every file is one of those: no test, bench or build-tree file comes along,
 # and nothing lands outside DESTDIR/PREFIX.
 (cd "$DEST" && find . ! -type d) | sed "s|^\./|/|" | sort >"$TMP/files"
-extra=$(grep -vE "^$PREFIX/(bin/virtbench|libexec/virtbench/virtbench-agent|share/doc/virtbench/.+)$" "$TMP/files")
+extra=$(grep -vE "^$PREFIX/(bin/virtbench|libexec/virtbench/virtbench-agent|share/doc/virtbench/.+|share/man/man1/virtbench\.1|share/bash-completion/completions/virtbench|share/zsh/site-functions/_virtbench)$" "$TMP/files")
 [ -z "$extra" ] || diag "unexpected:" "$extra"
 check "nothing else installed, nothing outside DESTDIR/PREFIX ($(wc -l <"$TMP/files") files)" test -z "$extra"
 

@@ -13,7 +13,7 @@ bad_cases=(
 	"name at least one run|report -o $TMP/outdir/x.html"
 	"is not a directory|report last -o $TMP/afile/x.html"
 	"cannot write $TMP/outdir: a directory|report last -o $TMP/outdir"
-	"bad option|report last -o $TMP/outdir/x.html --nosuch"
+	"unknown option|report last -o $TMP/outdir/x.html --nosuch"
 )
 plan $((10 + ${#bad_cases[@]}))
 "$VB" run -p host -w cpu.primes,cpu.whetstone,mem.memcpy -q --runs 3 --min-runs 2 --warmup 1 \
