@@ -121,8 +121,10 @@ int vb_cmd_features(int argc, char **argv)
 		vb_run_info_release(&info);
 		if (perr)
 			vb_cli_fail(&perr);
-		if (json && vb_store_export_json(db, run_id, json, &perr))
-			r = r ? r : vb_error_set(&err, perr->code, "%s", perr->msg);
+		if (json && vb_store_export_json(db, run_id, json, &perr) && !r) {
+			r = perr->code;
+			vb_error_keep(&err, &perr);
+		}
 		vb_error_free(&perr);
 	}
 out:

@@ -484,8 +484,10 @@ int vb_cmd_isolation(int argc, char **argv)
 		struct vb_error *perr = NULL;
 		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.json, NULL, a.report,
 				       &perr) &&
-		    !r)
-			r = vb_error_set(&err, perr->code, "%s", perr->msg);
+		    !r) {
+			r = perr->code;
+			vb_error_keep(&err, &perr);
+		}
 		vb_error_free(&perr);
 	}
 	code = r ? vb_cli_fail(&err) : failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;

@@ -334,8 +334,10 @@ static int run_verb(int argc, char **argv)
 		struct vb_error *perr = NULL;
 		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.json, a.csv, a.report,
 				       &perr) &&
-		    !r)
-			r = vb_error_set(&err, perr->code, "%s", perr->msg);
+		    !r) {
+			r = perr->code;
+			vb_error_keep(&err, &perr);
+		}
 		vb_error_free(&perr);
 		if (!r && a.baseline)
 			r = check_baseline(db, run_id, &a, &regressions, &err);
