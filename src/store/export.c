@@ -116,7 +116,10 @@ int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct
 	json_object_set_new(doc, "workloads", workloads);
 	r = rows_json(
 	    s,
-	    "SELECT s.seq, s.round, s.instance, p.name AS platform, w.name AS workload, s.warmup, "
+	    "SELECT s.seq, s.round,"
+	    " CASE WHEN typeof(s.instance) = 'integer' AND s.instance BETWEEN 0 AND 1000000"
+	    "  THEN s.instance ELSE 0 END AS instance, p.name AS platform, w.name AS workload, "
+	    "s.warmup, "
 	    "s.ok,"
 	    " s.error, s.duration_s, s.at,"
 	    " (SELECT json_group_object(v.metric, v.value) FROM sample_values v"
@@ -133,7 +136,14 @@ int vb_store_export_doc(struct vb_store *s, int64_t run_id, json_t **out, struct
 	    s,
 	    "SELECT p.name AS platform, w.name AS workload, x.metric, x.n, x.mean, x.median,"
 	    " x.stdev, x.min, x.max, x.ci_low, x.ci_high, x.ratio, x.ratio_low,"
-	    " x.ratio_high, x.verdict, x.outliers, x.instances, x.var_within, x.var_between"
+	    " x.ratio_high, x.verdict, x.outliers,"
+	    /* As the store could have written them (a doctored file says otherwise). */
+	    " CASE WHEN typeof(x.instances) = 'integer' AND x.instances BETWEEN 1 AND 2147483647"
+	    "  THEN x.instances ELSE 1 END AS instances,"
+	    " CASE WHEN typeof(x.var_within) = 'real' AND x.var_within >= 0"
+	    "  THEN x.var_within END AS var_within,"
+	    " CASE WHEN typeof(x.var_between) = 'real' AND x.var_between >= 0"
+	    "  THEN x.var_between END AS var_between"
 	    " FROM summaries x"
 	    " JOIN platforms p ON p.id = x.platform_id JOIN workloads w"
 	    " ON w.id = x.workload_id WHERE x.run_id = ?1 ORDER BY w.ord, p.ord, x.metric",

@@ -4,7 +4,7 @@
 # evenly over them, the intervals are computed across instances and the
 # variance components are stored and shown.
 . "$(dirname "$0")/lib.bash"
-plan 14
+plan 15
 need_container 14 "instances"
 "$VB" compare -v -q -p host,container -w cpu.primes --instances 3 --runs 6 --warmup 1 \
 	--set limit=100000 --json "$TMP/out.json" >"$TMP/out" 2>"$TMP/err"
@@ -63,6 +63,17 @@ sql "UPDATE summaries SET instances = -5 WHERE metric = 'elapsed' AND platform_i
 "$VB" show 1 >"$TMP/show" 2>&1
 check "a doctored store: show exits 0, no impossible instance count, no nan, text variances unknown" \
 	bash -c "! grep -qE '4294967291|nan' '$TMP/show' && grep -E '^  cpu.primes +rate ' '$TMP/show' | grep -qE ' 3 +- +-\$'"
+"$VB" show 1 --json "$TMP/doctored.json" >/dev/null 2>&1
+check "a doctored store: the JSON export says 1 instance and null variances, as the store could have written" \
+	python3 -c "
+import json
+d = json.load(open('$TMP/doctored.json'))
+xs = d['summaries']
+assert all(isinstance(x['instances'], int) and x['instances'] >= 1 for x in xs)
+assert all(x['var_within'] is None or (isinstance(x['var_within'], float) and x['var_within'] >= 0) for x in xs)
+assert all(x['var_between'] is None or (isinstance(x['var_between'], float) and x['var_between'] >= 0) for x in xs)
+assert any(x['var_between'] is None for x in xs)
+"
 rm -f "$VIRTBENCH_DB"
 "$VB" compare -q -p host,container -w cpu.primes --instances 0 >/dev/null 2>"$TMP/err"
 check "--instances 0: exit 2 with one line" test $? = 2 -a "$(wc -l <"$TMP/err")" = 1
