@@ -86,6 +86,8 @@ struct vb_platform_ctx {
 	const char *work_dir;	/* per-run directory for scratch space, images */
 	double ready_timeout_s; /* start → agent-ready limit */
 	double job_timeout_s;	/* one job's limit; 0 = none */
+	/* container: the golden image directory (--container-image); NULL: the minimal one */
+	const char *container_image;
 };
 
 struct vb_guest; /* a platform's own per-guest state */
@@ -196,13 +198,6 @@ int vb_platform_agent_path(char **out);
  * its modules directory (may be NULL: everything built in). Borrowed.
  */
 void vb_platform_set_kernel(const char *image, const char *modules);
-
-/*
- * The golden image directory container guests run on in this process
- * (--container-image; NULL = the minimal image), unless their spec names
- * one. Copied.
- */
-void vb_platform_set_container_image(const char *dir);
 
 /*
  * How a platform's results are labelled, as stored in platforms.emulated:

@@ -121,11 +121,12 @@ int vb_cli_check_image(const char *cmd, const char *text);
 
 /*
  * --container-image TEXT (NULL: not given): when a container platform is
- * among platforms, get its image (vb_cli_image) and make it the one
- * container guests run on; nothing otherwise.
+ * among platforms, get its image (vb_cli_image) into *dir (caller frees),
+ * the directory container guests run on (the platform context's
+ * container_image); *dir NULL otherwise.
  */
 int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,
-			   size_t n, const char *agent, struct vb_error **err);
+			   size_t n, const char *agent, char **dir, struct vb_error **err);
 
 /*
  * After a run: print its tables, then export it as JSON and CSV and write

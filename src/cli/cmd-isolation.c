@@ -424,6 +424,7 @@ int vb_cmd_isolation(int argc, char **argv)
 	}
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	_cleanup_free_ char *agent = NULL;
+	_cleanup_free_ char *image = NULL;
 	_cleanup_free_ char *dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
 	struct vb_run_config wc = { .profile = a.profile };
 	struct vb_isolation_config cfg = {
@@ -468,7 +469,8 @@ int vb_cmd_isolation(int argc, char **argv)
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
-		r = vb_cli_container_image(a.image, &cfg.platform, 1, agent, &err);
+		r = vb_cli_container_image(a.image, &cfg.platform, 1, agent, &image, &err);
+	cfg.container_image = image;
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (r) {

@@ -117,6 +117,7 @@ int vb_cmd_ops(int argc, char **argv)
 		return r < 0 ? 0 : r;
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	_cleanup_free_ char *agent = NULL;
+	_cleanup_free_ char *image = NULL;
 	_cleanup_free_ char *dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
 	struct vb_ops_config cfg = {
 		.rounds = (unsigned)a.rounds,
@@ -146,7 +147,9 @@ int vb_cmd_ops(int argc, char **argv)
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
-		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &err);
+		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &image,
+					   &err);
+	cfg.container_image = image;
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (r) {

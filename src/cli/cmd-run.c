@@ -208,6 +208,7 @@ static int run_verb(int argc, char **argv)
 	struct vb_error *err = NULL;
 	struct vb_store *db = NULL;
 	_cleanup_free_ char *agent = NULL;
+	_cleanup_free_ char *image = NULL;
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	_cleanup_free_ char *dbpath = NULL;
 	int64_t run_id = -1;
@@ -286,7 +287,9 @@ static int run_verb(int argc, char **argv)
 		}
 	}
 	if (!r)
-		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &err);
+		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &image,
+					   &err);
+	cfg.container_image = image;
 	if (!r) {
 		dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
 		r = vb_cli_open_store(dbpath, &db, &err);

@@ -473,16 +473,13 @@ int vb_cli_check_image(const char *cmd, const char *text)
 }
 
 int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,
-			   size_t n, const char *agent, struct vb_error **err)
+			   size_t n, const char *agent, char **dir, struct vb_error **err)
 {
 	bool container = false;
+	*dir = NULL;
 	for (size_t i = 0; i < n; i++)
 		container |= !strcmp(platforms[i]->name, "container");
 	if (!text || !container)
 		return 0;
-	_cleanup_free_ char *dir = NULL;
-	int r = vb_cli_image(text, agent, &dir, err);
-	if (!r)
-		vb_platform_set_container_image(dir);
-	return r;
+	return vb_cli_image(text, agent, dir, err);
 }

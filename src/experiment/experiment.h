@@ -58,10 +58,11 @@ struct vb_run_config {
 	double ready_timeout_s;
 	struct vb_guest_spec spec;
 	const char *agent_path;
-	const char *command;	/* for the record */
-	const char *experiment; /* "run" or "compare" (runs.experiment) */
-	double equivalence;	/* verdict "equivalent" within ±this fraction of the baseline */
-	bool progress;		/* a progress line on stdout */
+	const char *container_image; /* --container-image's directory; NULL: the minimal image */
+	const char *command;	     /* for the record */
+	const char *experiment;	     /* "run" or "compare" (runs.experiment) */
+	double equivalence; /* verdict "equivalent" within ±this fraction of the baseline */
+	bool progress;	    /* a progress line on stdout */
 };
 
 /* The guest spec as a JSON object text (platforms.spec); caller frees. */
@@ -95,6 +96,7 @@ struct vb_ops_config {
 	struct vb_guest_spec spec;
 	double ready_timeout_s;
 	const char *agent_path;
+	const char *container_image; /* --container-image's directory; NULL: the minimal image */
 	const char *command;
 	bool progress;
 };
@@ -126,6 +128,7 @@ struct vb_isolation_config {
 	struct vb_guest_spec spec;
 	double ready_timeout_s, job_timeout_s;
 	const char *agent_path;
+	const char *container_image; /* --container-image's directory; NULL: the minimal image */
 	const char *command;
 	bool progress;
 };

@@ -271,6 +271,7 @@ int vb_isolation_run(const struct vb_isolation_config *cfg, struct vb_store *db,
 				cfg->job_timeout_s, cfg->progress, err);
 	if (r)
 		return r;
+	st.s.pctx.container_image = cfg->container_image;
 	size_t nc = nconds(cfg), nv = cfg->nvictims;
 	st.cond_ids = xcalloc(nc, sizeof(int64_t));
 	st.victim_ids = xcalloc(nv, sizeof(int64_t));

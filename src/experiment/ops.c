@@ -312,6 +312,7 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 	    vb_session_open(&s, db, cfg->agent_path, cfg->ready_timeout_s, 60, cfg->progress, err);
 	if (r)
 		return r;
+	s.pctx.container_image = cfg->container_image;
 	_cleanup_free_ char *config = ops_config_json(cfg);
 	int64_t *pids = xcalloc(cfg->nplatforms, sizeof(*pids));
 	int64_t wl = -1, wr = -1;

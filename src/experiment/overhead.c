@@ -380,6 +380,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 				cfg->progress, err);
 	if (r)
 		return r;
+	o.s.pctx.container_image = cfg->container_image;
 	o.guests = xcalloc(cfg->nplatforms, sizeof(*o.guests));
 	for (size_t p = 0; p < cfg->nplatforms; p++)
 		o.guests[p].peer = (struct vb_peer){ .pid = -1, .in_fd = -1 };

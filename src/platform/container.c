@@ -2,7 +2,7 @@
 /*
  * The container platform: virtbench's own runtime (src/runtime/). A guest is
  * an overlay over a cached golden image (the minimal one unless
- * vb_platform_set_container_image chose another), a cgroup named after it, and the
+ * the run's context names another (--container-image)), a cgroup named after it, and the
  * agent as PID 1 of fresh namespaces. Everything is named after the run
  * ("vb-1a2b3c4d-N") and lives under the run's work directory, so a sweep
  * finds what a dead run left. Its /scratch is a volume by default: a
@@ -77,15 +77,6 @@ static uint64_t default_memory(void)
 
 /* Without a disk size, the same 4 GiB a QEMU guest's disk gets. */
 #define DEFAULT_DISK_BYTES (4ull << 30)
-
-/* The image every guest of this process runs on, when not the minimal one. */
-static char *chosen_image;
-
-void vb_platform_set_container_image(const char *dir)
-{
-	free(chosen_image);
-	chosen_image = dir ? xstrdup(dir) : NULL;
-}
 
 static int container_probe(struct vb_error **err)
 {
@@ -295,8 +286,8 @@ static int container_provision(const struct vb_platform_ctx *ctx, const struct v
 	_cleanup_free_ char *image = NULL;
 	bool built;
 	int r = 0;
-	if (spec->image || chosen_image)
-		image = xstrdup(spec->image ? spec->image : chosen_image);
+	if (spec->image || ctx->container_image)
+		image = xstrdup(spec->image ? spec->image : ctx->container_image);
 	else
 		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
 	if (r)
@@ -688,8 +679,8 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	_cleanup_free_ char *image = NULL;
 	bool built;
 	int r = 0;
-	if (spec->image || chosen_image)
-		image = xstrdup(spec->image ? spec->image : chosen_image);
+	if (spec->image || ctx->container_image)
+		image = xstrdup(spec->image ? spec->image : ctx->container_image);
 	else
 		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
 	_cleanup_free_ char *name = xasprintf("%s-0", ctx->run_id);
