@@ -101,3 +101,37 @@ vb_cgroup_leftovers() {
 }
 # For checks written as `bash -c "..."` strings.
 export -f vb_cgroup_parents vb_cgroup_leftovers
+
+# vb_victim_dir DIR: host files a hostile guest's links point at (one, two,
+# sub/three, each "keep"), readable by root alone. vb_victim_intact DIR: they
+# are still as made, and nothing was added.
+vb_victim_dir() {
+	mkdir -p "$1/sub" && for f in one two sub/three; do echo keep >"$1/$f"; done
+	chmod -R go-rwx "$1"
+}
+vb_victim_intact() {
+	[ "$(cat "$1/one" "$1/two" "$1/sub/three" 2>/dev/null | tr '\n' ' ')" = 'keep keep keep ' ] &&
+		[ "$(find "$1" | wc -l)" = 5 ]
+}
+export -f vb_victim_intact
+
+# vb_scripted_agent IMG SCRIPT: a copy of the minimal container image at IMG
+# whose agent says hello and, for each job, runs SCRIPT (shell, inside the
+# guest) and then reports the job done: a hostile guest in a few lines.
+vb_scripted_agent() {
+	local img=$1 script=$2 base
+	base=$("$VB" container image minimal 2>/dev/null)
+	rm -rf "$img" && cp -a "$base" "$img"
+	cat >"$img/sbin/virtbench-agent" <<AGENT
+#!/bin/sh
+echo '{"v":1,"type":"hello","protocol":1,"agent":"0.1.0","pid":1}'
+while read -r line; do
+	case "\$line" in *'"quit"'*) exit 0 ;; *'"type":"job"'*) ;; *) continue ;; esac
+	id=\$(echo "\$line" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+	echo "{\"v\":1,\"type\":\"started\",\"job\":\"\$id\",\"workload\":\"cpu.primes\"}"
+$script
+	echo "{\"v\":1,\"type\":\"done\",\"job\":\"\$id\",\"ok\":true}"
+done
+AGENT
+	chmod 755 "$img/sbin/virtbench-agent"
+}
