@@ -147,7 +147,8 @@ bool vb_stats_compare_done(const struct vb_stop_rule *r, const double *a, size_t
  * pooled variance of the log samples within instances (NAN without two
  * samples in some instance), *between the variance of the instances' log
  * means less what within-instance noise alone explains (floored at 0; NAN
- * with one instance). Samples must be positive and finite.
+ * with one instance). Samples that are not all positive and finite have
+ * no log: 0 instances, and the caller uses the samples themselves.
  */
 size_t vb_stats_instances(const double *x, const unsigned *inst, size_t n, double *means,
 			  double *within, double *between);

@@ -72,26 +72,6 @@ static char *config_json(const struct vb_run_config *cfg)
 	return vb_json_line(o);
 }
 
-static void progress(const struct vb_run_config *cfg, const struct vb_slot *slot, unsigned done,
-		     double t0)
-{
-	if (!cfg->progress)
-		return;
-	printf("\r\033[K[%5.1fs] round %u%s  %s on %s  (%u jobs done)", vb_monotonic_s() - t0,
-	       slot->round + 1, slot->warmup ? " (warm-up)" : "",
-	       vb_run_workload_name(&cfg->workloads[slot->workload]),
-	       platform_label(cfg, slot->platform), done);
-	fflush(stdout);
-}
-
-static void progress_end(const struct vb_run_config *cfg)
-{
-	if (cfg->progress) {
-		printf("\r\033[K");
-		fflush(stdout);
-	}
-}
-
 /* Has platform p's cell of workload wi met the stop rule on every metric? */
 static bool cell_done(const struct vb_run_config *cfg, struct cell **cells, size_t wi, size_t p,
 		      size_t base)
@@ -233,9 +213,8 @@ static int run_slot(struct overhead *o, const struct vb_slot *slot, unsigned ins
 	const struct vb_run_config *cfg = o->cfg;
 	const struct vb_run_workload *rw = &cfg->workloads[slot->workload];
 	struct vb_session_guest *gs = &o->guests[slot->platform];
-	struct vb_slot shown = *slot;
-	shown.round += o->round_base;
-	progress(cfg, &shown, (unsigned)o->s.seq, o->s.t0);
+	vb_session_progress(&o->s, slot->round + o->round_base, slot->warmup,
+			    vb_run_workload_name(rw), platform_label(cfg, slot->platform));
 
 	char id[16];
 	snprintf(id, sizeof(id), "%d", o->s.seq);
@@ -265,7 +244,7 @@ static int run_slot(struct overhead *o, const struct vb_slot *slot, unsigned ins
 		}
 	}
 	if (jo.rc && !o->interrupted) {
-		progress_end(cfg);
+		vb_session_progress_end(&o->s);
 		vb_warn("%s on %s failed: %s", vb_run_workload_name(rw), gs->ops->name,
 			jo.err->msg);
 		wfailed[slot->workload] = true;
@@ -429,7 +408,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 		if (inst + 1 < instances)
 			stop_guests(&o);
 	}
-	progress_end(cfg);
+	vb_session_progress_end(&o.s);
 	if (o.budget_hit && !o.interrupted)
 		vb_warn("the time budget of %g s was spent before every interval was narrow "
 			"enough: see n and the intervals",

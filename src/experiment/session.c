@@ -244,8 +244,8 @@ void vb_session_progress(const struct vb_session *s, unsigned round, bool warmup
 {
 	if (!s->progress)
 		return;
-	printf("\r\033[K[%5.1fs] round %u%s  %s on %s", vb_monotonic_s() - s->t0, round + 1,
-	       warmup ? " (warm-up)" : "", what, where);
+	printf("\r\033[K[%5.1fs] round %u%s  %s on %s  (%d jobs done)", vb_monotonic_s() - s->t0,
+	       round + 1, warmup ? " (warm-up)" : "", what, where, s->seq);
 	fflush(stdout);
 }
 

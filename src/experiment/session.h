@@ -97,7 +97,7 @@ struct vb_session_sample {
 int vb_session_store(struct vb_session *s, const struct vb_session_sample *sm,
 		     struct vb_error **err);
 
-/* The progress line: "[  1.2s] round 3 (warm-up)  WHAT on WHERE". */
+/* The progress line: "[  1.2s] round 3 (warm-up)  WHAT on WHERE  (N jobs done)". */
 void vb_session_progress(const struct vb_session *s, unsigned round, bool warmup, const char *what,
 			 const char *where);
 void vb_session_progress_end(const struct vb_session *s);

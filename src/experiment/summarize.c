@@ -12,14 +12,6 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 
-static bool all_positive(const double *x, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!(x[i] > 0) || !isfinite(x[i]))
-			return false;
-	return true;
-}
-
 /*
  * A cell replicated over fresh guests: its instances' geometric means
  * (allocated), how many, and the variance components. Zero instances when
@@ -28,11 +20,7 @@ static bool all_positive(const double *x, size_t n)
 static size_t cell_instances(const struct vb_cell_samples *c, double **means, double *within,
 			     double *between)
 {
-	*within = *between = NAN;
-	*means = NULL;
-	if (c->n == 0 || !all_positive(c->v, c->n))
-		return 0;
-	*means = xcalloc(c->n, sizeof(**means));
+	*means = xcalloc(c->n ? c->n : 1, sizeof(**means));
 	return vb_stats_instances(c->v, c->inst, c->n, *means, within, between);
 }
 

@@ -141,6 +141,10 @@ size_t vb_stats_instances(const double *x, const unsigned *inst, size_t n, doubl
 	if (!order)
 		abort();
 	*within = *between = NAN;
+	if (!all_positive(x, n)) {
+		free(order);
+		return 0;
+	}
 	/* Grouped by instance number through a sort: a stored run may hold many samples. */
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
