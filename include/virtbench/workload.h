@@ -75,6 +75,13 @@ struct vb_workload_ops {
 	const struct vb_metric_desc *metrics; /* terminated by name == NULL */
 	bool needs_peer; /* w3: the supervisor starts a peer and passes its address */
 	/*
+	 * Debian packages the workload needs in its guest, comma-separated
+	 * ("nginx,apache2-utils"); NULL: none, the minimal image will do. A run
+	 * with such a workload uses a Debian image holding the union of its
+	 * workloads' packages (docs/apps.md).
+	 */
+	const char *packages;
+	/*
 	 * Optional check of a whole option set against this machine (e.g. a
 	 * buffer larger than memory). Returns 0 or -EINVAL with *err set.
 	 */
