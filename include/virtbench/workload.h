@@ -21,9 +21,10 @@ enum vb_profile {
 };
 
 enum vb_opt_type {
-	VB_OPT_U64,  /* a plain count */
-	VB_OPT_SIZE, /* a byte count; accepts K/M/G/T suffixes */
-	VB_OPT_BOOL, /* 0 or 1; accepts true/false/yes/no */
+	VB_OPT_U64,    /* a plain count */
+	VB_OPT_SIZE,   /* a byte count; accepts K/M/G/T suffixes */
+	VB_OPT_BOOL,   /* 0 or 1; accepts true/false/yes/no */
+	VB_OPT_CHOICE, /* one of the names in choices; the field holds its index */
 };
 
 /*
@@ -37,6 +38,7 @@ struct vb_option {
 	uint64_t def[2];   /* default per enum vb_profile */
 	uint64_t min, max; /* inclusive bounds */
 	const char *help;
+	const char *const *choices; /* VB_OPT_CHOICE: the names, NULL-terminated */
 };
 
 /* An option table entry: name, type, option struct, field, quick, full, min, max, help. */
@@ -52,6 +54,17 @@ struct vb_metric_desc {
 	bool higher_is_better;
 	const char *help;
 };
+
+/*
+ * A choice among names: arr is a NULL-terminated array of [a-z0-9_]+ names;
+ * q and f are the quick and full defaults as indexes into it.
+ */
+#define VB_OPTION_CHOICE(n, st, field, q, f, arr, h)                                               \
+	{                                                                                          \
+		.name = (n), .type = VB_OPT_CHOICE, .offset = offsetof(st, field),                 \
+		.def = { (q), (f) }, .min = 0, .max = sizeof(arr) / sizeof((arr)[0]) - 2,          \
+		.help = (h), .choices = (arr)                                                      \
+	}
 
 /* What the agent hands a workload's run callback. */
 struct vb_workload_ctx {
@@ -136,6 +149,9 @@ static inline uint64_t vb_option_get(const struct vb_option *o, const void *opts
 {
 	return *(const uint64_t *)((const char *)opts + o->offset);
 }
+
+/* A choice option's names as text ("ab or wrk"). Caller frees. */
+char *vb_option_choices(const struct vb_option *o);
 
 /* Format a value for humans ("64 MiB", "4", "true"); returns buf. */
 const char *vb_option_format(const struct vb_option *o, uint64_t v, char *buf, size_t len);

@@ -24,14 +24,27 @@ static void on_term(int sig)
 	agent_stop = 1;
 }
 
-/* As PID 1 of a container, the agent inherits orphans: reap them. */
-static void on_child(int sig)
+/*
+ * As PID 1 of a container or guest, the agent inherits orphans: reap them,
+ * but never while a job runs, whose service workloads wait for their own
+ * children (a reaper here would take their exit status); what was orphaned
+ * during the job is reaped after it.
+ */
+static volatile sig_atomic_t job_running;
+
+static void reap_orphans(void)
 {
-	(void)sig;
 	int saved = errno;
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	errno = saved;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;
+	if (!job_running)
+		reap_orphans();
 }
 
 struct agent {
@@ -82,12 +95,16 @@ static int build_opts(const struct vb_workload_ops *w, const json_t *params, voi
 		const struct vb_option *o = vb_workload_option(w, k);
 		if (!o)
 			return vb_error_set(err, -EINVAL, "%s has no option \"%s\"", w->name, k);
-		uint64_t val =
-		    json_is_boolean(v) ? json_is_true(v) : (uint64_t)json_integer_value(v);
-		if (json_is_boolean(v) != (o->type == VB_OPT_BOOL))
+		if (json_is_boolean(v) != (o->type == VB_OPT_BOOL) ||
+		    json_is_string(v) != (o->type == VB_OPT_CHOICE))
 			return vb_error_set(err, -EINVAL, "%s: option \"%s\" has the wrong type",
 					    w->name, k);
-		int r = vb_option_set(w, o, val, opts, err);
+		int r = json_is_string(v)
+			    ? vb_option_parse(w, o, json_string_value(v), opts, err)
+			    : vb_option_set(w, o,
+					    json_is_boolean(v) ? json_is_true(v)
+							       : (uint64_t)json_integer_value(v),
+					    opts, err);
 		if (r)
 			return r;
 	}
@@ -126,7 +143,11 @@ static bool run_job(struct agent *a, const struct vb_job *job)
 		goto out;
 	nm = vb_workload_nmetrics(w);
 	values = xcalloc(nm, sizeof(*values));
+	job_running = 1;
 	r = w->run(&ctx, opts, values, &err);
+	job_running = 0;
+	if (getpid() == 1)
+		reap_orphans();
 	for (size_t i = 0; !r && i < nm; i++)
 		if (!isfinite(values[i]))
 			r = vb_error_set(&err, -ERANGE, "%s: metric %s is not a finite number (%g)",
@@ -159,7 +180,6 @@ int vb_agent_serve(int rfd, int wfd, bool wait_sync)
 	struct sigaction sa = { .sa_handler = on_term };
 	sigaction(SIGTERM, &sa, NULL);
 	if (getpid() == 1) {
-		/* Workloads use threads, never child processes, so nothing waits for its own. */
 		struct sigaction sc = { .sa_handler = on_child, .sa_flags = SA_RESTART };
 		sigaction(SIGCHLD, &sc, NULL);
 	}

@@ -106,9 +106,15 @@ static int check_params(const json_t *params, struct vb_error **err)
 			return vb_error_set(err, -EPROTO, "param name is not a name");
 		if (json_is_boolean(v))
 			continue;
+		/* A choice's name: a token that starts with a letter ("1" is no name). */
+		const char *name = json_string_value(v);
+		if (name && name[0] >= 'a' && name[0] <= 'z' &&
+		    vb_is_token(name, VB_PROTO_MAX_NAME))
+			continue;
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
 			return vb_error_set(err, -EPROTO,
-					    "param \"%s\" is not a non-negative integer or boolean",
+					    "param \"%s\" is not a non-negative integer, a boolean "
+					    "or a name",
 					    k);
 	}
 	return 0;

@@ -18,8 +18,9 @@ char *vb_workload_params_json(const struct vb_workload_ops *w, const void *opts)
 	for (const struct vb_option *opt = w->options; opt->name; opt++) {
 		uint64_t v = vb_option_get(opt, opts);
 		json_object_set_new(o, opt->name,
-				    opt->type == VB_OPT_BOOL ? json_boolean(v)
-							     : json_integer((json_int_t)v));
+				    opt->type == VB_OPT_BOOL	 ? json_boolean(v)
+				    : opt->type == VB_OPT_CHOICE ? json_string(opt->choices[v])
+								 : json_integer((json_int_t)v));
 	}
 	return vb_json_line(o);
 }

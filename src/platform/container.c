@@ -207,6 +207,15 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && dirs[i] && !r; i++)
 		if (mkdir(dirs[i], 0700) < 0)
 			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
+	/*
+	 * The upper layer is the overlay's root directory: it takes the image
+	 * root's mode (0755), or the guest's own users (www-data, postgres)
+	 * could reach nothing. Host users stay out: g->dir above it is 0700.
+	 */
+	struct stat rst;
+	if (!r && (stat(image, &rst) < 0 || chmod(g->upper, rst.st_mode & 07777) < 0))
+		r = vb_error_errno(err, errno, "%s: giving %s the mode of %s", name, g->upper,
+				   image);
 	if (!r && g->volume)
 		r = volume_mode(g, err);
 	if (!r && spec->userns)

@@ -12,11 +12,28 @@ void vb_options_defaults(const struct vb_workload_ops *w, enum vb_profile p, voi
 		*(uint64_t *)((char *)opts + o->offset) = o->def[p];
 }
 
+char *vb_option_choices(const struct vb_option *o)
+{
+	size_t n = 1, at = 0;
+	for (uint64_t i = 0; i <= o->max; i++)
+		n += strlen(o->choices[i]) + 4;
+	char *s = xcalloc(n, 1);
+	for (uint64_t i = 0; i <= o->max; i++)
+		at += (size_t)snprintf(s + at, n - at, "%s%s",
+				       !i	     ? ""
+				       : i == o->max ? " or "
+						     : ", ",
+				       o->choices[i]);
+	return s;
+}
+
 const char *vb_option_format(const struct vb_option *o, uint64_t v, char *buf, size_t len)
 {
 	static const char *const units[] = { "", "K", "M", "G", "T", "P", "E" };
 	if (o->type == VB_OPT_BOOL) {
 		snprintf(buf, len, "%s", v ? "true" : "false");
+	} else if (o->type == VB_OPT_CHOICE) {
+		snprintf(buf, len, "%s", v <= o->max ? o->choices[v] : "?");
 	} else if (o->type == VB_OPT_SIZE && v) {
 		unsigned u = 0;
 		while (u < 6 && v % ((uint64_t)1024 << (10 * u)) == 0)
@@ -65,6 +82,18 @@ int vb_option_parse(const struct vb_workload_ops *w, const struct vb_option *o, 
 		} else if (!strcasecmp(text, "0") || !strcasecmp(text, "false") ||
 			   !strcasecmp(text, "no")) {
 			r = 0;
+		}
+		break;
+	case VB_OPT_CHOICE:
+		for (uint64_t i = 0; i <= o->max; i++)
+			if (!strcmp(text, o->choices[i])) {
+				v = i;
+				r = 0;
+			}
+		if (r) {
+			_cleanup_free_ char *names = vb_option_choices(o);
+			return vb_error_set(err, -EINVAL, "%s: %s is one of %s, not '%.64s'",
+					    w->name, o->name, names, text);
 		}
 		break;
 	}

@@ -62,8 +62,21 @@ static void test_option_tables(void)
 					      *c == '_',
 					  "%s: option %s is not [a-z0-9_]+", w->name, o->name);
 			CHECK_MSG(o->type == VB_OPT_U64 || o->type == VB_OPT_SIZE ||
-				      o->type == VB_OPT_BOOL,
+				      o->type == VB_OPT_BOOL || o->type == VB_OPT_CHOICE,
 				  "%s.%s type", w->name, o->name);
+			CHECK_MSG((o->type == VB_OPT_CHOICE) == (o->choices != NULL),
+				  "%s.%s choices", w->name, o->name);
+			/* A choice's names: [a-z][a-z0-9_]*, max + 1 of them, then NULL. */
+			for (uint64_t c = 0; o->choices && c <= o->max + 1; c++) {
+				const char *n = o->choices[c];
+				if (c == o->max + 1) {
+					CHECK_MSG(n == NULL, "%s.%s: more names than max", w->name,
+						  o->name);
+					break;
+				}
+				CHECK_MSG(n && n[0] >= 'a' && n[0] <= 'z' && vb_is_token(n, 64),
+					  "%s.%s choice %" PRIu64, w->name, o->name, c);
+			}
 			CHECK_MSG(o->offset % sizeof(uint64_t) == 0 &&
 				      o->offset + sizeof(uint64_t) <= w->opts_size,
 				  "%s.%s offset %zu", w->name, o->name, o->offset);
@@ -366,6 +379,50 @@ static void test_format_parse_round_trip(void)
 	}
 }
 
+struct pick_opts {
+	uint64_t tool;
+};
+
+static void test_choice_options(void)
+{
+	static const char *const tools[] = { "ab", "wrk", "h2load", NULL };
+	static const struct vb_option pick_options[] = {
+		VB_OPTION_CHOICE("tool", struct pick_opts, tool, 0, 1, tools, "a tool"),
+		{ 0 },
+	};
+	static const struct vb_metric_desc pick_metrics[] = { { "x", "s", false, "" }, { 0 } };
+	static const struct vb_workload_ops pick = {
+		.name = "test.pick",
+		.group = "app",
+		.options = pick_options,
+		.opts_size = sizeof(struct pick_opts),
+		.metrics = pick_metrics,
+	};
+	const struct vb_option *o = &pick_options[0];
+	struct pick_opts opts;
+	struct vb_error *err = NULL;
+	char buf[32];
+
+	CHECK(o->min == 0 && o->max == 2);
+	vb_options_defaults(&pick, VB_PROFILE_FULL, &opts);
+	CHECK(opts.tool == 1);
+	for (uint64_t i = 0; i < 3; i++) {
+		CHECK(vb_option_parse(&pick, o, tools[i], &opts, &err) == 0 && opts.tool == i);
+		CHECK(strcmp(vb_option_format(o, i, buf, sizeof(buf)), tools[i]) == 0);
+	}
+	static const char *const bad[] = { "", "AB", "ab ", "1", "wrk2", "abwrk" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_MSG(vb_option_parse(&pick, o, bad[i], &opts, &err) == -EINVAL, "'%s'",
+			  bad[i]);
+		CHECK(err && strstr(err->msg, "tool is one of ab, wrk or h2load"));
+		vb_error_free(&err);
+	}
+	CHECK(vb_option_set(&pick, o, 3, &opts, &err) == -EINVAL);
+	vb_error_free(&err);
+	_cleanup_free_ char *names = vb_option_choices(o);
+	CHECK(strcmp(names, "ab, wrk or h2load") == 0);
+}
+
 TEST_MAIN(T(test_registry), T(test_option_tables), T(test_defaults), T(test_parse_size_option),
 	  T(test_parse_threads), T(test_bool_options), T(test_format),
-	  T(test_format_parse_round_trip))
+	  T(test_format_parse_round_trip), T(test_choice_options))

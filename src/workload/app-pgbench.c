@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app.pgbench (§4.7, fig. 4.16): PostgreSQL under pgbench's TPC-B-like
+ * load, as the study ran it. The server is the guest's own PostgreSQL
+ * (Debian's postgresql-15), run as the postgres user on a database made per
+ * job on the job's scratch (the guest's data disk): initdb, start, wait for
+ * pg_isready, `pgbench -i -s SCALE`, the load, stop, remove.
+ *
+ * One fixed scale on every platform (users' complaint about PTS: scales
+ * derived from RAM make results incomparable). Full: `-i -s 8`, then
+ * `-c 4 -j 2 -t 30000`; quick: a short `-T` run. With -t the count of
+ * processed transactions must be clients × transactions; any failed
+ * transaction fails the sample.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "core/util.h"
+#include "virtbench/workload.h"
+#include "workload/common.h"
+#include "workload/service.h"
+
+struct pgbench_opts {
+	uint64_t scale;
+	uint64_t clients;
+	uint64_t threads;
+	uint64_t transactions;
+	uint64_t duration_s;
+	uint64_t port;
+};
+
+static const struct vb_option pgbench_options[] = {
+	VB_OPTION("scale", VB_OPT_U64, struct pgbench_opts, scale, 8, 8, 1, 1000,
+		  "pgbench -i -s: 100,000 accounts per unit"),
+	VB_OPTION("clients", VB_OPT_U64, struct pgbench_opts, clients, 4, 4, 1, 1000,
+		  "concurrent sessions (pgbench -c)"),
+	VB_OPTION("threads", VB_OPT_U64, struct pgbench_opts, threads, 2, 2, 1, 1000,
+		  "pgbench's worker threads (-j); at most clients"),
+	VB_OPTION("transactions", VB_OPT_U64, struct pgbench_opts, transactions, 0, 30000, 0,
+		  100000000, "transactions per client (-t); 0: run for duration_s (-T)"),
+	VB_OPTION("duration_s", VB_OPT_U64, struct pgbench_opts, duration_s, 10, 60, 1, 86400,
+		  "with transactions=0: seconds of load (-T)"),
+	VB_OPTION("port", VB_OPT_U64, struct pgbench_opts, port, 0, 0, 0, 65535,
+		  "TCP port on 127.0.0.1; 0: a free one"),
+	{ 0 },
+};
+
+static const struct vb_metric_desc pgbench_metrics[] = {
+	{ "tps", "tx/s", true, "transactions per second, without connection time" },
+	{ "latency_avg", "ms", false, "mean latency of a transaction" },
+	{ 0 },
+};
+
+static int pgbench_check(const void *vo, const struct vb_workload_ctx *ctx, struct vb_error **err)
+{
+	const struct pgbench_opts *o = vo;
+	(void)ctx;
+	if (o->threads > o->clients)
+		return vb_error_set(err, -EINVAL,
+				    "app.pgbench: threads=%llu is more than clients=%llu",
+				    (unsigned long long)o->threads, (unsigned long long)o->clients);
+	return 0;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* The newest /usr/lib/postgresql/N/bin holding a server, initdb and pgbench. */
+static char *pg_bindir(struct vb_error **err)
+{
+	_cleanup_(closedirp) DIR *d = opendir("/usr/lib/postgresql");
+	long best = -1;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		if (end == e->d_name || *end || v <= best)
+			continue;
+		_cleanup_free_ char *pg = xasprintf("/usr/lib/postgresql/%ld/bin/postgres", v);
+		_cleanup_free_ char *pb = xasprintf("/usr/lib/postgresql/%ld/bin/pgbench", v);
+		if (access(pg, X_OK) == 0 && access(pb, X_OK) == 0)
+			best = v;
+	}
+	if (best < 0) {
+		vb_error_set(err, -ENOENT,
+			     "PostgreSQL is not installed here (Debian package postgresql-15)");
+		return NULL;
+	}
+	return xasprintf("/usr/lib/postgresql/%ld/bin", best);
+}
+
+static double field(const char *out, const char *label, bool *found)
+{
+	const char *p = strstr(out, label);
+	if (!p) {
+		*found = false;
+		return 0;
+	}
+	char *end;
+	double v = strtod(p + strlen(label), &end);
+	if (end == p + strlen(label))
+		*found = false;
+	return v;
+}
+
+static int parse_pgbench(const char *out, const struct pgbench_opts *o, double *values,
+			 struct vb_error **err)
+{
+	bool ok = true;
+	values[0] = field(out, "tps = ", &ok);
+	if (ok && !strstr(out, "(without initial connection time)"))
+		ok = false;
+	values[1] = field(out, "latency average = ", &ok);
+	double processed = field(out, "number of transactions actually processed: ", &ok);
+	if (!ok)
+		return vb_error_set(err, -EPROTO, "app.pgbench: pgbench's report lacks a figure");
+	bool found = true;
+	double failed = field(out, "number of failed transactions: ", &found);
+	if (found && failed != 0)
+		return vb_error_set(err, -EIO, "app.pgbench: %.0f transactions failed", failed);
+	double want = (double)(o->clients * o->transactions);
+	if (o->transactions && processed != want)
+		return vb_error_set(err, -EIO, "app.pgbench: %.0f transactions processed, not %.0f",
+				    processed, want);
+	if (processed <= 0)
+		return vb_error_set(err, -EIO, "app.pgbench: no transaction was processed");
+	return 0;
+}
+
+static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double *values,
+		       struct vb_error **err)
+{
+	const struct pgbench_opts *o = vo;
+	_cleanup_free_ char *bin = pg_bindir(err);
+	if (!bin)
+		return -ENOENT;
+	uint16_t port = 0;
+	int r = vb_app_port(o->port, &port, err);
+	if (r)
+		return r;
+	_cleanup_free_ char *initdb = xasprintf("%s/initdb", bin);
+	_cleanup_free_ char *postgres = xasprintf("%s/postgres", bin);
+	_cleanup_free_ char *pgbench = xasprintf("%s/pgbench", bin);
+	_cleanup_free_ char *isready = xasprintf("%s/pg_isready", bin);
+	_cleanup_free_ char *p = xasprintf("%u", port);
+	struct vb_svc s;
+	r = vb_svc_open(&s, "postgresql", ctx->scratch_dir, "postgres", err);
+	_cleanup_free_ char *data = r ? NULL : xasprintf("%s/data", s.seen);
+	char *initdb_argv[] = { initdb,		"-D",	data,
+				"-E",		"UTF8", "--locale=C.UTF-8",
+				"--auth=trust", "-U",	"postgres",
+				"--no-sync",	NULL };
+	if (!r)
+		r = vb_svc_run(&s, initdb_argv, 600, ctx->stop, err);
+	char *pg_argv[] = { postgres,
+			    "-D",
+			    data,
+			    "-p",
+			    p,
+			    "-c",
+			    "listen_addresses=127.0.0.1",
+			    "-k",
+			    s.seen ? s.seen : "",
+			    NULL };
+	if (!r)
+		r = vb_svc_start(&s, pg_argv, err);
+	char *probe[] = { isready, "-q", "-h", "127.0.0.1", "-p", p, "-U", "postgres", NULL };
+	if (!r)
+		r = vb_svc_wait_ready(&s, port, probe, 120, ctx->stop, err);
+
+	struct vb_client_result cr = { 0 };
+	_cleanup_free_ char *scale = xasprintf("%llu", (unsigned long long)o->scale);
+	char *init_argv[] = { pgbench, "-i", "-q", "-s",       scale,	   "-h", "127.0.0.1",
+			      "-p",    p,    "-U", "postgres", "postgres", NULL };
+	if (!r) {
+		r = vb_client_run(init_argv, 1800, ctx->stop, &cr, err);
+		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
+			_cleanup_free_ char *tail = vb_client_tail(&cr);
+			_cleanup_free_ char *slog = vb_svc_log_tail(&s);
+			r = vb_error_set(
+			    err, -EIO,
+			    "app.pgbench: pgbench -i failed: %s; PostgreSQL's log ends: %s", tail,
+			    slog ? slog : "(empty)");
+		}
+		vb_client_result_release(&cr);
+	}
+	if (!r) {
+		_cleanup_free_ char *c = xasprintf("%llu", (unsigned long long)o->clients);
+		_cleanup_free_ char *j = xasprintf("%llu", (unsigned long long)o->threads);
+		_cleanup_free_ char *t =
+		    xasprintf("%llu", (unsigned long long)(o->transactions ? o->transactions
+									   : o->duration_s));
+		char *run_argv[] = { pgbench,	 "-c",	     c,
+				     "-j",	 j,	     o->transactions ? "-t" : "-T",
+				     t,		 "-h",	     "127.0.0.1",
+				     "-p",	 p,	     "-U",
+				     "postgres", "postgres", NULL };
+		/* -t: at 20 transactions/s at worst; -T: its duration; plus ten minutes. */
+		double timeout = o->transactions
+				     ? (double)(o->clients * o->transactions) / 20.0 + 600
+				     : (double)o->duration_s + 600;
+		r = vb_client_run(run_argv, timeout, ctx->stop, &cr, err);
+		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
+			_cleanup_free_ char *tail = vb_client_tail(&cr);
+			_cleanup_free_ char *slog = vb_svc_log_tail(&s);
+			r = vb_error_set(
+			    err, -EIO, "app.pgbench: pgbench failed: %s; PostgreSQL's log ends: %s",
+			    tail, slog ? slog : "(empty)");
+		}
+		if (!r && !vb_svc_alive(&s))
+			r = vb_error_set(err, -ECHILD,
+					 "app.pgbench: PostgreSQL ended during the load");
+		if (!r)
+			r = parse_pgbench(cr.out, o, values, err);
+		vb_client_result_release(&cr);
+	}
+	/* Fast shutdown: SIGINT ends the sessions and stops at once. */
+	vb_svc_stop(&s, SIGINT, 30);
+	vb_svc_close(&s);
+	return r;
+}
+
+const struct vb_workload_ops vb_workload_app_pgbench = {
+	.name = "app.pgbench",
+	.group = "app",
+	.summary = "PostgreSQL 15 under pgbench's TPC-B-like load, one fixed scale",
+	.study_ref = "§4.7, fig. 4.16",
+	.options = pgbench_options,
+	.opts_size = sizeof(struct pgbench_opts),
+	.metrics = pgbench_metrics,
+	.packages = "postgresql-15",
+	.check = pgbench_check,
+	.run = pgbench_run,
+};

@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Servers and clients of the service workloads (service.h). Every child is
+ * set up between fork and exec with async-signal-safe calls only: the
+ * strings it needs are made before.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "core/util.h"
+#include "workload/service.h"
+
+#define SVC_SEEN_PRIVATE "/tmp/vb-svc"
+#define CLIENT_MAX_OUT (1u << 20)
+
+/* The environment of every server and client: nothing of the agent's. */
+static char *const svc_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
+	"LC_ALL=C.UTF-8", "TZ=UTC", NULL
+};
+
+/* Can a user other than the owner walk down to dir (o+x on every parent)? */
+static bool parents_open(const char *dir)
+{
+	_cleanup_free_ char *p = xstrdup(dir);
+	for (char *slash = strrchr(p, '/'); slash && slash != p; slash = strrchr(p, '/')) {
+		*slash = '\0';
+		struct stat st;
+		if (stat(p, &st) || !(st.st_mode & S_IXOTH))
+			return false;
+	}
+	return true;
+}
+
+/* The user's ids from the guest's own /etc/passwd (no NSS in a static agent). */
+static int lookup_user(const char *user, uid_t *uid, gid_t *gid, struct vb_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return vb_error_errno(err, errno, "cannot read /etc/passwd for user %s", user);
+	struct passwd *pw;
+	while ((pw = fgetpwent(f)))
+		if (!strcmp(pw->pw_name, user)) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			return 0;
+		}
+	return vb_error_set(err, -ENOENT,
+			    "user %s does not exist here (its Debian package creates it)", user);
+}
+
+int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const char *user,
+		struct vb_error **err)
+{
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+	s->name = xstrdup(name);
+	if (!scratch || scratch[0] != '/')
+		return vb_error_set(err, -EINVAL, "%s needs a scratch directory", name);
+	int r = lookup_user(user, &s->uid, &s->gid, err);
+	if (r)
+		return r;
+	if (s->uid == 0)
+		return vb_error_set(err, -EINVAL, "%s must not run as root (user %s)", name, user);
+	s->dir = xasprintf("%s/svc-%s", scratch, name);
+	r = vb_rm_rf(s->dir);
+	if (!r && mkdir(s->dir, 0700) < 0)
+		r = -errno;
+	if (r) {
+		free(s->dir);
+		s->dir = NULL;
+		return vb_error_errno(err, -r, "cannot create %s/svc-%s", scratch, name);
+	}
+	if (chown(s->dir, s->uid, s->gid) < 0)
+		return vb_error_errno(err, errno, "cannot give %s to user %s", s->dir, user);
+	if (parents_open(s->dir)) {
+		s->seen = xstrdup(s->dir);
+	} else if (geteuid() == 0) {
+		s->private_tmp = true;
+		s->seen = xstrdup(SVC_SEEN_PRIVATE);
+	} else {
+		return vb_error_set(err, -EACCES,
+				    "user %s cannot reach %s (a parent is closed to it) and the "
+				    "agent is not root",
+				    user, s->dir);
+	}
+	s->log = xasprintf("%s/server.log", s->dir);
+	return 0;
+}
+
+int vb_svc_write(const struct vb_svc *s, const char *name, const void *data, size_t len,
+		 struct vb_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", s->dir, name);
+	_cleanup_close_ int fd =
+	    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return vb_error_errno(err, errno, "cannot create %s", path);
+	int r = vb_write_all(fd, data, len);
+	if (!r && fchown(fd, s->uid, s->gid) < 0)
+		r = -errno;
+	if (r)
+		return vb_error_errno(err, -r, "cannot write %s", path);
+	return 0;
+}
+
+/* What a child needs, made before the fork. */
+struct child_plan {
+	char *const *argv;
+	int out_fd, null_fd, err_w; /* err_w: close-on-exec pipe for an errno */
+	bool set_ids;
+	uid_t uid;
+	gid_t gid;
+	const char *cwd;      /* NULL: stay */
+	const char *bind_src; /* with private_tmp: bound on SVC_SEEN_PRIVATE */
+};
+
+static void child_fail(int fd, int e)
+{
+	(void)!write(fd, &e, sizeof(e));
+	_exit(127);
+}
+
+/* Between fork and exec: async-signal-safe calls only. */
+static void child_exec(const struct child_plan *p)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Its own session: no terminal, and a process group the agent can kill whole. */
+	(void)setsid();
+	if (p->bind_src) {
+		/*
+		 * A copy of the directory's mount taken first: the tmpfs on /tmp
+		 * may hide the directory itself (a state directory under /tmp).
+		 */
+		int tree = -1;
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    (tree = (int)syscall(SYS_open_tree, AT_FDCWD, p->bind_src,
+					 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0 ||
+		    mount("vb-svc", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") <
+			0 ||
+		    mkdir(SVC_SEEN_PRIVATE, 0700) < 0 ||
+		    syscall(SYS_move_mount, tree, "", AT_FDCWD, SVC_SEEN_PRIVATE,
+			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			child_fail(p->err_w, errno);
+		close(tree);
+	}
+	if (dup2(p->null_fd, STDIN_FILENO) < 0 || dup2(p->out_fd, STDOUT_FILENO) < 0 ||
+	    dup2(p->out_fd, STDERR_FILENO) < 0)
+		child_fail(p->err_w, errno);
+	/* Nothing of the agent's (its channel above all) reaches the server. */
+	if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(p->err_w, errno);
+	if (p->set_ids && (setgroups(0, NULL) < 0 || setgid(p->gid) < 0 || setuid(p->uid) < 0))
+		child_fail(p->err_w, errno);
+	/* After the id change, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(p->err_w, errno);
+	if (p->cwd && chdir(p->cwd) < 0)
+		child_fail(p->err_w, errno);
+	execve(p->argv[0], p->argv, svc_env);
+	child_fail(p->err_w, errno);
+}
+
+/*
+ * Fork (into a new PID namespace, and mount namespace with bind_src, when
+ * allowed) and exec. The exec's failure comes back as -errno.
+ */
+static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid)
+{
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return -errno;
+	struct child_plan p = *plan;
+	p.err_w = ep[1];
+	unsigned long flags = SIGCHLD;
+	if (new_pidns)
+		flags |= CLONE_NEWPID;
+	if (p.bind_src)
+		flags |= CLONE_NEWNS;
+	pid_t c = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (c < 0 && (errno == EPERM || errno == ENOSYS) && new_pidns && !p.bind_src) {
+		/*
+		 * No CAP_SYS_ADMIN, or a seccomp filter that refuses new
+		 * namespaces (a container): a plain child in its own session.
+		 */
+		c = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+	}
+	if (c < 0) {
+		int e = errno;
+		close(ep[0]);
+		close(ep[1]);
+		return -e;
+	}
+	if (c == 0)
+		child_exec(&p);
+	close(ep[1]);
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(ep[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -e;
+	}
+	*pid = c;
+	return 0;
+}
+
+static int open_log(const struct vb_svc *s)
+{
+	return open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+}
+
+static int svc_spawn(struct vb_svc *s, char *const argv[], pid_t *pid, struct vb_error **err)
+{
+	_cleanup_close_ int out = open_log(s);
+	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (out < 0 || null < 0)
+		return vb_error_errno(err, errno, "%s: cannot open %s", s->name, s->log);
+	struct child_plan p = { .argv = argv,
+				.out_fd = out,
+				.null_fd = null,
+				.set_ids = true,
+				.uid = s->uid,
+				.gid = s->gid,
+				.cwd = s->seen,
+				.bind_src = s->private_tmp ? s->dir : NULL };
+	int r = spawn(&p, true, pid);
+	if (r)
+		return vb_error_errno(err, -r, "%s: cannot start %s", s->name, argv[0]);
+	return 0;
+}
+
+int vb_svc_start(struct vb_svc *s, char *const argv[], struct vb_error **err)
+{
+	if (s->pid > 0)
+		return vb_error_set(err, -EBUSY, "%s is already running", s->name);
+	return svc_spawn(s, argv, &s->pid, err);
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+bool vb_svc_alive(struct vb_svc *s)
+{
+	if (s->pid <= 0)
+		return false;
+	pid_t w = waitpid(s->pid, &s->status, WNOHANG);
+	if (w == s->pid || (w < 0 && errno == ECHILD)) {
+		s->pid = -1;
+		return false;
+	}
+	return true;
+}
+
+static char *describe_status(int st)
+{
+	if (WIFEXITED(st))
+		return xasprintf("exit status %d", WEXITSTATUS(st));
+	if (WIFSIGNALED(st))
+		return xasprintf("killed by signal %d", WTERMSIG(st));
+	return xstrdup("ended");
+}
+
+static int with_log(const struct vb_svc *s, struct vb_error **err, int code, const char *what)
+{
+	_cleanup_free_ char *tail = vb_svc_log_tail(s);
+	if (tail)
+		return vb_error_set(err, code, "%s %s; its log ends: %s", s->name, what, tail);
+	return vb_error_set(err, code, "%s %s (its log is empty)", s->name, what);
+}
+
+static bool tcp_accepts(uint16_t port)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+}
+
+int vb_svc_wait_ready(struct vb_svc *s, uint16_t port, char *const probe[], double timeout_s,
+		      volatile sig_atomic_t *stop, struct vb_error **err)
+{
+	double end = vb_monotonic_s() + timeout_s;
+	for (;;) {
+		if (!vb_svc_alive(s)) {
+			_cleanup_free_ char *how = describe_status(s->status);
+			_cleanup_free_ char *what = xasprintf("exited at start (%s)", how);
+			return with_log(s, err, -ECHILD, what);
+		}
+		if (stop && *stop)
+			return vb_error_set(err, -EINTR, "%s: stopped while it started", s->name);
+		if (tcp_accepts(port)) {
+			if (!probe)
+				return 0;
+			struct vb_client_result pr = { 0 };
+			int r = vb_client_run(probe, 5, stop, &pr, NULL);
+			bool ok = !r && WIFEXITED(pr.status) && WEXITSTATUS(pr.status) == 0;
+			vb_client_result_release(&pr);
+			if (ok)
+				return 0;
+		}
+		if (vb_monotonic_s() > end) {
+			_cleanup_free_ char *what =
+			    xasprintf("did not answer on port %u within %.0f s", port, timeout_s);
+			return with_log(s, err, -ETIMEDOUT, what);
+		}
+		nap_ms(20);
+	}
+}
+
+int vb_svc_run(struct vb_svc *s, char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
+	       struct vb_error **err)
+{
+	pid_t pid;
+	int r = svc_spawn(s, argv, &pid, err);
+	if (r)
+		return r;
+	double end = vb_monotonic_s() + timeout_s;
+	int st = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if ((stop && *stop) || vb_monotonic_s() > end) {
+			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			const char *base = strrchr(argv[0], '/');
+			if (stop && *stop)
+				return vb_error_set(err, -EINTR, "%s: stopped during %s", s->name,
+						    base + 1);
+			_cleanup_free_ char *what =
+			    xasprintf("%s took longer than %.0f s", base + 1, timeout_s);
+			return with_log(s, err, -ETIMEDOUT, what);
+		}
+		nap_ms(10);
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	_cleanup_free_ char *how = describe_status(st);
+	_cleanup_free_ char *what = xasprintf("%s failed (%s)", strrchr(argv[0], '/') + 1, how);
+	return with_log(s, err, -EIO, what);
+}
+
+static void kill_wait(pid_t pid, int *status)
+{
+	kill(pid, SIGKILL);
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
+void vb_svc_stop(struct vb_svc *s, int sig, double grace_s)
+{
+	if (!vb_svc_alive(s))
+		return;
+	kill(s->pid, sig);
+	double end = vb_monotonic_s() + grace_s;
+	while (vb_svc_alive(s) && vb_monotonic_s() < end)
+		nap_ms(10);
+	if (s->pid > 0) {
+		kill_wait(s->pid, &s->status);
+		s->pid = -1;
+	}
+}
+
+void vb_svc_close(struct vb_svc *s)
+{
+	if (s->pid > 0) {
+		kill_wait(s->pid, &s->status);
+		s->pid = -1;
+	}
+	/* Without a PID namespace: whatever of the user's the server left in its session. */
+	if (s->dir)
+		vb_rm_rf(s->dir);
+	free(s->name);
+	free(s->dir);
+	free(s->seen);
+	free(s->log);
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+}
+
+/* The last non-empty line of text, cleaned to printable ASCII, at most 240 bytes. */
+static char *last_line(const char *text, size_t len)
+{
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	if (!len)
+		return NULL;
+	size_t start = len;
+	while (start && text[start - 1] != '\n')
+		start--;
+	size_t n = len - start > 240 ? 240 : len - start;
+	char *out = xstrndup(text + start, n);
+	for (char *c = out; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
+	return out;
+}
+
+char *vb_svc_log_tail(const struct vb_svc *s)
+{
+	if (!s->log)
+		return NULL;
+	_cleanup_close_ int fd = open(s->log, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return NULL;
+	char buf[4096];
+	off_t off = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf), off);
+	return n > 0 ? last_line(buf, (size_t)n) : NULL;
+}
+
+int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
+		  struct vb_client_result *res, struct vb_error **err)
+{
+	memset(res, 0, sizeof(*res));
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return vb_error_errno(err, errno, "cannot start %s", argv[0]);
+	_cleanup_close_ int rd = pfd[0];
+	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct child_plan p = { .argv = argv, .out_fd = pfd[1], .null_fd = null };
+	pid_t pid;
+	double t0 = vb_monotonic_s();
+	int r = null < 0 ? -errno : spawn(&p, false, &pid);
+	close(pfd[1]);
+	if (r)
+		return vb_error_errno(err, -r, "cannot start %s", argv[0]);
+	size_t len = 0, cap = 65536;
+	res->out = xmalloc(cap + 1);
+	bool eof = false, killed = false;
+	int code = 0;
+	double end = t0 + timeout_s;
+	while (!eof) {
+		struct pollfd pf = { .fd = rd, .events = POLLIN };
+		int pr = poll(&pf, 1, 50);
+		if (pr > 0) {
+			char buf[16384];
+			ssize_t n = read(rd, buf, sizeof(buf));
+			if (n <= 0) {
+				eof = n == 0 || errno != EINTR;
+				continue;
+			}
+			/* Past the cap the rest is read and dropped, so the client never blocks. */
+			size_t keep = len >= CLIENT_MAX_OUT ? 0 : (size_t)n;
+			if (keep > CLIENT_MAX_OUT - len)
+				keep = CLIENT_MAX_OUT - len;
+			if (len + keep > cap) {
+				cap = cap * 2 > CLIENT_MAX_OUT ? CLIENT_MAX_OUT : cap * 2;
+				res->out = xrealloc(res->out, cap + 1);
+			}
+			memcpy(res->out + len, buf, keep);
+			len += keep;
+		}
+		if (!killed && ((stop && *stop) || vb_monotonic_s() > end)) {
+			code = stop && *stop ? -EINTR : -ETIMEDOUT;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+	}
+	res->out[len] = '\0';
+	struct rusage ru;
+	while (wait4(pid, &res->status, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			memset(&ru, 0, sizeof(ru));
+			break;
+		}
+	}
+	if (!killed)
+		kill(-pid, SIGKILL); /* anything it left in its session */
+	res->wall_s = vb_monotonic_s() - t0;
+	res->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	const char *base = strrchr(argv[0], '/') + 1;
+	if (code == -EINTR)
+		return vb_error_set(err, code, "%s: stopped", base);
+	if (code)
+		return vb_error_set(err, code, "%s took longer than %.0f s", base, timeout_s);
+	return 0;
+}
+
+void vb_client_result_release(struct vb_client_result *res)
+{
+	free(res->out);
+	res->out = NULL;
+}
+
+char *vb_client_tail(const struct vb_client_result *res)
+{
+	char *t = res->out ? last_line(res->out, strlen(res->out)) : NULL;
+	return t ? t : xstrdup("");
+}
+
+int vb_app_program(const char *const candidates[], const char *package, char **path,
+		   struct vb_error **err)
+{
+	for (size_t i = 0; candidates[i]; i++)
+		if (access(candidates[i], X_OK) == 0) {
+			*path = xstrdup(candidates[i]);
+			return 0;
+		}
+	const char *base = strrchr(candidates[0], '/');
+	return vb_error_set(err, -ENOENT, "%s is not installed here (Debian package %s)",
+			    base ? base + 1 : candidates[0], package);
+}
+
+int vb_app_port(uint64_t port, uint16_t *out, struct vb_error **err)
+{
+	if (port > 65535)
+		return vb_error_set(err, -EINVAL, "port %llu is not a TCP port",
+				    (unsigned long long)port);
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vb_error_errno(err, errno, "cannot open a socket");
+	/* As servers do: a port whose old connections wait in TIME_WAIT is free. */
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		if (errno == EADDRINUSE)
+			return vb_error_set(err, -EADDRINUSE,
+					    "port %llu on 127.0.0.1 is already taken by another "
+					    "program",
+					    (unsigned long long)port);
+		return vb_error_errno(err, errno, "cannot bind 127.0.0.1:%llu",
+				      (unsigned long long)port);
+	}
+	socklen_t al = sizeof(a);
+	if (getsockname(fd, (struct sockaddr *)&a, &al) < 0)
+		return vb_error_errno(err, errno, "cannot read a socket's port");
+	*out = ntohs(a.sin_port);
+	return 0;
+}
+
+int vb_http_get(uint16_t port, const char *path, double timeout_s, char **body, size_t *len,
+		struct vb_error **err)
+{
+	*body = NULL;
+	*len = 0;
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return vb_error_errno(err, errno, "cannot connect to 127.0.0.1:%u", port);
+	_cleanup_free_ char *req =
+	    xasprintf("GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: virtbench\r\n\r\n", path);
+	if (vb_write_all(fd, req, strlen(req)))
+		return vb_error_errno(err, errno, "cannot send a request to 127.0.0.1:%u", port);
+	size_t n = 0, cap = 1 << 16;
+	_cleanup_free_ char *resp = xmalloc(cap + 1);
+	double end = vb_monotonic_s() + timeout_s;
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (vb_monotonic_s() > end)
+			return vb_error_set(err, -ETIMEDOUT,
+					    "127.0.0.1:%u did not answer within %.0f s", port,
+					    timeout_s);
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		if (n == cap)
+			return vb_error_set(err, -E2BIG, "the answer of 127.0.0.1:%u is too long",
+					    port);
+		ssize_t k = read(fd, resp + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return vb_error_errno(err, errno, "cannot read from 127.0.0.1:%u", port);
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	resp[n] = '\0';
+	if (n < 12 || strncmp(resp, "HTTP/1.", 7) || strncmp(resp + 8, " 200", 4)) {
+		char *line = last_line(resp, strcspn(resp, "\r\n"));
+		int r = vb_error_set(err, -EPROTO, "GET %s answered '%s', not 200", path,
+				     line ? line : "");
+		free(line);
+		return r;
+	}
+	char *sep = strstr(resp, "\r\n\r\n");
+	if (!sep)
+		return vb_error_set(err, -EPROTO, "GET %s: no end of headers", path);
+	sep += 4;
+	*len = n - (size_t)(sep - resp);
+	*body = xmalloc(*len + 1);
+	memcpy(*body, sep, *len);
+	(*body)[*len] = '\0';
+	return 0;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VB_WORKLOAD_SERVICE_H
+#define VB_WORKLOAD_SERVICE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "virtbench/error.h"
+
+/*
+ * Service workloads (docs/apps.md): a server started in the guest as its
+ * own unprivileged user, with its files in a directory of the job's
+ * scratch, driven by a client, stopped and removed within the job. The
+ * same code runs on every platform; only what the agent may do differs:
+ *
+ * - Where the agent may create namespaces (root on the host, in a VM), the
+ *   server is the first process of a PID namespace of its own, with SIGKILL
+ *   as its parent-death signal: when it ends, or the agent dies, the kernel
+ *   ends every process of it (nginx's workers, PostgreSQL's backends).
+ * - Where the scratch directory's parents are closed to other users (the
+ *   host's state directory is root's, mode 0700), the server sees its
+ *   directory at /tmp/vb-svc, bound there in a mount namespace of its own
+ *   (over a private /tmp). Nothing of this is visible outside.
+ * - In a container the agent has no CAP_SYS_ADMIN: the server is a plain
+ *   child in its own session, and the container's PID namespace is what
+ *   ends it if the agent dies; /scratch is open to its user.
+ */
+struct vb_svc {
+	char *name;	  /* "nginx", for messages */
+	char *dir;	  /* the service's directory as the agent sees it */
+	char *seen;	  /* the same directory as the server sees it */
+	char *log;	  /* <dir>/server.log: the server's and its helpers' output */
+	bool private_tmp; /* seen is /tmp/vb-svc in a mount namespace of its own */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;  /* the server; -1 when not running */
+	int status; /* its wait status once it ended */
+};
+
+/*
+ * Look up user in the guest's /etc/passwd and create <scratch>/svc-<name>
+ * (emptied if it exists) owned by it, mode 0700. Fills s; release with
+ * vb_svc_close. Fails with a clear message where the user does not exist
+ * or the server could not reach its directory.
+ */
+int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const char *user,
+		struct vb_error **err);
+
+/* Start the server argv (argv[0] absolute) as the service's user, in its directory. */
+int vb_svc_start(struct vb_svc *s, char *const argv[], struct vb_error **err);
+
+/*
+ * Wait until the server accepts TCP connections on 127.0.0.1:port and, with
+ * probe, until the command probe (run as a client) exits 0. Fails when the
+ * server ends first (quoting the end of its log), past timeout_s, or when
+ * *stop is set.
+ */
+int vb_svc_wait_ready(struct vb_svc *s, uint16_t port, char *const probe[], double timeout_s,
+		      volatile sig_atomic_t *stop, struct vb_error **err);
+
+/* Run argv as the service's user (e.g. initdb) to its end; non-zero exit fails. */
+int vb_svc_run(struct vb_svc *s, char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
+	       struct vb_error **err);
+
+/* Is the server still running? */
+bool vb_svc_alive(struct vb_svc *s);
+
+/* Send sig to the server, wait up to grace_s for it to end, then SIGKILL it. */
+void vb_svc_stop(struct vb_svc *s, int sig, double grace_s);
+
+/* Stop the server if it runs (SIGKILL), remove its directory, free s. */
+void vb_svc_close(struct vb_svc *s);
+
+/* The last non-empty line of the server's log, printable, at most 240 bytes; NULL if none. */
+char *vb_svc_log_tail(const struct vb_svc *s);
+
+/* A client's run: its stdout and stderr (the first MiB), wait status, wall and CPU time. */
+struct vb_client_result {
+	char *out;
+	int status;
+	double wall_s, cpu_s;
+};
+
+/*
+ * Run a client (argv[0] absolute) to its end in its own session, killed
+ * (with everything it started) past timeout_s or when *stop is set.
+ * Returns 0 when it ran (whatever its exit status), -ETIMEDOUT, -EINTR
+ * (stopped) or another negative code, with *err set.
+ */
+int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
+		  struct vb_client_result *res, struct vb_error **err);
+
+void vb_client_result_release(struct vb_client_result *res);
+
+/* The client's output's last non-empty line, for messages; "" if none. Caller frees. */
+char *vb_client_tail(const struct vb_client_result *res);
+
+/*
+ * The first of the absolute paths candidates that is an executable file;
+ * else -ENOENT with *err saying which Debian package provides it.
+ */
+int vb_app_program(const char *const candidates[], const char *package, char **path,
+		   struct vb_error **err);
+
+/*
+ * port != 0: check no one listens on 127.0.0.1:port (a clear error if one
+ * does). port == 0: pick a free one. The result is in *out.
+ */
+int vb_app_port(uint64_t port, uint16_t *out, struct vb_error **err);
+
+/* GET http://127.0.0.1:port/path over HTTP/1.0; *body holds the body (caller frees). */
+int vb_http_get(uint16_t port, const char *path, double timeout_s, char **body, size_t *len,
+		struct vb_error **err);
+
+/* Write len bytes of data to dir/name (created, mode 0644) owned by uid:gid. */
+int vb_svc_write(const struct vb_svc *s, const char *name, const void *data, size_t len,
+		 struct vb_error **err);
+
+#endif
