@@ -439,8 +439,30 @@ char *vb_svc_log_tail(const struct vb_svc *s)
 		return NULL;
 	char buf[4096];
 	off_t off = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf), off);
-	return n > 0 ? last_line(buf, (size_t)n) : NULL;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, off);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	/*
+	 * The last line that says what went wrong (PostgreSQL follows its
+	 * ERROR with the STATEMENT; nginx marks [emerg]), else the last line.
+	 */
+	static const char *const marks[] = { "ERROR",	"FATAL",  "PANIC", "[emerg]",
+					     "[alert]", "[crit]", "rror" };
+	const char *best = NULL;
+	for (const char *l = buf; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		size_t len = strcspn(l, "\n");
+		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+			const char *m = memmem(l, len, marks[i], strlen(marks[i]));
+			if (m) {
+				best = l;
+				break;
+			}
+		}
+	}
+	if (best)
+		return last_line(best, strcspn(best, "\n"));
+	return last_line(buf, (size_t)n);
 }
 
 int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,

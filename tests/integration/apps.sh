@@ -5,7 +5,7 @@
 # full data disk, Ctrl-C during the load. After each: no server process, no
 # service directory, no mount of its private /tmp.
 . "$(dirname "$0")/lib.bash"
-N=18
+N=20
 plan $N
 skip_rest() {
 	for _ in $(seq $((_n + 1)) $N); do skip "apps" "$1"; done
@@ -51,6 +51,19 @@ check "app.nginx with client=wrk runs" test "$rc" = 0
 rc=$(rc_of "$VB" run -q -p host -w app.nginx --set client=curl)
 check "client=curl is refused up front, naming the choices" \
 	bash -c "[ $rc = 2 ] && grep -q 'client is one of ab or wrk' '$TMP/err'"
+
+# The interpreters: the scripts inside the agent, the host's python3 and php.
+for w in app.python app.php; do
+	rc=$(rc_of "$VB" run -q -p host -w $w --runs 2 --min-runs 2 --warmup 0 --set iterations=2000 \
+		--set rounds=1)
+	total=$(val $w total)
+	sum=$(sql "SELECT sum(v.value) FROM sample_values v WHERE v.metric != 'total' AND v.sample_id =
+		(SELECT max(s.id) FROM samples s JOIN workloads w ON w.id = s.workload_id
+		 WHERE w.name = '$w' AND s.ok)")
+	check "$w runs on the host, its total ($total s) the sum of its tests' ($sum s)" \
+		awk -v t="$total" -v s="$sum" -v rc="$rc" 'BEGIN { exit !(rc == 0 && t > 0 && s > 0.999 * t && s < 1.001 * t + 1e-5) }'
+	[ "$rc" = 0 ] || diag "$(tail -3 "$TMP/err")"
+done
 
 # A port someone else holds: a clear message, not the other program's answers.
 python3 -c '
