@@ -63,6 +63,11 @@ if [ -d "$BUILD_SAN" ]; then
 fi
 
 echo "== integration tests"
+# One image cache for the tests that use the Debian guest root (apps-*.sh),
+# so the CI run builds each image once; removed at the end.
+VB_TEST_SHARED_CACHE=$(mktemp -d /var/tmp/vb-test-cache.XXXXXX)
+export VB_TEST_SHARED_CACHE
+trap 'rm -rf "$VB_TEST_SHARED_CACHE"' EXIT
 for t in tests/integration/*.sh; do
 	BUILD=$BUILD run_tap "integration/$(basename "$t" .sh)" bash "$t"
 done

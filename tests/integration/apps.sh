@@ -19,7 +19,7 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 ||
 	skip_rest "PostgreSQL is not installed (scripts/install-deps.sh installs postgresql-15)"
 
 # Servers of ours: their command lines name the service directory.
-servers() { pgrep -af '[v]b-svc|svc-nginx|svc-postgresql' | grep -v "$$" ; }
+servers() { pgrep -af '[v]b-svc|[s]vc-nginx|[s]vc-postgresql' | grep -v "$$" ; }
 mounts() { grep -c ' /tmp/vb-svc ' /proc/self/mountinfo; }
 nothing_left() {
 	[ -z "$(servers)" ] && [ "$(mounts)" = 0 ] &&
