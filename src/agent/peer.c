@@ -12,6 +12,7 @@
 #include "core/net.h"
 #include "core/util.h"
 #include "workload/net-common.h"
+#include "workload/service.h"
 
 #define MAX_CONNECTIONS 64
 #define CHUNK (256 * 1024)
@@ -34,6 +35,10 @@ static void serve(int fd)
 	uint64_t limit = be64toh(h.limit);
 	if (limit > VB_PEER_MAX_BYTES)
 		limit = VB_PEER_MAX_BYTES;
+	if (mode == VB_PEER_LOAD) {
+		vb_load_serve(fd);
+		return;
+	}
 	if (mode != VB_PEER_SINK && mode != VB_PEER_ECHO)
 		return;
 	_cleanup_free_ char *buf = xmalloc(CHUNK);

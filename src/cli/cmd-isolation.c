@@ -389,7 +389,7 @@ static int check_platform(struct vb_isolation_config *cfg, struct vb_error **err
 				     p->name);
 	bool net = false;
 	for (size_t i = 0; i < cfg->nvictims; i++)
-		net |= cfg->victims[i].w->needs_peer ||
+		net |= vb_workload_needs_peer(cfg->victims[i].w, cfg->victims[i].opts) ||
 		       !strcmp(cfg->aggressor ? cfg->aggressor
 					      : vb_isolation_stressor(cfg->victims[i].w),
 			       "stress.net");

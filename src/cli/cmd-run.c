@@ -229,7 +229,7 @@ static int run_verb(int argc, char **argv)
 	/* w3 needs a network from each guest to the host, where its peer runs. */
 	bool w3 = false;
 	for (size_t i = 0; i < cfg.nworkloads; i++)
-		w3 |= cfg.workloads[i].w->needs_peer;
+		w3 |= vb_workload_needs_peer(cfg.workloads[i].w, cfg.workloads[i].opts);
 	cfg.spec.net = w3 ? VB_NET_BRIDGED : VB_NET_NONE;
 	if (a.net)
 		cfg.spec.net = !strcmp(a.net, "nat")	   ? VB_NET_NAT
@@ -247,6 +247,15 @@ static int run_verb(int argc, char **argv)
 	if (!r && w3 && cfg.spec.net == VB_NET_NONE)
 		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
 				  "--net none: the w3 workloads need a network to their peer");
+	/* Behind NAT the host reaches no guest address: where=host needs the bridge. */
+	for (size_t i = 0; !r && cfg.spec.net == VB_NET_NAT && i < cfg.nworkloads; i++)
+		if (vb_workload_needs_peer(cfg.workloads[i].w, cfg.workloads[i].opts) &&
+		    !cfg.workloads[i].w->needs_peer)
+			r = vb_error_exit(
+			    &err, -EINVAL, VB_EXIT_USAGE,
+			    "%s where=host: the host drives the guest's server, which "
+			    "--net nat hides (use --net bridged)",
+			    cfg.workloads[i].w->name);
 	for (size_t i = 0; !r && cfg.spec.net == VB_NET_NAT && i < cfg.nplatforms; i++)
 		if (!(cfg.platforms[i]->caps & VB_CAP_NAT))
 			r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
@@ -270,7 +279,7 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_agent_path(&agent, &err);
 	for (size_t i = 0; !r && i < cfg.nplatforms; i++) {
 		for (size_t k = 0; !r && k < cfg.nworkloads; k++)
-			if (cfg.workloads[k].w->needs_peer &&
+			if (vb_workload_needs_peer(cfg.workloads[k].w, cfg.workloads[k].opts) &&
 			    !(cfg.platforms[i]->caps & VB_CAP_NETWORK))
 				r = vb_error_exit(
 				    &err, VB_SKIP, VB_EXIT_UNAVAILABLE,

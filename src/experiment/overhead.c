@@ -372,7 +372,7 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 			    xcalloc(vb_workload_nmetrics(cfg->workloads[w].w), sizeof(double *));
 	}
 	for (size_t i = 0; i < cfg->nworkloads; i++)
-		o.needs_peer |= cfg->workloads[i].w->needs_peer;
+		o.needs_peer |= vb_workload_needs_peer(cfg->workloads[i].w, cfg->workloads[i].opts);
 
 	/*
 	 * Fresh guests: K instances one after another, each with the same

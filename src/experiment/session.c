@@ -187,7 +187,7 @@ void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
 	job.id = xasprintf("%s-%s", s->tag, id);
 	job.workload = xstrdup(w->name);
 	job.params = json_loads(params, 0, NULL);
-	if (w->needs_peer)
+	if (vb_workload_needs_peer(w, opts))
 		job.peer = vb_peer_address(&g->peer, g->ops, g->g);
 	out->start = vb_monotonic_s();
 	out->rc = g->ops->exec(g->g, &job, on_event, out, &out->err);

@@ -94,6 +94,7 @@ struct interp {
 	const char *script;
 	const unsigned long *script_len;
 	const struct vb_metric_desc *metrics;
+	char *isolate; /* the interpreter's isolation flag, or NULL */
 };
 
 /*
@@ -165,7 +166,13 @@ static int interp_run(const struct interp *in, const struct vb_workload_ctx *ctx
 		return vb_error_errno(err, -r, "%s: cannot write %s", in->workload, path);
 	_cleanup_free_ char *it = xasprintf("--iterations=%llu", (unsigned long long)o->iterations);
 	_cleanup_free_ char *rd = xasprintf("--rounds=%llu", (unsigned long long)o->rounds);
-	char *argv[] = { prog, path, it, rd, NULL };
+	/* python3 -I: no user site directory, no PYTHON* variable, not the script's directory. */
+	char *argv[] = { prog,
+			 in->isolate ? in->isolate : path,
+			 in->isolate ? path : it,
+			 in->isolate ? it : rd,
+			 in->isolate ? rd : NULL,
+			 NULL };
 	struct vb_client_result cr;
 	/* At least a hundred thousand loop passes a second, even emulated, plus ten minutes. */
 	double timeout = 600.0 + (double)o->iterations * (double)o->rounds * 14 * 10 / 1e5;
@@ -193,6 +200,7 @@ static const struct interp python = {
 	.script = vb_pybench_script,
 	.script_len = &vb_pybench_script_len,
 	.metrics = python_metrics,
+	.isolate = "-I",
 };
 
 static const struct interp php = {

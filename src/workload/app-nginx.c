@@ -33,10 +33,13 @@ struct nginx_opts {
 	uint64_t port;
 	uint64_t access_log;
 	uint64_t workers;
+	uint64_t where;
 };
 
 enum { CLIENT_AB, CLIENT_WRK };
 static const char *const clients[] = { "ab", "wrk", NULL };
+enum { WHERE_GUEST, WHERE_HOST };
+static const char *const wheres[] = { "guest", "host", NULL };
 
 static const struct vb_option nginx_options[] = {
 	VB_OPTION("requests", VB_OPT_U64, struct nginx_opts, requests, 50000, 500000, 100,
@@ -53,6 +56,9 @@ static const struct vb_option nginx_options[] = {
 		  "nginx writes its access log (as a stock nginx does)"),
 	VB_OPTION("workers", VB_OPT_U64, struct nginx_opts, workers, 0, 0, 0, 256,
 		  "nginx worker processes; 0: one per CPU (worker_processes auto)"),
+	VB_OPTION_CHOICE("where", struct nginx_opts, where, WHERE_GUEST, WHERE_GUEST, wheres,
+			 "where the client runs: in the guest on loopback (the study's), or on "
+			 "the host over the run's network"),
 	{ 0 },
 };
 
@@ -228,12 +234,12 @@ static char *nginx_conf(const struct vb_svc *s, const struct nginx_opts *o, uint
 			 "  uwsgi_temp_path %s/tmp-uwsgi;\n"
 			 "  scgi_temp_path %s/tmp-scgi;\n"
 			 "  server {\n"
-			 "    listen 127.0.0.1:%u;\n"
+			 "    listen %s%u;\n"
 			 "    root %s/www;\n"
 			 "  }\n"
 			 "}\n",
 			 workers, s->seen, s->seen, alog, s->seen, s->seen, s->seen, s->seen,
-			 s->seen, port, s->seen);
+			 s->seen, o->where == WHERE_HOST ? "" : "127.0.0.1:", port, s->seen);
 }
 
 static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *values,
@@ -241,13 +247,11 @@ static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *
 {
 	const struct nginx_opts *o = vo;
 	static const char *const nginx_bins[] = { "/usr/sbin/nginx", NULL };
-	static const char *const ab_bins[] = { "/usr/bin/ab", NULL };
-	static const char *const wrk_bins[] = { "/usr/bin/wrk", NULL };
-	_cleanup_free_ char *nginx = NULL, *client = NULL;
+	_cleanup_free_ char *nginx = NULL;
 	int r = vb_app_program(nginx_bins, "nginx", &nginx, err);
-	if (!r)
-		r = o->client == CLIENT_AB ? vb_app_program(ab_bins, "apache2-utils", &client, err)
-					   : vb_app_program(wrk_bins, "wrk", &client, err);
+	if (!r && o->where == WHERE_HOST && !ctx->peer)
+		r = vb_error_set(err, -EINVAL,
+				 "app.nginx where=host: this run has no peer on the host");
 	uint16_t port = 0;
 	if (!r)
 		r = vb_app_port(o->port, &port, err);
@@ -284,26 +288,19 @@ static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *
 				 "app.nginx: nginx served %zu bytes that are not the page", blen);
 
 	struct vb_client_result cr = { 0 };
-	/* ab's percentiles, in the agent's scratch: not where nginx's user writes. */
-	_cleanup_free_ char *csv = xasprintf("%s/ab-percentiles.csv", ctx->scratch_dir);
-	_cleanup_free_ char *csv_text = NULL;
-	unlink(csv);
 	if (!r) {
-		_cleanup_free_ char *url = xasprintf("http://127.0.0.1:%u/test.html", port);
-		_cleanup_free_ char *n = xasprintf("%llu", (unsigned long long)o->requests);
-		_cleanup_free_ char *c = xasprintf("%llu", (unsigned long long)o->concurrency);
-		_cleanup_free_ char *d = xasprintf("%llus", (unsigned long long)o->duration_s);
-		_cleanup_free_ char *t = xasprintf(
-		    "%llu", (unsigned long long)(ctx->online_cpus < o->concurrency
-						     ? (ctx->online_cpus ? ctx->online_cpus : 1)
-						     : o->concurrency));
-		char *ab_argv[] = { client, "-q", "-n", n, "-c", c, "-e", csv, url, NULL };
-		char *wrk_argv[] = { client, "-t", t, "-c", c, "-d", d, "--latency", url, NULL };
-		/* ab at a thousand requests/s at worst, wrk its duration, plus a minute. */
-		double timeout = o->client == CLIENT_AB ? (double)o->requests / 1000.0 + 60
-							: (double)o->duration_s + 60;
-		r = vb_client_run(o->client == CLIENT_AB ? ab_argv : wrk_argv, timeout, ctx->stop,
-				  &cr, err);
+		uint64_t cpus = ctx->online_cpus ? ctx->online_cpus : 1;
+		struct vb_load l = { .tool = o->client == CLIENT_AB ? VB_LOAD_AB : VB_LOAD_WRK,
+				     .port = port };
+		if (o->client == CLIENT_AB) {
+			l.arg[0] = o->requests;
+			l.arg[1] = o->concurrency < o->requests ? o->concurrency : o->requests;
+		} else {
+			l.arg[0] = cpus < o->concurrency ? cpus : o->concurrency;
+			l.arg[1] = o->concurrency;
+			l.arg[2] = o->duration_s;
+		}
+		r = vb_load_run(&l, o->where == WHERE_HOST ? ctx->peer : NULL, ctx->stop, &cr, err);
 		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
 			_cleanup_free_ char *tail = vb_client_tail(&cr);
 			r = vb_error_set(err, -EIO, "app.nginx: %s failed (status %d): %s",
@@ -311,18 +308,13 @@ static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *
 		}
 		if (!r && !vb_svc_alive(&s))
 			r = vb_error_set(err, -ECHILD, "app.nginx: nginx ended during the load");
-		size_t csv_len = 0;
-		if (!r && o->client == CLIENT_AB &&
-		    vb_read_file(csv, 1u << 20, &csv_text, &csv_len) != 0)
-			r = vb_error_set(err, -EPROTO, "app.nginx: ab wrote no percentiles");
 		if (!r)
-			r = o->client == CLIENT_AB ? parse_ab(cr.out, csv_text, o, values, err)
+			r = o->client == CLIENT_AB ? parse_ab(cr.out, cr.out, o, values, err)
 						   : parse_wrk(cr.out, values, err);
 		if (!r)
 			values[3] = cr.wall_s > 0 ? 100.0 * cr.cpu_s / cr.wall_s : 0;
 	}
 	vb_client_result_release(&cr);
-	unlink(csv);
 	vb_svc_stop(&s, SIGQUIT, 10);
 	vb_svc_close(&s);
 	return r;

@@ -12,7 +12,7 @@
  * processed transactions must be clients × transactions; any failed
  * transaction fails the sample.
  */
-#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/wait.h>
 
@@ -28,7 +28,11 @@ struct pgbench_opts {
 	uint64_t transactions;
 	uint64_t duration_s;
 	uint64_t port;
+	uint64_t where;
 };
+
+enum { WHERE_GUEST, WHERE_HOST };
+static const char *const wheres[] = { "guest", "host", NULL };
 
 static const struct vb_option pgbench_options[] = {
 	VB_OPTION("scale", VB_OPT_U64, struct pgbench_opts, scale, 8, 8, 1, 1000,
@@ -43,6 +47,9 @@ static const struct vb_option pgbench_options[] = {
 		  "with transactions=0: seconds of load (-T)"),
 	VB_OPTION("port", VB_OPT_U64, struct pgbench_opts, port, 0, 0, 0, 65535,
 		  "TCP port on 127.0.0.1; 0: a free one"),
+	VB_OPTION_CHOICE("where", struct pgbench_opts, where, WHERE_GUEST, WHERE_GUEST, wheres,
+			 "where pgbench runs: in the guest over loopback TCP (the study's), or "
+			 "on the host over the run's network"),
 	{ 0 },
 };
 
@@ -61,36 +68,6 @@ static int pgbench_check(const void *vo, const struct vb_workload_ctx *ctx, stru
 				    "app.pgbench: threads=%llu is more than clients=%llu",
 				    (unsigned long long)o->threads, (unsigned long long)o->clients);
 	return 0;
-}
-
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
-/* The newest /usr/lib/postgresql/N/bin holding a server, initdb and pgbench. */
-static char *pg_bindir(struct vb_error **err)
-{
-	_cleanup_(closedirp) DIR *d = opendir("/usr/lib/postgresql");
-	long best = -1;
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		char *end;
-		long v = strtol(e->d_name, &end, 10);
-		if (end == e->d_name || *end || v <= best)
-			continue;
-		_cleanup_free_ char *pg = xasprintf("/usr/lib/postgresql/%ld/bin/postgres", v);
-		_cleanup_free_ char *pb = xasprintf("/usr/lib/postgresql/%ld/bin/pgbench", v);
-		if (access(pg, X_OK) == 0 && access(pb, X_OK) == 0)
-			best = v;
-	}
-	if (best < 0) {
-		vb_error_set(err, -ENOENT,
-			     "PostgreSQL is not installed here (Debian package postgresql-15)");
-		return NULL;
-	}
-	return xasprintf("/usr/lib/postgresql/%ld/bin", best);
 }
 
 static double field(const char *out, const char *label, bool *found)
@@ -135,16 +112,19 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 		       struct vb_error **err)
 {
 	const struct pgbench_opts *o = vo;
-	_cleanup_free_ char *bin = pg_bindir(err);
+	_cleanup_free_ char *bin = vb_pg_bindir(err);
 	if (!bin)
 		return -ENOENT;
+	bool remote = o->where == WHERE_HOST;
+	if (remote && !ctx->peer)
+		return vb_error_set(err, -EINVAL,
+				    "app.pgbench where=host: this run has no peer on the host");
 	uint16_t port = 0;
 	int r = vb_app_port(o->port, &port, err);
 	if (r)
 		return r;
 	_cleanup_free_ char *initdb = xasprintf("%s/initdb", bin);
 	_cleanup_free_ char *postgres = xasprintf("%s/postgres", bin);
-	_cleanup_free_ char *pgbench = xasprintf("%s/pgbench", bin);
 	_cleanup_free_ char *isready = xasprintf("%s/pg_isready", bin);
 	_cleanup_free_ char *p = xasprintf("%u", port);
 	struct vb_svc s;
@@ -156,13 +136,26 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 				"--no-sync",	NULL };
 	if (!r)
 		r = vb_svc_run(&s, initdb_argv, 600, ctx->stop, err);
+	/*
+	 * where=host: every address, and the host's pgbench admitted. Only the
+	 * run's own bridge reaches a guest, and the database dies with the job.
+	 */
+	static const char hba[] = "host all postgres 0.0.0.0/0 trust\n";
+	_cleanup_free_ char *hba_path = r ? NULL : xasprintf("%s/data/pg_hba.conf", s.dir);
+	if (!r && remote) {
+		_cleanup_close_ int fd =
+		    open(hba_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || vb_write_all(fd, hba, sizeof(hba) - 1))
+			r = vb_error_errno(err, errno, "app.pgbench: cannot admit the host in %s",
+					   hba_path);
+	}
 	char *pg_argv[] = { postgres,
 			    "-D",
 			    data,
 			    "-p",
 			    p,
 			    "-c",
-			    "listen_addresses=127.0.0.1",
+			    remote ? "listen_addresses=*" : "listen_addresses=127.0.0.1",
 			    "-k",
 			    s.seen ? s.seen : "",
 			    NULL };
@@ -173,11 +166,10 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 		r = vb_svc_wait_ready(&s, port, probe, 120, ctx->stop, err);
 
 	struct vb_client_result cr = { 0 };
-	_cleanup_free_ char *scale = xasprintf("%llu", (unsigned long long)o->scale);
-	char *init_argv[] = { pgbench, "-i", "-q", "-s",       scale,	   "-h", "127.0.0.1",
-			      "-p",    p,    "-U", "postgres", "postgres", NULL };
+	const char *peer = remote ? ctx->peer : NULL;
+	struct vb_load init = { .tool = VB_LOAD_PGBENCH_INIT, .port = port, .arg = { o->scale } };
 	if (!r) {
-		r = vb_client_run(init_argv, 1800, ctx->stop, &cr, err);
+		r = vb_load_run(&init, peer, ctx->stop, &cr, err);
 		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
 			_cleanup_free_ char *tail = vb_client_tail(&cr);
 			_cleanup_free_ char *slog = vb_svc_log_tail(&s);
@@ -188,22 +180,11 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 		}
 		vb_client_result_release(&cr);
 	}
+	struct vb_load load = { .tool = VB_LOAD_PGBENCH,
+				.port = port,
+				.arg = { o->clients, o->threads, o->transactions, o->duration_s } };
 	if (!r) {
-		_cleanup_free_ char *c = xasprintf("%llu", (unsigned long long)o->clients);
-		_cleanup_free_ char *j = xasprintf("%llu", (unsigned long long)o->threads);
-		_cleanup_free_ char *t =
-		    xasprintf("%llu", (unsigned long long)(o->transactions ? o->transactions
-									   : o->duration_s));
-		char *run_argv[] = { pgbench,	 "-c",	     c,
-				     "-j",	 j,	     o->transactions ? "-t" : "-T",
-				     t,		 "-h",	     "127.0.0.1",
-				     "-p",	 p,	     "-U",
-				     "postgres", "postgres", NULL };
-		/* -t: at 20 transactions/s at worst; -T: its duration; plus ten minutes. */
-		double timeout = o->transactions
-				     ? (double)(o->clients * o->transactions) / 20.0 + 600
-				     : (double)o->duration_s + 600;
-		r = vb_client_run(run_argv, timeout, ctx->stop, &cr, err);
+		r = vb_load_run(&load, peer, ctx->stop, &cr, err);
 		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
 			_cleanup_free_ char *tail = vb_client_tail(&cr);
 			_cleanup_free_ char *slog = vb_svc_log_tail(&s);

@@ -11,6 +11,9 @@
  *   ECHO: the peer writes back every byte it reads until EOF, then sends
  *         the number of bytes it echoed as a u64 and closes.
  * The count lets the client check the peer received exactly what was sent.
+ *   LOAD:  a service workload's client, run by the peer on the host against
+ *         the connecting guest's own address (where=host, docs/apps.md):
+ *         the request and reply are in workload/service.h.
  */
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,6 +23,7 @@
 #define VB_PEER_MAGIC 0x56425031u /* "VBP1" */
 #define VB_PEER_SINK 1u
 #define VB_PEER_ECHO 2u
+#define VB_PEER_LOAD 3u
 #define VB_PEER_MAX_BYTES ((uint64_t)1 << 40) /* per connection, whatever the client asks */
 #define VB_PEER_IDLE_S 30		      /* a silent connection is dropped after this */
 

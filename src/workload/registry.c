@@ -48,6 +48,17 @@ const struct vb_option *vb_workload_option(const struct vb_workload_ops *w, cons
 	return NULL;
 }
 
+bool vb_workload_needs_peer(const struct vb_workload_ops *w, const void *opts)
+{
+	if (w->needs_peer)
+		return true;
+	const struct vb_option *o = vb_workload_option(w, "where");
+	if (!o || o->type != VB_OPT_CHOICE || !opts)
+		return false;
+	uint64_t v = vb_option_get(o, opts);
+	return v <= o->max && !strcmp(o->choices[v], "host");
+}
+
 /*
  * Upper bounds per unit, far beyond any machine (a rate of 10^8 MiB/s is
  * 100 TiB/s), so that only a lying or broken agent reaches them. Counts and

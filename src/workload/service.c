@@ -5,10 +5,14 @@
  * strings it needs are made before.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <endian.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <pwd.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -23,6 +27,7 @@
 #include <time.h>
 
 #include "core/util.h"
+#include "workload/net-common.h"
 #include "workload/service.h"
 
 #define SVC_SEEN_PRIVATE "/tmp/vb-svc"
@@ -465,8 +470,10 @@ char *vb_svc_log_tail(const struct vb_svc *s)
 	return last_line(buf, (size_t)n);
 }
 
-int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
-		  struct vb_client_result *res, struct vb_error **err)
+/* vb_client_run, as uid:gid when set_ids. */
+static int client_run_as(char *const argv[], bool set_ids, uid_t uid, gid_t gid, double timeout_s,
+			 volatile sig_atomic_t *stop, struct vb_client_result *res,
+			 struct vb_error **err)
 {
 	memset(res, 0, sizeof(*res));
 	int pfd[2];
@@ -474,7 +481,19 @@ int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *s
 		return vb_error_errno(err, errno, "cannot start %s", argv[0]);
 	_cleanup_close_ int rd = pfd[0];
 	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	struct child_plan p = { .argv = argv, .out_fd = pfd[1], .null_fd = null };
+	/* The client's own pipe: ab -e /dev/stdout reopens it through /proc. */
+	if (set_ids && fchown(pfd[1], uid, gid) < 0) {
+		close(pfd[1]);
+		return vb_error_errno(err, errno, "cannot start %s", argv[0]);
+	}
+	/* In "/": nothing of the directory the agent was started in is read by accident. */
+	struct child_plan p = { .argv = argv,
+				.out_fd = pfd[1],
+				.null_fd = null,
+				.cwd = "/",
+				.set_ids = set_ids,
+				.uid = uid,
+				.gid = gid };
 	pid_t pid;
 	double t0 = vb_monotonic_s();
 	int r = null < 0 ? -errno : spawn(&p, false, &pid);
@@ -533,6 +552,12 @@ int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *s
 	if (code)
 		return vb_error_set(err, code, "%s took longer than %.0f s", base, timeout_s);
 	return 0;
+}
+
+int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
+		  struct vb_client_result *res, struct vb_error **err)
+{
+	return client_run_as(argv, false, 0, 0, timeout_s, stop, res, err);
 }
 
 void vb_client_result_release(struct vb_client_result *res)
@@ -643,4 +668,313 @@ int vb_http_get(uint16_t port, const char *path, double timeout_s, char **body, 
 	memcpy(*body, sep, *len);
 	(*body)[*len] = '\0';
 	return 0;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+char *vb_pg_bindir(struct vb_error **err)
+{
+	_cleanup_(closedirp) DIR *d = opendir("/usr/lib/postgresql");
+	long best = -1;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		if (end == e->d_name || *end || v <= best || v > 1000)
+			continue;
+		_cleanup_free_ char *pg = xasprintf("/usr/lib/postgresql/%ld/bin/postgres", v);
+		_cleanup_free_ char *pb = xasprintf("/usr/lib/postgresql/%ld/bin/pgbench", v);
+		if (access(pg, X_OK) == 0 && access(pb, X_OK) == 0)
+			best = v;
+	}
+	if (best < 0) {
+		vb_error_set(err, -ENOENT,
+			     "PostgreSQL is not installed here (Debian package postgresql-15)");
+		return NULL;
+	}
+	return xasprintf("/usr/lib/postgresql/%ld/bin", best);
+}
+
+/* Wire forms (network order) of the request and the reply's head. */
+struct load_wire {
+	uint32_t tool, port;
+	uint64_t arg[4];
+} __attribute__((packed));
+
+struct load_reply {
+	int32_t status;
+	uint32_t len;
+	uint64_t wall_us, cpu_us;
+} __attribute__((packed));
+
+int vb_load_check(const struct vb_load *l, struct vb_error **err)
+{
+	const uint64_t *a = l->arg;
+	bool ok = l->port >= 1 && l->port <= 65535;
+	switch (l->tool) {
+	case VB_LOAD_AB:
+		ok = ok && a[0] >= 1 && a[0] <= 100000000 && a[1] >= 1 && a[1] <= 10000 &&
+		     a[1] <= a[0];
+		break;
+	case VB_LOAD_WRK:
+		ok = ok && a[0] >= 1 && a[0] <= 256 && a[1] >= a[0] && a[1] <= 10000 && a[2] >= 1 &&
+		     a[2] <= 3600;
+		break;
+	case VB_LOAD_PGBENCH_INIT:
+		ok = ok && a[0] >= 1 && a[0] <= 1000;
+		break;
+	case VB_LOAD_PGBENCH:
+		ok = ok && a[0] >= 1 && a[0] <= 1000 && a[1] >= 1 && a[1] <= a[0] &&
+		     a[2] <= 100000000 && (a[2] || (a[3] >= 1 && a[3] <= 86400));
+		break;
+	default:
+		ok = false;
+	}
+	if (!ok)
+		return vb_error_set(
+		    err, -EINVAL,
+		    "a load request out of bounds (tool %u, port %u, %llu %llu %llu "
+		    "%llu)",
+		    l->tool, l->port, (unsigned long long)a[0], (unsigned long long)a[1],
+		    (unsigned long long)a[2], (unsigned long long)a[3]);
+	return 0;
+}
+
+static double load_timeout(const struct vb_load *l)
+{
+	const uint64_t *a = l->arg;
+	switch (l->tool) {
+	case VB_LOAD_AB:
+		return (double)a[0] / 1000.0 + 60; /* a thousand requests/s at worst */
+	case VB_LOAD_WRK:
+		return (double)a[2] + 60;
+	case VB_LOAD_PGBENCH_INIT:
+		return 1800;
+	default:
+		return a[2] ? (double)(a[0] * a[2]) / 20.0 + 600 : (double)a[3] + 600;
+	}
+}
+
+/* The client's command line against host:port; NULL with *err (a program missing). */
+static char **load_argv(const struct vb_load *l, const char *host, struct vb_error **err)
+{
+	static const char *const ab[] = { "/usr/bin/ab", NULL };
+	static const char *const wrk[] = { "/usr/bin/wrk", NULL };
+	char *prog = NULL;
+	int r = 0;
+	if (l->tool == VB_LOAD_AB)
+		r = vb_app_program(ab, "apache2-utils", &prog, err);
+	else if (l->tool == VB_LOAD_WRK)
+		r = vb_app_program(wrk, "wrk", &prog, err);
+	else {
+		_cleanup_free_ char *bin = vb_pg_bindir(err);
+		r = bin ? 0 : -ENOENT;
+		if (bin)
+			prog = xasprintf("%s/pgbench", bin);
+	}
+	if (r)
+		return NULL;
+	const uint64_t *a = l->arg;
+	bool v6 = strchr(host, ':') != NULL;
+	char **v = xcalloc(20, sizeof(char *));
+	size_t n = 0;
+	v[n++] = prog;
+#define ADD(...) (v[n++] = xasprintf(__VA_ARGS__))
+	switch (l->tool) {
+	case VB_LOAD_AB:
+		/* Its percentiles as CSV (tenths of ms), after the report on the same pipe. */
+		ADD("-q"), ADD("-n"), ADD("%llu", (unsigned long long)a[0]), ADD("-c"),
+		    ADD("%llu", (unsigned long long)a[1]), ADD("-e"), ADD("/dev/stdout");
+		ADD(v6 ? "http://[%s]:%u/test.html" : "http://%s:%u/test.html", host, l->port);
+		break;
+	case VB_LOAD_WRK:
+		ADD("-t"), ADD("%llu", (unsigned long long)a[0]), ADD("-c"),
+		    ADD("%llu", (unsigned long long)a[1]), ADD("-d"),
+		    ADD("%llus", (unsigned long long)a[2]), ADD("--latency");
+		ADD(v6 ? "http://[%s]:%u/test.html" : "http://%s:%u/test.html", host, l->port);
+		break;
+	case VB_LOAD_PGBENCH_INIT:
+		ADD("-i"), ADD("-q"), ADD("-s"), ADD("%llu", (unsigned long long)a[0]);
+		break;
+	default:
+		ADD("-c"), ADD("%llu", (unsigned long long)a[0]), ADD("-j"),
+		    ADD("%llu", (unsigned long long)a[1]), ADD(a[2] ? "-t" : "-T"),
+		    ADD("%llu", (unsigned long long)(a[2] ? a[2] : a[3]));
+		break;
+	}
+	if (l->tool == VB_LOAD_PGBENCH_INIT || l->tool == VB_LOAD_PGBENCH)
+		ADD("-h"), ADD("%s", host), ADD("-p"), ADD("%u", l->port), ADD("-U"),
+		    ADD("postgres"), ADD("postgres");
+#undef ADD
+	return v;
+}
+
+static void argv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Read exactly n bytes within the deadline, giving up when *stop is set. */
+static int read_until(int fd, void *buf, size_t n, double end, volatile sig_atomic_t *stop)
+{
+	size_t got = 0;
+	while (got < n) {
+		if (stop && *stop)
+			return -EINTR;
+		if (vb_monotonic_s() > end)
+			return -ETIMEDOUT;
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		ssize_t k = read(fd, (char *)buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EPIPE;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+int vb_load_run(const struct vb_load *l, const char *peer, volatile sig_atomic_t *stop,
+		struct vb_client_result *res, struct vb_error **err)
+{
+	memset(res, 0, sizeof(*res));
+	int r = vb_load_check(l, err);
+	if (r)
+		return r;
+	if (!peer) {
+		char **argv = load_argv(l, "127.0.0.1", err);
+		if (!argv)
+			return -ENOENT;
+		r = vb_client_run(argv, load_timeout(l), stop, res, err);
+		argv_free(argv);
+		return r;
+	}
+	_cleanup_close_ int fd = vb_peer_connect(peer, VB_PEER_LOAD, 0, "where=host", err);
+	if (fd < 0)
+		return fd;
+	struct load_wire w = { htonl(l->tool), htonl(l->port), { 0 } };
+	for (int i = 0; i < 4; i++)
+		w.arg[i] = htobe64(l->arg[i]);
+	if (vb_write_all(fd, &w, sizeof(w)))
+		return vb_error_errno(err, errno, "where=host: cannot send the load to %s", peer);
+	double end = vb_monotonic_s() + load_timeout(l) + 60;
+	struct load_reply h;
+	r = read_until(fd, &h, sizeof(h), end, stop);
+	uint32_t len = r ? 0 : ntohl(h.len);
+	if (!r && len > CLIENT_MAX_OUT)
+		r = -EPROTO;
+	if (!r) {
+		res->out = xmalloc((size_t)len + 1);
+		r = read_until(fd, res->out, len, end, stop);
+		res->out[r ? 0 : len] = '\0';
+	}
+	if (r == -EINTR)
+		return vb_error_set(err, r, "where=host: stopped");
+	if (r)
+		return vb_error_errno(err, -r, "where=host: no answer from the peer %s", peer);
+	res->status = (int)(int32_t)ntohl((uint32_t)h.status);
+	res->wall_s = (double)be64toh(h.wall_us) * 1e-6;
+	res->cpu_s = (double)be64toh(h.cpu_us) * 1e-6;
+	if (res->status == -1)
+		return vb_error_set(err, -EINVAL, "where=host: the host refused the load: %.200s",
+				    res->out);
+	return 0;
+}
+
+static atomic_int load_busy;
+
+struct load_watch {
+	int fd;
+	volatile sig_atomic_t gone;
+	volatile sig_atomic_t done;
+};
+
+/* Sets gone when the guest closes the connection: its client is killed then. */
+static void *watch_thread(void *arg)
+{
+	struct load_watch *w = arg;
+	while (!w->done) {
+		struct pollfd pf = { .fd = w->fd, .events = POLLRDHUP };
+		if (poll(&pf, 1, 100) > 0 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			w->gone = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void load_reply(int fd, int32_t status, const char *text, double wall, double cpu)
+{
+	size_t len = text ? strlen(text) : 0;
+	struct load_reply h = { (int32_t)htonl((uint32_t)status), htonl((uint32_t)len),
+				htobe64((uint64_t)(wall * 1e6)), htobe64((uint64_t)(cpu * 1e6)) };
+	if (!vb_write_all(fd, &h, sizeof(h)) && len)
+		(void)vb_write_all(fd, text, len);
+}
+
+void vb_load_serve(int fd)
+{
+	struct load_wire w;
+	if (vb_read_full(fd, &w, sizeof(w)))
+		return;
+	struct vb_load l = { ntohl(w.tool), ntohl(w.port), { 0 } };
+	for (int i = 0; i < 4; i++)
+		l.arg[i] = be64toh(w.arg[i]);
+	struct vb_error *err = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "";
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    !inet_ntop(ss.ss_family,
+		       ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+						: (void *)&((struct sockaddr_in *)&ss)->sin_addr,
+		       host, sizeof(host))) {
+		load_reply(fd, -1, "the peer cannot tell the guest's address", 0, 0);
+		return;
+	}
+	if (vb_load_check(&l, &err)) {
+		load_reply(fd, -1, err->msg, 0, 0);
+		vb_error_free(&err);
+		return;
+	}
+	if (atomic_exchange(&load_busy, 1)) {
+		load_reply(fd, -1, "another load of this run is running", 0, 0);
+		return;
+	}
+	char **argv = load_argv(&l, host, &err);
+	if (!argv) {
+		load_reply(fd, -1, err->msg, 0, 0);
+		vb_error_free(&err);
+		atomic_store(&load_busy, 0);
+		return;
+	}
+	/* The guest's wait may outlast the peer's idle limit. */
+	struct timeval tv = { 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	struct load_watch watch = { .fd = fd };
+	pthread_t t;
+	bool watching = pthread_create(&t, NULL, watch_thread, &watch) == 0;
+	struct vb_client_result res;
+	/* Not as root: the host's root never runs what a guest asked for. */
+	int r = client_run_as(argv, true, VB_LOAD_UID, VB_LOAD_UID, load_timeout(&l), &watch.gone,
+			      &res, &err);
+	watch.done = 1;
+	if (watching)
+		pthread_join(t, NULL);
+	if (r)
+		load_reply(fd, -1, err->msg, 0, 0);
+	else if (!watch.gone)
+		load_reply(fd, res.status, res.out, res.wall_s, res.cpu_s);
+	vb_error_free(&err);
+	vb_client_result_release(&res);
+	argv_free(argv);
+	atomic_store(&load_busy, 0);
 }

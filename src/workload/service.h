@@ -98,6 +98,57 @@ void vb_client_result_release(struct vb_client_result *res);
 char *vb_client_tail(const struct vb_client_result *res);
 
 /*
+ * A client load: ab or wrk against nginx, pgbench against PostgreSQL. It
+ * runs in the guest against 127.0.0.1 (where=guest), or is sent to the w3
+ * peer, which runs it on the host against the guest's address
+ * (where=host). The host builds the command itself from this request and
+ * the connection's source address: a guest names a tool and numbers within
+ * bounds, never a command, a host or a file. On the wire (network order,
+ * after the peer hello in mode VB_PEER_LOAD): tool, port (u32 each), arg[4]
+ * (u64 each); the reply: the client's wait status (i32; -1: the request was
+ * refused, the text says why), the text's length (u32), wall and CPU time
+ * in µs (u64 each), then the text (its stdout and stderr, ≤ 1 MiB).
+ */
+enum vb_load_tool {
+	VB_LOAD_AB = 1,		  /* arg: requests, concurrency */
+	VB_LOAD_WRK = 2,	  /* arg: threads, connections, duration_s */
+	VB_LOAD_PGBENCH_INIT = 3, /* arg: scale */
+	VB_LOAD_PGBENCH = 4,	  /* arg: clients, threads, transactions (0: by time), duration_s */
+};
+
+struct vb_load {
+	uint32_t tool, port;
+	uint64_t arg[4];
+};
+
+/*
+ * The ids the peer runs a guest's load as: virtbench's own, in no user
+ * database, below the QEMU guests' range (platform/qemu-vm.h).
+ */
+#define VB_LOAD_UID 2113863680u
+
+/* Is the request within bounds? -EINVAL with *err saying what is not. */
+int vb_load_check(const struct vb_load *l, struct vb_error **err);
+
+/*
+ * Run the load: peer NULL, here against 127.0.0.1; else through the w3 peer
+ * at "addr:port", against the address this guest connects from. The client's
+ * output, status and times land in *res as vb_client_run leaves them.
+ */
+int vb_load_run(const struct vb_load *l, const char *peer, volatile sig_atomic_t *stop,
+		struct vb_client_result *res, struct vb_error **err);
+
+/*
+ * The peer's side of VB_PEER_LOAD on connection fd (after the hello): read
+ * the request, run it as nobody against the connection's source address,
+ * reply. One load at a time per peer; a closed connection kills the client.
+ */
+void vb_load_serve(int fd);
+
+/* The newest /usr/lib/postgresql/N/bin with a server and pgbench; NULL with *err. */
+char *vb_pg_bindir(struct vb_error **err);
+
+/*
  * The first of the absolute paths candidates that is an executable file;
  * else -ENOENT with *err saying which Debian package provides it.
  */
