@@ -124,6 +124,13 @@ const struct vb_workload_ops *vb_workload_find(const char *name);
 int vb_metric_check(const struct vb_metric_desc *m, double v, double timeout_s,
 		    struct vb_error **err);
 
+/*
+ * Does this run of w need the w3 peer: w3 workloads always; a service
+ * workload when its option "where" is "host" (the client runs on the host,
+ * driven through the peer: docs/apps.md).
+ */
+bool vb_workload_needs_peer(const struct vb_workload_ops *w, const void *opts);
+
 /* Number of metrics / options of a workload. */
 size_t vb_workload_nmetrics(const struct vb_workload_ops *w);
 size_t vb_workload_noptions(const struct vb_workload_ops *w);

@@ -175,7 +175,15 @@ static void child_exec(const struct child_plan *p)
 	/* Nothing of the agent's (its channel above all) reaches the server. */
 	if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
 		child_fail(p->err_w, errno);
-	if (p->set_ids && (setgroups(0, NULL) < 0 || setgid(p->gid) < 0 || setuid(p->uid) < 0))
+	/*
+	 * Raw system calls: glibc's setuid() in a child of a threaded process
+	 * (the peer serves connections on threads) waits for threads that
+	 * were not copied, forever. The kernel's credentials are per thread,
+	 * and this child has one.
+	 */
+	if (p->set_ids && (syscall(SYS_setgroups, 0, NULL) < 0 ||
+			   syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0 ||
+			   syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0))
 		child_fail(p->err_w, errno);
 	/* After the id change, which clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
