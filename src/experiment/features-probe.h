@@ -9,9 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "platform/qemu-vm.h"
 #include "virtbench/feature.h"
-
-#define VB_QEMU_BIN "qemu-system-x86_64"
 
 /* One cell while it is being filled. */
 struct vb_feature_cell {

@@ -154,7 +154,10 @@ static int vm_connect(struct vm *vm, struct vb_error **err)
 	return r;
 }
 
-/* Start a QEMU as the study's platform would be, minus the guest: firmware only. */
+/*
+ * Start a QEMU as the study's platform would be, minus the guest: firmware
+ * only, on qemu-vm's machine (vb_qemu_machine_args).
+ */
 static int vm_start(struct vb_features_host *h, const struct vm_args *a, struct vm *vm,
 		    struct vb_error **err)
 {
@@ -164,51 +167,32 @@ static int vm_start(struct vb_features_host *h, const struct vm_args *a, struct 
 	vm->log = xasprintf("%s/%s.log", h->work, vm->name);
 	if (strlen(vm->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return vb_error_set(err, -ENAMETOOLONG, "%s: path too long for a socket", vm->sock);
-	char mem[32], smp[16];
-	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)a->mem_mib);
-	snprintf(smp, sizeof(smp), "%u", a->smp);
-	_cleanup_free_ char *qmp = xasprintf("unix:%s,server=on,wait=off", vm->sock);
-	_cleanup_free_ char *sandbox =
-	    xasprintf("on,obsolete=deny,elevateprivileges=deny,spawn=%s,resourcecontrol=deny",
-		      a->spawn ? "allow" : "deny");
-	char *argv[32] = { h->qemu,
-			   "-name",
-			   vm->name,
-			   "-nodefaults",
-			   "-no-user-config",
-			   "-M",
-			   VB_QEMU_MACHINE,
-			   "-accel",
-			   (char *)a->accel,
-			   "-m",
-			   mem,
-			   "-smp",
-			   smp,
-			   "-display",
-			   "none",
-			   "-qmp",
-			   qmp,
-			   "-sandbox",
-			   sandbox };
-	size_t n = 0;
-	while (argv[n])
-		n++;
+	struct vb_qemu_machine m = {
+		.qemu = h->qemu,
+		.name = vm->name,
+		.accel = a->accel,
+		.mem_mib = a->mem_mib,
+		.smp = a->smp,
+		.qmp_sock = vm->sock,
+		.spawn = a->spawn,
+	};
+	struct vb_qemu_args argv = { 0 };
+	vb_qemu_machine_args(&m, &argv);
 	if (a->paused)
-		argv[n++] = "-S";
+		vb_qemu_args_add(&argv, "-S");
 	if (a->incoming) {
-		argv[n++] = "-incoming";
-		argv[n++] = (char *)a->incoming;
+		vb_qemu_args_add(&argv, "-incoming");
+		vb_qemu_args_add(&argv, a->incoming);
 	}
 	if (a->device) {
-		argv[n++] = "-device";
-		argv[n++] = (char *)a->device;
+		vb_qemu_args_add(&argv, "-device");
+		vb_qemu_args_add(&argv, a->device);
 	}
-	argv[n] = NULL;
 	_cleanup_close_ int logfd =
 	    open(vm->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (logfd < 0)
-		return vb_error_errno(err, errno, "creating %s", vm->log);
-	int r = vb_proc_spawn_logged(argv, logfd, &vm->pid, err);
+	int r = logfd < 0 ? vb_error_errno(err, errno, "creating %s", vm->log)
+			  : vb_proc_spawn_logged(argv.v, logfd, &vm->pid, err);
+	vb_qemu_args_release(&argv);
 	if (r)
 		return r;
 	struct vb_error *cerr = NULL;
