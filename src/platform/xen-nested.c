@@ -25,6 +25,7 @@
 #include "platform/xen-machine.h"
 #include "runtime/net-run.h"
 #include "virtbench/platform.h"
+#include "platform/features.h"
 
 /* dom0's memory: the toolstack in an initramfs, the relays, blkback. */
 #define DOM0_MIB 512
@@ -360,6 +361,7 @@ const struct vb_platform_ops vb_platform_xen = {
 	.guest_info = vb_xen_guest_info,
 	.peer_listen = xen_peer_listen,
 	.boot_parts = xen_boot_parts,
+	.features = vb_xen_features,
 };
 
 /*

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The QEMU probes of `virtbench features`: a running machine (firmware
+ * The columns of kvm and qemu-tcg in `virtbench features`. The QEMU
+ * probes: a running machine (firmware
  * only, no guest OS) saved to a file and restored in a second QEMU,
  * migrated live to a second QEMU over a unix socket, two machines whose
  * memory adds up to more than the host's, one with more vCPUs than the
@@ -24,8 +25,8 @@
 #include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
-#include "experiment/features-parse.h"
-#include "experiment/features-probe.h"
+#include "platform/features-parse.h"
+#include "platform/features.h"
 #include "platform/qmp.h"
 #include "runtime/cgroup.h"
 
@@ -34,6 +35,11 @@
 #define MIGRATE_TIMEOUT_S 20.0
 /* The probe machines: firmware only, no guest OS. */
 #define PROBE_MEM_MIB 64
+
+/* The cells the QEMU probes fill for one accelerator. */
+struct vb_features_qemu {
+	struct vb_feature_cell ckpt, live, mem, cpu;
+};
 
 static void sleep_ms(long ms)
 {
@@ -557,7 +563,7 @@ static int probe_cpu(struct vb_features_host *h, const char *accel, struct vb_fe
 	return 0;
 }
 
-void vb_features_qemu_release(struct vb_features_qemu *q)
+static void qemu_release(struct vb_features_qemu *q)
 {
 	free(q->ckpt.detail);
 	free(q->live.detail);
@@ -565,9 +571,12 @@ void vb_features_qemu_release(struct vb_features_qemu *q)
 	free(q->cpu.detail);
 }
 
-/* Run every QEMU probe under accel, or say why none ran (documented values). */
-int vb_features_probe_qemu(struct vb_features_host *h, const char *accel,
-			   struct vb_features_qemu *q)
+/*
+ * Run every QEMU probe under accel: save and restore, live migration,
+ * memory and CPU over-commit; or, where QEMU or /dev/kvm is missing, fill
+ * documented values saying why nothing ran. Only -EINTR is returned.
+ */
+static int probe_qemu(struct vb_features_host *h, const char *accel, struct vb_features_qemu *q)
 {
 	const char *why = NULL;
 	if (!h->qemu)
@@ -606,4 +615,99 @@ int vb_features_probe_qemu(struct vb_features_host *h, const char *accel,
 	if (!r)
 		r = probe_cpu(h, accel, &q->cpu);
 	return r;
+}
+
+static void fill_qemu(const struct vb_features_host *h, bool kvm, const struct vb_features_qemu *q,
+		      struct vb_feature_cell *c)
+{
+	vb_feature_cell_copy(&c[VB_FEATURE_CHECKPOINT], &q->ckpt);
+	vb_feature_cell_copy(&c[VB_FEATURE_LIVE_MIGRATION], &q->live);
+	vb_feature_cell_copy(&c[VB_FEATURE_MEM_OVERCOMMIT], &q->mem);
+	vb_feature_cell_copy(&c[VB_FEATURE_CPU_OVERCOMMIT], &q->cpu);
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_KERNEL_UPDATES], VB_FV_YES, VB_FH_BY_DESIGN,
+	    "A guest boots its own kernel (QEMU's -kernel or the guest's disk), apart from "
+	    "the host's %s; virtbench's guests boot Debian's packaged kernel.",
+	    h->release);
+	if (!kvm) {
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_NO, VB_FH_BY_DESIGN,
+		    "TCG translates guest code in software: no CPU extension is needed "
+		    "(this CPU: vmx %s, svm %s).",
+		    vb_features_present(h->vmx), vb_features_present(h->svm));
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_MAINLINE], VB_FV_NA, VB_FH_BY_DESIGN,
+		    "TCG is QEMU's user-space code: it needs nothing from the kernel beyond "
+		    "an ordinary process.");
+		return;
+	}
+	if (h->pvm && !h->vmx && !h->svm)
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_YES, VB_FH_BY_DESIGN,
+		    "KVM needs Intel VT-x (vmx) or AMD-V (svm), and /proc/cpuinfo shows "
+		    "neither here; /dev/kvm is served by kvm_pvm (/sys/module/kvm_pvm) "
+		    "instead, without them (PVM: only CONFIG_PVM_GUEST kernels boot; firmware "
+		    "runs, as the probes above show).");
+	else
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_YES, VB_FH_BY_DESIGN,
+		    "KVM needs Intel VT-x (vmx) or AMD-V (svm); /proc/cpuinfo here: vmx %s, "
+		    "svm %s%s.",
+		    vb_features_present(h->vmx), vb_features_present(h->svm),
+		    h->pvm ? "; /sys/module/kvm_pvm exists (PVM: only CONFIG_PVM_GUEST kernels)"
+			   : "");
+	/* Loaded (or built in), or a module for this kernel. */
+	bool loaded = access("/sys/module/kvm", F_OK) == 0;
+	_cleanup_free_ char *mod = NULL;
+	static const char *const exts[] = { "", ".xz", ".zst", ".gz" };
+	for (size_t i = 0; !loaded && !mod && i < VB_ARRAY_SIZE(exts); i++) {
+		char *p =
+		    xasprintf("/lib/modules/%s/kernel/arch/x86/kvm/kvm.ko%s", h->release, exts[i]);
+		if (access(p, F_OK) == 0)
+			mod = p;
+		else
+			free(p);
+	}
+	_cleanup_free_ char *cfg = NULL;
+	if (h->config) {
+		_cleanup_free_ char *k = vb_features_kconfig_text(h, "CONFIG_KVM");
+		_cleanup_free_ char *ki = vb_features_kconfig_text(h, "CONFIG_KVM_INTEL");
+		_cleanup_free_ char *ka = vb_features_kconfig_text(h, "CONFIG_KVM_AMD");
+		_cleanup_free_ char *kp = vb_features_kconfig_text(h, "CONFIG_KVM_PVM");
+		cfg = xasprintf("%s, %s, %s, %s (%s)", k, ki, ka, kp, h->config_src);
+	} else {
+		cfg = xasprintf("kernel config unknown: %s", h->config_src);
+	}
+	char k = h->config ? vb_features_kconfig(h->config, "CONFIG_KVM") : '\0';
+	bool yes = loaded || mod || k == 'y' || k == 'm';
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_MAINLINE], yes ? VB_FV_YES : (h->config ? VB_FV_NO : VB_FV_UNKNOWN),
+	    VB_FH_PROBED, "KVM is part of mainline Linux; on this kernel (%s): %s; %s.", h->release,
+	    loaded ? "the kvm module is loaded or built in (/sys/module/kvm)"
+	    : mod  ? "kvm is a module here, not loaded"
+		   : "no kvm module is loaded or installed",
+	    cfg);
+}
+
+/* The probes under accel, then the column. */
+static int qemu_features(struct vb_features_host *h, bool kvm, struct vb_feature_cell *c)
+{
+	struct vb_features_qemu q = { 0 };
+	int r = probe_qemu(h, kvm ? "kvm" : "tcg", &q);
+	if (!r)
+		fill_qemu(h, kvm, &q, c);
+	qemu_release(&q);
+	return r;
+}
+
+int vb_qemu_tcg_features(struct vb_features_host *h, bool named, struct vb_feature_cell *c)
+{
+	(void)named;
+	return qemu_features(h, false, c);
+}
+
+int vb_kvm_features(struct vb_features_host *h, bool named, struct vb_feature_cell *c)
+{
+	(void)named;
+	return qemu_features(h, true, c);
 }
