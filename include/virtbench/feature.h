@@ -2,7 +2,9 @@
 #ifndef VIRTBENCH_FEATURE_H
 #define VIRTBENCH_FEATURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The operational features of the study's tables 5.4-5.5 (docs/features.md).
@@ -85,5 +87,37 @@ struct vb_feature_row {
 };
 
 void vb_feature_rows_free(struct vb_feature_row *rows, size_t n);
+
+/* One cell while a platform fills it (its ops' features). */
+struct vb_feature_cell {
+	enum vb_feature_value value;
+	enum vb_feature_how how;
+	char *detail; /* owned */
+};
+
+/* Set a cell, replacing its detail (printf-style). */
+void vb_feature_cell_set(struct vb_feature_cell *c, enum vb_feature_value v, enum vb_feature_how h,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * What the host is, read once for every column; and where a run's probes
+ * put what they start and make.
+ */
+struct vb_features_host {
+	char *release;
+	char *cpuinfo;
+	bool vmx, svm, pvm;
+	char *config;	       /* kernel config text, or NULL */
+	char *config_src;      /* where it was read, or why it could not be */
+	unsigned ncpus;	       /* online */
+	uint64_t mem_total;    /* bytes; 0 unknown */
+	int overcommit_memory; /* -1 unknown */
+	int ksm_run;	       /* -1: no KSM */
+	char *qemu;	       /* path, or NULL */
+	bool kvm_dev;	       /* /dev/kvm can be opened read-write */
+	const char *tag;       /* the run's tag: names every QEMU, guest and file */
+	const char *work;      /* the run's work directory: every file is there */
+	unsigned seq;	       /* names the next machine: <tag>-<seq> */
+};
 
 #endif

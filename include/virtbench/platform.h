@@ -36,7 +36,9 @@ static inline const char *vb_container_disk_name(enum vb_container_disk d)
 	return d == VB_CONTAINER_DISK_OVERLAY ? "overlay" : "volume";
 }
 
-struct vb_userns; /* src/runtime/idmap.h */
+struct vb_userns;	 /* src/runtime/idmap.h */
+struct vb_features_host; /* virtbench/feature.h */
+struct vb_feature_cell;
 
 /* What a guest looks like. Zero means "the platform's default". */
 struct vb_guest_spec {
@@ -182,6 +184,16 @@ struct vb_platform_ops {
 	 */
 	int (*sweep)(bool (*is_alive)(const char *tag, void *data), void *data, int *n,
 		     struct vb_error **err);
+	/*
+	 * Its column of `virtbench features` (docs/features.md), into
+	 * cells[VB_FEATURE_COUNT]: what can be tried here is tried, the rest
+	 * said by design or from the documentation. named: the user asked for
+	 * this platform by name, so a probe that boots a machine for minutes may
+	 * run. A probe that fails is a cell that says so; only an interruption
+	 * is returned (-EINTR). Every process it starts is gone and every file
+	 * it makes (under h->work) removed when it returns. NULL op: no column.
+	 */
+	int (*features)(struct vb_features_host *h, bool named, struct vb_feature_cell *cells);
 };
 
 /*

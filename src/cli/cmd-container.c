@@ -13,10 +13,29 @@
 /* container image [--plan] IMAGE */
 static int image_verb(int argc, char **argv)
 {
-	bool plan = argc >= 2 && !strcmp(argv[1], "--plan");
-	if (argc != 2 + plan)
+	bool plan = false;
+	struct vb_cli_parser p;
+	int c, r = 0;
+	vb_cli_parser_init(&p, VB_VERB_CONTAINER, argc, argv);
+	while (!r && (c = vb_cli_next(&p)) > 0) {
+		if (c == VB_CLI_PLAN)
+			plan = true;
+		else
+			r = vb_cli_usage_error("container",
+					       "--%s is an option of container run, not of "
+					       "container image",
+					       p.opt->name);
+	}
+	vb_cli_parser_release(&p);
+	if (r)
+		return r;
+	if (c < 0)
+		return p.exit;
+	if (p.optind >= argc)
 		return vb_cli_usage_error("container", "'image' wants [--plan] IMAGE");
-	const char *text = argv[1 + plan];
+	if (p.optind + 1 < argc)
+		return vb_cli_unexpected(VB_VERB_CONTAINER, argv[p.optind + 1]);
+	const char *text = argv[p.optind];
 	if (vb_cli_check_image("container", text))
 		return VB_EXIT_USAGE;
 	struct vb_error *err = NULL;
@@ -33,7 +52,7 @@ static int image_verb(int argc, char **argv)
 	struct vb_image_spec s;
 	if (vb_image_spec_parse(text, &s, &err))
 		return vb_cli_fail(&err);
-	int r = 0;
+	r = 0;
 	if (s.kind == VB_IMAGE_DEBIAN) {
 		char suite[VB_APT_SUITE_MAX + 1], mirror[VB_APT_URI_MAX + 1];
 		bool cached;
@@ -95,6 +114,10 @@ int vb_cmd_container(int argc, char **argv)
 		case VB_CLI_CONTAINER_DISK:
 			spec.container_disk =
 			    p.u ? VB_CONTAINER_DISK_OVERLAY : VB_CONTAINER_DISK_VOLUME;
+			break;
+		case VB_CLI_PLAN:
+			r = vb_cli_usage_error("container", "--plan is an option of container "
+							    "image, not of container run");
 			break;
 		default:
 			VB_BUG("container: option %d from the table not handled", c);

@@ -6,6 +6,20 @@
 #include "report/report.h"
 #include "virtbench/platform.h"
 
+/* The platforms with a column, as the registry lists them: "host, container, ...". */
+static char *known_list(void)
+{
+	char *list = xstrdup("");
+	for (size_t i = 0; vb_platforms[i]; i++) {
+		if (!vb_platforms[i]->features)
+			continue;
+		char *more = xasprintf("%s%s%s", list, *list ? ", " : "", vb_platforms[i]->name);
+		free(list);
+		list = more;
+	}
+	return list;
+}
+
 /* Split and check the -p list; names point into text (modified). */
 static int parse_platforms(char *text, const char **out, size_t *n)
 {
@@ -16,12 +30,12 @@ static int parse_platforms(char *text, const char **out, size_t *n)
 	char *save = NULL;
 	for (char *s = strtok_r(text, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
 		if (!vb_features_platform_known(s)) {
-			if (vb_platform_find(s))
-				return vb_cli_usage_error("features",
-							  "no feature probes for '%.64s' (features "
-							  "knows host, container, "
-							  "kvm, qemu-tcg, xen)",
-							  s);
+			if (vb_platform_find(s)) {
+				_cleanup_free_ char *known = known_list();
+				return vb_cli_usage_error(
+				    "features", "no feature probes for '%.64s' (features knows %s)",
+				    s, known);
+			}
 			return vb_cli_usage_error(
 			    "features", "unknown platform '%.64s' (see 'virtbench list platforms')",
 			    s);
@@ -78,8 +92,9 @@ int vb_cmd_features(int argc, char **argv)
 		if (r)
 			return r;
 	} else {
-		for (; vb_features_platforms[n]; n++)
-			names[n] = vb_features_platforms[n];
+		for (size_t i = 0; vb_platforms[i] && n < VB_ARRAY_SIZE(names); i++)
+			if (vb_platforms[i]->features)
+				names[n++] = vb_platforms[i]->name;
 	}
 
 	struct vb_error *err = NULL;
@@ -100,7 +115,7 @@ int vb_cmd_features(int argc, char **argv)
 		goto out;
 	vb_cli_install_signals();
 	struct vb_features_config cfg = {
-		.platforms = names, .nplatforms = n, .command = command, .xen_named = plist != NULL
+		.platforms = names, .nplatforms = n, .command = command, .named = plist != NULL
 	};
 	r = vb_features_run(&cfg, db, &run_id, &err);
 	if (run_id >= 0) {

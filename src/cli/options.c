@@ -167,11 +167,13 @@ const struct vb_cli_verb vb_cli_verbs[VB_VERB_COUNT] = {
 	[VB_VERB_AGENT] = {
 		.name = "agent",
 		.summary = "serve the agent protocol on stdin/stdout (internal)",
-		.synopsis = "virtbench agent [--fd N] [--sync]",
+		.synopsis = "virtbench agent [--fd N] [--sync]\n"
+			    "       virtbench agent --peer ADDR:PORT\n"
+			    "       virtbench agent --relay PORT CONSOLE [LABEL]",
 		.intro = "Serve the agent protocol on stdin and stdout: what virtbench-agent does\n"
-			 "inside a guest (docs/protocol.md). Not for use by hand; its options are\n"
-			 "the agent's own ('virtbench agent --help'), as the static agent takes\n"
-			 "them without this table.",
+			 "inside a guest (docs/protocol.md): read jobs as JSON lines, run them,\n"
+			 "stream events back. Not for use by hand. The static virtbench-agent takes\n"
+			 "the same options.",
 	},
 };
 
@@ -187,7 +189,7 @@ static uint64_t online_cpus(void)
 }
 
 #define V(v) VB_VERB_BIT(v)
-#define ALL_BUT_AGENT (((1u << VB_VERB_COUNT) - 1) & ~V(AGENT))
+#define ALL_VERBS ((1u << VB_VERB_COUNT) - 1)
 #define MEASURING (VB_VERBS_RUN | V(OPS) | V(ISOLATION))
 #define REQ VB_ARG_REQUIRED
 
@@ -328,6 +330,9 @@ const struct vb_cli_option vb_cli_options[] = {
 	{ VB_CLI_NO_SECCOMP, "no-seccomp", 0, VB_ARG_NONE, .verbs = V(CONTAINER),
 	  .help = "leave the seccomp filter off (for debugging the\n"
 		  "filter)" },
+	{ VB_CLI_PLAN, "plan", 0, VB_ARG_NONE, .verbs = V(CONTAINER),
+	  .help = "container image: build nothing, print what IMAGE\n"
+		  "is made of and whether it is cached" },
 
 	/* How long and how much. */
 	{ VB_CLI_RUNS, "runs", 0, REQ, "N", VB_VAL_COUNT, 1, 100000, .verbs = VB_VERBS_RUN,
@@ -411,7 +416,25 @@ const struct vb_cli_option vb_cli_options[] = {
 	  .help = "log what the agents say" },
 	{ VB_CLI_VERBOSE, "verbose", 'v', VB_ARG_NONE, .verbs = V(LIST),
 	  .help = "workloads: each option's help too" },
-	{ VB_CLI_HELP, "help", 'h', VB_ARG_NONE, .verbs = ALL_BUT_AGENT, .help = "this text" },
+
+	/* The agent (internal). */
+	{ VB_CLI_FD, "fd", 0, REQ, "N", VB_VAL_COUNT, 0, 65535, .verbs = V(AGENT),
+	  .help = "use the inherited descriptor N (a socket or a\n"
+		  "serial port), not stdin and stdout" },
+	{ VB_CLI_SYNC, "sync", 0, VB_ARG_NONE, .verbs = V(AGENT),
+	  .help = "say hello only when the first sync message\n"
+		  "arrives (a serial port loses what is written\n"
+		  "before the host listens)" },
+	{ VB_CLI_PEER, "peer", 0, REQ, "ADDR:PORT", .verbs = V(AGENT),
+	  .help = "be the w3 peer: listen on ADDR:PORT (port 0: any),\n"
+		  "print 'listening ADDR:PORT', serve until stdin\n"
+		  "closes" },
+	{ VB_CLI_RELAY, "relay", 0, REQ, "PORT", .verbs = V(AGENT),
+	  .help = "relay the host's port PORT and a guest's console\n"
+		  "CONSOLE until it hangs up; the boot log before the\n"
+		  "agent's ready marker goes to stdout as 'LABEL| line'\n"
+		  "(Xen's dom0, docs/xen.md)" },
+	{ VB_CLI_HELP, "help", 'h', VB_ARG_NONE, .verbs = ALL_VERBS, .help = "this text" },
 	{ 0 },
 };
 

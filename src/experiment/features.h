@@ -16,17 +16,17 @@
  * and what was tried.
  */
 
-/* The platforms the table has a column for, in order; NULL-terminated. */
-extern const char *const vb_features_platforms[];
-
-/* Is name one of vb_features_platforms? */
+/*
+ * Does the table have a column for platform name: a platform of the
+ * registry (vb_platforms, whose order is the columns') with a features op?
+ */
 bool vb_features_platform_known(const char *name);
 
 struct vb_features_config {
-	const char *const *platforms; /* names from vb_features_platforms, no repeats */
+	const char *const *platforms; /* names vb_features_platform_known knows, no repeats */
 	size_t nplatforms;
 	const char *command; /* the command line, for the record */
-	bool xen_named;	     /* xen was asked for by name: its nested Xen may boot */
+	bool named;	     /* the platforms were named (-p): a long probe (xen's) may run */
 };
 
 /*

@@ -35,6 +35,7 @@
 #include "runtime/net.h"
 #include "runtime/tty.h"
 #include "virtbench/platform.h"
+#include "platform/features.h"
 
 struct vb_guest {
 	char *name;
@@ -680,6 +681,7 @@ const struct vb_platform_ops vb_platform_container = {
 	.peer_listen = container_peer_listen,
 	.peer_netns = container_peer_netns,
 	.guest_info = container_guest_info,
+	.features = vb_container_features,
 };
 
 int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,

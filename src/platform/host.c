@@ -11,6 +11,7 @@
 #include "core/caplog.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "virtbench/feature.h"
 #include "virtbench/platform.h"
 
 struct vb_guest {
@@ -159,6 +160,31 @@ static const char *host_peer_listen(struct vb_guest *g)
 	return "127.0.0.1";
 }
 
+/* Its column of `virtbench features`: the baseline, by design. */
+static int host_features(struct vb_features_host *h, bool named, struct vb_feature_cell *c)
+{
+	(void)h;
+	(void)named;
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_CHECKPOINT], VB_FV_NA, VB_FH_BY_DESIGN,
+	    "Bare metal is the baseline, not a guest: there is no machine apart from the "
+	    "host to save (processes: see container).");
+	vb_feature_cell_set(&c[VB_FEATURE_LIVE_MIGRATION], VB_FV_NA, VB_FH_BY_DESIGN,
+			    "Bare metal cannot move to another server while it runs.");
+	vb_feature_cell_set(&c[VB_FEATURE_MEM_OVERCOMMIT], VB_FV_NA, VB_FH_BY_DESIGN,
+			    "No guests share the host's memory: there is nothing to over-commit.");
+	vb_feature_cell_set(&c[VB_FEATURE_CPU_OVERCOMMIT], VB_FV_NA, VB_FH_BY_DESIGN,
+			    "No guests share the host's CPUs: there is nothing to over-commit.");
+	vb_feature_cell_set(&c[VB_FEATURE_HW_EXTENSIONS], VB_FV_NO, VB_FH_BY_DESIGN,
+			    "Programs run natively; no virtualization extension is used.");
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_KERNEL_UPDATES], VB_FV_NA, VB_FH_BY_DESIGN,
+	    "There is one kernel, the host's: updating it means rebooting the machine.");
+	vb_feature_cell_set(&c[VB_FEATURE_MAINLINE], VB_FV_NA, VB_FH_BY_DESIGN,
+			    "Nothing beyond an ordinary kernel is needed.");
+	return 0;
+}
+
 const struct vb_platform_ops vb_platform_host = {
 	.name = "host",
 	.summary = "bare metal baseline: the agent as a plain child process",
@@ -172,4 +198,5 @@ const struct vb_platform_ops vb_platform_host = {
 	.destroy = host_destroy,
 	.agent_hash = host_agent_hash,
 	.peer_listen = host_peer_listen,
+	.features = host_features,
 };

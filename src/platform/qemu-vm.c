@@ -24,7 +24,6 @@
 #include "platform/qemu-vm.h"
 #include "runtime/cgroup.h"
 
-#define QEMU_BIN "qemu-system-x86_64"
 /* 65,536 ids for QEMU processes: above the container userns default (1879048192 + 65536). */
 #define VB_QEMU_UID_BASE 2113929216u
 
@@ -120,7 +119,7 @@ char *vb_qemu_find(void)
 	_cleanup_free_ char *paths = xstrdup(path ? path : "/usr/bin:/bin");
 	char *save = NULL;
 	for (char *d = strtok_r(paths, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *full = xasprintf("%s/%s", d, QEMU_BIN);
+		char *full = xasprintf("%s/%s", d, VB_QEMU_BIN);
 		if (access(full, X_OK) == 0)
 			return full;
 		free(full);
@@ -172,33 +171,29 @@ void vb_qemu_vm_release(struct vb_qemu_vm *vm)
 	vm->name = vm->sock = vm->console = vm->log = NULL;
 }
 
-void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const char *qemu,
-		     const char *accel, const char *cpu, uint64_t mem_mib, unsigned smp)
+void vb_qemu_machine_args(const struct vb_qemu_machine *m, struct vb_qemu_args *a)
 {
-	static const char *const fixed[] = {
-		"-display", "none", "-no-reboot", "-device", "virtio-serial-pci",
-	};
-	vb_qemu_args_add(a, qemu);
+	vb_qemu_args_add(a, m->qemu);
+	vb_qemu_args_add(a, "-name");
+	vb_qemu_args_addf(a, "%s%s", m->name, m->debug_threads ? ",debug-threads=on" : "");
 	vb_qemu_args_add(a, "-nodefaults");
 	vb_qemu_args_add(a, "-no-user-config");
-	/* debug-threads: the vCPU threads are named ("CPU 0/TCG"), as pinning shows them. */
-	vb_qemu_args_add(a, "-name");
-	vb_qemu_args_addf(a, "%s,debug-threads=on", vm->name);
 	vb_qemu_args_add(a, "-M");
 	vb_qemu_args_add(a, VB_QEMU_MACHINE);
 	vb_qemu_args_add(a, "-accel");
-	vb_qemu_args_add(a, accel);
-	vb_qemu_args_add(a, "-cpu");
-	vb_qemu_args_add(a, cpu);
+	vb_qemu_args_add(a, m->accel);
+	if (m->cpu) {
+		vb_qemu_args_add(a, "-cpu");
+		vb_qemu_args_add(a, m->cpu);
+	}
 	vb_qemu_args_add(a, "-m");
-	vb_qemu_args_addf(a, "%llu", (unsigned long long)mem_mib);
+	vb_qemu_args_addf(a, "%llu", (unsigned long long)m->mem_mib);
 	vb_qemu_args_add(a, "-smp");
-	vb_qemu_args_addf(a, "%u", smp);
-	/* A FIFO that virtbench drains into a capped file: the guest cannot fill the disk. */
-	vb_qemu_args_add(a, "-serial");
-	vb_qemu_args_addf(a, "file:%s", vm->console_fifo);
-	for (size_t i = 0; i < VB_ARRAY_SIZE(fixed); i++)
-		vb_qemu_args_add(a, fixed[i]);
+	vb_qemu_args_addf(a, "%u", m->smp);
+	vb_qemu_args_add(a, "-display");
+	vb_qemu_args_add(a, "none");
+	vb_qemu_args_add(a, "-qmp");
+	vb_qemu_args_addf(a, "unix:%s,server=on,wait=off", m->qmp_sock);
 	/*
 	 * Root only while QEMU opens its files (kernel, disks, sockets, the
 	 * console, a tap); then the guest's own ids, no capabilities. The drop
@@ -206,22 +201,43 @@ void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const 
 	 * kills it (SIGSYS). Once dropped, no set*id call can regain anything.
 	 */
 	vb_qemu_args_add(a, "-sandbox");
-	vb_qemu_args_addf(a,
-			  "on,obsolete=deny,elevateprivileges=%s,spawn=deny,resourcecontrol=deny",
-			  vm->uid ? "allow" : "deny");
-	if (vm->uid) {
+	vb_qemu_args_addf(a, "on,obsolete=deny,elevateprivileges=%s,spawn=%s,resourcecontrol=deny",
+			  m->uid ? "allow" : "deny", m->spawn ? "allow" : "deny");
+	if (m->uid) {
 		/* -runas is deprecated from QEMU 9.1 on, for -run-with user=. */
-		vb_qemu_args_add(a, run_with_user(qemu) ? "-run-with" : "-runas");
-		vb_qemu_args_addf(a, "%s%u:%u", run_with_user(qemu) ? "user=" : "",
-				  (unsigned)vm->uid, (unsigned)vm->gid);
+		vb_qemu_args_add(a, run_with_user(m->qemu) ? "-run-with" : "-runas");
+		vb_qemu_args_addf(a, "%s%u:%u", run_with_user(m->qemu) ? "user=" : "",
+				  (unsigned)m->uid, (unsigned)m->gid);
 	}
+}
+
+void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const char *qemu,
+		     const char *accel, const char *cpu, uint64_t mem_mib, unsigned smp)
+{
+	/* debug-threads: the vCPU threads are named, as pinning shows them. */
+	struct vb_qemu_machine m = {
+		.qemu = qemu,
+		.name = vm->name,
+		.debug_threads = true,
+		.accel = accel,
+		.cpu = cpu,
+		.mem_mib = mem_mib,
+		.smp = smp,
+		.qmp_sock = vm->qmp_sock,
+		.uid = vm->uid,
+		.gid = vm->gid,
+	};
+	vb_qemu_machine_args(&m, a);
+	vb_qemu_args_add(a, "-no-reboot");
+	/* A FIFO that virtbench drains into a capped file: the guest cannot fill the disk. */
+	vb_qemu_args_add(a, "-serial");
+	vb_qemu_args_addf(a, "file:%s", vm->console_fifo);
+	vb_qemu_args_add(a, "-device");
+	vb_qemu_args_add(a, "virtio-serial-pci");
 	vb_qemu_args_add(a, "-chardev");
 	vb_qemu_args_addf(a, "socket,id=agent,path=%s,server=on,wait=off", vm->sock);
 	vb_qemu_args_add(a, "-device");
 	vb_qemu_args_add(a, "virtserialport,chardev=agent,name=vb.agent");
-	/* The monitor: vCPU thread ids for pinning, and quit when the guest does not. */
-	vb_qemu_args_add(a, "-qmp");
-	vb_qemu_args_addf(a, "unix:%s,server=on,wait=off", vm->qmp_sock);
 }
 
 /*

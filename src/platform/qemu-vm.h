@@ -20,6 +20,9 @@
  */
 #define VB_QEMU_MACHINE "q35,sata=off,smbus=off,vmport=off,i8042=off,hpet=off"
 
+/* The one QEMU virtbench runs, found in $PATH. */
+#define VB_QEMU_BIN "qemu-system-x86_64"
+
 /*
  * The QEMU process of a VM platform (qemu-tcg, kvm, xen): its files in the
  * guest's work directory, its cgroup, the process and the agent's channel
@@ -72,6 +75,32 @@ void vb_qemu_args_addf(struct vb_qemu_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vb_qemu_args_release(struct vb_qemu_args *a);
 
+/*
+ * What every QEMU of virtbench's is, whatever it then runs (a platform's
+ * guest, a probe of `virtbench features`): the one place its command line
+ * starts.
+ */
+struct vb_qemu_machine {
+	const char *qemu;     /* the binary, an absolute path */
+	const char *name;     /* -name */
+	bool debug_threads;   /* name the vCPU threads ("CPU 0/TCG"), as pinning shows them */
+	const char *accel;    /* "tcg" or "kvm" */
+	const char *cpu;      /* -cpu; NULL: QEMU's default model */
+	uint64_t mem_mib;     /* -m */
+	unsigned smp;	      /* -smp */
+	const char *qmp_sock; /* the monitor's unix socket */
+	bool spawn;	      /* the sandbox lets QEMU start helpers (exec: migration) */
+	uid_t uid, gid;	      /* != 0: QEMU drops to these ids once it has opened its files */
+};
+
+/*
+ * m's arguments into a: qemu -name, -nodefaults, no user config,
+ * VB_QEMU_MACHINE under accel (and cpu), mem_mib and smp, no display, the
+ * monitor on qmp_sock, the sandbox and (uid) the drop to uid:gid. What the
+ * machine runs (kernel, disks, ports, -S, -incoming) its caller adds.
+ */
+void vb_qemu_machine_args(const struct vb_qemu_machine *m, struct vb_qemu_args *a);
+
 /* qemu-system-x86_64 in $PATH, or NULL. Caller frees. */
 char *vb_qemu_find(void);
 
@@ -87,11 +116,11 @@ int vb_qemu_vm_init(struct vb_qemu_vm *vm, const char *name, const char *dir, bo
 void vb_qemu_vm_release(struct vb_qemu_vm *vm);
 
 /*
- * The arguments every VM starts with, into a: qemu -nodefaults -name, the
- * i440fx PC with accel and cpu, mem_mib and smp, no display, no reboot,
- * the sandbox, the serial console into vm's console FIFO, the agent's
- * virtio-serial port "vb.agent" on vm's socket, and (vm->uid) the drop to
- * vm's unprivileged ids once QEMU has opened its files.
+ * The arguments every VM starts with, into a: vb_qemu_machine_args's for
+ * vm (named, its vCPU threads too, with accel and cpu, mem_mib and smp, the
+ * monitor on vm's QMP socket, and (vm->uid) the drop to vm's unprivileged
+ * ids), then no reboot, the serial console into vm's console FIFO and the
+ * agent's virtio-serial port "vb.agent" on vm's socket.
  */
 void vb_qemu_vm_args(const struct vb_qemu_vm *vm, struct vb_qemu_args *a, const char *qemu,
 		     const char *accel, const char *cpu, uint64_t mem_mib, unsigned smp);

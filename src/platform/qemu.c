@@ -26,6 +26,7 @@
 #include "runtime/net-run.h"
 #include "runtime/net.h"
 #include "virtbench/platform.h"
+#include "platform/features.h"
 
 struct vb_guest {
 	char *name;
@@ -562,6 +563,7 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.peer_via = qemu_peer_via,
 	.peer_netns = qemu_peer_netns,
 	.guest_info = qemu_guest_info,
+	.features = vb_qemu_tcg_features,
 };
 
 const struct vb_platform_ops vb_platform_kvm = {
@@ -584,4 +586,5 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.peer_via = qemu_peer_via,
 	.peer_netns = qemu_peer_netns,
 	.guest_info = qemu_guest_info,
+	.features = vb_kvm_features,
 };

@@ -2,7 +2,8 @@
 /*
  * What the three xen platforms share (xen, xen-dom0: nested in QEMU/TCG,
  * xen-nested.c; xen-local: this host's own Xen, xen-local.c): the machine's
- * life, the requests to its control loop, and the domU operations.
+ * life, the requests to its control loop, and the domU operations. The
+ * machine itself is reached only through its kind's ops (m->ops).
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -11,47 +12,21 @@
 #include "agent/client.h"
 #include "core/json.h"
 #include "core/log.h"
-#include "core/proc.h"
 #include "core/util.h"
 #include "guest/xen.h"
-#include "platform/qemu-vm.h"
 #include "platform/xen-ctl.h"
 #include "platform/xen-machine.h"
-#include "platform/xen-xl.h"
 #include "runtime/net-run.h"
 #include "virtbench/platform.h"
 
 /* Xen, dom0 and the domU boot under TCG: 35 s unloaded, 85 s and more on a busy host. */
 #define READY_MIN_S 300
-/* quit -> dom0 powers off -> Xen -> QEMU: 2-10 s seen. */
-#define STOP_GRACE_MS 30000
 /* How long dom0 waits for a domU to power off after its agent's quit, then xl destroy. */
 #define DOMU_GRACE_MS 20000
 /* VIRTBENCH_XEN_DOM0_TEST's run.sh: its time on top of the ready limit. */
 #define TEST_HOOK_S 1200
 /* One control request (xl create under TCG on a busy host: 6-40 s seen). */
 #define CTL_TIMEOUT_S 180
-
-/* Is the machine up: QEMU (nested), or the control loop (xen-local)? */
-static bool machine_running(const struct machine *m)
-{
-	return m->local ? m->loop > 0 : m->vm.running;
-}
-
-int vb_xen_with_console(struct machine *m, const char *name, struct vb_error **err)
-{
-	if (m->local) {
-		_cleanup_free_ char *said = vb_qemu_last_line(m->loop_log);
-		return vb_error_wrap(err, "%s (xl control loop: %s)", name,
-				     said ? said : "nothing printed");
-	}
-	if (!vb_proc_alive(m->vm.pid))
-		vb_qemu_vm_flush_logs(&m->vm);
-	_cleanup_free_ char *why = vb_xen_console_hint(m->vm.console);
-	_cleanup_free_ char *qemu_said = vb_qemu_last_line(m->vm.log);
-	return vb_error_wrap(err, "%s (console: %s%s%s)", name, why ? why : "nothing printed",
-			     qemu_said ? "; QEMU said: " : "", qemu_said ? qemu_said : "");
-}
 
 /*
  * One request to dom0's control loop and its answer (docs/xen.md). Answers
@@ -107,15 +82,12 @@ int vb_xen_ctl_request(struct machine *m, double timeout_s, struct vb_xenctl_ans
 }
 
 /*
- * Until dom0's control loop answers: a hello every second while the port
- * takes it (xen-local: m->ctl is the loop's socket pair already).
+ * Until dom0's control loop, on m->ctl (connected), answers: a hello every
+ * second while the channel takes it.
  */
 int vb_xen_ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 {
-	int r =
-	    m->local ? 0 : vb_qemu_vm_connect(&m->vm, m->vm.sock, &m->ctl, VB_XENCTL_MAX_LINE, err);
-	if (r)
-		return r;
+	int r;
 	m->seq = 1;
 	double end = vb_monotonic_s() + timeout_s, next = 0;
 	for (;;) {
@@ -128,7 +100,7 @@ int vb_xen_ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 			if (vb_channel_writable(&m->ctl) &&
 			    (r = vb_channel_send(&m->ctl, "1 hello"))) {
 				r = vb_error_errno(err, -r, "%s: dom0's control channel", m->name);
-				return m->local ? r : vb_qemu_vm_exited_at_start(&m->vm, r, err);
+				return m->ops->failed(m, r, err);
 			}
 			next = t + 1;
 		}
@@ -139,8 +111,7 @@ int vb_xen_ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 			continue;
 		if (r) {
 			r = vb_error_errno(err, -r, "%s: waiting for dom0's control loop", m->name);
-			return m->local || r == -EINTR ? r
-						       : vb_qemu_vm_exited_at_start(&m->vm, r, err);
+			return r == -EINTR ? r : m->ops->failed(m, r, err);
 		}
 		struct vb_xenctl_answer a;
 		if ((r = vb_xenctl_parse(got, len, &a, err)))
@@ -153,44 +124,15 @@ int vb_xen_ctl_hello(struct machine *m, double timeout_s, struct vb_error **err)
 	}
 }
 
-/* Power the machine off: dom0 on request (or the agent's quit in dom0), then signals. */
-void vb_xen_machine_stop(struct machine *m, bool clean)
-{
-	if (m->local) {
-		vb_xen_local_stop(m, clean);
-		return;
-	}
-	if (!m->vm.running)
-		return;
-	struct vb_xenctl_answer a;
-	struct vb_error *e = NULL;
-	if (clean && !m->dom0 && !vb_interrupted)
-		clean = vb_xen_ctl_request(m, 10, &a, &e, "poweroff") == 0;
-	vb_error_free(&e);
-	vb_channel_release(&m->ctl);
-	vb_qemu_vm_stop(&m->vm, clean && !vb_interrupted ? STOP_GRACE_MS : 0);
-	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
-		if (m->slot[k]) {
-			vb_channel_release(&m->slot[k]->ch);
-			m->slot[k]->running = false;
-		}
-}
-
 static void machine_unref(struct machine *m)
 {
 	if (!m || --m->refs)
 		return;
-	vb_xen_machine_stop(m, true);
+	m->ops->stop(m, true);
 	if (m->net)
 		vb_net_run_guest_leave(m->name);
-	if (!m->local)
-		vb_qemu_vm_release(&m->vm);
-	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
-		if (m->lsock[k] >= 0)
-			close(m->lsock[k]);
-	free(m->loop_log);
+	m->ops->release(m);
 	free(m->agent);
-	free(m->domu_initrd);
 	if (m->dir)
 		vb_rm_rf(m->dir);
 	vb_xen_release(&m->x);
@@ -214,16 +156,16 @@ static int make_sparse(const char *path, uint64_t size, struct vb_error **err)
 }
 
 static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-		       const char *name, bool dom0, bool local, struct machine **out,
-		       struct vb_error **err)
+		       const char *name, const struct xen_machine_ops *ops, bool dom0,
+		       struct machine **out, struct vb_error **err)
 {
 	struct machine *m = xcalloc(1, sizeof(*m));
+	m->ops = ops;
 	m->refs = 1;
 	m->name = xstrdup(name);
 	m->run_id = xstrdup(ctx->run_id);
 	m->agent = xstrdup(ctx->agent_path);
 	m->dom0 = dom0;
-	m->local = local;
 	m->loop = -1;
 	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
 		m->lsock[k] = -1;
@@ -242,14 +184,6 @@ static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_
 		free(m->dir);
 		m->dir = NULL;
 	}
-	if (!r && !local)
-		r = vb_xen_get(ctx->agent_path, &m->x, err);
-	if (!r && !local &&
-	    (!vb_xen_module_path_ok(m->x.kernel) || !vb_xen_module_path_ok(m->x.dom0_initrd)))
-		r = vb_error_set(err, -EINVAL,
-				 "%s: QEMU's multiboot list cannot take %s or %s (a comma or a "
-				 "space in VIRTBENCH_CACHE_DIR?)",
-				 name, m->x.kernel, m->x.dom0_initrd);
 	for (unsigned k = 0; !r && k < (dom0 ? 1 : VB_XENCTL_SLOTS); k++) {
 		m->disk[k] = k ? xasprintf("%s/scratch%u.img", m->dir, k)
 			       : xasprintf("%s/scratch.img", m->dir);
@@ -257,19 +191,8 @@ static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_
 		r = k ? make_sparse(m->disk[k], m->disk_bytes, err)
 		      : vb_qemu_make_disk(m->disk[k], m->disk_bytes, err);
 	}
-	if (!r && local)
-		r = vb_xen_local_new(ctx, m, err);
-	if (!r && !local)
-		r = vb_qemu_vm_init(&m->vm, name, m->dir, true, err);
-	if (!r && !local) {
-		/* Slot 0's agent port is the QEMU platforms' own; the control port takes its
-		 * socket. */
-		m->sock[0] = dom0 ? xstrdup(m->vm.sock) : xasprintf("%s/agent0.sock", m->dir);
-		if (!dom0) {
-			free(m->vm.sock);
-			m->vm.sock = xasprintf("%s/ctl.sock", m->dir);
-		}
-	}
+	if (!r)
+		r = ops->init(ctx, m, err);
 	if (r) {
 		machine_unref(m);
 		return r;
@@ -298,26 +221,15 @@ static struct vb_guest *guest_new(struct machine *m, unsigned slot, const char *
 	g->slot = slot;
 	g->ch.rfd = g->ch.wfd = -1;
 	m->slot[slot] = g;
-	if (m->local) {
-		/* The loop names the slot's domU after the guest: the sweep finds it so. */
-		_cleanup_free_ char *file = xasprintf("slot%u.name", slot);
-		struct vb_error *e = NULL;
-		if (vb_xen_local_state_file(m, file, name, &e))
-			vb_warn("%s", e->msg);
-		vb_error_free(&e);
-	}
+	if (m->ops->slot_named)
+		m->ops->slot_named(m, slot, name);
 	return g;
 }
 
 int vb_xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-		     const char *name, bool dom0, bool local, struct vb_guest **out,
-		     struct vb_error **err)
+		     const char *name, const struct xen_machine_ops *ops, bool dom0,
+		     struct vb_guest **out, struct vb_error **err)
 {
-	if (local && spec->net != VB_NET_NONE)
-		return vb_error_set(err, VB_SKIP,
-				    "%s: xen-local has no network yet (a domU's vif on the run's "
-				    "bridge is not built): w3 workloads run on xen, nested",
-				    name);
 	if (spec->net == VB_NET_NAT)
 		return vb_error_set(err, VB_SKIP,
 				    "%s: xen guests have no NAT (bridged is: a tap on the run's "
@@ -330,7 +242,7 @@ int vb_xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 				    "unpacked in RAM)",
 				    name, DOMU_MIN_MIB);
 	struct machine *m;
-	int r = machine_new(ctx, spec, name, dom0, local, &m, err);
+	int r = machine_new(ctx, spec, name, ops, dom0, &m, err);
 	if (r)
 		return r;
 	struct vb_guest *g = guest_new(m, 0, name);
@@ -372,7 +284,7 @@ static void domu_stop(struct vb_guest *g, int grace_ms)
 						 g->slot, grace_ms)) {
 		if (e)
 			vb_warn("%s: %s: powering the machine off", g->name, e->msg);
-		vb_xen_machine_stop(m, false);
+		m->ops->stop(m, false);
 	}
 	vb_error_free(&e);
 }
@@ -382,7 +294,7 @@ int vb_xen_stop(struct vb_guest *g, struct vb_error **err)
 	(void)err;
 	if (g->m->dom0) {
 		/* The agent is dom0's: the machine goes. */
-		vb_xen_machine_stop(g->m, g->running && !vb_interrupted);
+		g->m->ops->stop(g->m, g->running && !vb_interrupted);
 		g->running = false;
 		return 0;
 	}
@@ -394,13 +306,12 @@ int vb_xen_stop(struct vb_guest *g, struct vb_error **err)
 static int domu_hello(struct vb_guest *g, struct vb_error **err)
 {
 	struct machine *m = g->m;
-	int r = m->local ? vb_xen_local_accept(m, g->slot, &g->ch, err)
-			 : vb_qemu_vm_connect(&m->vm, m->sock[g->slot], &g->ch, 65536, err);
+	int r = m->ops->connect(m, g->slot, &g->ch, err);
 	struct vb_event hello;
 	if (!r)
 		r = vb_agent_client_hello_sync(&g->ch, m->ready_timeout_s, &hello, err);
-	if (r && r != -EINTR && !m->local)
-		r = vb_qemu_vm_exited_at_start(&m->vm, r, err);
+	if (r && r != -EINTR)
+		r = m->ops->failed(m, r, err);
 	if (!r)
 		vb_event_release(&hello);
 	return r;
@@ -422,9 +333,8 @@ int vb_xen_start(struct vb_guest *g, struct vb_error **err)
 		return 0;
 	double t0 = vb_monotonic_s();
 	g->host_s = g->guest_s = 0;
-	if (!machine_running(m)) {
-		int r = m->local ? vb_xen_local_boot(m, err)
-				 : vb_xen_nested_boot(m, g->net ? g->ip : NULL, err);
+	if (!m->ops->running(m)) {
+		int r = m->ops->boot(m, g->net ? g->ip : NULL, err);
 		if (r)
 			return r;
 		g->host_s = vb_monotonic_s() - t0;
@@ -438,15 +348,15 @@ int vb_xen_start(struct vb_guest *g, struct vb_error **err)
 	g->running = true;
 	struct vb_xenctl_answer a;
 	_cleanup_free_ char *args = domu_args(g);
-	if (m->local)
-		vb_xen_local_drain(m, g->slot);
+	if (m->ops->drain)
+		m->ops->drain(m, g->slot);
 	int r = vb_xen_ctl_request(m, CTL_TIMEOUT_S, &a, err, "create %u %s", g->slot, args);
 	if (!r)
 		r = domu_hello(g, err);
 	if (r) {
 		/* dom0 destroys whatever of the domU there is (nothing when xl create failed). */
 		domu_stop(g, 0);
-		return vb_xen_with_console(m, g->name, err);
+		return m->ops->with_console(m, g->name, err);
 	}
 	g->guest_s = vb_monotonic_s() - t1;
 	return 0;
@@ -479,7 +389,7 @@ int vb_xen_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, vo
 int vb_xen_reboot(struct vb_guest *g, struct vb_error **err)
 {
 	struct machine *m = g->m;
-	if (m->dom0 || !g->running || !machine_running(m)) {
+	if (m->dom0 || !g->running || !m->ops->running(m)) {
 		int r = vb_xen_stop(g, err);
 		return r ? r : vb_xen_start(g, err);
 	}
@@ -487,15 +397,15 @@ int vb_xen_reboot(struct vb_guest *g, struct vb_error **err)
 	vb_channel_release(&g->ch);
 	struct vb_xenctl_answer a;
 	_cleanup_free_ char *args = domu_args(g);
-	if (m->local)
-		vb_xen_local_drain(m, g->slot);
+	if (m->ops->drain)
+		m->ops->drain(m, g->slot);
 	int r = vb_xen_ctl_request(m, DOMU_GRACE_MS / 1000.0 + CTL_TIMEOUT_S, &a, err,
 				   "reboot %u %d %s", g->slot, DOMU_GRACE_MS, args);
 	if (!r)
 		r = domu_hello(g, err);
 	if (r) {
 		domu_stop(g, 0);
-		return vb_xen_with_console(m, g->name, err);
+		return m->ops->with_console(m, g->name, err);
 	}
 	return 0;
 }
@@ -604,28 +514,6 @@ char *vb_xen_guest_info(struct vb_guest *g)
 	json_object_set_new(o, "xen", json_string(g->m->x.version));
 	json_object_set_new(o, "kernel", json_string(g->m->x.kernel_version));
 	json_object_set_new(o, "agent_in", json_string(g->m->dom0 ? "dom0" : "PV domU"));
-	if (!g->m->local) {
-		json_object_set_new(o, "nested", json_string("QEMU/TCG"));
-		return vb_json_line(o);
-	}
-	/* What xen-local found this dom0 to be, read rather than assumed. */
-	json_object_set_new(o, "dom0", json_string("real (this host, driven with its own xl)"));
-	_cleanup_free_ char *cpuinfo = NULL, *model = NULL, *vendor = NULL, *product = NULL;
-	if (vb_read_file("/proc/cpuinfo", 1 << 20, &cpuinfo, NULL) >= 0)
-		model = vb_cpuinfo_model(cpuinfo);
-	json_t *cj = model ? json_string(model) : NULL;
-	json_object_set_new(o, "cpu", cj ? cj : json_null());
-	if (vb_read_file("/sys/class/dmi/id/sys_vendor", 256, &vendor, NULL) >= 0)
-		vendor[strcspn(vendor, "\n")] = '\0';
-	if (vb_read_file("/sys/class/dmi/id/product_name", 256, &product, NULL) >= 0)
-		product[strcspn(product, "\n")] = '\0';
-	_cleanup_free_ char *machine =
-	    vendor ? xasprintf("%s%s%s", vendor, product ? " " : "", product ? product : "") : NULL;
-	json_t *mj = machine ? json_string(machine) : NULL;
-	json_object_set_new(o, "machine", mj ? mj : json_null());
-	json_object_set_new(o, "nested",
-			    vb_xen_local_emulation() == 2
-				? json_string("Xen itself in QEMU/TCG (this dom0's CPU is TCG's)")
-				: json_null());
+	g->m->ops->guest_info(g->m, o);
 	return vb_json_line(o);
 }

@@ -4,7 +4,8 @@
  * runs here, a child of virtbench speaking over a socket pair, and each
  * domU's relay connects to a socket virtbench listens on: the same answers,
  * parsed as strictly, the same agent protocol, no QEMU. The domU operations are xen-domu.c's,
- * shared with the nested machine.
+ * shared with the nested machine; this file is the machine they call
+ * (local_machine).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "agent/client.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -29,8 +31,7 @@ static bool xl_path_ok(const char *p)
 }
 
 /* A small file of the loop's state directory (the host's side of it). */
-int vb_xen_local_state_file(struct machine *m, const char *file, const char *value,
-			    struct vb_error **err)
+static int state_file(struct machine *m, const char *file, const char *value, struct vb_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", m->dir, file);
 	_cleanup_free_ char *text = xasprintf("%s\n", value);
@@ -42,7 +43,7 @@ int vb_xen_local_state_file(struct machine *m, const char *file, const char *val
  * xen-local's share of a new machine: the domU's kernel and initramfs, the
  * Xen version, and the loop's state files (each slot's port and disk).
  */
-int vb_xen_local_new(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err)
+static int local_init(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err)
 {
 	int r = vb_xen_domu_files(ctx->agent_path, &m->x.kernel, &m->domu_initrd,
 				  &m->x.kernel_version, err);
@@ -67,9 +68,9 @@ int vb_xen_local_new(const struct vb_platform_ctx *ctx, struct machine *m, struc
 		_cleanup_free_ char *disk = xasprintf("slot%u.disk", k);
 		free(m->sock[k]);
 		m->sock[k] = xasprintf("%s/agent%u.sock", m->dir, k);
-		r = vb_xen_local_state_file(m, port, m->sock[k], err);
+		r = state_file(m, port, m->sock[k], err);
 		if (!r)
-			r = vb_xen_local_state_file(m, disk, m->disk[k], err);
+			r = state_file(m, disk, m->disk[k], err);
 	}
 	return r;
 }
@@ -93,6 +94,16 @@ static int listen_at(const char *path, int *out, struct vb_error **err)
 	return 0;
 }
 
+/* What the loop says last, naming name. */
+static int local_with_console(struct machine *m, const char *name, struct vb_error **err)
+{
+	_cleanup_free_ char *said = vb_qemu_last_line(m->loop_log);
+	return vb_error_wrap(err, "%s (xl control loop: %s)", name,
+			     said ? said : "nothing printed");
+}
+
+static void local_stop(struct machine *m, bool clean);
+
 /*
  * xen-local's "boot": the control loop, a child in a session of its own
  * (a Ctrl-C reaches virtbench, which asks it to clean up), on a socket
@@ -100,8 +111,9 @@ static int listen_at(const char *path, int *out, struct vb_error **err)
  * signal: when virtbench dies the loop reads end of file and destroys its
  * domUs itself.
  */
-int vb_xen_local_boot(struct machine *m, struct vb_error **err)
+static int local_boot(struct machine *m, const char *ip, struct vb_error **err)
 {
+	(void)ip;
 	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++) {
 		if (m->lsock[k] >= 0)
 			continue;
@@ -176,8 +188,8 @@ int vb_xen_local_boot(struct machine *m, struct vb_error **err)
 	vb_channel_init(&m->ctl, sv[0], sv[0], VB_XENCTL_MAX_LINE);
 	int r = vb_xen_ctl_hello(m, 60, err);
 	if (r) {
-		vb_xen_local_stop(m, false);
-		return vb_xen_with_console(m, m->name, err);
+		local_stop(m, false);
+		return local_with_console(m, m->name, err);
 	}
 	return 0;
 }
@@ -187,7 +199,7 @@ int vb_xen_local_boot(struct machine *m, struct vb_error **err)
  * its channel closes (the same, by itself). Whatever of the run's domUs
  * is left after it (it was killed) goes with xl destroy.
  */
-void vb_xen_local_stop(struct machine *m, bool clean)
+static void local_stop(struct machine *m, bool clean)
 {
 	if (m->loop <= 0)
 		return;
@@ -218,16 +230,16 @@ void vb_xen_local_stop(struct machine *m, bool clean)
 }
 
 /* Drop connections left from a relay whose session never reached us. */
-void vb_xen_local_drain(struct machine *m, unsigned slot)
+static void local_drain(struct machine *m, unsigned slot)
 {
 	int fd;
 	while ((fd = accept4(m->lsock[slot], NULL, NULL, SOCK_CLOEXEC)) >= 0)
 		close(fd);
 }
 
-/* xen-local: the relay of slot's domU connects; ch gets that connection. */
-int vb_xen_local_accept(struct machine *m, unsigned slot, struct vb_channel *ch,
-			struct vb_error **err)
+/* The relay of slot's domU connects; ch gets that connection. */
+static int local_connect(struct machine *m, unsigned slot, struct vb_channel *ch,
+			 struct vb_error **err)
 {
 	double end = vb_monotonic_s() + m->ready_timeout_s;
 	for (;;) {
@@ -251,10 +263,85 @@ int vb_xen_local_accept(struct machine *m, unsigned slot, struct vb_channel *ch,
 	}
 }
 
+static void local_release(struct machine *m)
+{
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
+		if (m->lsock[k] >= 0)
+			close(m->lsock[k]);
+	free(m->loop_log);
+	free(m->domu_initrd);
+}
+
+static bool local_running(const struct machine *m)
+{
+	return m->loop > 0;
+}
+
+/* No QEMU to have ended: the error stands. */
+static int local_failed(struct machine *m, int r, struct vb_error **err)
+{
+	(void)m;
+	(void)err;
+	return r;
+}
+
+/* The loop names the slot's domU after the guest: the sweep finds it so. */
+static void local_slot_named(struct machine *m, unsigned slot, const char *name)
+{
+	_cleanup_free_ char *file = xasprintf("slot%u.name", slot);
+	struct vb_error *e = NULL;
+	if (state_file(m, file, name, &e))
+		vb_warn("%s", e->msg);
+	vb_error_free(&e);
+}
+
+/* What xen-local found this dom0 to be, read rather than assumed. */
+static void local_guest_info(const struct machine *m, json_t *o)
+{
+	(void)m;
+	json_object_set_new(o, "dom0", json_string("real (this host, driven with its own xl)"));
+	_cleanup_free_ char *cpuinfo = NULL, *model = NULL, *vendor = NULL, *product = NULL;
+	if (vb_read_file("/proc/cpuinfo", 1 << 20, &cpuinfo, NULL) >= 0)
+		model = vb_cpuinfo_model(cpuinfo);
+	json_t *cj = model ? json_string(model) : NULL;
+	json_object_set_new(o, "cpu", cj ? cj : json_null());
+	if (vb_read_file("/sys/class/dmi/id/sys_vendor", 256, &vendor, NULL) >= 0)
+		vendor[strcspn(vendor, "\n")] = '\0';
+	if (vb_read_file("/sys/class/dmi/id/product_name", 256, &product, NULL) >= 0)
+		product[strcspn(product, "\n")] = '\0';
+	_cleanup_free_ char *machine =
+	    vendor ? xasprintf("%s%s%s", vendor, product ? " " : "", product ? product : "") : NULL;
+	json_t *mj = machine ? json_string(machine) : NULL;
+	json_object_set_new(o, "machine", mj ? mj : json_null());
+	json_object_set_new(o, "nested",
+			    vb_xen_local_emulation() == 2
+				? json_string("Xen itself in QEMU/TCG (this dom0's CPU is TCG's)")
+				: json_null());
+}
+
+static const struct xen_machine_ops local_machine = {
+	.init = local_init,
+	.release = local_release,
+	.running = local_running,
+	.boot = local_boot,
+	.stop = local_stop,
+	.connect = local_connect,
+	.failed = local_failed,
+	.with_console = local_with_console,
+	.drain = local_drain,
+	.slot_named = local_slot_named,
+	.guest_info = local_guest_info,
+};
+
 static int local_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 			   const char *name, struct vb_guest **out, struct vb_error **err)
 {
-	return vb_xen_provision(ctx, spec, name, false, true, out, err);
+	if (spec->net != VB_NET_NONE)
+		return vb_error_set(err, VB_SKIP,
+				    "%s: xen-local has no network yet (a domU's vif on the run's "
+				    "bridge is not built): w3 workloads run on xen, nested",
+				    name);
+	return vb_xen_provision(ctx, spec, name, &local_machine, false, out, err);
 }
 
 /*

@@ -3,17 +3,20 @@
 #define VB_PLATFORM_XEN_MACHINE_H
 
 /*
- * Private to the three xen platforms: the machine a domU runs in and what
- * its parts call of each other. xen-domu.c holds what they share (the
- * machine's life, the control loop's requests, the domU operations);
- * xen-nested.c the machine in QEMU/TCG (xen, xen-dom0); xen-local.c this
- * host's own Xen (xen-local).
+ * Private to the three xen platforms: the machine a domU runs in, the two
+ * kinds of it and what they share. xen-domu.c holds what is shared (the
+ * machine's life, the control loop's requests, the domU operations) and
+ * calls a machine only through its kind's ops (struct xen_machine_ops);
+ * xen-nested.c is the machine in QEMU/TCG (xen, xen-dom0), xen-local.c this
+ * host's own Xen (xen-local). The kinds call xen-domu.c, never the reverse.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "agent/channel.h"
 #include "core/util.h"
@@ -31,7 +34,46 @@
  * provisions it; clones share it, each in a slot of its own (an agent port
  * and a scratch disk); it powers off when its last guest is destroyed.
  */
+struct machine;
+
+/*
+ * A kind of machine: what xen-domu.c asks of it. Each kind's table is static
+ * in its file and handed to vb_xen_provision.
+ */
+struct xen_machine_ops {
+	/* Its share of a new machine, once the work directory and the slots' disks exist. */
+	int (*init)(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err);
+	/* Free what init made; the machine is stopped. Safe after a failed init. */
+	void (*release)(struct machine *m);
+	/* Is it up: QEMU (nested), or the control loop (xen-local)? */
+	bool (*running)(const struct machine *m);
+	/*
+	 * Up to its control loop's hello (xen-dom0: to the agent's in dom0, with
+	 * ip, when not NULL, as its address on the run's bridge).
+	 */
+	int (*boot)(struct machine *m, const char *ip, struct vb_error **err);
+	/* Power off (on request when clean, then signals); every slot's channel closes. */
+	void (*stop)(struct machine *m, bool clean);
+	/* Connect ch to the agent of the domU in slot (a port or its relay's connection). */
+	int (*connect)(struct machine *m, unsigned slot, struct vb_channel *ch,
+		       struct vb_error **err);
+	/*
+	 * After a failed hello (r, *err): the machine's own reason when it ended
+	 * (QEMU exited at start); else r, *err left as they are.
+	 */
+	int (*failed)(struct machine *m, int r, struct vb_error **err);
+	/* Wrap *err, naming name, with what the machine said last (console, loop log). */
+	int (*with_console)(struct machine *m, const char *name, struct vb_error **err);
+	/* Before the domU of slot is created (xen-local: drop a dead relay's connections). */
+	void (*drain)(struct machine *m, unsigned slot);
+	/* Slot is now guest name's (xen-local: the loop names the domU after it). */
+	void (*slot_named)(struct machine *m, unsigned slot, const char *name);
+	/* What the machine is, into a guest's fingerprint object o. */
+	void (*guest_info)(const struct machine *m, json_t *o);
+};
+
 struct machine {
+	const struct xen_machine_ops *ops; /* its kind */
 	unsigned refs;
 	char *name, *dir; /* the first guest's: QEMU's -name and cgroup, the work dir */
 	char *run_id;
@@ -41,7 +83,6 @@ struct machine {
 	struct vb_channel ctl;	    /* to dom0's control loop (domU machines) */
 	unsigned seq;		    /* the last request's */
 	bool dom0;		    /* xen-dom0: the agent in dom0 itself, no control loop */
-	bool local;		    /* xen-local: this host's Xen, the loop a child of ours */
 	pid_t loop;		    /* xen-local: the control loop (-1: not running) */
 	int lsock[VB_XENCTL_SLOTS]; /* xen-local: where slot k's relay connects */
 	char *loop_log;		    /* xen-local: the loop's output */
@@ -83,21 +124,17 @@ int vb_xen_ctl_request(struct machine *m, double timeout_s, struct vb_xenctl_ans
 		       struct vb_error **err, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /*
- * Until dom0's control loop answers: a hello every second while the port
- * takes it (xen-local: m->ctl is the loop's socket pair already).
+ * Until dom0's control loop, on m->ctl (connected), answers: a hello every
+ * second while the channel takes it.
  */
 int vb_xen_ctl_hello(struct machine *m, double timeout_s, struct vb_error **err);
-/* Wraps *err, naming name, with what the console (the loop's log for xen-local) said last. */
-int vb_xen_with_console(struct machine *m, const char *name, struct vb_error **err);
-/* Power the machine off: dom0 on request (or the agent's quit in dom0), then signals. */
-void vb_xen_machine_stop(struct machine *m, bool clean);
 /*
- * A new machine (dom0: xen-dom0's; local: xen-local's) and its first guest,
- * in slot 0, not started.
+ * A new machine of kind ops (dom0: xen-dom0's) and its first guest, in slot
+ * 0, not started.
  */
 int vb_xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
-		     const char *name, bool dom0, bool local, struct vb_guest **out,
-		     struct vb_error **err);
+		     const char *name, const struct xen_machine_ops *ops, bool dom0,
+		     struct vb_guest **out, struct vb_error **err);
 /* The platform operations of the same names, shared by the ops tables. */
 int vb_xen_start(struct vb_guest *g, struct vb_error **err);
 int vb_xen_exec(struct vb_guest *g, const struct vb_job *job, vb_event_cb cb, void *data,
@@ -109,40 +146,5 @@ int vb_xen_stop(struct vb_guest *g, struct vb_error **err);
 void vb_xen_destroy(struct vb_guest *g);
 const char *vb_xen_agent_hash(struct vb_guest *g);
 char *vb_xen_guest_info(struct vb_guest *g);
-
-/* xen-nested.c: the machine in QEMU/TCG. */
-
-/* QEMU's -initrd lists multiboot modules as "path args,path": no comma or space in a path. */
-bool vb_xen_module_path_ok(const char *p);
-/*
- * Why a start failed, from the serial console: dom0's last word (it says
- * FAILED: and what), else the console's last line. NULL: nothing printed.
- */
-char *vb_xen_console_hint(const char *path);
-/*
- * QEMU, Xen and dom0, to its control loop's hello (xen-dom0: to the agent's
- * in dom0, with ip, when not NULL, as its address on the run's bridge).
- */
-int vb_xen_nested_boot(struct machine *m, const char *ip, struct vb_error **err);
-
-/* xen-local.c: this host's Xen. */
-
-/* A small file of the loop's state directory (the host's side of it). */
-int vb_xen_local_state_file(struct machine *m, const char *file, const char *value,
-			    struct vb_error **err);
-/*
- * xen-local's share of a new machine: the domU's kernel and initramfs, the
- * Xen version, and the loop's state files (each slot's port and disk).
- */
-int vb_xen_local_new(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err);
-/* xen-local's "boot": the control loop, a child of ours, to its hello. */
-int vb_xen_local_boot(struct machine *m, struct vb_error **err);
-/* The loop ends (on request when clean); domUs it left behind go with xl destroy. */
-void vb_xen_local_stop(struct machine *m, bool clean);
-/* Drop connections left from a relay whose session never reached us. */
-void vb_xen_local_drain(struct machine *m, unsigned slot);
-/* The relay of slot's domU connects; ch gets that connection. */
-int vb_xen_local_accept(struct machine *m, unsigned slot, struct vb_channel *ch,
-			struct vb_error **err);
 
 #endif

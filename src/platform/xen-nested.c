@@ -8,11 +8,14 @@
  * levels of emulation: every figure is labelled so.
  *
  * xen-dom0: the same machine, the agent in dom0 itself. The domU
- * operations are xen-domu.c's, shared with xen-local.
+ * operations are xen-domu.c's, shared with xen-local; this file is the
+ * machine they call (nested_machine).
  */
 #include <string.h>
 
+#include "agent/client.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/text.h"
 #include "core/util.h"
 #include "guest/xen.h"
@@ -22,6 +25,7 @@
 #include "platform/xen-machine.h"
 #include "runtime/net-run.h"
 #include "virtbench/platform.h"
+#include "platform/features.h"
 
 /* dom0's memory: the toolstack in an initramfs, the relays, blkback. */
 #define DOM0_MIB 512
@@ -29,6 +33,8 @@
 #define XEN_MIB 192
 /* Room for this many domUs of the guest's size at once (a guest and its clone). */
 #define DOMU_ROOM 2
+/* quit -> dom0 powers off -> Xen -> QEMU: 2-10 s seen. */
+#define STOP_GRACE_MS 30000
 
 static int xen_probe(struct vb_error **err)
 {
@@ -45,9 +51,9 @@ static int xen_probe(struct vb_error **err)
 
 /*
  * Why a start failed, from the serial console: dom0's last word (it says
- * FAILED: and what), else the console's last line.
+ * FAILED: and what), else the console's last line. NULL: nothing printed.
  */
-char *vb_xen_console_hint(const char *path)
+static char *console_hint(const char *path)
 {
 	_cleanup_free_ char *text = NULL;
 	if (vb_read_file(path, 4 << 20, &text, NULL) < 0)
@@ -68,9 +74,90 @@ char *vb_xen_console_hint(const char *path)
 }
 
 /* QEMU's -initrd lists multiboot modules as "path args,path": no comma or space in a path. */
-bool vb_xen_module_path_ok(const char *p)
+static bool module_path_ok(const char *p)
 {
 	return !strpbrk(p, ", ");
+}
+
+/* Wraps *err, naming name, with what the console and QEMU said last. */
+static int nested_with_console(struct machine *m, const char *name, struct vb_error **err)
+{
+	if (!vb_proc_alive(m->vm.pid))
+		vb_qemu_vm_flush_logs(&m->vm);
+	_cleanup_free_ char *why = console_hint(m->vm.console);
+	_cleanup_free_ char *qemu_said = vb_qemu_last_line(m->vm.log);
+	return vb_error_wrap(err, "%s (console: %s%s%s)", name, why ? why : "nothing printed",
+			     qemu_said ? "; QEMU said: " : "", qemu_said ? qemu_said : "");
+}
+
+/* Xen's files, then QEMU's own (cgroup, paths) and the sockets of the ports. */
+static int nested_init(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err)
+{
+	int r = vb_xen_get(ctx->agent_path, &m->x, err);
+	if (r)
+		return r;
+	if (!module_path_ok(m->x.kernel) || !module_path_ok(m->x.dom0_initrd))
+		return vb_error_set(err, -EINVAL,
+				    "%s: QEMU's multiboot list cannot take %s or %s (a comma or a "
+				    "space in VIRTBENCH_CACHE_DIR?)",
+				    m->name, m->x.kernel, m->x.dom0_initrd);
+	r = vb_qemu_vm_init(&m->vm, m->name, m->dir, true, err);
+	if (r)
+		return r;
+	/* Slot 0's agent port is the QEMU platforms' own; the control port takes its socket. */
+	m->sock[0] = m->dom0 ? xstrdup(m->vm.sock) : xasprintf("%s/agent0.sock", m->dir);
+	if (!m->dom0) {
+		free(m->vm.sock);
+		m->vm.sock = xasprintf("%s/ctl.sock", m->dir);
+	}
+	return 0;
+}
+
+static void nested_release(struct machine *m)
+{
+	vb_qemu_vm_release(&m->vm);
+}
+
+static bool nested_running(const struct machine *m)
+{
+	return m->vm.running;
+}
+
+/* Power the machine off: dom0 on request (or the agent's quit in dom0), then signals. */
+static void nested_stop(struct machine *m, bool clean)
+{
+	if (!m->vm.running)
+		return;
+	struct vb_xenctl_answer a;
+	struct vb_error *e = NULL;
+	if (clean && !m->dom0 && !vb_interrupted)
+		clean = vb_xen_ctl_request(m, 10, &a, &e, "poweroff") == 0;
+	vb_error_free(&e);
+	vb_channel_release(&m->ctl);
+	vb_qemu_vm_stop(&m->vm, clean && !vb_interrupted ? STOP_GRACE_MS : 0);
+	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++)
+		if (m->slot[k]) {
+			vb_channel_release(&m->slot[k]->ch);
+			m->slot[k]->running = false;
+		}
+}
+
+/* Slot's agent port: a socket chardev of QEMU's. */
+static int nested_connect(struct machine *m, unsigned slot, struct vb_channel *ch,
+			  struct vb_error **err)
+{
+	return vb_qemu_vm_connect(&m->vm, m->sock[slot], ch, 65536, err);
+}
+
+static int nested_failed(struct machine *m, int r, struct vb_error **err)
+{
+	return vb_qemu_vm_exited_at_start(&m->vm, r, err);
+}
+
+static void nested_guest_info(const struct machine *m, json_t *o)
+{
+	(void)m;
+	json_object_set_new(o, "nested", json_string("QEMU/TCG"));
 }
 
 /* Add a virtio-serial port named name on sock. */
@@ -83,7 +170,7 @@ static void add_port(struct vb_qemu_args *a, const char *id, const char *sock, c
 }
 
 /* QEMU, Xen and dom0, to its control loop's hello (xen-dom0: to the agent's in dom0). */
-int vb_xen_nested_boot(struct machine *m, const char *ip, struct vb_error **err)
+static int nested_boot(struct machine *m, const char *ip, struct vb_error **err)
 {
 	_cleanup_free_ char *qemu = vb_qemu_find();
 	if (!qemu)
@@ -156,7 +243,7 @@ int vb_xen_nested_boot(struct machine *m, const char *ip, struct vb_error **err)
 	 * its run.sh before the agent starts (tests/integration/xen-local.sh runs
 	 * virtbench's xen-local in dom0 so).
 	 */
-	if (hook && vb_xen_module_path_ok(test)) {
+	if (hook && module_path_ok(test)) {
 		vb_qemu_args_add(&a, "-drive");
 		vb_qemu_args_addf(&a, "file=%s,if=none,id=vbtest,format=raw,cache=none,aio=threads",
 				  test);
@@ -174,6 +261,8 @@ int vb_xen_nested_boot(struct machine *m, const char *ip, struct vb_error **err)
 		r = vb_net_run_attach_when_up(m->name, 5000, err);
 	if (!r && m->dom0)
 		r = vb_qemu_vm_hello(&m->vm, m->ready_timeout_s, err);
+	if (!r && !m->dom0)
+		r = vb_qemu_vm_connect(&m->vm, m->vm.sock, &m->ctl, VB_XENCTL_MAX_LINE, err);
 	if (!r && !m->dom0) {
 		r = vb_xen_ctl_hello(m, m->ready_timeout_s, err);
 		/* QMP: QEMU's quit when dom0 does not power off. */
@@ -183,22 +272,34 @@ int vb_xen_nested_boot(struct machine *m, const char *ip, struct vb_error **err)
 		vb_error_free(&e);
 	}
 	if (r) {
-		vb_xen_machine_stop(m, false);
-		return vb_xen_with_console(m, m->name, err);
+		nested_stop(m, false);
+		return nested_with_console(m, m->name, err);
 	}
 	return 0;
 }
 
+static const struct xen_machine_ops nested_machine = {
+	.init = nested_init,
+	.release = nested_release,
+	.running = nested_running,
+	.boot = nested_boot,
+	.stop = nested_stop,
+	.connect = nested_connect,
+	.failed = nested_failed,
+	.with_console = nested_with_console,
+	.guest_info = nested_guest_info,
+};
+
 static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 			 const char *name, struct vb_guest **out, struct vb_error **err)
 {
-	return vb_xen_provision(ctx, spec, name, false, false, out, err);
+	return vb_xen_provision(ctx, spec, name, &nested_machine, false, out, err);
 }
 
 static int dom0_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 			  const char *name, struct vb_guest **out, struct vb_error **err)
 {
-	return vb_xen_provision(ctx, spec, name, true, false, out, err);
+	return vb_xen_provision(ctx, spec, name, &nested_machine, true, out, err);
 }
 
 static int xen_boot_parts(struct vb_guest *g, double *host_s, double *guest_s)
@@ -232,7 +333,7 @@ int vb_xen_probe_cpu_overcommit(const struct vb_platform_ctx *ctx, const char *n
 				      .memory_bytes = (uint64_t)DOMU_MIN_MIB << 20,
 				      .disk_bytes = 64ull << 20 };
 	struct vb_guest *g;
-	r = vb_xen_provision(ctx, &spec, name, false, false, &g, err);
+	r = vb_xen_provision(ctx, &spec, name, &nested_machine, false, &g, err);
 	if (r)
 		return r;
 	*pcpus = g->m->vcpus + 1;
@@ -260,6 +361,7 @@ const struct vb_platform_ops vb_platform_xen = {
 	.guest_info = vb_xen_guest_info,
 	.peer_listen = xen_peer_listen,
 	.boot_parts = xen_boot_parts,
+	.features = vb_xen_features,
 };
 
 /*

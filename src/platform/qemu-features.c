@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The QEMU probes of `virtbench features`: a running machine (firmware
+ * The columns of kvm and qemu-tcg in `virtbench features`. The QEMU
+ * probes: a running machine (firmware
  * only, no guest OS) saved to a file and restored in a second QEMU,
  * migrated live to a second QEMU over a unix socket, two machines whose
  * memory adds up to more than the host's, one with more vCPUs than the
@@ -24,8 +25,8 @@
 #include "core/json.h"
 #include "core/proc.h"
 #include "core/util.h"
-#include "experiment/features-parse.h"
-#include "experiment/features-probe.h"
+#include "platform/features-parse.h"
+#include "platform/features.h"
 #include "platform/qmp.h"
 #include "runtime/cgroup.h"
 
@@ -34,6 +35,11 @@
 #define MIGRATE_TIMEOUT_S 20.0
 /* The probe machines: firmware only, no guest OS. */
 #define PROBE_MEM_MIB 64
+
+/* The cells the QEMU probes fill for one accelerator. */
+struct vb_features_qemu {
+	struct vb_feature_cell ckpt, live, mem, cpu;
+};
 
 static void sleep_ms(long ms)
 {
@@ -154,7 +160,10 @@ static int vm_connect(struct vm *vm, struct vb_error **err)
 	return r;
 }
 
-/* Start a QEMU as the study's platform would be, minus the guest: firmware only. */
+/*
+ * Start a QEMU as the study's platform would be, minus the guest: firmware
+ * only, on qemu-vm's machine (vb_qemu_machine_args).
+ */
 static int vm_start(struct vb_features_host *h, const struct vm_args *a, struct vm *vm,
 		    struct vb_error **err)
 {
@@ -164,51 +173,32 @@ static int vm_start(struct vb_features_host *h, const struct vm_args *a, struct 
 	vm->log = xasprintf("%s/%s.log", h->work, vm->name);
 	if (strlen(vm->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return vb_error_set(err, -ENAMETOOLONG, "%s: path too long for a socket", vm->sock);
-	char mem[32], smp[16];
-	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)a->mem_mib);
-	snprintf(smp, sizeof(smp), "%u", a->smp);
-	_cleanup_free_ char *qmp = xasprintf("unix:%s,server=on,wait=off", vm->sock);
-	_cleanup_free_ char *sandbox =
-	    xasprintf("on,obsolete=deny,elevateprivileges=deny,spawn=%s,resourcecontrol=deny",
-		      a->spawn ? "allow" : "deny");
-	char *argv[32] = { h->qemu,
-			   "-name",
-			   vm->name,
-			   "-nodefaults",
-			   "-no-user-config",
-			   "-M",
-			   VB_QEMU_MACHINE,
-			   "-accel",
-			   (char *)a->accel,
-			   "-m",
-			   mem,
-			   "-smp",
-			   smp,
-			   "-display",
-			   "none",
-			   "-qmp",
-			   qmp,
-			   "-sandbox",
-			   sandbox };
-	size_t n = 0;
-	while (argv[n])
-		n++;
+	struct vb_qemu_machine m = {
+		.qemu = h->qemu,
+		.name = vm->name,
+		.accel = a->accel,
+		.mem_mib = a->mem_mib,
+		.smp = a->smp,
+		.qmp_sock = vm->sock,
+		.spawn = a->spawn,
+	};
+	struct vb_qemu_args argv = { 0 };
+	vb_qemu_machine_args(&m, &argv);
 	if (a->paused)
-		argv[n++] = "-S";
+		vb_qemu_args_add(&argv, "-S");
 	if (a->incoming) {
-		argv[n++] = "-incoming";
-		argv[n++] = (char *)a->incoming;
+		vb_qemu_args_add(&argv, "-incoming");
+		vb_qemu_args_add(&argv, a->incoming);
 	}
 	if (a->device) {
-		argv[n++] = "-device";
-		argv[n++] = (char *)a->device;
+		vb_qemu_args_add(&argv, "-device");
+		vb_qemu_args_add(&argv, a->device);
 	}
-	argv[n] = NULL;
 	_cleanup_close_ int logfd =
 	    open(vm->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (logfd < 0)
-		return vb_error_errno(err, errno, "creating %s", vm->log);
-	int r = vb_proc_spawn_logged(argv, logfd, &vm->pid, err);
+	int r = logfd < 0 ? vb_error_errno(err, errno, "creating %s", vm->log)
+			  : vb_proc_spawn_logged(argv.v, logfd, &vm->pid, err);
+	vb_qemu_args_release(&argv);
 	if (r)
 		return r;
 	struct vb_error *cerr = NULL;
@@ -573,7 +563,7 @@ static int probe_cpu(struct vb_features_host *h, const char *accel, struct vb_fe
 	return 0;
 }
 
-void vb_features_qemu_release(struct vb_features_qemu *q)
+static void qemu_release(struct vb_features_qemu *q)
 {
 	free(q->ckpt.detail);
 	free(q->live.detail);
@@ -581,9 +571,12 @@ void vb_features_qemu_release(struct vb_features_qemu *q)
 	free(q->cpu.detail);
 }
 
-/* Run every QEMU probe under accel, or say why none ran (documented values). */
-int vb_features_probe_qemu(struct vb_features_host *h, const char *accel,
-			   struct vb_features_qemu *q)
+/*
+ * Run every QEMU probe under accel: save and restore, live migration,
+ * memory and CPU over-commit; or, where QEMU or /dev/kvm is missing, fill
+ * documented values saying why nothing ran. Only -EINTR is returned.
+ */
+static int probe_qemu(struct vb_features_host *h, const char *accel, struct vb_features_qemu *q)
 {
 	const char *why = NULL;
 	if (!h->qemu)
@@ -622,4 +615,99 @@ int vb_features_probe_qemu(struct vb_features_host *h, const char *accel,
 	if (!r)
 		r = probe_cpu(h, accel, &q->cpu);
 	return r;
+}
+
+static void fill_qemu(const struct vb_features_host *h, bool kvm, const struct vb_features_qemu *q,
+		      struct vb_feature_cell *c)
+{
+	vb_feature_cell_copy(&c[VB_FEATURE_CHECKPOINT], &q->ckpt);
+	vb_feature_cell_copy(&c[VB_FEATURE_LIVE_MIGRATION], &q->live);
+	vb_feature_cell_copy(&c[VB_FEATURE_MEM_OVERCOMMIT], &q->mem);
+	vb_feature_cell_copy(&c[VB_FEATURE_CPU_OVERCOMMIT], &q->cpu);
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_KERNEL_UPDATES], VB_FV_YES, VB_FH_BY_DESIGN,
+	    "A guest boots its own kernel (QEMU's -kernel or the guest's disk), apart from "
+	    "the host's %s; virtbench's guests boot Debian's packaged kernel.",
+	    h->release);
+	if (!kvm) {
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_NO, VB_FH_BY_DESIGN,
+		    "TCG translates guest code in software: no CPU extension is needed "
+		    "(this CPU: vmx %s, svm %s).",
+		    vb_features_present(h->vmx), vb_features_present(h->svm));
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_MAINLINE], VB_FV_NA, VB_FH_BY_DESIGN,
+		    "TCG is QEMU's user-space code: it needs nothing from the kernel beyond "
+		    "an ordinary process.");
+		return;
+	}
+	if (h->pvm && !h->vmx && !h->svm)
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_YES, VB_FH_BY_DESIGN,
+		    "KVM needs Intel VT-x (vmx) or AMD-V (svm), and /proc/cpuinfo shows "
+		    "neither here; /dev/kvm is served by kvm_pvm (/sys/module/kvm_pvm) "
+		    "instead, without them (PVM: only CONFIG_PVM_GUEST kernels boot; firmware "
+		    "runs, as the probes above show).");
+	else
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_YES, VB_FH_BY_DESIGN,
+		    "KVM needs Intel VT-x (vmx) or AMD-V (svm); /proc/cpuinfo here: vmx %s, "
+		    "svm %s%s.",
+		    vb_features_present(h->vmx), vb_features_present(h->svm),
+		    h->pvm ? "; /sys/module/kvm_pvm exists (PVM: only CONFIG_PVM_GUEST kernels)"
+			   : "");
+	/* Loaded (or built in), or a module for this kernel. */
+	bool loaded = access("/sys/module/kvm", F_OK) == 0;
+	_cleanup_free_ char *mod = NULL;
+	static const char *const exts[] = { "", ".xz", ".zst", ".gz" };
+	for (size_t i = 0; !loaded && !mod && i < VB_ARRAY_SIZE(exts); i++) {
+		char *p =
+		    xasprintf("/lib/modules/%s/kernel/arch/x86/kvm/kvm.ko%s", h->release, exts[i]);
+		if (access(p, F_OK) == 0)
+			mod = p;
+		else
+			free(p);
+	}
+	_cleanup_free_ char *cfg = NULL;
+	if (h->config) {
+		_cleanup_free_ char *k = vb_features_kconfig_text(h, "CONFIG_KVM");
+		_cleanup_free_ char *ki = vb_features_kconfig_text(h, "CONFIG_KVM_INTEL");
+		_cleanup_free_ char *ka = vb_features_kconfig_text(h, "CONFIG_KVM_AMD");
+		_cleanup_free_ char *kp = vb_features_kconfig_text(h, "CONFIG_KVM_PVM");
+		cfg = xasprintf("%s, %s, %s, %s (%s)", k, ki, ka, kp, h->config_src);
+	} else {
+		cfg = xasprintf("kernel config unknown: %s", h->config_src);
+	}
+	char k = h->config ? vb_features_kconfig(h->config, "CONFIG_KVM") : '\0';
+	bool yes = loaded || mod || k == 'y' || k == 'm';
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_MAINLINE], yes ? VB_FV_YES : (h->config ? VB_FV_NO : VB_FV_UNKNOWN),
+	    VB_FH_PROBED, "KVM is part of mainline Linux; on this kernel (%s): %s; %s.", h->release,
+	    loaded ? "the kvm module is loaded or built in (/sys/module/kvm)"
+	    : mod  ? "kvm is a module here, not loaded"
+		   : "no kvm module is loaded or installed",
+	    cfg);
+}
+
+/* The probes under accel, then the column. */
+static int qemu_features(struct vb_features_host *h, bool kvm, struct vb_feature_cell *c)
+{
+	struct vb_features_qemu q = { 0 };
+	int r = probe_qemu(h, kvm ? "kvm" : "tcg", &q);
+	if (!r)
+		fill_qemu(h, kvm, &q, c);
+	qemu_release(&q);
+	return r;
+}
+
+int vb_qemu_tcg_features(struct vb_features_host *h, bool named, struct vb_feature_cell *c)
+{
+	(void)named;
+	return qemu_features(h, false, c);
+}
+
+int vb_kvm_features(struct vb_features_host *h, bool named, struct vb_feature_cell *c)
+{
+	(void)named;
+	return qemu_features(h, true, c);
 }

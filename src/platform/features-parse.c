@@ -4,7 +4,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
-#include "experiment/features-parse.h"
+#include "platform/features-parse.h"
 
 bool vb_features_cpu_flag(const char *cpuinfo, const char *flag)
 {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The CRIU probe of `virtbench features`: is CRIU installed, does `criu
- * check` pass, and can it checkpoint and restore a small process tree in
- * new namespaces here? The tree is killed and reaped, its images removed.
+ * The container's column of `virtbench features`. The CRIU probe: is CRIU
+ * installed, does `criu check` pass, and can it checkpoint and restore a
+ * small process tree in new namespaces here? The tree is killed and reaped,
+ * its images removed. The rest follows from namespaces and cgroups, as
+ * this kernel has them.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,10 +17,19 @@
 #include "agent/client.h"
 #include "core/proc.h"
 #include "core/util.h"
-#include "experiment/features-parse.h"
-#include "experiment/features-probe.h"
+#include "platform/features-parse.h"
+#include "platform/features.h"
 
 #define CRIU_TIMEOUT_MS 30000
+
+/* What CRIU did here. */
+struct vb_features_criu {
+	bool installed;
+	bool check_ok;
+	char *check_why; /* why criu check failed */
+	bool cr_ok;	 /* dumped, restored and running again */
+	char *cr_what;	 /* what happened to the dump and restore */
+};
 
 static void sleep_ms(long ms)
 {
@@ -196,7 +207,7 @@ out:
 	return vb_interrupted ? -EINTR : 0;
 }
 
-int vb_features_probe_criu(const struct vb_features_host *h, struct vb_features_criu *p)
+static int probe_criu(const struct vb_features_host *h, struct vb_features_criu *p)
 {
 	_cleanup_free_ char *criu = vb_proc_which("criu");
 	if (!criu)
@@ -213,9 +224,126 @@ int vb_features_probe_criu(const struct vb_features_host *h, struct vb_features_
 	return criu_dump_restore(h, criu, p);
 }
 
-void vb_features_criu_release(struct vb_features_criu *p)
+static void criu_release(struct vb_features_criu *p)
 {
 	free(p->check_why);
 	free(p->cr_what);
 	memset(p, 0, sizeof(*p));
+}
+
+static void container_checkpoint(const struct vb_features_criu *p, struct vb_feature_cell *c)
+{
+	if (!p->installed) {
+		vb_feature_cell_set(
+		    c, VB_FV_NO, VB_FH_PROBED,
+		    "CRIU, which checkpoints and restores containers, is not installed "
+		    "(Debian package criu).");
+		return;
+	}
+	if (p->check_ok && p->cr_ok)
+		vb_feature_cell_set(c, VB_FV_YES, VB_FH_PROBED, "criu check passed, and %s.",
+				    p->cr_what);
+	else if (p->check_ok)
+		vb_feature_cell_set(c, VB_FV_NO, VB_FH_PROBED, "criu check passed, but %s.",
+				    p->cr_what);
+	else if (p->cr_ok)
+		vb_feature_cell_set(
+		    c, VB_FV_PARTIAL, VB_FH_PROBED,
+		    "criu check failed (%s), yet %s: what the check found missing may "
+		    "matter to other trees.",
+		    p->check_why, p->cr_what);
+	else
+		vb_feature_cell_set(c, VB_FV_NO, VB_FH_PROBED, "criu check failed (%s), and %s.",
+				    p->check_why, p->cr_what);
+}
+
+/* The memory or cpu controller: mounted (v1), enabled (v2) or missing. */
+static char *controller_text(const char *ctrl)
+{
+	_cleanup_free_ char *v1 = xasprintf("/sys/fs/cgroup/%s", ctrl);
+	_cleanup_free_ char *v2 = NULL;
+	struct stat st;
+	if (stat(v1, &st) == 0 && S_ISDIR(st.st_mode))
+		return xasprintf("%s controller mounted at %s (cgroup v1)", ctrl, v1);
+	if (vb_read_file("/sys/fs/cgroup/cgroup.controllers", 4096, &v2, NULL) == 0) {
+		/* Word match: "cpu" must not match "cpuset". */
+		_cleanup_free_ char *want = xasprintf(" %s ", ctrl);
+		v2[strcspn(v2, "\n")] = '\0';
+		_cleanup_free_ char *line = xasprintf(" %s ", v2);
+		if (strstr(line, want))
+			return xasprintf("%s controller available (cgroup v2)", ctrl);
+	}
+	return xasprintf("no %s controller found in /sys/fs/cgroup", ctrl);
+}
+
+static void fill_container(const struct vb_features_host *h, const struct vb_features_criu *p,
+			   struct vb_feature_cell *c)
+{
+	container_checkpoint(p, &c[VB_FEATURE_CHECKPOINT]);
+	const struct vb_feature_cell *ck = &c[VB_FEATURE_CHECKPOINT];
+	if (ck->value == VB_FV_YES || ck->value == VB_FV_PARTIAL)
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_LIVE_MIGRATION], VB_FV_PARTIAL, VB_FH_PROBED,
+		    "Only through CRIU: a checkpoint copied to another host and restored "
+		    "there (needs CRIU and the same kernel features on both ends, and a "
+		    "pause while the copy moves); the checkpoint probe here worked.");
+	else
+		vb_feature_cell_set(
+		    &c[VB_FEATURE_LIVE_MIGRATION], VB_FV_NO, VB_FH_PROBED,
+		    "Containers move between hosts only as CRIU checkpoints, and the "
+		    "checkpoint/restore probe here failed (see checkpoint/restore).");
+	_cleanup_free_ char *mem = controller_text("memory");
+	_cleanup_free_ char *cpu = controller_text("cpu");
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_MEM_OVERCOMMIT], VB_FV_YES, VB_FH_BY_DESIGN,
+	    "Memory cgroup limits are caps, not reservations: the limits of all "
+	    "containers may add up to more than RAM, backed by the host's virtual memory "
+	    "(here: %s, vm.overcommit_memory=%d).",
+	    mem, h->overcommit_memory);
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_CPU_OVERCOMMIT], VB_FV_YES, VB_FH_BY_DESIGN,
+	    "Containers are processes under the host's scheduler: any number share the "
+	    "CPUs, weighted by cpu shares and capped by quota (here: %s).",
+	    cpu);
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_HW_EXTENSIONS], VB_FV_NO, VB_FH_BY_DESIGN,
+	    "Namespaces and cgroups are kernel features: containers run natively, with no "
+	    "CPU virtualization extension.");
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_KERNEL_UPDATES], VB_FV_NO, VB_FH_BY_DESIGN,
+	    "Containers share the host's kernel (here %s): updating it updates it for "
+	    "every container, and no container can run another.",
+	    h->release);
+	/* Mainline: the namespaces a container needs and a cgroup hierarchy. */
+	static const char *const ns[] = { "mnt", "uts", "ipc", "pid", "net", "user", "cgroup" };
+	char have[96] = "", missing[96] = "";
+	for (size_t i = 0; i < VB_ARRAY_SIZE(ns); i++) {
+		_cleanup_free_ char *path = xasprintf("/proc/self/ns/%s", ns[i]);
+		char *list = access(path, F_OK) ? missing : have;
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(have) - l, "%s%s", l ? " " : "", ns[i]);
+	}
+	_cleanup_free_ char *mounts = NULL;
+	unsigned v1 = 0, v2 = 0;
+	if (vb_read_file("/proc/mounts", 1 << 20, &mounts, NULL) == 0)
+		vb_features_cgroup_mounts(mounts, &v1, &v2);
+	bool ok = !missing[0] && (v1 || v2);
+	vb_feature_cell_set(
+	    &c[VB_FEATURE_MAINLINE], ok ? VB_FV_YES : VB_FV_PARTIAL, VB_FH_PROBED,
+	    "Namespaces and cgroups are mainline kernel features; this kernel (%s) has "
+	    "%s in /proc/self/ns%s%s%s, and %u cgroup v1 and %u cgroup2 mounts in "
+	    "/proc/mounts.",
+	    h->release, have[0] ? have : "none", missing[0] ? " (missing: " : "", missing,
+	    missing[0] ? ")" : "", v1, v2);
+}
+
+int vb_container_features(struct vb_features_host *h, bool named, struct vb_feature_cell *c)
+{
+	(void)named;
+	struct vb_features_criu criu = { 0 };
+	int r = probe_criu(h, &criu);
+	if (!r)
+		fill_container(h, &criu, c);
+	criu_release(&criu);
+	return r;
 }

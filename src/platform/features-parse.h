@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef VB_EXPERIMENT_FEATURES_PARSE_H
-#define VB_EXPERIMENT_FEATURES_PARSE_H
+#ifndef VB_PLATFORM_FEATURES_PARSE_H
+#define VB_PLATFORM_FEATURES_PARSE_H
 
 /*
  * The pure helpers of `virtbench features`: readers of what the host's
- * files, CRIU and QMP say, for the table (features.c), the probes
- * (features-qemu.c, features-criu.c) and the unit tests. They include
- * nothing of the table or the probes.
+ * files, CRIU and QMP say, for the host facts (features.c), the platforms'
+ * columns (container-features.c, qemu-features.c, xen-features.c) and the
+ * unit tests. They include nothing of the columns or the probes.
  */
 #include <jansson.h>
 #include <stdbool.h>
