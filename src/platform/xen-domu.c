@@ -243,7 +243,7 @@ static int machine_new(const struct vb_platform_ctx *ctx, const struct vb_guest_
 		m->dir = NULL;
 	}
 	if (!r && !local)
-		r = vb_xen_get(ctx->agent_path, &m->x, err);
+		r = vb_xen_get(ctx->agent_path, ctx->kernel, ctx->kernel_modules, &m->x, err);
 	if (!r && !local &&
 	    (!vb_xen_module_path_ok(m->x.kernel) || !vb_xen_module_path_ok(m->x.dom0_initrd)))
 		r = vb_error_set(err, -EINVAL,

@@ -30,8 +30,9 @@
 /* Room for this many domUs of the guest's size at once (a guest and its clone). */
 #define DOMU_ROOM 2
 
-static int xen_probe(struct vb_error **err)
+static int xen_probe(const struct vb_platform_ctx *ctx, struct vb_error **err)
 {
+	(void)ctx;
 	_cleanup_free_ char *qemu = vb_qemu_find();
 	_cleanup_free_ char *tools = vb_xen_missing_tools();
 	if (!qemu || tools)
@@ -224,7 +225,7 @@ static int xen_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **
 int vb_xen_probe_cpu_overcommit(const struct vb_platform_ctx *ctx, const char *name,
 				unsigned *pcpus, unsigned *vcpus, struct vb_error **err)
 {
-	int r = xen_probe(err);
+	int r = xen_probe(ctx, err);
 	if (r)
 		return r;
 	/* The smallest machine: Xen sees 2 CPUs (one domU vCPU + dom0's), a 64 MiB disk. */
