@@ -53,7 +53,9 @@ static int count_entry(const char *path, const struct stat *st, int flag, struct
 static int disk_size(const char *tree, uint64_t *bytes, struct vb_error **err)
 {
 	tree_bytes = tree_inodes = 0;
-	if (nftw(tree, count_entry, 32, FTW_PHYS | FTW_MOUNT) != 0)
+	/* "/.": a tree reached through a symlink is walked, not the link. */
+	_cleanup_free_ char *top = xasprintf("%s/.", tree);
+	if (nftw(top, count_entry, 32, FTW_PHYS | FTW_MOUNT) != 0)
 		return vb_error_errno(err, errno, "image disk: reading %s", tree);
 	uint64_t b = tree_bytes + tree_bytes / 4 + (256ull << 20);
 	*bytes = (b + (1ull << 20) - 1) & ~((1ull << 20) - 1);
