@@ -88,6 +88,10 @@ static int build(const char *tree, const char *tmp, struct vb_error **err)
 	_cleanup_free_ char *out = NULL;
 	int st = 0;
 	r = vb_proc_run(argv, 30 * 60 * 1000, 4096, &out, &st, err);
+	if ((r || !WIFEXITED(st) || WEXITSTATUS(st)) && vb_interrupted) {
+		vb_error_free(err);
+		return vb_error_exit(err, -EINTR, VB_EXIT_INTERRUPTED, "interrupted");
+	}
 	if (r)
 		return vb_error_wrap(err, "image disk: mke2fs -d %s", tree);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))

@@ -6,7 +6,7 @@
 # changes; --image minimal with that workload is refused; ops clones such a
 # guest; a disk build killed with SIGKILL is swept at the next start.
 . "$(dirname "$0")/lib.bash"
-N=21
+N=22
 plan $N
 # The kernel, initramfs, Debian tree and its disk are cached across tests
 # (the tree takes a minute of debootstrap): the shared cache, as qemu.sh.
@@ -116,13 +116,28 @@ check "ops: nothing left (overlays, bases of the clone, work directories, QEMU)"
 		! pgrep -f 'qemu-system-x86_6[4] .*-name $tag' >/dev/null && [ -z \"\$(vb_cgroup_leftovers $tag)\" ]"
 check "... and the base is still unchanged" test "$(sha256sum <"$base")" = "$sum_before"
 
-# A disk build killed with SIGKILL: its temporary file is swept by the next
-# start. A private cache whose tree is the shared one's, so the disk is built.
+# Disk builds interrupted: a private cache whose tree is the shared one's,
+# so the disk is built. Ctrl-C (to the process group, as a terminal sends
+# it): exit 130 and nothing left.
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 mkdir -p "$VIRTBENCH_CACHE_DIR/images"
 chmod 755 "$TMP" "$VIRTBENCH_CACHE_DIR" "$VIRTBENCH_CACHE_DIR/images"
 ln -s "$tree" "$VIRTBENCH_CACHE_DIR/images/$key"
 export VIRTBENCH_DB="$TMP/kill.db"
+setsid "$VB" run -q -p qemu-tcg --image debian:less -w cpu.primes >/dev/null 2>"$TMP/err" &
+pid=$!
+for _ in $(seq 600); do
+	ls "$VIRTBENCH_CACHE_DIR/images/.build-disk-$pid.img" >/dev/null 2>&1 && break
+	sleep 0.05
+done
+kill -INT -- -$pid
+wait $pid
+rc=$?
+check "Ctrl-C mid disk build: exit 130, no disk, no temporary file, no mke2fs" \
+	bash -c "[ $rc = 130 ] && [ \"\$(ls -A '$VIRTBENCH_CACHE_DIR/images')\" = '$key' ] &&
+		! pgrep -f '[m]ke2fs .*$VIRTBENCH_CACHE_DIR' >/dev/null"
+[ $rc = 130 ] || diag "$(cat "$TMP/err")"
+# SIGKILL: its temporary file is swept by the next start.
 "$VB" run -q -p qemu-tcg --image debian:less -w cpu.primes >/dev/null 2>&1 &
 pid=$!
 tmpimg=
