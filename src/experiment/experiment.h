@@ -93,11 +93,11 @@ char *vb_guest_label(const char *label, const struct vb_platform_ops *ops,
 struct vb_image_spec; /* src/guest/image.h */
 
 /*
- * The Debian packages workload w needs in its guest (comma-separated), or
- * NULL: its ops' packages, unless $VIRTBENCH_TEST_PACKAGES names it
- * ("cpu.primes=less;mem.memcpy=bc": how tests give a workload packages).
+ * The Debian packages workload w needs in its guest (comma-separated; caller
+ * frees), or NULL: its ops' packages, unless $VIRTBENCH_TEST_PACKAGES names
+ * it ("cpu.primes=less;mem.memcpy=bc": how tests give a workload packages).
  */
-const char *vb_workload_packages(const struct vb_workload_ops *w);
+char *vb_workload_packages(const struct vb_workload_ops *w);
 
 /*
  * The image of a run of the n workloads w, into *out (release with

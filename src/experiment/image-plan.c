@@ -7,21 +7,18 @@
 #include "experiment/experiment.h"
 #include "guest/image.h"
 
-const char *vb_workload_packages(const struct vb_workload_ops *w)
+char *vb_workload_packages(const struct vb_workload_ops *w)
 {
 	/* NAME=PKG[,PKG...] entries separated by ';' (tests only: docs/images.md). */
 	const char *env = getenv("VIRTBENCH_TEST_PACKAGES");
 	size_t n = strlen(w->name);
 	for (const char *p = env; p && *p;) {
 		size_t k = strcspn(p, ";");
-		if (k > n + 1 && !strncmp(p, w->name, n) && p[n] == '=') {
-			static __thread char buf[512];
-			snprintf(buf, sizeof(buf), "%.*s", (int)(k - n - 1), p + n + 1);
-			return buf;
-		}
+		if (k > n + 1 && !strncmp(p, w->name, n) && p[n] == '=')
+			return xstrndup(p + n + 1, k - n - 1);
 		p += k + (p[k] == ';');
 	}
-	return w->packages && *w->packages ? w->packages : NULL;
+	return w->packages && *w->packages ? xstrdup(w->packages) : NULL;
 }
 
 int vb_image_plan(const char *text, const struct vb_workload_ops *const *w, size_t n,
@@ -30,7 +27,7 @@ int vb_image_plan(const char *text, const struct vb_workload_ops *const *w, size
 	*out = (struct vb_image_spec){ .kind = VB_IMAGE_MINIMAL };
 	int r = text ? vb_image_spec_parse(text, out, err) : 0;
 	for (size_t i = 0; !r && i < n; i++) {
-		const char *pk = vb_workload_packages(w[i]);
+		_cleanup_free_ char *pk = vb_workload_packages(w[i]);
 		if (!pk || out->kind == VB_IMAGE_DIR)
 			continue; /* a directory of the user's is taken as it is */
 		if (text && out->kind == VB_IMAGE_MINIMAL) {

@@ -99,12 +99,14 @@ static void test_test_packages(void)
 {
 	/* The tests' way to give a real workload packages. */
 	setenv("VIRTBENCH_TEST_PACKAGES", "fake.x=bc;fake.plain=less,file;fake.plainer=vim", 1);
-	const char *p = vb_workload_packages(&plain);
+	_cleanup_free_ char *p = vb_workload_packages(&plain);
 	CHECK_MSG(p && !strcmp(p, "less,file"), "%s", p ? p : "NULL");
-	CHECK(!strcmp(vb_workload_packages(&web), "nginx,apache2-utils"));
+	_cleanup_free_ char *q = vb_workload_packages(&web);
+	CHECK(q && !strcmp(q, "nginx,apache2-utils"));
 	PLAN_IS("debian:file,less", NULL, &plain);
 	unsetenv("VIRTBENCH_TEST_PACKAGES");
-	CHECK(vb_workload_packages(&plain) == NULL);
+	_cleanup_free_ char *none = vb_workload_packages(&plain);
+	CHECK(none == NULL);
 }
 
 static bool have(const char *tool)
