@@ -6,7 +6,7 @@
 # changes; --image minimal with that workload is refused; ops clones such a
 # guest; a disk build killed with SIGKILL is swept at the next start.
 . "$(dirname "$0")/lib.bash"
-N=22
+N=23
 plan $N
 # The kernel, initramfs, Debian tree and its disk are cached across tests
 # (the tree takes a minute of debootstrap): the shared cache, as qemu.sh.
@@ -98,6 +98,21 @@ check "nothing of the run is left: overlay, work directory, QEMU, cgroups" \
 sum_after=$(sha256sum <"$base")
 [ -z "$sum_before" ] && sum_before=$sum_after
 check "the base is unchanged by the guest (sha256)" test "$sum_before" = "$sum_after"
+
+# SIGKILL mid-run: the guest's overlay goes with the dead run's work
+# directory at the next start.
+export VIRTBENCH_DB="$TMP/killrun.db"
+"$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p qemu-tcg -w cpu.primes --set limit=100000 \
+	>/dev/null 2>&1 &
+pid=$!
+wait_first_sample 180
+killed=$(find "$VIRTBENCH_STATE_DIR" -name root.qcow2 2>/dev/null | head -1)
+kill -KILL $pid
+wait $pid 2>/dev/null
+for _ in $(seq 100); do pgrep -f "qemu-system-x86_6[4] .*-name $(sql 'SELECT tag FROM runs')" >/dev/null || break; sleep 0.1; done
+"$VB" runs >/dev/null 2>&1
+check "SIGKILL mid-run: the next start removes the guest's overlay with its work directory" \
+	bash -c "[ -n '$killed' ] && [ ! -e '$killed' ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
 
 # ops: provision and boot with this root, and a clone of such a guest.
 export VIRTBENCH_DB="$TMP/ops.db"
