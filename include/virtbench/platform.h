@@ -46,8 +46,7 @@ struct vb_guest_spec {
 	uint64_t memory_bytes;
 	uint64_t disk_bytes;
 	enum vb_net_mode net;
-	const char *image; /* container: the image directory, borrowed; NULL = the chosen or minimal
-			      image */
+	const char *image; /* container: the image directory, borrowed; NULL = the run's image */
 	const struct vb_userns *userns; /* borrowed; non-NULL: a user namespace (VB_CAP_USERNS) */
 	enum vb_container_disk container_disk; /* VB_CAP_CONTAINER_DISK; others ignore it */
 };
@@ -79,6 +78,36 @@ enum vb_platform_caps {
 	VB_CAP_NAT = 1u << 9,	   /* its guests can have --net nat */
 	VB_CAP_USERNS = 1u << 10,  /* takes a guest spec's user namespace maps */
 	VB_CAP_CONTAINER_DISK = 1u << 11, /* takes a guest spec's container_disk */
+	VB_CAP_ROOT_TREE = 1u << 12,	  /* runs on the run's image as a tree (ctx->image->tree) */
+	VB_CAP_ROOT_DISK = 1u << 13,	  /* boots the run's image as a disk (ctx->image->disk) */
+};
+
+/* Which root a run's guests boot (`--image`). */
+enum vb_image_kind {
+	VB_IMAGE_MINIMAL, /* busybox and the agent: a container's minimal root, a VM's initramfs */
+	VB_IMAGE_DEBIAN,  /* debootstrap of the host's release, with packages */
+	VB_IMAGE_DIR,	  /* a directory the user made (container guests only) */
+};
+
+/* "minimal", "debian" or "dir", as records say it. */
+static inline const char *vb_image_kind_name(enum vb_image_kind k)
+{
+	return k == VB_IMAGE_DEBIAN ? "debian" : k == VB_IMAGE_DIR ? "dir" : "minimal";
+}
+
+/*
+ * The image of a run, resolved before the run starts (src/guest/image.c,
+ * vb_image_resolve): the same root for every platform, each taking the form
+ * it boots. Strings owned (vb_guest_image_release).
+ */
+struct vb_guest_image {
+	enum vb_image_kind kind;
+	char *key;	/* debian: the cache key (the tree's directory name); else NULL */
+	char *packages; /* debian: the packages asked for, "less,nginx"; else NULL */
+	char *tree;	/* the root directory container guests run on; NULL: the minimal one */
+	char *disk;	/* its ext4 image, the VM guests' read-only base; NULL: the initramfs */
+	double tree_s, disk_s;	     /* how long having each took (built or found) */
+	bool tree_built, disk_built; /* built by this process (else taken from the cache) */
 };
 
 /* Everything a platform needs from the run that drives it. */
@@ -88,8 +117,15 @@ struct vb_platform_ctx {
 	const char *work_dir;	/* per-run directory for scratch space, images */
 	double ready_timeout_s; /* start → agent-ready limit */
 	double job_timeout_s;	/* one job's limit; 0 = none */
-	/* container: the golden image directory (--container-image); NULL: the minimal one */
-	const char *container_image;
+	/* The run's image (--image); NULL: the minimal one everywhere. */
+	const struct vb_guest_image *image;
+	/*
+	 * The VM platforms' guest kernel (--kernel) and its modules directory
+	 * (may be NULL: everything built in); NULL kernel: $VIRTBENCH_KERNEL,
+	 * else Debian's.
+	 */
+	const char *kernel;
+	const char *kernel_modules;
 };
 
 struct vb_guest; /* a platform's own per-guest state */
@@ -104,8 +140,12 @@ struct vb_platform_ops {
 	const char *summary;		/* one line for `list platforms` */
 	unsigned caps;			/* enum vb_platform_caps */
 	const char *unavailable_reason; /* non-NULL: compiled out / not built yet */
-	/* Is it usable here? 0 yes; VB_SKIP with the reason in *err. */
-	int (*probe)(struct vb_error **err);
+	/*
+	 * Is it usable here, for a run of ctx (its kernel: kvm boots a probe
+	 * guest)? 0 yes; VB_SKIP with the reason in *err. Only ctx's kernel and
+	 * agent are set while probing.
+	 */
+	int (*probe)(const struct vb_platform_ctx *ctx, struct vb_error **err);
 	/* Create a guest (disk, rootfs, cgroup...) but do not start it. */
 	int (*provision)(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 			 const char *name, struct vb_guest **out, struct vb_error **err);
@@ -206,12 +246,6 @@ struct vb_platform_ops {
 int vb_platform_agent_path(char **out);
 
 /*
- * The guest kernel of the VM platforms for this process (--kernel), with
- * its modules directory (may be NULL: everything built in). Borrowed.
- */
-void vb_platform_set_kernel(const char *image, const char *modules);
-
-/*
  * How a platform's results are labelled, as stored in platforms.emulated:
  * 0 native, 1 emulated, 2 nested inside emulation (xen in QEMU/TCG).
  */
@@ -229,10 +263,12 @@ extern const struct vb_platform_ops *const vb_platforms[];
 const struct vb_platform_ops *vb_platform_find(const char *name);
 
 /*
- * Probe p: 0 when usable, VB_SKIP with the reason in *err when not (a
- * platform that is not built yet says so without probing).
+ * Probe p for a run of ctx (its kernel; NULL: the default one): 0 when
+ * usable, VB_SKIP with the reason in *err when not (a platform that is not
+ * built yet says so without probing).
  */
-int vb_platform_probe(const struct vb_platform_ops *p, struct vb_error **err);
+int vb_platform_probe(const struct vb_platform_ops *p, const struct vb_platform_ctx *ctx,
+		      struct vb_error **err);
 
 /*
  * `virtbench container run`: one command in a fresh container of the minimal

@@ -48,11 +48,13 @@ void vb_cli_free_list(char **items, size_t n);
 /*
  * Resolve -p: a comma-separated list of platform names (unknown or repeated
  * names are usage errors), or "available": every platform that passes
- * filter (NULL = all) and its probe here, the others named on stderr.
+ * filter (NULL = all) and its probe here for a run of probe (its kernel;
+ * NULL: the default), the others named on stderr.
  */
 int vb_cli_platforms(const char *cmd, const char *text,
 		     bool (*filter)(const struct vb_platform_ops *),
-		     const struct vb_platform_ops ***out, size_t *n, struct vb_error **err);
+		     const struct vb_platform_ctx *probe, const struct vb_platform_ops ***out,
+		     size_t *n, struct vb_error **err);
 
 struct vb_run_config;
 /*
@@ -103,9 +105,10 @@ int vb_cli_write_report(struct vb_store *db, int64_t run_id, const char *command
 			struct vb_error **err);
 
 /*
- * --kernel IMAGE [--kernel-modules DIR]: the VM platforms' guest kernel for
- * this process (a PVM guest kernel is how KVM works on a kvm_pvm host).
- * Checked here: a usage error (exit 2) when missing. 0 when neither given.
+ * --kernel IMAGE [--kernel-modules DIR], the VM platforms' guest kernel (a
+ * PVM guest kernel is how KVM works on a kvm_pvm host; it goes in the run's
+ * platform context), checked: a usage error (exit 2) when missing. 0 when
+ * neither given.
  */
 int vb_cli_kernel(const char *cmd, const char *image, const char *modules);
 
@@ -116,17 +119,32 @@ int vb_cli_kernel(const char *cmd, const char *image, const char *modules);
  */
 int vb_cli_image(const char *text, const char *agent, char **dir, struct vb_error **err);
 
-/* --container-image TEXT (may be NULL) checked while parsing: a usage error (2) when bad. */
+/* --image TEXT (may be NULL) checked while parsing: a usage error (2) when bad. */
 int vb_cli_check_image(const char *cmd, const char *text);
 
+struct vb_image_spec;
+struct vb_run_workload;
 /*
- * --container-image TEXT (NULL: not given): when a container platform is
- * among platforms, get its image (vb_cli_image) into *dir (caller frees),
- * the directory container guests run on (the platform context's
- * container_image); *dir NULL otherwise.
+ * --image TEXT (or --container-image; NULL: not given) for a run of the
+ * workloads wl on the platforms: the image the run boots, with its
+ * workloads' packages (vb_image_plan), into *out (vb_image_spec_release).
+ * Checked before anything is built: a refused minimal image, or an image a
+ * platform cannot boot (xen boots only the minimal one; a directory is for
+ * containers), is an error with exit code 2.
  */
-int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,
-			   size_t n, const char *agent, char **dir, struct vb_error **err);
+int vb_cli_image_plan(const char *text, const struct vb_run_workload *wl, size_t nwl,
+		      const struct vb_platform_ops *const *platforms, size_t np,
+		      struct vb_image_spec *out, struct vb_error **err);
+
+/*
+ * Have the planned image s in the forms the platforms boot (a tree for the
+ * container, an ext4 disk for qemu-tcg and kvm), built when not cached
+ * (progress on stderr), into *out (vb_guest_image_release): the run's
+ * platform context's image.
+ */
+int vb_cli_image_resolve(const struct vb_image_spec *s,
+			 const struct vb_platform_ops *const *platforms, size_t n,
+			 const char *agent, struct vb_guest_image *out, struct vb_error **err);
 
 /*
  * After a run: print its tables, then export it as JSON and CSV and write

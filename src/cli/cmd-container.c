@@ -137,7 +137,7 @@ int vb_cmd_container(int argc, char **argv)
 	_cleanup_free_ char *agent = NULL;
 	_cleanup_free_ char *work_dir = NULL;
 	char tag[16];
-	r = vb_platform_probe(vb_platform_find("container"), &err);
+	r = vb_platform_probe(vb_platform_find("container"), NULL, &err);
 	if (r) {
 		vb_error_wrap(&err, "the container platform is unavailable here");
 		err->exit_code = VB_EXIT_UNAVAILABLE;

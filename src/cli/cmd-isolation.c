@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "guest/image.h"
 #include "report/report.h"
 #include "runtime/idmap.h"
 
@@ -325,6 +326,7 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 			r = vb_cli_userns("isolation", p.arg, &a->userns);
 			a->have_userns = true;
 			break;
+		case VB_CLI_IMAGE:
 		case VB_CLI_CONTAINER_IMAGE:
 			a->image = p.arg;
 			r = vb_cli_check_image("isolation", p.arg);
@@ -406,7 +408,9 @@ static int check_platform(struct vb_isolation_config *cfg, struct vb_error **err
 					     "%s has no network for the w3 cases", p->name);
 		cfg->spec.net = VB_NET_BRIDGED;
 	}
-	int r = vb_platform_probe(p, err);
+	struct vb_platform_ctx probe = { .kernel = cfg->kernel,
+					 .kernel_modules = cfg->kernel_modules };
+	int r = vb_platform_probe(p, &probe, err);
 	if (r) {
 		vb_error_wrap(err, "platform %s is unavailable here", p->name);
 		(*err)->exit_code = VB_EXIT_UNAVAILABLE;
@@ -424,7 +428,8 @@ int vb_cmd_isolation(int argc, char **argv)
 	}
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	_cleanup_free_ char *agent = NULL;
-	_cleanup_free_ char *image = NULL;
+	struct vb_image_spec ispec = { 0 };
+	struct vb_guest_image image = { 0 };
 	_cleanup_free_ char *dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
 	struct vb_run_config wc = { .profile = a.profile };
 	struct vb_isolation_config cfg = {
@@ -434,6 +439,9 @@ int vb_cmd_isolation(int argc, char **argv)
 		.profile = a.profile,
 		.ready_timeout_s = 60,
 		.job_timeout_s = 600,
+		.image = &image,
+		.kernel = a.kernel,
+		.kernel_modules = a.kmods,
 		.command = command,
 		.progress = !a.quiet && isatty(STDOUT_FILENO),
 	};
@@ -463,14 +471,16 @@ int vb_cmd_isolation(int argc, char **argv)
 	if (!r && a.have_container_disk)
 		r = vb_cli_container_disk_check(&cfg.platform, 1, &err);
 	if (!r)
+		r = vb_cli_image_plan(a.image, cfg.victims, cfg.nvictims, &cfg.platform, 1, &ispec,
+				      &err);
+	if (!r)
 		r = check_platform(&cfg, &err);
 	if (!r)
 		r = vb_cli_check_outputs(a.json, NULL, a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
-		r = vb_cli_container_image(a.image, &cfg.platform, 1, agent, &image, &err);
-	cfg.container_image = image;
+		r = vb_cli_image_resolve(&ispec, &cfg.platform, 1, agent, &image, &err);
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (r) {
@@ -495,6 +505,8 @@ int vb_cmd_isolation(int argc, char **argv)
 	code = r ? vb_cli_fail(&err) : failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;
 out:
 	vb_store_close(db);
+	vb_image_spec_release(&ispec);
+	vb_guest_image_release(&image);
 	free_policies(&cfg);
 	vb_cli_free_workloads(&wc);
 	free(a.sets);

@@ -4,13 +4,13 @@
 #include "virtbench/platform.h"
 #include "virtbench/workload.h"
 
-static void list_platforms(void)
+static void list_platforms(const struct vb_platform_ctx *probe)
 {
 	printf("%-15s %-32s %s\n", "platform", "status", "what it is");
 	for (size_t i = 0; vb_platforms[i]; i++) {
 		const struct vb_platform_ops *p = vb_platforms[i];
 		struct vb_error *err = NULL;
-		int r = vb_platform_probe(p, &err);
+		int r = vb_platform_probe(p, probe, &err);
 		char status[256];
 		_cleanup_free_ char *found = r == 0 && p->found ? p->found() : NULL;
 		if (r == 0)
@@ -77,7 +77,8 @@ int vb_cmd_list(int argc, char **argv)
 	if (r)
 		return r;
 	if (!strcmp(argv[p.optind], "platforms"))
-		list_platforms();
+		list_platforms(
+		    &(struct vb_platform_ctx){ .kernel = kernel, .kernel_modules = kmods });
 	else if (!strcmp(argv[p.optind], "workloads"))
 		list_workloads(verbose);
 	else

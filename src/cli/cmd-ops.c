@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "guest/image.h"
 #include "report/report.h"
 #include "runtime/idmap.h"
 
@@ -69,6 +70,7 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 			r = vb_cli_userns("ops", p.arg, &a->userns);
 			a->have_userns = true;
 			break;
+		case VB_CLI_IMAGE:
 		case VB_CLI_CONTAINER_IMAGE:
 			a->image = p.arg;
 			r = vb_cli_check_image("ops", p.arg);
@@ -92,14 +94,15 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 	return r;
 }
 
-static int check_platforms(struct vb_ops_config *cfg, struct vb_error **err)
+static int check_platforms(struct vb_ops_config *cfg, const struct vb_platform_ctx *probe,
+			   struct vb_error **err)
 {
 	for (size_t i = 0; i < cfg->nplatforms; i++) {
 		const struct vb_platform_ops *p = cfg->platforms[i];
 		if (!has_guests(p))
 			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
 					     "ops: host has no guest, hence no lifecycle to time");
-		int r = vb_platform_probe(p, err);
+		int r = vb_platform_probe(p, probe, err);
 		if (r) {
 			vb_error_wrap(err, "platform %s is unavailable here", p->name);
 			(*err)->exit_code = VB_EXIT_UNAVAILABLE;
@@ -117,7 +120,8 @@ int vb_cmd_ops(int argc, char **argv)
 		return r < 0 ? 0 : r;
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	_cleanup_free_ char *agent = NULL;
-	_cleanup_free_ char *image = NULL;
+	struct vb_image_spec ispec = { 0 };
+	struct vb_guest_image image = { 0 };
 	_cleanup_free_ char *dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
 	struct vb_ops_config cfg = {
 		.rounds = (unsigned)a.rounds,
@@ -128,6 +132,9 @@ int vb_cmd_ops(int argc, char **argv)
 			  .userns = a.have_userns ? &a.userns : NULL,
 			  .container_disk = a.container_disk },
 		.ready_timeout_s = 60,
+		.image = &image,
+		.kernel = a.kernel,
+		.kernel_modules = a.kmods,
 		.command = command,
 		.progress = !a.quiet && isatty(STDOUT_FILENO),
 	};
@@ -135,25 +142,31 @@ int vb_cmd_ops(int argc, char **argv)
 	struct vb_store *db = NULL;
 	int64_t run_id = -1;
 	unsigned failed = 0;
-	r = vb_cli_platforms("ops", a.platforms, has_guests, &cfg.platforms, &cfg.nplatforms, &err);
+	struct vb_platform_ctx probe = { .kernel = a.kernel, .kernel_modules = a.kmods };
+	r = vb_cli_platforms("ops", a.platforms, has_guests, &probe, &cfg.platforms,
+			     &cfg.nplatforms, &err);
+	if (!r)
+		r = vb_cli_image_plan(a.image, NULL, 0, cfg.platforms, cfg.nplatforms, &ispec,
+				      &err);
 	if (!r && a.have_userns)
 		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r && a.have_container_disk)
 		r = vb_cli_container_disk_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r)
-		r = check_platforms(&cfg, &err);
+		r = check_platforms(&cfg, &probe, &err);
 	if (!r)
 		r = vb_cli_check_outputs(a.json, NULL, a.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
-		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &image,
-					   &err);
-	cfg.container_image = image;
+		r = vb_cli_image_resolve(&ispec, cfg.platforms, cfg.nplatforms, agent, &image,
+					 &err);
+	vb_image_spec_release(&ispec);
 	if (!r)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	if (r) {
 		free(cfg.platforms);
+		vb_guest_image_release(&image);
 		return vb_cli_fail(&err);
 	}
 	cfg.agent_path = agent;
@@ -172,5 +185,6 @@ int vb_cmd_ops(int argc, char **argv)
 	int code = r ? vb_cli_fail(&err) : failed ? VB_EXIT_MEASUREMENT : VB_EXIT_OK;
 	vb_store_close(db);
 	free(cfg.platforms);
+	vb_guest_image_release(&image);
 	return code;
 }

@@ -7,6 +7,7 @@
 #include "core/text.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "guest/image.h"
 #include "report/diff.h"
 #include "report/report.h"
 #include "runtime/idmap.h"
@@ -139,6 +140,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			r = vb_cli_userns(verb->name, p.arg, &a->userns);
 			a->have_userns = true;
 			break;
+		case VB_CLI_IMAGE:
 		case VB_CLI_CONTAINER_IMAGE:
 			a->image = p.arg;
 			r = vb_cli_check_image(verb->name, p.arg);
@@ -208,7 +210,8 @@ static int run_verb(int argc, char **argv)
 	struct vb_error *err = NULL;
 	struct vb_store *db = NULL;
 	_cleanup_free_ char *agent = NULL;
-	_cleanup_free_ char *image = NULL;
+	struct vb_image_spec ispec = { 0 };
+	struct vb_guest_image image = { 0 };
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	_cleanup_free_ char *dbpath = NULL;
 	int64_t run_id = -1;
@@ -223,9 +226,13 @@ static int run_verb(int argc, char **argv)
 	cfg.profile = a.profile;
 	/* Everything outside input can get wrong is checked before anything is created. */
 	r = vb_cli_workloads(a.workloads, a.suites, a.sets, a.nsets, &cfg, &err);
+	struct vb_platform_ctx probe = { .kernel = a.kernel, .kernel_modules = a.kmods };
 	if (!r)
-		r = vb_cli_platforms(verb->name, a.platforms, NULL, &cfg.platforms, &cfg.nplatforms,
-				     &err);
+		r = vb_cli_platforms(verb->name, a.platforms, NULL, &probe, &cfg.platforms,
+				     &cfg.nplatforms, &err);
+	if (!r)
+		r = vb_cli_image_plan(a.image, cfg.workloads, cfg.nworkloads, cfg.platforms,
+				      cfg.nplatforms, &ispec, &err);
 	/* w3 needs a network from each guest to the host, where its peer runs. */
 	bool w3 = false;
 	for (size_t i = 0; i < cfg.nworkloads; i++)
@@ -288,7 +295,8 @@ static int run_verb(int argc, char **argv)
 				    cfg.platforms[i]->name, cfg.workloads[k].w->name);
 		if (r)
 			break;
-		r = vb_platform_probe(cfg.platforms[i], &err);
+		probe.agent_path = agent;
+		r = vb_platform_probe(cfg.platforms[i], &probe, &err);
 		if (r) {
 			vb_error_wrap(&err, "platform %s is unavailable here",
 				      cfg.platforms[i]->name);
@@ -296,9 +304,11 @@ static int run_verb(int argc, char **argv)
 		}
 	}
 	if (!r)
-		r = vb_cli_container_image(a.image, cfg.platforms, cfg.nplatforms, agent, &image,
-					   &err);
-	cfg.container_image = image;
+		r = vb_cli_image_resolve(&ispec, cfg.platforms, cfg.nplatforms, agent, &image,
+					 &err);
+	cfg.image = &image;
+	cfg.kernel = a.kernel;
+	cfg.kernel_modules = a.kmods;
 	if (!r) {
 		dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
 		r = vb_cli_open_store(dbpath, &db, &err);
@@ -368,6 +378,8 @@ static int run_verb(int argc, char **argv)
 			failed == 1 ? "" : "s");
 out:
 	vb_store_close(db);
+	vb_image_spec_release(&ispec);
+	vb_guest_image_release(&image);
 	vb_cli_free_workloads(&cfg);
 	vb_cli_scale_free(&cfg);
 	free(cfg.platforms);

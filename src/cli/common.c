@@ -54,12 +54,13 @@ static int sweep(struct vb_store *db, struct vb_error **err)
 		return r;
 	if (dirs || cgroups || runs)
 		fprintf(stderr,
-			"virtbench: swept what dead runs left: %d work director%s, %d cgroup%s, "
+			"virtbench: swept what dead runs left: %d work director%s or image "
+			"build%s, %d cgroup%s, "
 			"network link%s, NAT table%s or Xen domain%s removed, %d run%s marked "
 			"incomplete\n",
-			dirs, dirs == 1 ? "y" : "ies", cgroups, cgroups == 1 ? "" : "s",
+			dirs, dirs == 1 ? "y" : "ies", dirs == 1 ? "" : "s", cgroups,
 			cgroups == 1 ? "" : "s", cgroups == 1 ? "" : "s", cgroups == 1 ? "" : "s",
-			runs, runs == 1 ? "" : "s");
+			cgroups == 1 ? "" : "s", runs, runs == 1 ? "" : "s");
 	return 0;
 }
 
@@ -217,6 +218,7 @@ void vb_cli_free_list(char **items, size_t n)
  * own Xen: domUs of the host's memory).
  */
 static void available_platforms(const char *cmd, bool (*filter)(const struct vb_platform_ops *),
+				const struct vb_platform_ctx *probe,
 				const struct vb_platform_ops ***out, size_t *n)
 {
 	size_t cap = 0;
@@ -229,7 +231,7 @@ static void available_platforms(const char *cmd, bool (*filter)(const struct vb_
 		if ((filter && !filter(vb_platforms[i])) ||
 		    !strncmp(vb_platforms[i]->name, "xen", 3))
 			continue;
-		if (vb_platform_probe(vb_platforms[i], &e)) {
+		if (vb_platform_probe(vb_platforms[i], probe, &e)) {
 			if (!vb_platforms[i]->unavailable_reason) {
 				_cleanup_free_ char *msg = vb_printable(e->msg);
 				fprintf(stderr, "virtbench %s: leaving out %s: %s\n", cmd,
@@ -250,12 +252,13 @@ static void available_platforms(const char *cmd, bool (*filter)(const struct vb_
 
 int vb_cli_platforms(const char *cmd, const char *text,
 		     bool (*filter)(const struct vb_platform_ops *),
-		     const struct vb_platform_ops ***out, size_t *n, struct vb_error **err)
+		     const struct vb_platform_ctx *probe, const struct vb_platform_ops ***out,
+		     size_t *n, struct vb_error **err)
 {
 	*out = NULL;
 	*n = 0;
 	if (!strcmp(text, "available")) {
-		available_platforms(cmd, filter, out, n);
+		available_platforms(cmd, filter, probe, out, n);
 		return *n ? 0
 			  : vb_error_exit(err, -ENOENT, VB_EXIT_UNAVAILABLE,
 					  "no platform for '%s' is available here", cmd);
@@ -359,7 +362,6 @@ int vb_cli_kernel(const char *cmd, const char *image, const char *modules)
 	struct stat st;
 	if (modules && (stat(modules, &st) != 0 || !S_ISDIR(st.st_mode)))
 		return vb_cli_usage_error(cmd, "--kernel-modules %.200s: not a directory", modules);
-	vb_platform_set_kernel(image, modules);
 	return 0;
 }
 
@@ -472,14 +474,52 @@ int vb_cli_check_image(const char *cmd, const char *text)
 	return r;
 }
 
-int vb_cli_container_image(const char *text, const struct vb_platform_ops *const *platforms,
-			   size_t n, const char *agent, char **dir, struct vb_error **err)
+int vb_cli_image_plan(const char *text, const struct vb_run_workload *wl, size_t nwl,
+		      const struct vb_platform_ops *const *platforms, size_t np,
+		      struct vb_image_spec *out, struct vb_error **err)
 {
-	bool container = false;
-	*dir = NULL;
-	for (size_t i = 0; i < n; i++)
-		container |= !strcmp(platforms[i]->name, "container");
-	if (!text || !container)
-		return 0;
-	return vb_cli_image(text, agent, dir, err);
+	const struct vb_workload_ops **w = xcalloc(nwl + 1, sizeof(*w));
+	for (size_t i = 0; i < nwl; i++)
+		w[i] = wl[i].w;
+	int r = vb_image_plan(text, w, nwl, out, err);
+	free(w);
+	if (r || out->kind == VB_IMAGE_MINIMAL)
+		return r;
+	_cleanup_free_ char *pk = vb_image_spec_packages(out);
+	for (size_t i = 0; i < np; i++) {
+		unsigned caps = platforms[i]->caps;
+		bool takes = (caps & VB_CAP_ROOT_TREE) ||
+			     ((caps & VB_CAP_ROOT_DISK) && out->kind == VB_IMAGE_DEBIAN);
+		/* The host runs on itself: an image is nothing to it. */
+		if (takes || !strcmp(platforms[i]->name, "host"))
+			continue;
+		r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				  "image %s%s%s: platform %s boots only the minimal image%s",
+				  vb_image_kind_name(out->kind), *pk ? ":" : "", pk,
+				  platforms[i]->name,
+				  out->kind == VB_IMAGE_DIR ? " or debian[:PKG,...]"
+				  : text		    ? ""
+					 : " (the image comes from the workloads' packages)");
+		vb_image_spec_release(out);
+		break;
+	}
+	return r;
+}
+
+int vb_cli_image_resolve(const struct vb_image_spec *s,
+			 const struct vb_platform_ops *const *platforms, size_t n,
+			 const char *agent, struct vb_guest_image *out, struct vb_error **err)
+{
+	bool tree = false, disk = false;
+	for (size_t i = 0; i < n; i++) {
+		tree |= !!(platforms[i]->caps & VB_CAP_ROOT_TREE);
+		disk |= !!(platforms[i]->caps & VB_CAP_ROOT_DISK);
+	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vb_cli_install_signals(); /* Ctrl-C during a build: nothing half-built is left */
+	int r = vb_image_resolve(s, agent, tree, disk, image_progress, &t0, out, err);
+	if (!r && (out->tree_built || out->disk_built))
+		image_progress("built; kept in the cache for the next runs", &t0);
+	return r;
 }

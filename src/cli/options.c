@@ -315,11 +315,16 @@ const struct vb_cli_option vb_cli_options[] = {
 		  "Debian's)" },
 	{ VB_CLI_KERNEL_MODULES, "kernel-modules", 0, REQ, "DIR", .verbs = MEASURING | V(LIST),
 	  .help = "the modules of that kernel (needs --kernel)" },
+	{ VB_CLI_IMAGE, "image", 0, REQ, "IMAGE", .verbs = MEASURING,
+	  .help = "the guests' root on every platform: minimal (the\n"
+		  "default: busybox and the agent), debian[:PKG,...]\n"
+		  "(debootstrap of this host's release with the\n"
+		  "packages and the workloads' own, built once and\n"
+		  "cached: a container's tree, a VM's ext4 root disk)\n"
+		  "or a DIR (containers only); workloads that need\n"
+		  "packages get debian by themselves (docs/images.md)" },
 	{ VB_CLI_CONTAINER_IMAGE, "container-image", 0, REQ, "IMAGE", .verbs = MEASURING,
-	  .help = "the container platform's image: minimal (the\n"
-		  "default), debian[:PKG,...] (debootstrap of this\n"
-		  "host's release, built once and cached) or a DIR\n"
-		  "(docs/container.md)" },
+	  .help = "the same as --image (its older name)" },
 	{ VB_CLI_IMAGE, "image", 0, REQ, "IMAGE", .verbs = V(CONTAINER),
 	  .help = "the read-only lower layer: minimal (the default),\n"
 		  "debian[:PKG,...] (debootstrap --variant=minbase of\n"

@@ -58,9 +58,10 @@ struct vb_run_config {
 	double ready_timeout_s;
 	struct vb_guest_spec spec;
 	const char *agent_path;
-	const char *container_image; /* --container-image's directory; NULL: the minimal image */
-	const char *command;	     /* for the record */
-	const char *experiment;	     /* "run" or "compare" (runs.experiment) */
+	const struct vb_guest_image *image;  /* --image, resolved; NULL: the minimal image */
+	const char *kernel, *kernel_modules; /* --kernel, --kernel-modules; NULL: the default */
+	const char *command;		     /* for the record */
+	const char *experiment;		     /* "run" or "compare" (runs.experiment) */
 	double equivalence; /* verdict "equivalent" within ±this fraction of the baseline */
 	bool progress;	    /* a progress line on stdout */
 };
@@ -71,10 +72,12 @@ char *vb_guest_spec_json(const struct vb_guest_spec *spec);
 /*
  * The spec with the running guest's own facts ("guest": guest_info) when it
  * has them; without a guest (g NULL), a platform that takes the container
- * disk choice still gets "guest": {"scratch": "volume"|"overlay"}.
+ * disk choice still gets "guest": {"scratch": "volume"|"overlay"}. A
+ * platform that boots the run's image (VB_CAP_ROOT_TREE, VB_CAP_ROOT_DISK)
+ * gets "guest": {"root": {"kind", "key", "packages"}} (image NULL: minimal).
  */
 char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_platform_ops *ops,
-			   struct vb_guest *g);
+			   struct vb_guest *g, const struct vb_guest_image *image);
 
 /*
  * The name a platform's guests are stored and shown under: label (the
@@ -87,6 +90,27 @@ char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_pla
 char *vb_guest_label(const char *label, const struct vb_platform_ops *ops,
 		     const struct vb_guest_spec *spec);
 
+struct vb_image_spec; /* src/guest/image.h */
+
+/*
+ * The Debian packages workload w needs in its guest (comma-separated; caller
+ * frees), or NULL: its ops' packages, unless $VIRTBENCH_TEST_PACKAGES names
+ * it ("cpu.primes=less;mem.memcpy=bc": how tests give a workload packages).
+ */
+char *vb_workload_packages(const struct vb_workload_ops *w);
+
+/*
+ * The image of a run of the n workloads w, into *out (release with
+ * vb_image_spec_release): text (--image; NULL: not given) with the union of
+ * the workloads' packages added to it. Without --image, a run whose
+ * workloads need packages gets debian:<their union>, else minimal; a
+ * directory is taken as it is. --image minimal with a workload that needs
+ * packages is refused (-EINVAL, exit code 2) with a reason naming the
+ * workload and its packages; so is bad text.
+ */
+int vb_image_plan(const char *text, const struct vb_workload_ops *const *w, size_t n,
+		  struct vb_image_spec *out, struct vb_error **err);
+
 /* The ops experiment (src/experiment/ops.c): lifecycle timings per platform. */
 struct vb_ops_config {
 	const struct vb_platform_ops **platforms;
@@ -96,7 +120,8 @@ struct vb_ops_config {
 	struct vb_guest_spec spec;
 	double ready_timeout_s;
 	const char *agent_path;
-	const char *container_image; /* --container-image's directory; NULL: the minimal image */
+	const struct vb_guest_image *image;  /* --image, resolved; NULL: the minimal image */
+	const char *kernel, *kernel_modules; /* --kernel, --kernel-modules; NULL: the default */
 	const char *command;
 	bool progress;
 };
@@ -128,7 +153,8 @@ struct vb_isolation_config {
 	struct vb_guest_spec spec;
 	double ready_timeout_s, job_timeout_s;
 	const char *agent_path;
-	const char *container_image; /* --container-image's directory; NULL: the minimal image */
+	const struct vb_guest_image *image;  /* --image, resolved; NULL: the minimal image */
+	const char *kernel, *kernel_modules; /* --kernel, --kernel-modules; NULL: the default */
 	const char *command;
 	bool progress;
 };
@@ -190,9 +216,10 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 
 /*
  * Remove what dead runs left behind (their work directories under the state
- * directory, their cgroups when cgroups are usable here) and mark their
- * database rows incomplete (db may be NULL). *dirs, *cgroups and *runs count
- * what was removed or marked.
+ * directory, their cgroups when cgroups are usable here, what image builds
+ * that died left in the cache: vb_image_sweep) and mark their database rows
+ * incomplete (db may be NULL). *dirs (work directories and image builds),
+ * *cgroups and *runs count what was removed or marked.
  */
 int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, struct vb_error **err);
 

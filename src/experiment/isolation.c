@@ -182,7 +182,8 @@ static int one_sample(struct iso_state *st, size_t vi, size_t cond, unsigned rou
 static int record_setup(struct iso_state *st, struct vb_error **err)
 {
 	const struct vb_isolation_config *cfg = st->cfg;
-	_cleanup_free_ char *spec = vb_guest_record_json(&cfg->spec, cfg->platform, st->victim.g);
+	_cleanup_free_ char *spec =
+	    vb_guest_record_json(&cfg->spec, cfg->platform, st->victim.g, st->s.pctx.image);
 	int r = 0;
 	for (size_t c = 0; !r && c < nconds(cfg); c++) {
 		_cleanup_free_ char *name = cond_name(cfg, c);
@@ -271,7 +272,9 @@ int vb_isolation_run(const struct vb_isolation_config *cfg, struct vb_store *db,
 				cfg->job_timeout_s, cfg->progress, err);
 	if (r)
 		return r;
-	st.s.pctx.container_image = cfg->container_image;
+	st.s.pctx.image = cfg->image;
+	st.s.pctx.kernel = cfg->kernel;
+	st.s.pctx.kernel_modules = cfg->kernel_modules;
 	size_t nc = nconds(cfg), nv = cfg->nvictims;
 	st.cond_ids = xcalloc(nc, sizeof(int64_t));
 	st.victim_ids = xcalloc(nv, sizeof(int64_t));

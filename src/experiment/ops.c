@@ -48,6 +48,17 @@ static const struct vb_metric_desc lifecycle_metrics[NMETRICS + 1] = {
 	[M_DESTROY] = { "destroy_s", "s", false, "remove everything of the guest" },
 };
 
+/*
+ * The run's image in the form a platform boots (a container's tree, a VM's
+ * root disk made from the tree), had once before the rounds: built now or
+ * taken from the cache, which the second metric says.
+ */
+static const struct vb_metric_desc image_metrics[] = {
+	{ "image_s", "s", false, "the image this platform boots, built or from the cache" },
+	{ "image_built", "built", false, "1: built by this run, 0: taken from the cache" },
+	{ 0 },
+};
+
 static const struct vb_metric_desc rate_metrics[] = {
 	{ "guests_per_s", "guests/s", true, "provision + boot, one guest after another" },
 	{ "parallel_guests_per_s", "guests/s", true,
@@ -312,7 +323,9 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 	    vb_session_open(&s, db, cfg->agent_path, cfg->ready_timeout_s, 60, cfg->progress, err);
 	if (r)
 		return r;
-	s.pctx.container_image = cfg->container_image;
+	s.pctx.image = cfg->image;
+	s.pctx.kernel = cfg->kernel;
+	s.pctx.kernel_modules = cfg->kernel_modules;
 	_cleanup_free_ char *config = ops_config_json(cfg);
 	int64_t *pids = xcalloc(cfg->nplatforms, sizeof(*pids));
 	int64_t wl = -1, wr = -1;
@@ -321,7 +334,7 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 	for (size_t p = 0; !r && p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *label = vb_guest_label(ops->name, ops, &cfg->spec);
-		_cleanup_free_ char *spec = vb_guest_record_json(&cfg->spec, ops, NULL);
+		_cleanup_free_ char *spec = vb_guest_record_json(&cfg->spec, ops, NULL, cfg->image);
 		r = vb_store_add_platform(db, s.run_id, (int)p, label, vb_platform_emulation(ops),
 					  spec, NULL, &pids[p], err);
 	}
@@ -332,6 +345,37 @@ int vb_ops_run(const struct vb_ops_config *cfg, struct vb_store *db, int64_t *ru
 		_cleanup_free_ char *params = xasprintf("{\"guests\":%u}", cfg->rate_guests);
 		r = vb_session_add_workload(&s, 1, "ops.start_rate", "ops", params, rate_metrics,
 					    &wr, err);
+	}
+	/* The image, when the run has one of its own: how long having it took here. */
+	const struct vb_guest_image *img = cfg->image;
+	int64_t wi = -1;
+	if (!r && img && img->kind != VB_IMAGE_MINIMAL) {
+		_cleanup_free_ char *params =
+		    xasprintf("{\"kind\":\"%s\",\"key\":\"%s\",\"packages\":\"%s\"}",
+			      vb_image_kind_name(img->kind), img->key ? img->key : "",
+			      img->packages ? img->packages : "");
+		r = vb_session_add_workload(&s, 2, "ops.image", "ops", params, image_metrics, &wi,
+					    err);
+	}
+	for (size_t p = 0; !r && wi >= 0 && p < cfg->nplatforms; p++) {
+		unsigned caps = cfg->platforms[p]->caps;
+		bool disk = (caps & VB_CAP_ROOT_DISK) && img->disk;
+		if (!disk && !((caps & VB_CAP_ROOT_TREE) && img->tree))
+			continue;
+		/* A disk is made from the tree: having it takes both. */
+		double v[2] = { img->tree_s + (disk ? img->disk_s : 0),
+				(disk ? img->disk_built || img->tree_built : img->tree_built) ? 1
+											      : 0 };
+		bool have[2] = { true, true };
+		struct vb_session_sample sm = {
+			.platform_id = pids[p],
+			.workload_id = wi,
+			.duration_s = v[0],
+			.metrics = image_metrics,
+			.values = v,
+			.have = have,
+		};
+		r = vb_session_store(&s, &sm, err);
 	}
 	/* Guests are made and destroyed by the steps themselves: their names go on. */
 	unsigned counter = 0;

@@ -152,7 +152,7 @@ static int record_setup(struct overhead *o, struct vb_error **err)
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
 		const struct vb_platform_ops *ops = cfg->platforms[p];
 		_cleanup_free_ char *spec =
-		    vb_guest_record_json(platform_spec(cfg, p), ops, o->guests[p].g);
+		    vb_guest_record_json(platform_spec(cfg, p), ops, o->guests[p].g, cfg->image);
 		int r =
 		    vb_store_add_platform(o->s.db, o->s.run_id, (int)p, platform_label(cfg, p),
 					  vb_platform_emulation(ops), spec,
@@ -359,7 +359,9 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 				cfg->progress, err);
 	if (r)
 		return r;
-	o.s.pctx.container_image = cfg->container_image;
+	o.s.pctx.image = cfg->image;
+	o.s.pctx.kernel = cfg->kernel;
+	o.s.pctx.kernel_modules = cfg->kernel_modules;
 	o.guests = xcalloc(cfg->nplatforms, sizeof(*o.guests));
 	for (size_t p = 0; p < cfg->nplatforms; p++)
 		o.guests[p].peer = (struct vb_peer){ .pid = -1, .in_fd = -1 };

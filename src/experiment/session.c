@@ -38,7 +38,7 @@ char *vb_guest_spec_json(const struct vb_guest_spec *spec)
 }
 
 char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_platform_ops *ops,
-			   struct vb_guest *g)
+			   struct vb_guest *g, const struct vb_guest_image *image)
 {
 	_cleanup_free_ char *text = vb_guest_spec_json(spec);
 	_cleanup_free_ char *info = ops->guest_info && g ? ops->guest_info(g) : NULL;
@@ -47,6 +47,24 @@ char *vb_guest_record_json(const struct vb_guest_spec *spec, const struct vb_pla
 		gi = json_object();
 		json_object_set_new(gi, "scratch",
 				    json_string(vb_container_disk_name(spec->container_disk)));
+	}
+	if (ops->caps & (VB_CAP_ROOT_TREE | VB_CAP_ROOT_DISK)) {
+		if (!gi)
+			gi = json_object();
+		json_t *root = json_object();
+		enum vb_image_kind kind = image ? image->kind : VB_IMAGE_MINIMAL;
+		json_object_set_new(root, "kind", json_string(vb_image_kind_name(kind)));
+		json_object_set_new(root, "key",
+				    image && image->key ? json_string(image->key) : json_null());
+		json_t *pk = json_array();
+		_cleanup_free_ char *list =
+		    image && image->packages ? xstrdup(image->packages) : NULL;
+		char *save = NULL;
+		for (char *p = list ? strtok_r(list, ",", &save) : NULL; p;
+		     p = strtok_r(NULL, ",", &save))
+			json_array_append_new(pk, json_string(p));
+		json_object_set_new(root, "packages", pk);
+		json_object_set_new(gi, "root", root);
 	}
 	if (!gi)
 		return steal_ptr(&text);

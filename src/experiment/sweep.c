@@ -13,6 +13,7 @@
 #include "core/run.h"
 #include "core/util.h"
 #include "experiment/experiment.h"
+#include "guest/image-disk.h"
 #include "runtime/cgroup.h"
 #include "runtime/nat.h"
 #include "runtime/net.h"
@@ -111,5 +112,9 @@ int vb_sweep_stale(struct vb_store *db, int *dirs, int *cgroups, int *runs, stru
 	}
 	if (d)
 		closedir(d);
+	/* Image builds that died (a SIGKILL mid-build): their temporary files and trees. */
+	int builds = 0;
+	vb_image_sweep(&builds);
+	*dirs += builds;
 	return db ? vb_store_sweep_stale(db, runs, err) : 0;
 }

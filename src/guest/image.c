@@ -5,6 +5,7 @@
 #include "core/fs.h"
 #include "core/util.h"
 #include "guest/apt.h"
+#include "guest/image-disk.h"
 #include "guest/image.h"
 
 static int copy_file(const char *src, const char *dst, mode_t mode)
@@ -132,24 +133,30 @@ static int by_string(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int packages_parse(const char *list, struct vb_image_spec *s, struct vb_error **err)
+int vb_image_spec_add_packages(struct vb_image_spec *s, const char *list, const char *what,
+			       struct vb_error **err)
 {
 	size_t n = strlen(list);
 	if (n == 0 || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,"))
 		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-				     "image debian: an empty package name in '%.64s'", list);
+				     "image %s: an empty package name in '%.64s'", what, list);
 	for (const char *p = list; *p;) {
 		size_t k = strcspn(p, ",");
 		_cleanup_free_ char *name = xstrndup(p, k);
 		p += k + (p[k] == ',');
 		if (!vb_apt_package_valid(name))
 			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-					     "image debian: '%.64s' is not a Debian package name "
+					     "image %s: '%.64s' is not a Debian package name "
 					     "([a-z0-9][a-z0-9+.-]+)",
-					     name);
+					     what, name);
+		bool have = false;
+		for (size_t i = 0; i < s->npackages && !have; i++)
+			have = !strcmp(s->packages[i], name);
+		if (have)
+			continue;
 		if (s->npackages == VB_IMAGE_MAX_PACKAGES)
 			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-					     "image debian: more than %d packages",
+					     "image %s: more than %d packages", what,
 					     VB_IMAGE_MAX_PACKAGES);
 		s->packages = xrealloc(s->packages, (s->npackages + 1) * sizeof(char *));
 		s->packages[s->npackages++] = steal_ptr(&name);
@@ -179,7 +186,7 @@ int vb_image_spec_parse(const char *text, struct vb_image_spec *out, struct vb_e
 		out->kind = VB_IMAGE_DEBIAN;
 	} else if (!strncmp(text, "debian:", 7)) {
 		out->kind = VB_IMAGE_DEBIAN;
-		r = packages_parse(text + 7, out, err);
+		r = vb_image_spec_add_packages(out, text + 7, "debian", err);
 	} else {
 		r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
 				  "unknown image '%.64s' (minimal, debian[:PKG,...] or an absolute "
@@ -189,6 +196,19 @@ int vb_image_spec_parse(const char *text, struct vb_image_spec *out, struct vb_e
 	if (r)
 		vb_image_spec_release(out);
 	return r;
+}
+
+char *vb_image_spec_packages(const struct vb_image_spec *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		abort();
+	for (size_t i = 0; i < s->npackages; i++)
+		fprintf(f, "%s%s", i ? "," : "", s->packages[i]);
+	fclose(f);
+	return out;
 }
 
 int vb_image_get(const struct vb_image_spec *s, const char *agent_path,
@@ -207,4 +227,55 @@ int vb_image_get(const struct vb_image_spec *s, const char *agent_path,
 		return 0;
 	}
 	VB_BUG("image kind %d", (int)s->kind);
+}
+
+void vb_guest_image_release(struct vb_guest_image *g)
+{
+	if (!g)
+		return;
+	free(g->key);
+	free(g->packages);
+	free(g->tree);
+	free(g->disk);
+	*g = (struct vb_guest_image){ 0 };
+}
+
+int vb_image_resolve(const struct vb_image_spec *s, const char *agent_path, bool tree, bool disk,
+		     vb_image_progress_cb progress, void *data, struct vb_guest_image *out,
+		     struct vb_error **err)
+{
+	*out = (struct vb_guest_image){ .kind = s->kind };
+	if (s->kind == VB_IMAGE_MINIMAL)
+		return 0;
+	if (s->kind == VB_IMAGE_DIR) {
+		if (disk)
+			return vb_error_exit(
+			    err, -EINVAL, VB_EXIT_USAGE,
+			    "image %.200s: a directory is an image for container "
+			    "guests only; VM guests boot minimal or debian[:PKG,...]",
+			    s->dir);
+		out->tree = tree ? xstrdup(s->dir) : NULL;
+		return 0;
+	}
+	if (!tree && !disk)
+		return 0;
+	double t = vb_monotonic_s();
+	int r = vb_image_get(s, agent_path, progress, data, &out->tree, &out->tree_built, err);
+	out->tree_s = vb_monotonic_s() - t;
+	if (!r) {
+		const char *base = strrchr(out->tree, '/');
+		out->key = xstrdup(base ? base + 1 : out->tree);
+		out->packages = vb_image_spec_packages(s);
+	}
+	if (!r && disk) {
+		_cleanup_free_ char *path = vb_image_disk_path(out->tree);
+		if (progress && access(path, F_OK))
+			progress("making the image's root disk for VM guests (mke2fs -d)", data);
+		t = vb_monotonic_s();
+		r = vb_image_disk(out->tree, &out->disk, &out->disk_built, err);
+		out->disk_s = vb_monotonic_s() - t;
+	}
+	if (r)
+		vb_guest_image_release(out);
+	return r;
 }

@@ -8,6 +8,7 @@
 #include "guest/image-build.h"
 #include "guest/image-debian.h"
 #include "virtbench/error.h"
+#include "virtbench/platform.h"
 
 /*
  * The minimal golden image: the static agent as /sbin/virtbench-agent and
@@ -20,13 +21,7 @@
  */
 int vb_image_minimal(const char *agent_path, char **dir, bool *built, struct vb_error **err);
 
-/* Which image a container guest runs on (`--image`, `--container-image`). */
-enum vb_image_kind {
-	VB_IMAGE_MINIMAL, /* "minimal": vb_image_minimal */
-	VB_IMAGE_DEBIAN,  /* "debian[:PKG,...]": vb_image_debian */
-	VB_IMAGE_DIR,	  /* "/DIR": a directory the user made */
-};
-
+/* What `--image` names (enum vb_image_kind: include/virtbench/platform.h). */
 struct vb_image_spec {
 	enum vb_image_kind kind;
 	char *dir;	  /* VB_IMAGE_DIR */
@@ -45,9 +40,34 @@ struct vb_image_spec {
 int vb_image_spec_parse(const char *text, struct vb_image_spec *out, struct vb_error **err);
 void vb_image_spec_release(struct vb_image_spec *s);
 
+/*
+ * Add the comma-separated Debian packages list to s (kept sorted, each
+ * once). what names where the list comes from in an error ("debian",
+ * "workload app.nginx"). -EINVAL with exit code 2 when a name is not a
+ * Debian package name or there are more than VB_IMAGE_MAX_PACKAGES.
+ */
+int vb_image_spec_add_packages(struct vb_image_spec *s, const char *list, const char *what,
+			       struct vb_error **err);
+
+/* s's packages comma-separated ("" for none). Caller frees. */
+char *vb_image_spec_packages(const struct vb_image_spec *s);
+
 /* The image spec names, built or taken from the cache; dir of VB_IMAGE_DIR as given. */
 int vb_image_get(const struct vb_image_spec *s, const char *agent_path,
 		 vb_image_progress_cb progress, void *data, char **dir, bool *built,
 		 struct vb_error **err);
+
+/*
+ * Have the image s names in the forms a run needs: its tree (tree: container
+ * guests) and its ext4 disk (disk: VM guests, vb_image_disk; the tree is
+ * built first), each built or taken from the cache and timed, into *out
+ * (release it with vb_guest_image_release). The minimal image needs neither
+ * (containers make theirs, VMs boot the initramfs). A directory has no disk:
+ * asking for one is an error with exit code 2.
+ */
+int vb_image_resolve(const struct vb_image_spec *s, const char *agent_path, bool tree, bool disk,
+		     vb_image_progress_cb progress, void *data, struct vb_guest_image *out,
+		     struct vb_error **err);
+void vb_guest_image_release(struct vb_guest_image *g);
 
 #endif

@@ -143,9 +143,26 @@ static const char init_script[] =
     "for m in /lib/modules/*.ko; do\n"
     "  insmod $m || echo \"virtbench init: insmod $m failed\"\n"
     "done\n"
+    "# vb.root=SERIAL: the root is the virtio disk of that serial (an image's),\n"
+    "# the scratch disk the other one.\n"
+    "scratch=/dev/vda\n"
+    "for a in $(cat /proc/cmdline); do\n"
+    "  case $a in vb.root=*) root=${a#vb.root=} ;; esac\n"
+    "done\n"
+    "if [ -n \"$root\" ]; then\n"
+    "  rootdev= scratch=\n"
+    "  for b in /sys/block/vd*; do\n"
+    "    if [ \"$(cat $b/serial 2>/dev/null)\" = \"$root\" ]; then rootdev=/dev/${b##*/}\n"
+    "    else scratch=/dev/${b##*/}; fi\n"
+    "  done\n"
+    "  mkdir -p /newroot\n"
+    "  [ -b \"$rootdev\" ] && mount -t ext4 $rootdev /newroot ||\n"
+    "    { echo \"virtbench init: cannot mount the root disk $root ($rootdev)\"; poweroff -f; }\n"
+    "  echo \"virtbench init: the root is ext4 on $rootdev\"\n"
+    "fi\n"
     "# The scratch disk (ext4 on virtio-blk) when there is one, else memory.\n"
-    "if [ -b /dev/vda ] && mount -t ext4 /dev/vda /scratch; then\n"
-    "  echo 'virtbench init: /scratch is ext4 on /dev/vda'\n"
+    "if [ -b \"$scratch\" ] && mount -t ext4 $scratch /scratch; then\n"
+    "  echo \"virtbench init: /scratch is ext4 on $scratch\"\n"
     "else\n"
     "  mount -t tmpfs -o mode=1777 scratch /scratch\n"
     "  echo 'virtbench init: /scratch is a tmpfs (no disk)'\n"
@@ -169,7 +186,14 @@ static const char init_script[] =
     "[ -n \"$port\" ] || { echo 'virtbench init: no vb.agent port'; exec sh; }\n"
     "echo \"virtbench init: agent on $port\"\n"
     "export OPENBLAS_NUM_THREADS=1\n"
-    "exec /sbin/virtbench-agent --sync --fd 3 3<>$port\n";
+    "[ -n \"$root\" ] || exec /sbin/virtbench-agent --sync --fd 3 3<>$port\n"
+    "# Into the root: the mounts move along, the agent's port is open already;\n"
+    "# the root's own shell says what it is, then runs the agent there.\n"
+    "exec 3<>$port\n"
+    "for m in /scratch /proc /sys /dev; do mount -o move $m /newroot$m; done\n"
+    "exec switch_root /newroot /bin/sh -c 'echo \"virtbench init: in the root: \"\\\n"
+    "$(. /etc/os-release; echo $ID) $(cat /etc/debian_version); exec /sbin/virtbench-agent \\\n"
+    "--sync --fd 3'\n";
 
 static void put(struct vb_cpio *c, const void *p, size_t n)
 {
@@ -299,9 +323,9 @@ static int build(const char *out, const struct vb_kernel *k, const char *agent, 
 {
 	static const char *const dirs[] = { "bin", "sbin", "proc",	  "sys",  "dev",    "tmp",
 					    "etc", "lib",  "lib/modules", "root", "scratch" };
-	static const char *const applets[] = { "sh",	"mount",    "insmod",	"cat",	 "ls",
-					       "sleep", "echo",	    "hostname", "mkdir", "ps",
-					       "grep",	"poweroff", "ip" };
+	static const char *const applets[] = { "sh",	"mount",    "insmod",	"cat",	      "ls",
+					       "sleep", "echo",	    "hostname", "mkdir",      "ps",
+					       "grep",	"poweroff", "ip",	"switch_root" };
 	struct vb_cpio c;
 	int r = vb_cpio_open(&c, out);
 	if (r)

@@ -34,21 +34,14 @@ static int use_unpacked(const char *kdir, const char *version, struct vb_kernel 
 	return 0;
 }
 
-static const char *custom_image, *custom_modules;
-
-void vb_kernel_set_custom(const char *image, const char *modules)
-{
-	custom_image = image;
-	custom_modules = modules;
-}
-
-bool vb_kernel_is_custom(void)
+bool vb_kernel_is_custom(const char *custom)
 {
 	const char *env = getenv("VIRTBENCH_KERNEL");
-	return custom_image || (env && *env);
+	return custom || (env && *env);
 }
 
-int vb_kernel_get(struct vb_kernel *out, struct vb_error **err)
+int vb_kernel_get(const char *custom_image, const char *custom_modules, struct vb_kernel *out,
+		  struct vb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	const char *custom = custom_image ? custom_image : getenv("VIRTBENCH_KERNEL");

@@ -14,23 +14,18 @@ struct vb_kernel {
 };
 
 /*
- * The guest kernel: $VIRTBENCH_KERNEL (with $VIRTBENCH_KERNEL_MODULES) when
- * set — how a PVM-capable or any custom kernel gets in — else Debian's
- * linux-image-amd64, fetched with `apt-get download` and unpacked with
- * `dpkg-deb -x` into <cache>/kernel/<version> (never installed on the host),
- * once; later calls find it there.
+ * The guest kernel: custom (the run's --kernel, with its modules directory
+ * custom_modules, may be NULL) when given; else $VIRTBENCH_KERNEL (with
+ * $VIRTBENCH_KERNEL_MODULES) when set — how a PVM-capable or any custom
+ * kernel gets in — else Debian's linux-image-amd64, fetched with `apt-get
+ * download` and unpacked with `dpkg-deb -x` into <cache>/kernel/<version>
+ * (never installed on the host), once; later calls find it there.
  */
-int vb_kernel_get(struct vb_kernel *out, struct vb_error **err);
+int vb_kernel_get(const char *custom, const char *custom_modules, struct vb_kernel *out,
+		  struct vb_error **err);
 
-/*
- * Use this kernel (and modules directory, may be NULL) for every guest of
- * this process: the --kernel option; it takes precedence over
- * $VIRTBENCH_KERNEL. The strings are borrowed and must outlive the run.
- */
-void vb_kernel_set_custom(const char *image, const char *modules);
-
-/* Is a kernel of the user's own in use (--kernel or $VIRTBENCH_KERNEL)? */
-bool vb_kernel_is_custom(void);
+/* Is a kernel of the user's own in use (custom, the run's --kernel, or $VIRTBENCH_KERNEL)? */
+bool vb_kernel_is_custom(const char *custom);
 void vb_kernel_release(struct vb_kernel *k);
 
 /*

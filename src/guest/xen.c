@@ -891,7 +891,8 @@ static int publish(int r, const char *tmp, const char *path, struct vb_error **e
 	return r;
 }
 
-int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err)
+int vb_xen_get(const char *agent_path, const char *kernel, const char *kernel_modules,
+	       struct vb_xen *out, struct vb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	const char *busybox = vb_busybox_path();
@@ -900,7 +901,7 @@ int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err
 	if (r)
 		return r;
 	struct vb_kernel k;
-	r = vb_kernel_get(&k, err);
+	r = vb_kernel_get(kernel, kernel_modules, &k, err);
 	if (r)
 		return r;
 	_cleanup_free_ char *dir = NULL, *root = NULL;
@@ -961,8 +962,9 @@ const char *vb_xen_local_loop(void)
 	return local_loop;
 }
 
-int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char **version,
-		      struct vb_error **err)
+int vb_xen_domu_files(const char *agent_path, const char *guest_kernel,
+		      const char *guest_kernel_modules, char **kernel, char **initrd,
+		      char **version, struct vb_error **err)
 {
 	const char *given = getenv("VIRTBENCH_XEN_DOMU");
 	if (given && *given) {
@@ -984,7 +986,7 @@ int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char
 	if (r)
 		return r;
 	struct vb_kernel k;
-	r = vb_kernel_get(&k, err);
+	r = vb_kernel_get(guest_kernel, guest_kernel_modules, &k, err);
 	if (r)
 		return r;
 	_cleanup_free_ char *vmlinux = NULL, *out = NULL;

@@ -30,9 +30,11 @@ struct vb_xen {
  * host's xz, the initramfs are written by virtbench's cpio writer, the boot
  * disk by mkfs.ext4 -d. Each artifact is keyed by its inputs: kernel, Xen
  * version, init script, module list, and the identity of busybox and (for
- * the domU) agent_path, so a rebuilt agent gets a new boot disk.
+ * the domU) agent_path, so a rebuilt agent gets a new boot disk. kernel and
+ * kernel_modules: the run's --kernel (vb_kernel_get), NULL: the default.
  */
-int vb_xen_get(const char *agent_path, struct vb_xen *out, struct vb_error **err);
+int vb_xen_get(const char *agent_path, const char *kernel, const char *kernel_modules,
+	       struct vb_xen *out, struct vb_error **err);
 void vb_xen_release(struct vb_xen *x);
 
 /*
@@ -60,7 +62,8 @@ const char *vb_xen_local_loop(void);
  * Else built as the nested machine's are and cached as
  * <cache>/xen/domu-<kernel>-<key>.cpio.
  */
-int vb_xen_domu_files(const char *agent_path, char **kernel, char **initrd, char **version,
-		      struct vb_error **err);
+int vb_xen_domu_files(const char *agent_path, const char *guest_kernel,
+		      const char *guest_kernel_modules, char **kernel, char **initrd,
+		      char **version, struct vb_error **err);
 
 #endif

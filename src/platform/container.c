@@ -79,8 +79,9 @@ static uint64_t default_memory(void)
 /* Without a disk size, the same 4 GiB a QEMU guest's disk gets. */
 #define DEFAULT_DISK_BYTES (4ull << 30)
 
-static int container_probe(struct vb_error **err)
+static int container_probe(const struct vb_platform_ctx *ctx, struct vb_error **err)
 {
+	(void)ctx;
 	if (geteuid() != 0)
 		return vb_error_set(err, VB_SKIP, "needs root (namespaces, cgroups, overlayfs)");
 	_cleanup_free_ char *fs = NULL;
@@ -296,8 +297,8 @@ static int container_provision(const struct vb_platform_ctx *ctx, const struct v
 	_cleanup_free_ char *image = NULL;
 	bool built;
 	int r = 0;
-	if (spec->image || ctx->container_image)
-		image = xstrdup(spec->image ? spec->image : ctx->container_image);
+	if (spec->image || (ctx->image && ctx->image->tree))
+		image = xstrdup(spec->image ? spec->image : ctx->image->tree);
 	else
 		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
 	if (r)
@@ -666,7 +667,8 @@ const struct vb_platform_ops vb_platform_container = {
 	.name = "container",
 	.summary = "Linux container, virtbench's own runtime (namespaces + cgroups + overlayfs)",
 	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_CPU_OVERCOMMIT | VB_CAP_MEM_OVERCOMMIT |
-		VB_CAP_NETWORK | VB_CAP_NAT | VB_CAP_USERNS | VB_CAP_CONTAINER_DISK,
+		VB_CAP_NETWORK | VB_CAP_NAT | VB_CAP_USERNS | VB_CAP_CONTAINER_DISK |
+		VB_CAP_ROOT_TREE,
 	.probe = container_probe,
 	.provision = container_provision,
 	.start = container_start,
@@ -690,8 +692,8 @@ int vb_container_run_command(const struct vb_platform_ctx *ctx, const struct vb_
 	_cleanup_free_ char *image = NULL;
 	bool built;
 	int r = 0;
-	if (spec->image || ctx->container_image)
-		image = xstrdup(spec->image ? spec->image : ctx->container_image);
+	if (spec->image || (ctx->image && ctx->image->tree))
+		image = xstrdup(spec->image ? spec->image : ctx->image->tree);
 	else
 		r = vb_image_minimal(ctx->agent_path, &image, &built, err);
 	_cleanup_free_ char *name = xasprintf("%s-0", ctx->run_id);

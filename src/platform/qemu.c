@@ -28,6 +28,9 @@
 #include "virtbench/platform.h"
 #include "platform/features.h"
 
+/* The root disk's virtio serial number: how /init tells it from the scratch disk. */
+#define ROOT_SERIAL "vb-root"
+
 struct vb_guest {
 	char *name;
 	bool kvm;
@@ -36,7 +39,14 @@ struct vb_guest {
 	char *disk; /* the scratch disk: a sparse raw file with ext4 on it, or a qcow2 overlay */
 	bool disk_qcow2; /* an overlay on a base image (after a clone) */
 	unsigned nbases; /* bases made from this guest's disk by clones */
-	char *run_id;	 /* the run's tag: a clone joins its bridge */
+	/*
+	 * With a Debian image: the guest's root, a qcow2 overlay of its own in
+	 * its directory on the image's read-only ext4 disk (or, after a clone,
+	 * on what the guest's root was then).
+	 */
+	char *root;
+	const struct vb_guest_image *image; /* the run's; borrowed */
+	char *run_id;			    /* the run's tag: a clone joins its bridge */
 	uint64_t disk_bytes;
 	char *kernel, *initrd;
 	unsigned vcpus;
@@ -48,11 +58,13 @@ struct vb_guest {
 	bool nat;   /* QEMU's user-mode network (slirp): 10.0.2.15, the host is 10.0.2.2 */
 	int nat_ns; /* with nat: QEMU's own network namespace, only lo; the peer's too */
 	char *kernel_version; /* Debian's "6.1.0-56-amd64", or "custom" */
+	char *root_release;   /* what the root said it is at the last start ("12.8"), or NULL */
 	char ip[20];
 };
 
-static int tcg_probe(struct vb_error **err)
+static int tcg_probe(const struct vb_platform_ctx *ctx, struct vb_error **err)
 {
+	(void)ctx;
 	_cleanup_free_ char *q = vb_qemu_find();
 	if (!q)
 		return vb_error_set(err, VB_SKIP, "%s is not installed (qemu-system-x86)",
@@ -78,6 +90,8 @@ static bool cpu_has_flag(const char *flag)
 
 static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 		     const char *name, bool kvm, struct vb_guest **out, struct vb_error **err);
+static int make_overlay(const char *base, const char *fmt, const char *overlay,
+			struct vb_error **err);
 static int qemu_start(struct vb_guest *g, struct vb_error **err);
 static void qemu_destroy(struct vb_guest *g);
 static int nat_netns(struct vb_guest *g, struct vb_error **err);
@@ -86,7 +100,7 @@ static int nat_netns(struct vb_guest *g, struct vb_error **err);
  * Boot one small guest under KVM to its agent, in a run of its own (tag,
  * work directory, cgroup: all swept like any run's if this process dies).
  */
-static int kvm_probe_boot(struct vb_error **err)
+static int kvm_probe_boot(const struct vb_platform_ctx *pctx, struct vb_error **err)
 {
 	_cleanup_free_ char *agent = NULL;
 	if (vb_platform_agent_path(&agent))
@@ -96,9 +110,12 @@ static int kvm_probe_boot(struct vb_error **err)
 	int r = vb_run_claim(tag, &work, err);
 	if (r)
 		return r;
-	struct vb_platform_ctx ctx = {
-		.run_id = tag, .agent_path = agent, .work_dir = work, .ready_timeout_s = 20
-	};
+	struct vb_platform_ctx ctx = { .run_id = tag,
+				       .agent_path = agent,
+				       .work_dir = work,
+				       .ready_timeout_s = 20,
+				       .kernel = pctx->kernel,
+				       .kernel_modules = pctx->kernel_modules };
 	struct vb_guest_spec spec = { .disk_bytes = 64ull << 20 };
 	_cleanup_free_ char *name = xasprintf("%s-0", tag);
 	struct vb_guest *g = NULL;
@@ -132,17 +149,23 @@ static int kvm_probe_boot(struct vb_error **err)
 }
 
 /*
- * KVM is offered only when a probe guest boots under it: opening /dev/kvm
- * proves nothing. The verdict is kept for the life of the process. On a
- * kvm_pvm host only a PVM guest kernel can boot: without one of the user's
- * (--kernel), the probe is skipped with the reason; VIRTBENCH_KVM_PROBE=boot
- * probes anyway (and shows what QEMU says).
+ * KVM is offered only when a probe guest boots under it, with the run's
+ * kernel: opening /dev/kvm proves nothing. The verdict is kept for the life
+ * of the process, per kernel. On a kvm_pvm host only a PVM guest kernel can
+ * boot: without one of the user's (--kernel), the probe is skipped with the
+ * reason; VIRTBENCH_KVM_PROBE=boot probes anyway (and shows what QEMU says).
  */
-static int kvm_probe(struct vb_error **err)
+static int kvm_probe(const struct vb_platform_ctx *ctx, struct vb_error **err)
 {
-	static int verdict = 1; /* 1: not probed yet */
-	static char *reason;
-	int r = tcg_probe(err);
+	static int verdict = 1;	      /* 1: not probed yet */
+	static char *reason, *probed; /* probed: the kernel the verdict is for ("" the default) */
+	const char *kernel = ctx->kernel ? ctx->kernel : "";
+	if (verdict != 1 && strcmp(probed, kernel)) {
+		verdict = 1;
+		free(reason);
+		reason = NULL;
+	}
+	int r = tcg_probe(ctx, err);
 	if (r)
 		return r;
 	if (access("/dev/kvm", R_OK | W_OK))
@@ -150,7 +173,7 @@ static int kvm_probe(struct vb_error **err)
 	const char *force = getenv("VIRTBENCH_KVM_PROBE");
 	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0 && !cpu_has_flag("vmx") &&
 		   !cpu_has_flag("svm");
-	if (pvm && !vb_kernel_is_custom() && !(force && !strcmp(force, "boot")))
+	if (pvm && !vb_kernel_is_custom(ctx->kernel) && !(force && !strcmp(force, "boot")))
 		return vb_error_set(
 		    err, VB_SKIP,
 		    "/dev/kvm is kvm_pvm (no vmx/svm): only CONFIG_PVM_GUEST kernels "
@@ -159,8 +182,10 @@ static int kvm_probe(struct vb_error **err)
 		    "--kernel");
 	if (verdict == 1) {
 		struct vb_error *e = NULL;
-		int pr = kvm_probe_boot(&e);
+		int pr = kvm_probe_boot(ctx, &e);
 		verdict = pr ? VB_SKIP : 0;
+		free(probed);
+		probed = xstrdup(kernel);
 		if (pr == -ECHILD)
 			reason = xstrdup(e->msg);
 		else if (pr)
@@ -188,6 +213,8 @@ static void guest_free(struct vb_guest *g)
 	free(g->agent_path);
 	free(g->run_id);
 	free(g->kernel_version);
+	free(g->root);
+	free(g->root_release);
 	free(g);
 }
 
@@ -195,7 +222,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		     const char *name, bool kvm, struct vb_guest **out, struct vb_error **err)
 {
 	struct vb_kernel k;
-	int r = vb_kernel_get(&k, err);
+	int r = vb_kernel_get(ctx->kernel, ctx->kernel_modules, &k, err);
 	if (r)
 		return r;
 	struct vb_guest *g = xcalloc(1, sizeof(*g));
@@ -234,6 +261,11 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 		r = vb_initramfs_get(&k, ctx->agent_path, &g->initrd, err);
 	if (!r)
 		r = vb_qemu_make_disk(g->disk, g->disk_bytes, err);
+	if (!r && ctx->image && ctx->image->disk) {
+		g->image = ctx->image;
+		g->root = xasprintf("%s/root.qcow2", g->dir);
+		r = make_overlay(ctx->image->disk, "raw", g->root, err);
+	}
 	if (!r && vb_sha256_file(ctx->agent_path, g->hash))
 		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
 	/* QEMU gets its own cgroup where cgroups are usable; none is no error. */
@@ -290,6 +322,31 @@ static int qemu_stop(struct vb_guest *g, struct vb_error **err)
 	return 0;
 }
 
+/*
+ * What the root the guest switched to says it is: the console line its
+ * /init printed from inside it, with the root's own shell and cat
+ * ("virtbench init: in the root: debian 12.8"), before the agent started.
+ */
+static void root_release(struct vb_guest *g)
+{
+	static const char mark[] = "virtbench init: in the root: debian ";
+	free(g->root_release);
+	g->root_release = NULL;
+	for (int i = 0; i < 50 && !g->root_release; i++) {
+		_cleanup_free_ char *text = NULL;
+		if (vb_read_file(g->vm.console, VB_QEMU_CONSOLE_CAP + 1, &text, NULL) == 0) {
+			char *p = strstr(text, mark);
+			if (p) {
+				p += strlen(mark);
+				g->root_release = xstrndup(p, strcspn(p, "\r\n"));
+				break;
+			}
+		}
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int qemu_start(struct vb_guest *g, struct vb_error **err)
 {
 	if (g->vm.running)
@@ -304,21 +361,34 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 	vb_qemu_args_add(&a, g->kernel);
 	vb_qemu_args_add(&a, "-initrd");
 	vb_qemu_args_add(&a, g->initrd);
-	/* vb.ip and vb.gw tell /init how to set up eth0 (only with a network). */
+	/*
+	 * vb.ip and vb.gw tell /init how to set up eth0 (only with a network),
+	 * vb.root which disk holds the root to switch to (only with an image).
+	 */
+	const char *root = g->root ? " vb.root=" ROOT_SERIAL : "";
 	vb_qemu_args_add(&a, "-append");
 	if (g->net)
-		vb_qemu_args_addf(&a, "console=ttyS0 quiet panic=-1 vb.ip=%s vb.gw=%s", g->ip,
-				  vb_net_run_bridge()->host_ip);
+		vb_qemu_args_addf(&a, "console=ttyS0 quiet panic=-1 vb.ip=%s vb.gw=%s%s", g->ip,
+				  vb_net_run_bridge()->host_ip, root);
 	else if (g->nat)
-		vb_qemu_args_add(&a, "console=ttyS0 quiet panic=-1 vb.ip=10.0.2.15 vb.gw=10.0.2.2");
+		vb_qemu_args_addf(
+		    &a, "console=ttyS0 quiet panic=-1 vb.ip=10.0.2.15 vb.gw=10.0.2.2%s", root);
 	else
-		vb_qemu_args_add(&a, "console=ttyS0 quiet panic=-1");
+		vb_qemu_args_addf(&a, "console=ttyS0 quiet panic=-1%s", root);
 	/* cache=none: the guest's writes reach the host file with O_DIRECT, as a disk's would. */
 	vb_qemu_args_add(&a, "-drive");
 	vb_qemu_args_addf(&a, "file=%s,if=none,id=scratch,format=%s,cache=none,aio=threads",
 			  g->disk, g->disk_qcow2 ? "qcow2" : "raw");
 	vb_qemu_args_add(&a, "-device");
 	vb_qemu_args_add(&a, "virtio-blk-pci,drive=scratch");
+	if (g->root) {
+		/* After the scratch disk: that stays /dev/vda, as without a root disk. */
+		vb_qemu_args_add(&a, "-drive");
+		vb_qemu_args_addf(&a, "file=%s,if=none,id=root,format=qcow2,discard=unmap",
+				  g->root);
+		vb_qemu_args_add(&a, "-device");
+		vb_qemu_args_add(&a, "virtio-blk-pci,drive=root,serial=" ROOT_SERIAL);
+	}
 	if (g->net) {
 		/* A tap QEMU creates and that dies with it; no vhost-net here. */
 		vb_qemu_args_add(&a, "-netdev");
@@ -343,6 +413,8 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 		r = vb_net_run_attach_when_up(g->name, 5000, err);
 	if (!r)
 		r = vb_qemu_vm_hello(&g->vm, g->ready_timeout_s, err);
+	if (!r && g->root)
+		root_release(g);
 	if (r) {
 		qemu_stop(g, NULL);
 		vb_qemu_vm_flush_logs(&g->vm);
@@ -450,6 +522,18 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 		return r;
 	}
 	g->disk_qcow2 = true;
+	/* The root likewise: g's overlay becomes a base for g's new one and the clone's. */
+	_cleanup_free_ char *root_base =
+	    g->root ? xasprintf("%s/%s-root%u.qcow2", work, g->name, g->nbases) : NULL;
+	if (root_base && rename(g->root, root_base) < 0)
+		r = vb_error_errno(err, errno, "%s: moving %s to %s", g->name, g->root, root_base);
+	if (!r && root_base && (r = make_overlay(root_base, "qcow2", g->root, err)))
+		rename(root_base, g->root);
+	if (r) {
+		/* g is whole: its scratch overlay is on the same data, its root unmoved. */
+		g->nbases++;
+		return r;
+	}
 	g->nbases++;
 	struct vb_guest *c = xcalloc(1, sizeof(*c));
 	c->name = xstrdup(name);
@@ -463,6 +547,8 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	c->agent_path = xstrdup(g->agent_path);
 	c->run_id = xstrdup(g->run_id);
 	c->kernel_version = xstrdup(g->kernel_version);
+	c->image = g->image;
+	c->root = g->root ? xasprintf("%s/root.qcow2", c->dir) : NULL;
 	memcpy(c->hash, g->hash, sizeof(c->hash));
 	c->vcpus = g->vcpus;
 	c->memory = g->memory;
@@ -472,6 +558,8 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 		r = vb_error_errno(err, errno, "%s: creating %s", name, c->dir);
 	if (!r)
 		r = make_overlay(base, fmt, c->disk, err);
+	if (!r && c->root)
+		r = make_overlay(root_base, "qcow2", c->root, err);
 	if (!r)
 		r = vb_qemu_vm_init(&c->vm, name, c->dir, true, err);
 	c->nat = g->nat;
@@ -518,6 +606,17 @@ static char *qemu_guest_info(struct vb_guest *g)
 	json_object_set_new(o, "accel", json_string(g->kvm ? "kvm" : "tcg"));
 	json_object_set_new(o, "machine", json_string("pc"));
 	json_object_set_new(o, "disk", json_string(g->disk_qcow2 ? "qcow2 overlay" : "raw"));
+	if (g->root) {
+		const char *base = strrchr(g->image->disk, '/');
+		_cleanup_free_ char *what =
+		    xasprintf("ext4 on virtio-blk: a qcow2 overlay of its own on %s (read-only)",
+			      base ? base + 1 : g->image->disk);
+		json_object_set_new(o, "root_disk", json_string(what));
+		json_object_set_new(o, "root_release",
+				    g->root_release ? json_string(g->root_release) : json_null());
+	} else {
+		json_object_set_new(o, "root_disk", json_string("none: the initramfs"));
+	}
 	json_object_set_new(o, "net",
 			    json_string(g->net	 ? "tap on the run's bridge"
 					: g->nat ? "user"
@@ -547,7 +646,7 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.name = "qemu-tcg",
 	.summary = "QEMU full emulation (TCG), Debian's kernel, agent on virtio-serial",
 	.caps = VB_CAP_EMULATED | VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_MEM_OVERCOMMIT |
-		VB_CAP_CPU_OVERCOMMIT | VB_CAP_NETWORK | VB_CAP_NAT,
+		VB_CAP_CPU_OVERCOMMIT | VB_CAP_NETWORK | VB_CAP_NAT | VB_CAP_ROOT_DISK,
 	.probe = tcg_probe,
 	.provision = tcg_provision,
 	.start = qemu_start,
@@ -570,7 +669,7 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.name = "kvm",
 	.summary = "QEMU with KVM acceleration, Debian's kernel, agent on virtio-serial",
 	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_MEM_OVERCOMMIT | VB_CAP_CPU_OVERCOMMIT |
-		VB_CAP_NETWORK | VB_CAP_NAT,
+		VB_CAP_NETWORK | VB_CAP_NAT | VB_CAP_ROOT_DISK,
 	.probe = kvm_probe,
 	.provision = kvm_provision,
 	.start = qemu_start,

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "guest/kernel.h"
 #include "virtbench/platform.h"
 
 extern const struct vb_platform_ops vb_platform_host;
@@ -61,13 +60,15 @@ const struct vb_platform_ops *vb_platform_find(const char *name)
 	return NULL;
 }
 
-int vb_platform_probe(const struct vb_platform_ops *p, struct vb_error **err)
+int vb_platform_probe(const struct vb_platform_ops *p, const struct vb_platform_ctx *ctx,
+		      struct vb_error **err)
 {
+	static const struct vb_platform_ctx none = { 0 };
 	if (p->unavailable_reason)
 		return vb_error_set(err, VB_SKIP, "%s", p->unavailable_reason);
 	if (!p->probe)
 		return 0;
-	return p->probe(err);
+	return p->probe(ctx ? ctx : &none, err);
 }
 
 int vb_platform_agent_path(char **out)
@@ -94,9 +95,4 @@ int vb_platform_agent_path(char **out)
 		free(cand[i]);
 	}
 	return r;
-}
-
-void vb_platform_set_kernel(const char *image, const char *modules)
-{
-	vb_kernel_set_custom(image, modules);
 }

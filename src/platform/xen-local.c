@@ -39,14 +39,20 @@ static int state_file(struct machine *m, const char *file, const char *value, st
 	return r ? vb_error_errno(err, -r, "writing %s", path) : 0;
 }
 
+static int local_probe(const struct vb_platform_ctx *ctx, struct vb_error **err)
+{
+	(void)ctx;
+	return vb_xen_local_probe(err);
+}
+
 /*
  * xen-local's share of a new machine: the domU's kernel and initramfs, the
  * Xen version, and the loop's state files (each slot's port and disk).
  */
 static int local_init(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err)
 {
-	int r = vb_xen_domu_files(ctx->agent_path, &m->x.kernel, &m->domu_initrd,
-				  &m->x.kernel_version, err);
+	int r = vb_xen_domu_files(ctx->agent_path, ctx->kernel, ctx->kernel_modules, &m->x.kernel,
+				  &m->domu_initrd, &m->x.kernel_version, err);
 	if (r)
 		return r;
 	if (!xl_path_ok(m->x.kernel) || !xl_path_ok(m->domu_initrd) || !xl_path_ok(m->dir) ||
@@ -356,7 +362,7 @@ const struct vb_platform_ops vb_platform_xen_local = {
 	.summary = "Xen PV domU made by this host's own xl (this host is a Xen dom0), agent on "
 		   "the domU's PV console",
 	.caps = VB_CAP_REBOOT | VB_CAP_CLONE,
-	.probe = vb_xen_local_probe,
+	.probe = local_probe,
 	.provision = local_provision,
 	.start = vb_xen_start,
 	.exec = vb_xen_exec,

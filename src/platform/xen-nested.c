@@ -36,8 +36,9 @@
 /* quit -> dom0 powers off -> Xen -> QEMU: 2-10 s seen. */
 #define STOP_GRACE_MS 30000
 
-static int xen_probe(struct vb_error **err)
+static int xen_probe(const struct vb_platform_ctx *ctx, struct vb_error **err)
 {
+	(void)ctx;
 	_cleanup_free_ char *qemu = vb_qemu_find();
 	_cleanup_free_ char *tools = vb_xen_missing_tools();
 	if (!qemu || tools)
@@ -93,7 +94,7 @@ static int nested_with_console(struct machine *m, const char *name, struct vb_er
 /* Xen's files, then QEMU's own (cgroup, paths) and the sockets of the ports. */
 static int nested_init(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err)
 {
-	int r = vb_xen_get(ctx->agent_path, &m->x, err);
+	int r = vb_xen_get(ctx->agent_path, ctx->kernel, ctx->kernel_modules, &m->x, err);
 	if (r)
 		return r;
 	if (!module_path_ok(m->x.kernel) || !module_path_ok(m->x.dom0_initrd))
@@ -325,7 +326,7 @@ static int xen_footprint(struct vb_guest *g, uint64_t *bytes, struct vb_error **
 int vb_xen_probe_cpu_overcommit(const struct vb_platform_ctx *ctx, const char *name,
 				unsigned *pcpus, unsigned *vcpus, struct vb_error **err)
 {
-	int r = xen_probe(err);
+	int r = xen_probe(ctx, err);
 	if (r)
 		return r;
 	/* The smallest machine: Xen sees 2 CPUs (one domU vCPU + dom0's), a 64 MiB disk. */

@@ -626,7 +626,7 @@ static void live_setup(void)
 		live.skip = "no container platform in this build";
 	else if (!agent || access(agent, X_OK) < 0)
 		live.skip = "VIRTBENCH_AGENT does not name the agent binary";
-	else if ((r = vb_platform_probe(live.p, &err)) == VB_SKIP)
+	else if ((r = vb_platform_probe(live.p, NULL, &err)) == VB_SKIP)
 		live.skip = live.reason;
 	if (err)
 		snprintf(live.reason, sizeof(live.reason), "%s", err->msg);

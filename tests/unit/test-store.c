@@ -1158,10 +1158,23 @@ static void test_guest_label(void)
 	_cleanup_free_ char *hl = vb_guest_label("host", h, &ovl);
 	CHECK(!strcmp(hl, "host"));
 	/* Without a guest (ops), the container's record still says where /scratch is. */
-	_cleanup_free_ char *rc = vb_guest_record_json(&ovl, c, NULL);
-	_cleanup_free_ char *rh = vb_guest_record_json(&ovl, h, NULL);
-	CHECK_MSG(strstr(rc, "\"guest\":{\"scratch\":\"overlay\"}"), "%s", rc);
+	_cleanup_free_ char *rc = vb_guest_record_json(&ovl, c, NULL, NULL);
+	_cleanup_free_ char *rh = vb_guest_record_json(&ovl, h, NULL, NULL);
+	CHECK_MSG(strstr(rc, "\"guest\":{\"scratch\":\"overlay\","), "%s", rc);
+	CHECK_MSG(strstr(rc, "\"root\":{\"kind\":\"minimal\",\"key\":null,\"packages\":[]}"), "%s",
+		  rc);
 	CHECK_MSG(!strstr(rh, "guest"), "%s", rh);
+	/* The image a platform boots, with its key and packages, for those that boot one. */
+	struct vb_guest_image img = { .kind = VB_IMAGE_DEBIAN,
+				      .key = "debian-bookworm-0123456789abcdef",
+				      .packages = "less,nginx" };
+	const struct vb_platform_ops *q = vb_platform_find("qemu-tcg");
+	_cleanup_free_ char *rq = vb_guest_record_json(&ovl, q, NULL, &img);
+	_cleanup_free_ char *rh2 = vb_guest_record_json(&ovl, h, NULL, &img);
+	CHECK_MSG(strstr(rq, "\"root\":{\"kind\":\"debian\",\"key\":\"debian-bookworm-"
+			     "0123456789abcdef\",\"packages\":[\"less\",\"nginx\"]}"),
+		  "%s", rq);
+	CHECK_MSG(!strstr(rh2, "root"), "%s", rh2);
 }
 
 TEST_MAIN(T(test_open_schema), T(test_summarize), T(test_runs), T(test_bad_sample),
