@@ -244,6 +244,19 @@ static int run_verb(int argc, char **argv)
 							   : VB_NET_NONE;
 	if (a.have_userns)
 		cfg.spec.userns = &a.userns;
+	/*
+	 * A service workload runs its server as its package's user (www-data,
+	 * postgres). In a container without a user namespace that is the host's
+	 * uid of the same number, whose own processes could enter the guest
+	 * through /proc/PID/root: such runs get the default map unless --userns
+	 * names one (docs/apps.md).
+	 */
+	for (size_t i = 0; !a.have_userns && i < cfg.nworkloads; i++)
+		if (cfg.workloads[i].w->packages) {
+			vb_userns_default(&a.userns);
+			cfg.spec.userns = &a.userns;
+			break;
+		}
 	cfg.spec.memory_bytes = a.memory_bytes;
 	cfg.spec.disk_bytes = a.disk_bytes;
 	cfg.spec.container_disk = a.container_disk;

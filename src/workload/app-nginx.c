@@ -185,6 +185,15 @@ static int parse_ab(const char *out, const char *csv, const struct nginx_opts *o
 	return 0;
 }
 
+/* A latency distribution whose 99th percentile lies below its median is no distribution. */
+static int check_percentiles(const double *values, struct vb_error **err)
+{
+	if (values[2] < values[1])
+		return vb_error_set(err, -EPROTO, "app.nginx: p99 %.3f ms is below p50 %.3f ms",
+				    values[2], values[1]);
+	return 0;
+}
+
 static int parse_wrk(const char *out, double *values, struct vb_error **err)
 {
 	double requests, non2xx = 0;
@@ -252,11 +261,17 @@ static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *
 	if (!r && o->where == WHERE_HOST && !ctx->peer)
 		r = vb_error_set(err, -EINVAL,
 				 "app.nginx where=host: this run has no peer on the host");
+	/* where=guest: server and client alone in a network namespace (service.h). */
+	int netns = -1;
+	if (!r && o->where == WHERE_GUEST)
+		r = vb_svc_net_enter(&netns, err);
 	uint16_t port = 0;
 	if (!r)
 		r = vb_app_port(o->port, &port, err);
-	if (r)
+	if (r) {
+		vb_svc_net_leave(&netns);
 		return r;
+	}
 
 	struct vb_svc s;
 	r = vb_svc_open(&s, "nginx", ctx->scratch_dir, "www-data", err);
@@ -312,11 +327,14 @@ static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *
 			r = o->client == CLIENT_AB ? parse_ab(cr.out, cr.out, o, values, err)
 						   : parse_wrk(cr.out, values, err);
 		if (!r)
+			r = check_percentiles(values, err);
+		if (!r)
 			values[3] = cr.wall_s > 0 ? 100.0 * cr.cpu_s / cr.wall_s : 0;
 	}
 	vb_client_result_release(&cr);
 	vb_svc_stop(&s, SIGQUIT, 10);
 	vb_svc_close(&s);
+	vb_svc_net_leave(&netns);
 	return r;
 }
 

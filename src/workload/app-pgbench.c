@@ -119,10 +119,16 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 	if (remote && !ctx->peer)
 		return vb_error_set(err, -EINVAL,
 				    "app.pgbench where=host: this run has no peer on the host");
+	/* where=guest: server and client alone in a network namespace (service.h). */
+	int netns = -1;
+	int r = remote ? 0 : vb_svc_net_enter(&netns, err);
 	uint16_t port = 0;
-	int r = vb_app_port(o->port, &port, err);
-	if (r)
+	if (!r)
+		r = vb_app_port(o->port, &port, err);
+	if (r) {
+		vb_svc_net_leave(&netns);
 		return r;
+	}
 	_cleanup_free_ char *initdb = xasprintf("%s/initdb", bin);
 	_cleanup_free_ char *postgres = xasprintf("%s/postgres", bin);
 	_cleanup_free_ char *isready = xasprintf("%s/pg_isready", bin);
@@ -202,6 +208,7 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 	/* Fast shutdown: SIGINT ends the sessions and stops at once. */
 	vb_svc_stop(&s, SIGINT, 30);
 	vb_svc_close(&s);
+	vb_svc_net_leave(&netns);
 	return r;
 }
 

@@ -68,8 +68,9 @@ static const struct {
 	const char *unit;
 	double max;
 } unit_max[] = {
-	{ "MiB/s", 1e8 },  { "MB/s", 1e8 },  { "Mbit/s", 1e8 },
-	{ "GFLOPS", 1e8 }, { "MWIPS", 1e9 }, { "MiB", 1e12 },
+	{ "MiB/s", 1e8 }, { "MB/s", 1e8 },  { "Mbit/s", 1e8 }, { "GFLOPS", 1e8 }, { "MWIPS", 1e9 },
+	{ "MiB", 1e12 },  { "req/s", 1e9 }, { "tx/s", 1e9 },   { "%", 1e5 }, /* a client's CPU:
+										1,000 CPUs */
 };
 
 int vb_metric_check(const struct vb_metric_desc *m, double v, double timeout_s,
@@ -84,6 +85,8 @@ int vb_metric_check(const struct vb_metric_desc *m, double v, double timeout_s,
 		open_lo = true;
 	} else if (!strcmp(m->unit, "us")) {
 		hi = t * 1e6;
+	} else if (!strcmp(m->unit, "ms")) {
+		hi = t * 1e3;
 	} else {
 		for (size_t i = 0; i < sizeof(unit_max) / sizeof(unit_max[0]); i++)
 			if (!strcmp(m->unit, unit_max[i].unit))

@@ -17,7 +17,9 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <linux/mount.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -74,6 +76,7 @@ int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const c
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
+	s->log_fd = -1;
 	s->name = xstrdup(name);
 	if (!scratch || scratch[0] != '/')
 		return vb_error_set(err, -EINVAL, "%s needs a scratch directory", name);
@@ -105,6 +108,14 @@ int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const c
 				    user, s->dir);
 	}
 	s->log = xasprintf("%s/server.log", s->dir);
+	/*
+	 * Root's, opened now and handed to every process: the service's user
+	 * owns the directory and could put a FIFO or a link in its place later.
+	 */
+	s->log_fd =
+	    open(s->log, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (s->log_fd < 0)
+		return vb_error_errno(err, errno, "%s: cannot create %s", name, s->log);
 	return 0;
 }
 
@@ -133,6 +144,7 @@ struct child_plan {
 	gid_t gid;
 	const char *cwd;      /* NULL: stay */
 	const char *bind_src; /* with private_tmp: bound on SVC_SEEN_PRIVATE */
+	int parent_fd;	      /* a pidfd of the agent: readable once it died */
 };
 
 static void child_fail(int fd, int e)
@@ -165,7 +177,10 @@ static void child_exec(const struct child_plan *p)
 			0 ||
 		    mkdir(SVC_SEEN_PRIVATE, 0700) < 0 ||
 		    syscall(SYS_move_mount, tree, "", AT_FDCWD, SVC_SEEN_PRIVATE,
-			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			    MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+		    /* POSIX shared memory (PostgreSQL's) goes with the namespace too. */
+		    mount("vb-svc-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "mode=1777,size=256m") < 0)
 			child_fail(p->err_w, errno);
 		close(tree);
 	}
@@ -185,9 +200,12 @@ static void child_exec(const struct child_plan *p)
 			   syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0 ||
 			   syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0))
 		child_fail(p->err_w, errno);
-	/* After the id change, which clears it. */
+	/* After the id change, which clears it; then: did the agent die before? */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(p->err_w, errno);
+	struct pollfd gone = { .fd = p->parent_fd, .events = POLLIN };
+	if (p->parent_fd >= 0 && poll(&gone, 1, 0) != 0)
+		_exit(127);
 	if (p->cwd && chdir(p->cwd) < 0)
 		child_fail(p->err_w, errno);
 	execve(p->argv[0], p->argv, svc_env);
@@ -205,21 +223,26 @@ static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid)
 		return -errno;
 	struct child_plan p = *plan;
 	p.err_w = ep[1];
+	p.parent_fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	unsigned long flags = SIGCHLD;
+	/* A PID namespace, and an IPC one for SysV shared memory, ended with it. */
 	if (new_pidns)
-		flags |= CLONE_NEWPID;
+		flags |= CLONE_NEWPID | CLONE_NEWIPC;
 	if (p.bind_src)
 		flags |= CLONE_NEWNS;
 	pid_t c = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (c < 0 && (errno == EPERM || errno == ENOSYS) && new_pidns && !p.bind_src) {
+		flags = SIGCHLD;
 		/*
 		 * No CAP_SYS_ADMIN, or a seccomp filter that refuses new
 		 * namespaces (a container): a plain child in its own session.
 		 */
-		c = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+		c = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	}
 	if (c < 0) {
 		int e = errno;
+		if (p.parent_fd >= 0)
+			close(p.parent_fd);
 		close(ep[0]);
 		close(ep[1]);
 		return -e;
@@ -227,6 +250,8 @@ static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid)
 	if (c == 0)
 		child_exec(&p);
 	close(ep[1]);
+	if (p.parent_fd >= 0)
+		close(p.parent_fd);
 	int e = 0;
 	ssize_t n;
 	do
@@ -242,19 +267,13 @@ static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid)
 	return 0;
 }
 
-static int open_log(const struct vb_svc *s)
-{
-	return open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
-}
-
 static int svc_spawn(struct vb_svc *s, char *const argv[], pid_t *pid, struct vb_error **err)
 {
-	_cleanup_close_ int out = open_log(s);
 	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (out < 0 || null < 0)
-		return vb_error_errno(err, errno, "%s: cannot open %s", s->name, s->log);
+	if (null < 0)
+		return vb_error_errno(err, errno, "%s: cannot open /dev/null", s->name);
 	struct child_plan p = { .argv = argv,
-				.out_fd = out,
+				.out_fd = s->log_fd,
 				.null_fd = null,
 				.set_ids = true,
 				.uid = s->uid,
@@ -284,12 +303,20 @@ bool vb_svc_alive(struct vb_svc *s)
 {
 	if (s->pid <= 0)
 		return false;
-	pid_t w = waitpid(s->pid, &s->status, WNOHANG);
-	if (w == s->pid || (w < 0 && errno == ECHILD)) {
-		s->pid = -1;
-		return false;
-	}
-	return true;
+	siginfo_t si = { 0 };
+	int w = waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	if (w == 0 && si.si_pid == 0)
+		return true;
+	/*
+	 * Ended (not reaped yet, so its id is still its own): what it left in
+	 * its session goes too, where no PID namespace took it along.
+	 */
+	if (w == 0)
+		kill(-s->pid, SIGKILL);
+	while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
+		;
+	s->pid = -1;
+	return false;
 }
 
 static char *describe_status(int st)
@@ -420,8 +447,11 @@ void vb_svc_close(struct vb_svc *s)
 	free(s->dir);
 	free(s->seen);
 	free(s->log);
+	if (s->log_fd >= 0)
+		close(s->log_fd);
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
+	s->log_fd = -1;
 }
 
 /* The last non-empty line of text, cleaned to printable ASCII, at most 240 bytes. */
@@ -444,12 +474,10 @@ static char *last_line(const char *text, size_t len)
 
 char *vb_svc_log_tail(const struct vb_svc *s)
 {
-	if (!s->log)
-		return NULL;
-	_cleanup_close_ int fd = open(s->log, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+	if (s->log_fd < 0 || fstat(s->log_fd, &st) || !S_ISREG(st.st_mode))
 		return NULL;
+	int fd = s->log_fd;
 	char buf[4096];
 	off_t off = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, off);
@@ -489,7 +517,7 @@ static int client_run_as(char *const argv[], bool set_ids, uid_t uid, gid_t gid,
 		return vb_error_errno(err, errno, "cannot start %s", argv[0]);
 	_cleanup_close_ int rd = pfd[0];
 	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	/* The client's own pipe: ab -e /dev/stdout reopens it through /proc. */
+	/* The client's own pipe: ab -e /proc/self/fd/1 reopens it through /proc. */
 	if (set_ids && fchown(pfd[1], uid, gid) < 0) {
 		close(pfd[1]);
 		return vb_error_errno(err, errno, "cannot start %s", argv[0]);
@@ -512,8 +540,9 @@ static int client_run_as(char *const argv[], bool set_ids, uid_t uid, gid_t gid,
 	res->out = xmalloc(cap + 1);
 	bool eof = false, killed = false;
 	int code = 0;
-	double end = t0 + timeout_s;
-	while (!eof) {
+	double end = t0 + timeout_s, killed_at = 0;
+	/* After the kill, what still holds the pipe (a child in a session of its own) gets 2 s. */
+	while (!eof && !(killed && vb_monotonic_s() > killed_at + 2)) {
 		struct pollfd pf = { .fd = rd, .events = POLLIN };
 		int pr = poll(&pf, 1, 50);
 		if (pr > 0) {
@@ -539,6 +568,7 @@ static int client_run_as(char *const argv[], bool set_ids, uid_t uid, gid_t gid,
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			killed = true;
+			killed_at = vb_monotonic_s();
 		}
 	}
 	res->out[len] = '\0';
@@ -796,7 +826,7 @@ static char **load_argv(const struct vb_load *l, const char *host, struct vb_err
 	case VB_LOAD_AB:
 		/* Its percentiles as CSV (tenths of ms), after the report on the same pipe. */
 		ADD("-q"), ADD("-n"), ADD("%llu", (unsigned long long)a[0]), ADD("-c"),
-		    ADD("%llu", (unsigned long long)a[1]), ADD("-e"), ADD("/dev/stdout");
+		    ADD("%llu", (unsigned long long)a[1]), ADD("-e"), ADD("/proc/self/fd/1");
 		ADD(v6 ? "http://[%s]:%u/test.html" : "http://%s:%u/test.html", host, l->port);
 		break;
 	case VB_LOAD_WRK:
@@ -985,4 +1015,55 @@ void vb_load_serve(int fd)
 	vb_client_result_release(&res);
 	argv_free(argv);
 	atomic_store(&load_busy, 0);
+}
+
+/* CAP_SYS_ADMIN in the effective set (bit 21 of /proc/self/status's CapEff). */
+static bool may_admin(void)
+{
+	_cleanup_free_ char *status = NULL;
+	size_t len;
+	if (vb_read_file("/proc/self/status", 1 << 16, &status, &len))
+		return false;
+	const char *p = strstr(status, "\nCapEff:");
+	unsigned long long eff = p ? strtoull(p + 8, NULL, 16) : 0;
+	return eff & (1ull << 21);
+}
+
+int vb_svc_net_enter(int *saved, struct vb_error **err)
+{
+	*saved = -1;
+	if (!may_admin())
+		return 0;
+	int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
+		return vb_error_errno(err, errno, "cannot open this thread's network namespace");
+	if (unshare(CLONE_NEWNET) < 0) {
+		int e = errno;
+		close(orig);
+		return vb_error_errno(err, e, "cannot make a network namespace for the server");
+	}
+	/* Only loopback, up. */
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
+		int e = errno;
+		(void)setns(orig, CLONE_NEWNET);
+		close(orig);
+		return vb_error_errno(err, e, "cannot bring up loopback for the server");
+	}
+	*saved = orig;
+	return 0;
+}
+
+void vb_svc_net_leave(int *saved)
+{
+	if (*saved < 0)
+		return;
+	if (setns(*saved, CLONE_NEWNET) < 0)
+		vb_bug(__FILE__, __LINE__, "cannot return to the agent's network namespace: %s",
+		       strerror(errno));
+	close(*saved);
+	*saved = -1;
 }

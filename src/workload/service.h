@@ -32,6 +32,7 @@ struct vb_svc {
 	char *dir;	  /* the service's directory as the agent sees it */
 	char *seen;	  /* the same directory as the server sees it */
 	char *log;	  /* <dir>/server.log: the server's and its helpers' output */
+	int log_fd;	  /* it, opened once before anything runs as the service's user */
 	bool private_tmp; /* seen is /tmp/vb-svc in a mount namespace of its own */
 	uid_t uid;
 	gid_t gid;
@@ -47,6 +48,18 @@ struct vb_svc {
  */
 int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const char *user,
 		struct vb_error **err);
+
+/*
+ * Where the agent may (CAP_SYS_ADMIN: root on the host, in a VM), move the
+ * calling thread into a network namespace of its own with only loopback up,
+ * for a job whose server and client both run here (where=guest): no other
+ * user of the host can reach the server's port, nor answer in its place.
+ * *saved is the namespace to return to with vb_svc_net_leave, or -1 where
+ * the agent has no such right (a container: its own namespace already keeps
+ * the host out).
+ */
+int vb_svc_net_enter(int *saved, struct vb_error **err);
+void vb_svc_net_leave(int *saved);
 
 /* Start the server argv (argv[0] absolute) as the service's user, in its directory. */
 int vb_svc_start(struct vb_svc *s, char *const argv[], struct vb_error **err);

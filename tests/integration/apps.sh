@@ -5,7 +5,7 @@
 # full data disk, Ctrl-C during the load. After each: no server process, no
 # service directory, no mount of its private /tmp.
 . "$(dirname "$0")/lib.bash"
-N=20
+N=25
 plan $N
 skip_rest() {
 	for _ in $(seq $((_n + 1)) $N); do skip "apps" "$1"; done
@@ -65,21 +65,48 @@ for w in app.python app.php; do
 	[ "$rc" = 0 ] || diag "$(tail -3 "$TMP/err")"
 done
 
-# A port someone else holds: a clear message, not the other program's answers.
+# A port someone else holds. where=guest: the server and client have a
+# network namespace of their own, so the host's listener is neither in the
+# way nor measured in the server's place.
 python3 -c '
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
-print(s.getsockname()[1], flush=True); time.sleep(60)' >"$TMP/port" &
+import os, socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8); s.settimeout(0.2)
+print(s.getsockname()[1], flush=True)
+n = 0
+while not os.path.exists(sys.argv[1] + ".stop"):
+    try:
+        c, _ = s.accept(); n += 1; c.close()
+    except socket.timeout:
+        pass
+open(sys.argv[1], "w").write(str(n))' "$TMP/accepted" >"$TMP/port" &
 holder=$!
 for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 port=$(cat "$TMP/port")
-rc=$(rc_of "$VB" run -q -p host -w app.nginx --runs 2 --warmup 0 --set requests=500 --set "port=$port")
-kill "$holder" 2>/dev/null
+rc=$(rc_of "$VB" run -q -p host -w app.nginx --runs 2 --min-runs 2 --warmup 0 --set requests=500 \
+	--set "port=$port")
+check "where=guest: a port the host's other programs hold is not in the way (own network)" test "$rc" = 0
+# where=host: the server is on the host's network, and a taken port is a clear failure.
+rc=$(rc_of "$VB" run -q -p host -w app.nginx --runs 2 --warmup 0 --set requests=500 --set "port=$port" \
+	--set where=host)
+touch "$TMP/accepted.stop"
 wait "$holder" 2>/dev/null
-check "a port already taken fails the sample and says so" \
+check "where=host: a port already taken fails the sample and says so" \
 	bash -c "[ $rc != 0 ] && grep -q 'port $port on 127.0.0.1 is already taken' '$TMP/err'"
 [ "$rc" != 0 ] || diag "$(tail -3 "$TMP/err")"
+check "... the other program was never measured (it accepted $(cat "$TMP/accepted" 2>/dev/null) connections)" \
+	test "$(cat "$TMP/accepted" 2>/dev/null)" = 0
 check "... and nothing is left" nothing_left
+rc=$(rc_of "$VB" run -q -p host -w app.nginx --runs 2 --min-runs 2 --warmup 0 --set requests=1000 \
+	--set where=host --set client=wrk --set duration_s=1)
+check "where=host: the client runs on the host through the peer" test "$rc" = 0
+[ "$rc" = 0 ] || diag "$(tail -3 "$TMP/err")"
+rc=$(rc_of "$VB" run -q -p host -w app.pgbench --runs 2 --min-runs 2 --warmup 0 --set scale=1 \
+	--set transactions=50 --set where=host)
+check "... pgbench too" test "$rc" = 0
+[ "$rc" = 0 ] || diag "$(tail -3 "$TMP/err")"
+rc=$(rc_of "$VB" run -q -p container -w app.nginx --set where=host --net nat)
+check "where=host behind --net nat is refused up front" \
+	bash -c "[ $rc = 2 ] && grep -q 'where=host: the host drives' '$TMP/err'"
 
 # PostgreSQL: a fixed transaction count, checked by the workload.
 rc=$(rc_of "$VB" run -q -p host -w app.pgbench --runs 2 --min-runs 2 --warmup 0 --set scale=1 \

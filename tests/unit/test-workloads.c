@@ -9,6 +9,7 @@
 #include "wl-test.h"
 #include "core/util.h"
 #include "virtbench/workload.h"
+#include "workload/service.h"
 
 #define MIB ((uint64_t)1 << 20)
 
@@ -240,5 +241,84 @@ static void test_every_workload_quick(void)
 	CHECK(scratch && rmdir(scratch) == 0);
 }
 
+/* The app workloads' units have bounds: a lying guest's 1e14 ms latency is refused. */
+static void test_app_metric_bounds(void)
+{
+	static const struct {
+		const char *unit;
+		double ok, bad;
+	} cases[] = {
+		{ "ms", 59000, 61000 }, /* at most the job timeout (60 s) in ms */
+		{ "req/s", 5e4, 1e14 },
+		{ "tx/s", 2e3, 1e14 },
+		{ "%", 180, 1e6 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vb_metric_desc m = { "x", cases[i].unit, true, "" };
+		struct vb_error *err = NULL;
+		CHECK_MSG(vb_metric_check(&m, cases[i].ok, 60, &err) == 0, "%s %g", cases[i].unit,
+			  cases[i].ok);
+		vb_error_free(&err);
+		CHECK_MSG(vb_metric_check(&m, cases[i].bad, 60, &err) == -ERANGE, "%s %g",
+			  cases[i].unit, cases[i].bad);
+		vb_error_free(&err);
+		CHECK(vb_metric_check(&m, -1, 60, &err) == -ERANGE);
+		vb_error_free(&err);
+	}
+}
+
+/* Which runs need the w3 peer: w3 always, a service workload with where=host. */
+static void test_needs_peer(void)
+{
+	const struct vb_workload_ops *nginx = vb_workload_find("app.nginx");
+	const struct vb_workload_ops *tcp = vb_workload_find("net.tcp");
+	const struct vb_workload_ops *primes = vb_workload_find("cpu.primes");
+	CHECK(nginx && tcp && primes);
+	if (!nginx || !tcp || !primes)
+		return;
+	_cleanup_free_ void *opts = xcalloc(1, nginx->opts_size);
+	struct vb_error *err = NULL;
+	vb_options_defaults(nginx, VB_PROFILE_QUICK, opts);
+	CHECK(!vb_workload_needs_peer(nginx, opts));
+	CHECK(vb_option_parse(nginx, vb_workload_option(nginx, "where"), "host", opts, &err) == 0);
+	CHECK(vb_workload_needs_peer(nginx, opts));
+	CHECK(vb_workload_needs_peer(tcp, NULL));
+	CHECK(!vb_workload_needs_peer(primes, NULL));
+	vb_error_free(&err);
+}
+
+/* What a guest may ask the host to run (where=host): bounded numbers only. */
+static void test_load_check(void)
+{
+	static const struct {
+		struct vb_load l;
+		bool ok;
+	} cases[] = {
+		{ { VB_LOAD_AB, 8080, { 500000, 100 } }, true },
+		{ { VB_LOAD_AB, 8080, { 10, 100 } }, false },	  /* more in flight than requests */
+		{ { VB_LOAD_AB, 0, { 10, 1 } }, false },	  /* no port */
+		{ { VB_LOAD_AB, 70000, { 10, 1 } }, false },	  /* no TCP port */
+		{ { VB_LOAD_AB, 80, { 1000000000, 1 } }, false }, /* beyond 10^8 */
+		{ { VB_LOAD_WRK, 80, { 2, 100, 30 } }, true },
+		{ { VB_LOAD_WRK, 80, { 2, 100, 0 } }, false },	   /* no duration */
+		{ { VB_LOAD_WRK, 80, { 300, 1000, 30 } }, false }, /* threads */
+		{ { VB_LOAD_PGBENCH_INIT, 5432, { 8 } }, true },
+		{ { VB_LOAD_PGBENCH_INIT, 5432, { 0 } }, false },
+		{ { VB_LOAD_PGBENCH, 5432, { 4, 2, 30000, 0 } }, true },
+		{ { VB_LOAD_PGBENCH, 5432, { 4, 2, 0, 10 } }, true },
+		{ { VB_LOAD_PGBENCH, 5432, { 4, 2, 0, 0 } }, false },  /* neither -t nor -T */
+		{ { VB_LOAD_PGBENCH, 5432, { 2, 4, 10, 0 } }, false }, /* threads above clients */
+		{ { 9, 80, { 1, 1 } }, false },			       /* no such tool */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vb_error *err = NULL;
+		int r = vb_load_check(&cases[i].l, &err);
+		CHECK_MSG((r == 0) == cases[i].ok, "case %zu: %d", i, r);
+		CHECK(cases[i].ok || (err && strstr(err->msg, "out of bounds")));
+		vb_error_free(&err);
+	}
+}
+
 TEST_MAIN(T(test_primes), T(test_primes_stop), T(test_memcpy), T(test_memcpy_check),
-	  T(test_memcpy_stop), T(test_every_workload_quick))
+	  T(test_memcpy_stop), T(test_every_workload_quick), T(test_app_metric_bounds),
+	  T(test_needs_peer), T(test_load_check))
