@@ -315,14 +315,9 @@ static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *
 			l.arg[1] = o->concurrency;
 			l.arg[2] = o->duration_s;
 		}
-		r = vb_load_run(&l, o->where == WHERE_HOST ? ctx->peer : NULL, ctx->stop, &cr, err);
-		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
-			_cleanup_free_ char *tail = vb_client_tail(&cr);
-			r = vb_error_set(err, -EIO, "app.nginx: %s failed (status %d): %s",
-					 clients[o->client], cr.status, tail);
-		}
-		if (!r && !vb_svc_alive(&s))
-			r = vb_error_set(err, -ECHILD, "app.nginx: nginx ended during the load");
+		_cleanup_free_ char *what = xasprintf("app.nginx: %s", clients[o->client]);
+		r = vb_svc_load(&s, &l, o->where == WHERE_HOST ? ctx->peer : NULL, ctx->stop, what,
+				&cr, err);
 		if (!r)
 			r = o->client == CLIENT_AB ? parse_ab(cr.out, cr.out, o, values, err)
 						   : parse_wrk(cr.out, values, err);

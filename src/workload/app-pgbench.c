@@ -175,32 +175,14 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 	const char *peer = remote ? ctx->peer : NULL;
 	struct vb_load init = { .tool = VB_LOAD_PGBENCH_INIT, .port = port, .arg = { o->scale } };
 	if (!r) {
-		r = vb_load_run(&init, peer, ctx->stop, &cr, err);
-		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
-			_cleanup_free_ char *tail = vb_client_tail(&cr);
-			_cleanup_free_ char *slog = vb_svc_log_tail(&s);
-			r = vb_error_set(
-			    err, -EIO,
-			    "app.pgbench: pgbench -i failed: %s; PostgreSQL's log ends: %s", tail,
-			    slog ? slog : "(empty)");
-		}
+		r = vb_svc_load(&s, &init, peer, ctx->stop, "app.pgbench: pgbench -i", &cr, err);
 		vb_client_result_release(&cr);
 	}
 	struct vb_load load = { .tool = VB_LOAD_PGBENCH,
 				.port = port,
 				.arg = { o->clients, o->threads, o->transactions, o->duration_s } };
 	if (!r) {
-		r = vb_load_run(&load, peer, ctx->stop, &cr, err);
-		if (!r && !(WIFEXITED(cr.status) && WEXITSTATUS(cr.status) == 0)) {
-			_cleanup_free_ char *tail = vb_client_tail(&cr);
-			_cleanup_free_ char *slog = vb_svc_log_tail(&s);
-			r = vb_error_set(
-			    err, -EIO, "app.pgbench: pgbench failed: %s; PostgreSQL's log ends: %s",
-			    tail, slog ? slog : "(empty)");
-		}
-		if (!r && !vb_svc_alive(&s))
-			r = vb_error_set(err, -ECHILD,
-					 "app.pgbench: PostgreSQL ended during the load");
+		r = vb_svc_load(&s, &load, peer, ctx->stop, "app.pgbench: pgbench", &cr, err);
 		if (!r)
 			r = parse_pgbench(cr.out, o, values, err);
 		vb_client_result_release(&cr);

@@ -1067,3 +1067,19 @@ void vb_svc_net_leave(int *saved)
 	close(*saved);
 	*saved = -1;
 }
+
+int vb_svc_load(struct vb_svc *s, const struct vb_load *l, const char *peer,
+		volatile sig_atomic_t *stop, const char *what, struct vb_client_result *res,
+		struct vb_error **err)
+{
+	int r = vb_load_run(l, peer, stop, res, err);
+	if (!r && !(WIFEXITED(res->status) && WEXITSTATUS(res->status) == 0)) {
+		_cleanup_free_ char *tail = vb_client_tail(res);
+		_cleanup_free_ char *slog = vb_svc_log_tail(s);
+		r = vb_error_set(err, -EIO, "%s failed (status %d): %s; %s's log ends: %s", what,
+				 res->status, tail, s->name, slog ? slog : "(empty)");
+	}
+	if (!r && !vb_svc_alive(s))
+		r = vb_error_set(err, -ECHILD, "%s: %s ended during the load", what, s->name);
+	return r;
+}

@@ -140,6 +140,16 @@ struct vb_load {
  */
 #define VB_LOAD_UID 2113863680u
 
+/*
+ * vb_load_run for the service s, which must hold: the client must exit 0
+ * (else -EIO quoting its last line and the server log's) and the server
+ * must still run after it (else -ECHILD). what names the client in
+ * messages ("app.pgbench: pgbench -i").
+ */
+int vb_svc_load(struct vb_svc *s, const struct vb_load *l, const char *peer,
+		volatile sig_atomic_t *stop, const char *what, struct vb_client_result *res,
+		struct vb_error **err);
+
 /* Is the request within bounds? -EINVAL with *err saying what is not. */
 int vb_load_check(const struct vb_load *l, struct vb_error **err);
 
