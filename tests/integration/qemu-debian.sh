@@ -169,4 +169,4 @@ for _ in $(seq 50); do pgrep -f "mke2fs .*$VIRTBENCH_CACHE_DIR" >/dev/null || br
 "$VB" runs >/dev/null 2>"$TMP/err"
 check "... the next start removes it and says so" \
 	bash -c "[ ! -e '$tmpimg' ] && grep -q 'swept what dead runs left: 1 work directory or image build' '$TMP/err'"
-[ -e "$tmpimg" ] && diag "$(cat "$TMP/err")"
+if [ -e "$tmpimg" ]; then diag "$(cat "$TMP/err")"; fi

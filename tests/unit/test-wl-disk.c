@@ -437,7 +437,9 @@ static void test_stop_midrun(void)
 	int r = run_stopped(&vb_workload_stress_io, dir, opts, 300, &late, &err);
 	CHECK_MSG(r == 0, "%s", err ? err->msg : "");
 	vb_error_free(&err);
-	CHECK_MSG(late < 0.1, "stress.io ended %.3f s after the stop", late);
+	/* Without the stop it would never end; the bound only proves the stop was heard
+	 * (a loaded CI machine under ASan took 105 ms, so no tighter timing here). */
+	CHECK_MSG(late < 2.0, "stress.io ended %.3f s after the stop", late);
 	printf("# stress.io ended %.1f ms after the stop\n", late * 1e3);
 	CHECK(dir_entries(dir) == 0);
 	CHECK(counter(&vb_disk_counters.written) > 0);
