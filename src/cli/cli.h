@@ -3,6 +3,7 @@
 #define VB_CLI_CLI_H
 
 #include "cli/options.h"
+#include "runtime/idmap.h"
 #include "store/store.h"
 #include "virtbench/platform.h"
 #include "virtbench/error.h"
@@ -179,6 +180,35 @@ int vb_cli_container_disk_check(const struct vb_platform_ops *const *platforms, 
  * vb_cli_scale_free). Nothing changes for the default volume.
  */
 void vb_cli_disk_labels(struct vb_run_config *cfg);
+
+/*
+ * The options every verb that starts guests (run and its kin, ops,
+ * isolation) takes alike: where results go, the guests' kernel, image,
+ * user namespace and container disk, how much is said.
+ */
+struct vb_cli_guest_args {
+	const char *db, *json, *csv, *report;
+	const char *kernel, *kmods, *image;
+	bool quiet;
+	struct vb_userns userns;
+	bool have_userns;
+	enum vb_container_disk container_disk;
+	bool have_container_disk;
+};
+/*
+ * Option c (just returned by vb_cli_next on p) into g when it is one of
+ * those: true, with *r its result (2: a usage error, printed). False when c
+ * is the verb's own.
+ */
+bool vb_cli_guest_option(const char *cmd, int c, const struct vb_cli_parser *p,
+			 struct vb_cli_guest_args *g, int *r);
+/*
+ * The end of such a verb's options (c: vb_cli_next's last return, r: the
+ * loop's result): p released, an operand refused, --kernel checked. The
+ * parse's result: 0, an exit code, or -1 (help was printed: exit 0).
+ */
+int vb_cli_guest_end(const char *cmd, struct vb_cli_parser *p, int c, int r,
+		     const struct vb_cli_guest_args *g);
 
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);

@@ -8,17 +8,12 @@
 #include "runtime/idmap.h"
 
 struct iso_args {
-	const char *platform, *workloads, *suites, *aggressor, *policies, *db, *json, *report;
-	const char *kernel, *kmods, *image;
+	const char *platform, *workloads, *suites, *aggressor, *policies;
+	struct vb_cli_guest_args g; /* --db, --json, --kernel, --image, ... */
 	char **sets;
 	size_t nsets;
 	uint64_t rounds, warmup;
 	enum vb_profile profile;
-	bool quiet;
-	struct vb_userns userns;
-	bool have_userns;
-	enum vb_container_disk container_disk;
-	bool have_container_disk;
 };
 
 static unsigned online_cpus(void)
@@ -301,52 +296,12 @@ static int parse_args(int argc, char **argv, struct iso_args *a)
 		case VB_CLI_PROFILE:
 			a->profile = p.u ? VB_PROFILE_FULL : VB_PROFILE_QUICK;
 			break;
-		case VB_CLI_DB:
-			a->db = p.arg;
-			break;
-		case VB_CLI_JSON:
-			a->json = p.arg;
-			break;
-		case VB_CLI_REPORT:
-			a->report = p.arg;
-			break;
-		case VB_CLI_QUIET:
-			a->quiet = true;
-			break;
-		case VB_CLI_VERBOSE:
-			vb_log_set_level(VB_LOG_INFO);
-			break;
-		case VB_CLI_KERNEL:
-			a->kernel = p.arg;
-			break;
-		case VB_CLI_KERNEL_MODULES:
-			a->kmods = p.arg;
-			break;
-		case VB_CLI_USERNS:
-			r = vb_cli_userns("isolation", p.arg, &a->userns);
-			a->have_userns = true;
-			break;
-		case VB_CLI_IMAGE:
-		case VB_CLI_CONTAINER_IMAGE:
-			a->image = p.arg;
-			r = vb_cli_check_image("isolation", p.arg);
-			break;
-		case VB_CLI_CONTAINER_DISK:
-			a->container_disk =
-			    p.u ? VB_CONTAINER_DISK_OVERLAY : VB_CONTAINER_DISK_VOLUME;
-			a->have_container_disk = true;
-			break;
 		default:
-			VB_BUG("isolation: option %d from the table not handled", c);
+			if (!vb_cli_guest_option("isolation", c, &p, &a->g, &r))
+				VB_BUG("isolation: option %d from the table not handled", c);
 		}
 	}
-	vb_cli_parser_release(&p);
-	if (c < 0)
-		return p.exit ? p.exit : -1;
-	if (!r && p.optind < argc)
-		r = vb_cli_unexpected(VB_VERB_ISOLATION, argv[p.optind]);
-	if (!r)
-		r = vb_cli_kernel("isolation", a->kernel, a->kmods);
+	r = vb_cli_guest_end("isolation", &p, c, r, &a->g);
 	if (!r && !a->workloads && !a->suites)
 		a->workloads = VB_CLI_DEFAULT_VICTIMS;
 	return r;
@@ -430,7 +385,7 @@ int vb_cmd_isolation(int argc, char **argv)
 	_cleanup_free_ char *agent = NULL;
 	struct vb_image_spec ispec = { 0 };
 	struct vb_guest_image image = { 0 };
-	_cleanup_free_ char *dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
+	_cleanup_free_ char *dbpath = a.g.db ? xstrdup(a.g.db) : vb_store_default_path();
 	struct vb_run_config wc = { .profile = a.profile };
 	struct vb_isolation_config cfg = {
 		.aggressor = a.aggressor,
@@ -440,10 +395,10 @@ int vb_cmd_isolation(int argc, char **argv)
 		.ready_timeout_s = 60,
 		.job_timeout_s = 600,
 		.image = &image,
-		.kernel = a.kernel,
-		.kernel_modules = a.kmods,
+		.kernel = a.g.kernel,
+		.kernel_modules = a.g.kmods,
 		.command = command,
-		.progress = !a.quiet && isatty(STDOUT_FILENO),
+		.progress = !a.g.quiet && isatty(STDOUT_FILENO),
 	};
 	struct vb_error *err = NULL;
 	struct vb_store *db = NULL;
@@ -463,20 +418,20 @@ int vb_cmd_isolation(int argc, char **argv)
 	cfg.nvictims = wc.nworkloads;
 	if (!r && a.policies)
 		r = parse_policies(&cfg, a.policies, &err);
-	if (a.have_userns)
-		cfg.spec.userns = &a.userns;
-	if (!r && a.have_userns)
+	if (a.g.have_userns)
+		cfg.spec.userns = &a.g.userns;
+	if (!r && a.g.have_userns)
 		r = vb_cli_userns_check(&cfg.platform, 1, &err);
-	cfg.spec.container_disk = a.container_disk;
-	if (!r && a.have_container_disk)
+	cfg.spec.container_disk = a.g.container_disk;
+	if (!r && a.g.have_container_disk)
 		r = vb_cli_container_disk_check(&cfg.platform, 1, &err);
 	if (!r)
-		r = vb_cli_image_plan(a.image, cfg.victims, cfg.nvictims, &cfg.platform, 1, &ispec,
-				      &err);
+		r = vb_cli_image_plan(a.g.image, cfg.victims, cfg.nvictims, &cfg.platform, 1,
+				      &ispec, &err);
 	if (!r)
 		r = check_platform(&cfg, &err);
 	if (!r)
-		r = vb_cli_check_outputs(a.json, NULL, a.report, &err);
+		r = vb_cli_check_outputs(a.g.json, NULL, a.g.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
@@ -494,7 +449,7 @@ int vb_cmd_isolation(int argc, char **argv)
 	r = vb_isolation_run(&cfg, db, &run_id, &failed, &err);
 	if (run_id >= 0) {
 		struct vb_error *perr = NULL;
-		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.json, NULL, a.report,
+		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.g.json, NULL, a.g.report,
 				       &perr) &&
 		    !r) {
 			r = perr->code;

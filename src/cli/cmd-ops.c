@@ -14,13 +14,9 @@ static bool has_guests(const struct vb_platform_ops *p)
 }
 
 struct ops_args {
-	const char *platforms, *db, *json, *report, *kernel, *kmods, *image;
+	const char *platforms;
+	struct vb_cli_guest_args g; /* --db, --json, --kernel, --image, ... */
 	uint64_t rounds, warmup, rate, vcpus, memory;
-	bool quiet;
-	struct vb_userns userns;
-	bool have_userns;
-	enum vb_container_disk container_disk;
-	bool have_container_disk;
 };
 
 static int parse_args(int argc, char **argv, struct ops_args *a)
@@ -48,49 +44,12 @@ static int parse_args(int argc, char **argv, struct ops_args *a)
 		case VB_CLI_MEMORY:
 			a->memory = p.u;
 			break;
-		case VB_CLI_DB:
-			a->db = p.arg;
-			break;
-		case VB_CLI_JSON:
-			a->json = p.arg;
-			break;
-		case VB_CLI_REPORT:
-			a->report = p.arg;
-			break;
-		case VB_CLI_QUIET:
-			a->quiet = true;
-			break;
-		case VB_CLI_KERNEL:
-			a->kernel = p.arg;
-			break;
-		case VB_CLI_KERNEL_MODULES:
-			a->kmods = p.arg;
-			break;
-		case VB_CLI_USERNS:
-			r = vb_cli_userns("ops", p.arg, &a->userns);
-			a->have_userns = true;
-			break;
-		case VB_CLI_IMAGE:
-		case VB_CLI_CONTAINER_IMAGE:
-			a->image = p.arg;
-			r = vb_cli_check_image("ops", p.arg);
-			break;
-		case VB_CLI_CONTAINER_DISK:
-			a->container_disk =
-			    p.u ? VB_CONTAINER_DISK_OVERLAY : VB_CONTAINER_DISK_VOLUME;
-			a->have_container_disk = true;
-			break;
 		default:
-			VB_BUG("ops: option %d from the table not handled", c);
+			if (!vb_cli_guest_option("ops", c, &p, &a->g, &r))
+				VB_BUG("ops: option %d from the table not handled", c);
 		}
 	}
-	vb_cli_parser_release(&p);
-	if (c < 0)
-		return p.exit ? p.exit : -1;
-	if (!r && p.optind < argc)
-		r = vb_cli_unexpected(VB_VERB_OPS, argv[p.optind]);
-	if (!r)
-		r = vb_cli_kernel("ops", a->kernel, a->kmods);
+	r = vb_cli_guest_end("ops", &p, c, r, &a->g);
 	return r;
 }
 
@@ -122,40 +81,40 @@ int vb_cmd_ops(int argc, char **argv)
 	_cleanup_free_ char *agent = NULL;
 	struct vb_image_spec ispec = { 0 };
 	struct vb_guest_image image = { 0 };
-	_cleanup_free_ char *dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
+	_cleanup_free_ char *dbpath = a.g.db ? xstrdup(a.g.db) : vb_store_default_path();
 	struct vb_ops_config cfg = {
 		.rounds = (unsigned)a.rounds,
 		.warmup = (unsigned)a.warmup,
 		.rate_guests = (unsigned)a.rate,
 		.spec = { .vcpus = (unsigned)a.vcpus,
 			  .memory_bytes = a.memory,
-			  .userns = a.have_userns ? &a.userns : NULL,
-			  .container_disk = a.container_disk },
+			  .userns = a.g.have_userns ? &a.g.userns : NULL,
+			  .container_disk = a.g.container_disk },
 		.ready_timeout_s = 60,
 		.image = &image,
-		.kernel = a.kernel,
-		.kernel_modules = a.kmods,
+		.kernel = a.g.kernel,
+		.kernel_modules = a.g.kmods,
 		.command = command,
-		.progress = !a.quiet && isatty(STDOUT_FILENO),
+		.progress = !a.g.quiet && isatty(STDOUT_FILENO),
 	};
 	struct vb_error *err = NULL;
 	struct vb_store *db = NULL;
 	int64_t run_id = -1;
 	unsigned failed = 0;
-	struct vb_platform_ctx probe = { .kernel = a.kernel, .kernel_modules = a.kmods };
+	struct vb_platform_ctx probe = { .kernel = a.g.kernel, .kernel_modules = a.g.kmods };
 	r = vb_cli_platforms("ops", a.platforms, has_guests, &probe, &cfg.platforms,
 			     &cfg.nplatforms, &err);
 	if (!r)
-		r = vb_cli_image_plan(a.image, NULL, 0, cfg.platforms, cfg.nplatforms, &ispec,
+		r = vb_cli_image_plan(a.g.image, NULL, 0, cfg.platforms, cfg.nplatforms, &ispec,
 				      &err);
-	if (!r && a.have_userns)
+	if (!r && a.g.have_userns)
 		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
-	if (!r && a.have_container_disk)
+	if (!r && a.g.have_container_disk)
 		r = vb_cli_container_disk_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r)
 		r = check_platforms(&cfg, &probe, &err);
 	if (!r)
-		r = vb_cli_check_outputs(a.json, NULL, a.report, &err);
+		r = vb_cli_check_outputs(a.g.json, NULL, a.g.report, &err);
 	if (!r)
 		r = vb_cli_agent_path(&agent, &err);
 	if (!r)
@@ -174,7 +133,7 @@ int vb_cmd_ops(int argc, char **argv)
 	r = vb_ops_run(&cfg, db, &run_id, &failed, &err);
 	if (run_id >= 0) {
 		struct vb_error *perr = NULL;
-		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.json, NULL, a.report,
+		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.g.json, NULL, a.g.report,
 				       &perr) &&
 		    !r) {
 			r = perr->code;

@@ -35,21 +35,17 @@ static const struct verb verb_calibrate = { VB_VERB_CALIBRATE, "calibrate", "cal
 static const struct verb *verb = &verb_run;
 
 struct run_args {
-	const char *platforms, *workloads, *suites, *db, *json, *csv, *vcpus, *memory, *report;
-	const char *baseline, *kernel, *kmods, *net, *image;
+	const char *platforms, *workloads, *suites, *vcpus, *memory;
+	const char *baseline, *net;
+	struct vb_cli_guest_args g;	   /* --db, --json, --kernel, --image, ... */
 	uint64_t memory_bytes, disk_bytes; /* run, compare: --memory SIZE; all: --disk SIZE */
 	double tolerance;
 	enum vb_profile profile;
 	char **sets;
 	size_t nsets;
 	uint64_t runs, min_runs, warmup, instances;
-	bool quiet;
 	double ci_target, budget, timeout, equivalence;
 	bool have_budget, have_runs;
-	struct vb_userns userns;
-	bool have_userns;
-	enum vb_container_disk container_disk;
-	bool have_container_disk;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -112,64 +108,21 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case VB_CLI_TIMEOUT:
 			a->timeout = p.d;
 			break;
-		case VB_CLI_DB:
-			a->db = p.arg;
-			break;
-		case VB_CLI_JSON:
-			a->json = p.arg;
-			break;
-		case VB_CLI_CSV:
-			a->csv = p.arg;
-			break;
-		case VB_CLI_REPORT:
-			a->report = p.arg;
-			break;
 		case VB_CLI_BASELINE:
 			a->baseline = p.arg;
-			break;
-		case VB_CLI_KERNEL:
-			a->kernel = p.arg;
 			break;
 		case VB_CLI_NET:
 			a->net = p.arg;
 			break;
-		case VB_CLI_KERNEL_MODULES:
-			a->kmods = p.arg;
-			break;
-		case VB_CLI_USERNS:
-			r = vb_cli_userns(verb->name, p.arg, &a->userns);
-			a->have_userns = true;
-			break;
-		case VB_CLI_IMAGE:
-		case VB_CLI_CONTAINER_IMAGE:
-			a->image = p.arg;
-			r = vb_cli_check_image(verb->name, p.arg);
-			break;
-		case VB_CLI_CONTAINER_DISK:
-			a->container_disk =
-			    p.u ? VB_CONTAINER_DISK_OVERLAY : VB_CONTAINER_DISK_VOLUME;
-			a->have_container_disk = true;
-			break;
 		case VB_CLI_TOLERANCE:
 			a->tolerance = p.d;
 			break;
-		case VB_CLI_QUIET:
-			a->quiet = true;
-			break;
-		case VB_CLI_VERBOSE:
-			vb_log_set_level(VB_LOG_INFO);
-			break;
 		default:
-			VB_BUG("run: option %d from the table not handled", c);
+			if (!vb_cli_guest_option(verb->name, c, &p, &a->g, &r))
+				VB_BUG("run: option %d from the table not handled", c);
 		}
 	}
-	vb_cli_parser_release(&p);
-	if (c < 0)
-		return p.exit ? p.exit : -1;
-	if (!r && p.optind < argc)
-		r = vb_cli_unexpected(verb->id, argv[p.optind]);
-	if (!r)
-		r = vb_cli_kernel(verb->name, a->kernel, a->kmods);
+	r = vb_cli_guest_end(verb->name, &p, c, r, &a->g);
 	if (!r && !a->workloads && !a->suites) {
 		a->workloads = verb->workloads;
 		a->suites = verb->suites;
@@ -226,12 +179,12 @@ static int run_verb(int argc, char **argv)
 	cfg.profile = a.profile;
 	/* Everything outside input can get wrong is checked before anything is created. */
 	r = vb_cli_workloads(a.workloads, a.suites, a.sets, a.nsets, &cfg, &err);
-	struct vb_platform_ctx probe = { .kernel = a.kernel, .kernel_modules = a.kmods };
+	struct vb_platform_ctx probe = { .kernel = a.g.kernel, .kernel_modules = a.g.kmods };
 	if (!r)
 		r = vb_cli_platforms(verb->name, a.platforms, NULL, &probe, &cfg.platforms,
 				     &cfg.nplatforms, &err);
 	if (!r)
-		r = vb_cli_image_plan(a.image, cfg.workloads, cfg.nworkloads, cfg.platforms,
+		r = vb_cli_image_plan(a.g.image, cfg.workloads, cfg.nworkloads, cfg.platforms,
 				      cfg.nplatforms, &ispec, &err);
 	/* w3 needs a network from each guest to the host, where its peer runs. */
 	bool w3 = false;
@@ -242,8 +195,8 @@ static int run_verb(int argc, char **argv)
 		cfg.spec.net = !strcmp(a.net, "nat")	   ? VB_NET_NAT
 			       : !strcmp(a.net, "bridged") ? VB_NET_BRIDGED
 							   : VB_NET_NONE;
-	if (a.have_userns)
-		cfg.spec.userns = &a.userns;
+	if (a.g.have_userns)
+		cfg.spec.userns = &a.g.userns;
 	/*
 	 * A service workload runs its server as its package's user (www-data,
 	 * postgres). In a container without a user namespace that is the host's
@@ -251,18 +204,18 @@ static int run_verb(int argc, char **argv)
 	 * through /proc/PID/root: such runs get the default map unless --userns
 	 * names one (docs/apps.md).
 	 */
-	for (size_t i = 0; !a.have_userns && i < cfg.nworkloads; i++)
+	for (size_t i = 0; !a.g.have_userns && i < cfg.nworkloads; i++)
 		if (cfg.workloads[i].w->packages) {
-			vb_userns_default(&a.userns);
-			cfg.spec.userns = &a.userns;
+			vb_userns_default(&a.g.userns);
+			cfg.spec.userns = &a.g.userns;
 			break;
 		}
 	cfg.spec.memory_bytes = a.memory_bytes;
 	cfg.spec.disk_bytes = a.disk_bytes;
-	cfg.spec.container_disk = a.container_disk;
-	if (!r && a.have_userns)
+	cfg.spec.container_disk = a.g.container_disk;
+	if (!r && a.g.have_userns)
 		r = vb_cli_userns_check(cfg.platforms, cfg.nplatforms, &err);
-	if (!r && a.have_container_disk)
+	if (!r && a.g.have_container_disk)
 		r = vb_cli_container_disk_check(cfg.platforms, cfg.nplatforms, &err);
 	if (!r && w3 && cfg.spec.net == VB_NET_NONE)
 		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
@@ -288,7 +241,7 @@ static int run_verb(int argc, char **argv)
 	if (!r)
 		vb_cli_disk_labels(&cfg);
 	if (!r)
-		r = vb_cli_check_outputs(a.json, a.csv, a.report, &err);
+		r = vb_cli_check_outputs(a.g.json, a.g.csv, a.g.report, &err);
 	if (!r && a.baseline) {
 		/* A baseline that is no results file fails now, not after the run. */
 		json_t *base = NULL;
@@ -320,10 +273,10 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_image_resolve(&ispec, cfg.platforms, cfg.nplatforms, agent, &image,
 					 &err);
 	cfg.image = &image;
-	cfg.kernel = a.kernel;
-	cfg.kernel_modules = a.kmods;
+	cfg.kernel = a.g.kernel;
+	cfg.kernel_modules = a.g.kmods;
 	if (!r) {
-		dbpath = a.db ? xstrdup(a.db) : vb_store_default_path();
+		dbpath = a.g.db ? xstrdup(a.g.db) : vb_store_default_path();
 		r = vb_cli_open_store(dbpath, &db, &err);
 	}
 	if (r) {
@@ -361,13 +314,13 @@ static int run_verb(int argc, char **argv)
 	cfg.command = command;
 	cfg.experiment = verb->experiment;
 	cfg.equivalence = a.equivalence / 100;
-	cfg.progress = !a.quiet && isatty(STDOUT_FILENO);
+	cfg.progress = !a.g.quiet && isatty(STDOUT_FILENO);
 
 	vb_cli_install_signals();
 	r = vb_overhead_run(&cfg, db, &run_id, &failed, &err);
 	if (run_id >= 0) {
 		struct vb_error *perr = NULL;
-		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.json, a.csv, a.report,
+		if (vb_cli_run_outputs(db, run_id, dbpath, command, a.g.json, a.g.csv, a.g.report,
 				       &perr) &&
 		    !r) {
 			r = perr->code;
