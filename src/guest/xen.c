@@ -98,6 +98,7 @@ static const char *const domu_modules[] = { "xen-blkfront", "crc32c_generic", "e
 	"\tid= why=\n"                                                                             \
 	"\tport=$(cat $VB_STATE/slot$1.port 2>/dev/null)\n"                                        \
 	"\tdisk=$(cat $VB_STATE/slot$1.disk 2>/dev/null)\n"                                        \
+	"\troot=$(cat $VB_STATE/slot$1.root 2>/dev/null)\n"                                        \
 	"\tname=$(dname $1)\n"                                                                     \
 	"\t[ -n \"$port\" ] || { why=\"slot $1 has no agent port\" && return 1; }\n"               \
 	"\txl domid $name >/dev/null 2>&1 && { why=\"slot $1 is in use\" && return 1; }\n"         \
@@ -111,11 +112,14 @@ static const char *const domu_modules[] = { "xen-blkfront", "crc32c_generic", "e
 	"\t\techo 'on_poweroff = \"destroy\"'\n"                                                   \
 	"\t\techo 'on_reboot = \"destroy\"'\n"                                                     \
 	"\t\techo 'on_crash = \"destroy\"'\n"                                                      \
-	"\t\techo \"extra = \\\"console=hvc0 quiet${4:+ vb.ip=$4 vb.gw=$5}\\\"\"\n"                \
+	"\t\techo \"extra = \\\"console=hvc0 quiet${4:+ vb.ip=$4 vb.gw=$5}${root:+ "               \
+	"vb.root=xvdb}\\\"\"\n"                                                                    \
 	"\t\t[ -n \"$4\" ] && echo \"vif = [ 'bridge=$VB_BRIDGE' ]\"\n"                            \
-	"\t\t[ -n \"$disk\" ] && echo \"disk = [ 'phy:$disk,xvda,w' ]\"\n"                         \
+	"\t\t[ -n \"$disk\" ] && echo \"disk = [ 'phy:$disk,xvda,w'${root:+, 'phy:$root,xvdb,w'} " \
+	"]\"\n"                                                                                    \
 	"\t} >$VB_STATE/$name.cfg\n"                                                               \
-	"\tsay \"xl create $name: $2 vCPU, $3 MiB${disk:+, $disk as xvda}${4:+, $4}\"\n"           \
+	"\tsay \"xl create $name: $2 vCPU, $3 MiB${disk:+, $disk as xvda}${root:+, root $root as " \
+	"xvdb}${4:+, $4}\"\n"                                                                      \
 	"\t# Not on fd 6: xl's child that watches the domain would hold the channel.\n"            \
 	"\tif ! xl -v create $VB_STATE/$name.cfg >$VB_STATE/xl-$1.log 2>&1 6>&-; then\n"           \
 	"\t\ttail -5 $VB_STATE/xl-$1.log\n"                                                        \
@@ -252,6 +256,8 @@ static const char dom0_init[] =
     "/dev/${b##*/}\" ;;\n"
     "\tscratch) echo /dev/${b##*/} >/run/slot0.disk ;;\n"
     "\tscratch[1-3]) echo /dev/${b##*/} >/run/slot${s#scratch}.disk ;;\n"
+    "\tvbroot) echo /dev/${b##*/} >/run/slot0.root ;;\n"
+    "\tvbroot[1-3]) echo /dev/${b##*/} >/run/slot${s#vbroot}.root ;;\n"
     "\tvbtest) test=/dev/${b##*/} ;;\n"
     "\tesac\n"
     "done\n"
@@ -367,8 +373,15 @@ static const char hotplug_block[] =
     "add)\n"
     "\tp=$(xenstore-read \"$XENBUS_PATH/params\") || exit 1\n"
     "\tdev=$p\n"
+    "\t# libxl runs the scripts of a domain's disks at once: two may find the\n"
+    "\t# same free loop device, and the one that loses it tries the next.\n"
     "\tif [ -f \"$p\" ]; then\n"
-    "\t\tdev=$(losetup -f) && losetup \"$dev\" \"$p\" || exit 1\n"
+    "\t\tfor i in $(seq 50); do\n"
+    "\t\t\tdev=$(losetup -f) && losetup \"$dev\" \"$p\" && break\n"
+    "\t\t\tdev=\n"
+    "\t\t\tsleep 0.1\n"
+    "\t\tdone\n"
+    "\t\t[ -n \"$dev\" ] || exit 1\n"
     "\tfi\n"
     "\tmm=$(stat -L -c '%t:%T' \"$dev\") || exit 1\n"
     "\txenstore-write \"$XENBUS_PATH/physical-device\" \"$mm\" "
@@ -407,10 +420,19 @@ static const char domu_init[] =
     "\tmount -t tmpfs -o mode=1777 scratch /scratch\n"
     "\techo 'virtbench domU: /scratch is a tmpfs (no disk)'\n"
     "fi\n"
-    "# w3: eth0 (netfront, bridged in dom0 to the run's bridge) from vb.ip/vb.gw.\n"
+    "# w3: eth0 (netfront, bridged in dom0 to the run's bridge) from vb.ip/vb.gw;\n"
+    "# vb.root=xvdb: the run's Debian root, this slot's copy of its ext4 disk.\n"
     "for a in $(cat /proc/cmdline); do\n"
-    "\tcase $a in vb.ip=*) ip=${a#vb.ip=} ;; vb.gw=*) gw=${a#vb.gw=} ;; esac\n"
+    "\tcase $a in vb.ip=*) ip=${a#vb.ip=} ;; vb.gw=*) gw=${a#vb.gw=} ;;\n"
+    "\tvb.root=*) root=${a#vb.root=} ;; esac\n"
     "done\n"
+    "if [ -n \"$root\" ]; then\n"
+    "\tfor i in $(seq 50); do [ -b /dev/$root ] && break; sleep 0.1; done\n"
+    "\tmkdir -p /newroot\n"
+    "\t[ -b /dev/$root ] && mount -t ext4 /dev/$root /newroot ||\n"
+    "\t\t{ echo \"virtbench domU: cannot mount the root disk /dev/$root\"; poweroff -f; }\n"
+    "\techo \"virtbench domU: the root is ext4 on /dev/$root\"\n"
+    "fi\n"
     "ip link set lo up\n"
     "if [ -n \"$ip\" ]; then\n"
     "\tfor i in $(seq 50); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done\n"
@@ -420,13 +442,23 @@ static const char domu_init[] =
     "# From here hvc0 carries only the protocol: loglevel 0 silences every printk\n"
     "# but a panic's (the sysctl takes 0; dmesg -n stops at 1, KERN_EMERG).\n"
     "echo 0 >/proc/sys/kernel/printk\n"
-    "# dom0's cue to switch its relay over to the agent.\n"
-    "echo VBREADY\n"
     "export OPENBLAS_NUM_THREADS=1\n"
-    "# Not exec: as PID 1 the agent's exit would be a panic, whose text would\n"
-    "# reach the channel. poweroff -f ends the domain cleanly.\n"
+    "if [ -z \"$root\" ]; then\n"
+    "\t# dom0's cue to switch its relay over to the agent.\n"
+    "\techo VBREADY\n"
+    "\t# Not exec: as PID 1 the agent's exit would be a panic, whose text would\n"
+    "\t# reach the channel. poweroff -f ends the domain cleanly.\n"
+    "\t/sbin/virtbench-agent --sync --fd 3 3<>/dev/hvc0 >/dev/null 2>&1\n"
+    "\tpoweroff -f\n"
+    "fi\n"
+    "# Into the root: the mounts move along; the root's own shell says what it is\n"
+    "# (dom0's relay logs it, VBREADY comes after) and stays PID 1 while the agent\n"
+    "# runs. The root has no busybox poweroff: sysrq's o powers the domain off.\n"
+    "for m in /scratch /proc /sys /dev; do mount -o move $m /newroot$m; done\n"
+    "exec switch_root /newroot /bin/sh -c 'echo \"virtbench domU: in the root: \"\\\n"
+    "$(. /etc/os-release; echo $ID) $(cat /etc/debian_version); echo VBREADY\n"
     "/sbin/virtbench-agent --sync --fd 3 3<>/dev/hvc0 >/dev/null 2>&1\n"
-    "poweroff -f\n";
+    "echo o >/proc/sysrq-trigger; while :; do sleep 1; done'\n";
 
 void vb_xen_release(struct vb_xen *x)
 {

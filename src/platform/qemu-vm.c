@@ -495,6 +495,34 @@ char *vb_qemu_last_line(const char *path)
 	return vb_caplog_last_line(path, "terminating on signal");
 }
 
+int vb_qemu_make_overlay(const char *base, const char *fmt, const char *overlay,
+			 struct vb_error **err)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return vb_error_errno(err, errno, "fork");
+	if (p == 0) {
+		vb_proc_child_signals();
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt,
+		       overlay, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return vb_error_set(err, -EIO,
+				    "qemu-img create of %s over %s failed (exit %d; qemu-utils "
+				    "installed?)",
+				    overlay, base, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
 int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

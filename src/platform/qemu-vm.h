@@ -186,4 +186,8 @@ char *vb_qemu_last_line(const char *path);
 /* A sparse raw image of size bytes at path, formatted ext4 by the host's mkfs.ext4. */
 int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err);
 
+/* qemu-img create -f qcow2 -b base -F fmt overlay, quietly: a copy-on-write disk on base. */
+int vb_qemu_make_overlay(const char *base, const char *fmt, const char *overlay,
+			 struct vb_error **err);
+
 #endif

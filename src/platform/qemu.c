@@ -90,8 +90,6 @@ static bool cpu_has_flag(const char *flag)
 
 static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
 		     const char *name, bool kvm, struct vb_guest **out, struct vb_error **err);
-static int make_overlay(const char *base, const char *fmt, const char *overlay,
-			struct vb_error **err);
 static int qemu_start(struct vb_guest *g, struct vb_error **err);
 static void qemu_destroy(struct vb_guest *g);
 static int nat_netns(struct vb_guest *g, struct vb_error **err);
@@ -264,7 +262,7 @@ static int provision(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	if (!r && ctx->image && ctx->image->disk) {
 		g->image = ctx->image;
 		g->root = xasprintf("%s/root.qcow2", g->dir);
-		r = make_overlay(ctx->image->disk, "raw", g->root, err);
+		r = vb_qemu_make_overlay(ctx->image->disk, "raw", g->root, err);
 	}
 	if (!r && vb_sha256_file(ctx->agent_path, g->hash))
 		r = vb_error_set(err, -EIO, "%s: cannot read the agent", name);
@@ -469,35 +467,6 @@ static int qemu_set_policy(struct vb_guest *g, const struct vb_guest_policy *p,
 	return r;
 }
 
-/* qemu-img create -f qcow2 -b base -F fmt overlay, quietly. */
-static int make_overlay(const char *base, const char *fmt, const char *overlay,
-			struct vb_error **err)
-{
-	pid_t p = fork();
-	if (p < 0)
-		return vb_error_errno(err, errno, "fork");
-	if (p == 0) {
-		vb_proc_child_signals();
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt,
-		       overlay, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return vb_error_set(err, -EIO,
-				    "qemu-img create of %s over %s failed (exit %d; qemu-utils "
-				    "installed?)",
-				    overlay, base, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	return 0;
-}
-
 /*
  * A clone shares g's disk as it is now through qcow2: the first clone moves
  * g's raw disk to a read-only base in the run's work directory and gives g
@@ -516,7 +485,7 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	if (rename(g->disk, base) < 0)
 		return vb_error_errno(err, errno, "%s: moving %s to %s", g->name, g->disk, base);
 	const char *fmt = g->disk_qcow2 ? "qcow2" : "raw";
-	int r = make_overlay(base, fmt, g->disk, err);
+	int r = vb_qemu_make_overlay(base, fmt, g->disk, err);
 	if (r) {
 		rename(base, g->disk);
 		return r;
@@ -527,7 +496,7 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	    g->root ? xasprintf("%s/%s-root%u.qcow2", work, g->name, g->nbases) : NULL;
 	if (root_base && rename(g->root, root_base) < 0)
 		r = vb_error_errno(err, errno, "%s: moving %s to %s", g->name, g->root, root_base);
-	if (!r && root_base && (r = make_overlay(root_base, "qcow2", g->root, err)))
+	if (!r && root_base && (r = vb_qemu_make_overlay(root_base, "qcow2", g->root, err)))
 		rename(root_base, g->root);
 	if (r) {
 		/* g is whole: its scratch overlay is on the same data, its root unmoved. */
@@ -557,9 +526,9 @@ static int qemu_clone(struct vb_guest *g, const char *name, struct vb_guest **ou
 	if (mkdir(c->dir, 0700) < 0)
 		r = vb_error_errno(err, errno, "%s: creating %s", name, c->dir);
 	if (!r)
-		r = make_overlay(base, fmt, c->disk, err);
+		r = vb_qemu_make_overlay(base, fmt, c->disk, err);
 	if (!r && c->root)
-		r = make_overlay(root_base, "qcow2", c->root, err);
+		r = vb_qemu_make_overlay(root_base, "qcow2", c->root, err);
 	if (!r)
 		r = vb_qemu_vm_init(&c->vm, name, c->dir, true, err);
 	c->nat = g->nat;

@@ -12,6 +12,7 @@
 #include "agent/client.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "guest/xen.h"
 #include "platform/xen-ctl.h"
@@ -139,6 +140,7 @@ static void machine_unref(struct machine *m)
 	for (unsigned k = 0; k < VB_XENCTL_SLOTS; k++) {
 		free(m->disk[k]);
 		free(m->sock[k]);
+		free(m->root[k]);
 	}
 	free(m->name);
 	free(m->dir);
@@ -210,6 +212,7 @@ static void guest_free(struct vb_guest *g)
 		vb_net_run_guest_leave(g->name);
 	machine_unref(g->m);
 	free(g->name);
+	free(g->root_release);
 	free(g);
 }
 
@@ -317,6 +320,57 @@ static int domu_hello(struct vb_guest *g, struct vb_error **err)
 	return r;
 }
 
+/*
+ * How many times the domU of g's slot said from inside its Debian root what
+ * it is ("domUK| virtbench domU: in the root: debian 12.8", its relay's
+ * copy of the line in the machine's boot log), and *last the last release
+ * (the caller frees).
+ */
+static unsigned root_said(const struct vb_guest *g, char **last)
+{
+	const struct machine *m = g->m;
+	*last = NULL;
+	const char *path = m->ops->boot_log ? m->ops->boot_log(m) : NULL;
+	_cleanup_free_ char *text = NULL;
+	if (!path || vb_read_file(path, 16 << 20, &text, NULL) < 0)
+		return 0;
+	_cleanup_free_ char *mark =
+	    xasprintf("domU%u| virtbench domU: in the root: debian ", g->slot);
+	unsigned n = 0;
+	const char *rel = NULL;
+	for (const char *p = strstr(text, mark); p; p = strstr(p + 1, mark)) {
+		n++;
+		rel = p + strlen(mark);
+	}
+	if (rel) {
+		/* What the guest printed: cleaned before anyone stores or prints it. */
+		_cleanup_free_ char *line = xstrndup(rel, strcspn(rel, "\r\n"));
+		*last = vb_text_clean(line);
+	}
+	return n;
+}
+
+/*
+ * After the hello of a domU with a Debian root: its line from inside, the
+ * one after the before'th (the console reaches the log a little later).
+ */
+static void root_release(struct vb_guest *g, unsigned before)
+{
+	free(g->root_release);
+	g->root_release = NULL;
+	for (int i = 0; i < 100; i++) {
+		char *rel;
+		unsigned n = root_said(g, &rel);
+		if (n > before || i == 99) {
+			g->root_release = rel;
+			return;
+		}
+		free(rel);
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* "VCPUS MEM [IP GW]" of a create or reboot request. */
 static char *domu_args(const struct vb_guest *g)
 {
@@ -350,6 +404,9 @@ int vb_xen_start(struct vb_guest *g, struct vb_error **err)
 	_cleanup_free_ char *args = domu_args(g);
 	if (m->ops->drain)
 		m->ops->drain(m, g->slot);
+	_cleanup_free_ char *said = NULL;
+	unsigned before = m->image ? root_said(g, &said) : 0;
+	m->root_used[g->slot] = true;
 	int r = vb_xen_ctl_request(m, CTL_TIMEOUT_S, &a, err, "create %u %s", g->slot, args);
 	if (!r)
 		r = domu_hello(g, err);
@@ -359,6 +416,8 @@ int vb_xen_start(struct vb_guest *g, struct vb_error **err)
 		return m->ops->with_console(m, g->name, err);
 	}
 	g->guest_s = vb_monotonic_s() - t1;
+	if (m->image)
+		root_release(g, before);
 	return 0;
 }
 
@@ -399,6 +458,8 @@ int vb_xen_reboot(struct vb_guest *g, struct vb_error **err)
 	_cleanup_free_ char *args = domu_args(g);
 	if (m->ops->drain)
 		m->ops->drain(m, g->slot);
+	_cleanup_free_ char *said = NULL;
+	unsigned before = m->image ? root_said(g, &said) : 0;
 	int r = vb_xen_ctl_request(m, DOMU_GRACE_MS / 1000.0 + CTL_TIMEOUT_S, &a, err,
 				   "reboot %u %d %s", g->slot, DOMU_GRACE_MS, args);
 	if (!r)
@@ -407,6 +468,8 @@ int vb_xen_reboot(struct vb_guest *g, struct vb_error **err)
 		domu_stop(g, 0);
 		return m->ops->with_console(m, g->name, err);
 	}
+	if (m->image)
+		root_release(g, before);
 	return 0;
 }
 
@@ -416,10 +479,10 @@ int vb_xen_reboot(struct vb_guest *g, struct vb_error **err)
  * offsets, so a sparse 4 GiB image costs what it holds. The domU on dst's
  * slot sees it through blkback, which bypasses dom0's page cache.
  */
-static int copy_into(const char *src, const char *dst, struct vb_error **err)
+int vb_xen_copy_disk(const char *src, const char *dst, struct vb_error **err)
 {
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int out = open(dst, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	struct stat st;
 	if (in < 0 || out < 0 || fstat(in, &st) < 0)
 		return vb_error_errno(err, errno, "opening %s and %s", src, dst);
@@ -444,7 +507,7 @@ static int copy_into(const char *src, const char *dst, struct vb_error **err)
 		}
 		pos = hole;
 	}
-	if (fsync(out) < 0)
+	if (ftruncate(out, st.st_size) < 0 || fsync(out) < 0)
 		return vb_error_errno(err, errno, "writing %s", dst);
 	return 0;
 }
@@ -463,16 +526,24 @@ int vb_xen_clone(struct vb_guest *g, const char *name, struct vb_guest **out, st
 		return vb_error_set(err, VB_SKIP, "%s: xen-dom0 has no domU to clone", g->name);
 	if (g->running)
 		return vb_error_set(err, -EBUSY, "%s: stop it before cloning it", g->name);
+	/*
+	 * A Debian root that cannot be copied into a slot (nested: QEMU holds
+	 * the slot's overlay open) is the slot's own, the image as built: a
+	 * slot whose root a domU ran on is not taken again.
+	 */
 	unsigned k = 0;
-	while (k < VB_XENCTL_SLOTS && m->slot[k])
+	bool fixed = m->image && !m->ops->clone_root;
+	while (k < VB_XENCTL_SLOTS && (m->slot[k] || (fixed && m->root_used[k])))
 		k++;
 	if (k == VB_XENCTL_SLOTS)
 		return vb_error_set(err, -ENOSPC,
-				    "%s: its machine has no free domU slot (%d in all)", g->name,
-				    VB_XENCTL_SLOTS);
-	int r = copy_into(m->disk[g->slot], m->disk[k], err);
+				    "%s: its machine has no free domU slot%s (%d in all)", g->name,
+				    fixed ? " with an unused root" : "", VB_XENCTL_SLOTS);
+	int r = vb_xen_copy_disk(m->disk[g->slot], m->disk[k], err);
+	if (!r && m->image && m->ops->clone_root)
+		r = m->ops->clone_root(m, g->slot, k, err);
 	if (r)
-		return vb_error_wrap(err, "%s: cloning its disk into slot %u", g->name, k);
+		return vb_error_wrap(err, "%s: cloning its disks into slot %u", g->name, k);
 	struct vb_guest *c = guest_new(m, k, name);
 	m->refs++;
 	c->vcpus = g->vcpus;
@@ -514,6 +585,14 @@ char *vb_xen_guest_info(struct vb_guest *g)
 	json_object_set_new(o, "xen", json_string(g->m->x.version));
 	json_object_set_new(o, "kernel", json_string(g->m->x.kernel_version));
 	json_object_set_new(o, "agent_in", json_string(g->m->dom0 ? "dom0" : "PV domU"));
-	g->m->ops->guest_info(g->m, o);
+	const struct machine *m = g->m;
+	/* root_disk: the kind's guest_info says what the slot's root is. */
+	if (m->image) {
+		json_object_set_new(o, "root_release",
+				    g->root_release ? json_string(g->root_release) : json_null());
+	} else if (!m->dom0) {
+		json_object_set_new(o, "root_disk", json_string("none: the initramfs"));
+	}
+	m->ops->guest_info(g->m, o);
 	return vb_json_line(o);
 }

@@ -46,8 +46,32 @@ static int local_probe(const struct vb_platform_ctx *ctx, struct vb_error **err)
 }
 
 /*
+ * Slot k's Debian root: a copy of from (the image's disk, or another slot's
+ * root for a clone) in the work directory, given to its domU as xvdb
+ * (phy:, on a loop device as the scratch disk). A copy, not an overlay: xl's
+ * phy: takes no qcow2 without QEMU in dom0.
+ */
+static int root_copy(struct machine *m, const char *from, unsigned k, struct vb_error **err)
+{
+	if (!m->root[k])
+		m->root[k] =
+		    k ? xasprintf("%s/root%u.img", m->dir, k) : xasprintf("%s/root.img", m->dir);
+	int r = vb_xen_copy_disk(from, m->root[k], err);
+	_cleanup_free_ char *file = xasprintf("slot%u.root", k);
+	if (!r)
+		r = state_file(m, file, m->root[k], err);
+	return r;
+}
+
+static int local_clone_root(struct machine *m, unsigned from, unsigned to, struct vb_error **err)
+{
+	return root_copy(m, m->root[from], to, err);
+}
+
+/*
  * xen-local's share of a new machine: the domU's kernel and initramfs, the
- * Xen version, and the loop's state files (each slot's port and disk).
+ * Xen version, and the loop's state files (each slot's port and disk; slot
+ * 0's root with a Debian image).
  */
 static int local_init(const struct vb_platform_ctx *ctx, struct machine *m, struct vb_error **err)
 {
@@ -77,6 +101,10 @@ static int local_init(const struct vb_platform_ctx *ctx, struct machine *m, stru
 		r = state_file(m, port, m->sock[k], err);
 		if (!r)
 			r = state_file(m, disk, m->disk[k], err);
+	}
+	if (!r && ctx->image && ctx->image->disk) {
+		m->image = ctx->image;
+		r = root_copy(m, ctx->image->disk, 0, err);
 	}
 	return r;
 }
@@ -304,7 +332,6 @@ static void local_slot_named(struct machine *m, unsigned slot, const char *name)
 /* What xen-local found this dom0 to be, read rather than assumed. */
 static void local_guest_info(const struct machine *m, json_t *o)
 {
-	(void)m;
 	json_object_set_new(o, "dom0", json_string("real (this host, driven with its own xl)"));
 	_cleanup_free_ char *cpuinfo = NULL, *model = NULL, *vendor = NULL, *product = NULL;
 	if (vb_read_file("/proc/cpuinfo", 1 << 20, &cpuinfo, NULL) >= 0)
@@ -323,6 +350,19 @@ static void local_guest_info(const struct machine *m, json_t *o)
 			    vb_xen_local_emulation() == 2
 				? json_string("Xen itself in QEMU/TCG (this dom0's CPU is TCG's)")
 				: json_null());
+	if (!m->image)
+		return;
+	const char *base = strrchr(m->image->disk, '/');
+	_cleanup_free_ char *what =
+	    xasprintf("ext4 as xvdb: a copy of its own of %s on a loop device (phy:)",
+		      base ? base + 1 : m->image->disk);
+	json_object_set_new(o, "root_disk", json_string(what));
+}
+
+/* The loop's output: its relays print the domUs' boot lines there. */
+static const char *local_boot_log(const struct machine *m)
+{
+	return m->loop_log;
 }
 
 static const struct xen_machine_ops local_machine = {
@@ -337,6 +377,8 @@ static const struct xen_machine_ops local_machine = {
 	.drain = local_drain,
 	.slot_named = local_slot_named,
 	.guest_info = local_guest_info,
+	.boot_log = local_boot_log,
+	.clone_root = local_clone_root,
 };
 
 static int local_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
@@ -361,7 +403,7 @@ const struct vb_platform_ops vb_platform_xen_local = {
 	.name = "xen-local",
 	.summary = "Xen PV domU made by this host's own xl (this host is a Xen dom0), agent on "
 		   "the domU's PV console",
-	.caps = VB_CAP_REBOOT | VB_CAP_CLONE,
+	.caps = VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_ROOT_DISK,
 	.probe = local_probe,
 	.provision = local_provision,
 	.start = vb_xen_start,

@@ -70,6 +70,14 @@ struct xen_machine_ops {
 	void (*slot_named)(struct machine *m, unsigned slot, const char *name);
 	/* What the machine is, into a guest's fingerprint object o. */
 	void (*guest_info)(const struct machine *m, json_t *o);
+	/* Where the domUs' relays log their boot lines ("domUK| ..."); may be NULL. */
+	const char *(*boot_log)(const struct machine *m);
+	/*
+	 * A Debian root: slot to's root becomes a copy of slot from's (a clone).
+	 * NULL: a slot's root is fixed at the machine's start (nested: QEMU holds
+	 * each overlay open), and a clone gets a slot whose root is unused.
+	 */
+	int (*clone_root)(struct machine *m, unsigned from, unsigned to, struct vb_error **err);
 };
 
 struct machine {
@@ -93,6 +101,11 @@ struct machine {
 	uint64_t disk_bytes;
 	char *disk[VB_XENCTL_SLOTS]; /* slot k's scratch image: xvda of the domU there */
 	char *sock[VB_XENCTL_SLOTS]; /* slot k's agent port */
+	/* The run's Debian root (borrowed), or NULL: the domUs run in the initramfs. */
+	const struct vb_guest_image *image;
+	char *root[VB_XENCTL_SLOTS];	 /* slot k's root (xvdb): nested, a qcow2 overlay on
+					    image->disk; xen-local, a copy of it */
+	bool root_used[VB_XENCTL_SLOTS]; /* a domU ran on it: it is no longer the image as built */
 	struct vb_guest *slot[VB_XENCTL_SLOTS];
 	double ready_timeout_s;
 };
@@ -110,9 +123,17 @@ struct vb_guest {
 	double job_timeout_s;
 	char hash[65];
 	double host_s, guest_s; /* the last start: dom0's boot (0: it was up), the domU's */
+	char *root_release;	/* what the Debian root said it is at the last start, or NULL */
 };
 
 /* xen-domu.c: shared by the three platforms. */
+
+/*
+ * dst (created when missing, 0600) as a copy of src: its data extents copied
+ * at their offsets, the rest a hole, the size src's. Into dst's inode in
+ * place, so a QEMU that holds dst open sees the copy.
+ */
+int vb_xen_copy_disk(const char *src, const char *dst, struct vb_error **err);
 
 /*
  * One request to dom0's control loop and its answer (docs/xen.md). Answers

@@ -105,6 +105,20 @@ static int nested_init(const struct vb_platform_ctx *ctx, struct machine *m, str
 	r = vb_qemu_vm_init(&m->vm, m->name, m->dir, true, err);
 	if (r)
 		return r;
+	/*
+	 * A Debian image: each slot's domU gets a root of its own, a qcow2
+	 * overlay on the cached ext4 disk, which QEMU opens read-only.
+	 */
+	if (!m->dom0 && ctx->image && ctx->image->disk) {
+		m->image = ctx->image;
+		for (unsigned k = 0; !r && k < VB_XENCTL_SLOTS; k++) {
+			m->root[k] = k ? xasprintf("%s/root%u.qcow2", m->dir, k)
+				       : xasprintf("%s/root.qcow2", m->dir);
+			r = vb_qemu_make_overlay(ctx->image->disk, "raw", m->root[k], err);
+		}
+		if (r)
+			return r;
+	}
 	/* Slot 0's agent port is the QEMU platforms' own; the control port takes its socket. */
 	m->sock[0] = m->dom0 ? xstrdup(m->vm.sock) : xasprintf("%s/agent0.sock", m->dir);
 	if (!m->dom0) {
@@ -157,8 +171,21 @@ static int nested_failed(struct machine *m, int r, struct vb_error **err)
 
 static void nested_guest_info(const struct machine *m, json_t *o)
 {
-	(void)m;
 	json_object_set_new(o, "nested", json_string("QEMU/TCG"));
+	if (!m->image)
+		return;
+	const char *base = strrchr(m->image->disk, '/');
+	_cleanup_free_ char *what =
+	    xasprintf("ext4 as xvdb: the slot's qcow2 overlay of its own on %s (read-only), "
+		      "through dom0's blkback",
+		      base ? base + 1 : m->image->disk);
+	json_object_set_new(o, "root_disk", json_string(what));
+}
+
+/* dom0's console: Xen copies it to com1, QEMU's serial console. */
+static const char *nested_boot_log(const struct machine *m)
+{
+	return m->vm.console;
 }
 
 /* Add a virtio-serial port named name on sock. */
@@ -232,6 +259,18 @@ static int nested_boot(struct machine *m, const char *ip, struct vb_error **err)
 					  k);
 		else
 			vb_qemu_args_add(&a, "virtio-blk-pci,drive=scratch0,serial=scratch");
+		if (!m->root[k])
+			continue;
+		/* Serials vbroot, vbroot1..3: dom0 gives slot K's to its domU as xvdb. */
+		vb_qemu_args_add(&a, "-drive");
+		vb_qemu_args_addf(&a, "file=%s,if=none,id=vbroot%u,format=qcow2,discard=unmap",
+				  m->root[k], k);
+		vb_qemu_args_add(&a, "-device");
+		if (k)
+			vb_qemu_args_addf(&a, "virtio-blk-pci,drive=vbroot%u,serial=vbroot%u", k,
+					  k);
+		else
+			vb_qemu_args_add(&a, "virtio-blk-pci,drive=vbroot0,serial=vbroot");
 	}
 	if (!m->dom0)
 		for (size_t i = 0; i < a.n; i++)
@@ -289,6 +328,7 @@ static const struct xen_machine_ops nested_machine = {
 	.failed = nested_failed,
 	.with_console = nested_with_console,
 	.guest_info = nested_guest_info,
+	.boot_log = nested_boot_log,
 };
 
 static int xen_provision(const struct vb_platform_ctx *ctx, const struct vb_guest_spec *spec,
@@ -348,7 +388,8 @@ const struct vb_platform_ops vb_platform_xen = {
 	.name = "xen",
 	.summary = "Xen PV domU, nested in QEMU/TCG: Xen " VB_XEN_SERIES
 		   " and Debian's kernel, agent on the domU's PV console",
-	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_NETWORK,
+	.caps = VB_CAP_EMULATED | VB_CAP_NESTED | VB_CAP_REBOOT | VB_CAP_CLONE | VB_CAP_NETWORK |
+		VB_CAP_ROOT_DISK,
 	.probe = xen_probe,
 	.provision = xen_provision,
 	.start = vb_xen_start,

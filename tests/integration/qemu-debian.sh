@@ -44,10 +44,10 @@ check "... and nothing was stored" bash -c "[ ! -e '$VIRTBENCH_DB' ] || [ \"\$(s
 rc=$?
 check "a directory image on a VM platform: exit 2, with the reason" \
 	bash -c "[ $rc = 2 ] && grep -q 'platform qemu-tcg boots only the minimal image or debian' '$TMP/err'"
-"$VB" run -q -p xen --image debian:less -w mem.memcpy >/dev/null 2>"$TMP/err"
+"$VB" run -q -p xen-dom0 --image debian:less -w mem.memcpy >/dev/null 2>"$TMP/err"
 rc=$?
-check "a Debian image on xen (not built yet): exit 2, with the reason" \
-	bash -c "[ $rc = 2 ] && grep -q 'platform xen boots only the minimal image' '$TMP/err'"
+check "a Debian image on xen-dom0 (dom0 runs in its initramfs): exit 2, with the reason" \
+	bash -c "[ $rc = 2 ] && grep -q 'platform xen-dom0 boots only the minimal image' '$TMP/err'"
 
 # The run: no --image, the workload's package chooses debian:less. In the
 # background, to look at the guest's overlay while it runs.

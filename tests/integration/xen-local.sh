@@ -8,9 +8,12 @@
 # (boot, reboot, clone), nothing left in `xl list`, and a SIGKILL of
 # virtbench and its xl loop swept by the next start. Skipped only where
 # Debian's Xen packages cannot be fetched (or not as root), as xen.sh.
-# About 5 minutes: dom0 boots once, each domU boot takes 15-40 s.
+# With the debian:less image's disk (cached here, or built with a short
+# qemu-tcg run), dom0 gets it in its cache too: a run and ops on that root.
+# About 7 minutes: dom0 boots once, each domU boot takes 15-40 s.
 . "$(dirname "$0")/lib.bash"
-plan 12
+N=16
+plan $N
 unset VIRTBENCH_CACHE_DIR
 cache=/var/cache/virtbench
 reason=""
@@ -22,7 +25,7 @@ if [ -z "$reason" ] && ! ls "$cache"/xen/*/xen >/dev/null 2>&1; then
 fi
 [ -z "$reason" ] && ! command -v debugfs >/dev/null && reason="debugfs is not installed (e2fsprogs)"
 if [ -n "$reason" ]; then
-	for i in $(seq 12); do skip "xen-local $i" "$reason"; done
+	for i in $(seq $N); do skip "xen-local $i" "$reason"; done
 	exit 0
 fi
 
@@ -53,6 +56,21 @@ VIRTBENCH_DB=/test/ops.db $V ops -q -p xen-local --rounds 1 --warmup 0 --rate-gu
 	--memory 256MiB >/test/ops.out 2>/test/ops.err
 echo "ops: exit $? from $t0 to $(up)"
 xl list >/test/xl-ops.txt 2>&1
+# The Debian root, when the host put its disk in /test/cache: the host's
+# release and sources here, so that dom0's plan names the same tree.
+if [ -d /test/etc ]; then
+	cp -a /test/etc/. /etc/
+	t0=$(up)
+	VIRTBENCH_DB=/test/deb.db $V run -q -p xen-local --image debian:less -w cpu.primes \
+		--set limit=100000 --runs 2 --min-runs 2 --warmup 0 >/test/deb.out 2>/test/deb.err
+	echo "debian run: exit $? from $t0 to $(up)"
+	t0=$(up)
+	VIRTBENCH_DB=/test/deb-ops.db $V ops -q -p xen-local --image debian:less --rounds 1 \
+		--warmup 0 --rate-guests 0 --memory 256MiB >/test/deb-ops.out 2>/test/deb-ops.err
+	echo "debian ops: exit $? from $t0 to $(up)"
+	xl list >/test/xl-deb.txt 2>&1
+	echo "entries: $(find /test/state -mindepth 1 | wc -l)" >/test/state-deb.txt
+fi
 # SIGKILL of virtbench and of its xl loop (first, so it cannot clean up)
 # while a domU runs: the domU stays until the next start sweeps it.
 VIRTBENCH_DB=/test/kill.db $V run -q --runs 100000 --ci-target 0 --warmup 0 -p xen-local \
@@ -76,6 +94,26 @@ xl list >/test/xl-swept.txt 2>&1
 xl info >/test/xl-info.txt 2>&1
 echo "done at $(up)"
 EOF
+# The debian:less tree's disk for dom0's cache (the tree itself is not
+# needed there: its directory names it cached).
+deb=""
+if command -v debootstrap >/dev/null && "$VB" container image --plan debian:less >"$TMP/plan" 2>/dev/null; then
+	tree=$(awk '$1 == "dir" { print $2 }' "$TMP/plan")
+	deb=${tree##*/}
+	base="$cache/images/$deb.ext4-1.img"
+	[ -f "$base" ] || VIRTBENCH_DB="$TMP/build.db" timeout 900 nice -n 10 "$VB" run -q -p qemu-tcg \
+		--image debian:less -w cpu.primes --set limit=1000 --runs 1 --min-runs 1 --warmup 0 \
+		>/dev/null 2>"$TMP/build.err"
+	if [ -f "$base" ]; then
+		mkdir -p "$TMP/t/cache/images/$deb" "$TMP/t/etc/apt"
+		cp --sparse=always "$base" "$TMP/t/cache/images/"
+		cp -L /etc/os-release "$TMP/t/etc/os-release"
+		cp -rL /etc/apt/sources.list* "$TMP/t/etc/apt/" 2>/dev/null
+	else
+		diag "no debian:less disk: $(tail -2 "$TMP/build.err" 2>/dev/null)"
+		deb=""
+	fi
+fi
 truncate -s 4G "$TMP/test.img"
 mkfs.ext4 -q -F -m 0 -d "$TMP/t" "$TMP/test.img"
 
@@ -88,7 +126,7 @@ diag "run -p xen-dom0 with the test disk: exit $rc in $(($(date +%s) - t0)) s"
 check "the outer run (xen-dom0, the test disk attached) exits 0" test $rc = 0
 got() { debugfs -R "dump /$1 $TMP/$1" "$TMP/test.img" >/dev/null 2>&1 && [ -s "$TMP/$1" ]; }
 for f in run.log platforms.txt run.db ops.db kill.db run.err ops.err kill.err sweep.out \
-	xl-run.txt xl-ops.txt xl-killed.txt xl-swept.txt; do
+	xl-run.txt xl-ops.txt xl-killed.txt xl-swept.txt ${deb:+deb.db deb-ops.db deb.err deb-ops.err xl-deb.txt state-deb.txt}; do
 	got $f || diag "no $f on the test disk"
 done
 diag "$(cat "$TMP/run.log" 2>/dev/null)"
@@ -132,3 +170,28 @@ check "in dom0: SIGKILL of virtbench and its loop leaves the run's domU in xl li
 	grep -qE '^vb-[0-9a-f]{8}-0 ' "$TMP/xl-killed.txt"
 check "in dom0: the next start destroys it (xl list has no vb- domain)" \
 	bash -c "[ -s '$TMP/xl-swept.txt' ] && ! grep -q '^vb-' '$TMP/xl-swept.txt'"
+
+# The Debian root in dom0's domU: a copy of the image's disk per domU, on a
+# loop device as xvdb; the clone's a copy of its source's.
+if [ -z "$deb" ]; then
+	for i in $(seq $((_n + 1)) $N); do skip "xen-local debian $i" "no debian:less disk here (debootstrap, the mirror)"; done
+	exit 0
+fi
+export VIRTBENCH_DB="$TMP/deb.db"
+[ -s "$TMP/deb.err" ] && diag "deb.err: $(grep -v 'image (' "$TMP/deb.err" | tail -3)"
+spec() { sql "SELECT json_extract(spec, '\$.guest.$1') FROM platforms WHERE name = 'xen-local'"; }
+release=$(spec root_release)
+diag "xen-local's domU on the Debian root: debian $release; root_disk: $(spec root_disk)"
+check "in dom0: run -p xen-local --image debian:less stored 2 cpu.primes samples" \
+	test "$(sql "SELECT count(*) FROM samples s JOIN platforms p ON p.id = s.platform_id WHERE p.name = 'xen-local' AND s.ok AND NOT s.warmup")" = 2
+check "in dom0: the record says root debian ($deb) and the domU's root said Debian $release from inside" \
+	bash -c "[ '$(spec root.kind)' = debian ] && [ '$(spec root.key)' = '$deb' ] &&
+		[ '${release%%.*}' = '$(cut -d. -f1 /etc/debian_version)' ]"
+export VIRTBENCH_DB="$TMP/deb-ops.db"
+[ -s "$TMP/deb-ops.err" ] && diag "deb-ops.err: $(grep -v 'image (' "$TMP/deb-ops.err" | tail -3)"
+for m in provision_s boot_s reboot_s clone_s clone_boot_s; do diag "xen-local (Debian root) $m = $(metric $m)"; done
+check "in dom0: ops on the Debian root booted, rebooted and booted the clone (its root a copy of the source's)" \
+	awk -v b="$(metric boot_s)" -v r="$(metric reboot_s)" -v c="$(metric clone_boot_s)" \
+	'BEGIN { exit !(b > 0 && r > 0 && c > 0) }'
+check "in dom0: nothing of the Debian runs is left (xl list, the state directory with the root copies)" \
+	bash -c "[ -s '$TMP/xl-deb.txt' ] && ! grep -q '^vb-' '$TMP/xl-deb.txt' && grep -qx 'entries: 0' '$TMP/state-deb.txt'"

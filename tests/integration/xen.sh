@@ -5,9 +5,12 @@
 # (dom0 and domU boot apart, a domU-only reboot, a clone in the same Xen),
 # and nothing of a run remains after it ends or after SIGKILL. Skipped only where Debian's
 # Xen packages cannot be fetched (or not as root). Each step has a time
-# limit (about 15 minutes in all); boots take 30-90 s on a shared host.
+# limit (about 20 minutes in all); boots take 30-90 s on a shared host.
+# The Debian root (--image debian:less) in the domU, with app.python there,
+# and its overlays after Ctrl-C and SIGKILL close the file.
 . "$(dirname "$0")/lib.bash"
-plan 21
+N=32
+plan $N
 # The packages, the vmlinux and the images are cached across runs.
 unset VIRTBENCH_CACHE_DIR
 cache=/var/cache/virtbench
@@ -19,7 +22,7 @@ if [ -z "$reason" ] && ! ls "$cache"/xen/*/xen >/dev/null 2>&1; then
 		reason="Debian's Xen packages are unreachable (apt-get download xen-hypervisor-4.17-amd64 failed)"
 fi
 if [ -n "$reason" ]; then
-	for i in $(seq 21); do skip "xen $i" "$reason"; done
+	for i in $(seq $N); do skip "xen $i" "$reason"; done
 	exit 0
 fi
 # No QEMU, cgroup or work directory of run $1 is left.
@@ -152,3 +155,114 @@ check "xen: net.rr runs in the domU over its vif, dom0's bridge and the run's br
 tag=$(sql 'SELECT tag FROM runs')
 check "xen with a network: no tap, bridge, QEMU or work directory of the run remains" \
 	bash -c "! ip -o link | grep -q ' $tag' && ! pgrep -f 'qemu-system-x86_6[4] .*-name $tag-' >/dev/null && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 -maxdepth 1 | wc -l) = 0 ]"
+
+# The Debian root in the domU (docs/images.md): the run's image is the tree's
+# ext4 disk; the nested machine gets a qcow2 overlay of it per slot (serials
+# vbroot, vbroot1..3), dom0 gives slot K's to its domU as xvdb, and the
+# domU's /init switch_roots into it. One application workload runs there.
+debian_skip() {
+	for i in $(seq $((_n + 1)) $N); do skip "xen debian $i" "$1"; done
+	exit 0
+}
+command -v debootstrap >/dev/null || debian_skip "debootstrap is not installed"
+export VIRTBENCH_DB="$TMP/debian.db"
+"$VB" container image --plan debian:less,python3 >"$TMP/plan" 2>"$TMP/err" || debian_skip "no plan: $(cat "$TMP/err")"
+suite=$(awk '$1 == "suite" { print $2 }' "$TMP/plan")
+mirror=$(awk '$1 == "mirror" { print $2 }' "$TMP/plan")
+tree=$(awk '$1 == "dir" { print $2 }' "$TMP/plan")
+key=${tree##*/}
+base="$cache/images/$key.ext4-1.img"
+if [ ! -d "$tree" ] && ! timeout 60 /usr/lib/apt/apt-helper download-file \
+	"$mirror/dists/$suite/InRelease" "$TMP/InRelease" >/dev/null 2>&1; then
+	debian_skip "the mirror $mirror is not reachable from here"
+fi
+sum_before=
+[ -f "$base" ] && sum_before=$(sha256sum <"$base")
+t0=$(date +%s)
+# app.python needs python3: the image is debian:less,python3.
+timeout -k 30 900 nice -n 10 "$VB" run -q -p host,xen --image debian:less -w app.python \
+	--profile quick --runs 2 --min-runs 2 --warmup 0 >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+overlays=
+for _ in $(seq 9000); do
+	overlays=$(find "$VIRTBENCH_STATE_DIR" -name 'root*.qcow2' 2>/dev/null | sort)
+	[ "$(echo "$overlays" | grep -c .)" = 4 ] && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.1
+done
+first=$(echo "$overlays" | head -1)
+[ -n "$first" ] && qemu-img info -U --output=json "$first" >"$TMP/info" 2>&1
+wait $pid
+rc=$?
+diag "run -p host,xen --image debian:less -w app.python: exit $rc in $(($(date +%s) - t0)) s (tree and disk built or cached)"
+check "host + xen with the Debian root and app.python exits 0" test $rc = 0
+[ $rc = 0 ] || diag "$(grep -v 'image (' "$TMP/err" | tail -8)"
+check "while it ran: four qcow2 overlays (root.qcow2, root1..3.qcow2), one per slot, in the machine's work directory" \
+	bash -c "[ \"\$(echo '$overlays' | sed 's|.*/||' | tr '\n' ' ')\" = 'root.qcow2 root1.qcow2 root2.qcow2 root3.qcow2 ' ] &&
+		case '$first' in '$VIRTBENCH_STATE_DIR'/vb-*/vb-*-1/root.qcow2) true ;; *) false ;; esac &&
+		grep -q '\"format\": \"qcow2\"' '$TMP/info' && grep -q '\"backing-filename\": \"$base\"' '$TMP/info'"
+[ -s "$TMP/info" ] && diag "$(grep -E '"(backing-filename|backing-filename-format)"' "$TMP/info")"
+spec() { sql "SELECT json_extract(spec, '\$.guest.$1') FROM platforms WHERE name = 'xen'"; }
+check "the xen guest record: root kind debian, the tree's key, packages [\"less\",\"python3\"]" \
+	bash -c "[ '$(spec root.kind)' = debian ] && [ '$(spec root.key)' = '$key' ] &&
+		[ '$(spec root.packages)' = '[\"less\",\"python3\"]' ]"
+release=$(spec root_release)
+diag "the domU's root said: debian $release; root_disk: $(spec root_disk)"
+check "from inside the domU, the root said it is Debian $release (the host's major version)" \
+	test "${release%%.*}" = "$(cut -d. -f1 /etc/debian_version)"
+mean() { sql "SELECT x.mean FROM summaries x JOIN platforms p ON p.id = x.platform_id WHERE p.name = '$1' AND x.metric = 'total'"; }
+diag "app.python total: host $(mean host) s, xen $(mean xen) s"
+check "app.python ran in the domU: 2 samples, a positive total with a ratio to host" \
+	test "$(sql "SELECT count(*) || ' ' || (min(v.value) > 0) || ' ' || (SELECT x.ratio > 0 FROM summaries x JOIN platforms q ON q.id = x.platform_id WHERE q.name = 'xen' AND x.metric = 'total') FROM samples s JOIN platforms p ON p.id = s.platform_id JOIN sample_values v ON v.sample_id = s.id WHERE p.name = 'xen' AND s.ok AND NOT s.warmup AND v.metric = 'total'")" = "2 1 1"
+tag=$(sql "SELECT tag FROM runs")
+check "Debian root: no overlay, QEMU process, cgroup or work directory of the run remains" \
+	bash -c "[ ! -e '$first' ] && ! pgrep -f 'qemu-system-x86_6[4] .*-name $tag-' >/dev/null &&
+		[ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
+sum_after=$(sha256sum <"$base" 2>/dev/null)
+[ -z "$sum_before" ] && sum_before=$sum_after
+check "the cached base is unchanged by the domU (sha256)" bash -c "[ -n '$sum_after' ] && [ '$sum_before' = '$sum_after' ]"
+
+# Ctrl-C while a domU runs on its Debian root: exit 130, the overlays and the
+# machine go with the run.
+export VIRTBENCH_DB="$TMP/debian-int.db"
+nice -n 10 "$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p xen --image debian:less \
+	-w cpu.primes --set limit=100000 >/dev/null 2>"$TMP/err" &
+pid=$!
+started=0
+wait_first_sample 300 && started=1
+overlay=$(find "$VIRTBENCH_STATE_DIR" -name root.qcow2 2>/dev/null | head -1)
+tag=$(sql "SELECT tag FROM runs")
+kill -INT $pid
+rc=0
+timeout 60 tail --pid=$pid -f /dev/null
+wait $pid
+rc=$?
+check "Ctrl-C with the domU on its Debian root: exit 130 after a sample" \
+	bash -c "[ $started = 1 ] && [ -n '$overlay' ] && [ $rc = 130 ]"
+[ $rc = 130 ] || diag "exit $rc: $(tail -3 "$TMP/err")"
+check "... its overlays, QEMU, cgroup and work directory are gone" \
+	bash -c "[ ! -e '$overlay' ] && ! pgrep -f 'qemu-system-x86_6[4] .*-name $tag-' >/dev/null &&
+		[ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
+
+# SIGKILL while a domU runs on its Debian root: QEMU dies with virtbench, and
+# the next start sweeps the run's work directory with the overlays in it.
+export VIRTBENCH_DB="$TMP/debian-kill.db"
+nice -n 10 "$VB" run -q --runs 100000 --ci-target 0 --warmup 0 -p xen --image debian:less \
+	-w cpu.primes --set limit=100000 >/dev/null 2>&1 &
+pid=$!
+started=0
+wait_first_sample 300 && started=1
+overlay=$(find "$VIRTBENCH_STATE_DIR" -name root.qcow2 2>/dev/null | head -1)
+tag=$(sql "SELECT tag FROM runs")
+kill -KILL $pid
+wait $pid 2>/dev/null
+for _ in $(seq 100); do
+	pgrep -f "qemu-system-x86_6[4] .*-name $tag-" >/dev/null || break
+	sleep 0.1
+done
+check "SIGKILL with the domU on its Debian root: QEMU dies with virtbench, the overlays stay until the sweep" \
+	bash -c "[ $started = 1 ] && [ -e '$overlay' ] && ! pgrep -f 'qemu-system-x86_6[4] .*-name $tag-' >/dev/null"
+"$VB" runs >/dev/null 2>&1
+check "... and the next start removes them with the run's work directory and cgroups" \
+	bash -c "[ ! -e '$overlay' ] && [ -z \"\$(vb_cgroup_leftovers $tag)\" ] && [ \$(find '$VIRTBENCH_STATE_DIR' -mindepth 1 | wc -l) = 0 ]"
+for p in $(pgrep -f "qemu-system-x86_6[4] .*-name $tag-"); do kill -KILL "$p"; done
