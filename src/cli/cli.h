@@ -209,6 +209,16 @@ bool vb_cli_guest_option(const char *cmd, int c, const struct vb_cli_parser *p,
  */
 int vb_cli_guest_end(const char *cmd, struct vb_cli_parser *p, int c, int r,
 		     const struct vb_cli_guest_args *g);
+struct vb_run_workload;
+/*
+ * The user namespace a run of the workloads wl gets: --userns's map; else,
+ * when a workload runs a service as its package's user (www-data,
+ * postgres), the default map (in a container without one that user is the
+ * host's uid of the same number, whose processes could enter the guest
+ * through /proc/PID/root; docs/apps.md); else NULL.
+ */
+struct vb_userns *vb_cli_guest_userns(struct vb_cli_guest_args *g, const struct vb_run_workload *wl,
+				      size_t nwl);
 
 /* Print a stored run's tables and a line saying where it is stored. */
 int vb_cli_print_run(struct vb_store *db, int64_t run_id, const char *path, struct vb_error **err);

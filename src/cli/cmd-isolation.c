@@ -418,8 +418,7 @@ int vb_cmd_isolation(int argc, char **argv)
 	cfg.nvictims = wc.nworkloads;
 	if (!r && a.policies)
 		r = parse_policies(&cfg, a.policies, &err);
-	if (a.g.have_userns)
-		cfg.spec.userns = &a.g.userns;
+	cfg.spec.userns = vb_cli_guest_userns(&a.g, cfg.victims, cfg.nvictims);
 	if (!r && a.g.have_userns)
 		r = vb_cli_userns_check(&cfg.platform, 1, &err);
 	cfg.spec.container_disk = a.g.container_disk;

@@ -195,21 +195,7 @@ static int run_verb(int argc, char **argv)
 		cfg.spec.net = !strcmp(a.net, "nat")	   ? VB_NET_NAT
 			       : !strcmp(a.net, "bridged") ? VB_NET_BRIDGED
 							   : VB_NET_NONE;
-	if (a.g.have_userns)
-		cfg.spec.userns = &a.g.userns;
-	/*
-	 * A service workload runs its server as its package's user (www-data,
-	 * postgres). In a container without a user namespace that is the host's
-	 * uid of the same number, whose own processes could enter the guest
-	 * through /proc/PID/root: such runs get the default map unless --userns
-	 * names one (docs/apps.md).
-	 */
-	for (size_t i = 0; !a.g.have_userns && i < cfg.nworkloads; i++)
-		if (cfg.workloads[i].w->packages) {
-			vb_userns_default(&a.g.userns);
-			cfg.spec.userns = &a.g.userns;
-			break;
-		}
+	cfg.spec.userns = vb_cli_guest_userns(&a.g, cfg.workloads, cfg.nworkloads);
 	cfg.spec.memory_bytes = a.memory_bytes;
 	cfg.spec.disk_bytes = a.disk_bytes;
 	cfg.spec.container_disk = a.g.container_disk;

@@ -449,6 +449,17 @@ int vb_cli_guest_end(const char *cmd, struct vb_cli_parser *p, int c, int r,
 	return r;
 }
 
+struct vb_userns *vb_cli_guest_userns(struct vb_cli_guest_args *g, const struct vb_run_workload *wl,
+				      size_t nwl)
+{
+	for (size_t i = 0; !g->have_userns && i < nwl; i++)
+		if (wl[i].w->packages) {
+			vb_userns_default(&g->userns);
+			return &g->userns;
+		}
+	return g->have_userns ? &g->userns : NULL;
+}
+
 int vb_cli_userns(const char *cmd, const char *text, struct vb_userns *out)
 {
 	if (!text) {
