@@ -291,7 +291,7 @@ static int nginx_run(const struct vb_workload_ctx *ctx, const void *vo, double *
 	if (!r)
 		r = vb_svc_start(&s, argv, err);
 	if (!r)
-		r = vb_svc_wait_ready(&s, port, NULL, 60, ctx->stop, err);
+		r = vb_svc_wait_ready(&s, NULL, port, NULL, 60, ctx->stop, err);
 
 	/* The page as served, byte for byte, before the load. */
 	_cleanup_free_ char *body = NULL;

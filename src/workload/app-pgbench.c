@@ -14,6 +14,8 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <arpa/inet.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 
 #include "core/util.h"
@@ -108,6 +110,26 @@ static int parse_pgbench(const char *out, const struct pgbench_opts *o, double *
 	return 0;
 }
 
+/*
+ * pg_hba.conf gets a line for the host's pgbench, by password. Opened a
+ * directory at a time without following links: postgres owns them.
+ */
+static int admit_host(const struct vb_svc *s, struct vb_error **err)
+{
+	static const char hba[] = "host all postgres 0.0.0.0/0 scram-sha-256\n"
+				  "host all postgres ::/0 scram-sha-256\n";
+	_cleanup_close_ int dir = open(s->dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int data =
+	    dir < 0 ? -1 : openat(dir, "data", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    data < 0 ? -1
+		     : openat(data, "pg_hba.conf", O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || vb_write_all(fd, hba, sizeof(hba) - 1))
+		return vb_error_errno(err, errno, "app.pgbench: cannot admit the host in %s/data",
+				      s->dir);
+	return 0;
+}
+
 static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double *values,
 		       struct vb_error **err)
 {
@@ -133,47 +155,60 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 	_cleanup_free_ char *postgres = xasprintf("%s/postgres", bin);
 	_cleanup_free_ char *isready = xasprintf("%s/pg_isready", bin);
 	_cleanup_free_ char *p = xasprintf("%u", port);
+	/*
+	 * where=host: the server answers on the one address the host's client
+	 * comes to (a port raced there is a failed start, not a stranger's
+	 * server measured) and asks for a password made for this job: anyone
+	 * on the host reaches that address too.
+	 */
+	char addr[INET6_ADDRSTRLEN] = "127.0.0.1";
+	struct vb_load init = { .tool = VB_LOAD_PGBENCH_INIT, .port = port, .arg = { o->scale } };
+	char secret[33] = "";
+	if (remote) {
+		r = vb_peer_local_addr(ctx->peer, addr, sizeof(addr), err);
+		if (!r && getrandom(init.secret, sizeof(init.secret), 0) != sizeof(init.secret))
+			r = vb_error_errno(err, errno, "app.pgbench: no random password");
+		if (r)
+			return r;
+		vb_load_secret_text(&init, secret);
+	}
+	_cleanup_free_ char *listen = xasprintf("listen_addresses=%s", addr);
 	struct vb_svc s;
 	r = vb_svc_open(&s, "postgresql", ctx->scratch_dir, "postgres", err);
 	_cleanup_free_ char *data = r ? NULL : xasprintf("%s/data", s.seen);
-	char *initdb_argv[] = { initdb,		"-D",	data,
-				"-E",		"UTF8", "--locale=C.UTF-8",
-				"--auth=trust", "-U",	"postgres",
-				"--no-sync",	NULL };
+	_cleanup_free_ char *pwfile = r ? NULL : xasprintf("%s/pw", s.seen);
+	_cleanup_free_ char *pwopt = r ? NULL : xasprintf("--pwfile=%s", pwfile);
+	/* where=guest ends at the NULL: trust, no password file. */
+	char *initdb_argv[] = { initdb,
+				"-D",
+				data,
+				"-E",
+				"UTF8",
+				"--locale=C.UTF-8",
+				"-U",
+				"postgres",
+				"--no-sync",
+				remote ? "--auth-local=trust" : "--auth=trust",
+				remote ? "--auth-host=scram-sha-256" : NULL,
+				pwopt,
+				NULL };
+	if (!r && remote)
+		r = vb_svc_write(&s, "pw", secret, strlen(secret), err);
 	if (!r)
 		r = vb_svc_run(&s, initdb_argv, 600, ctx->stop, err);
-	/*
-	 * where=host: every address, and the host's pgbench admitted. Only the
-	 * run's own bridge reaches a guest, and the database dies with the job.
-	 */
-	static const char hba[] = "host all postgres 0.0.0.0/0 trust\n";
-	_cleanup_free_ char *hba_path = r ? NULL : xasprintf("%s/data/pg_hba.conf", s.dir);
-	if (!r && remote) {
-		_cleanup_close_ int fd =
-		    open(hba_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || vb_write_all(fd, hba, sizeof(hba) - 1))
-			r = vb_error_errno(err, errno, "app.pgbench: cannot admit the host in %s",
-					   hba_path);
-	}
-	char *pg_argv[] = { postgres,
-			    "-D",
-			    data,
-			    "-p",
-			    p,
-			    "-c",
-			    remote ? "listen_addresses=*" : "listen_addresses=127.0.0.1",
-			    "-k",
-			    s.seen ? s.seen : "",
+	/* where=host: the host's pgbench admitted from any address, with the password. */
+	if (!r && remote)
+		r = admit_host(&s, err);
+	char *pg_argv[] = { postgres, "-D", data, "-p", p, "-c", listen, "-k", s.seen ? s.seen : "",
 			    NULL };
 	if (!r)
 		r = vb_svc_start(&s, pg_argv, err);
-	char *probe[] = { isready, "-q", "-h", "127.0.0.1", "-p", p, "-U", "postgres", NULL };
+	char *probe[] = { isready, "-q", "-h", addr, "-p", p, "-U", "postgres", NULL };
 	if (!r)
-		r = vb_svc_wait_ready(&s, port, probe, 120, ctx->stop, err);
+		r = vb_svc_wait_ready(&s, addr, port, probe, 120, ctx->stop, err);
 
 	struct vb_client_result cr = { 0 };
 	const char *peer = remote ? ctx->peer : NULL;
-	struct vb_load init = { .tool = VB_LOAD_PGBENCH_INIT, .port = port, .arg = { o->scale } };
 	if (!r) {
 		r = vb_svc_load(&s, &init, peer, ctx->stop, "app.pgbench: pgbench -i", &cr, err);
 		vb_client_result_release(&cr);
@@ -181,6 +216,7 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 	struct vb_load load = { .tool = VB_LOAD_PGBENCH,
 				.port = port,
 				.arg = { o->clients, o->threads, o->transactions, o->duration_s } };
+	memcpy(load.secret, init.secret, sizeof(load.secret));
 	if (!r) {
 		r = vb_svc_load(&s, &load, peer, ctx->stop, "app.pgbench: pgbench", &cr, err);
 		if (!r)

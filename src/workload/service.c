@@ -17,6 +17,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <linux/mount.h>
+#include <math.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <net/if.h>
@@ -28,6 +29,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/net.h"
 #include "core/util.h"
 #include "workload/net-common.h"
 #include "workload/service.h"
@@ -145,6 +147,7 @@ struct child_plan {
 	const char *cwd;      /* NULL: stay */
 	const char *bind_src; /* with private_tmp: bound on SVC_SEEN_PRIVATE */
 	int parent_fd;	      /* a pidfd of the agent: readable once it died */
+	char *const *envp;    /* NULL: svc_env */
 };
 
 static void child_fail(int fd, int e)
@@ -208,7 +211,7 @@ static void child_exec(const struct child_plan *p)
 		_exit(127);
 	if (p->cwd && chdir(p->cwd) < 0)
 		child_fail(p->err_w, errno);
-	execve(p->argv[0], p->argv, svc_env);
+	execve(p->argv[0], p->argv, p->envp ? p->envp : svc_env);
 	child_fail(p->err_w, errno);
 }
 
@@ -336,18 +339,28 @@ static int with_log(const struct vb_svc *s, struct vb_error **err, int code, con
 	return vb_error_set(err, code, "%s %s (its log is empty)", s->name, what);
 }
 
-static bool tcp_accepts(uint16_t port)
+static bool tcp_accepts(const char *addr, uint16_t port)
 {
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl = sizeof(*a4);
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons(port);
+	if (!addr || inet_pton(AF_INET, addr, &a4->sin_addr) != 1) {
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (addr && inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+			a6->sin6_family = AF_INET6;
+			a6->sin6_port = htons(port);
+			sl = sizeof(*a6);
+		}
+	}
+	_cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return fd >= 0 && connect(fd, (struct sockaddr *)&ss, sl) == 0;
 }
 
-int vb_svc_wait_ready(struct vb_svc *s, uint16_t port, char *const probe[], double timeout_s,
-		      volatile sig_atomic_t *stop, struct vb_error **err)
+int vb_svc_wait_ready(struct vb_svc *s, const char *addr, uint16_t port, char *const probe[],
+		      double timeout_s, volatile sig_atomic_t *stop, struct vb_error **err)
 {
 	double end = vb_monotonic_s() + timeout_s;
 	for (;;) {
@@ -358,7 +371,7 @@ int vb_svc_wait_ready(struct vb_svc *s, uint16_t port, char *const probe[], doub
 		}
 		if (stop && *stop)
 			return vb_error_set(err, -EINTR, "%s: stopped while it started", s->name);
-		if (tcp_accepts(port)) {
+		if (tcp_accepts(addr, port)) {
 			if (!probe)
 				return 0;
 			struct vb_client_result pr = { 0 };
@@ -507,9 +520,9 @@ char *vb_svc_log_tail(const struct vb_svc *s)
 }
 
 /* vb_client_run, as uid:gid when set_ids. */
-static int client_run_as(char *const argv[], bool set_ids, uid_t uid, gid_t gid, double timeout_s,
-			 volatile sig_atomic_t *stop, struct vb_client_result *res,
-			 struct vb_error **err)
+static int client_run_as(char *const argv[], char *const envp[], bool set_ids, uid_t uid, gid_t gid,
+			 double timeout_s, volatile sig_atomic_t *stop,
+			 struct vb_client_result *res, struct vb_error **err)
 {
 	memset(res, 0, sizeof(*res));
 	int pfd[2];
@@ -529,7 +542,8 @@ static int client_run_as(char *const argv[], bool set_ids, uid_t uid, gid_t gid,
 				.cwd = "/",
 				.set_ids = set_ids,
 				.uid = uid,
-				.gid = gid };
+				.gid = gid,
+				.envp = envp };
 	pid_t pid;
 	double t0 = vb_monotonic_s();
 	int r = null < 0 ? -errno : spawn(&p, false, &pid);
@@ -595,7 +609,7 @@ static int client_run_as(char *const argv[], bool set_ids, uid_t uid, gid_t gid,
 int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
 		  struct vb_client_result *res, struct vb_error **err)
 {
-	return client_run_as(argv, false, 0, 0, timeout_s, stop, res, err);
+	return client_run_as(argv, NULL, false, 0, 0, timeout_s, stop, res, err);
 }
 
 void vb_client_result_release(struct vb_client_result *res)
@@ -737,10 +751,41 @@ char *vb_pg_bindir(struct vb_error **err)
 	return xasprintf("/usr/lib/postgresql/%ld/bin", best);
 }
 
+/* What the host spends on one guest's request at most, in seconds. */
+#define LOAD_MAX_S 7200.0
+
+void vb_load_secret_text(const struct vb_load *l, char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < sizeof(l->secret); i++) {
+		out[2 * i] = hex[l->secret[i] >> 4];
+		out[2 * i + 1] = hex[l->secret[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+int vb_peer_local_addr(const char *peer, char *out, size_t n, struct vb_error **err)
+{
+	struct sockaddr_storage ss, me;
+	socklen_t sl, ml = sizeof(me);
+	if (!peer || vb_parse_hostport(peer, false, &ss, &sl))
+		return vb_error_set(err, -EINVAL, "bad peer address %.64s", peer ? peer : "");
+	_cleanup_close_ int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&me, &ml) < 0)
+		return vb_error_errno(err, errno, "no route to the peer %s", peer);
+	const void *a = me.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&me)->sin6_addr
+						 : (void *)&((struct sockaddr_in *)&me)->sin_addr;
+	if (!inet_ntop(me.ss_family, a, out, (socklen_t)n))
+		return vb_error_errno(err, errno, "the address toward the peer %s", peer);
+	return 0;
+}
+
 /* Wire forms (network order) of the request and the reply's head. */
 struct load_wire {
 	uint32_t tool, port;
 	uint64_t arg[4];
+	uint8_t secret[16];
 } __attribute__((packed));
 
 struct load_reply {
@@ -898,9 +943,10 @@ int vb_load_run(const struct vb_load *l, const char *peer, volatile sig_atomic_t
 	_cleanup_close_ int fd = vb_peer_connect(peer, VB_PEER_LOAD, 0, "where=host", err);
 	if (fd < 0)
 		return fd;
-	struct load_wire w = { htonl(l->tool), htonl(l->port), { 0 } };
+	struct load_wire w = { htonl(l->tool), htonl(l->port), { 0 }, { 0 } };
 	for (int i = 0; i < 4; i++)
 		w.arg[i] = htobe64(l->arg[i]);
+	memcpy(w.secret, l->secret, sizeof(w.secret));
 	if (vb_write_all(fd, &w, sizeof(w)))
 		return vb_error_errno(err, errno, "where=host: cannot send the load to %s", peer);
 	double end = vb_monotonic_s() + load_timeout(l) + 60;
@@ -963,9 +1009,10 @@ void vb_load_serve(int fd)
 	struct load_wire w;
 	if (vb_read_full(fd, &w, sizeof(w)))
 		return;
-	struct vb_load l = { ntohl(w.tool), ntohl(w.port), { 0 } };
+	struct vb_load l = { ntohl(w.tool), ntohl(w.port), { 0 }, { 0 } };
 	for (int i = 0; i < 4; i++)
 		l.arg[i] = be64toh(w.arg[i]);
+	memcpy(l.secret, w.secret, sizeof(l.secret));
 	struct vb_error *err = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -981,6 +1028,18 @@ void vb_load_serve(int fd)
 	if (vb_load_check(&l, &err)) {
 		load_reply(fd, -1, err->msg, 0, 0);
 		vb_error_free(&err);
+		return;
+	}
+	/* A guest's request takes at most the host's CPUs and two hours. */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t threads = l.tool == VB_LOAD_WRK       ? l.arg[0]
+			   : l.tool == VB_LOAD_PGBENCH ? l.arg[1]
+						       : 1;
+	if (cpus > 0 && threads > (uint64_t)cpus) {
+		char why[96];
+		snprintf(why, sizeof(why), "%llu client threads, more than this host's %ld CPUs",
+			 (unsigned long long)threads, cpus);
+		load_reply(fd, -1, why, 0, 0);
 		return;
 	}
 	if (atomic_exchange(&load_busy, 1)) {
@@ -1002,8 +1061,12 @@ void vb_load_serve(int fd)
 	bool watching = pthread_create(&t, NULL, watch_thread, &watch) == 0;
 	struct vb_client_result res;
 	/* Not as root: the host's root never runs what a guest asked for. */
-	int r = client_run_as(argv, true, VB_LOAD_UID, VB_LOAD_UID, load_timeout(&l), &watch.gone,
-			      &res, &err);
+	char pw[33 + 11] = "PGPASSWORD=";
+	vb_load_secret_text(&l, pw + 11);
+	char *env[] = { svc_env[0], svc_env[1], svc_env[2], svc_env[3], pw, NULL };
+	bool secret = memcmp(l.secret, (uint8_t[16]){ 0 }, sizeof(l.secret)) != 0;
+	int r = client_run_as(argv, secret ? env : NULL, true, VB_LOAD_UID, VB_LOAD_UID,
+			      fmin(load_timeout(&l), LOAD_MAX_S), &watch.gone, &res, &err);
 	watch.done = 1;
 	if (watching)
 		pthread_join(t, NULL);

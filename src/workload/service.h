@@ -65,13 +65,14 @@ void vb_svc_net_leave(int *saved);
 int vb_svc_start(struct vb_svc *s, char *const argv[], struct vb_error **err);
 
 /*
- * Wait until the server accepts TCP connections on 127.0.0.1:port and, with
+ * Wait until the server accepts TCP connections on addr:port (addr NULL:
+ * 127.0.0.1; a numeric IPv4 or IPv6 address) and, with
  * probe, until the command probe (run as a client) exits 0. Fails when the
  * server ends first (quoting the end of its log), past timeout_s, or when
  * *stop is set.
  */
-int vb_svc_wait_ready(struct vb_svc *s, uint16_t port, char *const probe[], double timeout_s,
-		      volatile sig_atomic_t *stop, struct vb_error **err);
+int vb_svc_wait_ready(struct vb_svc *s, const char *addr, uint16_t port, char *const probe[],
+		      double timeout_s, volatile sig_atomic_t *stop, struct vb_error **err);
 
 /* Run argv as the service's user (e.g. initdb) to its end; non-zero exit fails. */
 int vb_svc_run(struct vb_svc *s, char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
@@ -132,7 +133,16 @@ enum vb_load_tool {
 struct vb_load {
 	uint32_t tool, port;
 	uint64_t arg[4];
+	/*
+	 * pgbench, where=host: the server's password for user postgres (a
+	 * random one per job; all zero: none). The host's client gets it in
+	 * its environment, never on its command line (which any user reads).
+	 */
+	uint8_t secret[16];
 };
+
+/* The password text of a load's secret: 32 hex digits. */
+void vb_load_secret_text(const struct vb_load *l, char out[33]);
 
 /*
  * The ids the peer runs a guest's load as: virtbench's own, in no user
@@ -167,6 +177,12 @@ int vb_load_run(const struct vb_load *l, const char *peer, volatile sig_atomic_t
  * reply. One load at a time per peer; a closed connection kills the client.
  */
 void vb_load_serve(int fd);
+
+/*
+ * The address this guest reaches the peer "addr:port" from (the one the
+ * peer's load connects back to), as text in out; -errno with *err.
+ */
+int vb_peer_local_addr(const char *peer, char *out, size_t n, struct vb_error **err);
 
 /* The newest /usr/lib/postgresql/N/bin with a server and pgbench; NULL with *err. */
 char *vb_pg_bindir(struct vb_error **err);

@@ -5,7 +5,7 @@
 # nginx in an image of our own) failing its sample with its own words.
 # Nothing is left: no server, no cgroup, no service directory.
 . "$(dirname "$0")/lib.bash"
-N=14
+N=16
 plan $N
 need_container $N "apps in guests"
 # One image for the CI run when tests/run.sh provides a shared cache.
@@ -77,4 +77,17 @@ check "... and nothing of the servers or guests is left" \
 		[ -z \"\$(find '$VIRTBENCH_STATE_DIR' -name 'svc-*' 2>/dev/null)\" ] && ! pgrep -f '[q]emu-system.*$tag' >/dev/null"
 check "... nor in the cache but the image" \
 	bash -c "[ -z \"\$(find '$VIRTBENCH_CACHE_DIR' -maxdepth 2 -name '.build*')\" ]"
+
+# where=host in a container: the host's ab and pgbench (through the peer)
+# against the container's address on the run's bridge, PostgreSQL by the
+# job's password; the same image.
+rc=$(rc_of "$VB" run -q -p container -w app.nginx,app.pgbench --runs 1 --min-runs 1 --warmup 0 \
+	--set where=host --set requests=500 --set scale=1 --set transactions=50 --set clients=2 \
+	--set threads=1)
+check "where=host in a container: nginx and pgbench loaded from the host" test "$rc" = 0
+[ "$rc" = 0 ] || diag "$(grep -v '^virtbench: image' "$TMP/err" | tail -5)"
+a=$(val app.nginx requests_per_s container)
+b=$(val app.pgbench tps container)
+both_positive() { positive "$a" && positive "$b"; }
+check "... both figures positive ($a req/s, $b tx/s)" both_positive
 exit $_failed

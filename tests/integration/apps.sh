@@ -5,7 +5,7 @@
 # full data disk, Ctrl-C during the load. After each: no server process, no
 # service directory, no mount of its private /tmp.
 . "$(dirname "$0")/lib.bash"
-N=25
+N=27
 plan $N
 skip_rest() {
 	for _ in $(seq $((_n + 1)) $N); do skip "apps" "$1"; done
@@ -104,6 +104,27 @@ rc=$(rc_of "$VB" run -q -p host -w app.pgbench --runs 2 --min-runs 2 --warmup 0 
 	--set transactions=50 --set where=host)
 check "... pgbench too" test "$rc" = 0
 [ "$rc" = 0 ] || diag "$(tail -3 "$TMP/err")"
+# where=host on the host's own network: anyone here reaches the server, so it
+# answers on the client's one address and wants the job's password. A login
+# without it (as any local user would try) is refused while the load runs.
+"$VB" run -q -p host -w app.pgbench --runs 1 --min-runs 1 --warmup 0 --set scale=1 \
+	--set duration_s=15 --set where=host >/dev/null 2>"$TMP/err" &
+bg=$!
+pgport=
+for _ in $(seq 300); do
+	pgport=$(servers | sed -n 's/.*postgres -D .* -p \([0-9]*\) .*/\1/p' | head -1)
+	[ -n "$pgport" ] && ss -ltn | grep -q "127.0.0.1:$pgport " && break
+	sleep 0.1
+done
+psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -1)
+login=$(PGCONNECT_TIMEOUT=5 "$psql" -w -h 127.0.0.1 -p "${pgport:-1}" -U postgres -Atc 'SELECT 1' postgres 2>&1)
+wide=$(ss -ltn | grep -cE "(0\.0\.0\.0|\[::\]|\*):${pgport:-1} ")
+wait $bg
+rc=$?
+check "where=host on the host: a login without the job's password is refused ($login)" \
+	bash -c "[ -n '$pgport' ] && [ $rc = 0 ] && echo '$login' | grep -qE 'password|authentication'"
+check "... and the server listened on the client's address only, not on every one" \
+	bash -c "[ -n '$pgport' ] && [ $wide = 0 ]"
 rc=$(rc_of "$VB" run -q -p container -w app.nginx --set where=host --net nat)
 check "where=host behind --net nat is refused up front" \
 	bash -c "[ $rc = 2 ] && grep -q 'where=host: the host drives' '$TMP/err'"

@@ -319,6 +319,18 @@ static void test_load_check(void)
 	}
 }
 
+/* The password's text: two hex digits a byte, in order, NUL-terminated. */
+static void test_load_secret(void)
+{
+	struct vb_load l = { .tool = VB_LOAD_PGBENCH };
+	for (int i = 0; i < 16; i++)
+		l.secret[i] = (uint8_t)(i * 17 + 10);
+	char out[40];
+	memset(out, 'x', sizeof(out));
+	vb_load_secret_text(&l, out);
+	CHECK_MSG(!strcmp(out, "0a1b2c3d4e5f708192a3b4c5d6e7f809"), "%s", out);
+}
+
 TEST_MAIN(T(test_primes), T(test_primes_stop), T(test_memcpy), T(test_memcpy_check),
 	  T(test_memcpy_stop), T(test_every_workload_quick), T(test_app_metric_bounds),
-	  T(test_needs_peer), T(test_load_check))
+	  T(test_needs_peer), T(test_load_check), T(test_load_secret))
