@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "agent/peer.h"
@@ -19,6 +20,7 @@
 
 static atomic_int active;
 static volatile sig_atomic_t peer_stop;
+static uint8_t token[16]; /* this peer's, from getrandom; said once on stdout */
 
 static void on_term(int sig)
 {
@@ -30,6 +32,12 @@ static void serve(int fd)
 {
 	struct vb_peer_hello h;
 	if (vb_read_full(fd, &h, sizeof(h)) || ntohl(h.magic) != VB_PEER_MAGIC)
+		return;
+	/* Every byte compared, whatever the first difference. */
+	uint8_t diff = 0;
+	for (size_t i = 0; i < sizeof(token); i++)
+		diff |= (uint8_t)(h.token[i] ^ token[i]);
+	if (diff)
 		return;
 	uint32_t mode = ntohl(h.mode);
 	uint64_t limit = be64toh(h.limit);
@@ -90,10 +98,16 @@ int vb_peer_main(const char *listen_addr)
 			strerror(errno));
 		return 1;
 	}
+	if (getrandom(token, sizeof(token), 0) != sizeof(token)) {
+		fprintf(stderr, "virtbench peer: no random token: %s\n", strerror(errno));
+		return 1;
+	}
 	sl = sizeof(ss);
 	getsockname(lfd, (struct sockaddr *)&ss, &sl);
-	char addr[80];
-	printf("listening %s\n", vb_format_hostport(&ss, addr, sizeof(addr)));
+	char addr[80], hex[33];
+	for (size_t i = 0; i < sizeof(token); i++)
+		snprintf(hex + 2 * i, 3, "%02x", token[i]);
+	printf("listening %s/%s\n", vb_format_hostport(&ss, addr, sizeof(addr)), hex);
 	fflush(stdout);
 
 	pthread_attr_t attr;

@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "core/util.h"
 #include "virtbench/workload.h"
+#include "workload/net-common.h"
 
 static const char *const event_names[] = {
 	[VB_EV_HELLO] = "hello",   [VB_EV_STARTED] = "started", [VB_EV_LOG] = "log",
@@ -150,12 +151,12 @@ int vb_job_parse(const char *line, size_t len, struct vb_job *out, struct vb_err
 			r = vb_error_set(err, -EPROTO, "field \"scratch\" is not an absolute path");
 	}
 	if (!r && json_object_get(root, "peer")) {
-		struct sockaddr_storage ss;
-		socklen_t sl;
-		r = get_text(root, "peer", 64, &out->peer, err);
-		if (!r && vb_parse_hostport(out->peer, false, &ss, &sl))
+		char hp[VB_PEER_MAX_TEXT];
+		uint8_t token[16];
+		r = get_text(root, "peer", VB_PEER_MAX_TEXT - 1, &out->peer, err);
+		if (!r && vb_peer_split(out->peer, hp, sizeof(hp), token))
 			r = vb_error_set(err, -EPROTO,
-					 "field \"peer\" is not a numeric address:port");
+					 "field \"peer\" is not a numeric address:port/token");
 	}
 	if (r) {
 		vb_job_release(out);

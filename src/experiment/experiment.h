@@ -172,8 +172,8 @@ int vb_isolation_run(const struct vb_isolation_config *cfg, struct vb_store *db,
 /* A running w3 peer (src/experiment/peer.c). */
 struct vb_peer {
 	pid_t pid;
-	int in_fd;     /* its stdin: closing it stops the peer */
-	char addr[80]; /* "A.B.C.D:PORT" it listens on */
+	int in_fd;	/* its stdin: closing it stops the peer */
+	char addr[112]; /* "A.B.C.D:PORT/TOKEN" it listens on, and its token */
 };
 
 /*

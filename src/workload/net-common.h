@@ -20,21 +20,37 @@
 
 #include "virtbench/error.h"
 
-#define VB_PEER_MAGIC 0x56425031u /* "VBP1" */
+#define VB_PEER_MAGIC 0x56425032u /* "VBP2" */
 #define VB_PEER_SINK 1u
 #define VB_PEER_ECHO 2u
 #define VB_PEER_LOAD 3u
 #define VB_PEER_MAX_BYTES ((uint64_t)1 << 40) /* per connection, whatever the client asks */
 #define VB_PEER_IDLE_S 30		      /* a silent connection is dropped after this */
 
+/*
+ * token: the peer's own random 16 bytes, which it printed after its address
+ * ("listening A:P/TOKEN", 32 hex digits) and which only the run's guests
+ * learn (in their jobs' "peer"). A hello without it is dropped: any user of
+ * the host can connect to the peer, but not make it work.
+ */
 struct vb_peer_hello {
 	uint32_t magic, mode;
 	uint64_t limit;
+	uint8_t token[16];
 } __attribute__((packed));
 
+#define VB_PEER_MAX_TEXT 96 /* "[v6]:port/token" at most */
+
 /*
- * Connect to the peer at "addr:port" in the given mode with a byte limit;
- * returns a connected socket (TCP_NODELAY set) or a negative code with *err.
+ * A peer's text "addr:port/TOKEN" into its address ("addr:port", in
+ * hostport of n bytes) and token; 0, or -EINVAL when it is not that form.
+ */
+int vb_peer_split(const char *peer, char *hostport, size_t n, uint8_t token[16]);
+
+/*
+ * Connect to the peer at "addr:port/TOKEN" in the given mode with a byte
+ * limit; returns a connected socket (TCP_NODELAY set) or a negative code
+ * with *err.
  */
 int vb_peer_connect(const char *peer, uint32_t mode, uint64_t limit, const char *who,
 		    struct vb_error **err);

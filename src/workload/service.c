@@ -768,7 +768,10 @@ int vb_peer_local_addr(const char *peer, char *out, size_t n, struct vb_error **
 {
 	struct sockaddr_storage ss, me;
 	socklen_t sl, ml = sizeof(me);
-	if (!peer || vb_parse_hostport(peer, false, &ss, &sl))
+	char hp[VB_PEER_MAX_TEXT];
+	uint8_t token[16];
+	if (!peer || vb_peer_split(peer, hp, sizeof(hp), token) ||
+	    vb_parse_hostport(hp, false, &ss, &sl))
 		return vb_error_set(err, -EINVAL, "bad peer address %.64s", peer ? peer : "");
 	_cleanup_close_ int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) < 0 ||

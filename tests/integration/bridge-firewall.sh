@@ -28,7 +28,7 @@ trap 'kill $listener 2>/dev/null; rm -rf "$TMP"' EXIT
 other=""
 # probe.sh: what the fake agents run on a job; $1 is the job line.
 cat >"$TMP/probe" <<PROBE
-peer=\$(echo "\$1" | sed -n 's/.*"peer":"\([^"]*\)".*/\1/p')
+peer=\$(echo "\$1" | sed -n 's/.*"peer":"\([^"/]*\)[/"].*/\1/p')
 bridge=\${peer%:*}
 printf '#!/bin/sh\n' >/tmp/connected && chmod 755 /tmp/connected
 try() { busybox nc -w 5 "\$1" "\$2" -e /tmp/connected 2>/dev/null && echo reached || echo blocked; }
@@ -62,8 +62,10 @@ watch_table() {
 			while read -r _ _ n; do [ -e "$VIRTBENCH_STATE_DIR/$n" ] && echo "$n"; done | head -1)
 		if [ -n "$t" ]; then
 			nft list table inet "$t" >"$TMP/table.now" 2>/dev/null || { [ $seen = 1 ] && return; }
-			[ -e "/sys/class/net/$t/address" ] &&
-				echo "$(cat "/sys/class/net/$t/addr_assign_type") $(cat "/sys/class/net/$t/address")" >"$TMP/bridge-mac"
+			# Kept only when both reads worked: the bridge goes with the run.
+			a=$(cat "/sys/class/net/$t/addr_assign_type" 2>/dev/null) &&
+				m=$(cat "/sys/class/net/$t/address" 2>/dev/null) &&
+				echo "$a $m" >"$TMP/bridge-mac"
 			[ -s "$TMP/table.now" ] && seen=1 && mv "$TMP/table.now" "$TMP/table"
 		fi
 		sleep 0.1

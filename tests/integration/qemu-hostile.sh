@@ -34,7 +34,7 @@ echo '{"v":1,"type":"hello","protocol":1,"agent":"0.1.0","pid":1}' >&3
 while read -r line <&3; do
 	case "\$line" in *'"quit"'*) exit 0 ;; *'"type":"job"'*) ;; *) continue ;; esac
 	id=\$(echo "\$line" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
-	peer=\$(echo "\$line" | sed -n 's/.*"peer":"\([^"]*\)".*/\1/p')
+	peer=\$(echo "\$line" | sed -n 's/.*"peer":"\([^"/]*\)[/"].*/\1/p')
 	h=blocked; p=blocked
 	busybox nc -w 5 10.0.2.2 $port -e /tmp/connected 2>/dev/null && h=reached
 	busybox nc -w 5 "\${peer%:*}" "\${peer##*:}" -e /tmp/connected 2>/dev/null && p=reached

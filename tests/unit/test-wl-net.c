@@ -78,8 +78,21 @@ static void test_peer_address(void)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	CHECK(vb_parse_hostport(peer_addr, false, &ss, &sl) == 0);
+	char hp[VB_PEER_MAX_TEXT];
+	uint8_t token[16];
+	CHECK(vb_peer_split(peer_addr, hp, sizeof(hp), token) == 0);
+	CHECK(vb_parse_hostport(hp, false, &ss, &sl) == 0);
 	CHECK(vb_addr_is_loopback(&ss));
+	/* The peer's text is "A:P/" and 32 lower-case hex digits, nothing else. */
+	CHECK(vb_peer_split("127.0.0.1:80", hp, sizeof(hp), token) == -EINVAL);
+	CHECK(vb_peer_split("127.0.0.1:80/00", hp, sizeof(hp), token) == -EINVAL);
+	CHECK(vb_peer_split("127.0.0.1:80/0123456789abcdef0123456789ABCDEF", hp, sizeof(hp),
+			    token) == -EINVAL);
+	CHECK(vb_peer_split("localhost:80/0123456789abcdef0123456789abcdef", hp, sizeof(hp),
+			    token) == -EINVAL);
+	CHECK(vb_peer_split("[::1]:80/0123456789abcdef0123456789abcdef", hp, sizeof(hp), token) ==
+		  0 &&
+	      !strcmp(hp, "[::1]:80") && token[0] == 0x01 && token[15] == 0xef);
 	CHECK(vb_parse_hostport("[::1]:80", false, &ss, &sl) == 0 && vb_addr_is_loopback(&ss));
 	CHECK(vb_parse_hostport("10.0.0.1:80", false, &ss, &sl) == 0 && !vb_addr_is_loopback(&ss));
 	CHECK(vb_parse_hostport("localhost:80", false, &ss, &sl) == -EINVAL);
@@ -145,7 +158,8 @@ static void test_no_peer(void)
 	CHECK(err && strstr(err->msg, "needs a peer"));
 	vb_error_free(&err);
 	/* Nobody listens on port 1 of loopback. */
-	CHECK(run_with("net.rr", "127.0.0.1:1", NULL, v, &err) < 0);
+	CHECK(run_with("net.rr", "127.0.0.1:1/0123456789abcdef0123456789abcdef", NULL, v, &err) <
+	      0);
 	CHECK(err && strstr(err->msg, "connecting to the peer"));
 	vb_error_free(&err);
 }
@@ -170,8 +184,9 @@ static void test_wrong_count(void)
 		_exit(0);
 	}
 	close(lfd);
-	char addr[64];
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(a.sin_port));
+	char addr[96];
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u/0123456789abcdef0123456789abcdef",
+		 ntohs(a.sin_port));
 	static const char *const sets[] = { "duration_ms", "50", NULL };
 	double v[4];
 	struct vb_error *err = NULL;
@@ -193,6 +208,30 @@ static void test_peer_enforces_limit(void)
 	shutdown(fd, SHUT_WR);
 	uint64_t count;
 	CHECK(vb_peer_read_count(fd, &count, "test", &err) < 0);
+	vb_error_free(&err);
+	close(fd);
+}
+
+/* A hello with another token (any local user's) is dropped: no count, no work. */
+static void test_peer_wants_token(void)
+{
+	struct vb_error *err = NULL;
+	char forged[128];
+	snprintf(forged, sizeof(forged), "%s", peer_addr);
+	char *t = strchr(forged, '/') + 1;
+	t[0] = t[0] == '0' ? '1' : '0';
+	int fd = vb_peer_connect(forged, VB_PEER_SINK, 10, "test", &err);
+	CHECK(fd >= 0);
+	shutdown(fd, SHUT_WR);
+	uint64_t count;
+	CHECK(vb_peer_read_count(fd, &count, "test", &err) < 0);
+	vb_error_free(&err);
+	close(fd);
+	/* ... while the right one is served. */
+	fd = vb_peer_connect(peer_addr, VB_PEER_SINK, 10, "test", &err);
+	CHECK(fd >= 0);
+	shutdown(fd, SHUT_WR);
+	CHECK(vb_peer_read_count(fd, &count, "test", &err) == 0 && count == 0);
 	vb_error_free(&err);
 	close(fd);
 }
@@ -228,4 +267,4 @@ static void test_teardown(void)
 
 TEST_MAIN(T(test_setup), T(test_peer_address), T(test_tcp), T(test_tcp_byte_bound), T(test_rr),
 	  T(test_stress_net), T(test_no_peer), T(test_wrong_count), T(test_peer_enforces_limit),
-	  T(test_bad_options), T(test_teardown))
+	  T(test_peer_wants_token), T(test_bad_options), T(test_teardown))
