@@ -5,7 +5,7 @@
 # nginx in an image of our own) failing its sample with its own words.
 # Nothing is left: no server, no cgroup, no service directory.
 . "$(dirname "$0")/lib.bash"
-N=16
+N=17
 plan $N
 need_container $N "apps in guests"
 # One image for the CI run when tests/run.sh provides a shared cache.
@@ -90,4 +90,15 @@ a=$(val app.nginx requests_per_s container)
 b=$(val app.pgbench tps container)
 both_positive() { positive "$a" && positive "$b"; }
 check "... both figures positive ($a req/s, $b tx/s)" both_positive
+
+# isolation with a service workload as its victim: the container gets the
+# default user namespace too (the rule is one for every verb). The same
+# packages as the run above, so the same cached image.
+rc=$(rc_of "$VB" isolation -p container -w app.python --set iterations=100 --set rounds=1 \
+	--rounds 2 --warmup 0 --image debian:apache2-utils,nginx,php8.2-cli,postgresql-15,python3,wrk \
+	--json "$TMP/iso.json")
+userns=$(python3 -c 'import json,sys; print(" ".join(sorted({str(p["spec"]["guest"].get("userns")) for p in json.load(open(sys.argv[1]))["platforms"]})))' "$TMP/iso.json" 2>/dev/null)
+check "isolation with app.python in a container: the guests have the default user namespace ($userns)" \
+	bash -c "[ $rc = 0 ] && [ '$userns' = '0:1879048192:65536' ]"
+[ "$rc" = 0 ] || diag "$(grep -v '^virtbench: image' "$TMP/err" | tail -5)"
 exit $_failed
