@@ -135,3 +135,26 @@ done
 AGENT
 	chmod 755 "$img/sbin/virtbench-agent"
 }
+
+# debian_plan IMAGE: where virtbench would put the Debian image IMAGE
+# (debian:PKG,...): sets tree, key and base ($cache/images/KEY.ext4-1.img).
+# Returns 1 with the reason in plan_why when there is no plan, or when the
+# tree is not built and the mirror cannot be reached from here.
+debian_plan() {
+	local suite mirror
+	plan_why=
+	if ! "$VB" container image --plan "$1" >"$TMP/plan" 2>"$TMP/plan-err"; then
+		plan_why="no plan: $(cat "$TMP/plan-err")"
+		return 1
+	fi
+	suite=$(awk '$1 == "suite" { print $2 }' "$TMP/plan")
+	mirror=$(awk '$1 == "mirror" { print $2 }' "$TMP/plan")
+	tree=$(awk '$1 == "dir" { print $2 }' "$TMP/plan")
+	key=${tree##*/}
+	base="$cache/images/$key.ext4-1.img"
+	if [ ! -d "$tree" ] && ! timeout 60 /usr/lib/apt/apt-helper download-file \
+		"$mirror/dists/$suite/InRelease" "$TMP/InRelease" >/dev/null 2>&1; then
+		plan_why="the mirror $mirror is not reachable from here"
+		return 1
+	fi
+}

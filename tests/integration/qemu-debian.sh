@@ -21,16 +21,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not 
 command -v debootstrap >/dev/null || skip_all "debootstrap is not installed"
 "$VB" list platforms | grep -qE '^qemu-tcg +available' || skip_all "qemu-tcg is not available here"
 
-"$VB" container image --plan debian:less >"$TMP/plan" 2>"$TMP/err" || skip_all "no plan: $(cat "$TMP/err")"
-suite=$(awk '$1 == "suite" { print $2 }' "$TMP/plan")
-mirror=$(awk '$1 == "mirror" { print $2 }' "$TMP/plan")
-tree=$(awk '$1 == "dir" { print $2 }' "$TMP/plan")
-key=${tree##*/}
-base="$cache/images/$key.ext4-1.img"
-if [ ! -d "$tree" ] && ! timeout 60 /usr/lib/apt/apt-helper download-file \
-	"$mirror/dists/$suite/InRelease" "$TMP/InRelease" >/dev/null 2>&1; then
-	skip_all "the mirror $mirror is not reachable from here"
-fi
+debian_plan debian:less || skip_all "$plan_why"
 # cpu.primes "needs" less here: how the tests give a workload packages.
 export VIRTBENCH_TEST_PACKAGES="cpu.primes=less"
 

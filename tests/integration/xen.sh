@@ -166,16 +166,7 @@ debian_skip() {
 }
 command -v debootstrap >/dev/null || debian_skip "debootstrap is not installed"
 export VIRTBENCH_DB="$TMP/debian.db"
-"$VB" container image --plan debian:less,python3 >"$TMP/plan" 2>"$TMP/err" || debian_skip "no plan: $(cat "$TMP/err")"
-suite=$(awk '$1 == "suite" { print $2 }' "$TMP/plan")
-mirror=$(awk '$1 == "mirror" { print $2 }' "$TMP/plan")
-tree=$(awk '$1 == "dir" { print $2 }' "$TMP/plan")
-key=${tree##*/}
-base="$cache/images/$key.ext4-1.img"
-if [ ! -d "$tree" ] && ! timeout 60 /usr/lib/apt/apt-helper download-file \
-	"$mirror/dists/$suite/InRelease" "$TMP/InRelease" >/dev/null 2>&1; then
-	debian_skip "the mirror $mirror is not reachable from here"
-fi
+debian_plan debian:less,python3 || debian_skip "$plan_why"
 sum_before=
 [ -f "$base" ] && sum_before=$(sha256sum <"$base")
 t0=$(date +%s)
