@@ -495,8 +495,11 @@ char *vb_qemu_last_line(const char *path)
 	return vb_caplog_last_line(path, "terminating on signal");
 }
 
-int vb_qemu_make_overlay(const char *base, const char *fmt, const char *overlay,
-			 struct vb_error **err)
+/*
+ * Run the program argv[0] (found in PATH) to its end, its output discarded;
+ * *code is its exit code (-1: killed). 0, or -errno with *err (no fork).
+ */
+static int run_quietly(char *const argv[], int *code, struct vb_error **err)
 {
 	pid_t p = fork();
 	if (p < 0)
@@ -508,18 +511,30 @@ int vb_qemu_make_overlay(const char *base, const char *fmt, const char *overlay,
 			dup2(null, STDOUT_FILENO);
 			dup2(null, STDERR_FILENO);
 		}
-		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt,
-		       overlay, (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	int st;
 	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
+	*code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return 0;
+}
+
+int vb_qemu_make_overlay(const char *base, const char *fmt, const char *overlay,
+			 struct vb_error **err)
+{
+	char *argv[] = { "qemu-img", "create",	   "-q", "-f",	      "qcow2",
+			 "-b",	     (char *)base, "-F", (char *)fmt, (char *)overlay,
+			 NULL };
+	int code, r = run_quietly(argv, &code, err);
+	if (r)
+		return r;
+	if (code)
 		return vb_error_set(err, -EIO,
 				    "qemu-img create of %s over %s failed (exit %d; qemu-utils "
 				    "installed?)",
-				    overlay, base, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+				    overlay, base, code);
 	return 0;
 }
 
@@ -532,26 +547,16 @@ int vb_qemu_make_disk(const char *path, uint64_t size, struct vb_error **err)
 	close(fd);
 	if (r)
 		return vb_error_errno(err, -r, "sizing %s", path);
-	pid_t p = fork();
-	if (p < 0)
-		return vb_error_errno(err, errno, "fork");
-	if (p == 0) {
-		vb_proc_child_signals();
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E",
-		       "lazy_itable_init=1,lazy_journal_init=1", path, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return vb_error_set(err, -EIO,
-				    "mkfs.ext4 %s failed (exit %d; e2fsprogs installed?)", path,
-				    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	char *argv[] = {
+		"mkfs.ext4",  "-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1",
+		(char *)path, NULL
+	};
+	int code;
+	r = run_quietly(argv, &code, err);
+	if (r)
+		return r;
+	if (code)
+		return vb_error_set(
+		    err, -EIO, "mkfs.ext4 %s failed (exit %d; e2fsprogs installed?)", path, code);
 	return 0;
 }
