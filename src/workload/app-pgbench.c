@@ -12,7 +12,6 @@
  * processed transactions must be clients × transactions; any failed
  * transaction fails the sample.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <arpa/inet.h>
 #include <sys/random.h>
@@ -110,33 +109,10 @@ static int parse_pgbench(const char *out, const struct pgbench_opts *o, double *
 	return 0;
 }
 
-/*
- * pg_hba.conf gets a line for the host's pgbench, by password. Opened a
- * directory at a time without following links: postgres owns them.
- */
-static int admit_host(const struct vb_svc *s, struct vb_error **err)
-{
-	static const char hba[] = "host all postgres 0.0.0.0/0 scram-sha-256\n"
-				  "host all postgres ::/0 scram-sha-256\n";
-	_cleanup_close_ int dir = open(s->dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_close_ int data =
-	    dir < 0 ? -1 : openat(dir, "data", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_close_ int fd =
-	    data < 0 ? -1
-		     : openat(data, "pg_hba.conf", O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || vb_write_all(fd, hba, sizeof(hba) - 1))
-		return vb_error_errno(err, errno, "app.pgbench: cannot admit the host in %s/data",
-				      s->dir);
-	return 0;
-}
-
 static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double *values,
 		       struct vb_error **err)
 {
 	const struct pgbench_opts *o = vo;
-	_cleanup_free_ char *bin = vb_pg_bindir(err);
-	if (!bin)
-		return -ENOENT;
 	bool remote = o->where == WHERE_HOST;
 	if (remote && !ctx->peer)
 		return vb_error_set(err, -EINVAL,
@@ -151,10 +127,6 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 		vb_svc_net_leave(&netns);
 		return r;
 	}
-	_cleanup_free_ char *initdb = xasprintf("%s/initdb", bin);
-	_cleanup_free_ char *postgres = xasprintf("%s/postgres", bin);
-	_cleanup_free_ char *isready = xasprintf("%s/pg_isready", bin);
-	_cleanup_free_ char *p = xasprintf("%u", port);
 	/*
 	 * where=host: the server answers on the one address the host's client
 	 * comes to (a port raced there is a failed start, not a stranger's
@@ -172,40 +144,9 @@ static int pgbench_run(const struct vb_workload_ctx *ctx, const void *vo, double
 			return r;
 		vb_load_secret_text(&init, secret);
 	}
-	_cleanup_free_ char *listen = xasprintf("listen_addresses=%s", addr);
 	struct vb_svc s;
-	r = vb_svc_open(&s, "postgresql", ctx->scratch_dir, "postgres", err);
-	_cleanup_free_ char *data = r ? NULL : xasprintf("%s/data", s.seen);
-	_cleanup_free_ char *pwfile = r ? NULL : xasprintf("%s/pw", s.seen);
-	_cleanup_free_ char *pwopt = r ? NULL : xasprintf("--pwfile=%s", pwfile);
-	/* where=guest ends at the NULL: trust, no password file. */
-	char *initdb_argv[] = { initdb,
-				"-D",
-				data,
-				"-E",
-				"UTF8",
-				"--locale=C.UTF-8",
-				"-U",
-				"postgres",
-				"--no-sync",
-				remote ? "--auth-local=trust" : "--auth=trust",
-				remote ? "--auth-host=scram-sha-256" : NULL,
-				pwopt,
-				NULL };
-	if (!r && remote)
-		r = vb_svc_write(&s, "pw", secret, strlen(secret), err);
-	if (!r)
-		r = vb_svc_run(&s, initdb_argv, 600, ctx->stop, err);
-	/* where=host: the host's pgbench admitted from any address, with the password. */
-	if (!r && remote)
-		r = admit_host(&s, err);
-	char *pg_argv[] = { postgres, "-D", data, "-p", p, "-c", listen, "-k", s.seen ? s.seen : "",
-			    NULL };
-	if (!r)
-		r = vb_svc_start(&s, pg_argv, err);
-	char *probe[] = { isready, "-q", "-h", addr, "-p", p, "-U", "postgres", NULL };
-	if (!r)
-		r = vb_svc_wait_ready(&s, addr, port, probe, 120, ctx->stop, err);
+	r = vb_pg_start(&s, ctx->scratch_dir, addr, port, remote ? secret : NULL, ctx->stop,
+			"app.pgbench", err);
 
 	struct vb_client_result cr = { 0 };
 	const char *peer = remote ? ctx->peer : NULL;

@@ -188,6 +188,18 @@ int vb_peer_local_addr(const char *peer, char *out, size_t n, struct vb_error **
 char *vb_pg_bindir(struct vb_error **err);
 
 /*
+ * Open s as the job's PostgreSQL (vb_svc_open under scratch), make its
+ * cluster and start the server on addr:port; ready when pg_isready says so
+ * (120 s at most). secret NULL: every connection trusted (a client in the
+ * guest); else local ones trusted and the host's admitted from any address
+ * with user postgres and this password (scram). who prefixes messages. The
+ * caller stops it (SIGINT: fast shutdown) and closes s, also on failure.
+ */
+int vb_pg_start(struct vb_svc *s, const char *scratch, const char *addr, uint16_t port,
+		const char *secret, volatile sig_atomic_t *stop, const char *who,
+		struct vb_error **err);
+
+/*
  * The first of the absolute paths candidates that is an executable file;
  * else -ENOENT with *err saying which Debian package provides it.
  */
