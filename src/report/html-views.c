@@ -301,11 +301,30 @@ static void ops_chart(const struct vb_html_run *run, const json_t *w, const char
 	figure(run, &c, marks, vb_svg_bars);
 }
 
+/* One chart per unit of w's metrics (ops_chart), side by side. */
+static void unit_charts(const struct vb_html_run *run, const json_t *w,
+			struct vb_chart_series *series)
+{
+	const json_t *m, *metrics = json_object_get(w, "metrics");
+	size_t k;
+	fputs("<div class=\"charts\">\n", run->f);
+	json_array_foreach(metrics, k, m)
+	{
+		const char *unit = vb_html_str(m, "unit");
+		bool seen = false;
+		for (size_t j = 0; j < k && unit; j++)
+			seen |= vb_html_is(json_array_get(metrics, j), "unit", unit);
+		if (unit && !seen)
+			ops_chart(run, w, unit, series);
+	}
+	fputs("</div>\n", run->f);
+}
+
 /* Experiment "ops": lifecycle times and memory per platform. */
 void vb_html_view_ops(const struct vb_html_run *run)
 {
-	size_t np = json_array_size(run->platforms), i, k;
-	const json_t *w, *m;
+	size_t np = json_array_size(run->platforms), i;
+	const json_t *w;
 	if (strcmp(run->experiment, "ops") || np == 0)
 		return;
 	_cleanup_free_ struct vb_chart_series *series = xcalloc(np, sizeof(*series));
@@ -317,23 +336,51 @@ void vb_html_view_ops(const struct vb_html_run *run)
 	      run->f);
 	json_array_foreach(run->workloads, i, w)
 	{
-		const json_t *metrics = json_object_get(w, "metrics");
 		fputs("<h4>", run->f);
 		vb_html_escape(run->f, vb_html_str(w, "name"));
 		fputs("</h4>\n", run->f);
 		ops_table(run, w);
-		fputs("<div class=\"charts\">\n", run->f);
-		json_array_foreach(metrics, k, m)
-		{
-			const char *unit = vb_html_str(m, "unit");
-			bool seen = false;
-			for (size_t j = 0; j < k && unit; j++)
-				seen |= vb_html_is(json_array_get(metrics, j), "unit", unit);
-			if (unit && !seen)
-				ops_chart(run, w, unit, series);
-		}
-		fputs("</div>\n", run->f);
+		unit_charts(run, w, series);
 	}
+}
+
+/*
+ * The middleware (§4.8) as the study showed it, per component and
+ * operation: each component's rates, then its times, a bar per platform.
+ */
+void vb_html_view_middleware(const struct vb_html_run *run)
+{
+	static const struct {
+		const char *workload, *component, *figures;
+	} order[] = {
+		{ "mw.docstore", "document store (PostgreSQL JSONB; the study's MongoDB)",
+		  "4.19-4.20" },
+		{ "mw.broker", "message broker (RabbitMQ)", "4.21-4.22" },
+		{ "mw.triplestore", "triplestore (Virtuoso; the study's Jena TDB)", "4.23-4.24" },
+		{ "mw.worker", "observation worker", "4.25-4.26" },
+	};
+	size_t np = json_array_size(run->platforms), i;
+	const json_t *w;
+	bool any = false;
+	json_array_foreach(run->workloads, i, w) any |= vb_html_is(w, "group", "middleware");
+	if (!any || np == 0)
+		return;
+	_cleanup_free_ struct vb_chart_series *series = xcalloc(np, sizeof(*series));
+	for (size_t p = 0; p < np; p++)
+		series[p] = (struct vb_chart_series){ run->labels[p], (unsigned)p };
+	fputs("<h3>The middleware (the study's figures 4.19-4.26)</h3>\n<p class=\"small\">Per "
+	      "component and operation, as the study showed them: mean ± half-width of the 95% "
+	      "confidence interval per platform (docs/middleware.md).</p>\n",
+	      run->f);
+	for (size_t o = 0; o < VB_ARRAY_SIZE(order); o++)
+		json_array_foreach(run->workloads, i, w)
+		{
+			if (!vb_html_is(w, "name", order[o].workload))
+				continue;
+			fprintf(run->f, "<h4>%s: the %s (figures %s)</h4>\n", order[o].workload,
+				order[o].component, order[o].figures);
+			unit_charts(run, w, series);
+		}
 }
 
 static bool higher_is_better(const struct vb_html_run *run, const char *workload,

@@ -10,6 +10,7 @@
 void vb_html_view_stacked(const struct vb_html_run *run);
 void vb_html_view_sweeps(const struct vb_html_run *run);
 void vb_html_view_ops(const struct vb_html_run *run);
+void vb_html_view_middleware(const struct vb_html_run *run);
 void vb_html_view_isolation(const struct vb_html_run *run);
 void vb_html_view_features(const struct vb_html_run *run);
 

@@ -465,6 +465,7 @@ static void run_section(FILE *f, const json_t *doc)
 	vb_html_view_stacked(&run);
 	vb_html_view_sweeps(&run);
 	vb_html_view_ops(&run);
+	vb_html_view_middleware(&run);
 	vb_html_view_isolation(&run);
 	charts_section(&run);
 	failures_section(&run);

@@ -286,6 +286,34 @@ static void test_ops(void)
 	CHECK(!strstr(h, ">baseline<") && !strstr(h, ", ratio to "));
 }
 
+static void test_middleware(void)
+{
+	_cleanup_free_ char *h = render1("middleware.json");
+	CHECK(h);
+	if (!h)
+		return;
+	const char *sec = strstr(h, "<h3>The middleware (the study's figures 4.19-4.26)</h3>");
+	CHECK(sec);
+	if (!sec)
+		return;
+	/* The study's order: document store, broker, triplestore (the run had no worker). */
+	const char *d = strstr(sec, "<h4>mw.docstore: the document store");
+	const char *b = strstr(sec, "<h4>mw.broker: the message broker");
+	const char *t = strstr(sec, "<h4>mw.triplestore: the triplestore");
+	CHECK(d && b && t && d < b && b < t);
+	CHECK(!strstr(sec, "<h4>mw.worker"));
+	CHECK(strstr(d, "(figures 4.19-4.20)") && strstr(b, "(figures 4.21-4.22)"));
+	/* One chart per unit: the rates, then the times. */
+	CHECK(strstr(sec, "<title>mw.broker: metrics in msg/s</title>"));
+	CHECK(strstr(sec, "<title>mw.broker: metrics in s</title>"));
+	CHECK(strstr(sec, "<title>mw.triplestore: metrics in obs/s</title>"));
+	_cleanup_free_ char *pub = mark("host", "mw.broker", "publish_rate", "mean", 50265.9485);
+	CHECK_MSG(strstr(b, pub), "%s", pub);
+	/* A run without middleware has no such section. */
+	_cleanup_free_ char *none = render1("overhead.json");
+	CHECK(none && !strstr(none, "The middleware"));
+}
+
 static void test_features(void)
 {
 	_cleanup_free_ char *h = render1("overhead.json");
@@ -369,6 +397,7 @@ static void test_helpers(void)
 	free(out);
 }
 
-TEST_MAIN(T(test_structure), T(test_incomplete), T(test_escaping), T(test_values), T(test_missing),
-	  T(test_emulated), T(test_stacked), T(test_sweep), T(test_isolation), T(test_ops),
-	  T(test_features), T(test_several_runs), T(test_refused), T(test_helpers))
+TEST_MAIN(T(test_structure), T(test_middleware), T(test_incomplete), T(test_escaping),
+	  T(test_values), T(test_missing), T(test_emulated), T(test_stacked), T(test_sweep),
+	  T(test_isolation), T(test_ops), T(test_features), T(test_several_runs), T(test_refused),
+	  T(test_helpers))
