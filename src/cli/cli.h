@@ -67,6 +67,16 @@ struct vb_run_config;
  */
 int vb_cli_workloads(const char *names, const char *suites, char **sets, size_t nsets,
 		     struct vb_run_config *cfg, struct vb_error **err);
+/*
+ * Are the workloads that need a Debian image optional? So with --suite all
+ * and no -w: where that image cannot be had, they are left out with the
+ * reason instead of failing the run.
+ */
+bool vb_cli_packages_optional(const char *names, const char *suites);
+
+/* Remove the workloads that need Debian packages; their names ("a, b"), or NULL if none. */
+char *vb_cli_drop_packaged(struct vb_run_config *cfg);
+
 void vb_cli_free_workloads(struct vb_run_config *cfg);
 /* The suites --suite takes besides "all", NULL-terminated. */
 extern const char *const vb_cli_suites[];

@@ -146,6 +146,25 @@ static int check_baseline(struct vb_store *db, int64_t run_id, const struct run_
 	return r;
 }
 
+/*
+ * The Debian image cannot be had (err says why): go on without the
+ * workloads that need it, saying so, with the minimal image.
+ */
+static int leave_out_packaged(const char *cmd, struct vb_run_config *cfg,
+			      struct vb_image_spec *ispec, struct vb_error **err)
+{
+	_cleanup_free_ char *names = vb_cli_drop_packaged(cfg);
+	if (!names)
+		return (*err)->code ? (*err)->code : -EINVAL;
+	fprintf(stderr, "virtbench %s: leaving out %s: %s\n", cmd, names, (*err)->msg);
+	vb_error_free(err);
+	if (cfg->nworkloads == 0)
+		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE, "no workload is left to run");
+	vb_image_spec_release(ispec);
+	*ispec = (struct vb_image_spec){ .kind = VB_IMAGE_MINIMAL };
+	return 0;
+}
+
 static int run_verb(int argc, char **argv)
 {
 	struct run_args a = {
@@ -183,9 +202,13 @@ static int run_verb(int argc, char **argv)
 	if (!r)
 		r = vb_cli_platforms(verb->name, a.platforms, NULL, &probe, &cfg.platforms,
 				     &cfg.nplatforms, &err);
+	bool optional = !a.g.image && vb_cli_packages_optional(a.workloads, a.suites);
 	if (!r)
 		r = vb_cli_image_plan(a.g.image, cfg.workloads, cfg.nworkloads, cfg.platforms,
 				      cfg.nplatforms, &ispec, &err);
+	/* --suite all with a platform that boots only the minimal image: without them. */
+	if (r && optional && err->exit_code == VB_EXIT_USAGE)
+		r = leave_out_packaged(verb->name, &cfg, &ispec, &err);
 	/* w3 needs a network from each guest to the host, where its peer runs. */
 	bool w3 = false;
 	for (size_t i = 0; i < cfg.nworkloads; i++)
@@ -258,6 +281,14 @@ static int run_verb(int argc, char **argv)
 	if (!r)
 		r = vb_cli_image_resolve(&ispec, cfg.platforms, cfg.nplatforms, agent, &image,
 					 &err);
+	/* --suite all where the Debian image cannot be built: without its workloads. */
+	if (r && optional && ispec.kind == VB_IMAGE_DEBIAN && r != -EINTR) {
+		vb_guest_image_release(&image);
+		r = leave_out_packaged(verb->name, &cfg, &ispec, &err);
+		if (!r)
+			r = vb_cli_image_resolve(&ispec, cfg.platforms, cfg.nplatforms, agent,
+						 &image, &err);
+	}
 	cfg.image = &image;
 	cfg.kernel = a.g.kernel;
 	cfg.kernel_modules = a.g.kmods;

@@ -10,7 +10,15 @@
 #include "core/util.h"
 #include "experiment/experiment.h"
 
-const char *const vb_cli_suites[] = { "w1", "w2", "w3", "w4", "system", NULL };
+const char *const vb_cli_suites[] = {
+	"w1", "w2", "w3", "w4", "system", "apps", "middleware", NULL
+};
+
+/* A suite's workload group: the suites are the groups ("apps" is the group app). */
+static const char *suite_group(const char *suite)
+{
+	return strcmp(suite, "apps") ? suite : "app";
+}
 
 /* The suites are the workload groups; "all" is every group but the aggressors. */
 static int add_suites(const char *text, char ***names, size_t *n, struct vb_error **err)
@@ -24,13 +32,14 @@ static int add_suites(const char *text, char ***names, size_t *n, struct vb_erro
 			known |= !strcmp(items[k], vb_cli_suites[s]);
 		if (!known) {
 			r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-					  "unknown suite '%.64s' (w1, w2, w3, w4, system or all)",
+					  "unknown suite '%.64s' (w1, w2, w3, w4, system, apps, "
+					  "middleware or all)",
 					  items[k]);
 			break;
 		}
 		for (size_t i = 0; vb_workloads[i]; i++) {
 			const char *g = vb_workloads[i]->group;
-			if (all ? !strcmp(g, "aggressor") : strcmp(g, items[k]) != 0)
+			if (all ? !strcmp(g, "aggressor") : strcmp(g, suite_group(items[k])) != 0)
 				continue;
 			bool dup = false;
 			for (size_t j = 0; j < *n; j++)
@@ -190,6 +199,43 @@ int vb_cli_workloads(const char *names, const char *suites, char **sets, size_t 
 				(*err)->exit_code = VB_EXIT_USAGE;
 		}
 	return r;
+}
+
+bool vb_cli_packages_optional(const char *names, const char *suites)
+{
+	if (names || !suites)
+		return false;
+	char **items;
+	size_t n;
+	if (vb_cli_split_list("--suite", suites, &items, &n, NULL))
+		return false;
+	bool all = false;
+	for (size_t i = 0; i < n; i++)
+		all |= !strcmp(items[i], "all");
+	vb_cli_free_list(items, n);
+	return all;
+}
+
+char *vb_cli_drop_packaged(struct vb_run_config *cfg)
+{
+	char *names = NULL;
+	size_t kept = 0;
+	for (size_t i = 0; i < cfg->nworkloads; i++) {
+		struct vb_run_workload *rw = &cfg->workloads[i];
+		_cleanup_free_ char *pk = vb_workload_packages(rw->w);
+		if (!pk) {
+			cfg->workloads[kept++] = *rw;
+			continue;
+		}
+		char *next = xasprintf("%s%s%s", names ? names : "", names ? ", " : "",
+				       vb_run_workload_name(rw));
+		free(names);
+		names = next;
+		free(rw->opts);
+		free(rw->label);
+	}
+	cfg->nworkloads = kept;
+	return names;
 }
 
 void vb_cli_free_workloads(struct vb_run_config *cfg)

@@ -43,10 +43,13 @@ int vb_image_debian_plan(const char *const *packages, size_t npackages, const ch
 		(*err)->exit_code = VB_EXIT_UNAVAILABLE;
 		return r;
 	}
-	char agent[65];
+	char agent[65], mw[65] = "-";
 	r = vb_sha256_file(agent_path, agent);
 	if (r)
 		return vb_error_errno(err, -r, "image debian: reading the agent %s", agent_path);
+	_cleanup_free_ char *mw_path = vb_image_mw_path(agent_path);
+	if (mw_path && (r = vb_sha256_file(mw_path, mw)))
+		return vb_error_errno(err, -r, "image debian: reading %s", mw_path);
 	/* Everything the image is made of; packages are sorted already. */
 	char *buf = NULL;
 	size_t len = 0;
@@ -57,6 +60,9 @@ int vb_image_debian_plan(const char *const *packages, size_t npackages, const ch
 	for (size_t i = 0; i < npackages; i++)
 		fprintf(f, "%s%s", i ? "," : "", packages[i]);
 	fprintf(f, "\n%s\n", agent);
+	/* The middleware clients' program; "-" (and the old keys) where it is not built. */
+	if (mw_path)
+		fprintf(f, "%s\n", mw);
 	fclose(f);
 	char h[65];
 	vb_sha256_buf(buf, len, h);
@@ -265,7 +271,47 @@ static int run_logged(char *const argv[], const char *log, vb_image_progress_cb 
 	return 0;
 }
 
-/* The agent and the directories the container start needs, inside root. */
+char *vb_image_mw_path(const char *agent_path)
+{
+	_cleanup_free_ char *dir = xstrdup(agent_path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	char *p = xasprintf("%s/virtbench-mw", dir);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* Copy the file from to path in root (beside the agent in /sbin), mode 0755. */
+static int install(int rootfd, const char *from, const char *path, struct vb_error **err)
+{
+	_cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return vb_error_errno(err, errno, "image debian: opening %s", from);
+	/* /sbin is a symlink (merged /usr): followed, but never out of the root. */
+	struct open_how how = {
+		.flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		.mode = 0755,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int out = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (out < 0)
+		return vb_error_errno(err, errno, "image debian: creating /%s", path);
+	int r = vb_copy_fd(in, out);
+	if (!r && (fchmod(out, 0755) < 0 || fsync(out) < 0))
+		r = -errno;
+	if (r)
+		return vb_error_errno(err, -r, "image debian: copying %s", from);
+	return 0;
+}
+
+/*
+ * The agent (and the middleware clients' program beside it, where built)
+ * and the directories the container start needs, inside root.
+ */
 static int finish(const char *root, const char *agent, struct vb_error **err)
 {
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -277,25 +323,11 @@ static int finish(const char *root, const char *agent, struct vb_error **err)
 		if (mkdirat(rootfd, dirs[i], tmp ? 01777 : 0755) < 0 && errno != EEXIST)
 			return vb_error_errno(err, errno, "image debian: creating /%s", dirs[i]);
 	}
-	_cleanup_close_ int in = open(agent, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return vb_error_errno(err, errno, "image debian: opening %s", agent);
-	/* /sbin is a symlink (merged /usr): followed, but never out of the root. */
-	struct open_how how = {
-		.flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		.mode = 0755,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	_cleanup_close_ int out =
-	    (int)syscall(SYS_openat2, rootfd, "sbin/virtbench-agent", &how, sizeof(how));
-	if (out < 0)
-		return vb_error_errno(err, errno, "image debian: creating /sbin/virtbench-agent");
-	int r = vb_copy_fd(in, out);
-	if (!r && (fchmod(out, 0755) < 0 || fsync(out) < 0))
-		r = -errno;
-	if (r)
-		return vb_error_errno(err, -r, "image debian: copying %s", agent);
-	return 0;
+	int r = install(rootfd, agent, "sbin/virtbench-agent", err);
+	_cleanup_free_ char *mw = vb_image_mw_path(agent);
+	if (!r && mw)
+		r = install(rootfd, mw, "sbin/virtbench-mw", err);
+	return r;
 }
 
 int vb_image_debian(const char *const *packages, size_t npackages, const char *agent_path,

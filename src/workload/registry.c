@@ -69,8 +69,9 @@ static const struct {
 	double max;
 } unit_max[] = {
 	{ "MiB/s", 1e8 }, { "MB/s", 1e8 },  { "Mbit/s", 1e8 }, { "GFLOPS", 1e8 }, { "MWIPS", 1e9 },
-	{ "MiB", 1e12 },  { "req/s", 1e9 }, { "tx/s", 1e9 },   { "%", 1e5 }, /* a client's CPU:
-										1,000 CPUs */
+	{ "MiB", 1e12 },  { "req/s", 1e9 }, { "tx/s", 1e9 },   { "msg/s", 1e9 },  { "ops/s", 1e9 },
+	{ "obs/s", 1e9 }, { "%", 1e5 }, /* a client's CPU:
+1,000 CPUs */
 };
 
 int vb_metric_check(const struct vb_metric_desc *m, double v, double timeout_s,

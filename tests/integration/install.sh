@@ -36,7 +36,7 @@ check "the zsh completion in share/zsh/site-functions" \
 # Every file is one of those: no test, bench or build-tree file comes along,
 # and nothing lands outside DESTDIR/PREFIX.
 (cd "$DEST" && find . ! -type d) | sed "s|^\./|/|" | sort >"$TMP/files"
-extra=$(grep -vE "^$PREFIX/(bin/virtbench|libexec/virtbench/virtbench-agent|share/doc/virtbench/.+|share/man/man1/virtbench\.1|share/bash-completion/completions/virtbench|share/zsh/site-functions/_virtbench)$" "$TMP/files")
+extra=$(grep -vE "^$PREFIX/(bin/virtbench|libexec/virtbench/virtbench-agent|libexec/virtbench/virtbench-mw|share/doc/virtbench/.+|share/man/man1/virtbench\.1|share/bash-completion/completions/virtbench|share/zsh/site-functions/_virtbench)$" "$TMP/files")
 [ -z "$extra" ] || diag "unexpected:" "$extra"
 check "nothing else installed, nothing outside DESTDIR/PREFIX ($(wc -l <"$TMP/files") files)" test -z "$extra"
 

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for the middleware workloads: the observation stream and the clients' figures. */
+#include <errno.h>
+
+#include <jansson.h>
+
+#include "test.h"
+#include "virtbench/error.h"
+#include "workload/mw-common.h"
+#include "workload/mw/mw.h"
+
+static const struct vb_metric_desc metrics[] = {
+	{ "publish_rate", "msg/s", true, "" },
+	{ "publish_s", "s", false, "" },
+	{ "start_s", "s", false, "" },
+	{ 0 },
+};
+static const char *const apart[] = { "start_s", NULL };
+
+static int parse(const char *out, double *v, char **msg)
+{
+	struct vb_error *err = NULL;
+	int r = vb_mw_parse(out, metrics, apart, v, "mw.test", &err);
+	*msg = err ? strdup(err->msg) : NULL;
+	vb_error_free(&err);
+	return r;
+}
+
+static void test_parse(void)
+{
+	double v[3] = { 0, 0, -1 };
+	char *msg;
+	CHECK(parse("publish_rate 1234.5\npublish_s 0.25\n", v, &msg) == 0);
+	CHECK_NEAR(v[0], 1234.5, 1e-9);
+	CHECK_NEAR(v[1], 0.25, 1e-12);
+	CHECK(v[2] == -1); /* measured apart: left alone */
+	free(msg);
+	/* Order and other lines do not matter; a prefix of a name is not the name. */
+	CHECK(parse("publish_s_extra 9\nnoise\npublish_s 2\npublish_rate 3", v, &msg) == 0);
+	CHECK(v[0] == 3 && v[1] == 2);
+	free(msg);
+	static const char *const bad[] = {
+		"publish_rate 1\n",			   /* missing */
+		"publish_rate 1\npublish_s 1\npublish_s 2\n", /* twice */
+		"publish_rate 1\npublish_s 0\n",	   /* zero */
+		"publish_rate 1\npublish_s -3\n",	   /* negative */
+		"publish_rate 1\npublish_s nan\n",	   /* not finite */
+		"publish_rate 1\npublish_s inf\n",
+		"publish_rate 1\npublish_s 2x\n", /* trailing text */
+		"publish_rate 1\npublish_s \n",	  /* empty */
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_MSG(parse(bad[i], v, &msg) == -EPROTO, "case %zu", i);
+		CHECK_MSG(msg && strstr(msg, "mw.test: ") == msg, "case %zu: %s", i, msg);
+		free(msg);
+	}
+}
+
+static void test_observations(void)
+{
+	char a[VB_OBS_MAX], b[VB_OBS_MAX], key[48];
+	size_t n = vb_obs_json(7, 123, a);
+	CHECK(n == strlen(a) && n > 150 && n < 260);
+	/* The same bytes every time for the same seed and index; others differ. */
+	CHECK(vb_obs_json(7, 123, b) == n && !memcmp(a, b, n));
+	vb_obs_json(8, 123, b);
+	CHECK(strcmp(a, b) != 0);
+	vb_obs_json(7, 124, b);
+	CHECK(strcmp(a, b) != 0);
+	json_error_t je;
+	json_t *o = json_loads(a, 0, &je);
+	CHECK_MSG(o != NULL, "%s", je.text);
+	vb_obs_key(7, 123, key);
+	CHECK(!strcmp(key, "obs-7-123"));
+	CHECK(o && !strcmp(json_string_value(json_object_get(o, "key")), key));
+	static const char *const fields[] = { "sensor", "deployment", "time", "property", "unit" };
+	for (size_t i = 0; o && i < sizeof(fields) / sizeof(fields[0]); i++)
+		CHECK_MSG(json_is_string(json_object_get(o, fields[i])), "%s", fields[i]);
+	CHECK(o && json_is_number(json_object_get(o, "value")));
+	CHECK(o && json_is_number(json_object_get(json_object_get(o, "location"), "lat")));
+	json_decref(o);
+	/* A checksum over bodies: order-free as a sum, and sensitive to one byte. */
+	uint64_t h1 = vb_obs_hash(a, n);
+	a[n / 2] ^= 1;
+	CHECK(vb_obs_hash(a, n) != h1);
+}
+
+TEST_MAIN({ "vb_mw_parse: figures, each once, finite, positive", test_parse },
+	  { "observations: deterministic JSON with the fields", test_observations })
