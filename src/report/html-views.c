@@ -354,10 +354,11 @@ void vb_html_view_middleware(const struct vb_html_run *run)
 		const char *workload, *component, *figures;
 	} order[] = {
 		{ "mw.docstore", "document store (PostgreSQL JSONB; the study's MongoDB)",
-		  "4.19-4.20" },
-		{ "mw.broker", "message broker (RabbitMQ)", "4.21-4.22" },
-		{ "mw.triplestore", "triplestore (Virtuoso; the study's Jena TDB)", "4.23-4.24" },
-		{ "mw.worker", "observation worker", "4.25-4.26" },
+		  "figures 4.19-4.21" },
+		{ "mw.broker", "message broker (RabbitMQ)", "figures 4.22-4.23" },
+		{ "mw.triplestore", "triplestore (Virtuoso; the study's Jena TDB)",
+		  "figures 4.24-4.25" },
+		{ "mw.worker", "observation worker", "figure 4.26" },
 	};
 	size_t np = json_array_size(run->platforms), i;
 	const json_t *w;
@@ -377,7 +378,7 @@ void vb_html_view_middleware(const struct vb_html_run *run)
 		{
 			if (!vb_html_is(w, "name", order[o].workload))
 				continue;
-			fprintf(run->f, "<h4>%s: the %s (figures %s)</h4>\n", order[o].workload,
+			fprintf(run->f, "<h4>%s: the %s (%s)</h4>\n", order[o].workload,
 				order[o].component, order[o].figures);
 			unit_charts(run, w, series);
 		}

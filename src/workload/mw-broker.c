@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mw.broker (study §4.8, figs. 4.21-4.22): RabbitMQ, the Intelligent
+ * mw.broker (study §4.8.2, figs. 4.22-4.23): RabbitMQ, the Intelligent
  * River's message broker, started in the guest as a service; observations
  * published by threads on connections of their own, with publisher confirms
  * closing the timing, then consumed with a prefetch window and acks
@@ -64,9 +64,18 @@ static int broker_run(const struct vb_workload_ctx *ctx, const void *vo, double 
 	_cleanup_free_ char *t = xasprintf("%llu", (unsigned long long)o->threads);
 	_cleanup_free_ char *f = xasprintf("%llu", (unsigned long long)o->prefetch);
 	_cleanup_free_ char *seed = xasprintf("%llu", (unsigned long long)o->seed);
-	char *extra[] = { "--messages", m,	 "--threads", t,
-			  "--prefetch", f,	 "--seed",    seed,
-			  "--timeout",	"120", o->durable ? "--durable" : NULL, NULL };
+	char *extra[] = { "--messages",
+			  m,
+			  "--threads",
+			  t,
+			  "--prefetch",
+			  f,
+			  "--seed",
+			  seed,
+			  "--timeout",
+			  "120",
+			  o->durable ? "--durable" : NULL,
+			  NULL };
 	/* A thousand messages a second at least, even emulated, plus ten minutes. */
 	double timeout = 600.0 + (double)o->messages * 2 / 1000.0;
 	static const struct vb_mw_server *const servers[] = { &rabbitmq, NULL };
@@ -78,7 +87,7 @@ const struct vb_workload_ops vb_workload_mw_broker = {
 	.name = "mw.broker",
 	.group = "middleware",
 	.summary = "RabbitMQ 3.10: observations published with confirms, then consumed with acks",
-	.study_ref = "§4.8, figs. 4.21-4.22",
+	.study_ref = "§4.8.2, figs. 4.22-4.23",
 	.options = broker_options,
 	.opts_size = sizeof(struct broker_opts),
 	.metrics = broker_metrics,

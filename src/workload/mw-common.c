@@ -49,8 +49,8 @@ int vb_mw_parse(const char *out, const struct vb_metric_desc *m, const char *con
 			if (!strncmp(line, m[i].name, len) && line[len] == ' ') {
 				char *end;
 				double v = strtod(line + len + 1, &end);
-				if (end == line + len + 1 || (*end && *end != '\n') || !isfinite(v) ||
-				    v <= 0)
+				if (end == line + len + 1 || (*end && *end != '\n') ||
+				    !isfinite(v) || v <= 0)
 					return vb_error_set(err, -EPROTO,
 							    "%s: the client's %s is not a figure",
 							    who, m[i].name);
@@ -66,9 +66,9 @@ int vb_mw_parse(const char *out, const struct vb_metric_desc *m, const char *con
 	return 0;
 }
 
-int vb_mw_client(const char *who, char *const args[], double timeout_s,
-		 volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
-		 const char *const *skip, double *values, struct vb_error **err)
+int vb_mw_client(const char *who, char *const args[], double timeout_s, volatile sig_atomic_t *stop,
+		 const struct vb_metric_desc *m, const char *const *skip, double *values,
+		 struct vb_error **err)
 {
 	_cleanup_free_ char *prog = NULL;
 	int r = vb_mw_helper(&prog, err);
@@ -191,18 +191,18 @@ static int start_virtuoso(struct vb_svc *s, const char *scratch, uint16_t port, 
 	 * sized for small guests (2,000 pages: 16 MB).
 	 */
 	const char *d = s->seen;
-	_cleanup_free_ char *ini = xasprintf(
-	    "[Database]\nDatabaseFile = %s/virtuoso.db\nErrorLogFile = %s/virtuoso.log\n"
-	    "LockFile = %s/virtuoso.lck\nTransactionFile = %s/virtuoso.trx\n"
-	    "xa_persistent_file = %s/virtuoso.pxa\nTempStorage = TempDatabase\n"
-	    "[TempDatabase]\nDatabaseFile = %s/virtuoso-temp.db\n"
-	    "TransactionFile = %s/virtuoso-temp.trx\n"
-	    "[Parameters]\nServerPort = 127.0.0.1:%u\nDisableUnixSocket = 1\n"
-	    "NumberOfBuffers = 2000\nMaxDirtyBuffers = 1200\nDirsAllowed = .\n"
-	    "[HTTPServer]\nServerPort = 127.0.0.1:%u\n"
-	    "ServerRoot = /var/lib/virtuoso-opensource-7/vsp\nServerThreads = 10\n"
-	    "MaxClientConnections = 10\n",
-	    d, d, d, d, d, d, d, sql, port);
+	_cleanup_free_ char *ini =
+	    xasprintf("[Database]\nDatabaseFile = %s/virtuoso.db\nErrorLogFile = %s/virtuoso.log\n"
+		      "LockFile = %s/virtuoso.lck\nTransactionFile = %s/virtuoso.trx\n"
+		      "xa_persistent_file = %s/virtuoso.pxa\nTempStorage = TempDatabase\n"
+		      "[TempDatabase]\nDatabaseFile = %s/virtuoso-temp.db\n"
+		      "TransactionFile = %s/virtuoso-temp.trx\n"
+		      "[Parameters]\nServerPort = 127.0.0.1:%u\nDisableUnixSocket = 1\n"
+		      "NumberOfBuffers = 2000\nMaxDirtyBuffers = 1200\nDirsAllowed = .\n"
+		      "[HTTPServer]\nServerPort = 127.0.0.1:%u\n"
+		      "ServerRoot = /var/lib/virtuoso-opensource-7/vsp\nServerThreads = 10\n"
+		      "MaxClientConnections = 10\n",
+		      d, d, d, d, d, d, d, sql, port);
 	r = vb_svc_write(s, "virtuoso.ini", ini, strlen(ini), err);
 	if (r)
 		return r;

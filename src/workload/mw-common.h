@@ -34,9 +34,9 @@ int vb_mw_parse(const char *out, const struct vb_metric_desc *m, const char *con
  * within timeout_s, and read its figures as vb_mw_parse does. A non-zero
  * exit fails with the client's own "error:" line.
  */
-int vb_mw_client(const char *who, char *const args[], double timeout_s,
-		 volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
-		 const char *const *skip, double *values, struct vb_error **err);
+int vb_mw_client(const char *who, char *const args[], double timeout_s, volatile sig_atomic_t *stop,
+		 const struct vb_metric_desc *m, const char *const *skip, double *values,
+		 struct vb_error **err);
 
 /*
  * Open s as the job's RabbitMQ (vb_svc_open under scratch, user rabbitmq)

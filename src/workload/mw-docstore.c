@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mw.docstore (study §4.8, figs. 4.19-4.20): the study's MongoDB workload
+ * mw.docstore (study §4.8.1, figs. 4.19-4.21): the study's MongoDB workload
  * on a document store on PostgreSQL JSONB. MongoDB is neither packaged in
  * Debian nor obtainable here; the documents (the observation stream) are a
  * jsonb column with a key index in the guest's PostgreSQL 15, driven
@@ -59,8 +59,9 @@ static int docstore_run(const struct vb_workload_ctx *ctx, const void *vo, doubl
 	_cleanup_free_ char *n = xasprintf("%llu", (unsigned long long)o->documents);
 	_cleanup_free_ char *t = xasprintf("%llu", (unsigned long long)o->threads);
 	_cleanup_free_ char *seed = xasprintf("%llu", (unsigned long long)o->seed);
-	char *extra[] = { "--documents", n, "--threads", t, "--seed", seed, "--timeout", "120",
-			  NULL };
+	char *extra[] = {
+		"--documents", n, "--threads", t, "--seed", seed, "--timeout", "120", NULL
+	};
 	/* A hundred operations a second at least, even emulated, plus ten minutes. */
 	double timeout = 600.0 + (double)o->documents * 3 / 100.0;
 	static const struct vb_mw_server *const servers[] = { &postgres, NULL };
@@ -73,7 +74,7 @@ const struct vb_workload_ops vb_workload_mw_docstore = {
 	.group = "middleware",
 	.summary = "a document store on PostgreSQL 15 JSONB (not MongoDB): insert, find by key, "
 		   "set a field",
-	.study_ref = "§4.8, figs. 4.19-4.20",
+	.study_ref = "§4.8.1, figs. 4.19-4.21",
 	.options = docstore_options,
 	.opts_size = sizeof(struct docstore_opts),
 	.metrics = docstore_metrics,

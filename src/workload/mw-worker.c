@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mw.worker (study §4.8, figs. 4.25-4.26): the Intelligent River's
+ * mw.worker (study §4.8.4, fig. 4.26): the Intelligent River's
  * observation worker with the whole middleware around it: RabbitMQ, the
  * document store (PostgreSQL JSONB) and the triplestore (Virtuoso) started
  * in the guest, the observations published, then one worker draining them
@@ -72,10 +72,9 @@ static int worker_run(const struct vb_workload_ctx *ctx, const void *vo, double 
 	_cleanup_free_ char *n = xasprintf("%llu", (unsigned long long)o->observations);
 	_cleanup_free_ char *f = xasprintf("%llu", (unsigned long long)o->prefetch);
 	_cleanup_free_ char *seed = xasprintf("%llu", (unsigned long long)o->seed);
-	char *extra[] = { "--observations", n, "--prefetch", f, "--seed", seed, "--timeout", "120",
-			  NULL };
-	static const struct vb_mw_server *const servers[] = { &store, &triplestore, &broker,
-							      NULL };
+	char *extra[] = { "--observations", n,	   "--prefetch", f, "--seed", seed,
+			  "--timeout",	    "120", NULL };
+	static const struct vb_mw_server *const servers[] = { &store, &triplestore, &broker, NULL };
 	/* Five observations a second at least, even emulated, plus ten minutes. */
 	double timeout = 600.0 + (double)o->observations / 5.0;
 	return vb_mw_run(ctx, "mw.worker", servers, 0, "worker", extra, timeout, worker_metrics,
@@ -87,7 +86,7 @@ const struct vb_workload_ops vb_workload_mw_worker = {
 	.group = "middleware",
 	.summary = "the observation worker: consume, store raw and processed documents and RDF, "
 		   "publish, ack",
-	.study_ref = "§4.8, figs. 4.25-4.26",
+	.study_ref = "§4.8.4, fig. 4.26",
 	.options = worker_options,
 	.opts_size = sizeof(struct worker_opts),
 	.metrics = worker_metrics,

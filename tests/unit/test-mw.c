@@ -40,11 +40,11 @@ static void test_parse(void)
 	CHECK(v[0] == 3 && v[1] == 2);
 	free(msg);
 	static const char *const bad[] = {
-		"publish_rate 1\n",			   /* missing */
+		"publish_rate 1\n",			      /* missing */
 		"publish_rate 1\npublish_s 1\npublish_s 2\n", /* twice */
-		"publish_rate 1\npublish_s 0\n",	   /* zero */
-		"publish_rate 1\npublish_s -3\n",	   /* negative */
-		"publish_rate 1\npublish_s nan\n",	   /* not finite */
+		"publish_rate 1\npublish_s 0\n",	      /* zero */
+		"publish_rate 1\npublish_s -3\n",	      /* negative */
+		"publish_rate 1\npublish_s nan\n",	      /* not finite */
 		"publish_rate 1\npublish_s inf\n",
 		"publish_rate 1\npublish_s 2x\n", /* trailing text */
 		"publish_rate 1\npublish_s \n",	  /* empty */

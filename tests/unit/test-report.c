@@ -302,7 +302,7 @@ static void test_middleware(void)
 	const char *t = strstr(sec, "<h4>mw.triplestore: the triplestore");
 	CHECK(d && b && t && d < b && b < t);
 	CHECK(!strstr(sec, "<h4>mw.worker"));
-	CHECK(strstr(d, "(figures 4.19-4.20)") && strstr(b, "(figures 4.21-4.22)"));
+	CHECK(strstr(d, "(figures 4.19-4.21)") && strstr(b, "(figures 4.22-4.23)"));
 	/* One chart per unit: the rates, then the times. */
 	CHECK(strstr(sec, "<title>mw.broker: metrics in msg/s</title>"));
 	CHECK(strstr(sec, "<title>mw.broker: metrics in s</title>"));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mw.broker's client (study §4.8, figs. 4.21-4.22): observations published
+ * mw.broker's client (study §4.8.2, figs. 4.22-4.23): observations published
  * to RabbitMQ by THREADS threads, each on its own connection, with
  * publisher confirms closing the timing; then consumed by as many threads
  * with a prefetch window and one ack per message. Every message is
@@ -77,7 +77,8 @@ static void *publisher(void *arg)
 	amqp_basic_properties_t props = {
 		._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG,
 		.content_type = amqp_cstring_bytes("application/json"),
-		.delivery_mode = b->durable ? AMQP_DELIVERY_PERSISTENT : AMQP_DELIVERY_NONPERSISTENT,
+		.delivery_mode =
+		    b->durable ? AMQP_DELIVERY_PERSISTENT : AMQP_DELIVERY_NONPERSISTENT,
 	};
 	const struct timeval now = { 0, 0 }, patient = { (time_t)b->timeout_s, 0 };
 	uint64_t confirmed = 0, sent = 0;
@@ -88,23 +89,26 @@ static void *publisher(void *arg)
 		int r = amqp_basic_publish(c, CHANNEL, amqp_empty_bytes, amqp_cstring_bytes(QUEUE),
 					   0, 0, &props, bytes);
 		if (r != AMQP_STATUS_OK) {
-			vb_mw_fault_set(&b->f, "publisher %u: publishing message %llu of %llu: %s", w->id,
-			     (unsigned long long)(sent + 1), (unsigned long long)w->count,
-			     vb_mw_amqp_status(r));
+			vb_mw_fault_set(&b->f, "publisher %u: publishing message %llu of %llu: %s",
+					w->id, (unsigned long long)(sent + 1),
+					(unsigned long long)w->count, vb_mw_amqp_status(r));
 			break;
 		}
 		w->sum += vb_obs_hash(body, n);
 		sent++;
-		while (sent - confirmed >= WINDOW && vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &patient, who))
+		while (sent - confirmed >= WINDOW &&
+		       vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &patient, who))
 			;
 		/* Confirms that have arrived, without waiting. */
 		while (amqp_frames_enqueued(c) || amqp_data_in_buffer(c)) {
 			uint64_t before = confirmed;
-			if (!vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &now, who) || confirmed == before)
+			if (!vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &now, who) ||
+			    confirmed == before)
 				break;
 		}
 	}
-	while (!b->f.failed && confirmed < sent && vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &patient, who))
+	while (!b->f.failed && confirmed < sent &&
+	       vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &patient, who))
 		;
 	w->t_end = vb_mw_now();
 	vb_mw_amqp_close(c);
@@ -140,17 +144,18 @@ static void *consumer(void *arg)
 		if (res.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
 		    res.library_error == AMQP_STATUS_TIMEOUT) {
 			if (vb_mw_now() - idle_since > b->timeout_s)
-				vb_mw_fault_set(&b->f, "%s: no message for %.0f s with %llu of %llu consumed", who,
-				     b->timeout_s, (unsigned long long)b->consumed,
-				     (unsigned long long)b->messages);
+				vb_mw_fault_set(
+				    &b->f, "%s: no message for %.0f s with %llu of %llu consumed",
+				    who, b->timeout_s, (unsigned long long)b->consumed,
+				    (unsigned long long)b->messages);
 			continue;
 		}
 		char text[256];
 		vb_mw_amqp_reply_text(res, text, sizeof(text));
 		if (text[0]) {
 			vb_mw_fault_set(&b->f, "%s: after %llu of %llu messages: %s", who,
-			     (unsigned long long)b->consumed, (unsigned long long)b->messages,
-			     text);
+					(unsigned long long)b->consumed,
+					(unsigned long long)b->messages, text);
 			break;
 		}
 		idle_since = vb_mw_now();
@@ -158,7 +163,8 @@ static void *consumer(void *arg)
 		int r = amqp_basic_ack(c, CHANNEL, env.delivery_tag, 0);
 		amqp_destroy_envelope(&env);
 		if (r != AMQP_STATUS_OK) {
-			vb_mw_fault_set(&b->f, "%s: acking a message: %s", who, vb_mw_amqp_status(r));
+			vb_mw_fault_set(&b->f, "%s: acking a message: %s", who,
+					vb_mw_amqp_status(r));
 			break;
 		}
 		atomic_fetch_add(&b->consumed_sum, h);
@@ -194,9 +200,8 @@ static int queue(struct broker *b, bool declare, uint32_t *count)
 	amqp_connection_state_t c = open_conn(b, "queue");
 	if (!c)
 		return -1;
-	amqp_queue_declare_ok_t *ok =
-	    amqp_queue_declare(c, CHANNEL, amqp_cstring_bytes(QUEUE), !declare, b->durable, 0,
-			       0, amqp_empty_table);
+	amqp_queue_declare_ok_t *ok = amqp_queue_declare(
+	    c, CHANNEL, amqp_cstring_bytes(QUEUE), !declare, b->durable, 0, 0, amqp_empty_table);
 	const char *what = declare ? "declaring the queue" : "reading the queue";
 	int r = vb_mw_amqp_ok(&b->f, c, what) && ok ? 0 : -1;
 	if (r && !b->f.failed)
@@ -334,8 +339,7 @@ int vb_mw_broker(int argc, char **argv)
 			vb_mw_fault_exit(&b.f);
 		return 1;
 	}
-	printf("publish_s %.6f\npublish_rate %.3f\nconsume_s %.6f\nconsume_rate %.3f\n",
-	       publish_s, (double)b.messages / publish_s, consume_s,
-	       (double)b.messages / consume_s);
+	printf("publish_s %.6f\npublish_rate %.3f\nconsume_s %.6f\nconsume_rate %.3f\n", publish_s,
+	       (double)b.messages / publish_s, consume_s, (double)b.messages / consume_s);
 	return 0;
 }

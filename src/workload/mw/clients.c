@@ -153,8 +153,9 @@ amqp_connection_state_t vb_mw_amqp_open(struct vb_mw_fault *f, const char *host,
 		return NULL;
 	}
 	char text[256];
-	vb_mw_amqp_reply_text(amqp_login(c, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"),
-		   text, sizeof(text));
+	vb_mw_amqp_reply_text(
+	    amqp_login(c, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"), text,
+	    sizeof(text));
 	if (text[0]) {
 		vb_mw_fault_set(f, "%s: logging in to the broker: %s", who, text);
 		amqp_destroy_connection(c);
@@ -220,10 +221,12 @@ bool vb_mw_amqp_confirm(struct vb_mw_fault *f, amqp_connection_state_t c, uint64
 PGconn *vb_mw_pg_connect(struct vb_mw_fault *f, const char *host, const char *port,
 			 const char *timeout_s, const char *who)
 {
-	const char *keys[] = { "host",		  "port",    "dbname", "user",
-			       "connect_timeout", "options", NULL };
-	const char *vals[] = { host,	  port, "postgres", "postgres",
-			       timeout_s, "-c client_min_messages=warning", NULL };
+	const char *keys[] = {
+		"host", "port", "dbname", "user", "connect_timeout", "options", NULL
+	};
+	const char *vals[] = { host,	   port,      "postgres",
+			       "postgres", timeout_s, "-c client_min_messages=warning",
+			       NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 0);
 	if (!c || PQstatus(c) != CONNECTION_OK) {
 		vb_mw_fault_set(f, "%s: cannot connect to the document store at %s:%s: %s", who,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mw.docstore's client (study §4.8, figs. 4.19-4.20): the study's MongoDB
+ * mw.docstore's client (study §4.8.1, figs. 4.19-4.21): the study's MongoDB
  * workload on a document store on PostgreSQL JSONB (MongoDB is neither in
  * Debian nor obtainable here). Observations are documents in a jsonb
  * column with a key index; THREADS threads, each on its own connection,
@@ -81,24 +81,27 @@ static bool one(struct worker *w, PGconn *c, enum phase p, uint64_t i)
 	vb_obs_key(s->seed, i, key);
 	vb_obs_json(s->seed, i, doc);
 	const char *params[] = { key, doc };
-	PGresult *res = PQexecPrepared(c, phase_names[p], p == INSERT ? 2 : 1, params, NULL, NULL, 0);
+	PGresult *res =
+	    PQexecPrepared(c, phase_names[p], p == INSERT ? 2 : 1, params, NULL, NULL, 0);
 	bool ok = false;
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 		ok = p != FIND && !strcmp(PQcmdTuples(res), "1");
 		if (!ok)
-			vb_mw_fault_set(&s->f, "thread %u: %s of %s touched %s documents, not 1", w->id,
-			     phase_names[p], key, PQcmdTuples(res));
+			vb_mw_fault_set(&s->f, "thread %u: %s of %s touched %s documents, not 1",
+					w->id, phase_names[p], key, PQcmdTuples(res));
 		break;
 	case PGRES_TUPLES_OK:
 		ok = p == FIND && PQntuples(res) == 1 && same_document(PQgetvalue(res, 0, 0), doc);
 		if (!ok)
 			vb_mw_fault_set(&s->f, "thread %u: find %s: %s", w->id, key,
-			     PQntuples(res) == 1 ? "the document differs from the one inserted"
-						 : "no such document");
+					PQntuples(res) == 1
+					    ? "the document differs from the one inserted"
+					    : "no such document");
 		break;
 	default:
-		vb_mw_fault_set(&s->f, "thread %u: %s of %s: %s", w->id, phase_names[p], key, PQerrorMessage(c));
+		vb_mw_fault_set(&s->f, "thread %u: %s of %s: %s", w->id, phase_names[p], key,
+				PQerrorMessage(c));
 		break;
 	}
 	PQclear(res);
@@ -115,7 +118,8 @@ static void *worker(void *arg)
 	for (int p = 0; c && p < NPHASES; p++) {
 		PGresult *res = PQprepare(c, phase_names[p], statements[p], 0, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			vb_mw_fault_set(&s->f, "%s: preparing %s: %s", who, phase_names[p], PQerrorMessage(c));
+			vb_mw_fault_set(&s->f, "%s: preparing %s: %s", who, phase_names[p],
+					PQerrorMessage(c));
 		PQclear(res);
 	}
 	/* Each phase starts when every thread is ready and ends when the last is done. */
@@ -177,7 +181,8 @@ int vb_mw_docstore(int argc, char **argv)
 	vb_mw_fault_init(&s.f);
 	PGconn *c = connect_db(&s, "setup");
 	if (!c || !exec_ok(&s, c, "DROP TABLE IF EXISTS vb_observations", PGRES_COMMAND_OK) ||
-	    !exec_ok(&s, c, "CREATE TABLE vb_observations (key text PRIMARY KEY, doc jsonb NOT NULL)",
+	    !exec_ok(&s, c,
+		     "CREATE TABLE vb_observations (key text PRIMARY KEY, doc jsonb NOT NULL)",
 		     PGRES_COMMAND_OK)) {
 		PQfinish(c);
 		return vb_mw_fault_exit(&s.f);
@@ -198,8 +203,8 @@ int vb_mw_docstore(int argc, char **argv)
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			vb_mw_fault_set(&s.f, "counting the documents: %s", PQerrorMessage(c));
 		else if (strtoull(PQgetvalue(res, 0, 0), NULL, 10) != s.documents)
-			vb_mw_fault_set(&s.f, "%s documents carry the field set, not %llu", PQgetvalue(res, 0, 0),
-			     (unsigned long long)s.documents);
+			vb_mw_fault_set(&s.f, "%s documents carry the field set, not %llu",
+					PQgetvalue(res, 0, 0), (unsigned long long)s.documents);
 		PQclear(res);
 	}
 	if (!s.f.failed)

@@ -22,7 +22,8 @@ int main(int argc, char **argv)
 		puts(buf);
 		return 0;
 	}
-	fprintf(stderr, "usage: virtbench-mw broker|docstore|triplestore|worker OPTIONS, or observation SEED INDEX\n"
+	fprintf(stderr, "usage: virtbench-mw broker|docstore|triplestore|worker OPTIONS, or "
+			"observation SEED INDEX\n"
 			"(run by virtbench's agent; docs/middleware.md)\n");
 	return 2;
 }

@@ -67,10 +67,10 @@ size_t vb_obs_json(uint64_t seed, uint64_t i, char *buf)
 {
 	struct vb_obs o;
 	vb_obs_make(seed, i, &o);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:{s:f, s:f}, s:s, s:s, s:f, s:s}", "key", o.key,
-			      "sensor", o.sensor, "deployment", o.deployment, "location", "lat",
-			      o.lat, "lon", o.lon, "time", o.time, "property", o.property, "value",
-			      o.value, "unit", o.unit);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:{s:f, s:f}, s:s, s:s, s:f, s:s}", "key", o.key, "sensor",
+		      o.sensor, "deployment", o.deployment, "location", "lat", o.lat, "lon", o.lon,
+		      "time", o.time, "property", o.property, "value", o.value, "unit", o.unit);
 	if (!j)
 		abort();
 	size_t n = json_dumpb(j, buf, VB_OBS_MAX, JSON_COMPACT | JSON_REAL_PRECISION(7));
@@ -107,24 +107,24 @@ size_t vb_obs_ntriples(const struct vb_obs *o, char *buf, size_t n)
 	decimal(value, sizeof(value), o->value, 6);
 	decimal(lat, sizeof(lat), o->lat, 4);
 	decimal(lon, sizeof(lon), o->lon, 4);
-	int len = snprintf(
-	    buf, n,
-	    "<" IR "observation/%s> " RDF_TYPE " <" SOSA "Observation> .\n"
-	    "<" IR "observation/%s> <" IR "key> \"%s\" .\n"
-	    "<" IR "observation/%s> <" SOSA "madeBySensor> <" IR "sensor/%s> .\n"
-	    "<" IR "observation/%s> <" SOSA "observedProperty> <" IR "property/%s> .\n"
-	    "<" IR "observation/%s> <" SOSA "hasSimpleResult> \"%s\"^^<" XSD "decimal> .\n"
-	    "<" IR "observation/%s> <" SOSA "resultTime> \"%s\"^^<" XSD "dateTime> .\n"
-	    "<" IR "observation/%s> <" IR "unit> \"%s\" .\n"
-	    "<" IR "observation/%s> <" GEO "lat> \"%s\"^^<" XSD "decimal> .\n"
-	    "<" IR "observation/%s> <" GEO "long> \"%s\"^^<" XSD "decimal> .\n"
-	    "<" IR "sensor/%s> " RDF_TYPE " <" SOSA "Sensor> .\n"
-	    "<" IR "sensor/%s> <" IR "deployment> <" IR "deployment/%s> .\n"
-	    "<" IR "property/%s> " RDF_TYPE " <" SOSA "ObservableProperty> .\n"
-	    "<" IR "property/%s> " RDFS_LABEL " \"%s\" .\n",
-	    o->key, o->key, o->key, o->key, o->sensor, o->key, o->property, o->key, value, o->key,
-	    o->time, o->key, o->unit, o->key, lat, o->key, lon, o->sensor, o->sensor,
-	    o->deployment, o->property, o->property, o->property);
+	int len =
+	    snprintf(buf, n,
+		     "<" IR "observation/%s> " RDF_TYPE " <" SOSA "Observation> .\n"
+		     "<" IR "observation/%s> <" IR "key> \"%s\" .\n"
+		     "<" IR "observation/%s> <" SOSA "madeBySensor> <" IR "sensor/%s> .\n"
+		     "<" IR "observation/%s> <" SOSA "observedProperty> <" IR "property/%s> .\n"
+		     "<" IR "observation/%s> <" SOSA "hasSimpleResult> \"%s\"^^<" XSD "decimal> .\n"
+		     "<" IR "observation/%s> <" SOSA "resultTime> \"%s\"^^<" XSD "dateTime> .\n"
+		     "<" IR "observation/%s> <" IR "unit> \"%s\" .\n"
+		     "<" IR "observation/%s> <" GEO "lat> \"%s\"^^<" XSD "decimal> .\n"
+		     "<" IR "observation/%s> <" GEO "long> \"%s\"^^<" XSD "decimal> .\n"
+		     "<" IR "sensor/%s> " RDF_TYPE " <" SOSA "Sensor> .\n"
+		     "<" IR "sensor/%s> <" IR "deployment> <" IR "deployment/%s> .\n"
+		     "<" IR "property/%s> " RDF_TYPE " <" SOSA "ObservableProperty> .\n"
+		     "<" IR "property/%s> " RDFS_LABEL " \"%s\" .\n",
+		     o->key, o->key, o->key, o->key, o->sensor, o->key, o->property, o->key, value,
+		     o->key, o->time, o->key, o->unit, o->key, lat, o->key, lon, o->sensor,
+		     o->sensor, o->deployment, o->property, o->property, o->property);
 	if (len < 0 || (size_t)len >= n)
 		abort();
 	return (size_t)len;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mw.triplestore's client (study §4.8, figs. 4.23-4.24): observations
+ * mw.triplestore's client (study §4.8.3, figs. 4.24-4.25): observations
  * annotated as RDF and kept in Virtuoso 7 over the SPARQL 1.1 Graph Store
  * HTTP protocol, as the study kept them in Jena TDB behind a REST API.
  * THREADS threads, each with its own HTTP connection (libcurl, kept
@@ -99,10 +99,14 @@ static bool same_graph(struct worker *w, const char *stored, const char *key)
 		i++;
 	bool same = na == nb && i == na;
 	if (!same)
-		vb_mw_fault_set(&w->s->f,
-		     "thread %u: retrieve %s: the graph holds %zu triples, %zu stored; first "
-		     "difference: %.160s",
-		     w->id, key, nb, na, i < nb ? b[i] : i < na ? a[i] : "");
+		vb_mw_fault_set(
+		    &w->s->f,
+		    "thread %u: retrieve %s: the graph holds %zu triples, %zu stored; first "
+		    "difference: %.160s",
+		    w->id, key, nb, na,
+		    i < nb   ? b[i]
+		    : i < na ? a[i]
+			     : "");
 	free(a);
 	free(b);
 	free(want);
@@ -129,7 +133,7 @@ static bool one(struct worker *w, enum phase p, uint64_t i, struct curl_slist *p
 		return false;
 	if ((p == STORE && (code < 200 || code > 204)) || (p == RETRIEVE && code != 200)) {
 		vb_mw_fault_set(&s->f, "thread %u: %s: HTTP %ld: %s", w->id, what, code,
-		     vb_mw_http_first_line(&w->h, line, sizeof(line)));
+				vb_mw_http_first_line(&w->h, line, sizeof(line)));
 		return false;
 	}
 	return p == STORE || same_graph(w, nt, o.key);

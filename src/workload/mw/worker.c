@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mw.worker's client (study §4.8, figs. 4.25-4.26): the Intelligent
+ * mw.worker's client (study §4.8.4, fig. 4.26): the Intelligent
  * River's observation worker. N observations are published to the input
  * queue first (not timed); then one worker consumes each, stores the raw
  * and the processed document in the document store, annotates the
@@ -147,9 +147,9 @@ static bool identify(struct job *j, const amqp_bytes_t *b, uint64_t *index)
 static char *processed(const amqp_bytes_t *b)
 {
 	json_t *o = json_loadb(b->bytes, b->len, 0, NULL);
-	json_object_set_new(o, "processed",
-			    json_pack("{s:s, s:s}", "by", "virtbench-mw worker", "quality",
-				      "in-range"));
+	json_object_set_new(
+	    o, "processed",
+	    json_pack("{s:s, s:s}", "by", "virtbench-mw worker", "quality", "in-range"));
 	char *text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
@@ -202,13 +202,11 @@ static bool handle(struct worker *w, const amqp_envelope_t *env)
 				vb_mw_http_first_line(&w->h, line, sizeof(line)));
 	ok = ok && code >= 200 && code <= 204;
 	if (ok) {
-		amqp_basic_properties_t props = {
-			._flags = AMQP_BASIC_CONTENT_TYPE_FLAG,
-			.content_type = amqp_cstring_bytes("application/json")
-		};
+		amqp_basic_properties_t props = { ._flags = AMQP_BASIC_CONTENT_TYPE_FLAG,
+						  .content_type =
+						      amqp_cstring_bytes("application/json") };
 		int r = amqp_basic_publish(w->out, VB_MW_CHANNEL, amqp_cstring_bytes(OUT_EXCHANGE),
-					   amqp_empty_bytes, 0, 0, &props,
-					   amqp_cstring_bytes(doc));
+					   amqp_empty_bytes, 0, 0, &props, amqp_cstring_bytes(doc));
 		if (r != AMQP_STATUS_OK)
 			vb_mw_fault_set(&j->f, "worker: publishing %s processed: %s", o.key,
 					vb_mw_amqp_status(r));
@@ -306,7 +304,8 @@ static long long queue_count(struct job *j, const char *queue)
 		return -1;
 	amqp_queue_declare_ok_t *ok = amqp_queue_declare(
 	    c, VB_MW_CHANNEL, amqp_cstring_bytes(queue), 1, 0, 0, 0, amqp_empty_table);
-	long long n = vb_mw_amqp_ok(&j->f, c, "counting a queue") && ok ? (long long)ok->message_count : -1;
+	long long n =
+	    vb_mw_amqp_ok(&j->f, c, "counting a queue") && ok ? (long long)ok->message_count : -1;
 	vb_mw_amqp_close(c);
 	return n;
 }
@@ -316,7 +315,8 @@ static long long graph_count(struct job *j)
 	static const char query[] =
 	    "SELECT%20(COUNT(DISTINCT%20%3Fg)%20AS%20%3Fn)%20WHERE%20%7B%20GRAPH%20%3Fg%20%7B%20"
 	    "%3Fo%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Fsosa%2FObservation%3E%20%7D%20"
-	    "FILTER(STRSTARTS(STR(%3Fg)%2C%20%22" "http%3A%2F%2Fintelligentriver.org%2Fgraph%2F"
+	    "FILTER(STRSTARTS(STR(%3Fg)%2C%20%22"
+	    "http%3A%2F%2Fintelligentriver.org%2Fgraph%2F"
 	    "%22))%20%7D";
 	struct vb_mw_http h;
 	vb_mw_http_init(&h, NULL, j->timeout_s);
@@ -353,9 +353,11 @@ int vb_mw_worker(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ 0 },
 	};
-	struct job j = {
-		.host = "127.0.0.1", .observations = 1000, .seed = 1, .prefetch = 100, .timeout_s = 60
-	};
+	struct job j = { .host = "127.0.0.1",
+			 .observations = 1000,
+			 .seed = 1,
+			 .prefetch = 100,
+			 .timeout_s = 60 };
 	uint64_t store_port = 0;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
