@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 
 #include "core/util.h"
@@ -66,9 +67,9 @@ int vb_mw_parse(const char *out, const struct vb_metric_desc *m, const char *con
 	return 0;
 }
 
-int vb_mw_client(const char *who, char *const args[], double timeout_s, volatile sig_atomic_t *stop,
-		 const struct vb_metric_desc *m, const char *const *skip, double *values,
-		 struct vb_error **err)
+int vb_mw_client(const char *who, char *const args[], char *const env[], double timeout_s,
+		 volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
+		 const char *const *skip, double *values, struct vb_error **err)
 {
 	_cleanup_free_ char *prog = NULL;
 	int r = vb_mw_helper(&prog, err);
@@ -81,7 +82,7 @@ int vb_mw_client(const char *who, char *const args[], double timeout_s, volatile
 	argv[0] = prog;
 	memcpy(argv + 1, args, n * sizeof(char *));
 	struct vb_client_result cr;
-	r = vb_client_run(argv, timeout_s, stop, &cr, err);
+	r = vb_client_run_env(argv, env, timeout_s, stop, &cr, err);
 	if (r == -ETIMEDOUT)
 		return vb_error_set(err, r, "%s: the client did not finish within %.0f s", who,
 				    timeout_s);
@@ -140,18 +141,13 @@ static int start_rabbitmq(struct vb_svc *s, const char *scratch, uint16_t port, 
 	    xasprintf("RABBITMQ_ENABLED_PLUGINS_FILE=%s/enabled_plugins", s->seen);
 	_cleanup_free_ char *pid = xasprintf("RABBITMQ_PID_FILE=%s/pid", s->seen);
 	_cleanup_free_ char *dport = xasprintf("RABBITMQ_DIST_PORT=%u", dist);
-	char *argv[] = { "/usr/bin/env",
-			 home,
-			 "RABBITMQ_NODENAME=rabbit@localhost",
-			 mnesia,
-			 logs,
-			 config,
-			 plugins,
-			 pid,
-			 dport,
-			 "RABBITMQ_LOGS=-",
-			 server,
-			 NULL };
+	char *argv[] = { "/usr/bin/env", home, "RABBITMQ_NODENAME=rabbit@localhost", mnesia, logs,
+			 config, plugins, pid, dport, "RABBITMQ_LOGS=-",
+			 /* Erlang's epmd and distribution on loopback, not every address. */
+			 "ERL_EPMD_ADDRESS=127.0.0.1",
+			 "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface "
+			 "{127,0,0,1}",
+			 server, NULL };
 	r = vb_svc_start(s, argv, err);
 	_cleanup_free_ char *p = xasprintf("%u", port);
 	char *probe[] = { helper, "broker", "--port", p, "--ping", NULL };
@@ -160,9 +156,11 @@ static int start_rabbitmq(struct vb_svc *s, const char *scratch, uint16_t port, 
 	return r;
 }
 
-int vb_rabbitmq_start(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-		      volatile sig_atomic_t *stop, const char *who, struct vb_error **err)
+int vb_rabbitmq_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
+		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
+		      struct vb_error **err)
 {
+	(void)secret; /* guest, which RabbitMQ admits over loopback only */
 	*s = (struct vb_svc){ .pid = -1, .log_fd = -1 };
 	int r = start_rabbitmq(s, scratch, port, timeout_s, stop, err);
 	if (r && who)
@@ -182,7 +180,7 @@ static int start_virtuoso(struct vb_svc *s, const char *scratch, uint16_t port, 
 	if (!r)
 		r = vb_app_port(0, &sql, err);
 	if (!r)
-		r = vb_svc_open(s, "virtuoso", scratch, "nobody", err);
+		r = vb_svc_open(s, "virtuoso", scratch, NULL, err);
 	if (r)
 		return r;
 	/*
@@ -216,9 +214,11 @@ static int start_virtuoso(struct vb_svc *s, const char *scratch, uint16_t port, 
 	return r;
 }
 
-int vb_virtuoso_start(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-		      volatile sig_atomic_t *stop, const char *who, struct vb_error **err)
+int vb_virtuoso_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
+		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
+		      struct vb_error **err)
 {
+	(void)secret; /* dba on a database made for this job (AllowOSCalls off) */
 	*s = (struct vb_svc){ .pid = -1, .log_fd = -1 };
 	int r = start_virtuoso(s, scratch, port, timeout_s, stop, err);
 	if (r && who)
@@ -226,11 +226,12 @@ int vb_virtuoso_start(struct vb_svc *s, const char *scratch, uint16_t port, doub
 	return r;
 }
 
-int vb_mw_pg_start(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-		   volatile sig_atomic_t *stop, const char *who, struct vb_error **err)
+int vb_mw_pg_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
+		   double timeout_s, volatile sig_atomic_t *stop, const char *who,
+		   struct vb_error **err)
 {
 	(void)timeout_s; /* vb_pg_start's own: 120 s for pg_isready */
-	return vb_pg_start(s, scratch, "127.0.0.1", port, NULL, stop, who, err);
+	return vb_pg_start(s, scratch, "127.0.0.1", port, secret, stop, who, err);
 }
 
 #define MW_SERVERS_MAX 4
@@ -272,11 +273,23 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 		vb_svc_net_leave(&netns);
 		return r;
 	}
+	/* The job's password, for the servers that ask for one; the client gets it as PGPASSWORD.
+	 */
+	unsigned char raw[16];
+	char secret[33];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		vb_svc_net_leave(&netns);
+		return vb_error_errno(err, errno, "%s: no random password", who);
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(secret + 2 * i, 3, "%02x", raw[i]);
+	_cleanup_free_ char *pgpass = xasprintf("PGPASSWORD=%s", secret);
+	char *env[] = { pgpass, NULL };
 	struct vb_svc s[MW_SERVERS_MAX];
 	size_t started = 0;
 	double t0 = vb_monotonic_s();
 	for (; !r && started < ns; started++)
-		r = srv[started]->start(&s[started], ctx->scratch_dir, ports[started], 600,
+		r = srv[started]->start(&s[started], ctx->scratch_dir, ports[started], secret, 600,
 					ctx->stop, who, err);
 	values[start_i] = vb_monotonic_s() - t0;
 	_cleanup_free_ char **args = xcalloc(1 + 2 * ns + nx + 1, sizeof(char *));
@@ -288,7 +301,8 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 	}
 	memcpy(args + k, extra, nx * sizeof(char *));
 	if (!r)
-		r = vb_mw_client(who, args, client_timeout_s, ctx->stop, m, apart, values, err);
+		r = vb_mw_client(who, args, env, client_timeout_s, ctx->stop, m, apart, values,
+				 err);
 	for (size_t i = 0; r == -EIO && i < started; i++)
 		if (!vb_svc_alive(&s[i])) {
 			_cleanup_free_ char *tail = vb_svc_log_tail(&s[i]);

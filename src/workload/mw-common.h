@@ -15,7 +15,8 @@
  */
 
 /* The shared libraries virtbench-mw needs, as Debian packages (each workload's packages). */
-#define VB_MW_LIBS "libcurl4,libjansson4,libpq5,librabbitmq4"
+/* netbase: /etc/hosts, where RabbitMQ's node rabbit@localhost finds localhost. */
+#define VB_MW_LIBS "libcurl4,libjansson4,libpq5,librabbitmq4,netbase"
 
 /* virtbench-mw beside the running agent; -ENOENT with *err if it is missing. */
 int vb_mw_helper(char **path, struct vb_error **err);
@@ -30,13 +31,14 @@ int vb_mw_parse(const char *out, const struct vb_metric_desc *m, const char *con
 		double *values, const char *who, struct vb_error **err);
 
 /*
- * Run virtbench-mw with args (NULL-terminated, after the program's name),
- * within timeout_s, and read its figures as vb_mw_parse does. A non-zero
+ * Run virtbench-mw with args (NULL-terminated, after the program's name)
+ * and env ("NAME=VALUE", NULL-terminated, may be NULL) added to the fixed
+ * environment, within timeout_s, and read its figures as vb_mw_parse does. A non-zero
  * exit fails with the client's own "error:" line.
  */
-int vb_mw_client(const char *who, char *const args[], double timeout_s, volatile sig_atomic_t *stop,
-		 const struct vb_metric_desc *m, const char *const *skip, double *values,
-		 struct vb_error **err);
+int vb_mw_client(const char *who, char *const args[], char *const env[], double timeout_s,
+		 volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
+		 const char *const *skip, double *values, struct vb_error **err);
 
 /*
  * Open s as the job's RabbitMQ (vb_svc_open under scratch, user rabbitmq)
@@ -45,32 +47,45 @@ int vb_mw_client(const char *who, char *const args[], double timeout_s, volatile
  * (timeout_s at most). The caller stops it (SIGTERM) and closes s, also on
  * failure.
  */
-int vb_rabbitmq_start(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-		      volatile sig_atomic_t *stop, const char *who, struct vb_error **err);
+int vb_rabbitmq_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
+		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
+		      struct vb_error **err);
 
 /*
- * Open s as the job's Virtuoso 7 (user nobody: the package has none) and
+ * Open s as the job's Virtuoso 7 (virtbench's own id: the package has no
+ * user; vb_svc_open) and
  * start it with HTTP on 127.0.0.1:port and SQL on another free loopback
  * port, its database, log and configuration in its directory; ready when
  * a SPARQL query over HTTP answers (timeout_s at most). The caller stops it
  * (SIGTERM) and closes s, also on failure.
  */
-int vb_virtuoso_start(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-		      volatile sig_atomic_t *stop, const char *who, struct vb_error **err);
+int vb_virtuoso_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
+		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
+		      struct vb_error **err);
 
 /* A middleware workload's server: how it starts and stops. */
 struct vb_mw_server {
 	const char *what; /* "the broker", for messages */
 	const char *flag; /* virtbench-mw's option for its port: "--port", "--broker-port" */
-	/* Open s and start the server on 127.0.0.1:port (vb_rabbitmq_start's contract). */
-	int (*start)(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-		     volatile sig_atomic_t *stop, const char *who, struct vb_error **err);
+	/*
+	 * Open s and start the server on 127.0.0.1:port (vb_rabbitmq_start's
+	 * contract); secret: the job's password (32 hex digits), for a server
+	 * that asks for one.
+	 */
+	int (*start)(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
+		     double timeout_s, volatile sig_atomic_t *stop, const char *who,
+		     struct vb_error **err);
 	int stop_signal; /* its graceful stop */
 };
 
-/* PostgreSQL trusting loopback (vb_pg_start) in vb_mw_server's shape. */
-int vb_mw_pg_start(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-		   volatile sig_atomic_t *stop, const char *who, struct vb_error **err);
+/*
+ * PostgreSQL (vb_pg_start) in vb_mw_server's shape: TCP logins by the
+ * job's password (a process of another user that reached the job's network
+ * would otherwise log in as its superuser and run programs as postgres).
+ */
+int vb_mw_pg_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
+		   double timeout_s, volatile sig_atomic_t *stop, const char *who,
+		   struct vb_error **err);
 
 /*
  * One sample of a middleware workload who (where=guest): in the job's own

@@ -39,9 +39,22 @@
 
 /* The environment of every server and client: nothing of the agent's. */
 static char *const svc_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
-	"LC_ALL=C.UTF-8", "TZ=UTC", NULL
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"LANG=C.UTF-8",
+	"LC_ALL=C.UTF-8",
+	"TZ=UTC",
+	/*
+	 * libpq (pg_isready, pgbench, virtbench-mw) as root would look for a
+	 * Kerberos ticket in /tmp/krb5cc_0, where any local user may put a
+	 * FIFO that blocks it, or data for root's libkrb5 to parse: neither
+	 * GSSAPI nor TLS is used on these loopback connections.
+	 */
+	"PGGSSENCMODE=disable",
+	"PGSSLMODE=disable",
+	"KRB5CCNAME=MEMORY:",
+	NULL,
 };
+#define SVC_ENV_N (sizeof(svc_env) / sizeof(svc_env[0]) - 1)
 
 /* Can a user other than the owner walk down to dir (o+x on every parent)? */
 static bool parents_open(const char *dir)
@@ -57,8 +70,32 @@ static bool parents_open(const char *dir)
 }
 
 /* The user's ids from the guest's own /etc/passwd (no NSS in a static agent). */
+/* Is uid one of this user namespace's (/proc/self/uid_map)? */
+static bool uid_mapped(uid_t uid)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long inside, outside, count;
+	while (f && fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		if (uid >= inside && uid - inside < count)
+			return true;
+	return false;
+}
+
 static int lookup_user(const char *user, uid_t *uid, gid_t *gid, struct vb_error **err)
 {
+	/*
+	 * Virtbench's own id for a server whose package has no user: in no
+	 * user database, so no other process of the host runs as it (as
+	 * "nobody" may: one could then ptrace the server into the job's
+	 * network). Inside a user namespace that does not map it (a
+	 * container's), nobody, which only the container's own processes use.
+	 */
+	if (!user) {
+		bool own = uid_mapped(VB_SVC_UID);
+		*uid = own ? VB_SVC_UID : 65534;
+		*gid = own ? VB_SVC_UID : 65534;
+		return 0;
+	}
 	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
 	if (!f)
 		return vb_error_errno(err, errno, "cannot read /etc/passwd for user %s", user);
@@ -85,6 +122,8 @@ int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const c
 	int r = lookup_user(user, &s->uid, &s->gid, err);
 	if (r)
 		return r;
+	if (!user)
+		user = s->uid == VB_SVC_UID ? "virtbench's own" : "nobody";
 	if (s->uid == 0)
 		return vb_error_set(err, -EINVAL, "%s must not run as root (user %s)", name, user);
 	s->dir = xasprintf("%s/svc-%s", scratch, name);
@@ -219,7 +258,7 @@ static void child_exec(const struct child_plan *p)
  * Fork (into a new PID namespace, and mount namespace with bind_src, when
  * allowed) and exec. The exec's failure comes back as -errno.
  */
-static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid)
+static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid, bool *got_pidns)
 {
 	int ep[2];
 	if (pipe2(ep, O_CLOEXEC) < 0)
@@ -252,6 +291,8 @@ static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid)
 	}
 	if (c == 0)
 		child_exec(&p);
+	if (got_pidns)
+		*got_pidns = flags & CLONE_NEWPID;
 	close(ep[1]);
 	if (p.parent_fd >= 0)
 		close(p.parent_fd);
@@ -283,9 +324,11 @@ static int svc_spawn(struct vb_svc *s, char *const argv[], pid_t *pid, struct vb
 				.gid = s->gid,
 				.cwd = s->seen,
 				.bind_src = s->private_tmp ? s->dir : NULL };
-	int r = spawn(&p, true, pid);
+	bool pidns = false;
+	int r = spawn(&p, true, pid, &pidns);
 	if (r)
 		return vb_error_errno(err, -r, "%s: cannot start %s", s->name, argv[0]);
+	s->shared_pidns |= !pidns;
 	return 0;
 }
 
@@ -447,12 +490,37 @@ void vb_svc_stop(struct vb_svc *s, int sig, double grace_s)
 	}
 }
 
+/*
+ * Without a PID namespace of its own (a container): what the server's user
+ * left that escaped its session (epmd daemonizes with setsid). Only there:
+ * in a container nothing but the job runs as that user, on a host others
+ * may.
+ */
+static void closedirp(DIR **d);
+
+static void kill_user(uid_t uid)
+{
+	_cleanup_(closedirp) DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		struct stat st;
+		if (*end || pid <= 1 || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+		    st.st_uid != uid)
+			continue;
+		kill((pid_t)pid, SIGKILL);
+	}
+}
+
 void vb_svc_close(struct vb_svc *s)
 {
 	if (s->pid > 0) {
 		kill_wait(s->pid, &s->status);
 		s->pid = -1;
 	}
+	if (s->shared_pidns && s->uid != 0)
+		kill_user(s->uid);
 	/* Without a PID namespace: whatever of the user's the server left in its session. */
 	if (s->dir)
 		vb_rm_rf(s->dir);
@@ -546,7 +614,7 @@ static int client_run_as(char *const argv[], char *const envp[], bool set_ids, u
 				.envp = envp };
 	pid_t pid;
 	double t0 = vb_monotonic_s();
-	int r = null < 0 ? -errno : spawn(&p, false, &pid);
+	int r = null < 0 ? -errno : spawn(&p, false, &pid, NULL);
 	close(pfd[1]);
 	if (r)
 		return vb_error_errno(err, -r, "cannot start %s", argv[0]);
@@ -586,12 +654,23 @@ static int client_run_as(char *const argv[], char *const envp[], bool set_ids, u
 		}
 	}
 	res->out[len] = '\0';
+	/* Its output closed, it may still run: the same time limit and stop hold. */
 	struct rusage ru;
-	while (wait4(pid, &res->status, 0, &ru) < 0) {
-		if (errno != EINTR) {
+	for (;;) {
+		pid_t w = wait4(pid, &res->status, WNOHANG, &ru);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
 			memset(&ru, 0, sizeof(ru));
 			break;
 		}
+		if (!killed && ((stop && *stop) || vb_monotonic_s() > end)) {
+			code = stop && *stop ? -EINTR : -ETIMEDOUT;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		nap_ms(5);
 	}
 	if (!killed)
 		kill(-pid, SIGKILL); /* anything it left in its session */
@@ -610,6 +689,20 @@ int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *s
 		  struct vb_client_result *res, struct vb_error **err)
 {
 	return client_run_as(argv, NULL, false, 0, 0, timeout_s, stop, res, err);
+}
+
+int vb_client_run_env(char *const argv[], char *const extra[], double timeout_s,
+		      volatile sig_atomic_t *stop, struct vb_client_result *res,
+		      struct vb_error **err)
+{
+	size_t n = 0;
+	while (extra && extra[n])
+		n++;
+	_cleanup_free_ char **env = xcalloc(SVC_ENV_N + n + 1, sizeof(char *));
+	memcpy(env, svc_env, SVC_ENV_N * sizeof(char *));
+	if (n)
+		memcpy(env + SVC_ENV_N, extra, n * sizeof(char *));
+	return client_run_as(argv, env, false, 0, 0, timeout_s, stop, res, err);
 }
 
 void vb_client_result_release(struct vb_client_result *res)

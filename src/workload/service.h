@@ -36,12 +36,15 @@ struct vb_svc {
 	bool private_tmp; /* seen is /tmp/vb-svc in a mount namespace of its own */
 	uid_t uid;
 	gid_t gid;
-	pid_t pid;  /* the server; -1 when not running */
-	int status; /* its wait status once it ended */
+	bool shared_pidns; /* it ran without a PID namespace of its own (a container) */
+	pid_t pid;	   /* the server; -1 when not running */
+	int status;	   /* its wait status once it ended */
 };
 
 /*
- * Look up user in the guest's /etc/passwd and create <scratch>/svc-<name>
+ * Look up user in the guest's /etc/passwd (NULL: virtbench's own id,
+ * VB_SVC_UID, for a server whose package has no user; nobody where this
+ * user namespace does not map it) and create <scratch>/svc-<name>
  * (emptied if it exists) owned by it, mode 0700. Fills s; release with
  * vb_svc_close. Fails with a clear message where the user does not exist
  * or the server could not reach its directory.
@@ -106,6 +109,11 @@ struct vb_client_result {
 int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
 		  struct vb_client_result *res, struct vb_error **err);
 
+/* vb_client_run with extra (NULL-terminated "NAME=VALUE") added to the fixed environment. */
+int vb_client_run_env(char *const argv[], char *const extra[], double timeout_s,
+		      volatile sig_atomic_t *stop, struct vb_client_result *res,
+		      struct vb_error **err);
+
 void vb_client_result_release(struct vb_client_result *res);
 
 /* The client's output's last non-empty line, for messages; "" if none. Caller frees. */
@@ -149,6 +157,9 @@ void vb_load_secret_text(const struct vb_load *l, char out[33]);
  * database, below the QEMU guests' range (platform/qemu-vm.h).
  */
 #define VB_LOAD_UID 2113863680u
+
+/* The id of a server whose package has no user of its own (Virtuoso): the next one. */
+#define VB_SVC_UID 2113863681u
 
 /*
  * vb_load_run for the service s, which must hold: the client must exit 0

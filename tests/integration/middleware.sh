@@ -155,7 +155,7 @@ fi
 # Debian image with the middleware's packages, in one run.
 export VIRTBENCH_CACHE_DIR=${VB_TEST_SHARED_CACHE:-$TMP/cache}
 cache=$VIRTBENCH_CACHE_DIR
-debian_plan debian:libcurl4,libjansson4,libpq5,librabbitmq4,postgresql-15,rabbitmq-server,virtuoso-opensource-7 ||
+debian_plan debian:libcurl4,libjansson4,libpq5,librabbitmq4,netbase,postgresql-15,rabbitmq-server,virtuoso-opensource-7 ||
 	skip_rest "$plan_why"
 plats=container
 if ! "$VB" list platforms | grep -qE '^container +available'; then
@@ -164,8 +164,7 @@ fi
 "$VB" list platforms | grep -qE '^qemu-tcg +available' && plats=container,qemu-tcg
 t0=$(date +%s)
 rc=$(rc_of "$VB" run -q -p "$plats" --suite middleware --runs 1 --min-runs 1 --warmup 0 \
-	--timeout 1800 --set messages=1000 --set threads=4 --set documents=200 \
-	--set observations=50)
+	--timeout 1800 --set messages=1000 --set documents=200 --set observations=50)
 diag "the run on $plats (with the image build if not cached) took $(($(date +%s) - t0)) s"
 check "the middleware suite runs on $plats" test "$rc" = 0
 [ "$rc" = 0 ] || diag "$(grep -v '^virtbench: image' "$TMP/err" | tail -5)"

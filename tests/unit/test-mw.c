@@ -4,6 +4,10 @@
 
 #include <jansson.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "core/util.h"
 #include "test.h"
 #include "virtbench/error.h"
 #include "workload/mw-common.h"
@@ -86,5 +90,32 @@ static void test_observations(void)
 	CHECK(vb_obs_hash(a, n) != h1);
 }
 
+/* A client that closes its output and runs on is still held to its time limit. */
+static void test_client_limit(void)
+{
+	char *argv[] = { "/bin/sh", "-c", "exec >&- 2>&-; exec sleep 60", NULL };
+	struct vb_client_result res;
+	struct vb_error *err = NULL;
+	double t0 = vb_monotonic_s();
+	int r = vb_client_run(argv, 1, NULL, &res, &err);
+	double took = vb_monotonic_s() - t0;
+	CHECK_MSG(r == -ETIMEDOUT, "%d %s", r, err ? err->msg : "");
+	CHECK_MSG(took < 30, "took %.1f s", took);
+	CHECK(WIFSIGNALED(res.status) && WTERMSIG(res.status) == SIGKILL);
+	vb_client_result_release(&res);
+	vb_error_free(&err);
+	/* And the environment is the fixed one, with libpq kept off Kerberos. */
+	char *env_argv[] = { "/usr/bin/env", NULL };
+	char *extra[] = { "PGPASSWORD=x", NULL };
+	CHECK(vb_client_run_env(env_argv, extra, 10, NULL, &res, &err) == 0);
+	CHECK(res.out && strstr(res.out, "PGGSSENCMODE=disable\n") &&
+	      strstr(res.out, "KRB5CCNAME=MEMORY:\n") && strstr(res.out, "PGPASSWORD=x\n") &&
+	      !strstr(res.out, "HOME="));
+	vb_client_result_release(&res);
+	vb_error_free(&err);
+}
+
 TEST_MAIN({ "vb_mw_parse: figures, each once, finite, positive", test_parse },
+	  { "vb_client_run: time limit after the output closed; the fixed environment",
+	    test_client_limit },
 	  { "observations: deterministic JSON with the fields", test_observations })

@@ -80,8 +80,9 @@ static void *publisher(void *arg)
 		.delivery_mode =
 		    b->durable ? AMQP_DELIVERY_PERSISTENT : AMQP_DELIVERY_NONPERSISTENT,
 	};
-	const struct timeval now = { 0, 0 }, patient = { (time_t)b->timeout_s, 0 };
-	uint64_t confirmed = 0, sent = 0;
+	struct vb_mw_confirms cf;
+	vb_mw_confirms_init(&cf, w->count);
+	long patient = (long)b->timeout_s;
 	char body[VB_OBS_MAX];
 	for (uint64_t i = w->first; i < w->first + w->count && !b->f.failed; i++) {
 		size_t n = vb_obs_json(b->seed, i, body);
@@ -90,26 +91,18 @@ static void *publisher(void *arg)
 					   0, 0, &props, bytes);
 		if (r != AMQP_STATUS_OK) {
 			vb_mw_fault_set(&b->f, "publisher %u: publishing message %llu of %llu: %s",
-					w->id, (unsigned long long)(sent + 1),
+					w->id, (unsigned long long)(cf.sent + 1),
 					(unsigned long long)w->count, vb_mw_amqp_status(r));
 			break;
 		}
 		w->sum += vb_obs_hash(body, n);
-		sent++;
-		while (sent - confirmed >= WINDOW &&
-		       vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &patient, who))
-			;
-		/* Confirms that have arrived, without waiting. */
-		while (amqp_frames_enqueued(c) || amqp_data_in_buffer(c)) {
-			uint64_t before = confirmed;
-			if (!vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &now, who) ||
-			    confirmed == before)
-				break;
-		}
+		cf.sent++;
+		if (!vb_mw_amqp_confirms(&b->f, c, &cf, WINDOW, patient, who))
+			break;
 	}
-	while (!b->f.failed && confirmed < sent &&
-	       vb_mw_amqp_confirm(&b->f, c, &confirmed, w->count, &patient, who))
-		;
+	if (!b->f.failed)
+		vb_mw_amqp_confirms(&b->f, c, &cf, 0, patient, who);
+	vb_mw_confirms_release(&cf);
 	w->t_end = vb_mw_now();
 	vb_mw_amqp_close(c);
 	return NULL;
@@ -124,15 +117,21 @@ static void *consumer(void *arg)
 	amqp_connection_state_t c = open_conn(b, who);
 	if (c) {
 		amqp_basic_qos(c, CHANNEL, 0, (uint16_t)b->prefetch, 0);
-		if (vb_mw_amqp_ok(&b->f, c, who))
-			amqp_basic_consume(c, CHANNEL, amqp_cstring_bytes(QUEUE), amqp_empty_bytes,
-					   0, 0, 0, amqp_empty_table);
 		if (b->f.failed || !vb_mw_amqp_ok(&b->f, c, who)) {
 			vb_mw_amqp_close(c);
 			c = NULL;
 		}
 	}
 	pthread_barrier_wait(&b->start);
+	/* Subscribed once the clock runs: no delivery comes before it. */
+	if (c && !b->f.failed) {
+		amqp_basic_consume(c, CHANNEL, amqp_cstring_bytes(QUEUE), amqp_empty_bytes, 0, 0, 0,
+				   amqp_empty_table);
+		if (!vb_mw_amqp_ok(&b->f, c, who)) {
+			vb_mw_amqp_close(c);
+			c = NULL;
+		}
+	}
 	if (!c)
 		return NULL;
 	double idle_since = vb_mw_now();

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <amqp_tcp_socket.h>
 
@@ -178,17 +179,41 @@ void vb_mw_amqp_close(amqp_connection_state_t c)
 	amqp_destroy_connection(c);
 }
 
-bool vb_mw_amqp_confirm(struct vb_mw_fault *f, amqp_connection_state_t c, uint64_t *confirmed,
-			uint64_t count, const struct timeval *tv, const char *who)
+void vb_mw_confirms_init(struct vb_mw_confirms *cf, uint64_t cap)
+{
+	*cf = (struct vb_mw_confirms){ .acked = calloc(cap + 2, 1), .cap = cap };
+	if (!cf->acked)
+		abort();
+}
+
+void vb_mw_confirms_release(struct vb_mw_confirms *cf)
+{
+	free(cf->acked);
+	cf->acked = NULL;
+}
+
+static void confirm_tag(struct vb_mw_confirms *cf, uint64_t tag)
+{
+	if (!cf->acked[tag]) {
+		cf->acked[tag] = 1;
+		cf->confirmed++;
+	}
+	while (cf->low < cf->sent && cf->acked[cf->low + 1])
+		cf->low++;
+}
+
+/* One frame (up to tv; zero: only what has arrived); false with the failure set. */
+static bool confirm_frame(struct vb_mw_fault *f, amqp_connection_state_t c,
+			  struct vb_mw_confirms *cf, struct timeval tv, const char *who)
 {
 	amqp_frame_t fr;
-	struct timeval t = *tv;
-	int r = amqp_simple_wait_frame_noblock(c, &fr, &t);
-	if (r == AMQP_STATUS_TIMEOUT && tv->tv_sec == 0 && tv->tv_usec == 0)
+	bool waiting = tv.tv_sec || tv.tv_usec;
+	int r = amqp_simple_wait_frame_noblock(c, &fr, &tv);
+	if (r == AMQP_STATUS_TIMEOUT && !waiting)
 		return true;
 	if (r != AMQP_STATUS_OK) {
 		vb_mw_fault_set(f, "%s: waiting for confirms (%llu of %llu confirmed): %s", who,
-				(unsigned long long)*confirmed, (unsigned long long)count,
+				(unsigned long long)cf->confirmed, (unsigned long long)cf->sent,
 				r == AMQP_STATUS_TIMEOUT ? "no confirm within the timeout"
 							 : vb_mw_amqp_status(r));
 		return false;
@@ -198,7 +223,15 @@ bool vb_mw_amqp_confirm(struct vb_mw_fault *f, amqp_connection_state_t c, uint64
 	switch (fr.payload.method.id) {
 	case AMQP_BASIC_ACK_METHOD: {
 		amqp_basic_ack_t *a = fr.payload.method.decoded;
-		*confirmed = a->multiple ? a->delivery_tag : *confirmed + 1;
+		if (a->delivery_tag == 0 || a->delivery_tag > cf->sent) {
+			vb_mw_fault_set(f, "%s: the broker confirmed message %llu of %llu sent",
+					who, (unsigned long long)a->delivery_tag,
+					(unsigned long long)cf->sent);
+			return false;
+		}
+		for (uint64_t t = a->multiple ? cf->low + 1 : a->delivery_tag; t <= a->delivery_tag;
+		     t++)
+			confirm_tag(cf, t);
 		return true;
 	}
 	case AMQP_BASIC_NACK_METHOD: {
@@ -216,6 +249,25 @@ bool vb_mw_amqp_confirm(struct vb_mw_fault *f, amqp_connection_state_t c, uint64
 	default:
 		return true;
 	}
+}
+
+bool vb_mw_amqp_confirms(struct vb_mw_fault *f, amqp_connection_state_t c,
+			 struct vb_mw_confirms *cf, uint64_t window, long timeout_s,
+			 const char *who)
+{
+	const struct timeval now = { 0, 0 }, patient = { timeout_s, 0 };
+	while (amqp_frames_enqueued(c) || amqp_data_in_buffer(c)) {
+		uint64_t before = cf->confirmed;
+		if (!confirm_frame(f, c, cf, now, who))
+			return false;
+		if (cf->confirmed == before)
+			break;
+	}
+	uint64_t limit = window ? window : 1;
+	while (cf->sent - cf->confirmed >= limit)
+		if (!confirm_frame(f, c, cf, patient, who))
+			return false;
+	return true;
 }
 
 PGconn *vb_mw_pg_connect(struct vb_mw_fault *f, const char *host, const char *port,
@@ -308,6 +360,24 @@ long vb_mw_http_request(struct vb_mw_fault *f, struct vb_mw_http *h, const char 
 	else
 		vb_mw_fault_set(f, "%s: %s (the triplestore at %s)", who, curl_easy_strerror(r),
 				url);
+	return code;
+}
+
+long vb_mw_http_put_graph(struct vb_mw_fault *f, struct vb_mw_http *h, const char *url,
+			  const char *data, size_t len, struct curl_slist *headers,
+			  _Atomic uint64_t *retries, const char *who)
+{
+	long code = 0;
+	for (int attempt = 0; attempt <= 10; attempt++) {
+		if (attempt) {
+			(*retries)++;
+			struct timespec ts = { 0, 1000000L * attempt };
+			nanosleep(&ts, NULL);
+		}
+		code = vb_mw_http_request(f, h, url, "PUT", data, len, headers, who);
+		if (code != 500 || !h->body || !strstr(h->body, "40001"))
+			break;
+	}
 	return code;
 }
 

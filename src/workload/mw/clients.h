@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/time.h>
 
 #include <amqp.h>
@@ -62,13 +63,27 @@ amqp_connection_state_t vb_mw_amqp_open(struct vb_mw_fault *f, const char *host,
 void vb_mw_amqp_close(amqp_connection_state_t c);
 
 /*
- * Wait (up to *tv; a zero tv: only for what has arrived) for one publisher
- * confirm on c and count what it confirms in *confirmed. False with the
- * failure set on a nack, a closed channel, a lost connection or no confirm
- * in time (count: the messages published, for the message).
+ * Publisher confirms on one channel: which delivery tags (1..sent) the
+ * broker confirmed, each counted once whatever the order (acks may come out
+ * of order, single or "multiple"); a tag never sent is the broker's lie.
  */
-bool vb_mw_amqp_confirm(struct vb_mw_fault *f, amqp_connection_state_t c, uint64_t *confirmed,
-			uint64_t count, const struct timeval *tv, const char *who);
+struct vb_mw_confirms {
+	unsigned char *acked;		    /* [1..cap] */
+	uint64_t cap, sent, confirmed, low; /* every tag <= low is confirmed */
+};
+
+void vb_mw_confirms_init(struct vb_mw_confirms *cf, uint64_t cap);
+void vb_mw_confirms_release(struct vb_mw_confirms *cf);
+
+/*
+ * After a publish (cf->sent counted): take the confirms that have arrived,
+ * and wait (timeout_s each) while window or more are unconfirmed. window 0:
+ * wait for all. False with the failure set on a nack, a closed channel, a
+ * lost connection, a tag never sent, or no confirm in time.
+ */
+bool vb_mw_amqp_confirms(struct vb_mw_fault *f, amqp_connection_state_t c,
+			 struct vb_mw_confirms *cf, uint64_t window, long timeout_s,
+			 const char *who);
 
 /* Connect to PostgreSQL at host:port as postgres; NULL with the failure set. */
 PGconn *vb_mw_pg_connect(struct vb_mw_fault *f, const char *host, const char *port,
@@ -92,6 +107,16 @@ void vb_mw_http_release(struct vb_mw_http *h);
 long vb_mw_http_request(struct vb_mw_fault *f, struct vb_mw_http *h, const char *url,
 			const char *method, const char *data, size_t len,
 			struct curl_slist *headers, const char *who);
+
+/*
+ * PUT data to url as N-Triples (headers), again while the store answers
+ * that the transaction lost a deadlock (HTTP 500 with SQL state 40001, as
+ * Virtuoso does under concurrent writers; its clients are to retry), at
+ * most 10 times; *retries counts them. The status as vb_mw_http_request.
+ */
+long vb_mw_http_put_graph(struct vb_mw_fault *f, struct vb_mw_http *h, const char *url,
+			  const char *data, size_t len, struct curl_slist *headers,
+			  _Atomic uint64_t *retries, const char *who);
 
 /* The last answer's first line, for messages. */
 const char *vb_mw_http_first_line(const struct vb_mw_http *h, char *buf, size_t n);

@@ -92,8 +92,8 @@ static bool setup(struct job *j, PGconn *db)
 		amqp_confirm_select(c, VB_MW_CHANNEL);
 		ok = vb_mw_amqp_ok(&j->f, c, "setup: confirm mode");
 	}
-	const struct timeval now = { 0, 0 }, patient = { j->timeout_s, 0 };
-	uint64_t confirmed = 0;
+	struct vb_mw_confirms cf;
+	vb_mw_confirms_init(&cf, j->observations);
 	char body[VB_OBS_MAX];
 	amqp_basic_properties_t props = { ._flags = AMQP_BASIC_CONTENT_TYPE_FLAG,
 					  .content_type = amqp_cstring_bytes("application/json") };
@@ -107,13 +107,11 @@ static bool setup(struct job *j, PGconn *db)
 					(unsigned long long)i, vb_mw_amqp_status(r));
 			ok = false;
 		}
-		while (ok && i + 1 - confirmed >= WINDOW)
-			ok = vb_mw_amqp_confirm(&j->f, c, &confirmed, j->observations, &patient,
-						"setup");
-		(void)now;
+		cf.sent += ok;
+		ok = ok && vb_mw_amqp_confirms(&j->f, c, &cf, WINDOW, j->timeout_s, "setup");
 	}
-	while (ok && confirmed < j->observations)
-		ok = vb_mw_amqp_confirm(&j->f, c, &confirmed, j->observations, &patient, "setup");
+	ok = ok && vb_mw_amqp_confirms(&j->f, c, &cf, 0, j->timeout_s, "setup");
+	vb_mw_confirms_release(&cf);
 	vb_mw_amqp_close(c);
 	return ok;
 }
@@ -163,7 +161,8 @@ struct worker {
 	PGconn *db;
 	struct vb_mw_http h;
 	struct curl_slist *nt;
-	uint64_t published, confirmed;
+	struct vb_mw_confirms cf; /* of the processed observations published */
+	_Atomic uint64_t retries; /* graph stores the store had us repeat (deadlocks) */
 };
 
 static bool store_doc(struct worker *w, const char *stmt, const char *key, const char *doc)
@@ -196,7 +195,8 @@ static bool handle(struct worker *w, const amqp_envelope_t *env)
 	snprintf(url, sizeof(url), "http://%s:%d/sparql-graph-crud-auth?graph-uri=" GRAPH "%s",
 		 j->host, j->triple_port, o.key);
 	snprintf(who, sizeof(who), "worker: storing the graph of %s", o.key);
-	long code = ok ? vb_mw_http_request(&j->f, &w->h, url, "PUT", nt, n, w->nt, who) : 0;
+	long code =
+	    ok ? vb_mw_http_put_graph(&j->f, &w->h, url, nt, n, w->nt, &w->retries, who) : 0;
 	if (ok && code && (code < 200 || code > 204))
 		vb_mw_fault_set(&j->f, "%s: HTTP %ld: %s", who, code,
 				vb_mw_http_first_line(&w->h, line, sizeof(line)));
@@ -211,7 +211,7 @@ static bool handle(struct worker *w, const amqp_envelope_t *env)
 			vb_mw_fault_set(&j->f, "worker: publishing %s processed: %s", o.key,
 					vb_mw_amqp_status(r));
 		ok = r == AMQP_STATUS_OK;
-		w->published += ok;
+		w->cf.sent += ok;
 	}
 	if (ok) {
 		int r = amqp_basic_ack(w->in, VB_MW_CHANNEL, env->delivery_tag, 0);
@@ -223,23 +223,13 @@ static bool handle(struct worker *w, const amqp_envelope_t *env)
 	free(raw);
 	free(doc);
 	/* Confirms of the processed observations: those that arrived, or the window's. */
-	const struct timeval now = { 0, 0 }, patient = { j->timeout_s, 0 };
-	while (ok && (amqp_frames_enqueued(w->out) || amqp_data_in_buffer(w->out))) {
-		uint64_t before = w->confirmed;
-		ok = vb_mw_amqp_confirm(&j->f, w->out, &w->confirmed, j->observations, &now,
-					"worker");
-		if (w->confirmed == before)
-			break;
-	}
-	while (ok && w->published - w->confirmed >= WINDOW)
-		ok = vb_mw_amqp_confirm(&j->f, w->out, &w->confirmed, j->observations, &patient,
-					"worker");
-	return ok;
+	return ok && vb_mw_amqp_confirms(&j->f, w->out, &w->cf, WINDOW, j->timeout_s, "worker");
 }
 
 static bool open_worker(struct worker *w, struct job *j)
 {
 	*w = (struct worker){ .j = j };
+	vb_mw_confirms_init(&w->cf, j->observations);
 	w->db = vb_mw_pg_connect(&j->f, j->host, j->store_port, j->timeout, "worker");
 	for (int k = 0; w->db && k < 2; k++) {
 		static const char *const names[] = { "raw", "processed" };
@@ -257,10 +247,7 @@ static bool open_worker(struct worker *w, struct job *j)
 	w->out = vb_mw_amqp_open(&j->f, j->host, j->broker_port, (double)j->timeout_s, "worker");
 	if (w->in) {
 		amqp_basic_qos(w->in, VB_MW_CHANNEL, 0, (uint16_t)j->prefetch, 0);
-		if (vb_mw_amqp_ok(&j->f, w->in, "worker: basic.qos"))
-			amqp_basic_consume(w->in, VB_MW_CHANNEL, amqp_cstring_bytes(IN_QUEUE),
-					   amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
-		vb_mw_amqp_ok(&j->f, w->in, "worker: basic.consume");
+		vb_mw_amqp_ok(&j->f, w->in, "worker: basic.qos");
 	}
 	if (w->out) {
 		amqp_confirm_select(w->out, VB_MW_CHANNEL);
@@ -279,6 +266,7 @@ static void close_worker(struct worker *w)
 	PQfinish(w->db);
 	vb_mw_http_release(&w->h);
 	curl_slist_free_all(w->nt);
+	vb_mw_confirms_release(&w->cf);
 }
 
 /* A count the stores and the broker hold; -1 with the failure set. */
@@ -410,6 +398,10 @@ int vb_mw_worker(int argc, char **argv)
 	uint64_t done = 0;
 	if (open_worker(&w, &j)) {
 		t0 = idle_since = vb_mw_now();
+		/* Subscribed once the clock runs: no delivery comes before it. */
+		amqp_basic_consume(w.in, VB_MW_CHANNEL, amqp_cstring_bytes(IN_QUEUE),
+				   amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+		vb_mw_amqp_ok(&j.f, w.in, "worker: basic.consume");
 		while (!j.f.failed && done < j.observations) {
 			amqp_maybe_release_buffers(w.in);
 			amqp_envelope_t env;
@@ -438,10 +430,8 @@ int vb_mw_worker(int argc, char **argv)
 				done++;
 			amqp_destroy_envelope(&env);
 		}
-		const struct timeval patient = { j.timeout_s, 0 };
-		while (!j.f.failed && w.confirmed < w.published)
-			vb_mw_amqp_confirm(&j.f, w.out, &w.confirmed, j.observations, &patient,
-					   "worker");
+		if (!j.f.failed)
+			vb_mw_amqp_confirms(&j.f, w.out, &w.cf, 0, j.timeout_s, "worker");
 	}
 	double drain_s = vb_mw_now() - t0;
 	close_worker(&w);
