@@ -78,6 +78,14 @@ struct vb_workload_ctx {
 	void *log_data;
 };
 
+/*
+ * The Debian packages of the shared libraries virtbench-mw (the middleware
+ * workloads' clients) needs: a Debian image holds virtbench-mw only when
+ * it holds all of these (src/guest/image-debian.c), so that images without
+ * them have the same key wherever virtbench-mw is built or not.
+ */
+#define VB_MW_CLIENT_PACKAGES "libcurl4,libjansson4,libpq5,librabbitmq4"
+
 struct vb_workload_ops {
 	const char *name;		 /* "group.name", e.g. "cpu.primes" */
 	const char *group;		 /* w1 w2 w3 w4 system app middleware aggressor */

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "agent/client.h"
+#include "virtbench/workload.h"
 #include "core/proc.h"
 #include "core/util.h"
 #include "guest/apt.h"
@@ -47,7 +48,7 @@ int vb_image_debian_plan(const char *const *packages, size_t npackages, const ch
 	r = vb_sha256_file(agent_path, agent);
 	if (r)
 		return vb_error_errno(err, -r, "image debian: reading the agent %s", agent_path);
-	_cleanup_free_ char *mw_path = vb_image_mw_path(agent_path);
+	_cleanup_free_ char *mw_path = vb_image_mw_path(agent_path, packages, npackages);
 	if (mw_path && (r = vb_sha256_file(mw_path, mw)))
 		return vb_error_errno(err, -r, "image debian: reading %s", mw_path);
 	/* Everything the image is made of; packages are sorted already. */
@@ -271,8 +272,25 @@ static int run_logged(char *const argv[], const char *log, vb_image_progress_cb 
 	return 0;
 }
 
-char *vb_image_mw_path(const char *agent_path)
+/* Are all of VB_MW_CLIENT_PACKAGES among packages? */
+static bool holds_mw_libraries(const char *const *packages, size_t npackages)
 {
+	_cleanup_free_ char *want = xstrdup(VB_MW_CLIENT_PACKAGES);
+	char *save = NULL;
+	for (char *p = strtok_r(want, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+		for (size_t i = 0; i < npackages && !found; i++)
+			found = !strcmp(packages[i], p);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+char *vb_image_mw_path(const char *agent_path, const char *const *packages, size_t npackages)
+{
+	if (!holds_mw_libraries(packages, npackages))
+		return NULL;
 	_cleanup_free_ char *dir = xstrdup(agent_path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
@@ -312,7 +330,8 @@ static int install(int rootfd, const char *from, const char *path, struct vb_err
  * The agent (and the middleware clients' program beside it, where built)
  * and the directories the container start needs, inside root.
  */
-static int finish(const char *root, const char *agent, struct vb_error **err)
+static int finish(const char *root, const char *agent, const char *const *packages,
+		  size_t npackages, struct vb_error **err)
 {
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -324,7 +343,7 @@ static int finish(const char *root, const char *agent, struct vb_error **err)
 			return vb_error_errno(err, errno, "image debian: creating /%s", dirs[i]);
 	}
 	int r = install(rootfd, agent, "sbin/virtbench-agent", err);
-	_cleanup_free_ char *mw = vb_image_mw_path(agent);
+	_cleanup_free_ char *mw = vb_image_mw_path(agent, packages, npackages);
 	if (!r && mw)
 		r = install(rootfd, mw, "sbin/virtbench-mw", err);
 	return r;
@@ -400,7 +419,7 @@ int vb_image_debian(const char *const *packages, size_t npackages, const char *a
 		    *detail ? "\n  and its debootstrap.log ends:" : "", detail);
 	}
 	if (!r)
-		r = finish(root, agent_path, err);
+		r = finish(root, agent_path, packages, npackages, err);
 	if (!r && rename(root, final) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = vb_error_errno(err, errno, "image debian: renaming %s", root);
 	vb_rm_rf(build); /* the log, and the root when the build failed or another won */

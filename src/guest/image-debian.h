@@ -34,10 +34,11 @@ int vb_image_debian_plan(const char *const *packages, size_t npackages, const ch
 			 char **dir, bool *cached, struct vb_error **err);
 
 /*
- * virtbench-mw beside the agent at agent_path, when it is there: the tree
- * holds it as /sbin/virtbench-mw, and its hash is part of the tree's key.
- * NULL when it is not built. Caller frees.
+ * virtbench-mw beside the agent at agent_path, when it is there and the
+ * packages hold its libraries (VB_MW_CLIENT_PACKAGES): the tree holds it
+ * as /sbin/virtbench-mw, and its hash is part of the tree's key. NULL
+ * otherwise. Caller frees.
  */
-char *vb_image_mw_path(const char *agent_path);
+char *vb_image_mw_path(const char *agent_path, const char *const *packages, size_t npackages);
 
 #endif

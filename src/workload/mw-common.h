@@ -16,7 +16,7 @@
 
 /* The shared libraries virtbench-mw needs, as Debian packages (each workload's packages). */
 /* netbase: /etc/hosts, where RabbitMQ's node rabbit@localhost finds localhost. */
-#define VB_MW_LIBS "libcurl4,libjansson4,libpq5,librabbitmq4,netbase"
+#define VB_MW_LIBS VB_MW_CLIENT_PACKAGES ",netbase"
 
 /* virtbench-mw beside the running agent; -ENOENT with *err if it is missing. */
 int vb_mw_helper(char **path, struct vb_error **err);
