@@ -289,6 +289,18 @@ PGconn *vb_mw_pg_connect(struct vb_mw_fault *f, const char *host, const char *po
 	return c;
 }
 
+bool vb_mw_pg_exec(struct vb_mw_fault *f, PGconn *c, const char *sql, ExecStatusType want,
+		   const char *who)
+{
+	PGresult *res = PQexec(c, sql);
+	bool ok = PQresultStatus(res) == want;
+	if (!ok)
+		vb_mw_fault_set(f, "%s%s%s: %s", who ? who : "", who ? ": " : "", sql,
+				PQerrorMessage(c));
+	PQclear(res);
+	return ok;
+}
+
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
 	struct vb_mw_http *h = arg;

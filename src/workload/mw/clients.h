@@ -89,6 +89,10 @@ bool vb_mw_amqp_confirms(struct vb_mw_fault *f, amqp_connection_state_t c,
 PGconn *vb_mw_pg_connect(struct vb_mw_fault *f, const char *host, const char *port,
 			 const char *timeout_s, const char *who);
 
+/* Run sql without parameters on c; false (the failure set: who: sql: why) when not want. */
+bool vb_mw_pg_exec(struct vb_mw_fault *f, PGconn *c, const char *sql, ExecStatusType want,
+		   const char *who);
+
 /* One HTTP connection (libcurl, kept alive, digest authentication as user). */
 struct vb_mw_http {
 	CURL *curl;

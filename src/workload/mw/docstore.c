@@ -54,17 +54,6 @@ static PGconn *connect_db(struct store *s, const char *who)
 	return vb_mw_pg_connect(&s->f, s->host, s->port, s->timeout, who);
 }
 
-/* Run one statement without parameters; false (and the failure noted) when it failed. */
-static bool exec_ok(struct store *s, PGconn *c, const char *sql, ExecStatusType want)
-{
-	PGresult *res = PQexec(c, sql);
-	bool ok = PQresultStatus(res) == want;
-	if (!ok)
-		vb_mw_fault_set(&s->f, "%s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-	return ok;
-}
-
 static bool same_document(const char *stored, const char *want)
 {
 	json_t *a = json_loads(stored, 0, NULL), *b = json_loads(want, 0, NULL);
@@ -180,10 +169,12 @@ int vb_mw_docstore(int argc, char **argv)
 	snprintf(s.timeout, sizeof(s.timeout), "%llu", (unsigned long long)timeout);
 	vb_mw_fault_init(&s.f);
 	PGconn *c = connect_db(&s, "setup");
-	if (!c || !exec_ok(&s, c, "DROP TABLE IF EXISTS vb_observations", PGRES_COMMAND_OK) ||
-	    !exec_ok(&s, c,
-		     "CREATE TABLE vb_observations (key text PRIMARY KEY, doc jsonb NOT NULL)",
-		     PGRES_COMMAND_OK)) {
+	if (!c ||
+	    !vb_mw_pg_exec(&s.f, c, "DROP TABLE IF EXISTS vb_observations", PGRES_COMMAND_OK,
+			   NULL) ||
+	    !vb_mw_pg_exec(
+		&s.f, c, "CREATE TABLE vb_observations (key text PRIMARY KEY, doc jsonb NOT NULL)",
+		PGRES_COMMAND_OK, NULL)) {
 		PQfinish(c);
 		return vb_mw_fault_exit(&s.f);
 	}
@@ -208,7 +199,7 @@ int vb_mw_docstore(int argc, char **argv)
 		PQclear(res);
 	}
 	if (!s.f.failed)
-		exec_ok(&s, c, "DROP TABLE vb_observations", PGRES_COMMAND_OK);
+		vb_mw_pg_exec(&s.f, c, "DROP TABLE vb_observations", PGRES_COMMAND_OK, NULL);
 	PQfinish(c);
 	if (s.f.failed)
 		return vb_mw_fault_exit(&s.f);

@@ -43,22 +43,17 @@ struct job {
 	struct vb_mw_fault f;
 };
 
-static bool sql(struct job *j, PGconn *c, const char *q)
-{
-	PGresult *res = PQexec(c, q);
-	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
-		vb_mw_fault_set(&j->f, "setup: %s: %s", q, PQerrorMessage(c));
-	PQclear(res);
-	return ok;
-}
-
 /* Queues, exchange and tables made anew; the observations published, confirmed. */
 static bool setup(struct job *j, PGconn *db)
 {
-	if (!sql(j, db, "DROP TABLE IF EXISTS vb_raw, vb_processed") ||
-	    !sql(j, db, "CREATE TABLE vb_raw (key text PRIMARY KEY, doc jsonb NOT NULL)") ||
-	    !sql(j, db, "CREATE TABLE vb_processed (key text PRIMARY KEY, doc jsonb NOT NULL)"))
+	if (!vb_mw_pg_exec(&j->f, db, "DROP TABLE IF EXISTS vb_raw, vb_processed", PGRES_COMMAND_OK,
+			   "setup") ||
+	    !vb_mw_pg_exec(&j->f, db,
+			   "CREATE TABLE vb_raw (key text PRIMARY KEY, doc jsonb NOT NULL)",
+			   PGRES_COMMAND_OK, "setup") ||
+	    !vb_mw_pg_exec(&j->f, db,
+			   "CREATE TABLE vb_processed (key text PRIMARY KEY, doc jsonb NOT NULL)",
+			   PGRES_COMMAND_OK, "setup"))
 		return false;
 	amqp_connection_state_t c =
 	    vb_mw_amqp_open(&j->f, j->host, j->broker_port, (double)j->timeout_s, "setup");
