@@ -42,6 +42,7 @@ struct vb_guest {
 	char *image;			/* the lower layer */
 	char *work_dir;			/* the run's: a clone's directory goes there too */
 	char *dir, *upper, *work, *mnt; /* <work_dir>/<name>/... */
+	char *hosts;			/* <dir>/hosts: bound over the guest's /etc/hosts */
 	char *volume;			/* <dir>/volume, on /scratch; NULL: the overlay disk */
 	char *log;			/* <dir>/agent.log: the agent's stderr, capped */
 	struct vb_caplog stderr_log;
@@ -113,6 +114,7 @@ static void guest_free(struct vb_guest *g)
 	free(g->upper);
 	free(g->work);
 	free(g->mnt);
+	free(g->hosts);
 	free(g->volume);
 	free(g);
 }
@@ -189,6 +191,7 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	g->work = xasprintf("%s/work", g->dir);
 	g->mnt = xasprintf("%s/root", g->dir);
 	g->log = xasprintf("%s/agent.log", g->dir);
+	g->hosts = xasprintf("%s/hosts", g->dir);
 	if (spec->container_disk == VB_CONTAINER_DISK_VOLUME)
 		g->volume = xasprintf("%s/volume", g->dir);
 	snprintf(g->run_id, sizeof(g->run_id), "%s", ctx->run_id);
@@ -209,6 +212,19 @@ static int guest_new(const struct vb_platform_ctx *ctx, const struct vb_guest_sp
 	for (size_t i = 0; i < VB_ARRAY_SIZE(dirs) && dirs[i] && !r; i++)
 		if (mkdir(dirs[i], 0700) < 0)
 			r = vb_error_errno(err, errno, "%s: creating %s", name, dirs[i]);
+	/*
+	 * Its own name on 127.0.1.1, as Debian names a host: a guest on the
+	 * run's bridge has a resolver it cannot reach, and a server that looks
+	 * its host up (RabbitMQ, Virtuoso) would wait for it at every start.
+	 */
+	_cleanup_free_ char *hosts =
+	    xasprintf("127.0.0.1\tlocalhost\n127.0.1.1\t%s\n"
+		      "::1\t\tlocalhost ip6-localhost ip6-loopback\n"
+		      "ff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n",
+		      name);
+	int hr = r ? 0 : vb_write_file_atomic(g->hosts, hosts, strlen(hosts));
+	if (hr)
+		r = vb_error_errno(err, -hr, "%s: writing %s", name, g->hosts);
 	/*
 	 * The upper layer is the overlay's root directory: it takes the image
 	 * root's mode (0755), or the guest's own users (www-data, postgres)
@@ -280,6 +296,7 @@ static struct vb_ctr_config guest_config(struct vb_guest *g, char *const *argv, 
 		.work = g->work,
 		.mnt = g->mnt,
 		.volume = g->volume,
+		.hosts = g->hosts,
 		.cgroup = g->cg,
 		.argv = argv,
 		.stdin_fd = in,

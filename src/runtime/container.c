@@ -316,6 +316,7 @@ static void load_seccomp(const struct child_args *a)
 struct layers {
 	int lower, upper, work, mnt;
 	int volume; /* -1: none */
+	int hosts;  /* -1: none */
 };
 
 /*
@@ -340,6 +341,12 @@ static void open_layers(const struct child_args *a, struct layers *l)
 		l->volume = open(c->volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (l->volume < 0)
 			fail(a->err_fd, errno, "opening the volume %s", c->volume);
+	}
+	l->hosts = -1;
+	if (c->hosts) {
+		l->hosts = open(c->hosts, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (l->hosts < 0)
+			fail(a->err_fd, errno, "opening %s", c->hosts);
 	}
 }
 
@@ -498,6 +505,30 @@ static int child_main(void *arg)
 	close(l.mnt);
 	setup_dev(a, rootfd);
 	setup_proc_sys(a, rootfd);
+	if (l.hosts >= 0) {
+		/*
+		 * Only a regular /etc/hosts of the root's own gets the guest's;
+		 * where the image has none (debootstrap's minbase), one is made
+		 * in the guest's layer to bind it on, where /etc lets us.
+		 */
+		struct open_how make = { .flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+					 .mode = 0644,
+					 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+						    RESOLVE_NO_MAGICLINKS };
+		int made = (int)syscall(SYS_openat2, rootfd, "etc/hosts", &make, sizeof(make));
+		if (made >= 0)
+			close(made);
+		int at = open_in_root(rootfd, "etc/hosts", O_PATH);
+		struct stat st;
+		if (at >= 0 && fstat(at, &st) == 0 && S_ISREG(st.st_mode)) {
+			char p[32];
+			fd_path(l.hosts, p);
+			bind_ro(a, rootfd, p, "etc/hosts");
+		}
+		if (at >= 0)
+			close(at);
+		close(l.hosts);
+	}
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 		fail(a->err_fd, errno, "setting the hostname");
 	/* pivot_root, not chroot; the old root is detached, not left below. */

@@ -48,6 +48,12 @@ struct vb_ctr_config {
 	 */
 	const char *volume;
 	/*
+	 * Non-NULL: a host file bound read-only over /etc/hosts where the root
+	 * has one (not through a symlink), so that the guest's own name
+	 * resolves without a resolver, as the host's does.
+	 */
+	const char *hosts;
+	/*
 	 * Non-zero: RLIMIT_FSIZE (soft and hard) of the container's processes,
 	 * the enforced disk cap's per-file part (runtime/disk-bound.h).
 	 */

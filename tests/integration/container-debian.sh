@@ -4,7 +4,7 @@
 # `run -p container --container-image debian`; bad input, interrupted and
 # failed builds leave nothing behind.
 . "$(dirname "$0")/lib.bash"
-N=22
+N=24
 plan $N
 export VIRTBENCH_CACHE_DIR="$TMP/cache"
 images="$VIRTBENCH_CACHE_DIR/images"
@@ -126,6 +126,15 @@ check "container run --image debian: /etc/debian_version has the host's major ve
 [ $rc = 0 ] || diag "$(cat "$TMP/err")"
 check "... from the cache: no build, the same directory" \
 	bash -c "! grep -q 'building' '$TMP/err' && [ \"\$(stat -c '%i %Y' '$dir')\" = '$before' ]"
+
+# Its own name resolves from /etc/hosts (no resolver asked), and the file
+# bound there is read-only.
+"$VB" container run --image debian -- /bin/sh -c \
+	'getent hosts "$(hostname)"; echo x >>/etc/hosts && echo writable' >"$TMP/out" 2>"$TMP/err"
+check "container run --image debian: its hostname is 127.0.1.1 in /etc/hosts" \
+	bash -c "grep -qE '^127\.0\.1\.1 +vb-[0-9a-f]{8}-[0-9]+\$' '$TMP/out'"
+check "... and the guest cannot rewrite that file" bash -c "! grep -q writable '$TMP/out'"
+[ -s "$TMP/out" ] || diag "$(cat "$TMP/err")"
 
 "$VB" run "${quick_args[@]}" -p host,container --container-image debian -w cpu.primes,mem.memcpy \
 	>"$TMP/out" 2>"$TMP/err"
