@@ -184,6 +184,12 @@ struct vb_platform_ops {
 	 */
 	int (*peer_netns)(struct vb_guest *g);
 	/*
+	 * The guest's own address, where another guest of the run reaches it
+	 * (the pair of a layout=split workload: its address on the run's
+	 * bridge; "127.0.0.1" for host); NULL or a NULL op: none.
+	 */
+	const char *(*guest_address)(struct vb_guest *g);
+	/*
 	 * Memory the running guest costs the host, in bytes: what its cgroup is
 	 * charged (processes, guest RAM touched, page cache). NULL if unknown.
 	 */

@@ -96,6 +96,12 @@ struct vb_workload_ops {
 	const struct vb_metric_desc *metrics; /* terminated by name == NULL */
 	bool needs_peer; /* w3: the supervisor starts a peer and passes its address */
 	/*
+	 * Its pair's workload (mw.worker's mw.services): with option "layout"
+	 * set to "split", the engine runs the pair in a second guest of the
+	 * platform beside each job of this one (docs/middleware.md). NULL: none.
+	 */
+	const struct vb_workload_ops *pair;
+	/*
 	 * Debian packages the workload needs in its guest, comma-separated
 	 * ("nginx,apache2-utils"); NULL: none, the minimal image will do. A run
 	 * with such a workload uses a Debian image holding the union of its
@@ -138,6 +144,12 @@ int vb_metric_check(const struct vb_metric_desc *m, double v, double timeout_s,
  * driven through the peer: docs/apps.md).
  */
 bool vb_workload_needs_peer(const struct vb_workload_ops *w, const void *opts);
+
+/*
+ * The workload this run of w needs beside it in a second guest (w->pair,
+ * when its option "layout" is "split"), or NULL.
+ */
+const struct vb_workload_ops *vb_workload_pair(const struct vb_workload_ops *w, const void *opts);
 
 /* Number of metrics / options of a workload. */
 size_t vb_workload_nmetrics(const struct vb_workload_ops *w);

@@ -318,6 +318,11 @@ static int check_victims(const struct iso_args *a, struct vb_run_config *wc, str
 		if (!strcmp(rw->w->group, "aggressor"))
 			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
 					     "%s is an aggressor, not a victim", rw->w->name);
+		if (vb_workload_pair(rw->w, rw->opts))
+			return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					     "%s layout=split takes two guests of its own: "
+					     "isolation runs it with layout=single only",
+					     rw->w->name);
 		if (!threads_set && !strcmp(rw->w->name, "cpu.primes")) {
 			int r = vb_option_set(rw->w, vb_workload_option(rw->w, "threads"), 1,
 					      rw->opts, err);

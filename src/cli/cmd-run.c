@@ -213,7 +213,12 @@ static int run_verb(int argc, char **argv)
 	bool w3 = false;
 	for (size_t i = 0; i < cfg.nworkloads; i++)
 		w3 |= vb_workload_needs_peer(cfg.workloads[i].w, cfg.workloads[i].opts);
-	cfg.spec.net = w3 ? VB_NET_BRIDGED : VB_NET_NONE;
+	/* layout=split: the pair's guests meet on the run's bridge. */
+	const struct vb_workload_ops *split = NULL;
+	for (size_t i = 0; i < cfg.nworkloads; i++)
+		if (vb_workload_pair(cfg.workloads[i].w, cfg.workloads[i].opts))
+			split = cfg.workloads[i].w;
+	cfg.spec.net = w3 || split ? VB_NET_BRIDGED : VB_NET_NONE;
 	if (a.net)
 		cfg.spec.net = !strcmp(a.net, "nat")	   ? VB_NET_NAT
 			       : !strcmp(a.net, "bridged") ? VB_NET_BRIDGED
@@ -229,6 +234,11 @@ static int run_verb(int argc, char **argv)
 	if (!r && w3 && cfg.spec.net == VB_NET_NONE)
 		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
 				  "--net none: the w3 workloads need a network to their peer");
+	if (!r && split && cfg.spec.net != VB_NET_BRIDGED)
+		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
+				  "--net %s: %s layout=split needs its two guests on the run's "
+				  "bridge (use --net bridged, or leave --net out)",
+				  a.net, split->name);
 	/* Behind NAT the host reaches no guest address: where=host needs the bridge. */
 	for (size_t i = 0; !r && cfg.spec.net == VB_NET_NAT && i < cfg.nworkloads; i++)
 		if (vb_workload_needs_peer(cfg.workloads[i].w, cfg.workloads[i].opts) &&
@@ -268,6 +278,11 @@ static int run_verb(int argc, char **argv)
 				    "platform %s cannot run %s yet: it has no network "
 				    "to the peer",
 				    cfg.platforms[i]->name, cfg.workloads[k].w->name);
+		if (!r && split && !cfg.platforms[i]->guest_address)
+			r = vb_error_exit(&err, VB_SKIP, VB_EXIT_UNAVAILABLE,
+					  "platform %s cannot run %s layout=split: another guest "
+					  "cannot reach its guests",
+					  cfg.platforms[i]->name, split->name);
 		if (r)
 			break;
 		probe.agent_path = agent;

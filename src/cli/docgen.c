@@ -164,7 +164,8 @@ static void print_workloads(FILE *f, bool aggressors)
 	if (!aggressors)
 		fputs("all", f);
 	for (size_t i = 0, n = 0; vb_workloads[i]; i++)
-		if (aggressors == !strcmp(vb_workloads[i]->group, "aggressor"))
+		if (aggressors == !strcmp(vb_workloads[i]->group, "aggressor") &&
+		    strcmp(vb_workloads[i]->group, "pair"))
 			fprintf(f, "%s%s", !aggressors || n++ ? " " : "", vb_workloads[i]->name);
 }
 

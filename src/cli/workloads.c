@@ -20,7 +20,7 @@ static const char *suite_group(const char *suite)
 	return strcmp(suite, "apps") ? suite : "app";
 }
 
-/* The suites are the workload groups; "all" is every group but the aggressors. */
+/* The suites are the workload groups; "all" is every group but the aggressors and pairs. */
 static int add_suites(const char *text, char ***names, size_t *n, struct vb_error **err)
 {
 	char **items;
@@ -39,7 +39,8 @@ static int add_suites(const char *text, char ***names, size_t *n, struct vb_erro
 		}
 		for (size_t i = 0; vb_workloads[i]; i++) {
 			const char *g = vb_workloads[i]->group;
-			if (all ? !strcmp(g, "aggressor") : strcmp(g, suite_group(items[k])) != 0)
+			if (all ? !strcmp(g, "aggressor") || !strcmp(g, "pair")
+				: strcmp(g, suite_group(items[k])) != 0)
 				continue;
 			bool dup = false;
 			for (size_t j = 0; j < *n; j++)
@@ -61,6 +62,8 @@ static int resolve_workloads(const char *text, const char *suites, struct vb_run
 	size_t n = 0;
 	if (text && !strcmp(text, "all")) {
 		for (size_t i = 0; vb_workloads[i]; i++) {
+			if (!strcmp(vb_workloads[i]->group, "pair"))
+				continue;
 			names = xrealloc(names, (n + 1) * sizeof(char *));
 			names[n++] = xstrdup(vb_workloads[i]->name);
 		}
@@ -80,6 +83,13 @@ static int resolve_workloads(const char *text, const char *suites, struct vb_run
 			r = vb_error_exit(
 			    err, -EINVAL, VB_EXIT_USAGE,
 			    "unknown workload '%.64s' (see 'virtbench list workloads')", names[i]);
+			break;
+		}
+		if (!strcmp(w->group, "pair")) {
+			r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+					  "%s runs only as the pair of a workload in layout=split "
+					  "(mw.worker --set layout=split), not on its own",
+					  w->name);
 			break;
 		}
 		for (size_t j = 0; j < cfg->nworkloads; j++)

@@ -139,7 +139,8 @@ struct overhead {
 	const struct vb_run_config *cfg;
 	struct vb_session s;
 	struct vb_session_guest *guests; /* [platform]: the current instance's */
-	bool needs_peer;
+	struct vb_session_guest *pairs;	 /* [platform]: its second guest, for layout=split */
+	bool needs_peer, needs_pair;
 	int64_t *wids; /* [workload]: workloads.id */
 	struct cell **cells;
 	unsigned round_base; /* rounds of earlier instances: stored rounds go on */
@@ -192,14 +193,43 @@ static int start_guests(struct overhead *o, unsigned inst, struct vb_error **err
 			return vb_error_wrap(err, "%s", platform_label(cfg, p));
 		vb_info("instance %u of %s: guest %s-%zu", inst + 1, platform_label(cfg, p),
 			o->s.tag, inst * cfg->nplatforms + p);
+		/*
+		 * The pair's guest of a layout=split workload: numbered after
+		 * every instance's own (VB_MAX_INSTANCES * platforms + ...), so
+		 * that its name and address on the run's bridge are its own.
+		 */
+		unsigned pn = (unsigned)((VB_MAX_INSTANCES + inst) * cfg->nplatforms + p);
+		if (o->needs_pair)
+			r = vb_session_guest_start(&o->s, cfg->platforms[p], platform_spec(cfg, p),
+						   pn, false, &o->pairs[p], err);
+		if (r)
+			return vb_error_wrap(err, "%s: the pair's guest", platform_label(cfg, p));
 	}
 	return 0;
 }
 
 static void stop_guests(struct overhead *o)
 {
-	for (size_t p = 0; p < o->cfg->nplatforms; p++)
+	for (size_t p = 0; p < o->cfg->nplatforms; p++) {
 		vb_session_guest_stop(&o->guests[p]);
+		vb_session_guest_stop(&o->pairs[p]);
+	}
+}
+
+/* A guest that failed a job gets a fresh start: false (and *err) when it cannot. */
+static bool restart(struct overhead *o, struct vb_session_guest *gs, struct vb_error **err)
+{
+	struct vb_error *serr = NULL;
+	if (!gs->g)
+		return true;
+	gs->ops->stop(gs->g, NULL);
+	if (gs->ops->start(gs->g, &serr)) {
+		vb_error_set(err, serr->code, "%s: cannot restart: %s", gs->ops->name, serr->msg);
+		vb_error_free(&serr);
+		o->aborted = true;
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -219,7 +249,10 @@ static int run_slot(struct overhead *o, const struct vb_slot *slot, unsigned ins
 	char id[16];
 	snprintf(id, sizeof(id), "%d", o->s.seq);
 	struct vb_job_outcome jo;
-	vb_session_job(&o->s, gs, rw->w, rw->opts, id, &jo);
+	if (vb_workload_pair(rw->w, rw->opts))
+		vb_session_job_pair(&o->s, gs, &o->pairs[slot->platform], rw->w, rw->opts, id, &jo);
+	else
+		vb_session_job(&o->s, gs, rw->w, rw->opts, id, &jo);
 	if (jo.rc == -EINTR || vb_interrupted)
 		o->interrupted = true;
 
@@ -249,16 +282,8 @@ static int run_slot(struct overhead *o, const struct vb_slot *slot, unsigned ins
 			jo.err->msg);
 		wfailed[slot->workload] = true;
 		/* A guest whose agent is gone gets one fresh start; then we give up. */
-		if (jo.rc != -EIO) {
-			struct vb_error *serr = NULL;
-			gs->ops->stop(gs->g, NULL);
-			if (gs->ops->start(gs->g, &serr)) {
-				vb_error_set(err, serr->code, "%s: cannot restart: %s",
-					     gs->ops->name, serr->msg);
-				vb_error_free(&serr);
-				o->aborted = true;
-			}
-		}
+		if (jo.rc != -EIO && restart(o, gs, err) && vb_workload_pair(rw->w, rw->opts))
+			restart(o, &o->pairs[slot->platform], err);
 	} else if (!jo.rc && !slot->warmup) {
 		cell_add(&o->cells[slot->platform][slot->workload], vb_workload_nmetrics(rw->w),
 			 jo.values);
@@ -284,6 +309,7 @@ static void stop_finished(struct overhead *o, const struct vb_sched *sched)
 			vb_info("%s has nothing left to run: its guest goes now",
 				platform_label(cfg, p));
 			vb_session_guest_stop(&o->guests[p]);
+			vb_session_guest_stop(&o->pairs[p]);
 		}
 	}
 }
@@ -345,6 +371,7 @@ static void overhead_free(struct overhead *o)
 	}
 	free(o->cells);
 	free(o->guests);
+	free(o->pairs);
 	free(o->wids);
 }
 
@@ -363,8 +390,9 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 	o.s.pctx.kernel = cfg->kernel;
 	o.s.pctx.kernel_modules = cfg->kernel_modules;
 	o.guests = xcalloc(cfg->nplatforms, sizeof(*o.guests));
+	o.pairs = xcalloc(cfg->nplatforms, sizeof(*o.pairs));
 	for (size_t p = 0; p < cfg->nplatforms; p++)
-		o.guests[p].peer = (struct vb_peer){ .pid = -1, .in_fd = -1 };
+		o.guests[p].peer = o.pairs[p].peer = (struct vb_peer){ .pid = -1, .in_fd = -1 };
 	o.wids = xcalloc(cfg->nworkloads, sizeof(*o.wids));
 	o.cells = xcalloc(cfg->nplatforms, sizeof(*o.cells));
 	for (size_t p = 0; p < cfg->nplatforms; p++) {
@@ -375,6 +403,9 @@ int vb_overhead_run(const struct vb_run_config *cfg, struct vb_store *db, int64_
 	}
 	for (size_t i = 0; i < cfg->nworkloads; i++)
 		o.needs_peer |= vb_workload_needs_peer(cfg->workloads[i].w, cfg->workloads[i].opts);
+	for (size_t i = 0; i < cfg->nworkloads; i++)
+		o.needs_pair |=
+		    vb_workload_pair(cfg->workloads[i].w, cfg->workloads[i].opts) != NULL;
 
 	/*
 	 * Fresh guests: K instances one after another, each with the same

@@ -4,7 +4,13 @@
  * shares, written once. An experiment is a plan of what to run where; the
  * session claims, starts, records, executes, stores and ends.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "agent/client.h"
 #include "core/json.h"
@@ -194,9 +200,10 @@ static void on_event(const struct vb_event *ev, void *data)
 	o->have = found == nm;
 }
 
-void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
-		    const struct vb_workload_ops *w, const void *opts, const char *id,
-		    struct vb_job_outcome *out)
+/* The job with its peer field: peer, else the w3 peer's address where w needs it. */
+static void session_job(struct vb_session *s, struct vb_session_guest *g,
+			const struct vb_workload_ops *w, const void *opts, const char *id,
+			const char *peer, struct vb_job_outcome *out)
 {
 	_cleanup_free_ char *params = vb_workload_params_json(w, opts);
 	struct vb_job job = { 0 };
@@ -205,7 +212,9 @@ void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
 	job.id = xasprintf("%s-%s", s->tag, id);
 	job.workload = xstrdup(w->name);
 	job.params = json_loads(params, 0, NULL);
-	if (vb_workload_needs_peer(w, opts))
+	if (peer)
+		job.peer = xstrdup(peer);
+	else if (vb_workload_needs_peer(w, opts))
 		job.peer = vb_peer_address(&g->peer, g->ops, g->g);
 	out->start = vb_monotonic_s();
 	out->rc = g->ops->exec(g->g, &job, on_event, out, &out->err);
@@ -213,6 +222,134 @@ void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
 	vb_job_release(&job);
 	if (!out->rc && !out->have)
 		out->rc = vb_error_set(&out->err, -EPROTO, "agent finished without a full sample");
+}
+
+void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
+		    const struct vb_workload_ops *w, const void *opts, const char *id,
+		    struct vb_job_outcome *out)
+{
+	session_job(s, g, w, opts, id, NULL, out);
+}
+
+/* The pair's job, on its own thread. */
+struct pair_job {
+	struct vb_session *s;
+	struct vb_session_guest *g;
+	const struct vb_workload_ops *w;
+	void *opts;
+	char id[24];
+	const char *peer;
+	struct vb_job_outcome out;
+};
+
+static void *pair_thread(void *data)
+{
+	struct pair_job *pj = data;
+	session_job(pj->s, pj->g, pj->w, pj->opts, pj->id, pj->peer, &pj->out);
+	return NULL;
+}
+
+/*
+ * The first of three free ports in a row on addr's loopback (the pair's
+ * servers on host), or 5672 elsewhere: a guest's ports are its own.
+ */
+static uint16_t pair_base_port(const char *addr)
+{
+	if (strcmp(addr, "127.0.0.1"))
+		return 5672;
+	for (int tries = 0; tries < 64; tries++) {
+		int fds[3] = { -1, -1, -1 };
+		uint16_t base = 0;
+		bool ok = true;
+		for (int i = 0; ok && i < 3; i++) {
+			struct sockaddr_in a = { .sin_family = AF_INET,
+						 .sin_port = htons((uint16_t)(base + i)),
+						 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+			fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			ok = fds[i] >= 0 && (i == 0 || base + i <= 65535) &&
+			     bind(fds[i], (struct sockaddr *)&a, sizeof(a)) == 0;
+			socklen_t len = sizeof(a);
+			if (ok && i == 0 && getsockname(fds[0], (struct sockaddr *)&a, &len) == 0)
+				base = ntohs(a.sin_port);
+			ok = ok && base != 0;
+		}
+		for (int i = 0; i < 3; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		if (ok)
+			return base;
+	}
+	return 0;
+}
+
+void vb_session_job_pair(struct vb_session *s, struct vb_session_guest *g,
+			 struct vb_session_guest *pg, const struct vb_workload_ops *w,
+			 const void *opts, const char *id, struct vb_job_outcome *out)
+{
+	const struct vb_workload_ops *pw = vb_workload_pair(w, opts);
+	const char *addr = pg->g && pg->ops->guest_address ? pg->ops->guest_address(pg->g) : NULL;
+	uint16_t base = addr ? pair_base_port(addr) : 0;
+	unsigned char raw[16];
+	bool random = getrandom(raw, sizeof(raw), 0) == (ssize_t)sizeof(raw);
+	if (!pw || !addr || !base || !random) {
+		*out = (struct vb_job_outcome){ .w = w };
+		out->values = xcalloc(vb_workload_nmetrics(w), sizeof(double));
+		out->start = out->end = vb_monotonic_s();
+		out->rc =
+		    vb_error_set(&out->err, -ENETUNREACH, "%s layout=split: %s", w->name,
+				 !pw	 ? "no pair"
+				 : !addr ? "the pair's guest has no address on the run's network"
+				 : !base ? "no three free ports in a row for the pair"
+					 : "no random secret for the pair");
+		return;
+	}
+	char secret[33];
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(secret + 2 * i, 3, "%02x", raw[i]);
+	explicit_bzero(raw, sizeof(raw));
+	_cleanup_free_ char *peer = xasprintf("%s:%u/%s", addr, base, secret);
+	explicit_bzero(secret, sizeof(secret));
+	/* The pair's options: the values of w's options of the same names. */
+	struct pair_job pj = { .s = s, .g = pg, .w = pw, .peer = peer };
+	pj.opts = xcalloc(1, pw->opts_size);
+	for (const struct vb_option *po = pw->options; po->name; po++) {
+		const struct vb_option *o = vb_workload_option(w, po->name);
+		if (!o || vb_option_set(pw, po, vb_option_get(o, opts), pj.opts, NULL))
+			VB_BUG("%s: the pair's option %s is not %s's", pw->name, po->name, w->name);
+	}
+	snprintf(pj.id, sizeof(pj.id), "%.16s-pair", id);
+	pthread_t th;
+	bool threaded = pthread_create(&th, NULL, pair_thread, &pj) == 0;
+	if (!threaded) {
+		*out = (struct vb_job_outcome){ .w = w };
+		out->values = xcalloc(vb_workload_nmetrics(w), sizeof(double));
+		out->rc = vb_error_set(&out->err, -EAGAIN,
+				       "%s layout=split: no thread for the pair", w->name);
+	} else {
+		session_job(s, g, w, opts, id, peer, out);
+		pthread_join(th, NULL);
+	}
+	explicit_bzero(peer, strlen(peer));
+	struct vb_job_outcome *po = &pj.out;
+	if (threaded && !out->rc && po->rc) {
+		out->rc = po->rc;
+		out->err = po->err;
+		po->err = NULL;
+		vb_error_wrap(&out->err, "its pair %s", pw->name);
+	} else if (threaded && out->rc && po->rc) {
+		vb_info("%s: its pair %s failed too: %s", w->name, pw->name, po->err->msg);
+	} else if (threaded && !out->rc) {
+		for (size_t m = 0; pw->metrics[m].name; m++)
+			for (size_t k = 0; w->metrics[k].name; k++)
+				if (!strcmp(w->metrics[k].name, pw->metrics[m].name))
+					out->values[k] = po->values[m];
+	}
+	if (threaded) {
+		out->start = po->start < out->start ? po->start : out->start;
+		out->end = po->end > out->end ? po->end : out->end;
+		vb_job_outcome_release(po);
+	}
+	free(pj.opts);
 }
 
 void vb_job_outcome_release(struct vb_job_outcome *o)

@@ -79,6 +79,21 @@ struct vb_job_outcome {
 void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
 		    const struct vb_workload_ops *w, const void *opts, const char *id,
 		    struct vb_job_outcome *out);
+
+/*
+ * A job of a workload in layout=split (vb_workload_pair): its pair runs on
+ * guest pg (a second guest of the same platform) beside it, on its own
+ * thread. Both jobs get the pair's place as their peer field:
+ * "ADDR:PORT/SECRET", ADDR pg's address on the run's network
+ * (guest_address), PORT the first of the pair's servers' ports (5672 in a
+ * guest of its own; three free ones in a row for host), SECRET 16 random
+ * bytes made for the job. The outcome is w's: it fails when either job
+ * fails (w's error first), and a metric of the pair's takes the place of
+ * w's of the same name (mw.worker's start_s is the servers').
+ */
+void vb_session_job_pair(struct vb_session *s, struct vb_session_guest *g,
+			 struct vb_session_guest *pg, const struct vb_workload_ops *w,
+			 const void *opts, const char *id, struct vb_job_outcome *out);
 void vb_job_outcome_release(struct vb_job_outcome *o);
 
 /* One sample to store: values for the metrics with have[m] (have NULL: all, or none if !ok). */

@@ -675,6 +675,11 @@ static const char *container_peer_listen(struct vb_guest *g)
 			: NULL;
 }
 
+static const char *container_guest_address(struct vb_guest *g)
+{
+	return g->net ? g->ip : NULL;
+}
+
 static int container_peer_netns(struct vb_guest *g)
 {
 	return g->nat ? vb_nat_run_outside()->netns : -1;
@@ -699,6 +704,7 @@ const struct vb_platform_ops vb_platform_container = {
 	.agent_hash = container_agent_hash,
 	.peer_listen = container_peer_listen,
 	.peer_netns = container_peer_netns,
+	.guest_address = container_guest_address,
 	.guest_info = container_guest_info,
 	.features = vb_container_features,
 };

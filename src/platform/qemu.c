@@ -605,6 +605,12 @@ static const char *qemu_peer_listen(struct vb_guest *g)
 	return g->net ? vb_net_run_bridge()->host_ip : g->nat ? "127.0.0.1" : NULL;
 }
 
+/* A tap on the run's bridge; behind QEMU's user-mode NAT no other guest reaches it. */
+static const char *qemu_guest_address(struct vb_guest *g)
+{
+	return g->net ? g->ip : NULL;
+}
+
 /* NAT: the peer listens on the loopback of QEMU's own namespace, 10.0.2.2 inside. */
 static int qemu_peer_netns(struct vb_guest *g)
 {
@@ -630,6 +636,7 @@ const struct vb_platform_ops vb_platform_qemu_tcg = {
 	.peer_listen = qemu_peer_listen,
 	.peer_via = qemu_peer_via,
 	.peer_netns = qemu_peer_netns,
+	.guest_address = qemu_guest_address,
 	.guest_info = qemu_guest_info,
 	.features = vb_qemu_tcg_features,
 };
@@ -653,6 +660,7 @@ const struct vb_platform_ops vb_platform_kvm = {
 	.peer_listen = qemu_peer_listen,
 	.peer_via = qemu_peer_via,
 	.peer_netns = qemu_peer_netns,
+	.guest_address = qemu_guest_address,
 	.guest_info = qemu_guest_info,
 	.features = vb_kvm_features,
 };

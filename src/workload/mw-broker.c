@@ -52,7 +52,7 @@ static const struct vb_metric_desc broker_metrics[] = {
 static const struct vb_mw_server rabbitmq = {
 	.what = "the broker",
 	.flag = "--port",
-	.start = vb_rabbitmq_start,
+	.start = vb_mw_rabbitmq_start,
 	.stop_signal = SIGTERM, /* the server's script stops the node through rabbitmqctl */
 };
 
@@ -79,7 +79,7 @@ static int broker_run(const struct vb_workload_ctx *ctx, const void *vo, double 
 	/* A thousand messages a second at least, even emulated, plus ten minutes. */
 	double timeout = 600.0 + (double)o->messages * 2 / 1000.0;
 	static const struct vb_mw_server *const servers[] = { &rabbitmq, NULL };
-	return vb_mw_run(ctx, "mw.broker", servers, o->port, "broker", extra, timeout,
+	return vb_mw_run(ctx, "mw.broker", servers, o->port, NULL, "broker", extra, timeout,
 			 broker_metrics, values, err);
 }
 

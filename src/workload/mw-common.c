@@ -9,8 +9,12 @@
 #include <sys/random.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+
+#include "core/net.h"
 #include "core/util.h"
 #include "workload/mw-common.h"
+#include "workload/net-common.h"
 
 int vb_mw_helper(char **path, struct vb_error **err)
 {
@@ -100,32 +104,53 @@ int vb_mw_client(const char *who, char *const args[], char *const env[], double 
 	return r;
 }
 
-static int start_rabbitmq(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-			  volatile sig_atomic_t *stop, struct vb_error **err)
+int vb_mw_rabbitmq_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err)
 {
 	static const char *const servers[] = { "/usr/lib/rabbitmq/bin/rabbitmq-server", NULL };
 	_cleanup_free_ char *server = NULL, *helper = NULL;
 	int r = vb_app_program(servers, "rabbitmq-server", &server, err);
 	if (!r)
 		r = vb_mw_helper(&helper, err);
-	/* The Erlang distribution's port: by default port + 20000, maybe past 65535. */
-	uint16_t dist = 0;
+	/*
+	 * epmd's port and the Erlang distribution's (by default 4369 and port
+	 * + 20000, maybe past 65535): free ones, so that a host's own RabbitMQ
+	 * or epmd is neither met nor disturbed.
+	 */
+	uint16_t dist = 0, epmd = 0;
 	if (!r)
 		r = vb_app_port(0, &dist, err);
+	for (int tries = 0; !r && tries < 16 && (!epmd || epmd == dist); tries++)
+		r = vb_app_port(0, &epmd, err);
+	if (!r && epmd == dist)
+		r = vb_error_set(err, -EADDRINUSE, "no free port for epmd");
 	if (!r)
-		r = vb_svc_open(s, "rabbitmq", scratch, "rabbitmq", err);
+		r = vb_svc_open(s, "rabbitmq", st->scratch, "rabbitmq", err);
 	if (r)
 		return r;
 	/*
 	 * Sized for small guests: the memory alarm at 60 % of the guest's
 	 * memory and the disk alarm at 16 MB free, so that a 512 MiB guest
-	 * with a small scratch disk still takes messages.
+	 * with a small scratch disk still takes messages. One user, vb, with
+	 * the job's password, admitted from any address (the pair's worker
+	 * logs in from its own guest); the file is in the service's 0700
+	 * directory.
 	 */
-	_cleanup_free_ char *conf = xasprintf("listeners.tcp.default = 127.0.0.1:%u\n"
-					      "vm_memory_high_watermark.relative = 0.6\n"
-					      "disk_free_limit.absolute = 16MB\n",
-					      port);
+	_cleanup_free_ char *conf =
+	    xasprintf("listeners.tcp.default = %s:%u\n"
+		      "vm_memory_high_watermark.relative = 0.6\n"
+		      "disk_free_limit.absolute = 16MB\n"
+		      "default_user = vb\ndefault_pass = %s\nloopback_users = none\n",
+		      st->addr, st->port, st->secret);
 	r = vb_svc_write(s, "rabbitmq.conf", conf, strlen(conf), err);
+	explicit_bzero(conf, strlen(conf));
+	/*
+	 * Names from /etc/hosts alone: a guest on the run's bridge has a
+	 * resolver it cannot reach, and Erlang asked it about every client
+	 * (8 s a login, seen in containers).
+	 */
+	static const char inetrc[] = "{lookup, [file]}.\n";
+	if (!r)
+		r = vb_svc_write(s, "inetrc", inetrc, strlen(inetrc), err);
 	if (r)
 		return r;
 	/*
@@ -141,52 +166,49 @@ static int start_rabbitmq(struct vb_svc *s, const char *scratch, uint16_t port, 
 	    xasprintf("RABBITMQ_ENABLED_PLUGINS_FILE=%s/enabled_plugins", s->seen);
 	_cleanup_free_ char *pid = xasprintf("RABBITMQ_PID_FILE=%s/pid", s->seen);
 	_cleanup_free_ char *dport = xasprintf("RABBITMQ_DIST_PORT=%u", dist);
+	_cleanup_free_ char *eport = xasprintf("ERL_EPMD_PORT=%u", epmd);
+	_cleanup_free_ char *rc = xasprintf("ERL_INETRC=%s/inetrc", s->seen);
 	char *argv[] = { "/usr/bin/env", home, "RABBITMQ_NODENAME=rabbit@localhost", mnesia, logs,
-			 config, plugins, pid, dport, "RABBITMQ_LOGS=-",
+			 config, plugins, pid, dport, eport, rc, "RABBITMQ_LOGS=-",
 			 /* Erlang's epmd and distribution on loopback, not every address. */
 			 "ERL_EPMD_ADDRESS=127.0.0.1",
 			 "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface "
 			 "{127,0,0,1}",
 			 server, NULL };
 	r = vb_svc_start(s, argv, err);
-	_cleanup_free_ char *p = xasprintf("%u", port);
-	char *probe[] = { helper, "broker", "--port", p, "--ping", NULL };
+	_cleanup_free_ char *p = xasprintf("%u", st->port);
+	_cleanup_free_ char *pass = xasprintf("VB_MW_SECRET=%s", st->secret);
+	char *probe[] = {
+		helper, "broker", "--host", (char *)st->addr, "--port", p, "--ping", NULL
+	};
+	char *env[] = { pass, NULL };
 	if (!r)
-		r = vb_svc_wait_ready(s, "127.0.0.1", port, probe, timeout_s, stop, err);
+		r = vb_svc_wait_ready_env(s, st->addr, st->port, probe, env, st->timeout_s,
+					  st->stop, err);
 	return r;
 }
 
-int vb_rabbitmq_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
-		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
-		      struct vb_error **err)
-{
-	(void)secret; /* guest, which RabbitMQ admits over loopback only */
-	*s = (struct vb_svc){ .pid = -1, .log_fd = -1 };
-	int r = start_rabbitmq(s, scratch, port, timeout_s, stop, err);
-	if (r && who)
-		vb_error_wrap(err, "%s", who);
-	return r;
-}
-
-static int start_virtuoso(struct vb_svc *s, const char *scratch, uint16_t port, double timeout_s,
-			  volatile sig_atomic_t *stop, struct vb_error **err)
+int vb_mw_virtuoso_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err)
 {
 	static const char *const servers[] = { "/usr/bin/virtuoso-t", NULL };
-	_cleanup_free_ char *server = NULL, *helper = NULL;
+	static const char *const isqls[] = { "/usr/bin/isql-vt", NULL };
+	_cleanup_free_ char *server = NULL, *helper = NULL, *isql = NULL;
 	int r = vb_app_program(servers, "virtuoso-opensource-7", &server, err);
+	if (!r)
+		r = vb_app_program(isqls, "virtuoso-opensource-7-bin", &isql, err);
 	if (!r)
 		r = vb_mw_helper(&helper, err);
 	uint16_t sql = 0;
 	if (!r)
 		r = vb_app_port(0, &sql, err);
 	if (!r)
-		r = vb_svc_open(s, "virtuoso", scratch, NULL, err);
+		r = vb_svc_open(s, "virtuoso", st->scratch, NULL, err);
 	if (r)
 		return r;
 	/*
-	 * Everything in the service's directory, both listeners on loopback
-	 * (the stock configuration listens on every address), the buffers
-	 * sized for small guests (2,000 pages: 16 MB).
+	 * Everything in the service's directory, SQL on loopback and HTTP on
+	 * the job's address (the stock configuration listens on every
+	 * address), the buffers sized for small guests (2,000 pages: 16 MB).
 	 */
 	const char *d = s->seen;
 	_cleanup_free_ char *ini =
@@ -197,64 +219,79 @@ static int start_virtuoso(struct vb_svc *s, const char *scratch, uint16_t port, 
 		      "TransactionFile = %s/virtuoso-temp.trx\n"
 		      "[Parameters]\nServerPort = 127.0.0.1:%u\nDisableUnixSocket = 1\n"
 		      "NumberOfBuffers = 2000\nMaxDirtyBuffers = 1200\nDirsAllowed = .\n"
-		      "[HTTPServer]\nServerPort = 127.0.0.1:%u\n"
+		      "[HTTPServer]\nServerPort = %s:%u\n"
 		      "ServerRoot = /var/lib/virtuoso-opensource-7/vsp\nServerThreads = 10\n"
 		      "MaxClientConnections = 10\n",
-		      d, d, d, d, d, d, d, sql, port);
+		      d, d, d, d, d, d, d, sql, st->addr, st->port);
 	r = vb_svc_write(s, "virtuoso.ini", ini, strlen(ini), err);
 	if (r)
 		return r;
 	_cleanup_free_ char *conf = xasprintf("%s/virtuoso.ini", d);
 	char *argv[] = { server, "+foreground", "+configfile", conf, NULL };
 	r = vb_svc_start(s, argv, err);
-	_cleanup_free_ char *p = xasprintf("%u", port);
-	char *probe[] = { helper, "triplestore", "--port", p, "--ping", NULL };
+	_cleanup_free_ char *p = xasprintf("%u", st->port);
+	char *probe[] = { helper, "triplestore", "--host", (char *)st->addr, "--port",
+			  p,	  "--ping",	 NULL };
 	if (!r)
-		r = vb_svc_wait_ready(s, "127.0.0.1", port, probe, timeout_s, stop, err);
+		r = vb_svc_wait_ready(s, st->addr, st->port, probe, st->timeout_s, st->stop, err);
+	/*
+	 * dba's stock password, which anyone who reaches the HTTP port would
+	 * know, becomes the job's: the statement in a file of the service's
+	 * 0700 directory, never on a command line.
+	 */
+	_cleanup_free_ char *stmt =
+	    xasprintf("USER_SET_PASSWORD ('dba', '%s');\nexit;\n", st->secret);
+	if (!r)
+		r = vb_svc_write(s, "password.sql", stmt, strlen(stmt), err);
+	explicit_bzero(stmt, strlen(stmt));
+	_cleanup_free_ char *at = xasprintf("127.0.0.1:%u", sql);
+	_cleanup_free_ char *script = xasprintf("%s/password.sql", d);
+	char *set[] = { isql, at, "dba", "dba", script, NULL };
+	if (!r)
+		r = vb_svc_run(s, set, st->timeout_s, st->stop, err);
+	if (r == 0) {
+		_cleanup_free_ char *again = xasprintf("%s/password.sql", s->seen);
+		(void)unlink(again);
+	}
 	return r;
 }
 
-int vb_virtuoso_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
-		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
-		      struct vb_error **err)
+int vb_mw_pg_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err)
 {
-	(void)secret; /* dba on a database made for this job (AllowOSCalls off) */
-	*s = (struct vb_svc){ .pid = -1, .log_fd = -1 };
-	int r = start_virtuoso(s, scratch, port, timeout_s, stop, err);
-	if (r && who)
-		vb_error_wrap(err, "%s", who);
-	return r;
+	/* vb_pg_start's own timeout: 120 s for pg_isready */
+	return vb_pg_start(s, st->scratch, st->addr, st->port, st->secret, st->stop,
+			   "the document store", err);
 }
 
-int vb_mw_pg_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
-		   double timeout_s, volatile sig_atomic_t *stop, const char *who,
-		   struct vb_error **err)
+int vb_mw_place_parse(const char *peer, const char *who, char **addr_out, uint16_t *port,
+		      char **secret_out, struct vb_error **err)
 {
-	(void)timeout_s; /* vb_pg_start's own: 120 s for pg_isready */
-	return vb_pg_start(s, scratch, "127.0.0.1", port, secret, stop, who, err);
+	char hostport[VB_PEER_MAX_TEXT];
+	uint8_t token[16];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!peer || vb_peer_split(peer, hostport, sizeof(hostport), token) ||
+	    vb_parse_hostport(hostport, false, &ss, &sl) || ss.ss_family != AF_INET)
+		return vb_error_set(err, -EINVAL,
+				    "%s: layout=split runs with its pair, which virtbench starts "
+				    "(mw.worker --set layout=split): no pair's address here",
+				    who);
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+	char addr[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
+	*addr_out = xstrdup(addr);
+	*port = ntohs(in->sin_port);
+	*secret_out = xstrdup(strchr(peer, '/') + 1);
+	return 0;
 }
 
 #define MW_SERVERS_MAX 4
 
-int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
-	      const struct vb_mw_server *const srv[], uint64_t port_opt, const char *cmd,
-	      char *const extra[], double client_timeout_s, const struct vb_metric_desc *m,
-	      double *values, struct vb_error **err)
+/* A free port for each of ns servers, the first port_opt when it is not 0; all differ. */
+static int own_ports(const char *who, const struct vb_mw_server *const srv[], size_t ns,
+		     uint64_t port_opt, uint16_t ports[], struct vb_error **err)
 {
-	static const char *const apart[] = { "start_s", NULL };
-	size_t start_i = 0, ns = 0, nx = 0;
-	while (m[start_i].name && strcmp(m[start_i].name, "start_s"))
-		start_i++;
-	while (srv[ns])
-		ns++;
-	while (extra[nx])
-		nx++;
-	if (!m[start_i].name || ns == 0 || ns > MW_SERVERS_MAX)
-		VB_BUG("%s: no start_s, or %zu servers", who, ns);
-	int netns = -1;
-	int r = vb_svc_net_enter(&netns, err);
-	uint16_t ports[MW_SERVERS_MAX] = { 0 };
-	char port_text[MW_SERVERS_MAX][8];
+	int r = 0;
 	for (size_t i = 0; !r && i < ns; i++) {
 		/* A free port stays free until its server binds it: each must differ. */
 		bool taken = true;
@@ -267,32 +304,82 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 		if (!r && taken)
 			r = vb_error_set(err, -EADDRINUSE, "%s: no free port for %s", who,
 					 srv[i]->what);
-		snprintf(port_text[i], sizeof(port_text[i]), "%u", ports[i]);
+	}
+	return r;
+}
+
+/* 16 random bytes as 32 hex digits. */
+static int make_secret(char out[33], struct vb_error **err)
+{
+	unsigned char raw[16];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return vb_error_errno(err, errno, "no random password");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
+	      const struct vb_mw_server *const srv[], uint64_t port_opt,
+	      const struct vb_mw_place *place, const char *cmd, char *const extra[],
+	      double client_timeout_s, const struct vb_metric_desc *m, double *values,
+	      struct vb_error **err)
+{
+	static const char *const apart[] = { "start_s", NULL };
+	size_t start_i = 0, ns = 0, nx = 0;
+	while (m[start_i].name && strcmp(m[start_i].name, "start_s"))
+		start_i++;
+	while (srv[ns])
+		ns++;
+	while (extra[nx])
+		nx++;
+	if (!m[start_i].name || ns == 0 || ns > MW_SERVERS_MAX)
+		VB_BUG("%s: no start_s, or %zu servers", who, ns);
+	int netns = -1, r = 0;
+	uint16_t ports[MW_SERVERS_MAX] = { 0 };
+	char port_text[MW_SERVERS_MAX][8], secret[33];
+	if (place) {
+		if ((unsigned)place->base_port + ns - 1 > 65535)
+			return vb_error_set(err, -EINVAL, "%s: ports from %u run past 65535", who,
+					    place->base_port);
+		for (size_t i = 0; i < ns; i++)
+			ports[i] = (uint16_t)(place->base_port + i);
+		snprintf(secret, sizeof(secret), "%s", place->secret);
+	} else {
+		r = vb_svc_net_enter(&netns, err);
+		if (!r)
+			r = own_ports(who, srv, ns, port_opt, ports, err);
+		/* The job's password, for the servers; the client gets it in its environment. */
+		if (!r)
+			r = make_secret(secret, err);
 	}
 	if (r) {
 		vb_svc_net_leave(&netns);
-		return r;
+		return vb_error_wrap(err, "%s", who);
 	}
-	/* The job's password, for the servers that ask for one; the client gets it as PGPASSWORD.
-	 */
-	unsigned char raw[16];
-	char secret[33];
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
-		vb_svc_net_leave(&netns);
-		return vb_error_errno(err, errno, "%s: no random password", who);
-	}
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(secret + 2 * i, 3, "%02x", raw[i]);
+	for (size_t i = 0; i < ns; i++)
+		snprintf(port_text[i], sizeof(port_text[i]), "%u", ports[i]);
+	const char *addr = place ? place->addr : "127.0.0.1";
 	_cleanup_free_ char *pgpass = xasprintf("PGPASSWORD=%s", secret);
-	char *env[] = { pgpass, NULL };
+	_cleanup_free_ char *mwpass = xasprintf("VB_MW_SECRET=%s", secret);
+	char *env[] = { pgpass, mwpass, NULL };
 	struct vb_svc s[MW_SERVERS_MAX];
 	size_t started = 0;
 	double t0 = vb_monotonic_s();
-	for (; !r && started < ns; started++)
-		r = srv[started]->start(&s[started], ctx->scratch_dir, ports[started], secret, 600,
-					ctx->stop, who, err);
+	for (; !r && started < ns; started++) {
+		struct vb_mw_start st = { .scratch = ctx->scratch_dir,
+					  .addr = addr,
+					  .port = ports[started],
+					  .secret = secret,
+					  .timeout_s = 600,
+					  .stop = ctx->stop };
+		s[started] = (struct vb_svc){ .pid = -1, .log_fd = -1 };
+		r = srv[started]->start(&s[started], &st, err);
+		if (r)
+			vb_error_wrap(err, "%s", who);
+	}
 	values[start_i] = vb_monotonic_s() - t0;
-	_cleanup_free_ char **args = xcalloc(1 + 2 * ns + nx + 1, sizeof(char *));
+	_cleanup_free_ char **args = xcalloc(1 + 2 * ns + 2 + nx + 1, sizeof(char *));
 	size_t k = 0;
 	args[k++] = (char *)cmd;
 	for (size_t i = 0; i < ns; i++) {
@@ -300,6 +387,8 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 		args[k++] = port_text[i];
 	}
 	memcpy(args + k, extra, nx * sizeof(char *));
+	args[k + nx] = "--host";
+	args[k + nx + 1] = (char *)addr;
 	if (!r)
 		r = vb_mw_client(who, args, env, client_timeout_s, ctx->stop, m, apart, values,
 				 err);
@@ -314,6 +403,7 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 		vb_svc_stop(&s[started], srv[started]->stop_signal, 30);
 		vb_svc_close(&s[started]);
 	}
+	explicit_bzero(secret, sizeof(secret));
 	vb_svc_net_leave(&netns);
 	return r;
 }

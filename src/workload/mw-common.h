@@ -40,66 +40,87 @@ int vb_mw_client(const char *who, char *const args[], char *const env[], double 
 		 volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
 		 const char *const *skip, double *values, struct vb_error **err);
 
-/*
- * Open s as the job's RabbitMQ (vb_svc_open under scratch, user rabbitmq)
- * and start it on 127.0.0.1:port, node rabbit@localhost, its database, logs
- * and configuration in its directory; ready when an AMQP login succeeds
- * (timeout_s at most). The caller stops it (SIGTERM) and closes s, also on
- * failure.
- */
-int vb_rabbitmq_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
-		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
-		      struct vb_error **err);
-
-/*
- * Open s as the job's Virtuoso 7 (virtbench's own id: the package has no
- * user; vb_svc_open) and
- * start it with HTTP on 127.0.0.1:port and SQL on another free loopback
- * port, its database, log and configuration in its directory; ready when
- * a SPARQL query over HTTP answers (timeout_s at most). The caller stops it
- * (SIGTERM) and closes s, also on failure.
- */
-int vb_virtuoso_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
-		      double timeout_s, volatile sig_atomic_t *stop, const char *who,
-		      struct vb_error **err);
+/* What a middleware server's start gets. */
+struct vb_mw_start {
+	const char *scratch; /* the job's scratch directory: the service's lives in it */
+	const char *addr;    /* the numeric address it listens on: "127.0.0.1", or the pair's */
+	uint16_t port;
+	const char *secret; /* the job's password: 32 hex digits */
+	double timeout_s;   /* until it answers */
+	volatile sig_atomic_t *stop;
+};
 
 /* A middleware workload's server: how it starts and stops. */
 struct vb_mw_server {
 	const char *what; /* "the broker", for messages */
 	const char *flag; /* virtbench-mw's option for its port: "--port", "--broker-port" */
 	/*
-	 * Open s and start the server on 127.0.0.1:port (vb_rabbitmq_start's
-	 * contract); secret: the job's password (32 hex digits), for a server
-	 * that asks for one.
+	 * Open s (vb_svc_open) and start the server on st->addr:st->port, ready
+	 * when a client's login or query succeeds within st->timeout_s. The
+	 * caller stops it (stop_signal) and closes s, also on failure.
 	 */
-	int (*start)(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
-		     double timeout_s, volatile sig_atomic_t *stop, const char *who,
-		     struct vb_error **err);
+	int (*start)(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err);
 	int stop_signal; /* its graceful stop */
 };
 
 /*
- * PostgreSQL (vb_pg_start) in vb_mw_server's shape: TCP logins by the
- * job's password (a process of another user that reached the job's network
- * would otherwise log in as its superuser and run programs as postgres).
+ * RabbitMQ under its own user, node rabbit@localhost, its database, logs
+ * and configuration in its directory, epmd and Erlang's distribution on
+ * loopback (ports of their own); one user, vb, whose password is the
+ * job's secret (the stock guest is not made).
  */
-int vb_mw_pg_start(struct vb_svc *s, const char *scratch, uint16_t port, const char *secret,
-		   double timeout_s, volatile sig_atomic_t *stop, const char *who,
-		   struct vb_error **err);
+int vb_mw_rabbitmq_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err);
 
 /*
- * One sample of a middleware workload who (where=guest): in the job's own
- * network namespace where the agent may make one, each server of srv
- * (NULL-terminated, at most 4) on a port of its own (the first on
- * port_opt when it is not 0), started in turn (600 s at most each; their
- * time together is the metric start_s), then `virtbench-mw CMD FLAG PORT
- * ... EXTRA...` within client_timeout_s, its figures into values as
- * vb_mw_client reads them; the servers stopped (30 s each, then SIGKILL)
- * and removed whatever happened.
+ * Virtuoso 7 as virtbench's own id (the package has no user): HTTP on
+ * st->addr, SQL on a free loopback port, its database, log and
+ * configuration in its directory; once it answers, dba's password is set
+ * to the job's secret (isql-vt over loopback, the password on its input).
+ */
+int vb_mw_virtuoso_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err);
+
+/*
+ * PostgreSQL (vb_pg_start): TCP logins by the job's password (a process of
+ * another user that reached the job's network would otherwise log in as
+ * its superuser and run programs as postgres).
+ */
+int vb_mw_pg_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err);
+
+/*
+ * Where a job's servers run. addr NULL: on 127.0.0.1 in the job's own
+ * network namespace where the agent may make one, each on a free port (the
+ * first on port_opt when it is not 0), with a password made for the job.
+ * Else (mw.services, the pair of mw.worker layout=split): on addr in the
+ * agent's own namespace, server i on base_port + i, with the pair's secret.
+ */
+struct vb_mw_place {
+	const char *addr;
+	uint16_t base_port;
+	const char *secret; /* 32 hex digits */
+};
+
+/*
+ * The pair's place from the job's peer field, "ADDR:PORT/TOKEN": the
+ * services' address, their first port and the pair's secret (the token).
+ * *addr_out and *secret_out are freed by the caller. -EINVAL with *err when
+ * there is none or it is malformed.
+ */
+int vb_mw_place_parse(const char *peer, const char *who, char **addr_out, uint16_t *port,
+		      char **secret_out, struct vb_error **err);
+
+/*
+ * One sample of a middleware workload who: its servers srv (NULL-terminated,
+ * at most 4) where place says (NULL: the job's own), started in turn (600 s
+ * at most each; their time together is the metric start_s), then
+ * `virtbench-mw CMD FLAG PORT ... EXTRA... --host ADDR` within client_timeout_s, with
+ * the job's secret in its environment (PGPASSWORD, VB_MW_SECRET), its
+ * figures into values as vb_mw_client reads them; the servers stopped (30 s
+ * each, then SIGKILL) and removed whatever happened.
  */
 int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
-	      const struct vb_mw_server *const srv[], uint64_t port_opt, const char *cmd,
-	      char *const extra[], double client_timeout_s, const struct vb_metric_desc *m,
-	      double *values, struct vb_error **err);
+	      const struct vb_mw_server *const srv[], uint64_t port_opt,
+	      const struct vb_mw_place *place, const char *cmd, char *const extra[],
+	      double client_timeout_s, const struct vb_metric_desc *m, double *values,
+	      struct vb_error **err);
 
 #endif

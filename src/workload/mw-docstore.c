@@ -65,7 +65,7 @@ static int docstore_run(const struct vb_workload_ctx *ctx, const void *vo, doubl
 	/* A hundred operations a second at least, even emulated, plus ten minutes. */
 	double timeout = 600.0 + (double)o->documents * 3 / 100.0;
 	static const struct vb_mw_server *const servers[] = { &postgres, NULL };
-	return vb_mw_run(ctx, "mw.docstore", servers, o->port, "docstore", extra, timeout,
+	return vb_mw_run(ctx, "mw.docstore", servers, o->port, NULL, "docstore", extra, timeout,
 			 docstore_metrics, values, err);
 }
 

@@ -47,7 +47,7 @@ static const struct vb_metric_desc triplestore_metrics[] = {
 static const struct vb_mw_server virtuoso = {
 	.what = "the triplestore",
 	.flag = "--port",
-	.start = vb_virtuoso_start,
+	.start = vb_mw_virtuoso_start,
 	.stop_signal = SIGTERM, /* a quick shutdown */
 };
 
@@ -63,8 +63,8 @@ static int triplestore_run(const struct vb_workload_ctx *ctx, const void *vo, do
 	/* Ten graphs a second at least, even emulated, plus ten minutes. */
 	double timeout = 600.0 + (double)o->observations * 2 / 10.0;
 	static const struct vb_mw_server *const servers[] = { &virtuoso, NULL };
-	return vb_mw_run(ctx, "mw.triplestore", servers, o->port, "triplestore", extra, timeout,
-			 triplestore_metrics, values, err);
+	return vb_mw_run(ctx, "mw.triplestore", servers, o->port, NULL, "triplestore", extra,
+			 timeout, triplestore_metrics, values, err);
 }
 
 const struct vb_workload_ops vb_workload_mw_triplestore = {

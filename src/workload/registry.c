@@ -59,6 +59,15 @@ bool vb_workload_needs_peer(const struct vb_workload_ops *w, const void *opts)
 	return v <= o->max && !strcmp(o->choices[v], "host");
 }
 
+const struct vb_workload_ops *vb_workload_pair(const struct vb_workload_ops *w, const void *opts)
+{
+	const struct vb_option *o = w->pair ? vb_workload_option(w, "layout") : NULL;
+	if (!o || o->type != VB_OPT_CHOICE || !opts)
+		return NULL;
+	uint64_t v = vb_option_get(o, opts);
+	return v <= o->max && !strcmp(o->choices[v], "split") ? w->pair : NULL;
+}
+
 /*
  * Upper bounds per unit, far beyond any machine (a rate of 10^8 MiB/s is
  * 100 TiB/s), so that only a lying or broken agent reaches them. Counts and

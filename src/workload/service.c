@@ -405,6 +405,13 @@ static bool tcp_accepts(const char *addr, uint16_t port)
 int vb_svc_wait_ready(struct vb_svc *s, const char *addr, uint16_t port, char *const probe[],
 		      double timeout_s, volatile sig_atomic_t *stop, struct vb_error **err)
 {
+	return vb_svc_wait_ready_env(s, addr, port, probe, NULL, timeout_s, stop, err);
+}
+
+int vb_svc_wait_ready_env(struct vb_svc *s, const char *addr, uint16_t port, char *const probe[],
+			  char *const env[], double timeout_s, volatile sig_atomic_t *stop,
+			  struct vb_error **err)
+{
 	double end = vb_monotonic_s() + timeout_s;
 	for (;;) {
 		if (!vb_svc_alive(s)) {
@@ -418,7 +425,7 @@ int vb_svc_wait_ready(struct vb_svc *s, const char *addr, uint16_t port, char *c
 			if (!probe)
 				return 0;
 			struct vb_client_result pr = { 0 };
-			int r = vb_client_run(probe, 5, stop, &pr, NULL);
+			int r = vb_client_run_env(probe, env, 5, stop, &pr, NULL);
 			bool ok = !r && WIFEXITED(pr.status) && WEXITSTATUS(pr.status) == 0;
 			vb_client_result_release(&pr);
 			if (ok)

@@ -76,6 +76,10 @@ int vb_svc_start(struct vb_svc *s, char *const argv[], struct vb_error **err);
  */
 int vb_svc_wait_ready(struct vb_svc *s, const char *addr, uint16_t port, char *const probe[],
 		      double timeout_s, volatile sig_atomic_t *stop, struct vb_error **err);
+/* The same with env ("NAME=VALUE", NULL-terminated) added to the probe's environment. */
+int vb_svc_wait_ready_env(struct vb_svc *s, const char *addr, uint16_t port, char *const probe[],
+			  char *const env[], double timeout_s, volatile sig_atomic_t *stop,
+			  struct vb_error **err);
 
 /* Run argv as the service's user (e.g. initdb) to its end; non-zero exit fails. */
 int vb_svc_run(struct vb_svc *s, char *const argv[], double timeout_s, volatile sig_atomic_t *stop,

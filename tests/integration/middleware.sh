@@ -6,9 +6,12 @@
 # before anything starts; the faults: the broker killed while publishing,
 # the document store refusing connections, the triplestore answering
 # HTTP 500 (a fake Virtuoso, tests/data/fake-virtuoso), Ctrl-C during the
-# load. After each: no server, no client, no service directory, no guest.
+# load. mw.worker layout=split: the servers in a second guest (host: a
+# second agent), on the host and in containers, and the worker's failure
+# ending its pair. After each: no server, no client, no service
+# directory, no guest.
 . "$(dirname "$0")/lib.bash"
-N=36
+N=49
 plan $N
 skip_rest() {
 	for _ in $(seq $((_n + 1)) $N); do skip "middleware" "$1"; done
@@ -108,12 +111,56 @@ check "... and nothing is left" nothing_left
 
 # The triplestore answering HTTP 500: a fake Virtuoso in the run's own
 # mount namespace.
-rc=$(rc_of unshare -m bash -c "mount --bind '$ROOT/tests/data/fake-virtuoso' /usr/bin/virtuoso-t &&
-	exec '$VB' run -q -p host -w mw.triplestore --runs 1 --min-runs 1 --warmup 0 --set observations=20")
+fake_store() {
+	unshare -m bash -c "mount --bind '$ROOT/tests/data/fake-virtuoso' /usr/bin/virtuoso-t &&
+		mount --bind /bin/true /usr/bin/isql-vt && exec \"\$@\"" fake "$@"
+}
+rc=$(rc_of fake_store "$VB" run -q -p host -w mw.triplestore --runs 1 --min-runs 1 --warmup 0 \
+	--set observations=20)
 check "the triplestore answering HTTP 500 fails the sample with its answer" \
 	bash -c "[ $rc = 1 ] && grep -q \"mw.triplestore on host failed: mw.triplestore: thread [0-9]*: store obs-1-[0-9]*: HTTP 500: SR172: the fake store's database is broken\" '$TMP/err'"
 [ "$rc" = 1 ] || diag "rc=$rc $(tail -3 "$TMP/err")"
 check "... and nothing is left" nothing_left
+
+# layout=split on the host: the servers under a second agent (the pair's
+# "guest", vb-TAG-20), the worker under the run's own, over loopback.
+rc=$(rc_of "$VB" run -q -v -p host -w mw.worker --set layout=split --set observations=100 \
+	--runs 2 --min-runs 2 --warmup 0)
+check "mw.worker layout=split runs on the host" test "$rc" = 0
+[ "$rc" = 0 ] || diag "$(tail -3 "$TMP/err")"
+check "... its pair's agent (vb-TAG-20) started beside the run's" \
+	grep -qE "guest vb-[0-9a-f]{8}-20 \(host\) is up" "$TMP/err"
+d=$(val mw.worker drain_rate host)
+s0=$(val mw.worker start_s host)
+check "... drain_rate ($d) and the pair's start_s ($s0) are positive figures" \
+	bash -c "positive '$d' && positive '$s0'"
+check "... the record says layout split" \
+	bash -c "sql \"SELECT params FROM workloads ORDER BY id DESC LIMIT 1\" | grep -q '\"layout\": *\"split\"'"
+check "... and nothing is left" nothing_left
+
+# The worker failing (its triplestore answers HTTP 500): its sample fails
+# with the worker's reason, and its pair ends at once instead of waiting.
+t0=$(date +%s)
+rc=$(rc_of fake_store "$VB" run -q -p host -w mw.worker --set layout=split \
+	--set observations=50 --runs 1 --min-runs 1 --warmup 0)
+el=$(($(date +%s) - t0))
+check "layout=split with a failing worker fails the sample with its reason" \
+	bash -c "[ $rc = 1 ] && grep -q 'mw.worker on host failed: mw.worker: worker: storing the graph of obs-1-[0-9]*: HTTP 500: SR172' '$TMP/err'"
+[ "$rc" = 1 ] || diag "rc=$rc $(tail -3 "$TMP/err")"
+check "... its pair noticed the worker gone (the run took $el s, not the 600 s wait)" test "$el" -lt 300
+check "... and nothing is left" settled
+
+# The pair is not a workload of its own; split needs the run's bridge; isolation takes single only.
+rc=$(rc_of "$VB" run -q -p host -w mw.services)
+check "-w mw.services is refused (exit 2): it runs only as a pair" \
+	bash -c "[ $rc = 2 ] && grep -q 'mw.services runs only as the pair' '$TMP/err'"
+rc=$(rc_of "$VB" run -q -p host -w mw.worker --set layout=split --net none)
+check "layout=split with --net none is refused (exit 2)" \
+	bash -c "[ $rc = 2 ] && grep -q 'layout=split needs its two guests on the run.s bridge' '$TMP/err'"
+rc=$(rc_of "$VB" isolation -q -p host -w mw.worker --set layout=split)
+check "isolation with layout=split is refused (exit 2)" \
+	bash -c "[ $rc = 2 ] && grep -q 'isolation runs it with layout=single only' '$TMP/err'"
+check "... and nothing started" bash -c "[ -z \"\$(servers)\" ]"
 
 # Ctrl-C during the broker's load: the run ends incomplete and takes its servers along.
 "$VB" run -q -p host -w mw.broker --runs 3 --warmup 0 --set messages=5000000 \
@@ -183,4 +230,20 @@ done
 tag=$(sql "SELECT tag FROM runs ORDER BY id DESC LIMIT 1")
 check "... and nothing of the servers or guests is left" \
 	bash -c "nothing_left && [ -z \"\$(vb_cgroup_leftovers '$tag')\" ] && ! pgrep -f '[q]emu-system.*$tag' >/dev/null"
+
+# layout=split in containers: the servers in the pair's container, the
+# worker in the run's, over the run's bridge.
+rc=$(rc_of "$VB" run -q -v -p container -w mw.worker --set layout=split --set observations=50 \
+	--runs 1 --min-runs 1 --warmup 0 --timeout 1800)
+check "mw.worker layout=split runs in containers" test "$rc" = 0
+[ "$rc" = 0 ] || diag "$(grep -v '^virtbench: image' "$TMP/err" | tail -5)"
+check "... the pair's container (vb-TAG-20) was up beside the worker's" \
+	grep -qE "guest vb-[0-9a-f]{8}-20 \(container\) is up" "$TMP/err"
+d=$(val mw.worker drain_rate container)
+s0=$(val mw.worker start_s container)
+check "... drain_rate ($d) and the pair's start_s ($s0) are positive figures" \
+	bash -c "positive '$d' && positive '$s0'"
+tag=$(sql "SELECT tag FROM runs ORDER BY id DESC LIMIT 1")
+check "... and nothing of the servers, guests or links is left" \
+	bash -c "nothing_left && [ -z \"\$(vb_cgroup_leftovers '$tag')\" ] && ! ip link show | grep -q '$tag'"
 exit $_failed

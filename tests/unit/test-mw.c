@@ -115,7 +115,62 @@ static void test_client_limit(void)
 	vb_error_free(&err);
 }
 
+/* The pair's place from the job's peer field (mw.worker layout=split). */
+static void test_place(void)
+{
+	char *addr = NULL, *secret = NULL;
+	uint16_t port = 0;
+	struct vb_error *err = NULL;
+	CHECK(vb_mw_place_parse("10.233.7.22:5672/0123456789abcdef0123456789abcdef", "mw.test",
+				&addr, &port, &secret, &err) == 0);
+	CHECK(addr && !strcmp(addr, "10.233.7.22") && port == 5672);
+	CHECK(secret && !strcmp(secret, "0123456789abcdef0123456789abcdef"));
+	free(addr);
+	free(secret);
+	static const char *const bad[] = {
+		NULL,						     /* no pair */
+		"10.233.7.22:5672",				     /* no secret */
+		"10.233.7.22:5672/0123456789abcdef",		     /* short */
+		"10.233.7.22:5672/0123456789ABCDEF0123456789ABCDEF", /* upper case */
+		"10.233.7.22:0/0123456789abcdef0123456789abcdef",    /* port 0 */
+		"[::1]:5672/0123456789abcdef0123456789abcdef",	     /* not IPv4 */
+		"localhost:5672/0123456789abcdef0123456789abcdef",   /* not numeric */
+		"10.233.7.22:5672/0123456789abcdef0123456789abcdef; rm -rf /",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		addr = secret = NULL;
+		CHECK_MSG(vb_mw_place_parse(bad[i], "mw.test", &addr, &port, &secret, &err) ==
+			      -EINVAL,
+			  "case %zu", i);
+		CHECK_MSG(err && strstr(err->msg, "mw.test: layout=split"), "case %zu", i);
+		CHECK(!addr && !secret);
+		vb_error_free(&err);
+	}
+}
+
+/* Only a workload with a pair, in layout=split, has one. */
+static void test_pair(void)
+{
+	const struct vb_workload_ops *w = vb_workload_find("mw.worker");
+	const struct vb_workload_ops *cpu = vb_workload_find("cpu.primes");
+	CHECK(w && cpu && w->pair && !strcmp(w->pair->name, "mw.services"));
+	void *opts = calloc(1, w->opts_size);
+	vb_options_defaults(w, VB_PROFILE_QUICK, opts);
+	CHECK(vb_workload_pair(w, opts) == NULL);
+	CHECK(vb_option_parse(w, vb_workload_option(w, "layout"), "split", opts, NULL) == 0);
+	CHECK(vb_workload_pair(w, opts) == w->pair);
+	CHECK(vb_workload_pair(w, NULL) == NULL);
+	CHECK(vb_workload_pair(cpu, opts) == NULL);
+	/* Every option of the pair is one of the workload's: the engine copies them by name. */
+	for (const struct vb_option *o = w->pair->options; o->name; o++)
+		CHECK_MSG(vb_workload_option(w, o->name) != NULL, "%s", o->name);
+	CHECK(!strcmp(w->pair->group, "pair"));
+	free(opts);
+}
+
 TEST_MAIN({ "vb_mw_parse: figures, each once, finite, positive", test_parse },
+	  { "vb_mw_place_parse: the pair's address, port and secret, or a refusal", test_place },
+	  { "vb_workload_pair: mw.worker layout=split has mw.services", test_pair },
 	  { "vb_client_run: time limit after the output closed; the fixed environment",
 	    test_client_limit },
 	  { "observations: deterministic JSON with the fields", test_observations })

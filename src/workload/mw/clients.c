@@ -154,9 +154,11 @@ amqp_connection_state_t vb_mw_amqp_open(struct vb_mw_fault *f, const char *host,
 		return NULL;
 	}
 	char text[256];
-	vb_mw_amqp_reply_text(
-	    amqp_login(c, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"), text,
-	    sizeof(text));
+	/* The job's user (vb_mw_rabbitmq_start), or a stock broker's guest. */
+	const char *secret = getenv("VB_MW_SECRET");
+	vb_mw_amqp_reply_text(amqp_login(c, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
+					 secret ? "vb" : "guest", secret ? secret : "guest"),
+			      text, sizeof(text));
 	if (text[0]) {
 		vb_mw_fault_set(f, "%s: logging in to the broker: %s", who, text);
 		amqp_destroy_connection(c);
@@ -317,6 +319,14 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 	b[h->len] = '\0';
 	h->body = b;
 	return k;
+}
+
+const char *vb_mw_dba(void)
+{
+	static char userpwd[80];
+	const char *secret = getenv("VB_MW_SECRET");
+	snprintf(userpwd, sizeof(userpwd), "dba:%.64s", secret ? secret : "dba");
+	return userpwd;
 }
 
 void vb_mw_http_init(struct vb_mw_http *h, const char *user, long timeout_s)

@@ -145,8 +145,8 @@ static void *worker(void *arg)
 {
 	struct worker *w = arg;
 	struct store *s = w->s;
-	/* Virtuoso's stock administrator, on a database made for this job alone. */
-	vb_mw_http_init(&w->h, "dba:dba", s->timeout_s);
+	/* Virtuoso's administrator, with the job's password, on a database made for this job. */
+	vb_mw_http_init(&w->h, vb_mw_dba(), s->timeout_s);
 	struct curl_slist *put = curl_slist_append(NULL, "Content-Type: application/n-triples");
 	struct curl_slist *get = curl_slist_append(NULL, "Accept: application/n-triples");
 	/* Each phase starts when every thread is ready and ends when the last is done. */

@@ -13,15 +13,21 @@
  *
  *   virtbench-mw worker --broker-port P --store-port P --triplestore-port P
  *                       [--host ADDR] --observations N --seed S
- *                       [--prefetch N] [--timeout S]
+ *                       [--prefetch N] [--timeout S] [--role all|serve|work]
+ *                       [--wait S]
  *
- * Prints drain_s and drain_rate.
+ * Prints drain_s and drain_rate. The roles split it over two guests
+ * (mw.worker layout=split): serve sets up and publishes, waits (--wait S
+ * at most) until a worker has come and gone, and checks the counts; work
+ * waits (--wait S at most) until the input queue holds all N, then
+ * drains it and prints the figures. all (the default) does both here.
  */
 #include <getopt.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -34,8 +40,12 @@
 #define GRAPH "http://intelligentriver.org/graph/"
 #define WINDOW 1000
 
+enum role { ROLE_ALL, ROLE_SERVE, ROLE_WORK };
+
 struct job {
 	const char *host;
+	enum role role;
+	long wait_s;
 	int broker_port, triple_port;
 	char store_port[24], timeout[24];
 	uint64_t observations, seed, prefetch;
@@ -248,8 +258,8 @@ static bool open_worker(struct worker *w, struct job *j)
 		amqp_confirm_select(w->out, VB_MW_CHANNEL);
 		vb_mw_amqp_ok(&j->f, w->out, "worker: confirm mode");
 	}
-	/* Virtuoso's stock administrator, on a database made for this job alone. */
-	vb_mw_http_init(&w->h, "dba:dba", j->timeout_s);
+	/* Virtuoso's administrator, with the job's password, on a database made for this job. */
+	vb_mw_http_init(&w->h, vb_mw_dba(), j->timeout_s);
 	w->nt = curl_slist_append(NULL, "Content-Type: application/n-triples");
 	return !j->f.failed;
 }
@@ -323,6 +333,173 @@ static long long graph_count(struct job *j)
 	return n;
 }
 
+static void nap(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The input queue's ready messages and consumers (passive queue.declare)
+ * on *c, opened when NULL; false with *c closed when the broker says no
+ * (no such queue yet: the caller may try again).
+ */
+static bool queue_state(struct job *j, amqp_connection_state_t *c, uint64_t *messages,
+			uint64_t *consumers, struct vb_mw_fault *f)
+{
+	if (!*c)
+		*c = vb_mw_amqp_open(f, j->host, j->broker_port, (double)j->timeout_s, "waiting");
+	if (!*c)
+		return false;
+	amqp_queue_declare_ok_t *ok = amqp_queue_declare(
+	    *c, VB_MW_CHANNEL, amqp_cstring_bytes(IN_QUEUE), 1, 0, 0, 0, amqp_empty_table);
+	if (!vb_mw_amqp_ok(f, *c, "waiting: the input queue") || !ok) {
+		vb_mw_amqp_close(*c);
+		*c = NULL;
+		return false;
+	}
+	*messages = ok->message_count;
+	*consumers = ok->consumer_count;
+	return true;
+}
+
+/* work: until the input queue holds all N (the pair's servers may still be starting). */
+static bool wait_for_observations(struct job *j)
+{
+	double end = vb_mw_now() + (double)j->wait_s;
+	amqp_connection_state_t c = NULL;
+	uint64_t messages = 0, consumers = 0;
+	char last[512] = "";
+	for (;;) {
+		struct vb_mw_fault quiet;
+		vb_mw_fault_init(&quiet);
+		if (queue_state(j, &c, &messages, &consumers, &quiet) &&
+		    messages >= j->observations)
+			break;
+		if (quiet.failed)
+			snprintf(last, sizeof(last), "%s", quiet.error);
+		if (vb_mw_now() > end) {
+			vb_mw_fault_set(&j->f,
+					"worker: the pair's input queue did not fill within %ld s "
+					"(%llu of %llu observations%s%s)",
+					j->wait_s, (unsigned long long)messages,
+					(unsigned long long)j->observations, last[0] ? "; " : "",
+					last);
+			vb_mw_amqp_close(c);
+			return false;
+		}
+		nap(0.25);
+	}
+	vb_mw_amqp_close(c);
+	if (messages > j->observations)
+		vb_mw_fault_set(&j->f, "worker: the input queue holds %llu observations, not %llu",
+				(unsigned long long)messages, (unsigned long long)j->observations);
+	return !j->f.failed;
+}
+
+/*
+ * serve: until a worker has come and gone. The queue empty with no
+ * consumer: all acked, done (the worker may come and go between two
+ * looks). A consumer seen, then none, with observations left: it went away.
+ */
+static bool wait_for_worker(struct job *j)
+{
+	double end = vb_mw_now() + (double)j->wait_s;
+	amqp_connection_state_t c = NULL;
+	bool seen = false;
+	for (;;) {
+		uint64_t messages, consumers;
+		if (!queue_state(j, &c, &messages, &consumers, &j->f))
+			return false;
+		if (!consumers && !messages)
+			break;
+		if (seen && !consumers) {
+			vb_mw_fault_set(&j->f,
+					"the pair's worker went away with %llu of %llu "
+					"observations left",
+					(unsigned long long)messages,
+					(unsigned long long)j->observations);
+			break;
+		}
+		seen |= consumers > 0;
+		if (!seen && vb_mw_now() > end) {
+			vb_mw_fault_set(&j->f, "no worker came within %ld s", j->wait_s);
+			break;
+		}
+		nap(0.2);
+	}
+	vb_mw_amqp_close(c);
+	return !j->f.failed;
+}
+
+/* The worker itself: drain_s from its subscription to the last confirm. */
+static double drain(struct job *j)
+{
+	struct worker w;
+	double t0 = vb_mw_now(), idle_since = t0;
+	uint64_t done = 0;
+	if (open_worker(&w, j)) {
+		t0 = idle_since = vb_mw_now();
+		/* Subscribed once the clock runs: no delivery comes before it. */
+		amqp_basic_consume(w.in, VB_MW_CHANNEL, amqp_cstring_bytes(IN_QUEUE),
+				   amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+		vb_mw_amqp_ok(&j->f, w.in, "worker: basic.consume");
+		while (!j->f.failed && done < j->observations) {
+			amqp_maybe_release_buffers(w.in);
+			amqp_envelope_t env;
+			struct timeval tv = { 0, 200000 };
+			amqp_rpc_reply_t res = amqp_consume_message(w.in, &env, &tv, 0);
+			if (res.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+			    res.library_error == AMQP_STATUS_TIMEOUT) {
+				if (vb_mw_now() - idle_since > (double)j->timeout_s)
+					vb_mw_fault_set(&j->f,
+							"worker: no observation for %ld s with "
+							"%llu of %llu done",
+							j->timeout_s, (unsigned long long)done,
+							(unsigned long long)j->observations);
+				continue;
+			}
+			char text[256];
+			vb_mw_amqp_reply_text(res, text, sizeof(text));
+			if (text[0]) {
+				vb_mw_fault_set(&j->f, "worker: after %llu of %llu: %s",
+						(unsigned long long)done,
+						(unsigned long long)j->observations, text);
+				break;
+			}
+			idle_since = vb_mw_now();
+			if (handle(&w, &env))
+				done++;
+			amqp_destroy_envelope(&env);
+		}
+		if (!j->f.failed)
+			vb_mw_amqp_confirms(&j->f, w.out, &w.cf, 0, j->timeout_s, "worker");
+	}
+	double drain_s = vb_mw_now() - t0;
+	close_worker(&w);
+	return drain_s;
+}
+
+/* Afterwards: the stores and queues hold what N observations leave behind. */
+static void check_counts(struct job *j, PGconn *db)
+{
+	long long want = (long long)j->observations, n;
+	if (!j->f.failed && (n = db_count(j, db, "vb_raw")) != want && n >= 0)
+		vb_mw_fault_set(&j->f, "the document store holds %lld raw documents, not %lld", n,
+				want);
+	if (!j->f.failed && (n = db_count(j, db, "vb_processed")) != want && n >= 0)
+		vb_mw_fault_set(
+		    &j->f, "the document store holds %lld processed documents, not %lld", n, want);
+	if (!j->f.failed && (n = graph_count(j)) != want && n >= 0)
+		vb_mw_fault_set(&j->f, "the triplestore holds %lld observations' graphs, not %lld",
+				n, want);
+	if (!j->f.failed && (n = queue_count(j, OUT_QUEUE)) != want && n >= 0)
+		vb_mw_fault_set(&j->f, "the processed queue holds %lld messages, not %lld", n,
+				want);
+	if (!j->f.failed && (n = queue_count(j, IN_QUEUE)) != 0 && n >= 0)
+		vb_mw_fault_set(&j->f, "the input queue still holds %lld messages", n);
+}
+
 int vb_mw_worker(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -334,13 +511,16 @@ int vb_mw_worker(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "prefetch", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ 0 },
 	};
 	struct job j = { .host = "127.0.0.1",
 			 .observations = 1000,
 			 .seed = 1,
 			 .prefetch = 100,
-			 .timeout_s = 60 };
+			 .timeout_s = 60,
+			 .wait_s = 600 };
 	uint64_t store_port = 0;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -369,6 +549,19 @@ int vb_mw_worker(int argc, char **argv)
 		case 'T':
 			j.timeout_s = (long)vb_mw_num("--timeout", optarg, 1, 86400);
 			break;
+		case 'W':
+			j.wait_s = (long)vb_mw_num("--wait", optarg, 1, 86400);
+			break;
+		case 'R':
+			if (!strcmp(optarg, "all") || !strcmp(optarg, "serve") ||
+			    !strcmp(optarg, "work")) {
+				j.role = optarg[0] == 'a'   ? ROLE_ALL
+					 : optarg[0] == 's' ? ROLE_SERVE
+							    : ROLE_WORK;
+				break;
+			}
+			fprintf(stderr, "error: worker: --role is all, serve or work\n");
+			return 2;
 		default:
 			return 2;
 		}
@@ -383,71 +576,26 @@ int vb_mw_worker(int argc, char **argv)
 	vb_mw_fault_init(&j.f);
 	if (curl_global_init(CURL_GLOBAL_NOTHING))
 		return vb_mw_fail("libcurl would not start"), 1;
-	PGconn *db = vb_mw_pg_connect(&j.f, j.host, j.store_port, j.timeout, "setup");
-	if (!db || !setup(&j, db)) {
-		PQfinish(db);
-		return vb_mw_fault_exit(&j.f);
-	}
-	struct worker w;
-	double t0 = vb_mw_now(), idle_since = t0;
-	uint64_t done = 0;
-	if (open_worker(&w, &j)) {
-		t0 = idle_since = vb_mw_now();
-		/* Subscribed once the clock runs: no delivery comes before it. */
-		amqp_basic_consume(w.in, VB_MW_CHANNEL, amqp_cstring_bytes(IN_QUEUE),
-				   amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
-		vb_mw_amqp_ok(&j.f, w.in, "worker: basic.consume");
-		while (!j.f.failed && done < j.observations) {
-			amqp_maybe_release_buffers(w.in);
-			amqp_envelope_t env;
-			struct timeval tv = { 0, 200000 };
-			amqp_rpc_reply_t res = amqp_consume_message(w.in, &env, &tv, 0);
-			if (res.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
-			    res.library_error == AMQP_STATUS_TIMEOUT) {
-				if (vb_mw_now() - idle_since > (double)j.timeout_s)
-					vb_mw_fault_set(&j.f,
-							"worker: no observation for %ld s with "
-							"%llu of %llu done",
-							j.timeout_s, (unsigned long long)done,
-							(unsigned long long)j.observations);
-				continue;
-			}
-			char text[256];
-			vb_mw_amqp_reply_text(res, text, sizeof(text));
-			if (text[0]) {
-				vb_mw_fault_set(&j.f, "worker: after %llu of %llu: %s",
-						(unsigned long long)done,
-						(unsigned long long)j.observations, text);
-				break;
-			}
-			idle_since = vb_mw_now();
-			if (handle(&w, &env))
-				done++;
-			amqp_destroy_envelope(&env);
+	double drain_s = 0;
+	if (j.role == ROLE_WORK) {
+		if (wait_for_observations(&j))
+			drain_s = drain(&j);
+	} else {
+		PGconn *db = vb_mw_pg_connect(&j.f, j.host, j.store_port, j.timeout, "setup");
+		if (db && setup(&j, db)) {
+			if (j.role == ROLE_ALL)
+				drain_s = drain(&j);
+			else
+				wait_for_worker(&j);
+			check_counts(&j, db);
 		}
-		if (!j.f.failed)
-			vb_mw_amqp_confirms(&j.f, w.out, &w.cf, 0, j.timeout_s, "worker");
+		PQfinish(db);
 	}
-	double drain_s = vb_mw_now() - t0;
-	close_worker(&w);
-	long long want = (long long)j.observations, n;
-	if (!j.f.failed && (n = db_count(&j, db, "vb_raw")) != want && n >= 0)
-		vb_mw_fault_set(&j.f, "the document store holds %lld raw documents, not %lld", n,
-				want);
-	if (!j.f.failed && (n = db_count(&j, db, "vb_processed")) != want && n >= 0)
-		vb_mw_fault_set(&j.f, "the document store holds %lld processed documents, not %lld",
-				n, want);
-	if (!j.f.failed && (n = graph_count(&j)) != want && n >= 0)
-		vb_mw_fault_set(&j.f, "the triplestore holds %lld observations' graphs, not %lld",
-				n, want);
-	if (!j.f.failed && (n = queue_count(&j, OUT_QUEUE)) != want && n >= 0)
-		vb_mw_fault_set(&j.f, "the processed queue holds %lld messages, not %lld", n, want);
-	if (!j.f.failed && (n = queue_count(&j, IN_QUEUE)) != 0 && n >= 0)
-		vb_mw_fault_set(&j.f, "the input queue still holds %lld messages", n);
-	PQfinish(db);
 	curl_global_cleanup();
 	if (j.f.failed)
 		return vb_mw_fault_exit(&j.f);
-	printf("drain_s %.6f\ndrain_rate %.3f\n", drain_s, (double)j.observations / drain_s);
+	if (j.role != ROLE_SERVE)
+		printf("drain_s %.6f\ndrain_rate %.3f\n", drain_s,
+		       (double)j.observations / drain_s);
 	return 0;
 }
