@@ -392,8 +392,19 @@ static int qemu_start(struct vb_guest *g, struct vb_error **err)
 		vb_qemu_args_add(&a, "-netdev");
 		vb_qemu_args_addf(&a, "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off",
 				  g->name);
+		/*
+		 * A MAC of its own from its address (10.233.S.N: 52:54:00:e9:S:N):
+		 * QEMU's default is the same for every guest, and two guests on
+		 * one bridge (a layout=split pair, isolation's victim and
+		 * aggressor) would each get the other's frames.
+		 */
+		unsigned o[4] = { 0 };
+		if (sscanf(g->ip, "%u.%u.%u.%u", &o[0], &o[1], &o[2], &o[3]) != 4 || o[2] > 255 ||
+		    o[3] > 255)
+			VB_BUG("%s: address %s", g->name, g->ip);
 		vb_qemu_args_add(&a, "-device");
-		vb_qemu_args_add(&a, "virtio-net-pci,netdev=n0");
+		vb_qemu_args_addf(&a, "virtio-net-pci,netdev=n0,mac=52:54:00:e9:%02x:%02x", o[2],
+				  o[3]);
 	} else if (g->nat) {
 		/*
 		 * NAT without touching the host's network: QEMU's slirp. The guest

@@ -6,14 +6,14 @@
 # QEMU under kvm_pvm aborts), "close" takes the agent's connection and ends
 # a second later, "linger" closes the channel but stays alive.
 . "$(dirname "$0")/lib.bash"
-plan 19
+plan 21
 FAKE="$ROOT/tests/data/fake-qemu"
 reason=""
 [ "$(id -u)" != 0 ] && reason="needs root (QEMU's cgroup)"
 command -v python3 >/dev/null || reason="python3 (the fake QEMU) is not installed"
 command -v mkfs.ext4 >/dev/null || reason="mkfs.ext4 (the guest's scratch disk) is not installed"
 if [ -n "$reason" ]; then
-	for i in $(seq 19); do skip "fake qemu $i" "$reason"; done
+	for i in $(seq 21); do skip "fake qemu $i" "$reason"; done
 	exit 0
 fi
 
@@ -58,6 +58,20 @@ for mode in exit close linger; do
 	tag=$(grep -oE 'vb-[0-9a-f]{8}' "$TMP/err" | head -1)
 	check "$mode: nothing of the run remains (QEMU, cgroups, links, work directory)" nothing_left "$tag"
 done
+
+# A guest on the run's bridge has a MAC of its own (52:54:00:e9:S:N from
+# its address 10.233.S.N), not QEMU's default that every guest shares:
+# two guests on one bridge would each get the other's frames.
+: >"$TMP/pids"
+: >"$TMP/args"
+PATH="$FAKE:$PATH" FAKE_QEMU_MODE=exit FAKE_QEMU_PIDS="$TMP/pids" FAKE_QEMU_ARGS="$TMP/args" \
+	timeout 120 "$VB" run -q --runs 1 --min-runs 1 --warmup 0 -p qemu-tcg --net bridged \
+	-w cpu.primes --set limit=1000 >/dev/null 2>"$TMP/err"
+check "a bridged guest's virtio-net has a MAC from its address (guest 0: 52:54:00:e9:S:02)" \
+	grep -qE 'virtio-net-pci,netdev=n0,mac=52:54:00:e9:[0-9a-f]{2}:02( |$)' "$TMP/args"
+[ -s "$TMP/args" ] || diag "$(tail -3 "$TMP/err")"
+tag=$(grep -oE 'vb-[0-9a-f]{8}' "$TMP/err" | head -1)
+check "... and nothing of that run remains" nothing_left "$tag"
 
 # The KVM probe with the same fakes: kvm is unavailable with QEMU's reason,
 # list exits 0, nothing of the probe guest remains.
