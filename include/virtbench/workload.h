@@ -151,6 +151,13 @@ bool vb_workload_needs_peer(const struct vb_workload_ops *w, const void *opts);
  */
 const struct vb_workload_ops *vb_workload_pair(const struct vb_workload_ops *w, const void *opts);
 
+/*
+ * The log line a pair's job sends when its side is ready (mw.services:
+ * the servers up, the observations published): the engine then starts
+ * the workload's own job beside it.
+ */
+#define VB_PAIR_READY "ready: the pair's servers hold the observations"
+
 /* Number of metrics / options of a workload. */
 size_t vb_workload_nmetrics(const struct vb_workload_ops *w);
 size_t vb_workload_noptions(const struct vb_workload_ops *w);

@@ -257,6 +257,16 @@ static int run_verb(int argc, char **argv)
 		r = vb_cli_scale_expand(a.vcpus, a.memory, &cfg, &err);
 	if (!r && verb == &verb_calibrate)
 		r = vb_cli_calibrate_expand(&cfg, &err);
+	/*
+	 * A guest's address on the bridge is 10.233.S.(N % 250 + 2): the pairs,
+	 * numbered from 20 x platforms on, stay clear of every instance's
+	 * guests only while 40 x platforms <= 250.
+	 */
+	if (!r && split && cfg.nplatforms > VB_SPLIT_MAX_PLATFORMS)
+		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
+				  "%s layout=split takes at most %d platform entries (here %zu): "
+				  "their pairs' addresses on the run's bridge would meet",
+				  split->name, VB_SPLIT_MAX_PLATFORMS, cfg.nplatforms);
 	if (!r)
 		vb_cli_disk_labels(&cfg);
 	if (!r)

@@ -29,6 +29,8 @@ static inline const char *vb_run_workload_name(const struct vb_run_workload *rw)
 
 /* Fresh guests per platform: guest names "vb-1a2b3c4d-N" stay within a link name's 15 bytes. */
 #define VB_MAX_INSTANCES 20
+/* Platform entries of a run with a layout=split workload (its pairs' addresses: cmd-run.c). */
+#define VB_SPLIT_MAX_PLATFORMS 6
 
 /* A resolved overhead run: everything checked before anything is created. */
 struct vb_run_config {

@@ -282,7 +282,10 @@ static int run_slot(struct overhead *o, const struct vb_slot *slot, unsigned ins
 			jo.err->msg);
 		wfailed[slot->workload] = true;
 		/* A guest whose agent is gone gets one fresh start; then we give up. */
-		if (jo.rc != -EIO && restart(o, gs, err) && vb_workload_pair(rw->w, rw->opts))
+		if (jo.rc != -EIO)
+			restart(o, gs, err);
+		/* The pair's agent may be the one that broke: it starts afresh either way. */
+		if (!o->aborted && vb_workload_pair(rw->w, rw->opts))
 			restart(o, &o->pairs[slot->platform], err);
 	} else if (!jo.rc && !slot->warmup) {
 		cell_add(&o->cells[slot->platform][slot->workload], vb_workload_nmetrics(rw->w),

@@ -184,6 +184,8 @@ static void on_event(const struct vb_event *ev, void *data)
 	struct vb_job_outcome *o = data;
 	if (ev->type == VB_EV_LOG) {
 		vb_info("%s: %s", o->w->name, ev->msg);
+		if (o->on_log)
+			o->on_log(o->on_log_data, ev->msg);
 		return;
 	}
 	if (ev->type != VB_EV_SAMPLE)
@@ -207,7 +209,9 @@ static void session_job(struct vb_session *s, struct vb_session_guest *g,
 {
 	_cleanup_free_ char *params = vb_workload_params_json(w, opts);
 	struct vb_job job = { 0 };
-	*out = (struct vb_job_outcome){ .w = w };
+	*out = (struct vb_job_outcome){ .w = w,
+					.on_log = out->on_log,
+					.on_log_data = out->on_log_data };
 	out->values = xcalloc(vb_workload_nmetrics(w), sizeof(double));
 	job.id = xasprintf("%s-%s", s->tag, id);
 	job.workload = xstrdup(w->name);
@@ -219,6 +223,8 @@ static void session_job(struct vb_session *s, struct vb_session_guest *g,
 	out->start = vb_monotonic_s();
 	out->rc = g->ops->exec(g->g, &job, on_event, out, &out->err);
 	out->end = vb_monotonic_s();
+	if (peer)
+		explicit_bzero(job.peer, strlen(job.peer)); /* a pair's secret */
 	vb_job_release(&job);
 	if (!out->rc && !out->have)
 		out->rc = vb_error_set(&out->err, -EPROTO, "agent finished without a full sample");
@@ -228,10 +234,11 @@ void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
 		    const struct vb_workload_ops *w, const void *opts, const char *id,
 		    struct vb_job_outcome *out)
 {
+	out->on_log = NULL;
 	session_job(s, g, w, opts, id, NULL, out);
 }
 
-/* The pair's job, on its own thread. */
+/* The pair's job, on its own thread; ready or done wake the caller. */
 struct pair_job {
 	struct vb_session *s;
 	struct vb_session_guest *g;
@@ -240,12 +247,32 @@ struct pair_job {
 	char id[24];
 	const char *peer;
 	struct vb_job_outcome out;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool ready, done;
 };
+
+static void pair_log(void *data, const char *msg)
+{
+	struct pair_job *pj = data;
+	if (strcmp(msg, VB_PAIR_READY))
+		return;
+	pthread_mutex_lock(&pj->lock);
+	pj->ready = true;
+	pthread_cond_broadcast(&pj->cond);
+	pthread_mutex_unlock(&pj->lock);
+}
 
 static void *pair_thread(void *data)
 {
 	struct pair_job *pj = data;
+	pj->out.on_log = pair_log;
+	pj->out.on_log_data = pj;
 	session_job(pj->s, pj->g, pj->w, pj->opts, pj->id, pj->peer, &pj->out);
+	pthread_mutex_lock(&pj->lock);
+	pj->done = true;
+	pthread_cond_broadcast(&pj->cond);
+	pthread_mutex_unlock(&pj->lock);
 	return NULL;
 }
 
@@ -318,17 +345,38 @@ void vb_session_job_pair(struct vb_session *s, struct vb_session_guest *g,
 			VB_BUG("%s: the pair's option %s is not %s's", pw->name, po->name, w->name);
 	}
 	snprintf(pj.id, sizeof(pj.id), "%.16s-pair", id);
+	pthread_mutex_init(&pj.lock, NULL);
+	pthread_cond_init(&pj.cond, NULL);
 	pthread_t th;
-	bool threaded = pthread_create(&th, NULL, pair_thread, &pj) == 0;
-	if (!threaded) {
+	bool threaded = pthread_create(&th, NULL, pair_thread, &pj) == 0, ready = false;
+	if (threaded) {
+		/* w's job once the pair is ready; a pair that ended first fails the sample. */
+		pthread_mutex_lock(&pj.lock);
+		while (!pj.ready && !pj.done)
+			pthread_cond_wait(&pj.cond, &pj.lock);
+		ready = pj.ready;
+		pthread_mutex_unlock(&pj.lock);
+	}
+	if (ready) {
+		out->on_log = NULL;
+		session_job(s, g, w, opts, id, peer, out);
+	} else {
 		*out = (struct vb_job_outcome){ .w = w };
 		out->values = xcalloc(vb_workload_nmetrics(w), sizeof(double));
-		out->rc = vb_error_set(&out->err, -EAGAIN,
-				       "%s layout=split: no thread for the pair", w->name);
-	} else {
-		session_job(s, g, w, opts, id, peer, out);
-		pthread_join(th, NULL);
+		out->start = out->end = vb_monotonic_s();
+		if (!threaded)
+			out->rc = vb_error_set(&out->err, -EAGAIN,
+					       "%s layout=split: no thread for the pair", w->name);
+		else if (!pj.out.rc)
+			out->rc = vb_error_set(&out->err, -EPROTO,
+					       "%s layout=split: its pair %s ended without "
+					       "saying it was ready",
+					       w->name, pw->name);
 	}
+	if (threaded)
+		pthread_join(th, NULL);
+	pthread_cond_destroy(&pj.cond);
+	pthread_mutex_destroy(&pj.lock);
 	explicit_bzero(peer, strlen(peer));
 	struct vb_job_outcome *po = &pj.out;
 	if (threaded && !out->rc && po->rc) {

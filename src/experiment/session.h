@@ -69,6 +69,9 @@ struct vb_job_outcome {
 	int rc;		/* 0, or the error's code */
 	struct vb_error *err;
 	double start, end; /* monotonic seconds */
+	/* Called with each log line of the job, where set (the pair's ready line). */
+	void (*on_log)(void *data, const char *msg);
+	void *on_log_data;
 };
 
 /*
@@ -87,9 +90,11 @@ void vb_session_job(struct vb_session *s, struct vb_session_guest *g,
  * "ADDR:PORT/SECRET", ADDR pg's address on the run's network
  * (guest_address), PORT the first of the pair's servers' ports (5672 in a
  * guest of its own; three free ones in a row for host), SECRET 16 random
- * bytes made for the job. The outcome is w's: it fails when either job
- * fails (w's error first), and a metric of the pair's takes the place of
- * w's of the same name (mw.worker's start_s is the servers').
+ * bytes made for the job. w's job starts once the pair's says
+ * VB_PAIR_READY (a log line): a pair that ends before fails the sample
+ * without it. The outcome is w's: it fails when either job fails (w's
+ * error first), and a metric of the pair's takes the place of w's of the
+ * same name (mw.worker's start_s is the servers').
  */
 void vb_session_job_pair(struct vb_session *s, struct vb_session_guest *g,
 			 struct vb_session_guest *pg, const struct vb_workload_ops *w,

@@ -54,6 +54,7 @@ static const struct vb_mw_server rabbitmq = {
 	.flag = "--port",
 	.start = vb_mw_rabbitmq_start,
 	.stop_signal = SIGTERM, /* the server's script stops the node through rabbitmqctl */
+	.secret_env = "VB_MW_SECRET",
 };
 
 static int broker_run(const struct vb_workload_ctx *ctx, const void *vo, double *values,

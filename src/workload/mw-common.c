@@ -182,34 +182,45 @@ int vb_mw_rabbitmq_start(struct vb_svc *s, const struct vb_mw_start *st, struct 
 		helper, "broker", "--host", (char *)st->addr, "--port", p, "--ping", NULL
 	};
 	char *env[] = { pass, NULL };
+	/*
+	 * The login carries the password in the clear (AMQP PLAIN): only once
+	 * RabbitMQ's own log says its listener is bound is the port its, and
+	 * not a local user's who took it first to hear the password.
+	 */
+	_cleanup_free_ char *bound =
+	    xasprintf("started TCP listener on %s:%u\n", st->addr, st->port);
+	double end = vb_monotonic_s() + st->timeout_s;
+	for (bool seen = false; !r && !seen;) {
+		_cleanup_free_ char *text = NULL;
+		seen = vb_read_file(s->log, 16u << 20, &text, NULL) == 0 && strstr(text, bound);
+		if (seen)
+			break;
+		if (!vb_svc_alive(s))
+			r = vb_svc_wait_ready(s, NULL, st->port, NULL, 0, st->stop, err);
+		else if (st->stop && *st->stop)
+			r = vb_error_set(err, -EINTR, "%s: stopped while it started", s->name);
+		else if (vb_monotonic_s() > end)
+			r = vb_error_set(
+			    err, -ETIMEDOUT,
+			    "%s: its log did not say it listens on %s:%u within %.0f s", s->name,
+			    st->addr, st->port, st->timeout_s);
+		else
+			usleep(50 * 1000);
+	}
 	if (!r)
 		r = vb_svc_wait_ready_env(s, st->addr, st->port, probe, env, st->timeout_s,
 					  st->stop, err);
 	return r;
 }
 
-int vb_mw_virtuoso_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err)
+/*
+ * Virtuoso's configuration, everything in the service's directory: SQL on
+ * loopback, HTTP on http_addr (the stock configuration listens on every
+ * address), the buffers sized for small guests (2,000 pages: 16 MB).
+ */
+static int virtuoso_conf(struct vb_svc *s, uint16_t sql, const char *http_addr, uint16_t port,
+			 struct vb_error **err)
 {
-	static const char *const servers[] = { "/usr/bin/virtuoso-t", NULL };
-	static const char *const isqls[] = { "/usr/bin/isql-vt", NULL };
-	_cleanup_free_ char *server = NULL, *helper = NULL, *isql = NULL;
-	int r = vb_app_program(servers, "virtuoso-opensource-7", &server, err);
-	if (!r)
-		r = vb_app_program(isqls, "virtuoso-opensource-7-bin", &isql, err);
-	if (!r)
-		r = vb_mw_helper(&helper, err);
-	uint16_t sql = 0;
-	if (!r)
-		r = vb_app_port(0, &sql, err);
-	if (!r)
-		r = vb_svc_open(s, "virtuoso", st->scratch, NULL, err);
-	if (r)
-		return r;
-	/*
-	 * Everything in the service's directory, SQL on loopback and HTTP on
-	 * the job's address (the stock configuration listens on every
-	 * address), the buffers sized for small guests (2,000 pages: 16 MB).
-	 */
 	const char *d = s->seen;
 	_cleanup_free_ char *ini =
 	    xasprintf("[Database]\nDatabaseFile = %s/virtuoso.db\nErrorLogFile = %s/virtuoso.log\n"
@@ -222,37 +233,91 @@ int vb_mw_virtuoso_start(struct vb_svc *s, const struct vb_mw_start *st, struct 
 		      "[HTTPServer]\nServerPort = %s:%u\n"
 		      "ServerRoot = /var/lib/virtuoso-opensource-7/vsp\nServerThreads = 10\n"
 		      "MaxClientConnections = 10\n",
-		      d, d, d, d, d, d, d, sql, st->addr, st->port);
-	r = vb_svc_write(s, "virtuoso.ini", ini, strlen(ini), err);
-	if (r)
-		return r;
-	_cleanup_free_ char *conf = xasprintf("%s/virtuoso.ini", d);
-	char *argv[] = { server, "+foreground", "+configfile", conf, NULL };
-	r = vb_svc_start(s, argv, err);
+		      d, d, d, d, d, d, d, sql, http_addr, port);
+	_cleanup_free_ char *path = xasprintf("%s/virtuoso.ini", s->dir);
+	(void)unlink(path); /* the first start's, when it starts again */
+	return vb_svc_write(s, "virtuoso.ini", ini, strlen(ini), err);
+}
+
+/* Start Virtuoso with its configuration; ready when a SPARQL query over HTTP answers. */
+static int virtuoso_up(struct vb_svc *s, const char *server, const char *helper,
+		       const char *http_addr, const struct vb_mw_start *st, struct vb_error **err)
+{
+	_cleanup_free_ char *conf = xasprintf("%s/virtuoso.ini", s->seen);
+	char *argv[] = { (char *)server, "+foreground", "+configfile", conf, NULL };
+	int r = vb_svc_start(s, argv, err);
 	_cleanup_free_ char *p = xasprintf("%u", st->port);
-	char *probe[] = { helper, "triplestore", "--host", (char *)st->addr, "--port",
-			  p,	  "--ping",	 NULL };
+	char *probe[] = { (char *)helper, "triplestore", "--host", (char *)http_addr, "--port", p,
+			  "--ping",	  NULL };
 	if (!r)
-		r = vb_svc_wait_ready(s, st->addr, st->port, probe, st->timeout_s, st->stop, err);
+		r = vb_svc_wait_ready(s, http_addr, st->port, probe, st->timeout_s, st->stop, err);
+	return r;
+}
+
+/*
+ * A fresh database binds its SPARQL endpoints to the host part of the
+ * HTTP listener it was made with (HP_HOST 127.0.0.1): moved to any host,
+ * they answer on the exposed start's address too (404 otherwise).
+ */
+#define MOVE_VHOSTS                                                                                \
+	"UPDATE DB.DBA.HTTP_PATH SET HP_HOST = '*ini*' WHERE HP_LISTEN_HOST = '*ini*' AND "        \
+	"HP_HOST = '127.0.0.1';\n"
+
+int vb_mw_virtuoso_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err)
+{
+	static const char *const servers[] = { "/usr/bin/virtuoso-t", NULL };
+	static const char *const isqls[] = { "/usr/bin/isql-vt", NULL };
+	_cleanup_free_ char *server = NULL, *helper = NULL, *isql = NULL;
+	int r = vb_app_program(servers, "virtuoso-opensource-7", &server, err);
+	if (!r)
+		r = vb_app_program(isqls, "virtuoso-opensource-7-bin", &isql, err);
+	if (!r)
+		r = vb_mw_helper(&helper, err);
 	/*
-	 * dba's stock password, which anyone who reaches the HTTP port would
-	 * know, becomes the job's: the statement in a file of the service's
-	 * 0700 directory, never on a command line.
+	 * A fresh database's dba has the stock password until it is set: an
+	 * exposed server (st->exposed) first runs where no one else reaches
+	 * it (a network namespace of its own where the agent may make one; a
+	 * container's loopback is its own anyway), HTTP on loopback too,
+	 * until dba's password is the job's; then it starts again with HTTP
+	 * on st->addr.
 	 */
+	int netns = -1;
+	if (!r && st->exposed)
+		r = vb_svc_net_enter(&netns, err);
+	uint16_t sql = 0;
+	if (!r)
+		r = vb_app_port(0, &sql, err);
+	if (!r)
+		r = vb_svc_open(s, "virtuoso", st->scratch, NULL, err);
+	if (!r)
+		r = virtuoso_conf(s, sql, "127.0.0.1", st->port, err);
+	if (!r)
+		r = virtuoso_up(s, server, helper, "127.0.0.1", st, err);
+	/* The statement in a file of the service's 0700 directory, never on a command line. */
 	_cleanup_free_ char *stmt =
-	    xasprintf("USER_SET_PASSWORD ('dba', '%s');\nexit;\n", st->secret);
+	    xasprintf("USER_SET_PASSWORD ('dba', '%s');\n%sexit;\n", st->secret,
+		      st->exposed ? MOVE_VHOSTS "checkpoint;\n" : "");
 	if (!r)
 		r = vb_svc_write(s, "password.sql", stmt, strlen(stmt), err);
 	explicit_bzero(stmt, strlen(stmt));
 	_cleanup_free_ char *at = xasprintf("127.0.0.1:%u", sql);
-	_cleanup_free_ char *script = xasprintf("%s/password.sql", d);
+	_cleanup_free_ char *script = xasprintf("%s/password.sql", s->seen ? s->seen : "");
 	char *set[] = { isql, at, "dba", "dba", script, NULL };
 	if (!r)
 		r = vb_svc_run(s, set, st->timeout_s, st->stop, err);
-	if (r == 0) {
-		_cleanup_free_ char *again = xasprintf("%s/password.sql", s->seen);
-		(void)unlink(again);
+	_cleanup_free_ char *mine = xasprintf("%s/password.sql", s->dir ? s->dir : "");
+	if (s->dir)
+		(void)unlink(mine);
+	if (!r && st->exposed) {
+		vb_svc_stop(s, SIGTERM, 30);
+		vb_svc_net_leave(&netns);
+		r = vb_app_port(0, &sql, err);
+		if (!r)
+			r = virtuoso_conf(s, sql, st->addr, st->port, err);
+		if (!r)
+			r = virtuoso_up(s, server, helper, st->addr, st, err);
 	}
+	vb_svc_net_leave(&netns);
 	return r;
 }
 
@@ -286,6 +351,41 @@ int vb_mw_place_parse(const char *peer, const char *who, char **addr_out, uint16
 }
 
 #define MW_SERVERS_MAX 4
+
+void vb_mw_server_secret(const char *job_secret, const char *secret_env, char out[33])
+{
+	_cleanup_free_ char *in = xasprintf("%s:%s", job_secret, secret_env);
+	char hex[65];
+	vb_sha256_buf(in, strlen(in), hex);
+	explicit_bzero(in, strlen(in));
+	memcpy(out, hex, 32);
+	out[32] = '\0';
+	explicit_bzero(hex, sizeof(hex));
+}
+
+char **vb_mw_secret_env(const struct vb_mw_server *const srv[], const char *job_secret)
+{
+	size_t n = 0;
+	while (srv[n])
+		n++;
+	char **env = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		char own[33];
+		vb_mw_server_secret(job_secret, srv[i]->secret_env, own);
+		env[i] = xasprintf("%s=%s", srv[i]->secret_env, own);
+		explicit_bzero(own, sizeof(own));
+	}
+	return env;
+}
+
+void vb_mw_env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++) {
+		explicit_bzero(env[i], strlen(env[i]));
+		free(env[i]);
+	}
+	free(env);
+}
 
 /* A free port for each of ns servers, the first port_opt when it is not 0; all differ. */
 static int own_ports(const char *who, const struct vb_mw_server *const srv[], size_t ns,
@@ -360,26 +460,28 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 	for (size_t i = 0; i < ns; i++)
 		snprintf(port_text[i], sizeof(port_text[i]), "%u", ports[i]);
 	const char *addr = place ? place->addr : "127.0.0.1";
-	_cleanup_free_ char *pgpass = xasprintf("PGPASSWORD=%s", secret);
-	_cleanup_free_ char *mwpass = xasprintf("VB_MW_SECRET=%s", secret);
-	char *env[] = { pgpass, mwpass, NULL };
+	char **env = vb_mw_secret_env(srv, secret);
 	struct vb_svc s[MW_SERVERS_MAX];
 	size_t started = 0;
 	double t0 = vb_monotonic_s();
 	for (; !r && started < ns; started++) {
+		char own[33];
+		vb_mw_server_secret(secret, srv[started]->secret_env, own);
 		struct vb_mw_start st = { .scratch = ctx->scratch_dir,
 					  .addr = addr,
 					  .port = ports[started],
-					  .secret = secret,
+					  .secret = own,
 					  .timeout_s = 600,
-					  .stop = ctx->stop };
+					  .stop = ctx->stop,
+					  .exposed = place != NULL };
 		s[started] = (struct vb_svc){ .pid = -1, .log_fd = -1 };
 		r = srv[started]->start(&s[started], &st, err);
+		explicit_bzero(own, sizeof(own));
 		if (r)
 			vb_error_wrap(err, "%s", who);
 	}
 	values[start_i] = vb_monotonic_s() - t0;
-	_cleanup_free_ char **args = xcalloc(1 + 2 * ns + 2 + nx + 1, sizeof(char *));
+	_cleanup_free_ char **args = xcalloc(1 + 2 * ns + nx + 4 + 1, sizeof(char *));
 	size_t k = 0;
 	args[k++] = (char *)cmd;
 	for (size_t i = 0; i < ns; i++) {
@@ -389,9 +491,23 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 	memcpy(args + k, extra, nx * sizeof(char *));
 	args[k + nx] = "--host";
 	args[k + nx + 1] = (char *)addr;
-	if (!r)
+	if (!r && !place)
 		r = vb_mw_client(who, args, env, client_timeout_s, ctx->stop, m, apart, values,
 				 err);
+	/*
+	 * The pair's servers: the client fills them (--role fill), the engine
+	 * hears they are ready and starts the worker, then the client waits
+	 * for the worker to come and go and checks (--role check).
+	 */
+	static const char *const roles[] = { "fill", "check" };
+	for (size_t i = 0; !r && place && i < 2; i++) {
+		args[k + nx + 2] = "--role";
+		args[k + nx + 3] = (char *)roles[i];
+		r = vb_mw_client(who, args, env, client_timeout_s, ctx->stop, m, apart, values,
+				 err);
+		if (!r && i == 0 && ctx->log)
+			ctx->log(ctx->log_data, VB_PAIR_READY);
+	}
 	for (size_t i = 0; r == -EIO && i < started; i++)
 		if (!vb_svc_alive(&s[i])) {
 			_cleanup_free_ char *tail = vb_svc_log_tail(&s[i]);
@@ -404,6 +520,7 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 		vb_svc_close(&s[started]);
 	}
 	explicit_bzero(secret, sizeof(secret));
+	vb_mw_env_free(env);
 	vb_svc_net_leave(&netns);
 	return r;
 }

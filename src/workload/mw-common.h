@@ -48,6 +48,12 @@ struct vb_mw_start {
 	const char *secret; /* the job's password: 32 hex digits */
 	double timeout_s;   /* until it answers */
 	volatile sig_atomic_t *stop;
+	/*
+	 * addr is reached from elsewhere (the pair's servers): a server whose
+	 * fresh database has a stock password sets the job's before it
+	 * listens there.
+	 */
+	bool exposed;
 };
 
 /* A middleware workload's server: how it starts and stops. */
@@ -61,7 +67,24 @@ struct vb_mw_server {
 	 */
 	int (*start)(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err);
 	int stop_signal; /* its graceful stop */
+	/*
+	 * The client's environment variable for its password: PGPASSWORD,
+	 * VB_MW_SECRET (RabbitMQ's vb), VB_MW_DBA_SECRET (Virtuoso's dba).
+	 * Each server's is its own, made from the job's secret and this name
+	 * (vb_mw_server_secret): one that leaks opens no other.
+	 */
+	const char *secret_env;
 };
+
+/* A server's password: the first 32 hex digits of SHA-256(job secret ":" secret_env). */
+void vb_mw_server_secret(const char *job_secret, const char *secret_env, char out[33]);
+
+/*
+ * The clients' environment for servers srv (NULL-terminated): one
+ * "ENV=PASSWORD" each; free with vb_mw_env_free, which wipes them.
+ */
+char **vb_mw_secret_env(const struct vb_mw_server *const srv[], const char *job_secret);
+void vb_mw_env_free(char **env);
 
 /*
  * RabbitMQ under its own user, node rabbit@localhost, its database, logs
@@ -75,7 +98,8 @@ int vb_mw_rabbitmq_start(struct vb_svc *s, const struct vb_mw_start *st, struct 
  * Virtuoso 7 as virtbench's own id (the package has no user): HTTP on
  * st->addr, SQL on a free loopback port, its database, log and
  * configuration in its directory; once it answers, dba's password is set
- * to the job's secret (isql-vt over loopback, the password on its input).
+ * to the job's secret (isql-vt over loopback, the statement in a file of
+ * the service's directory), where no one else reaches it when exposed.
  */
 int vb_mw_virtuoso_start(struct vb_svc *s, const struct vb_mw_start *st, struct vb_error **err);
 
@@ -113,9 +137,11 @@ int vb_mw_place_parse(const char *peer, const char *who, char **addr_out, uint16
  * at most 4) where place says (NULL: the job's own), started in turn (600 s
  * at most each; their time together is the metric start_s), then
  * `virtbench-mw CMD FLAG PORT ... EXTRA... --host ADDR` within client_timeout_s, with
- * the job's secret in its environment (PGPASSWORD, VB_MW_SECRET), its
+ * each server's password in its environment (vb_mw_secret_env), its
  * figures into values as vb_mw_client reads them; the servers stopped (30 s
- * each, then SIGKILL) and removed whatever happened.
+ * each, then SIGKILL) and removed whatever happened. With place, the client
+ * runs twice, with `--role fill` and then `--role check`, and the job logs
+ * VB_PAIR_READY between them.
  */
 int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 	      const struct vb_mw_server *const srv[], uint64_t port_opt,

@@ -50,6 +50,7 @@ static const struct vb_mw_server postgres = {
 	.flag = "--port",
 	.start = vb_mw_pg_start,
 	.stop_signal = SIGINT, /* fast shutdown */
+	.secret_env = "PGPASSWORD",
 };
 
 static int docstore_run(const struct vb_workload_ctx *ctx, const void *vo, double *values,

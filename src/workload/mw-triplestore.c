@@ -49,6 +49,7 @@ static const struct vb_mw_server virtuoso = {
 	.flag = "--port",
 	.start = vb_mw_virtuoso_start,
 	.stop_signal = SIGTERM, /* a quick shutdown */
+	.secret_env = "VB_MW_DBA_SECRET",
 };
 
 static int triplestore_run(const struct vb_workload_ctx *ctx, const void *vo, double *values,

@@ -61,18 +61,21 @@ static const struct vb_mw_server store = {
 	.flag = "--store-port",
 	.start = vb_mw_pg_start,
 	.stop_signal = SIGINT,
+	.secret_env = "PGPASSWORD",
 };
 static const struct vb_mw_server triplestore = {
 	.what = "the triplestore",
 	.flag = "--triplestore-port",
 	.start = vb_mw_virtuoso_start,
 	.stop_signal = SIGTERM,
+	.secret_env = "VB_MW_DBA_SECRET",
 };
 static const struct vb_mw_server broker = {
 	.what = "the broker",
 	.flag = "--broker-port",
 	.start = vb_mw_rabbitmq_start,
 	.stop_signal = SIGTERM,
+	.secret_env = "VB_MW_SECRET",
 };
 /* In vb_mw_place's order: the broker on the pair's port, the stores on the next two. */
 static const struct vb_mw_server *const servers[] = { &broker, &store, &triplestore, NULL };
@@ -98,10 +101,8 @@ static int worker_split(const struct vb_workload_ctx *ctx, const struct worker_o
 	_cleanup_free_ char *n = xasprintf("%llu", (unsigned long long)o->observations);
 	_cleanup_free_ char *f = xasprintf("%llu", (unsigned long long)o->prefetch);
 	_cleanup_free_ char *seed = xasprintf("%llu", (unsigned long long)o->seed);
-	_cleanup_free_ char *pgpass = xasprintf("PGPASSWORD=%s", secret);
-	_cleanup_free_ char *mwpass = xasprintf("VB_MW_SECRET=%s", secret);
-	char *env[] = { pgpass, mwpass, NULL };
-	/* The pair's servers start as this job does: the worker waits for them (--wait). */
+	char **env = vb_mw_secret_env(servers, secret);
+	/* The pair's servers are ready when this job starts: --wait is a bound, not a wait. */
 	char *args[] = { "worker", "--role",
 			 "work",   "--host",
 			 addr,	   "--broker-port",
@@ -112,16 +113,17 @@ static int worker_split(const struct vb_workload_ctx *ctx, const struct worker_o
 			 f,	   "--seed",
 			 seed,	   "--timeout",
 			 "120",	   "--wait",
-			 "1800",   NULL };
+			 "120",	   NULL };
 	/* start_s here is the wait for the pair; the engine puts the pair's own in its place. */
 	static const char *const apart[] = { "start_s", NULL };
 	double t0 = vb_monotonic_s();
-	r = vb_mw_client("mw.worker", args, env, 1800 + client_timeout(o->observations), ctx->stop,
+	r = vb_mw_client("mw.worker", args, env, 120 + client_timeout(o->observations), ctx->stop,
 			 worker_metrics, apart, values, err);
 	values[2] = vb_monotonic_s() - t0 - values[1];
 	if (values[2] <= 0)
 		values[2] = 1e-6;
 	explicit_bzero(secret, strlen(secret));
+	vb_mw_env_free(env);
 	return r;
 }
 
@@ -184,9 +186,9 @@ static int services_run(const struct vb_workload_ctx *ctx, const void *vo, doubl
 		return r;
 	_cleanup_free_ char *n = xasprintf("%llu", (unsigned long long)o->observations);
 	_cleanup_free_ char *seed = xasprintf("%llu", (unsigned long long)o->seed);
-	/* The worker's own time, its wait for a worker and the checks. */
-	char *extra[] = { "--role",    "serve", "--observations", n,	 "--seed", seed,
-			  "--timeout", "120",	"--wait",	  "600", NULL };
+	/* The worker's own time, its wait for a worker to come and the checks. */
+	char *extra[] = { "--observations", n,	   "--seed", seed, "--timeout", "120",
+			  "--wait",	    "300", NULL };
 	struct vb_mw_place place = { .addr = addr, .base_port = port, .secret = secret };
 	r = vb_mw_run(ctx, "mw.services", servers, 0, &place, "worker", extra,
 		      600 + client_timeout(o->observations), services_metrics, values, err);

@@ -148,6 +148,22 @@ static void test_place(void)
 	}
 }
 
+/* Each server's password is its own, from the job's secret and its variable's name. */
+static void test_server_secret(void)
+{
+	static const char job[] = "0123456789abcdef0123456789abcdef";
+	char a[33], b[33], c[33], again[33];
+	vb_mw_server_secret(job, "VB_MW_SECRET", a);
+	vb_mw_server_secret(job, "PGPASSWORD", b);
+	vb_mw_server_secret(job, "VB_MW_DBA_SECRET", c);
+	vb_mw_server_secret(job, "PGPASSWORD", again);
+	CHECK(strlen(a) == 32 && strspn(a, "0123456789abcdef") == 32);
+	CHECK(strcmp(a, b) && strcmp(b, c) && strcmp(a, c) && strcmp(a, job));
+	CHECK(!strcmp(b, again));
+	vb_mw_server_secret("fedcba9876543210fedcba9876543210", "PGPASSWORD", again);
+	CHECK(strcmp(b, again));
+}
+
 /* Only a workload with a pair, in layout=split, has one. */
 static void test_pair(void)
 {
@@ -171,6 +187,7 @@ static void test_pair(void)
 TEST_MAIN({ "vb_mw_parse: figures, each once, finite, positive", test_parse },
 	  { "vb_mw_place_parse: the pair's address, port and secret, or a refusal", test_place },
 	  { "vb_workload_pair: mw.worker layout=split has mw.services", test_pair },
+	  { "vb_mw_server_secret: one password per server", test_server_secret },
 	  { "vb_client_run: time limit after the output closed; the fixed environment",
 	    test_client_limit },
 	  { "observations: deterministic JSON with the fields", test_observations })

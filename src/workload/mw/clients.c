@@ -153,6 +153,8 @@ amqp_connection_state_t vb_mw_amqp_open(struct vb_mw_fault *f, const char *host,
 		amqp_destroy_connection(c);
 		return NULL;
 	}
+	/* A broker that takes the connection and then says nothing fails too. */
+	amqp_set_rpc_timeout(c, &tv);
 	char text[256];
 	/* The job's user (vb_mw_rabbitmq_start), or a stock broker's guest. */
 	const char *secret = getenv("VB_MW_SECRET");
@@ -324,7 +326,7 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 const char *vb_mw_dba(void)
 {
 	static char userpwd[80];
-	const char *secret = getenv("VB_MW_SECRET");
+	const char *secret = getenv("VB_MW_DBA_SECRET");
 	snprintf(userpwd, sizeof(userpwd), "dba:%.64s", secret ? secret : "dba");
 	return userpwd;
 }

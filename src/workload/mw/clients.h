@@ -102,8 +102,8 @@ struct vb_mw_http {
 };
 
 void vb_mw_http_init(struct vb_mw_http *h, const char *user, long timeout_s);
-/* Virtuoso's administrator as CURLOPT_USERPWD: dba with $VB_MW_SECRET (vb_mw_virtuoso_start), else
- * the stock dba. */
+/* Virtuoso's administrator as CURLOPT_USERPWD: dba with $VB_MW_DBA_SECRET (vb_mw_virtuoso_start),
+ * else the stock dba. */
 const char *vb_mw_dba(void);
 void vb_mw_http_release(struct vb_mw_http *h);
 

@@ -13,14 +13,14 @@
  *
  *   virtbench-mw worker --broker-port P --store-port P --triplestore-port P
  *                       [--host ADDR] --observations N --seed S
- *                       [--prefetch N] [--timeout S] [--role all|serve|work]
- *                       [--wait S]
+ *                       [--prefetch N] [--timeout S]
+ *                       [--role all|fill|check|work] [--wait S]
  *
  * Prints drain_s and drain_rate. The roles split it over two guests
- * (mw.worker layout=split): serve sets up and publishes, waits (--wait S
- * at most) until a worker has come and gone, and checks the counts; work
- * waits (--wait S at most) until the input queue holds all N, then
- * drains it and prints the figures. all (the default) does both here.
+ * (mw.worker layout=split): fill sets up and publishes; check waits until
+ * a worker has come (--wait S at most) and gone, and checks the counts;
+ * work makes sure the input queue holds all N (--wait S at most), then
+ * drains it and prints the figures. all (the default) does it all here.
  */
 #include <getopt.h>
 #include <stdatomic.h>
@@ -40,7 +40,7 @@
 #define GRAPH "http://intelligentriver.org/graph/"
 #define WINDOW 1000
 
-enum role { ROLE_ALL, ROLE_SERVE, ROLE_WORK };
+enum role { ROLE_ALL, ROLE_FILL, ROLE_CHECK, ROLE_WORK };
 
 struct job {
 	const char *host;
@@ -363,7 +363,7 @@ static bool queue_state(struct job *j, amqp_connection_state_t *c, uint64_t *mes
 	return true;
 }
 
-/* work: until the input queue holds all N (the pair's servers may still be starting). */
+/* work: until the input queue holds all N (published by the pair's fill). */
 static bool wait_for_observations(struct job *j)
 {
 	double end = vb_mw_now() + (double)j->wait_s;
@@ -398,33 +398,100 @@ static bool wait_for_observations(struct job *j)
 }
 
 /*
- * serve: until a worker has come and gone. The queue empty with no
+ * The worker's marks on the broker: "vb-worker-came", a plain queue it
+ * declares as it starts, and "vb-worker-alive", an exclusive one the broker
+ * deletes when the worker's connection closes, however the worker ends.
+ */
+#define CAME_QUEUE "vb-worker-came"
+#define ALIVE_QUEUE "vb-worker-alive"
+
+/*
+ * Does the queue exist: 1, 0, or -1 with the failure set. A passive
+ * declare of another connection's exclusive queue is refused with 405
+ * (RESOURCE_LOCKED): it exists; 404 (NOT_FOUND): it does not.
+ */
+static int queue_exists(struct job *j, const char *queue)
+{
+	amqp_connection_state_t c =
+	    vb_mw_amqp_open(&j->f, j->host, j->broker_port, (double)j->timeout_s, "checking");
+	if (!c)
+		return -1;
+	amqp_queue_declare(c, VB_MW_CHANNEL, amqp_cstring_bytes(queue), 1, 0, 0, 0,
+			   amqp_empty_table);
+	amqp_rpc_reply_t rep = amqp_get_rpc_reply(c);
+	int code = rep.reply_type == AMQP_RESPONSE_NORMAL ? 200 : 0;
+	if (rep.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+	    rep.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
+		code = ((amqp_channel_close_t *)rep.reply.decoded)->reply_code;
+	char text[256];
+	vb_mw_amqp_reply_text(rep, text, sizeof(text)); /* before the reply is freed */
+	vb_mw_amqp_close(c);
+	if (code == 200 || code == 405)
+		return 1;
+	if (code == 404)
+		return 0;
+	vb_mw_fault_set(&j->f, "checking the worker's mark %s: %s", queue,
+			text[0] ? text : "no answer");
+	return -1;
+}
+
+/* work: the marks, on a connection of their own that lives as long as the worker. */
+static amqp_connection_state_t mark_worker(struct job *j)
+{
+	amqp_connection_state_t c =
+	    vb_mw_amqp_open(&j->f, j->host, j->broker_port, (double)j->timeout_s, "worker");
+	if (!c)
+		return NULL;
+	amqp_queue_declare(c, VB_MW_CHANNEL, amqp_cstring_bytes(ALIVE_QUEUE), 0, 0, 1, 1,
+			   amqp_empty_table);
+	bool ok = vb_mw_amqp_ok(&j->f, c, "worker: its mark");
+	if (ok) {
+		amqp_queue_declare(c, VB_MW_CHANNEL, amqp_cstring_bytes(CAME_QUEUE), 0, 0, 0, 0,
+				   amqp_empty_table);
+		ok = vb_mw_amqp_ok(&j->f, c, "worker: its mark");
+	}
+	if (!ok) {
+		vb_mw_amqp_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * check: until a worker has come and gone. The queue empty with no
  * consumer: all acked, done (the worker may come and go between two
- * looks). A consumer seen, then none, with observations left: it went away.
+ * looks). Observations left and no consumer: before the worker came, wait
+ * (--wait S at most); after it came and its connection closed (its marks,
+ * looked at only then, so that a drain meets no extra connections), it
+ * went away: the sample fails at once.
  */
 static bool wait_for_worker(struct job *j)
 {
 	double end = vb_mw_now() + (double)j->wait_s;
 	amqp_connection_state_t c = NULL;
-	bool seen = false;
 	for (;;) {
 		uint64_t messages, consumers;
 		if (!queue_state(j, &c, &messages, &consumers, &j->f))
 			return false;
 		if (!consumers && !messages)
 			break;
-		if (seen && !consumers) {
-			vb_mw_fault_set(&j->f,
-					"the pair's worker went away with %llu of %llu "
-					"observations left",
-					(unsigned long long)messages,
-					(unsigned long long)j->observations);
-			break;
-		}
-		seen |= consumers > 0;
-		if (!seen && vb_mw_now() > end) {
-			vb_mw_fault_set(&j->f, "no worker came within %ld s", j->wait_s);
-			break;
+		if (!consumers) {
+			int came = queue_exists(j, CAME_QUEUE);
+			int alive = came == 1 ? queue_exists(j, ALIVE_QUEUE) : 1;
+			if (came < 0 || alive < 0)
+				break;
+			if (came && !alive) {
+				vb_mw_fault_set(&j->f,
+						"the pair's worker went away with %llu of %llu "
+						"observations left",
+						(unsigned long long)messages,
+						(unsigned long long)j->observations);
+				break;
+			}
+			if (!came && vb_mw_now() > end) {
+				vb_mw_fault_set(&j->f, "no worker came within %ld s", j->wait_s);
+				break;
+			}
 		}
 		nap(0.2);
 	}
@@ -552,16 +619,19 @@ int vb_mw_worker(int argc, char **argv)
 		case 'W':
 			j.wait_s = (long)vb_mw_num("--wait", optarg, 1, 86400);
 			break;
-		case 'R':
-			if (!strcmp(optarg, "all") || !strcmp(optarg, "serve") ||
-			    !strcmp(optarg, "work")) {
-				j.role = optarg[0] == 'a'   ? ROLE_ALL
-					 : optarg[0] == 's' ? ROLE_SERVE
-							    : ROLE_WORK;
-				break;
+		case 'R': {
+			static const char *const roles[] = { "all", "fill", "check", "work" };
+			size_t k = 0;
+			while (k < 4 && strcmp(optarg, roles[k]))
+				k++;
+			if (k == 4) {
+				fprintf(stderr,
+					"error: worker: --role is all, fill, check or work\n");
+				return 2;
 			}
-			fprintf(stderr, "error: worker: --role is all, serve or work\n");
-			return 2;
+			j.role = (enum role)k;
+			break;
+		}
 		default:
 			return 2;
 		}
@@ -578,23 +648,26 @@ int vb_mw_worker(int argc, char **argv)
 		return vb_mw_fail("libcurl would not start"), 1;
 	double drain_s = 0;
 	if (j.role == ROLE_WORK) {
-		if (wait_for_observations(&j))
+		amqp_connection_state_t mark = mark_worker(&j);
+		if (mark && wait_for_observations(&j))
 			drain_s = drain(&j);
+		vb_mw_amqp_close(mark);
 	} else {
-		PGconn *db = vb_mw_pg_connect(&j.f, j.host, j.store_port, j.timeout, "setup");
-		if (db && setup(&j, db)) {
-			if (j.role == ROLE_ALL)
-				drain_s = drain(&j);
-			else
-				wait_for_worker(&j);
+		PGconn *db = vb_mw_pg_connect(&j.f, j.host, j.store_port, j.timeout,
+					      j.role == ROLE_CHECK ? "checking" : "setup");
+		bool ok = db && (j.role == ROLE_CHECK || setup(&j, db));
+		if (ok && j.role == ROLE_ALL)
+			drain_s = drain(&j);
+		if (ok && j.role == ROLE_CHECK)
+			wait_for_worker(&j);
+		if (ok && j.role != ROLE_FILL)
 			check_counts(&j, db);
-		}
 		PQfinish(db);
 	}
 	curl_global_cleanup();
 	if (j.f.failed)
 		return vb_mw_fault_exit(&j.f);
-	if (j.role != ROLE_SERVE)
+	if (j.role == ROLE_ALL || j.role == ROLE_WORK)
 		printf("drain_s %.6f\ndrain_rate %.3f\n", drain_s,
 		       (double)j.observations / drain_s);
 	return 0;
