@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/random.h>
 
 #include "core/util.h"
 
@@ -48,4 +49,15 @@ void vb_sha256_buf(const void *data, size_t len, char out[65])
 		abort(); /* only allocation fails here */
 	for (unsigned i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+int vb_random_hex16(char out[33])
+{
+	unsigned char raw[16];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -errno;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
 }

@@ -124,6 +124,9 @@ int vb_sha256_file(const char *path, char out[65]);
 /* Lowercase hex SHA-256 of len bytes. */
 void vb_sha256_buf(const void *data, size_t len, char out[65]);
 
+/* 16 random bytes (getrandom) as 32 lower-case hex digits: 0, or -errno. */
+int vb_random_hex16(char out[33]);
+
 /* Seconds on the monotonic clock: for durations and deadlines, never for dates. */
 double vb_monotonic_s(void);
 /* The same in whole milliseconds. */

@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -316,8 +315,8 @@ void vb_session_job_pair(struct vb_session *s, struct vb_session_guest *g,
 	const struct vb_workload_ops *pw = vb_workload_pair(w, opts);
 	const char *addr = pg->g && pg->ops->guest_address ? pg->ops->guest_address(pg->g) : NULL;
 	uint16_t base = addr ? pair_base_port(addr) : 0;
-	unsigned char raw[16];
-	bool random = getrandom(raw, sizeof(raw), 0) == (ssize_t)sizeof(raw);
+	char secret[33];
+	bool random = vb_random_hex16(secret) == 0;
 	if (!pw || !addr || !base || !random) {
 		*out = (struct vb_job_outcome){ .w = w };
 		out->values = xcalloc(vb_workload_nmetrics(w), sizeof(double));
@@ -330,10 +329,6 @@ void vb_session_job_pair(struct vb_session *s, struct vb_session_guest *g,
 					 : "no random secret for the pair");
 		return;
 	}
-	char secret[33];
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(secret + 2 * i, 3, "%02x", raw[i]);
-	explicit_bzero(raw, sizeof(raw));
 	_cleanup_free_ char *peer = xasprintf("%s:%u/%s", addr, base, secret);
 	explicit_bzero(secret, sizeof(secret));
 	/* The pair's options: the values of w's options of the same names. */

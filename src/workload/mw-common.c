@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -408,17 +407,6 @@ static int own_ports(const char *who, const struct vb_mw_server *const srv[], si
 	return r;
 }
 
-/* 16 random bytes as 32 hex digits. */
-static int make_secret(char out[33], struct vb_error **err)
-{
-	unsigned char raw[16];
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return vb_error_errno(err, errno, "no random password");
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-	return 0;
-}
-
 int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 	      const struct vb_mw_server *const srv[], uint64_t port_opt,
 	      const struct vb_mw_place *place, const char *cmd, char *const extra[],
@@ -450,8 +438,8 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 		if (!r)
 			r = own_ports(who, srv, ns, port_opt, ports, err);
 		/* The job's password, for the servers; the client gets it in its environment. */
-		if (!r)
-			r = make_secret(secret, err);
+		if (!r && (r = vb_random_hex16(secret)) < 0)
+			r = vb_error_errno(err, -r, "no random password");
 	}
 	if (r) {
 		vb_svc_net_leave(&netns);
