@@ -8,7 +8,8 @@ pkgs="build-essential meson ninja-build pkg-config libjansson-dev libsqlite3-dev
       clang libclang-rt-14-dev clang-format sqlite3 jq python3 procps file chromium
       man-db groff-base bsdextrautils zsh
       nginx apache2-utils wrk postgresql-15 php8.2-cli
-      rabbitmq-server librabbitmq-dev libpq-dev virtuoso-opensource-7 libcurl4-openssl-dev"
+      rabbitmq-server librabbitmq-dev libpq-dev virtuoso-opensource-7 libcurl4-openssl-dev
+      default-jre-headless libapache-jena-java unzip"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -109,6 +109,12 @@ struct vb_workload_ops {
 	 */
 	const char *packages;
 	/*
+	 * Optional: the packages an option set needs beyond packages
+	 * (mw.triplestore store=jena-tdb2: Java and Jena), comma-separated;
+	 * NULL: none.
+	 */
+	const char *(*extra_packages)(const void *opts);
+	/*
 	 * Optional check of a whole option set against this machine (e.g. a
 	 * buffer larger than memory). Returns 0 or -EINVAL with *err set.
 	 */

@@ -479,10 +479,14 @@ int vb_cli_image_plan(const char *text, const struct vb_run_workload *wl, size_t
 		      struct vb_image_spec *out, struct vb_error **err)
 {
 	const struct vb_workload_ops **w = xcalloc(nwl + 1, sizeof(*w));
-	for (size_t i = 0; i < nwl; i++)
+	const void **opts = xcalloc(nwl + 1, sizeof(*opts));
+	for (size_t i = 0; i < nwl; i++) {
 		w[i] = wl[i].w;
-	int r = vb_image_plan(text, w, nwl, out, err);
+		opts[i] = wl[i].opts;
+	}
+	int r = vb_image_plan(text, w, opts, nwl, out, err);
 	free(w);
+	free(opts);
 	if (r || out->kind == VB_IMAGE_MINIMAL)
 		return r;
 	_cleanup_free_ char *pk = vb_image_spec_packages(out);

@@ -232,7 +232,7 @@ char *vb_cli_drop_packaged(struct vb_run_config *cfg)
 	size_t kept = 0;
 	for (size_t i = 0; i < cfg->nworkloads; i++) {
 		struct vb_run_workload *rw = &cfg->workloads[i];
-		_cleanup_free_ char *pk = vb_workload_packages(rw->w);
+		_cleanup_free_ char *pk = vb_workload_packages(rw->w, rw->opts);
 		if (!pk) {
 			cfg->workloads[kept++] = *rw;
 			continue;

@@ -95,14 +95,17 @@ char *vb_guest_label(const char *label, const struct vb_platform_ops *ops,
 struct vb_image_spec; /* src/guest/image.h */
 
 /*
- * The Debian packages workload w needs in its guest (comma-separated; caller
- * frees), or NULL: its ops' packages, unless $VIRTBENCH_TEST_PACKAGES names
- * it ("cpu.primes=less;mem.memcpy=bc": how tests give a workload packages).
+ * The Debian packages workload w needs in its guest with options opts (may
+ * be NULL: its base packages), comma-separated (caller frees), or NULL: its
+ * ops' packages and those of its options (extra_packages), unless
+ * $VIRTBENCH_TEST_PACKAGES names it ("cpu.primes=less;mem.memcpy=bc": how
+ * tests give a workload packages).
  */
-char *vb_workload_packages(const struct vb_workload_ops *w);
+char *vb_workload_packages(const struct vb_workload_ops *w, const void *opts);
 
 /*
- * The image of a run of the n workloads w, into *out (release with
+ * The image of a run of the n workloads w with options opts (parallel to
+ * w; NULL: base packages only), into *out (release with
  * vb_image_spec_release): text (--image; NULL: not given) with the union of
  * the workloads' packages added to it. Without --image, a run whose
  * workloads need packages gets debian:<their union>, else minimal; a
@@ -110,8 +113,8 @@ char *vb_workload_packages(const struct vb_workload_ops *w);
  * packages is refused (-EINVAL, exit code 2) with a reason naming the
  * workload and its packages; so is bad text.
  */
-int vb_image_plan(const char *text, const struct vb_workload_ops *const *w, size_t n,
-		  struct vb_image_spec *out, struct vb_error **err);
+int vb_image_plan(const char *text, const struct vb_workload_ops *const *w, const void *const *opts,
+		  size_t n, struct vb_image_spec *out, struct vb_error **err);
 
 /* The ops experiment (src/experiment/ops.c): lifecycle timings per platform. */
 struct vb_ops_config {

@@ -7,7 +7,7 @@
 #include "experiment/experiment.h"
 #include "guest/image.h"
 
-char *vb_workload_packages(const struct vb_workload_ops *w)
+char *vb_workload_packages(const struct vb_workload_ops *w, const void *opts)
 {
 	/* NAME=PKG[,PKG...] entries separated by ';' (tests only: docs/images.md). */
 	const char *env = getenv("VIRTBENCH_TEST_PACKAGES");
@@ -18,16 +18,20 @@ char *vb_workload_packages(const struct vb_workload_ops *w)
 			return xstrndup(p + n + 1, k - n - 1);
 		p += k + (p[k] == ';');
 	}
+	const char *more = opts && w->extra_packages ? w->extra_packages(opts) : NULL;
+	if (more && *more)
+		return w->packages && *w->packages ? xasprintf("%s,%s", w->packages, more)
+						   : xstrdup(more);
 	return w->packages && *w->packages ? xstrdup(w->packages) : NULL;
 }
 
-int vb_image_plan(const char *text, const struct vb_workload_ops *const *w, size_t n,
-		  struct vb_image_spec *out, struct vb_error **err)
+int vb_image_plan(const char *text, const struct vb_workload_ops *const *w, const void *const *opts,
+		  size_t n, struct vb_image_spec *out, struct vb_error **err)
 {
 	*out = (struct vb_image_spec){ .kind = VB_IMAGE_MINIMAL };
 	int r = text ? vb_image_spec_parse(text, out, err) : 0;
 	for (size_t i = 0; !r && i < n; i++) {
-		_cleanup_free_ char *pk = vb_workload_packages(w[i]);
+		_cleanup_free_ char *pk = vb_workload_packages(w[i], opts ? opts[i] : NULL);
 		if (!pk || out->kind == VB_IMAGE_DIR)
 			continue; /* a directory of the user's is taken as it is */
 		if (text && out->kind == VB_IMAGE_MINIMAL) {

@@ -180,6 +180,7 @@ int vb_svc_write(const struct vb_svc *s, const char *name, const void *data, siz
 struct child_plan {
 	char *const *argv;
 	int out_fd, null_fd, err_w; /* err_w: close-on-exec pipe for an errno */
+	int stdout_fd;		    /* > 2: standard output goes there, not to out_fd */
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;
@@ -226,7 +227,8 @@ static void child_exec(const struct child_plan *p)
 			child_fail(p->err_w, errno);
 		close(tree);
 	}
-	if (dup2(p->null_fd, STDIN_FILENO) < 0 || dup2(p->out_fd, STDOUT_FILENO) < 0 ||
+	if (dup2(p->null_fd, STDIN_FILENO) < 0 ||
+	    dup2(p->stdout_fd > 2 ? p->stdout_fd : p->out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(p->out_fd, STDERR_FILENO) < 0)
 		child_fail(p->err_w, errno);
 	/* Nothing of the agent's (its channel above all) reaches the server. */
@@ -311,7 +313,8 @@ static int spawn(const struct child_plan *plan, bool new_pidns, pid_t *pid, bool
 	return 0;
 }
 
-static int svc_spawn(struct vb_svc *s, char *const argv[], pid_t *pid, struct vb_error **err)
+static int svc_spawn(struct vb_svc *s, char *const argv[], int stdout_fd, pid_t *pid,
+		     struct vb_error **err)
 {
 	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
@@ -319,6 +322,7 @@ static int svc_spawn(struct vb_svc *s, char *const argv[], pid_t *pid, struct vb
 	struct child_plan p = { .argv = argv,
 				.out_fd = s->log_fd,
 				.null_fd = null,
+				.stdout_fd = stdout_fd,
 				.set_ids = true,
 				.uid = s->uid,
 				.gid = s->gid,
@@ -336,7 +340,7 @@ int vb_svc_start(struct vb_svc *s, char *const argv[], struct vb_error **err)
 {
 	if (s->pid > 0)
 		return vb_error_set(err, -EBUSY, "%s is already running", s->name);
-	return svc_spawn(s, argv, &s->pid, err);
+	return svc_spawn(s, argv, -1, &s->pid, err);
 }
 
 static void nap_ms(long ms)
@@ -443,8 +447,14 @@ int vb_svc_wait_ready_env(struct vb_svc *s, const char *addr, uint16_t port, cha
 int vb_svc_run(struct vb_svc *s, char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
 	       struct vb_error **err)
 {
+	return vb_svc_run_out(s, argv, -1, timeout_s, stop, err);
+}
+
+int vb_svc_run_out(struct vb_svc *s, char *const argv[], int out_fd, double timeout_s,
+		   volatile sig_atomic_t *stop, struct vb_error **err)
+{
 	pid_t pid;
-	int r = svc_spawn(s, argv, &pid, err);
+	int r = svc_spawn(s, argv, out_fd, &pid, err);
 	if (r)
 		return r;
 	double end = vb_monotonic_s() + timeout_s;

@@ -85,6 +85,14 @@ int vb_svc_wait_ready_env(struct vb_svc *s, const char *addr, uint16_t port, cha
 int vb_svc_run(struct vb_svc *s, char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
 	       struct vb_error **err);
 
+/*
+ * The same with its standard output to out_fd (> 2, opened by the caller;
+ * -1: the log, as vb_svc_run), its errors to the log: a command whose output
+ * is its result (Jena's tdb2.tdbdump).
+ */
+int vb_svc_run_out(struct vb_svc *s, char *const argv[], int out_fd, double timeout_s,
+		   volatile sig_atomic_t *stop, struct vb_error **err);
+
 /* Is the server still running? */
 bool vb_svc_alive(struct vb_svc *s);
 

@@ -27,7 +27,7 @@ static char *plan(const char *text, const struct vb_workload_ops *const *w, size
 {
 	struct vb_image_spec s;
 	struct vb_error *err = NULL;
-	int r = vb_image_plan(text, w, n, &s, &err);
+	int r = vb_image_plan(text, w, NULL, n, &s, &err);
 	if (r) {
 		char *out = xasprintf("exit %d", err ? err->exit_code : -1);
 		if (msg)
@@ -95,17 +95,54 @@ static void test_plan_bad_packages(void)
 	CHECK_MSG(msg && strstr(msg, "workload fake.evil"), "%s", msg ? msg : "");
 }
 
+/* An option set that needs more packages than the workload's own (store=jena-tdb2). */
+static const char *more_when_set(const void *opts)
+{
+	return *(const int *)opts ? "default-jre-headless,nginx" : NULL;
+}
+static const struct vb_workload_ops optional = { .name = "fake.optional",
+						 .packages = "nginx",
+						 .extra_packages = more_when_set };
+
+static void test_extra_packages(void)
+{
+	unsetenv("VIRTBENCH_TEST_PACKAGES");
+	int off = 0, on = 1;
+	_cleanup_free_ char *base = vb_workload_packages(&optional, NULL);
+	CHECK(base && !strcmp(base, "nginx"));
+	_cleanup_free_ char *plain_opts = vb_workload_packages(&optional, &off);
+	CHECK(plain_opts && !strcmp(plain_opts, "nginx"));
+	_cleanup_free_ char *more = vb_workload_packages(&optional, &on);
+	CHECK_MSG(more && !strcmp(more, "nginx,default-jre-headless,nginx"), "%s",
+		  more ? more : "NULL");
+	/* In the plan, the union: each package once, sorted. */
+	const struct vb_workload_ops *const w[] = { &optional, &web };
+	const void *const opts[] = { &on, NULL };
+	struct vb_image_spec s;
+	struct vb_error *err = NULL;
+	CHECK(vb_image_plan(NULL, w, opts, 2, &s, &err) == 0);
+	_cleanup_free_ char *pk = vb_image_spec_packages(&s);
+	CHECK_MSG(s.kind == VB_IMAGE_DEBIAN &&
+		      !strcmp(pk, "apache2-utils,default-jre-headless,nginx"),
+		  "%s", pk);
+	vb_image_spec_release(&s);
+	/* --image minimal refuses it, naming what the options need. */
+	CHECK(vb_image_plan("minimal", w, opts, 1, &s, &err) != 0);
+	CHECK_MSG(err && strstr(err->msg, "default-jre-headless"), "%s", err ? err->msg : "");
+	vb_error_free(&err);
+}
+
 static void test_test_packages(void)
 {
 	/* The tests' way to give a real workload packages. */
 	setenv("VIRTBENCH_TEST_PACKAGES", "fake.x=bc;fake.plain=less,file;fake.plainer=vim", 1);
-	_cleanup_free_ char *p = vb_workload_packages(&plain);
+	_cleanup_free_ char *p = vb_workload_packages(&plain, NULL);
 	CHECK_MSG(p && !strcmp(p, "less,file"), "%s", p ? p : "NULL");
-	_cleanup_free_ char *q = vb_workload_packages(&web);
+	_cleanup_free_ char *q = vb_workload_packages(&web, NULL);
 	CHECK(q && !strcmp(q, "nginx,apache2-utils"));
 	PLAN_IS("debian:file,less", NULL, &plain);
 	unsetenv("VIRTBENCH_TEST_PACKAGES");
-	_cleanup_free_ char *none = vb_workload_packages(&plain);
+	_cleanup_free_ char *none = vb_workload_packages(&plain, NULL);
 	CHECK(none == NULL);
 }
 
@@ -205,4 +242,5 @@ static void test_disk(void)
 	unsetenv("VIRTBENCH_CACHE_DIR");
 }
 
-TEST_MAIN(T(test_plan), T(test_plan_bad_packages), T(test_test_packages), T(test_disk))
+TEST_MAIN(T(test_plan), T(test_plan_bad_packages), T(test_extra_packages), T(test_test_packages),
+	  T(test_disk))

@@ -13,7 +13,20 @@
  *   virtbench-mw triplestore --port P [--host ADDR] --ping
  *
  * Prints store_s, store_rate, retrieve_s and retrieve_rate.
+ *
+ * store=jena-tdb2 has no server to speak to: the agent runs Jena's own
+ * commands, and this program makes their input and checks their output:
+ *
+ *   virtbench-mw triplestore --write-quads FILE --observations N --seed S
+ *   virtbench-mw triplestore --check-quads FILE --observations N --seed S
+ *
+ * The first writes the N observations' graphs as N-Quads (each observation
+ * its named graph) to FILE, which must not exist; the second reads a dump
+ * of the store (tdb2.tdbdump) from FILE and fails unless it holds exactly
+ * those quads, naming the first difference.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "workload/mw/clients.h"
 #include "workload/mw/mw.h"
@@ -88,30 +103,41 @@ static size_t normalize(char *text, char ***out)
 	return n;
 }
 
-static bool same_graph(struct worker *w, const char *stored, const char *key)
+/*
+ * Do want and got (each taken and freed) hold the same lines once
+ * normalized? The counts in *nwant and *ngot; where they differ, the first
+ * differing line in diff (n bytes).
+ */
+static bool same_lines(char *want, char *got, size_t *nwant, size_t *ngot, char *diff, size_t n)
 {
-	char *want = strdup(stored), *got = strdup(w->h.body ? w->h.body : "");
-	if (!want || !got)
-		abort();
 	char **a, **b;
 	size_t na = normalize(want, &a), nb = normalize(got, &b);
 	size_t i = 0;
 	while (i < na && i < nb && !strcmp(a[i], b[i]))
 		i++;
-	bool same = na == nb && i == na;
-	if (!same)
-		vb_mw_fault_set(
-		    &w->s->f,
-		    "thread %u: retrieve %s: the graph holds %zu triples, %zu stored; first "
-		    "difference: %.160s",
-		    w->id, key, nb, na,
-		    i < nb   ? b[i]
-		    : i < na ? a[i]
-			     : "");
+	snprintf(diff, n, "%s", i < nb ? b[i] : i < na ? a[i] : "");
+	*nwant = na;
+	*ngot = nb;
 	free(a);
 	free(b);
 	free(want);
 	free(got);
+	return na == nb && i == na;
+}
+
+static bool same_graph(struct worker *w, const char *stored, const char *key)
+{
+	char *want = strdup(stored), *got = strdup(w->h.body ? w->h.body : "");
+	if (!want || !got)
+		abort();
+	size_t na, nb;
+	char diff[161];
+	bool same = same_lines(want, got, &na, &nb, diff, sizeof(diff));
+	if (!same)
+		vb_mw_fault_set(&w->s->f,
+				"thread %u: retrieve %s: the graph holds %zu triples, %zu stored; "
+				"first difference: %s",
+				w->id, key, nb, na, diff);
 	return same;
 }
 
@@ -163,6 +189,107 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/*
+ * Observation i's graph as N-Quads: each of its N-Triples lines with the
+ * graph's name before the final " .". Returns the length; buf holds
+ * VB_OBS_NT_MAX * 2 bytes.
+ */
+static size_t quads(uint64_t seed, uint64_t i, char *buf)
+{
+	struct vb_obs o;
+	vb_obs_make(seed, i, &o);
+	char nt[VB_OBS_NT_MAX], tail[96];
+	vb_obs_ntriples(&o, nt, sizeof(nt));
+	int tl = snprintf(tail, sizeof(tail), " <" GRAPH "%s> .\n", o.key);
+	size_t n = 0;
+	for (char *save = NULL, *l = strtok_r(nt, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(l);
+		if (len < 2 || strcmp(l + len - 2, " .") ||
+		    n + len + (size_t)tl >= VB_OBS_NT_MAX * 2)
+			abort(); /* vb_obs_ntriples' own lines */
+		memcpy(buf + n, l, len - 2);
+		memcpy(buf + n + len - 2, tail, (size_t)tl);
+		n += len - 2 + (size_t)tl;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static int write_quads(const char *path, uint64_t n, uint64_t seed)
+{
+	/* A new file: never one that is there already, nor through a link. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return vb_mw_fail("cannot create %s: %s", path, strerror(errno)), 1;
+	FILE *f = fdopen(fd, "w");
+	if (!f)
+		abort();
+	char buf[VB_OBS_NT_MAX * 2];
+	for (uint64_t i = 0; i < n; i++) {
+		size_t len = quads(seed, i, buf);
+		if (fwrite(buf, 1, len, f) != len)
+			break;
+	}
+	/* 0644: Jena's loader reads it as the service's user. */
+	if (ferror(f) | fchmod(fd, 0644) | fclose(f))
+		return vb_mw_fail("cannot write %s: %s", path, strerror(errno)), 1;
+	return 0;
+}
+
+/* All of a regular file, at most max bytes, NUL-terminated; NULL with a message. */
+static char *read_dump(const char *path, size_t max)
+{
+	/* A FIFO or device put in its place must not hang or feed us. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		vb_mw_fail("the store's dump %s: %s", path,
+			   fd < 0		  ? strerror(errno)
+			   : !S_ISREG(st.st_mode) ? "not a regular file"
+						  : "larger than the observations could make it");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	char *text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		abort();
+	size_t got = 0;
+	for (ssize_t k; got < (size_t)st.st_size; got += (size_t)k)
+		if ((k = read(fd, text + got, (size_t)st.st_size - got)) <= 0)
+			break;
+	close(fd);
+	text[got] = '\0';
+	return text;
+}
+
+static int check_quads(const char *path, uint64_t n, uint64_t seed)
+{
+	size_t cap = VB_OBS_NT_MAX * 4, len = 0;
+	char *want = malloc(cap);
+	if (!want)
+		abort();
+	for (uint64_t i = 0; i < n; i++) {
+		if (cap - len <= VB_OBS_NT_MAX * 2 && !(want = realloc(want, cap *= 2)))
+			abort();
+		len += quads(seed, i, want + len);
+	}
+	/* Twice what was stored is as far as a dump of it can honestly go. */
+	char *got = read_dump(path, 2 * len + 4096);
+	if (!got) {
+		free(want);
+		return 1;
+	}
+	size_t na, nb;
+	char diff[201];
+	if (same_lines(want, got, &na, &nb, diff, sizeof(diff)))
+		return 0;
+	vb_mw_fail("retrieve: the store holds %zu quads, %zu stored; first difference: %s", nb, na,
+		   diff);
+	return 1;
+}
+
 static int ping(struct store *s)
 {
 	struct worker w = { .s = s, .id = 0 };
@@ -187,12 +314,15 @@ int vb_mw_triplestore(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "ping", no_argument, NULL, 'P' },
+		{ "write-quads", required_argument, NULL, 'W' },
+		{ "check-quads", required_argument, NULL, 'C' },
 		{ 0 },
 	};
 	struct store s = {
 		.host = "127.0.0.1", .observations = 1000, .threads = 4, .seed = 1, .timeout_s = 60
 	};
 	bool pinging = false;
+	const char *write_to = NULL, *check_from = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (opt) {
@@ -217,11 +347,20 @@ int vb_mw_triplestore(int argc, char **argv)
 		case 'P':
 			pinging = true;
 			break;
+		case 'W':
+			write_to = optarg;
+			break;
+		case 'C':
+			check_from = optarg;
+			break;
 		default:
 			return 2;
 		}
 	}
-	if (!s.port || optind != argc) {
+	if (!write_to != !check_from && !s.port && !pinging && optind == argc)
+		return write_to ? write_quads(write_to, s.observations, s.seed)
+				: check_quads(check_from, s.observations, s.seed);
+	if (!s.port || write_to || check_from || optind != argc) {
 		fprintf(stderr, "error: triplestore: --port is required, and nothing else\n");
 		return 2;
 	}
