@@ -44,6 +44,9 @@ static const char css[] =
     "svg.chart .err{stroke:#1b1b1b;stroke-width:1.2;fill:none}"
     "svg.chart .ref{stroke:#cf222e;stroke-dasharray:5 3}"
     "svg.chart .line{fill:none;stroke-width:2}"
+    "svg.chart .band{fill:#ddf4ff}svg.chart text.verdict-slower{fill:#a4160b}"
+    "svg.chart text.verdict-faster{fill:#116329}svg.chart text.verdict-equivalent{fill:#0550ae}"
+    "svg.chart text.verdict-inconclusive,svg.chart text.verdict-none{fill:#57606a}"
     "footer{margin-top:36px;border-top:1px solid #d0d7de;padding-top:8px;color:#57606a;"
     "font-size:12px}";
 
@@ -309,6 +312,88 @@ static void overhead_table(const struct vb_html_run *run)
 	fputs("</table>\n", f);
 }
 
+/*
+ * The report's first figure: every metric's ratio to the baseline on every
+ * other platform, as a forest plot; nothing when no ratio was taken.
+ */
+static void overview(const struct vb_html_run *run)
+{
+	size_t np = json_array_size(run->platforms), i, k, n = 0, cap = 16;
+	const json_t *w, *m;
+	_cleanup_free_ struct vb_forest_row *rows = xcalloc(cap, sizeof(*rows));
+	_cleanup_free_ struct vb_chart_series *series = xcalloc(np + 1, sizeof(*series));
+	_cleanup_free_ size_t *index = xcalloc(np + 1, sizeof(*index)); /* platform -> series */
+	char **groups = NULL;
+	size_t ngroups = 0, nseries = 0;
+	bool any = false;
+	for (size_t p = 0; p < np; p++) {
+		const char *platform = vb_html_str(json_array_get(run->platforms, p), "name");
+		if (!platform || vb_html_is_baseline(run, platform))
+			continue;
+		index[p] = nseries;
+		series[nseries++] = (struct vb_chart_series){ run->labels[p], (unsigned)p };
+	}
+	json_array_foreach(run->workloads, i, w)
+	    json_array_foreach(json_object_get(w, "metrics"), k, m)
+	{
+		const char *wname = vb_html_str(w, "name"), *mname = vb_html_str(m, "name");
+		char *group =
+		    xasprintf("%s: %s %s", wname ? wname : "", mname ? mname : "",
+			      json_is_true(json_object_get(m, "higher_is_better")) ? "↑" : "↓");
+		groups = xrealloc(groups, (ngroups + 1) * sizeof(*groups));
+		groups[ngroups++] = group;
+		for (size_t p = 0; p < np; p++) {
+			const char *platform =
+			    vb_html_str(json_array_get(run->platforms, p), "name");
+			if (!platform || vb_html_is_baseline(run, platform))
+				continue;
+			const json_t *sum = vb_html_summary(run, platform, wname, mname);
+			if (n == cap)
+				rows = xrealloc(rows, (cap *= 2) * sizeof(*rows));
+			struct vb_forest_row *r = &rows[n++];
+			*r = (struct vb_forest_row){ .group = group,
+						     .series = index[p],
+						     .verdict = vb_html_str(sum, "verdict"),
+						     .emulated =
+							 strcmp(run->labels[p], platform) != 0 };
+			vb_html_ratio_mark(sum, platform, wname, mname, &r->m);
+			any |= isfinite(r->m.value);
+		}
+	}
+	const char *base = !strcmp(run->experiment, "isolation") ? ":alone"
+			   : run->baseline			 ? run->baseline
+								 : "the baseline";
+	if (any) {
+		const json_t *config = json_object_get(json_object_get(run->doc, "run"), "config");
+		double eq = vb_html_num(config, "equivalence");
+		_cleanup_free_ char *title =
+		    xasprintf("Overview: every metric's ratio to %s", base);
+		_cleanup_free_ char *axis = xasprintf("ratio to %s (log scale)", base);
+		struct vb_forest fo = { .run = run->id,
+					.title = title,
+					.axis = axis,
+					.equivalence = isfinite(eq) ? eq : 0,
+					.series = series,
+					.nseries = nseries,
+					.rows = rows,
+					.nrows = n };
+		FILE *f = run->f;
+		fputs("<h3>Overview</h3>\n<p class=\"small\">Each platform's ratio to ", f);
+		vb_html_escape(f, base);
+		fputs(" with its 95% interval, on a log axis (a ratio of 0.5 and one of 2 are "
+		      "as far from 1); ↑: higher is better, ↓: lower is better; shaded: the "
+		      "equivalence margin; hollow: an emulated platform (its figures are "
+		      "emulation's, not a hypervisor's). The verdict is the table's "
+		      "below.</p>\n<figure class=\"overview\">",
+		      f);
+		vb_svg_forest(f, &fo);
+		fputs("</figure>\n", f);
+	}
+	for (size_t g = 0; g < ngroups; g++)
+		free(groups[g]);
+	free(groups);
+}
+
 static void mean_chart(const struct vb_html_run *run, const char *workload, const json_t *metric,
 		       struct vb_chart_series *series)
 {
@@ -460,6 +545,7 @@ static void run_section(FILE *f, const json_t *doc)
 	fputs("</div><div>\n", f);
 	host_section(&run);
 	fputs("</div></div>\n", f);
+	overview(&run);
 	vb_html_view_features(&run);
 	overhead_table(&run);
 	vb_html_view_stacked(&run);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
 
+#include "core/json.h"
 #include "core/util.h"
 #include "report/markup.h"
 #include "report/svg.h"
@@ -483,4 +484,172 @@ void vb_svg_lines(FILE *f, const struct vb_chart *c, const struct vb_mark *marks
 	fputs("</g>\n", f);
 	base_line(f, c, &fr);
 	close_svg(f, c, &fr);
+}
+
+/* The forest plot's geometry: rows down, the ratio across on a log scale. */
+#define FOREST_ROW 15.0	    /* one platform's row */
+#define FOREST_GAP 7.0	    /* between two metrics */
+#define FOREST_PW 380.0	    /* the plot's width */
+#define FOREST_VERDICT 96.0 /* the verdicts' column */
+#define FOREST_MIN 1e-4	    /* the axis never reaches past these: a ratio is a ratio */
+#define FOREST_MAX 1e4
+
+struct forest_frame {
+	double left, top, lo, hi, h, w; /* lo, hi: the axis's ends (ratios) */
+};
+
+static double forest_x(const struct forest_frame *fr, double v)
+{
+	v = fmin(fmax(v, fr->lo), fr->hi);
+	return fr->left + FOREST_PW * log(v / fr->lo) / log(fr->hi / fr->lo);
+}
+
+static bool forest_has(const struct vb_mark *m)
+{
+	return isfinite(m->value) && m->value > 0;
+}
+
+static double forest_y(const struct vb_forest *fo, size_t i, double top)
+{
+	size_t groups = 0;
+	for (size_t k = 1; k <= i; k++)
+		groups += strcmp(fo->rows[k].group, fo->rows[k - 1].group) != 0;
+	return top + (double)i * FOREST_ROW + (double)groups * FOREST_GAP + FOREST_ROW / 2;
+}
+
+/* The axis: 1, 2, 5 times the powers of ten within it, or the powers alone where those crowd. */
+static void forest_axis(FILE *f, const struct vb_forest *fo, const struct forest_frame *fr,
+			double bottom)
+{
+	char buf[32];
+	int first = (int)floor(log10(fr->lo)), last = (int)ceil(log10(fr->hi));
+	static const double steps[] = { 1, 2, 5 };
+	size_t nsteps = log10(fr->hi / fr->lo) > 2.5 ? 1 : 3;
+	fputs("<g class=\"axis\">", f);
+	for (int e = first; e <= last; e++)
+		for (size_t s = 0; s < nsteps; s++) {
+			double t = steps[s] * pow(10, e);
+			if (t < fr->lo * 0.999 || t > fr->hi * 1.001)
+				continue;
+			double x = forest_x(fr, t);
+			fprintf(
+			    f,
+			    "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+			    "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+			    "text-anchor=\"middle\">%s</text>\n",
+			    x, x, fr->top, bottom, x, bottom + 13,
+			    vb_html_short(t, buf, sizeof(buf)));
+		}
+	fprintf(f, "<text class=\"unit\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+		fr->left + FOREST_PW / 2, bottom + 28);
+	vb_html_escape(f, fo->axis);
+	fputs("</text></g>\n", f);
+}
+
+static void forest_row(FILE *f, const struct vb_forest *fo, const struct forest_frame *fr, size_t i,
+		       double y)
+{
+	char v[32], lo[32], hi[32];
+	const struct vb_forest_row *r = &fo->rows[i];
+	const struct vb_chart_series *s = &fo->series[r->series];
+	const char *verdict = r->verdict && vb_is_token(r->verdict, 32) ? r->verdict : "none";
+	if (i == 0 || strcmp(r->group, fo->rows[i - 1].group)) {
+		fprintf(f, "<text class=\"row\" x=\"8\" y=\"%.1f\"><title>", y + 4);
+		vb_html_escape(f, r->group);
+		fputs("</title>", f);
+		escape_cut(f, r->group, (size_t)((fr->left - 16) / FONT_W));
+		fputs("</text>\n", f);
+	}
+	fputs("<g class=\"mark\"", f);
+	vb_html_mark_attrs(f, fo->run, &r->m);
+	fprintf(f, " data-verdict=\"%s\"><title>", verdict);
+	vb_html_escape(f, s->label);
+	fputs(" · ", f);
+	vb_html_escape(f, r->group);
+	fprintf(f, ": ratio %s", vb_html_short(r->m.value, v, sizeof(v)));
+	if (isfinite(r->m.low) && isfinite(r->m.high))
+		fprintf(f, " (95%% CI %s – %s)", vb_html_short(r->m.low, lo, sizeof(lo)),
+			vb_html_short(r->m.high, hi, sizeof(hi)));
+	fprintf(f, ", %s</title>", verdict);
+	if (forest_has(&r->m)) {
+		if (isfinite(r->m.low) && isfinite(r->m.high) && r->m.low > 0)
+			fprintf(f,
+				"<path class=\"err\" d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f "
+				"%.1fV%.1f\"/>",
+				forest_x(fr, r->m.low), y, forest_x(fr, r->m.high),
+				forest_x(fr, r->m.low), y - 3, y + 3, forest_x(fr, r->m.high),
+				y - 3, y + 3);
+		/* Emulated platforms hollow: their figures are TCG's, not a hypervisor's. */
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"%s\"/>",
+			forest_x(fr, r->m.value), y, r->emulated ? "#fff" : colour(s->colour),
+			colour(s->colour));
+	} else {
+		fprintf(f, "<text class=\"missing\" x=\"%.1f\" y=\"%.1f\">–</text>", fr->left + 4,
+			y + 4);
+	}
+	fprintf(f, "<text class=\"verdict-%s\" x=\"%.1f\" y=\"%.1f\">%s</text></g>\n", verdict,
+		fr->left + FOREST_PW + 10, y + 4, strcmp(verdict, "none") ? verdict : "–");
+}
+
+void vb_svg_forest(FILE *f, const struct vb_forest *fo)
+{
+	struct forest_frame fr = { .lo = 1, .hi = 1 };
+	double labels = 0;
+	for (size_t i = 0; i < fo->nrows; i++) {
+		const struct vb_mark *m = &fo->rows[i].m;
+		labels = fmax(labels, text_w(fo->rows[i].group));
+		if (!forest_has(m))
+			continue;
+		extend(&fr.lo, &fr.hi, m->value);
+		if (m->low > 0)
+			extend(&fr.lo, &fr.hi, m->low);
+		if (m->high > 0)
+			extend(&fr.lo, &fr.hi, m->high);
+	}
+	if (fo->equivalence > 0 && fo->equivalence < 1) {
+		extend(&fr.lo, &fr.hi, 1 - fo->equivalence);
+		extend(&fr.lo, &fr.hi, 1 + fo->equivalence);
+	}
+	/* A margin of a tenth of the span each side, in log terms; at least 0.8 to 1.25. */
+	double span = log(fr.hi / fr.lo);
+	fr.lo = fmax(FOREST_MIN, fmin(fr.lo * exp(-0.1 * span), 0.8));
+	fr.hi = fmin(FOREST_MAX, fmax(fr.hi * exp(0.1 * span), 1.25));
+	fr.left = 16 + fmin(labels, 46 * FONT_W);
+	fr.top = TITLE_H + 16;
+	double bottom =
+	    fo->nrows ? forest_y(fo, fo->nrows - 1, fr.top) + FOREST_ROW / 2 + 2 : fr.top;
+	fr.w = fmax(fr.left + FOREST_PW + FOREST_VERDICT, 1.15 * text_w(fo->title) + 16);
+	struct vb_chart c = {
+		.run = fo->run, .title = fo->title, .series = fo->series, .nseries = fo->nseries
+	};
+	double legend_y = bottom + 38;
+	fr.h = legend_y + 16 * legend(NULL, &c, fr.w, 0) + 4;
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" data-chart=\"forest\" "
+		"data-run=\"%lld\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+		"role=\"img\"><title>",
+		fo->run, ceil(fr.w), ceil(fr.h), ceil(fr.w), ceil(fr.h));
+	vb_html_escape(f, fo->title);
+	fputs("</title>\n<text class=\"title\" x=\"8\" y=\"18\">", f);
+	vb_html_escape(f, fo->title);
+	fputs("</text>\n", f);
+	if (fo->equivalence > 0 && fo->equivalence < 1) {
+		double x1 = forest_x(&fr, 1 - fo->equivalence),
+		       x2 = forest_x(&fr, 1 + fo->equivalence);
+		fprintf(f,
+			"<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
+			"<title>equivalence margin: 1 ± %.4g%%</title></rect>\n",
+			x1, fr.top, x2 - x1, bottom - fr.top, 100 * fo->equivalence);
+	}
+	forest_axis(f, fo, &fr, bottom);
+	fprintf(f, "<line class=\"ref\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n",
+		forest_x(&fr, 1), forest_x(&fr, 1), fr.top - 4, bottom);
+	fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">verdict</text>\n",
+		fr.left + FOREST_PW + 10, fr.top - 4);
+	fputs("<g class=\"marks\">", f);
+	for (size_t i = 0; i < fo->nrows; i++)
+		forest_row(f, fo, &fr, i, forest_y(fo, i, fr.top));
+	fputs("</g>\n<g class=\"legend\">", f);
+	legend(f, &c, fr.w, legend_y);
+	fputs("</g></svg>\n", f);
 }

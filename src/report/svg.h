@@ -44,4 +44,31 @@ void vb_svg_stack(FILE *f, const struct vb_chart *c, const struct vb_mark *marks
 /* One line per series across the groups (x in group order), points with error bars. */
 void vb_svg_lines(FILE *f, const struct vb_chart *c, const struct vb_mark *marks);
 
+/* One row of a forest plot: a workload's metric on one platform. */
+struct vb_forest_row {
+	const char *group;   /* "cpu.primes: elapsed (lower is better)": a metric's rows share it */
+	size_t series;	     /* its platform: an index into the plot's series */
+	const char *verdict; /* faster, slower, equivalent, inconclusive; NULL = none */
+	bool emulated;	     /* drawn hollow */
+	struct vb_mark m;    /* the ratio and its interval */
+};
+
+struct vb_forest {
+	long long run;
+	const char *title;
+	const char *axis;   /* "ratio to host (log scale)" */
+	double equivalence; /* the band 1 ± it is shaded; 0 = none */
+	const struct vb_chart_series *series;
+	size_t nseries;
+	const struct vb_forest_row *rows; /* a metric's rows together */
+	size_t nrows;
+};
+
+/*
+ * A forest plot: each row's ratio as a point with its interval on a log
+ * axis (0.5 and 2 the same distance from 1), the equivalence band shaded,
+ * the verdict beside each row, emulated platforms hollow.
+ */
+void vb_svg_forest(FILE *f, const struct vb_forest *fo);
+
 #endif

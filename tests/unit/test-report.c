@@ -144,7 +144,7 @@ static void test_values(void)
 	_cleanup_free_ char *ci =
 	    xasprintf("%s data-low=\"%.17g\" data-high=\"%.17g\"", mean, 0.104, 0.116);
 	CHECK(count(h, ci) == 2);
-	CHECK(count(h, ratio) == 2);
+	CHECK(count(h, ratio) == 3); /* the table, the ratio chart, the overview */
 	CHECK(count(h, n) == 1);
 	/* The baseline has no ratio: the table says so, the ratio chart leaves it out. */
 	_cleanup_free_ char *base = xasprintf(
@@ -155,6 +155,61 @@ static void test_values(void)
 	CHECK(strstr(h, "class=\"ref\""));
 	/* The verdict with the resolution its interval reached. */
 	CHECK(strstr(h, "class=\"verdict-slower\">slower <span class=\"small\">±"));
+}
+
+/* The mark of a platform's ratio in the overview, up to its end; NULL if missing. */
+static char *forest_mark(const char *h, const char *platform, const char *workload,
+			 const char *metric)
+{
+	const char *forest = strstr(h, "data-chart=\"forest\"");
+	_cleanup_free_ char *attrs = xasprintf("data-platform=\"%s\" data-workload=\"%s\" "
+					       "data-metric=\"%s\" data-kind=\"ratio\"",
+					       platform, workload, metric);
+	const char *m = forest ? strstr(forest, attrs) : NULL;
+	const char *end = m ? strstr(m, "</g>") : NULL;
+	return end ? xstrndup(m, (size_t)(end - m)) : NULL;
+}
+
+static double attr(const char *s, const char *name)
+{
+	_cleanup_free_ char *key = xasprintf(" %s=\"", name);
+	const char *p = s ? strstr(s, key) : NULL;
+	return p ? strtod(p + strlen(key), NULL) : NAN;
+}
+
+static void test_overview(void)
+{
+	_cleanup_free_ char *h = render1("overhead.json");
+	CHECK(h);
+	if (!h)
+		return;
+	/* First, before the table: one row per metric and platform that is not the baseline. */
+	const char *forest = strstr(h, "data-chart=\"forest\"");
+	CHECK(forest && forest < strstr(h, "<table class=\"overhead\""));
+	CHECK(count(h, "data-chart=\"forest\"") == 1);
+	CHECK_MSG(count(h, "data-verdict=") == 10, "%zu rows", count(h, "data-verdict="));
+	CHECK(strstr(h, "Overview: every metric&#39;s ratio to host"));
+	CHECK(strstr(h, "ratio to host (log scale)"));
+	/* The verdicts as stored; emulated platforms hollow. */
+	_cleanup_free_ char *slow = forest_mark(h, "qemu-tcg", "cpu.primes", "elapsed");
+	_cleanup_free_ char *fast = forest_mark(h, "qemu-tcg", "cpu.primes", "rate");
+	_cleanup_free_ char *near = forest_mark(h, "container", "cpu.primes", "rate");
+	CHECK(slow && strstr(slow, "data-verdict=\"slower\"") && strstr(slow, "fill=\"#fff\""));
+	CHECK(near && strstr(near, "data-verdict=\"indistinguishable\"") &&
+	      !strstr(near, "fill=\"#fff\""));
+	/* A log axis: 25 and 1/25 lie as far from 1 on either side. */
+	const char *ref = forest ? strstr(forest, "<line class=\"ref\"") : NULL;
+	double one = attr(ref, "x1"), a = attr(slow, "cx"), b = attr(fast, "cx");
+	CHECK_MSG(isfinite(one) && a > one && b < one && fabs((a - one) - (one - b)) < 0.2,
+		  "1 at %g, 25 at %g, 0.04 at %g", one, a, b);
+	/* The equivalence margin shaded; a missing ratio shown as missing. */
+	CHECK(strstr(h, "<title>equivalence margin: 1 ± 5%</title>"));
+	_cleanup_free_ char *none =
+	    forest_mark(h, "qemu-tcg", "&lt;script&gt;&quot;&amp;", "elapsed");
+	CHECK(none && strstr(none, "class=\"missing\"") && !strstr(none, "<circle"));
+	/* No ratio anywhere (one platform): no overview. */
+	_cleanup_free_ char *ops = render1("ops.json");
+	CHECK(ops && !strstr(ops, "data-chart=\"forest\""));
 }
 
 static void test_missing(void)
@@ -397,7 +452,7 @@ static void test_helpers(void)
 	free(out);
 }
 
-TEST_MAIN(T(test_structure), T(test_middleware), T(test_incomplete), T(test_escaping),
-	  T(test_values), T(test_missing), T(test_emulated), T(test_stacked), T(test_sweep),
-	  T(test_isolation), T(test_ops), T(test_features), T(test_several_runs), T(test_refused),
-	  T(test_helpers))
+TEST_MAIN(T(test_structure), T(test_overview), T(test_middleware), T(test_incomplete),
+	  T(test_escaping), T(test_values), T(test_missing), T(test_emulated), T(test_stacked),
+	  T(test_sweep), T(test_isolation), T(test_ops), T(test_features), T(test_several_runs),
+	  T(test_refused), T(test_helpers))
