@@ -81,6 +81,7 @@ static void extend(double *lo, double *hi, double v)
 /* A y scale over [lo, hi] (base included by the caller) on 1-2-5 ticks. */
 static void set_range(struct frame *fr, double lo, double hi, double base)
 {
+	bool positive = lo >= 0; /* no tick below 0 for data that never goes there (ratios) */
 	if (!(hi > lo))
 		hi = lo + (lo == 0 ? 1 : fabs(lo) * 0.1);
 	double span = hi - lo;
@@ -92,6 +93,8 @@ static void set_range(struct frame *fr, double lo, double hi, double base)
 	fr->step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
 	fr->lo = floor(lo / fr->step) * fr->step;
 	fr->hi = ceil(hi / fr->step) * fr->step;
+	if (positive && fr->lo < 0)
+		fr->lo = 0;
 }
 
 static double y_of(const struct frame *fr, double v)

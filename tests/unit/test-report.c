@@ -152,6 +152,11 @@ static void test_values(void)
 				  "data-metric=\"elapsed\" data-kind=\"ratio\" data-value=\"null");
 	CHECK(strstr(h, base));
 	CHECK(strstr(h, "cpu.primes: elapsed, ratio to host"));
+	/* A ratio's axis stops at 0: no tick below it (the rates' chart reaches 0.035). */
+	const char *rates = strstr(h, "<title>cpu.primes: rate, ratio to host");
+	const char *rates_end = rates ? strstr(rates, "</svg>") : NULL;
+	const char *neg = rates ? strstr(rates, "text-anchor=\"end\">-") : NULL;
+	CHECK(rates_end && (!neg || neg > rates_end));
 	CHECK(strstr(h, "class=\"ref\""));
 	/* The verdict with the resolution its interval reached. */
 	CHECK(strstr(h, "class=\"verdict-slower\">slower <span class=\"small\">±"));
