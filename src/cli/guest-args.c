@@ -6,6 +6,7 @@
  */
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "experiment/experiment.h"
 
 bool vb_cli_guest_option(const char *cmd, int c, const struct vb_cli_parser *p,
@@ -72,10 +73,12 @@ int vb_cli_guest_end(const char *cmd, struct vb_cli_parser *p, int c, int r,
 struct vb_userns *vb_cli_guest_userns(struct vb_cli_guest_args *g, const struct vb_run_workload *wl,
 				      size_t nwl)
 {
-	for (size_t i = 0; !g->have_userns && i < nwl; i++)
-		if (wl[i].w->packages) {
+	for (size_t i = 0; !g->have_userns && i < nwl; i++) {
+		_cleanup_free_ char *pk = vb_workload_packages(wl[i].w, wl[i].opts);
+		if (pk) {
 			vb_userns_default(&g->userns);
 			return &g->userns;
 		}
+	}
 	return g->have_userns ? &g->userns : NULL;
 }

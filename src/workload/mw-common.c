@@ -74,6 +74,13 @@ int vb_mw_client(const char *who, char *const args[], char *const env[], double 
 		 volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
 		 const char *const *skip, double *values, struct vb_error **err)
 {
+	return vb_mw_client_io(who, args, env, -1, -1, timeout_s, stop, m, skip, values, err);
+}
+
+int vb_mw_client_io(const char *who, char *const args[], char *const env[], int in_fd, int out_fd,
+		    double timeout_s, volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
+		    const char *const *skip, double *values, struct vb_error **err)
+{
 	_cleanup_free_ char *prog = NULL;
 	int r = vb_mw_helper(&prog, err);
 	if (r)
@@ -85,7 +92,7 @@ int vb_mw_client(const char *who, char *const args[], char *const env[], double 
 	argv[0] = prog;
 	memcpy(argv + 1, args, n * sizeof(char *));
 	struct vb_client_result cr;
-	r = vb_client_run_env(argv, env, timeout_s, stop, &cr, err);
+	r = vb_client_run_io(argv, env, in_fd, out_fd, timeout_s, stop, &cr, err);
 	if (r == -ETIMEDOUT)
 		return vb_error_set(err, r, "%s: the client did not finish within %.0f s", who,
 				    timeout_s);
@@ -233,8 +240,7 @@ static int virtuoso_conf(struct vb_svc *s, uint16_t sql, const char *http_addr, 
 		      "ServerRoot = /var/lib/virtuoso-opensource-7/vsp\nServerThreads = 10\n"
 		      "MaxClientConnections = 10\n",
 		      d, d, d, d, d, d, d, sql, http_addr, port);
-	_cleanup_free_ char *path = xasprintf("%s/virtuoso.ini", s->dir);
-	(void)unlink(path); /* the first start's, when it starts again */
+	vb_svc_unlink(s, "virtuoso.ini"); /* the first start's, when it starts again */
 	return vb_svc_write(s, "virtuoso.ini", ini, strlen(ini), err);
 }
 
@@ -304,9 +310,7 @@ int vb_mw_virtuoso_start(struct vb_svc *s, const struct vb_mw_start *st, struct 
 	char *set[] = { isql, at, "dba", "dba", script, NULL };
 	if (!r)
 		r = vb_svc_run(s, set, st->timeout_s, st->stop, err);
-	_cleanup_free_ char *mine = xasprintf("%s/password.sql", s->dir ? s->dir : "");
-	if (s->dir)
-		(void)unlink(mine);
+	vb_svc_unlink(s, "password.sql");
 	if (!r && st->exposed) {
 		vb_svc_stop(s, SIGTERM, 30);
 		vb_svc_net_leave(&netns);
@@ -462,7 +466,7 @@ int vb_mw_run(const struct vb_workload_ctx *ctx, const char *who,
 					  .timeout_s = 600,
 					  .stop = ctx->stop,
 					  .exposed = place != NULL };
-		s[started] = (struct vb_svc){ .pid = -1, .log_fd = -1 };
+		s[started] = (struct vb_svc){ .pid = -1, .log_fd = -1, .dir_fd = -1 };
 		r = srv[started]->start(&s[started], &st, err);
 		explicit_bzero(own, sizeof(own));
 		if (r)

@@ -40,6 +40,15 @@ int vb_mw_client(const char *who, char *const args[], char *const env[], double 
 		 volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
 		 const char *const *skip, double *values, struct vb_error **err);
 
+/*
+ * vb_mw_client with its standard input from in_fd and its output to out_fd
+ * (vb_client_run_io: > 2, or -1); with out_fd it prints no figures, so m
+ * names none.
+ */
+int vb_mw_client_io(const char *who, char *const args[], char *const env[], int in_fd, int out_fd,
+		    double timeout_s, volatile sig_atomic_t *stop, const struct vb_metric_desc *m,
+		    const char *const *skip, double *values, struct vb_error **err);
+
 /* What a middleware server's start gets. */
 struct vb_mw_start {
 	const char *scratch; /* the job's scratch directory: the service's lives in it */

@@ -176,6 +176,12 @@ static int jena(struct vb_svc *s, const char *java, const char *classpath, const
 }
 
 #define WHO_JENA "mw.triplestore (jena-tdb2)"
+
+/* Did vb_mw_client fail with r after its client ran (its message names who)? */
+static bool client_said(int r)
+{
+	return r == -EIO || r == -ETIMEDOUT || r == -EPROTO;
+}
 static int jena_run(const struct vb_workload_ctx *ctx, const struct triplestore_opts *o,
 		    double *values, struct vb_error **err)
 {
@@ -197,29 +203,40 @@ static int jena_run(const struct vb_workload_ctx *ctx, const struct triplestore_
 		classpath = next;
 	}
 	if (r)
-		return vb_error_wrap(err, "mw.triplestore");
+		return vb_error_wrap(err, WHO_JENA);
 	/* Seconds per graph even emulated, plus ten minutes: for each of Jena's commands. */
 	double timeout = 600.0 + (double)o->observations * 0.2;
 	_cleanup_free_ char *n = xasprintf("%llu", (unsigned long long)o->observations);
 	_cleanup_free_ char *seed = xasprintf("%llu", (unsigned long long)o->seed);
-	struct vb_svc s = { .pid = -1, .log_fd = -1 };
-	r = vb_svc_open(&s, "jena", ctx->scratch_dir, NULL, err);
+	/* Jena needs no network: a namespace of its own, where the agent may make one. */
+	int netns = -1;
+	r = vb_svc_net_enter(&netns, err);
+	struct vb_svc s = { .pid = -1, .log_fd = -1, .dir_fd = -1 };
+	if (!r)
+		r = vb_svc_open(&s, "jena", ctx->scratch_dir, NULL, err);
 	if (!r)
 		r = jena_messages(&s, unzip, timeout, ctx->stop, err);
 	char *next = xasprintf("%s%s" MESSAGES_ROOT, classpath, s.seen ? s.seen : "");
 	free(classpath);
 	classpath = next;
-	/* The observations' graphs as N-Quads, written before the clock runs. */
-	_cleanup_free_ char *quads = xasprintf("%s/observations.nq", s.dir ? s.dir : "");
-	_cleanup_free_ char *dump = xasprintf("%s/dump.nq", s.dir ? s.dir : "");
+	/*
+	 * The observations' graphs as N-Quads, written before the clock runs;
+	 * files made through the directory's descriptor (vb_svc_create), and
+	 * handed to virtbench-mw as its output and input: nothing is opened by
+	 * a path the service's user could have turned into a link.
+	 */
 	static const struct vb_metric_desc none[] = { { 0 } };
-	char *write[] = {
-		"triplestore", "--write-quads", quads, "--observations", n, "--seed", seed, NULL
-	};
-	bool told = false; /* the client's messages name the workload already */
+	char *write[] = { "triplestore", "--write-quads", "-", "--observations", n, "--seed", seed,
+			  NULL };
+	int fd = r ? -1 : vb_svc_create(&s, "observations.nq", O_WRONLY, 0644, err);
+	if (fd < 0 && !r)
+		r = fd;
+	bool told = false; /* the client ran, and its message names the workload already */
 	if (!r)
-		told = (r = vb_mw_client(WHO_JENA, write, NULL, timeout, ctx->stop, none, NULL,
-					 NULL, err)) != 0;
+		told = client_said(r = vb_mw_client_io(WHO_JENA, write, NULL, -1, fd, timeout,
+						       ctx->stop, none, NULL, NULL, err));
+	if (fd >= 0)
+		close(fd);
 	_cleanup_free_ char *loc = xasprintf("%s/tdb2", s.seen ? s.seen : "");
 	_cleanup_free_ char *input = xasprintf("%s/observations.nq", s.seen ? s.seen : "");
 	/* start: a JVM, and the fresh database made by its first query. */
@@ -234,25 +251,28 @@ static int jena_run(const struct vb_workload_ctx *ctx, const struct triplestore_
 	if (!r)
 		r = jena(&s, java, classpath, "tdb2.tdbloader", load, -1, timeout, ctx->stop, err);
 	values[STORE_S] = vb_monotonic_s() - t0;
-	/* retrieve: every quad dumped, then each graph checked against what was stored. */
+	/* retrieve: every quad dumped (the clock stops there), then checked. */
 	char *all[] = { "--loc", loc, NULL };
-	char *check[] = { "triplestore", "--check-quads", dump, "--observations", n, "--seed", seed,
+	char *check[] = { "triplestore", "--check-quads", "-", "--observations", n, "--seed", seed,
 			  NULL };
+	fd = r ? -1 : vb_svc_create(&s, "dump.nq", O_RDWR, 0600, err);
+	if (fd < 0 && !r)
+		r = fd;
 	t0 = vb_monotonic_s();
-	int out = r ? -1 : open(dump, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (!r && out < 0)
-		r = vb_error_errno(err, errno, "cannot create %s", dump);
 	if (!r)
-		r = jena(&s, java, classpath, "tdb2.tdbdump", all, out, timeout, ctx->stop, err);
-	if (out >= 0)
-		close(out);
-	if (!r)
-		told = (r = vb_mw_client(WHO_JENA, check, NULL, timeout, ctx->stop, none, NULL,
-					 NULL, err)) != 0;
+		r = jena(&s, java, classpath, "tdb2.tdbdump", all, fd, timeout, ctx->stop, err);
 	values[RETRIEVE_S] = vb_monotonic_s() - t0;
+	if (!r && lseek(fd, 0, SEEK_SET) < 0)
+		r = vb_error_errno(err, errno, "cannot read the dump back");
+	if (!r)
+		told = client_said(r = vb_mw_client_io(WHO_JENA, check, NULL, fd, -1, timeout,
+						       ctx->stop, none, NULL, NULL, err));
+	if (fd >= 0)
+		close(fd);
 	values[STORE_RATE] = (double)o->observations / values[STORE_S];
 	values[RETRIEVE_RATE] = (double)o->observations / values[RETRIEVE_S];
 	vb_svc_close(&s);
+	vb_svc_net_leave(&netns);
 	return r && !told ? vb_error_wrap(err, WHO_JENA) : r;
 }
 

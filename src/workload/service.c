@@ -116,6 +116,7 @@ int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const c
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
 	s->log_fd = -1;
+	s->dir_fd = -1;
 	s->name = xstrdup(name);
 	if (!scratch || scratch[0] != '/')
 		return vb_error_set(err, -EINVAL, "%s needs a scratch directory", name);
@@ -135,7 +136,10 @@ int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const c
 		s->dir = NULL;
 		return vb_error_errno(err, -r, "cannot create %s/svc-%s", scratch, name);
 	}
-	if (chown(s->dir, s->uid, s->gid) < 0)
+	s->dir_fd = open(s->dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->dir_fd < 0)
+		return vb_error_errno(err, errno, "cannot open %s", s->dir);
+	if (fchown(s->dir_fd, s->uid, s->gid) < 0)
 		return vb_error_errno(err, errno, "cannot give %s to user %s", s->dir, user);
 	if (parents_open(s->dir)) {
 		s->seen = xstrdup(s->dir);
@@ -153,26 +157,42 @@ int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const c
 	 * Root's, opened now and handed to every process: the service's user
 	 * owns the directory and could put a FIFO or a link in its place later.
 	 */
-	s->log_fd =
-	    open(s->log, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	s->log_fd = openat(s->dir_fd, "server.log",
+			   O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (s->log_fd < 0)
 		return vb_error_errno(err, errno, "%s: cannot create %s", name, s->log);
 	return 0;
 }
 
+int vb_svc_create(const struct vb_svc *s, const char *name, int flags, mode_t mode,
+		  struct vb_error **err)
+{
+	int fd = s->dir_fd < 0 ? -EBADF
+			       : openat(s->dir_fd, name,
+					flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return vb_error_errno(err, s->dir_fd < 0 ? EBADF : errno, "cannot create %s/%s",
+				      s->dir ? s->dir : "(no service directory)", name);
+	return fd;
+}
+
+void vb_svc_unlink(const struct vb_svc *s, const char *name)
+{
+	if (s->dir_fd >= 0)
+		(void)unlinkat(s->dir_fd, name, 0);
+}
+
 int vb_svc_write(const struct vb_svc *s, const char *name, const void *data, size_t len,
 		 struct vb_error **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", s->dir, name);
-	_cleanup_close_ int fd =
-	    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	_cleanup_close_ int fd = vb_svc_create(s, name, O_WRONLY, 0644, err);
 	if (fd < 0)
-		return vb_error_errno(err, errno, "cannot create %s", path);
+		return fd;
 	int r = vb_write_all(fd, data, len);
 	if (!r && fchown(fd, s->uid, s->gid) < 0)
 		r = -errno;
 	if (r)
-		return vb_error_errno(err, -r, "cannot write %s", path);
+		return vb_error_errno(err, -r, "cannot write %s/%s", s->dir, name);
 	return 0;
 }
 
@@ -181,6 +201,7 @@ struct child_plan {
 	char *const *argv;
 	int out_fd, null_fd, err_w; /* err_w: close-on-exec pipe for an errno */
 	int stdout_fd;		    /* > 2: standard output goes there, not to out_fd */
+	int stdin_fd;		    /* > 2: standard input comes from there, not null_fd */
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;
@@ -227,7 +248,7 @@ static void child_exec(const struct child_plan *p)
 			child_fail(p->err_w, errno);
 		close(tree);
 	}
-	if (dup2(p->null_fd, STDIN_FILENO) < 0 ||
+	if (dup2(p->stdin_fd > 2 ? p->stdin_fd : p->null_fd, STDIN_FILENO) < 0 ||
 	    dup2(p->stdout_fd > 2 ? p->stdout_fd : p->out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(p->out_fd, STDERR_FILENO) < 0)
 		child_fail(p->err_w, errno);
@@ -547,9 +568,12 @@ void vb_svc_close(struct vb_svc *s)
 	free(s->log);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
 	s->log_fd = -1;
+	s->dir_fd = -1;
 }
 
 /* The last non-empty line of text, cleaned to printable ASCII, at most 240 bytes. */
@@ -606,7 +630,7 @@ char *vb_svc_log_tail(const struct vb_svc *s)
 
 /* vb_client_run, as uid:gid when set_ids. */
 static int client_run_as(char *const argv[], char *const envp[], bool set_ids, uid_t uid, gid_t gid,
-			 double timeout_s, volatile sig_atomic_t *stop,
+			 int in_fd, int out_fd, double timeout_s, volatile sig_atomic_t *stop,
 			 struct vb_client_result *res, struct vb_error **err)
 {
 	memset(res, 0, sizeof(*res));
@@ -624,6 +648,8 @@ static int client_run_as(char *const argv[], char *const envp[], bool set_ids, u
 	struct child_plan p = { .argv = argv,
 				.out_fd = pfd[1],
 				.null_fd = null,
+				.stdin_fd = in_fd,
+				.stdout_fd = out_fd,
 				.cwd = "/",
 				.set_ids = set_ids,
 				.uid = uid,
@@ -705,12 +731,19 @@ static int client_run_as(char *const argv[], char *const envp[], bool set_ids, u
 int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
 		  struct vb_client_result *res, struct vb_error **err)
 {
-	return client_run_as(argv, NULL, false, 0, 0, timeout_s, stop, res, err);
+	return client_run_as(argv, NULL, false, 0, 0, -1, -1, timeout_s, stop, res, err);
 }
 
 int vb_client_run_env(char *const argv[], char *const extra[], double timeout_s,
 		      volatile sig_atomic_t *stop, struct vb_client_result *res,
 		      struct vb_error **err)
+{
+	return vb_client_run_io(argv, extra, -1, -1, timeout_s, stop, res, err);
+}
+
+int vb_client_run_io(char *const argv[], char *const extra[], int in_fd, int out_fd,
+		     double timeout_s, volatile sig_atomic_t *stop, struct vb_client_result *res,
+		     struct vb_error **err)
 {
 	size_t n = 0;
 	while (extra && extra[n])
@@ -719,7 +752,7 @@ int vb_client_run_env(char *const argv[], char *const extra[], double timeout_s,
 	memcpy(env, svc_env, SVC_ENV_N * sizeof(char *));
 	if (n)
 		memcpy(env + SVC_ENV_N, extra, n * sizeof(char *));
-	return client_run_as(argv, env, false, 0, 0, timeout_s, stop, res, err);
+	return client_run_as(argv, env, false, 0, 0, in_fd, out_fd, timeout_s, stop, res, err);
 }
 
 void vb_client_result_release(struct vb_client_result *res)
@@ -1178,7 +1211,7 @@ void vb_load_serve(int fd)
 	vb_load_secret_text(&l, pw + 11);
 	char *env[] = { svc_env[0], svc_env[1], svc_env[2], svc_env[3], pw, NULL };
 	bool secret = memcmp(l.secret, (uint8_t[16]){ 0 }, sizeof(l.secret)) != 0;
-	int r = client_run_as(argv, secret ? env : NULL, true, VB_LOAD_UID, VB_LOAD_UID,
+	int r = client_run_as(argv, secret ? env : NULL, true, VB_LOAD_UID, VB_LOAD_UID, -1, -1,
 			      fmin(load_timeout(&l), LOAD_MAX_S), &watch.gone, &res, &err);
 	watch.done = 1;
 	if (watching)

@@ -28,11 +28,17 @@
  *   ends it if the agent dies; /scratch is open to its user.
  */
 struct vb_svc {
-	char *name;	  /* "nginx", for messages */
-	char *dir;	  /* the service's directory as the agent sees it */
-	char *seen;	  /* the same directory as the server sees it */
-	char *log;	  /* <dir>/server.log: the server's and its helpers' output */
-	int log_fd;	  /* it, opened once before anything runs as the service's user */
+	char *name; /* "nginx", for messages */
+	char *dir;  /* the service's directory as the agent sees it */
+	char *seen; /* the same directory as the server sees it */
+	char *log;  /* <dir>/server.log: the server's and its helpers' output */
+	int log_fd; /* it, opened once before anything runs as the service's user */
+	/*
+	 * The directory itself, opened when it was made, before anything ran as
+	 * its user: the agent makes and removes files through it, never by path
+	 * (the user may rename the directory and leave a link in its place).
+	 */
+	int dir_fd;
 	bool private_tmp; /* seen is /tmp/vb-svc in a mount namespace of its own */
 	uid_t uid;
 	gid_t gid;
@@ -51,6 +57,18 @@ struct vb_svc {
  */
 int vb_svc_open(struct vb_svc *s, const char *name, const char *scratch, const char *user,
 		struct vb_error **err);
+
+/*
+ * Create name (O_EXCL, never through a link) in the service's directory
+ * through its dir_fd, with flags (O_WRONLY or O_RDWR, ...) and mode; the
+ * file is root's. Returns the descriptor (close-on-exec) or -errno with
+ * *err naming it.
+ */
+int vb_svc_create(const struct vb_svc *s, const char *name, int flags, mode_t mode,
+		  struct vb_error **err);
+
+/* Remove name from the service's directory (through its dir_fd); gone already is fine. */
+void vb_svc_unlink(const struct vb_svc *s, const char *name);
 
 /*
  * Where the agent may (CAP_SYS_ADMIN: root on the host, in a VM), move the
@@ -120,6 +138,15 @@ struct vb_client_result {
  */
 int vb_client_run(char *const argv[], double timeout_s, volatile sig_atomic_t *stop,
 		  struct vb_client_result *res, struct vb_error **err);
+
+/*
+ * vb_client_run_env with its standard input from in_fd and its standard
+ * output to out_fd (each > 2, opened by the caller; -1: /dev/null, and the
+ * pipe res->out reads); its errors always go to res->out.
+ */
+int vb_client_run_io(char *const argv[], char *const extra[], int in_fd, int out_fd,
+		     double timeout_s, volatile sig_atomic_t *stop, struct vb_client_result *res,
+		     struct vb_error **err);
 
 /* vb_client_run with extra (NULL-terminated "NAME=VALUE") added to the fixed environment. */
 int vb_client_run_env(char *const argv[], char *const extra[], double timeout_s,

@@ -20,9 +20,8 @@ static int admit_host(const struct vb_svc *s, const char *who, struct vb_error *
 {
 	static const char hba[] = "host all postgres 0.0.0.0/0 scram-sha-256\n"
 				  "host all postgres ::/0 scram-sha-256\n";
-	_cleanup_close_ int dir = open(s->dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_close_ int data =
-	    dir < 0 ? -1 : openat(dir, "data", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	    s->dir_fd < 0 ? -1 : openat(s->dir_fd, "data", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_close_ int fd =
 	    data < 0 ? -1
 		     : openat(data, "pg_hba.conf", O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
@@ -37,7 +36,7 @@ int vb_pg_start(struct vb_svc *s, const char *scratch, const char *addr, uint16_
 		struct vb_error **err)
 {
 	/* Closable whatever fails. */
-	*s = (struct vb_svc){ .pid = -1, .log_fd = -1 };
+	*s = (struct vb_svc){ .pid = -1, .log_fd = -1, .dir_fd = -1 };
 	_cleanup_free_ char *bin = vb_pg_bindir(err);
 	if (!bin)
 		return -ENOENT;

@@ -8,7 +8,7 @@
 # with its reason; the real store in a container on the Debian image with
 # Java and Jena. After each: no Java, no service directory.
 . "$(dirname "$0")/lib.bash"
-N=19
+N=22
 plan $N
 skip_rest() {
 	for _ in $(seq $((_n + 1)) $N); do skip "jena-tdb2" "$1"; done
@@ -54,11 +54,22 @@ check "a dump holding the same quads in another order passes" \
 sed 's/"obs-3-7"/"obs-3-77"/' "$Q/obs.nq" >"$Q/changed.nq"
 check "a dump with one literal changed fails, naming it" \
 	bash -c "! '$MW' triplestore --check-quads '$Q/changed.nq' --observations 20 --seed 3 2>'$TMP/err' &&
-		grep -q 'error: retrieve: the store holds 260 quads, 260 stored; first difference: .*obs-3-7' '$TMP/err'"
+		grep -q 'error: retrieve: the store holds 260 quads, 260 stored, not the same ones; first difference: .*obs-3-7' '$TMP/err'"
 sed '$d' "$Q/obs.nq" >"$Q/short.nq"
 check "a dump one quad short fails with the counts" \
 	bash -c "! '$MW' triplestore --check-quads '$Q/short.nq' --observations 20 --seed 3 2>'$TMP/err' &&
 		grep -q 'the store holds 259 quads, 260 stored' '$TMP/err'"
+{ cat "$Q/obs.nq"; printf '\0<http://x/s> <http://x/p> <http://x/o> <http://x/g> .\n'; } >"$Q/nul.nq"
+check "a dump with a NUL byte and more after it fails" \
+	bash -c "! '$MW' triplestore --check-quads '$Q/nul.nq' --observations 20 --seed 3 2>'$TMP/err' &&
+		grep -q 'a NUL byte in a line' '$TMP/err'"
+{ cat "$Q/obs.nq"; head -c 5000 /dev/zero | tr '\0' x; echo; } >"$Q/long.nq"
+check "a dump with a line longer than any quad fails" \
+	bash -c "! '$MW' triplestore --check-quads '$Q/long.nq' --observations 20 --seed 3 2>'$TMP/err' &&
+		grep -q 'a line longer than any stored quad' '$TMP/err'"
+check "the check reads standard input (-), as the agent hands it the dump" \
+	bash -c "'$MW' triplestore --check-quads - --observations 20 --seed 3 <'$Q/same.nq' &&
+		! '$MW' triplestore --check-quads - --observations 20 --seed 3 <'$Q/short.nq' 2>/dev/null"
 mkfifo "$Q/fifo.nq"
 check "a FIFO as the dump is refused at once, not read" \
 	bash -c "! timeout 10 '$MW' triplestore --check-quads '$Q/fifo.nq' --observations 20 --seed 3 2>'$TMP/err' &&

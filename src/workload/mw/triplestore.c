@@ -216,10 +216,12 @@ static size_t quads(uint64_t seed, uint64_t i, char *buf)
 	return n;
 }
 
+/* FILE ("-": standard output) must be new: never one that is there already, nor a link. */
 static int write_quads(const char *path, uint64_t n, uint64_t seed)
 {
-	/* A new file: never one that is there already, nor through a link. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	bool out = !strcmp(path, "-");
+	int fd = out ? dup(STDOUT_FILENO)
+		     : open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return vb_mw_fail("cannot create %s: %s", path, strerror(errno)), 1;
 	FILE *f = fdopen(fd, "w");
@@ -232,16 +234,75 @@ static int write_quads(const char *path, uint64_t n, uint64_t seed)
 			break;
 	}
 	/* 0644: Jena's loader reads it as the service's user. */
-	if (ferror(f) | fchmod(fd, 0644) | fclose(f))
+	if (ferror(f) | (out ? 0 : fchmod(fd, 0644)) | fclose(f))
 		return vb_mw_fail("cannot write %s: %s", path, strerror(errno)), 1;
 	return 0;
 }
 
-/* All of a regular file, at most max bytes, NUL-terminated; NULL with a message. */
-static char *read_dump(const char *path, size_t max)
+/*
+ * Normalize one line in place: the blanks between terms made one space,
+ * none at either end (as normalize() does). Returns its length.
+ */
+static size_t squeeze(char *l)
+{
+	char *o = l;
+	bool blank = true;
+	for (char *c = l; *c; c++) {
+		bool sp = *c == ' ' || *c == '\t' || *c == '\r' || *c == '\n';
+		if (sp && blank)
+			continue;
+		*o++ = sp ? ' ' : *c;
+		blank = sp;
+	}
+	while (o > l && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return (size_t)(o - l);
+}
+
+/*
+ * A multiset of lines in constant memory: the count and two sums of
+ * independent 64-bit hashes of each line. Order-free: equal multisets give
+ * equal sums; a lost, added or changed line changes them but for a chance
+ * of about 2^-128 (a store that fails by accident, not one that forges: a
+ * store can always print its input back).
+ */
+struct lines_sum {
+	uint64_t n, a, b;
+};
+
+static uint64_t fnv_from(uint64_t h, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t finish(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static void sum_line(struct lines_sum *m, const char *l, size_t len)
+{
+	m->n++;
+	m->a += finish(fnv_from(0xcbf29ce484222325ull, l, len));
+	m->b += finish(fnv_from(0x84222325cbf29ce4ull, l, len) ^ len);
+}
+
+/* Below this many observations a failed check also names the first difference (in memory). */
+#define CHECK_DETAIL_MAX 2000
+/* No stored quad is longer; a longer line in a dump is not one of them. */
+#define QUAD_LINE_MAX 4096
+
+/* The dump ("-": standard input): a regular file, at most max bytes, or -1 with a message. */
+static int open_dump(const char *path, uint64_t max)
 {
 	/* A FIFO or device put in its place must not hang or feed us. */
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = !strcmp(path, "-") ? dup(STDIN_FILENO)
+				    : open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		vb_mw_fail("the store's dump %s: %s", path,
@@ -250,44 +311,82 @@ static char *read_dump(const char *path, size_t max)
 						  : "larger than the observations could make it");
 		if (fd >= 0)
 			close(fd);
-		return NULL;
+		return -1;
 	}
-	char *text = malloc((size_t)st.st_size + 1);
-	if (!text)
-		abort();
-	size_t got = 0;
-	for (ssize_t k; got < (size_t)st.st_size; got += (size_t)k)
-		if ((k = read(fd, text + got, (size_t)st.st_size - got)) <= 0)
-			break;
-	close(fd);
-	text[got] = '\0';
-	return text;
+	return fd;
 }
 
-static int check_quads(const char *path, uint64_t n, uint64_t seed)
+/* The first difference, in memory: for small checks only (CHECK_DETAIL_MAX). */
+static void first_difference(FILE *f, uint64_t n, uint64_t seed, char *diff, size_t dn)
 {
-	size_t cap = VB_OBS_NT_MAX * 4, len = 0;
-	char *want = malloc(cap);
-	if (!want)
+	size_t cap = VB_OBS_NT_MAX * 4, len = 0, glen = 0, gcap = 65536;
+	char *want = malloc(cap), *got = malloc(gcap + 1);
+	if (!want || !got)
 		abort();
 	for (uint64_t i = 0; i < n; i++) {
 		if (cap - len <= VB_OBS_NT_MAX * 2 && !(want = realloc(want, cap *= 2)))
 			abort();
 		len += quads(seed, i, want + len);
 	}
-	/* Twice what was stored is as far as a dump of it can honestly go. */
-	char *got = read_dump(path, 2 * len + 4096);
-	if (!got) {
-		free(want);
-		return 1;
+	rewind(f);
+	for (size_t k; (k = fread(got + glen, 1, gcap - glen, f)) > 0;) {
+		glen += k;
+		if (glen == gcap && !(got = realloc(got, (gcap *= 2) + 1)))
+			abort();
 	}
+	got[glen] = '\0';
 	size_t na, nb;
-	char diff[201];
-	if (same_lines(want, got, &na, &nb, diff, sizeof(diff)))
-		return 0;
-	vb_mw_fail("retrieve: the store holds %zu quads, %zu stored; first difference: %s", nb, na,
-		   diff);
-	return 1;
+	same_lines(want, got, &na, &nb, diff, dn);
+}
+
+static int check_quads(const char *path, uint64_t n, uint64_t seed)
+{
+	struct lines_sum want = { 0 }, got = { 0 };
+	char buf[VB_OBS_NT_MAX * 2];
+	uint64_t bytes = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		bytes += quads(seed, i, buf);
+		for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save))
+			sum_line(&want, l, squeeze(l));
+	}
+	/* Twice what was stored is as far as a dump of it can honestly go. */
+	int fd = open_dump(path, 2 * bytes + 4096);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f)
+		return 1;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	const char *bad = NULL;
+	while (!bad && (len = getline(&line, &cap, f)) >= 0) {
+		if (memchr(line, '\0', (size_t)len))
+			bad = "a NUL byte in a line";
+		else if (len > QUAD_LINE_MAX)
+			bad = "a line longer than any stored quad";
+		else if (squeeze(line))
+			sum_line(&got, line, strlen(line));
+		if (got.n > want.n)
+			bad = "more quads than were stored";
+	}
+	free(line);
+	int rc = 0;
+	if (bad) {
+		rc = 1;
+		vb_mw_fail("retrieve: the store's dump holds %s (%llu stored)", bad,
+			   (unsigned long long)want.n);
+	} else if (got.n != want.n || got.a != want.a || got.b != want.b) {
+		rc = 1;
+		char diff[201] = "";
+		if (n <= CHECK_DETAIL_MAX)
+			first_difference(f, n, seed, diff, sizeof(diff));
+		vb_mw_fail("retrieve: the store holds %llu quads, %llu stored%s%s%s",
+			   (unsigned long long)got.n, (unsigned long long)want.n,
+			   got.n == want.n ? ", not the same ones" : "",
+			   *diff ? "; first difference: " : "", diff);
+	}
+	fclose(f);
+	return rc;
 }
 
 static int ping(struct store *s)
