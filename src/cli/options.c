@@ -129,6 +129,24 @@ const struct vb_cli_verb vb_cli_verbs[VB_VERB_COUNT] = {
 			 "            2 bad usage or input (unknown run, not a results file)",
 		.operands = "last",
 	},
+	[VB_VERB_RECOMMEND] = {
+		.name = "recommend",
+		.summary = "rank the platforms for a workload profile from stored runs",
+		.synopsis = "virtbench recommend [RUN|FILE...] [--for COMPONENTS] [--require FEATURES]\n"
+			    "                           [--weights FILE] [--json FILE] [--db PATH]",
+		.intro = "The study's conclusion (ch. 7) computed: the platforms ranked for a workload\n"
+			 "profile from what stored runs measured, by overhead (ratios to the host),\n"
+			 "operations (provision, boot, reboot, clone), isolation (a victim's slowdown\n"
+			 "with no policy and with the best one) and footprint, with the probed features\n"
+			 "as hard constraints. Every reason cites its run, workload, metric and\n"
+			 "interval; what was not measured is unknown, never guessed; the answer says\n"
+			 "whether the first's lead holds at both ends of the intervals (robust) or not\n"
+			 "(close). See docs/recommend.md.\n\n"
+			 "Without RUN: the latest compare, ops, isolation and features runs. A RUN is a\n"
+			 "number, a tag or 'last'; an argument that contains '/' or ends in .json is a\n"
+			 "results file.",
+		.operands = "last",
+	},
 	[VB_VERB_FEATURES] = {
 		.name = "features",
 		.summary = "probe this host's operational features per platform",
@@ -381,7 +399,7 @@ const struct vb_cli_option vb_cli_options[] = {
 
 	/* Where results go. */
 	{ VB_CLI_DB, "db", 0, REQ, "PATH",
-	  .verbs = MEASURING | V(RUNS) | V(SHOW) | V(REPORT) | V(DIFF) | V(FEATURES),
+	  .verbs = MEASURING | V(RUNS) | V(SHOW) | V(REPORT) | V(DIFF) | V(FEATURES) | V(RECOMMEND),
 	  .help = "results database (default $VIRTBENCH_DB or\n"
 		  "$XDG_DATA_HOME/virtbench/results.db)" },
 	{ VB_CLI_NO_STORE, "no-store", 0, VB_ARG_NONE, .verbs = V(FEATURES),
@@ -396,6 +414,21 @@ const struct vb_cli_option vb_cli_options[] = {
 		  "array)" },
 	{ VB_CLI_JSON, "json", 0, REQ, "FILE", .verbs = V(DIFF),
 	  .help = "also write the comparison as JSON" },
+	{ VB_CLI_JSON, "json", 0, REQ, "FILE", .verbs = V(RECOMMEND),
+	  .help = "also write the recommendation as JSON" },
+	{ VB_CLI_FOR, "for", 0, REQ, "COMPONENTS", .verbs = V(RECOMMEND),
+	  .help = "the workload profile: web, database, broker,\n"
+		  "docstore, triplestore, worker, middleware, cpu,\n"
+		  "memory, network, disk, system (default: every\n"
+		  "measured workload)" },
+	{ VB_CLI_REQUIRE, "require", 0, REQ, "FEATURES", .verbs = V(RECOMMEND),
+	  .help = "features a platform must have ('yes' in a features\n"
+		  "run): checkpoint-restore, live-migration,\n"
+		  "memory-overcommit, cpu-overcommit,\n"
+		  "isolated-kernel-updates (custom-kernel), ..." },
+	{ VB_CLI_WEIGHTS, "weights", 0, REQ, "FILE", .verbs = V(RECOMMEND),
+	  .help = "criterion weights, lines 'NAME = NUMBER' (overhead 4,\n"
+		  "operations 2, isolation 3, footprint 1 by default)" },
 	{ VB_CLI_CSV, "csv", 0, REQ, "FILE", .verbs = VB_VERBS_RUN | V(SHOW),
 	  .help = "also export the samples as CSV" },
 	{ VB_CLI_REPORT, "report", 'o', REQ, "FILE", .verbs = MEASURING,

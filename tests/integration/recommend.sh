@@ -1,0 +1,72 @@
+#!/bin/bash
+# virtbench recommend: the made-up runs of tests/data/recommend given as
+# results files (a required feature that excludes the first, weights that
+# flip the order, an unmeasured platform unranked, a close ranking called
+# close, the JSON), bad input refused with one line and exit 2, and a real
+# compare run in the database read without naming it.
+. "$(dirname "$0")/lib.bash"
+N=16
+plan $N
+D="$ROOT/tests/data/recommend"
+ALL=("$D/compare.json" "$D/ops.json" "$D/isolation.json" "$D/features.json")
+rc_of() { "$@" >"$TMP/out" 2>"$TMP/err"; echo $?; }
+
+rc=$(rc_of "$VB" recommend "${ALL[@]}" --json "$TMP/r.json")
+check "recommend over four results files exits 0" test "$rc" = 0
+[ "$rc" = 0 ] || diag "$(cat "$TMP/err")"
+check "... the answer first: container, robust against kvm" \
+	bash -c "sed -n 2p '$TMP/out' | grep -q '^  container, robust: its lead over kvm holds at both ends'"
+check "... xen, measured by ops and isolation alone, is unknown, not ranked" \
+	grep -q "xen  *not ranked: overhead: unknown (not measured on it)" "$TMP/out"
+check "... qemu-tcg is marked emulated" grep -q "note: qemu-tcg is emulated" "$TMP/out"
+check "... every ratio is cited with its run and interval" \
+	grep -q "overhead   run 11 disk.fileio seq_write kvm: ratio 0.6 \[0.582, 0.618\]" "$TMP/out"
+check "... the JSON says the same (first container, robust, xen unranked)" \
+	bash -c "[ \"\$(jq -r '.first + \" \" + (.robust|tostring) + \" \" + .not_ranked[0].platform' '$TMP/r.json')\" = 'container true xen' ]"
+
+rc=$(rc_of "$VB" recommend "${ALL[@]}" --require live-migration)
+check "--require live-migration: the container is out, kvm first" \
+	bash -c "[ $rc = 0 ] && grep -q 'container  *not ranked: live-migration: no (features run 14)' '$TMP/out' && sed -n 2p '$TMP/out' | grep -q '^  kvm'"
+printf 'overhead = 1\noperations = 0\nisolation = 10 # isolation first\nfootprint = 0\n' >"$TMP/w"
+rc=$(rc_of "$VB" recommend "${ALL[@]}" --weights "$TMP/w")
+check "--weights with isolation first flips the order: kvm first" \
+	bash -c "[ $rc = 0 ] && sed -n 2p '$TMP/out' | grep -q '^  kvm' && grep -q 'operations 0: not used (weight 0)' '$TMP/out'"
+printf 'overhead = 1\noperations = 0\nisolation = 0\nfootprint = 0\n' >"$TMP/w1"
+rc=$(rc_of "$VB" recommend "$D/compare.json" --for broker --weights "$TMP/w1")
+check "--for broker on overhead alone: container, close (the intervals overlap)" \
+	bash -c "[ $rc = 0 ] && sed -n 2p '$TMP/out' | grep -q '^  container, close: its lead over kvm holds at the point estimates only'"
+
+# Bad input: one line, exit 2.
+mkfifo "$TMP/fifo"
+printf 'speed = 3\n' >"$TMP/bad-w"
+bad_cases=(
+	"--for: unknown 'mongodb'|recommend ${ALL[0]} --for broker,mongodb"
+	"--require: unknown 'teleport'|recommend ${ALL[0]} --require teleport"
+	"unknown criterion 'speed'|recommend ${ALL[0]} --weights $TMP/bad-w"
+	"not a regular file|recommend ${ALL[0]} --weights $TMP/fifo"
+	"nothing to rank platforms by|recommend $D/features.json"
+	"no run|recommend 424242"
+)
+for c in "${bad_cases[@]}"; do
+	IFS='|' read -r pattern args <<<"$c"
+	# shellcheck disable=SC2086
+	rc=$(rc_of timeout 20 "$VB" $args)
+	check "'virtbench $(echo "$args" | sed "s|$ROOT/||g; s|$TMP/||g")': exit 2, one line" \
+		bash -c "[ $rc = 2 ] && [ \$(wc -l <'$TMP/err') = 1 ] && grep -qF -- \"$pattern\" '$TMP/err'"
+	[ "$rc" = 2 ] || diag "exit $rc: $(cat "$TMP/err")"
+done
+
+# A real compare run in the database, read without naming it.
+if [ "$(id -u)" = 0 ] && "$VB" list platforms | grep -qE '^container +available'; then
+	"$VB" compare -q -p host,container --suite w1 --runs 2 --min-runs 2 --warmup 0 \
+		--set limit=100000 --set loops=100 --set locks=20000 --set keys=1 --set bits=1024 \
+		>/dev/null 2>"$TMP/cerr"
+	run=$(sql "SELECT id FROM runs WHERE experiment = 'compare' ORDER BY id DESC LIMIT 1")
+	rc=$(rc_of "$VB" recommend --for cpu)
+	check "recommend reads the latest compare run (run $run) of the database by itself" \
+		bash -c "[ $rc = 0 ] && grep -q '^recommendation for cpu (runs $run):' '$TMP/out' && sed -n 2p '$TMP/out' | grep -q '^  container: the only platform'"
+	[ "$rc" = 0 ] || diag "$(cat "$TMP/err" "$TMP/cerr")"
+else
+	skip "recommend reads the database's latest compare run" "needs root and the container platform"
+fi
+exit $_failed
