@@ -8,6 +8,7 @@
 #include "core/text.h"
 #include "core/util.h"
 #include "report/recommend.h"
+#include "report/study.h"
 
 #define WEIGHTS_MAX (64 << 10)
 
@@ -163,6 +164,7 @@ static void free_null_list(char **l)
 int vb_cmd_recommend(int argc, char **argv)
 {
 	const char *dbpath = NULL, *json = NULL, *for_ = NULL, *require = NULL, *weights = NULL;
+	bool study = false;
 	struct vb_cli_parser p;
 	int c;
 	vb_cli_parser_init(&p, VB_VERB_RECOMMEND, argc, argv);
@@ -182,6 +184,9 @@ int vb_cmd_recommend(int argc, char **argv)
 			break;
 		case VB_CLI_WEIGHTS:
 			weights = p.arg;
+			break;
+		case VB_CLI_STUDY:
+			study = true;
 			break;
 		default:
 			VB_BUG("recommend: option %d from the table not handled", c);
@@ -218,18 +223,31 @@ int vb_cmd_recommend(int argc, char **argv)
 		vb_recommendation_print(stdout, &rec);
 		fflush(stdout);
 	}
+	if (!r && study) {
+		_cleanup_json_ json_t *findings = NULL;
+		r = vb_study_parse(vb_study_findings_json, vb_study_findings_json_len, &findings,
+				   &err);
+		struct vb_study_judgement j = { 0 };
+		if (!r) {
+			vb_study_judge(findings, docs.d, docs.n, &j);
+			fputc('\n', stdout);
+			vb_study_print(stdout, &j);
+			fflush(stdout);
+		}
+		vb_study_judgement_release(&j);
+	}
 	if (!r && json) {
 		_cleanup_json_ json_t *doc = vb_recommendation_json(&rec);
-		char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-						 JSON_REAL_PRECISION(17));
+		char *text =
+		    json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 		size_t len = text ? strlen(text) : 0;
 		if (text) {
 			text = xrealloc(text, len + 2);
 			text[len] = '\n';
 			int w = vb_write_file_atomic(json, text, len + 1);
 			if (w)
-				r = vb_error_exit(&err, w, VB_EXIT_USAGE, "cannot write %s: %s", json,
-						  strerror(-w));
+				r = vb_error_exit(&err, w, VB_EXIT_USAGE, "cannot write %s: %s",
+						  json, strerror(-w));
 		}
 		free(text);
 	}

@@ -40,6 +40,7 @@ int vb_cmd_report(int argc, char **argv)
 	/* Before getopt permutes argv. */
 	_cleanup_free_ char *command = vb_cli_command_line(argc, argv);
 	const char *dbpath = NULL, *out = NULL;
+	bool study = false;
 	struct vb_cli_parser p;
 	int c;
 	vb_cli_parser_init(&p, VB_VERB_REPORT, argc, argv);
@@ -48,6 +49,8 @@ int vb_cmd_report(int argc, char **argv)
 			dbpath = p.arg;
 		else if (c == VB_CLI_OUTPUT)
 			out = p.arg;
+		else if (c == VB_CLI_STUDY)
+			study = true;
 		else
 			VB_BUG("report: option %d from the table not handled", c);
 	}
@@ -70,7 +73,8 @@ int vb_cmd_report(int argc, char **argv)
 	vb_store_close(db);
 	if (r)
 		return vb_cli_fail(&err);
-	r = vb_report_html(docs, n, command, out, &err);
+	r = study ? vb_report_html_study(docs, n, command, out, &err)
+		  : vb_report_html(docs, n, command, out, &err);
 	docs_free(docs, n);
 	if (r)
 		return vb_cli_fail(&err);

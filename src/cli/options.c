@@ -107,7 +107,7 @@ const struct vb_cli_verb vb_cli_verbs[VB_VERB_COUNT] = {
 	[VB_VERB_REPORT] = {
 		.name = "report",
 		.summary = "write an HTML report with charts of stored runs",
-		.synopsis = "virtbench report RUN... -o FILE.html [--db PATH]",
+		.synopsis = "virtbench report RUN... -o FILE.html [--db PATH] [--study]",
 		.intro = "Write one self-contained HTML report of the stored runs: run and host details,\n"
 			 "the overhead table and SVG charts with 95% intervals (no script, no network).\n"
 			 "RUN is a run number, a tag (vb-1a2b3c4d) or 'last'. See docs/report.md.",
@@ -133,7 +133,7 @@ const struct vb_cli_verb vb_cli_verbs[VB_VERB_COUNT] = {
 		.name = "recommend",
 		.summary = "rank the platforms for a workload profile from stored runs",
 		.synopsis = "virtbench recommend [RUN|FILE...] [--for COMPONENTS] [--require FEATURES]\n"
-			    "                           [--weights FILE] [--json FILE] [--db PATH]",
+			    "                           [--weights FILE] [--json FILE] [--db PATH] [--study]",
 		.intro = "The study's conclusion (ch. 7) computed: the platforms ranked for a workload\n"
 			 "profile from what stored runs measured, by overhead (ratios to the host),\n"
 			 "operations (provision, boot, reboot, clone), isolation (a victim's slowdown\n"
@@ -435,6 +435,13 @@ const struct vb_cli_option vb_cli_options[] = {
 	  .help = "also write the HTML report (see 'virtbench report')" },
 	{ VB_CLI_OUTPUT, "output", 'o', REQ, "FILE", .verbs = V(REPORT),
 	  .help = "the HTML file to write (its directory must exist)" },
+	{ VB_CLI_STUDY, "study", 0, VB_ARG_NONE, .verbs = V(REPORT),
+	  .help = "open with the study's section: the recommendation,\n"
+		  "the study's conclusion and findings judged against\n"
+		  "these runs (docs/study.md)" },
+	{ VB_CLI_STUDY, "study", 0, VB_ARG_NONE, .verbs = V(RECOMMEND),
+	  .help = "also judge the study's findings against the runs\n"
+		  "(docs/study.md)" },
 	{ VB_CLI_BASELINE, "baseline", 0, REQ, "FILE", .verbs = VB_VERBS_RUN,
 	  .help = "compare the run with a results file (a --json\n"
 		  "export): exit 1 on a regression (see 'virtbench diff')" },

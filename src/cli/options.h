@@ -104,6 +104,7 @@ enum vb_cli_opt {
 	VB_CLI_FOR,
 	VB_CLI_REQUIRE,
 	VB_CLI_WEIGHTS,
+	VB_CLI_STUDY,
 };
 
 enum vb_cli_arg { VB_ARG_NONE, VB_ARG_REQUIRED, VB_ARG_OPTIONAL };

@@ -14,4 +14,7 @@ void vb_html_view_middleware(const struct vb_html_run *run);
 void vb_html_view_isolation(const struct vb_html_run *run);
 void vb_html_view_features(const struct vb_html_run *run);
 
+/* The study report's first section: recommendation, conclusion, findings (html-study.c). */
+void vb_html_study(FILE *f, json_t *const *docs, size_t n);
+
 #endif

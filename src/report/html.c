@@ -44,6 +44,9 @@ static const char css[] =
     "svg.chart .err{stroke:#1b1b1b;stroke-width:1.2;fill:none}"
     "svg.chart .ref{stroke:#cf222e;stroke-dasharray:5 3}"
     "svg.chart .line{fill:none;stroke-width:2}"
+    ".study-agrees{color:#116329;font-weight:600}.study-differs{color:#a4160b;font-weight:600}"
+    ".study-partly{color:#9a6700;font-weight:600}.study-inconclusive,.study-not-measured,"
+    ".study-not-mapped{color:#57606a}p.answer{font-size:16px;font-weight:600}"
     "svg.chart .band{fill:#ddf4ff}svg.chart text.verdict-slower{fill:#a4160b}"
     "svg.chart text.verdict-faster{fill:#116329}svg.chart text.verdict-equivalent{fill:#0550ae}"
     "svg.chart text.verdict-inconclusive,svg.chart text.verdict-none{fill:#57606a}"
@@ -614,8 +617,8 @@ static int check_doc(const json_t *doc, size_t i, struct vb_error **err)
 	return 0;
 }
 
-int vb_report_html(json_t *const *docs, size_t ndocs, const char *command, const char *path,
-		   struct vb_error **err)
+static int write_report(json_t *const *docs, size_t ndocs, const char *command, const char *path,
+			bool study, struct vb_error **err)
 {
 	for (size_t i = 0; i < ndocs; i++) {
 		int r = check_doc(docs[i], i, err);
@@ -628,6 +631,8 @@ int vb_report_html(json_t *const *docs, size_t ndocs, const char *command, const
 	if (!f)
 		abort();
 	head(f, docs, ndocs);
+	if (study)
+		vb_html_study(f, docs, ndocs);
 	for (size_t i = 0; i < ndocs; i++)
 		run_section(f, docs[i]);
 	footer(f, command);
@@ -638,4 +643,16 @@ int vb_report_html(json_t *const *docs, size_t ndocs, const char *command, const
 		return vb_error_exit(err, r, VB_EXIT_USAGE, "cannot write %s: %s", path,
 				     strerror(-r));
 	return 0;
+}
+
+int vb_report_html(json_t *const *docs, size_t ndocs, const char *command, const char *path,
+		   struct vb_error **err)
+{
+	return write_report(docs, ndocs, command, path, false, err);
+}
+
+int vb_report_html_study(json_t *const *docs, size_t ndocs, const char *command, const char *path,
+			 struct vb_error **err)
+{
+	return write_report(docs, ndocs, command, path, true, err);
 }

@@ -158,8 +158,8 @@ static const json_t *doc_workload(const json_t *doc, const char *name)
 {
 	size_t i;
 	const json_t *w;
-	json_array_foreach(json_object_get(doc, "workloads"), i, w) if (vb_html_is(w, "name", name))
-	    return w;
+	json_array_foreach(json_object_get(doc, "workloads"), i,
+			   w) if (vb_html_is(w, "name", name)) return w;
 	return NULL;
 }
 
@@ -296,9 +296,8 @@ static void overhead_doc(struct build *b, const json_t *doc)
 			continue;
 		bool emu = false;
 		size_t k;
-		json_array_foreach(json_object_get(doc, "platforms"), k, p) if (vb_html_is(p, "name",
-									     pn)) emu =
-		    emulated(p);
+		json_array_foreach(json_object_get(doc, "platforms"), k,
+				   p) if (vb_html_is(p, "name", pn)) emu = emulated(p);
 		platform(b, pn, emu);
 		struct vb_rec_evidence e = { .criterion = VB_REC_OVERHEAD,
 					     .run = run_id(doc),
@@ -337,9 +336,8 @@ static void ops_doc(struct build *b, const json_t *doc)
 			continue;
 		bool emu = false;
 		size_t k;
-		json_array_foreach(json_object_get(doc, "platforms"), k, p) if (vb_html_is(p, "name",
-									     pn)) emu =
-		    emulated(p);
+		json_array_foreach(json_object_get(doc, "platforms"), k,
+				   p) if (vb_html_is(p, "name", pn)) emu = emulated(p);
 		platform(b, pn, emu);
 		struct vb_rec_evidence e = { .criterion = c,
 					     .run = run_id(doc),
@@ -377,9 +375,8 @@ static void isolation_doc(struct build *b, const json_t *doc)
 			continue; /* bare metal is the reference, not a candidate */
 		bool emu = false;
 		size_t k;
-		json_array_foreach(json_object_get(doc, "platforms"), k, p) if (vb_html_is(p, "name",
-									     pn)) emu =
-		    emulated(p);
+		json_array_foreach(json_object_get(doc, "platforms"), k,
+				   p) if (vb_html_is(p, "name", pn)) emu = emulated(p);
 		platform(b, base, emu);
 		struct vb_rec_evidence e = { .criterion = VB_REC_ISOLATION,
 					     .run = run_id(doc),
@@ -409,8 +406,8 @@ static const char *feature_value(json_t *const *docs, size_t n, const char *plat
 			if (!vb_html_is(f, "platform", platform) || !vb_html_is(f, "feature", id))
 				continue;
 			const json_t *val = json_object_get(f, "value");
-			v = json_is_string(val) ? json_string_value(val)
-			    : json_is_true(val) ? "yes"
+			v = json_is_string(val)	 ? json_string_value(val)
+			    : json_is_true(val)	 ? "yes"
 			    : json_is_false(val) ? "no"
 						 : "unknown";
 			*run = run_id(docs[d]);
@@ -590,8 +587,8 @@ int vb_recommend(json_t *const *docs, size_t ndocs, const struct vb_rec_request 
 		out->used[c] = known && req->weights[c] > 0;
 		any |= out->used[c];
 		if (!out->used[c])
-			out->unused_why[c] =
-			    xstrdup(req->weights[c] > 0 ? "not measured in these runs" : "weight 0");
+			out->unused_why[c] = xstrdup(
+			    req->weights[c] > 0 ? "not measured in these runs" : "weight 0");
 	}
 	if (!any) {
 		vb_recommendation_release(out);
@@ -681,23 +678,28 @@ static void print_runs(FILE *f, const struct vb_recommendation *r)
 		fprintf(f, "%s%lld", i ? ", " : "", r->runs[i]);
 }
 
-void vb_recommendation_print(FILE *f, const struct vb_recommendation *r)
+char *vb_recommendation_answer(const struct vb_recommendation *r)
 {
 	char a[128], b[128];
+	if (!r->nranked)
+		return xstrdup("no platform has every figure and feature asked for");
+	if (r->nranked == 1)
+		return xasprintf("%s: the only platform with every figure and feature asked for",
+				 label(&r->p[0], a, sizeof(a)));
+	return xasprintf("%s, %s: its lead over %s holds %s", label(&r->p[0], a, sizeof(a)),
+			 r->robust ? "robust" : "close", label(&r->p[1], b, sizeof(b)),
+			 r->robust ? "at both ends of the intervals"
+				   : "at the point estimates only, not at both ends of the "
+				     "intervals");
+}
+
+void vb_recommendation_print(FILE *f, const struct vb_recommendation *r)
+{
+	char a[128];
 	fprintf(f, "recommendation for %s (runs ", r->profile);
 	print_runs(f, r);
-	fputs("):\n", f);
-	if (!r->nranked)
-		fputs("  no platform has every figure and feature asked for (see below)\n", f);
-	else if (r->nranked == 1)
-		fprintf(f, "  %s: the only platform with every figure and feature asked for\n",
-			label(&r->p[0], a, sizeof(a)));
-	else
-		fprintf(f, "  %s, %s: its lead over %s holds %s\n", label(&r->p[0], a, sizeof(a)),
-			r->robust ? "robust" : "close", label(&r->p[1], b, sizeof(b)),
-			r->robust ? "at both ends of the intervals"
-				  : "at the point estimates only, not at both ends of the "
-				    "intervals");
+	_cleanup_free_ char *answer = vb_recommendation_answer(r);
+	fprintf(f, "):\n  %s\n", answer);
 	for (size_t i = 0; i < r->np; i++)
 		if (r->p[i].emulated)
 			fprintf(f,
@@ -772,11 +774,10 @@ json_t *vb_recommendation_json(const struct vb_recommendation *r)
 		json_t *f = json_object();
 		for (int c = 0; c < VB_REC_NCRIT; c++)
 			if (r->used[c])
-				json_object_set_new(f, criterion_names[c],
-						    json_pack("{s:o, s:o, s:o}", "factor",
-							      num(p->factor[c]), "low",
-							      num(p->low[c]), "high",
-							      num(p->high[c])));
+				json_object_set_new(
+				    f, criterion_names[c],
+				    json_pack("{s:o, s:o, s:o}", "factor", num(p->factor[c]), "low",
+					      num(p->low[c]), "high", num(p->high[c])));
 		json_object_set_new(o, "criteria", f);
 		json_array_append_new(ranking, o);
 	}
@@ -800,8 +801,7 @@ json_t *vb_recommendation_json(const struct vb_recommendation *r)
 	}
 	json_object_set_new(doc, "profile", json_string(r->profile));
 	json_object_set_new(doc, "runs", runs);
-	json_object_set_new(doc, "first",
-			    r->nranked ? json_string(r->p[0].name) : json_null());
+	json_object_set_new(doc, "first", r->nranked ? json_string(r->p[0].name) : json_null());
 	json_object_set_new(doc, "robust", json_boolean(r->robust));
 	json_object_set_new(doc, "ranking", ranking);
 	json_object_set_new(doc, "not_ranked", unranked);

@@ -32,9 +32,9 @@ const char *vb_rec_criterion_name(enum vb_rec_criterion c);
 struct vb_rec_evidence {
 	enum vb_rec_criterion criterion;
 	long long run;
-	char *workload, *metric, *platform; /* platform as stored: "container:noisy+pin" */
-	const char *kind;		    /* "ratio" (to host or :alone) or "mean" */
-	double value, low, high;	    /* the stored figure and its 95% interval */
+	char *workload, *metric, *platform;	/* platform as stored: "container:noisy+pin" */
+	const char *kind;			/* "ratio" (to host or :alone) or "mean" */
+	double value, low, high;		/* the stored figure and its 95% interval */
 	double factor, factor_low, factor_high; /* what it gives the criterion, higher better */
 };
 
@@ -100,6 +100,9 @@ const char *vb_rec_feature_id(const char *name);
 int vb_recommend(json_t *const *docs, size_t ndocs, const struct vb_rec_request *req,
 		 struct vb_recommendation *out, struct vb_error **err);
 void vb_recommendation_release(struct vb_recommendation *r);
+
+/* The answer in one line: "container, robust: its lead over kvm holds ..." (caller frees). */
+char *vb_recommendation_answer(const struct vb_recommendation *r);
 
 /* The answer first, then the criteria and the evidence. */
 void vb_recommendation_print(FILE *f, const struct vb_recommendation *r);

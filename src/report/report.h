@@ -91,6 +91,13 @@ const char *vb_report_value(double v, const char *unit, char *buf, size_t len);
  */
 int vb_report_html(json_t *const *docs, size_t ndocs, const char *command, const char *path,
 		   struct vb_error **err);
+
+/*
+ * The same, opened by the study's section (docs/study.md): the
+ * recommendation, the study's conclusion and findings judged against docs.
+ */
+int vb_report_html_study(json_t *const *docs, size_t ndocs, const char *command, const char *path,
+			 struct vb_error **err);
 /* Display width in columns: UTF-8 continuation bytes take none. */
 size_t vb_report_width(const char *s);
 

@@ -5,7 +5,7 @@
 # close, the JSON), bad input refused with one line and exit 2, and a real
 # compare run in the database read without naming it.
 . "$(dirname "$0")/lib.bash"
-N=16
+N=18
 plan $N
 D="$ROOT/tests/data/recommend"
 ALL=("$D/compare.json" "$D/ops.json" "$D/isolation.json" "$D/features.json")
@@ -58,15 +58,45 @@ done
 
 # A real compare run in the database, read without naming it.
 if [ "$(id -u)" = 0 ] && "$VB" list platforms | grep -qE '^container +available'; then
-	"$VB" compare -q -p host,container --suite w1 --runs 2 --min-runs 2 --warmup 0 \
+	"$VB" compare -q -p host,container --suite w1 -w sys.linpack --runs 2 --min-runs 2 --warmup 0 \
 		--set limit=100000 --set loops=100 --set locks=20000 --set keys=1 --set bits=1024 \
+		--set sys.linpack.n=300 \
 		>/dev/null 2>"$TMP/cerr"
 	run=$(sql "SELECT id FROM runs WHERE experiment = 'compare' ORDER BY id DESC LIMIT 1")
 	rc=$(rc_of "$VB" recommend --for cpu)
 	check "recommend reads the latest compare run (run $run) of the database by itself" \
 		bash -c "[ $rc = 0 ] && grep -q '^recommendation for cpu (runs $run):' '$TMP/out' && sed -n 2p '$TMP/out' | grep -q '^  container: the only platform'"
 	[ "$rc" = 0 ] || diag "$(cat "$TMP/err" "$TMP/cerr")"
+	# The study's report of that run: its verdicts and recommendation are recommend --study's.
+	"$VB" recommend "$run" --study >"$TMP/text" 2>"$TMP/err"
+	"$VB" report "$run" --study -o "$TMP/s.html" >/dev/null 2>>"$TMP/err"
+	if command -v chromium >/dev/null; then
+		chromium --headless --no-sandbox --disable-gpu --user-data-dir="$(mktemp -d "$TMP/chrome.XXXXXX")" \
+			--dump-dom "file://$TMP/s.html" >"$TMP/dom" 2>/dev/null
+	else
+		cp "$TMP/s.html" "$TMP/dom"
+		diag "chromium is not installed: the page itself is checked"
+	fi
+	python3 - "$TMP/dom" "$TMP/text" >"$TMP/py.out" 2>&1 <<'PY'
+import re, sys, html
+dom, text = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+page = dict(re.findall(r'data-finding="([^"]+)" data-verdict="([^"]+)"', dom))
+told = dict(re.findall(r'^\S.* \([^,]+, ([a-z0-9.-]+)\) .*: (agrees|differs|partly|inconclusive|not measured|not mapped)$', text, re.M))
+first = re.search(r'data-first="([^"]*)"', dom)
+answer = text.splitlines()[1].split(",")[0].split(":")[0].strip()
+bad = [k for k in told if page.get(k) != told[k]]
+print(f"{len(page)} findings in the page, {len(told)} in the text, {len(bad)} differ; first {first and first.group(1)} / {answer}")
+sys.exit(0 if page and set(page) == set(told) and not bad and first and first.group(1) == answer else 1)
+PY
+	rc=$?
+	check "report --study: every finding's verdict and the recommendation as recommend --study says ($(tail -n 1 "$TMP/py.out"))" \
+		test $rc = 0
+	[ $rc = 0 ] || diag "$(head -n 5 "$TMP/py.out") $(cat "$TMP/err")"
+	check "... and the study's LINPACK claim (fig. 4.12: the container the same as bare metal) is judged" \
+		bash -c "grep -qE '^  - container the same as host: sys.linpack gflops: (agrees|differs|inconclusive) \(run $run: ' '$TMP/text'"
 else
-	skip "recommend reads the database's latest compare run" "needs root and the container platform"
+	for _ in 1 2 3; do
+		skip "recommend reads the database's latest compare run" "needs root and the container platform"
+	done
 fi
 exit $_failed

@@ -54,8 +54,7 @@ static int rank_of(const struct vb_recommendation *r, const char *name)
 }
 
 static int recommend(struct fixture *f, size_t n, const char *const *components,
-		     const char *const *require, const double *weights,
-		     struct vb_recommendation *r)
+		     const char *const *require, const double *weights, struct vb_recommendation *r)
 {
 	struct vb_rec_request req = { .components = components, .require = require };
 	vb_rec_default_weights(req.weights);

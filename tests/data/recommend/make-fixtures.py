@@ -18,13 +18,22 @@ def platform(name, emulated=0):
             "agent_sha256": "0" * 64}
 
 
-def summary(p, w, m, mean, ratio=None, half=0.05, verdict=None):
+def verdict_of(ratio, half, higher):
+    """As virtbench decides: the interval off 1 (faster or slower by the metric's
+    direction), within 1 +- 5 % (equivalent), else inconclusive."""
+    lo, hi = ratio * (1 - half), ratio * (1 + half)
+    if lo > 1 or hi < 1:
+        return "faster" if (lo > 1) == higher else "slower"
+    return "equivalent" if lo >= 0.95 and hi <= 1.05 else "inconclusive"
+
+
+def summary(p, w, m, mean, ratio=None, half=0.05, higher=True):
     s = {"platform": p, "workload": w, "metric": m, "n": 5, "mean": mean, "median": mean,
          "stdev": mean * 0.02, "min": mean * 0.97, "max": mean * 1.03,
          "ci_low": mean * 0.97, "ci_high": mean * 1.03,
          "ratio": ratio, "ratio_low": None if ratio is None else ratio * (1 - half),
          "ratio_high": None if ratio is None else ratio * (1 + half),
-         "verdict": verdict or ("none" if ratio is None else "inconclusive"), "outliers": 0}
+         "verdict": "none" if ratio is None else verdict_of(ratio, half, higher), "outliers": 0}
     return s
 
 
@@ -81,7 +90,7 @@ for p, rs in ratios.items():
     for w in names:
         for m, r in zip(W[w][1], rs[w]):
             sums.append(summary(p, w, m["name"], 100.0 * r, r, 0.08 if w == "mw.broker" else 0.03,
-                                "slower" if p == "qemu-tcg" else None))
+                                m["higher_is_better"]))
 compare = doc(11, "compare", [platform("host"), platform("container"), platform("kvm"),
                               platform("qemu-tcg", 1)], workloads(names), sums, "host")
 
@@ -109,7 +118,7 @@ for p, conds in slow.items():
     sums.append(summary(p + ":alone", "cpu.primes", "elapsed", 1.0))
     for c, r in conds.items():
         plats.append(platform(p + ":" + c, 1 if p == "qemu-tcg" else 0))
-        sums.append(summary(p + ":" + c, "cpu.primes", "elapsed", r, r, 0.05, "slower"))
+        sums.append(summary(p + ":" + c, "cpu.primes", "elapsed", r, r, 0.05, False))
         sums.append(summary(p + ":" + c, "stress.cpu", "bogo_ops", 1000.0))
 iso = doc(13, "isolation", plats, iso_w, sums)
 iso["run"]["config"]["baseline"] = None
