@@ -30,6 +30,19 @@ static void verdict_td(FILE *f, const char *id, enum vb_study_verdict v)
 	fprintf(f, "\" data-verdict=\"%s\">%s</td>", name, name);
 }
 
+/* "[0.893, 1.120]", or "[no interval]"; a static buffer per call site is enough here. */
+static const char *ends(double lo, double hi)
+{
+	static char buf[2][64];
+	static int k;
+	k ^= 1;
+	if (isfinite(lo) && isfinite(hi))
+		snprintf(buf[k], sizeof(buf[k]), "[%.3f, %.3f]", lo, hi);
+	else
+		snprintf(buf[k], sizeof(buf[k]), "[no interval]");
+	return buf[k];
+}
+
 static void recommendation(FILE *f, json_t *const *docs, size_t n)
 {
 	struct vb_rec_request req = { 0 };
@@ -70,17 +83,17 @@ static void recommendation(FILE *f, json_t *const *docs, size_t n)
 		if (p->emulated)
 			fputs(" (emulated)", f);
 		if (p->excluded) {
-			fputs("</td><td colspan=\"5\">not ranked: ", f);
+			fputs("</td><td colspan=\"6\">not ranked: ", f);
 			esc(f, p->excluded);
 			fputs("</td></tr>\n", f);
 			continue;
 		}
-		fprintf(f, "</td><td class=\"num\">%.3f [%.3f, %.3f]%s</td>", p->score, p->score_low,
-			p->score_high, p->close_to_next ? " close" : "");
+		fprintf(f, "</td><td class=\"num\">%.3f %s%s</td>", p->score,
+			ends(p->score_low, p->score_high), p->close_to_next ? " close" : "");
 		for (int c = 0; c < VB_REC_NCRIT; c++)
 			if (r.used[c])
-				fprintf(f, "<td class=\"num\">%.3f [%.3f, %.3f]</td>", p->factor[c],
-					p->low[c], p->high[c]);
+				fprintf(f, "<td class=\"num\">%.3f %s</td>", p->factor[c],
+					ends(p->low[c], p->high[c]));
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);

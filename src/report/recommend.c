@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "report/doc.h"
 #include "report/recommend.h"
@@ -259,29 +260,52 @@ static void add_evidence(struct build *b, struct vb_rec_evidence *e)
 }
 
 /* A ratio as a factor, higher better: itself, or its inverse for a lower-is-better metric. */
+/* Factors are kept within 10^-12 - 10^12: no infinity, no zero to take the log of. */
+static double clamp_factor(double x)
+{
+	return isnan(x) ? NAN : fmin(fmax(x, 1e-12), 1e12);
+}
+
+/* An interval end that is a positive finite number, else NaN: unknown, never made up. */
+static double end_of(double x)
+{
+	return x > 0 && isfinite(x) ? x : NAN;
+}
+
+/* A ratio as a factor, higher better: itself, or its inverse for a lower-is-better metric. */
 static void orient(struct vb_rec_evidence *e, bool higher)
 {
-	e->factor = higher ? e->value : 1 / e->value;
-	e->factor_low = higher ? e->low : 1 / e->high;
-	e->factor_high = higher ? e->high : 1 / e->low;
-	if (!(e->factor_low > 0) || !isfinite(e->factor_low))
-		e->factor_low = e->factor;
-	if (!(e->factor_high > 0) || !isfinite(e->factor_high))
-		e->factor_high = e->factor;
+	double lo = end_of(e->low), hi = end_of(e->high);
+	e->factor = clamp_factor(higher ? e->value : 1 / e->value);
+	e->factor_low = clamp_factor(higher ? lo : 1 / hi);
+	e->factor_high = clamp_factor(higher ? hi : 1 / lo);
 }
 
 static bool usable_ratio(const json_t *s)
 {
 	double r = vb_html_num(s, "ratio");
-	return isfinite(r) && r > 0;
+	return isfinite(r) && r >= 1e-9 && r <= 1e9;
+}
+
+/* Does the document take its ratios against a host that it measured? */
+static bool against_host(const json_t *doc)
+{
+	const json_t *config = json_object_get(json_object_get(doc, "run"), "config");
+	const char *base = vb_html_str(config, "baseline");
+	if (base)
+		return !strcmp(base, "host");
+	/* Without a recorded baseline: the report's rule, host when the run has it. */
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(doc, "platforms"), i,
+			   p) if (vb_html_is(p, "name", "host")) return true;
+	return false;
 }
 
 /* compare and run: each summary's ratio to the host, for the profile's workloads. */
 static void overhead_doc(struct build *b, const json_t *doc)
 {
-	const json_t *config = json_object_get(json_object_get(doc, "run"), "config");
-	const char *base = vb_html_str(config, "baseline");
-	if (base && strcmp(base, "host"))
+	if (!against_host(doc))
 		return; /* ratios to something else than bare metal */
 	size_t i;
 	const json_t *s, *p;
@@ -418,42 +442,143 @@ static const char *feature_value(json_t *const *docs, size_t n, const char *plat
 
 /* ---- the criteria ---- */
 
-/* Is e's platform this one, or one of its isolation conditions ("container:noisy")? */
-static bool is_base(const struct vb_rec_evidence *e, const char *platform)
+/* e's platform without an isolation condition: "container" of "container:noisy+pin". */
+static size_t base_len(const struct vb_rec_evidence *e)
 {
-	size_t n = strlen(platform);
-	return !strncmp(e->platform, platform, n) &&
-	       (e->platform[n] == '\0' || e->platform[n] == ':');
+	const char *colon = strchr(e->platform, ':');
+	return colon ? (size_t)(colon - e->platform) : strlen(e->platform);
 }
 
-/* Is there a figure of (criterion, workload, metric) for platform p? */
-static bool has_cell(const struct vb_recommendation *r, enum vb_rec_criterion c,
-		     const char *platform, const char *workload, const char *metric)
+static bool is_base(const struct vb_rec_evidence *e, const char *platform)
 {
-	for (size_t i = 0; i < r->nev; i++) {
-		const struct vb_rec_evidence *e = &r->ev[i];
-		if (e->criterion == c && is_base(e, platform) && !strcmp(e->workload, workload) &&
-		    !strcmp(e->metric, metric))
-			return true;
+	size_t n = base_len(e);
+	return strlen(platform) == n && !strncmp(e->platform, platform, n);
+}
+
+/* Index of the evidence by (criterion, workload, metric, platform): sorted, for bsearch. */
+struct cell_key {
+	int c;
+	const char *w, *m, *p; /* p: the platform, its condition included */
+	size_t np;	       /* how much of p is the base platform */
+};
+
+static int key_cmp(const struct cell_key *a, const struct cell_key *b)
+{
+	int d = a->c - b->c;
+	if (!d)
+		d = strcmp(a->w, b->w);
+	if (!d)
+		d = strcmp(a->m, b->m);
+	if (!d) {
+		size_t n = a->np < b->np ? a->np : b->np;
+		d = strncmp(a->p, b->p, n);
+		if (!d)
+			d = (a->np > b->np) - (a->np < b->np);
 	}
+	return d;
+}
+
+static int key_sort(const void *x, const void *y)
+{
+	return key_cmp(x, y);
+}
+
+struct index {
+	struct cell_key *k;
+	size_t n;
+};
+
+/* exact: keyed by the whole platform name ("container:noisy+pin"), else by its base. */
+static void index_build(struct index *ix, const struct vb_recommendation *r, bool exact)
+{
+	ix->k = xcalloc(r->nev + 1, sizeof(*ix->k));
+	ix->n = r->nev;
+	for (size_t i = 0; i < r->nev; i++)
+		ix->k[i] =
+		    (struct cell_key){ r->ev[i].criterion, r->ev[i].workload, r->ev[i].metric,
+				       r->ev[i].platform,
+				       exact ? strlen(r->ev[i].platform) : base_len(&r->ev[i]) };
+	qsort(ix->k, ix->n, sizeof(*ix->k), key_sort);
+}
+
+/* Is there a figure of (criterion, workload, metric) for the platform (any condition)? */
+static bool has_cell(const struct index *ix, int c, const char *w, const char *m, const char *p)
+{
+	struct cell_key k = { c, w, m, p, strlen(p) };
+	return bsearch(&k, ix->k, ix->n, sizeof(*ix->k), key_sort) != NULL;
+}
+
+/* A candidate: ranked unless excluded already (emulated, a required feature). */
+static bool candidate(const struct vb_rec_platform *p)
+{
+	return !p->excluded;
+}
+
+static bool has_any(const struct vb_recommendation *r, int c, const char *platform)
+{
+	for (size_t k = 0; k < r->nev; k++)
+		if ((int)r->ev[k].criterion == c && is_base(&r->ev[k], platform))
+			return true;
 	return false;
 }
 
 /*
- * A cell counts only when every platform with figures of the criterion has
- * it: a platform measured on fewer workloads is not compared on others.
+ * Which figures of criterion c count: those every candidate with figures
+ * of c has (a platform measured on fewer workloads is not compared on
+ * others). When none is shared, the candidate with the fewest figures
+ * leaves the criterion (unknown for it) and the rest try again.
  */
-static bool common_cell(const struct vb_recommendation *r, const struct vb_rec_evidence *e)
+static void settle(struct vb_recommendation *r, const struct index *ix, int c, bool *in)
 {
-	for (size_t i = 0; i < r->np; i++) {
-		const struct vb_rec_platform *p = &r->p[i];
-		bool any = false;
-		for (size_t k = 0; k < r->nev && !any; k++)
-			any = r->ev[k].criterion == e->criterion && is_base(&r->ev[k], p->name);
-		if (any && !has_cell(r, e->criterion, p->name, e->workload, e->metric))
-			return false;
+	for (size_t i = 0; i < r->np; i++)
+		in[i] = candidate(&r->p[i]) && has_any(r, c, r->p[i].name);
+	for (;;) {
+		size_t used = 0, members = 0;
+		for (size_t i = 0; i < r->np; i++)
+			members += in[i];
+		for (size_t e = 0; e < r->nev; e++) {
+			struct vb_rec_evidence *ev = &r->ev[e];
+			if ((int)ev->criterion != c)
+				continue;
+			bool mine = false, all = true;
+			for (size_t i = 0; i < r->np; i++) {
+				if (!in[i])
+					continue;
+				mine |= is_base(ev, r->p[i].name);
+				all =
+				    all && has_cell(ix, c, ev->workload, ev->metric, r->p[i].name);
+			}
+			ev->used = mine && all;
+			used += ev->used;
+		}
+		if (used || members < 2)
+			return;
+		size_t worst = r->np, fewest = SIZE_MAX;
+		for (size_t i = 0; i < r->np; i++) {
+			size_t n = 0;
+			for (size_t e = 0; in[i] && e < r->nev; e++)
+				n += (int)r->ev[e].criterion == c &&
+				     is_base(&r->ev[e], r->p[i].name);
+			if (in[i] && n < fewest) {
+				fewest = n;
+				worst = i;
+			}
+		}
+		in[worst] = false;
 	}
-	return true;
+}
+
+struct acc {
+	double log, low, high;
+	size_t n;
+};
+
+static void acc_add(struct acc *a, double f, double lo, double hi)
+{
+	a->log += log(f);
+	a->low += log(lo); /* NaN (no interval) stays NaN: the ends are unknown */
+	a->high += log(hi);
+	a->n++;
 }
 
 /* Times and footprint: against the smallest mean of all platforms, per metric. */
@@ -467,48 +592,55 @@ static void relative_to_best(struct vb_recommendation *r, enum vb_rec_criterion 
 		for (size_t k = 0; k < r->nev; k++)
 			if (r->ev[k].criterion == c && !strcmp(r->ev[k].metric, e->metric))
 				best = fmin(best, r->ev[k].value);
-		double lo = e->low > 0 ? e->low : e->value * 1e-3;
-		double hi = e->high > 0 && isfinite(e->high) ? e->high : e->value;
-		e->factor = best / e->value;
-		e->factor_low = best / hi;
-		e->factor_high = best / lo;
+		e->factor = clamp_factor(best / e->value);
+		e->factor_low = clamp_factor(best / end_of(e->high));
+		e->factor_high = clamp_factor(best / end_of(e->low));
 	}
 }
 
-struct acc {
-	double log, low, high;
-	size_t n;
-};
-
-static void acc_add(struct acc *a, double f, double lo, double hi)
+/*
+ * An isolation condition ("+pin") every candidate with isolation figures
+ * measured this victim metric under: a policy counts only where all were
+ * measured under it, so no platform wins by having tried more.
+ */
+static bool shared_policy(const struct vb_recommendation *r, const struct index *exact,
+			  const bool *in, const struct vb_rec_evidence *o)
 {
-	a->log += log(f);
-	a->low += log(lo);
-	a->high += log(hi);
-	a->n++;
+	const char *cond = o->platform + base_len(o); /* ":noisy+pin" */
+	for (size_t i = 0; i < r->np; i++) {
+		if (!in[i])
+			continue;
+		_cleanup_free_ char *name = xasprintf("%s%s", r->p[i].name, cond);
+		struct cell_key k = { VB_REC_ISOLATION, o->workload, o->metric, name,
+				      strlen(name) };
+		if (!bsearch(&k, exact->k, exact->n, sizeof(*exact->k), key_sort))
+			return false;
+	}
+	return true;
 }
 
-/* A platform's factor for a criterion: the geometric mean over its common cells. */
-static void criterion_factor(struct vb_recommendation *r, struct vb_rec_platform *p,
-			     enum vb_rec_criterion c)
+/* A platform's factor for a criterion: the geometric mean over the figures that count. */
+static void criterion_factor(struct vb_recommendation *r, const struct index *exact,
+			     struct vb_rec_platform *p, enum vb_rec_criterion c, const bool *in)
 {
 	struct acc a = { 0 };
 	if (c == VB_REC_ISOLATION) {
 		/*
 		 * Per victim metric: the slowdown with no policy and under the
-		 * policy that held it best, together (their geometric mean).
+		 * shared policy that held it best, together (their geometric mean).
 		 */
 		_cleanup_free_ char *noisy = xasprintf("%s:noisy", p->name);
 		for (size_t i = 0; i < r->nev; i++) {
 			const struct vb_rec_evidence *e = &r->ev[i];
-			if (e->criterion != c || strcmp(e->platform, noisy) || !common_cell(r, e))
+			if (e->criterion != c || strcmp(e->platform, noisy) || !e->used)
 				continue;
 			const struct vb_rec_evidence *best = e;
 			for (size_t k = 0; k < r->nev; k++) {
 				const struct vb_rec_evidence *o = &r->ev[k];
-				if (o->criterion == c && is_base(o, p->name) &&
+				if (o->criterion == c && is_base(o, p->name) && o != e &&
 				    !strcmp(o->workload, e->workload) &&
-				    !strcmp(o->metric, e->metric) && o->factor > best->factor)
+				    !strcmp(o->metric, e->metric) && o->factor > best->factor &&
+				    shared_policy(r, exact, in, o))
 					best = o;
 			}
 			acc_add(&a, sqrt(e->factor * best->factor),
@@ -518,7 +650,7 @@ static void criterion_factor(struct vb_recommendation *r, struct vb_rec_platform
 	} else {
 		for (size_t i = 0; i < r->nev; i++) {
 			const struct vb_rec_evidence *e = &r->ev[i];
-			if (e->criterion == c && !strcmp(e->platform, p->name) && common_cell(r, e))
+			if (e->criterion == c && !strcmp(e->platform, p->name) && e->used)
 				acc_add(&a, e->factor, e->factor_low, e->factor_high);
 		}
 	}
@@ -530,13 +662,18 @@ static void criterion_factor(struct vb_recommendation *r, struct vb_rec_platform
 	}
 }
 
+/* Best first; a score that is not a number (there is none) after every number. */
 static int by_score(const void *a, const void *b)
 {
 	const struct vb_rec_platform *x = a, *y = b;
 	if (!x->excluded != !y->excluded)
 		return x->excluded ? 1 : -1;
-	if (!x->excluded && x->score != y->score)
-		return x->score > y->score ? -1 : 1;
+	if (!x->excluded && x->score != y->score) {
+		if (isnan(x->score) != isnan(y->score))
+			return isnan(x->score) ? 1 : -1;
+		if (!isnan(x->score))
+			return x->score > y->score ? -1 : 1;
+	}
 	return strcmp(x->name, y->name);
 }
 
@@ -553,6 +690,29 @@ static void set_profile(struct vb_recommendation *r, const struct vb_rec_request
 		s = next;
 	}
 	r->profile = s;
+}
+
+/* Leave out what cannot be a candidate: emulated platforms, those without a required feature. */
+static void exclude(struct vb_recommendation *out, json_t *const *docs, size_t ndocs,
+		    const struct vb_rec_request *req)
+{
+	for (size_t i = 0; i < out->np; i++) {
+		struct vb_rec_platform *p = &out->p[i];
+		if (p->emulated)
+			p->excluded = xstrdup("emulated (TCG): its figures are emulation's, not a "
+					      "hypervisor's");
+		for (size_t k = 0; req->require && req->require[k] && !p->excluded; k++) {
+			long long run = 0;
+			const char *v = feature_value(docs, ndocs, p->name, req->require[k], &run);
+			_cleanup_free_ char *pv = v ? vb_printable(v) : NULL;
+			if (!v)
+				p->excluded = xasprintf("%s: unknown (no features run names it)",
+							req->require[k]);
+			else if (strcmp(v, "yes"))
+				p->excluded = xasprintf("%s: %s (features run %lld)",
+							req->require[k], pv, run);
+		}
+	}
 }
 
 int vb_recommend(json_t *const *docs, size_t ndocs, const struct vb_rec_request *req,
@@ -573,63 +733,111 @@ int vb_recommend(json_t *const *docs, size_t ndocs, const struct vb_rec_request 
 		if (json_array_size(json_object_get(docs[d], "features")))
 			note_run(out, run_id(docs[d]));
 	}
+	/* A profile asked for whose workloads no run measured: nothing to say of it. */
+	bool overhead_seen = false;
+	for (size_t i = 0; i < out->nev; i++)
+		overhead_seen |= out->ev[i].criterion == VB_REC_OVERHEAD;
+	if (req->components && req->weights[VB_REC_OVERHEAD] > 0 && !overhead_seen) {
+		int r = vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				      "recommend: no compare or run here measured %s against the "
+				      "host",
+				      out->profile);
+		vb_recommendation_release(out);
+		return r;
+	}
 	relative_to_best(out, VB_REC_OPS);
 	relative_to_best(out, VB_REC_FOOTPRINT);
-	for (size_t i = 0; i < out->np; i++)
-		for (int c = 0; c < VB_REC_NCRIT; c++)
-			criterion_factor(out, &out->p[i], (enum vb_rec_criterion)c);
-	/* A criterion is used when it is weighted and measured on some platform. */
-	bool any = false;
+	exclude(out, docs, ndocs, req);
+	bool any = false, weighted = false;
 	for (int c = 0; c < VB_REC_NCRIT; c++) {
-		bool known = false;
-		for (size_t i = 0; i < out->np; i++)
-			known |= out->p[i].known[c];
-		out->used[c] = known && req->weights[c] > 0;
-		any |= out->used[c];
-		if (!out->used[c])
-			out->unused_why[c] = xstrdup(
-			    req->weights[c] > 0 ? "not measured in these runs" : "weight 0");
+		weighted |= req->weights[c] > 0;
+		for (size_t i = 0; i < out->nev && req->weights[c] > 0; i++)
+			any |= (int)out->ev[i].criterion == c;
 	}
 	if (!any) {
+		int r =
+		    vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
+				  "recommend: these runs hold nothing to rank platforms by%s "
+				  "(%s)",
+				  req->components ? " for this profile" : "",
+				  weighted ? "no compare or run with the host as baseline, no ops, "
+					     "no isolation run"
+					   : "every weight is 0");
 		vb_recommendation_release(out);
-		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE,
-				     "recommend: these runs hold nothing to rank platforms by for "
-				     "%s (no compare or run with the host as baseline, no ops, no "
-				     "isolation run)",
-				     req->components ? "this profile" : "any workload");
+		return r;
 	}
-	/* A platform is ranked only on every used criterion, and with every required feature. */
+	struct index ix, exact;
+	index_build(&ix, out, false);
+	index_build(&exact, out, true);
+	bool *in = xcalloc(out->np + 1, sizeof(bool));
+	/*
+	 * The figures that count depend on who is a candidate, and a candidate
+	 * without a used criterion leaves: again until no one leaves.
+	 */
+	for (size_t round = 0; round <= out->np; round++) {
+		for (size_t i = 0; i < out->np; i++)
+			memset(out->p[i].known, 0, sizeof(out->p[i].known));
+		for (int c = 0; c < VB_REC_NCRIT; c++) {
+			settle(out, &ix, c, in);
+			for (size_t i = 0; i < out->np; i++)
+				if (candidate(&out->p[i]))
+					criterion_factor(out, &exact, &out->p[i],
+							 (enum vb_rec_criterion)c, in);
+		}
+		/* A criterion is used when it is weighted and measured on some candidate. */
+		for (int c = 0; c < VB_REC_NCRIT; c++) {
+			bool known = false;
+			for (size_t i = 0; i < out->np; i++)
+				known |= candidate(&out->p[i]) && out->p[i].known[c];
+			out->used[c] = known && req->weights[c] > 0;
+		}
+		size_t left = 0;
+		for (size_t i = 0; i < out->np; i++) {
+			struct vb_rec_platform *p = &out->p[i];
+			for (int c = 0; c < VB_REC_NCRIT && !p->excluded; c++)
+				if (out->used[c] && !p->known[c]) {
+					p->excluded = xasprintf(
+					    has_any(out, c, p->name)
+						? "%s: unknown (measured on it, but on none of the "
+						  "workloads the others were)"
+						: "%s: unknown (not measured on it)",
+					    criterion_names[c]);
+					left++;
+				}
+		}
+		if (!left)
+			break;
+	}
+	free(in);
+	free(ix.k);
+	free(exact.k);
+	for (int c = 0; c < VB_REC_NCRIT; c++)
+		if (!out->used[c])
+			out->unused_why[c] = xstrdup(
+			    req->weights[c] > 0 ? "not measured on a candidate" : "weight 0");
 	for (size_t i = 0; i < out->np; i++) {
 		struct vb_rec_platform *p = &out->p[i];
-		for (size_t k = 0; req->require && req->require[k] && !p->excluded; k++) {
-			long long run = 0;
-			const char *v = feature_value(docs, ndocs, p->name, req->require[k], &run);
-			if (!v)
-				p->excluded = xasprintf("%s: unknown (no features run names it)",
-							req->require[k]);
-			else if (strcmp(v, "yes"))
-				p->excluded = xasprintf("%s: %s (features run %lld)",
-							req->require[k], v, run);
-		}
-		for (int c = 0; c < VB_REC_NCRIT && !p->excluded; c++)
-			if (out->used[c] && !p->known[c])
-				p->excluded = xasprintf("%s: unknown (not measured on it)",
-							criterion_names[c]);
 		if (p->excluded)
 			continue;
-		double w = 0, s = 0, lo = 0, hi = 0;
+		double w = 0, sc = 0, lo = 0, hi = 0;
 		for (int c = 0; c < VB_REC_NCRIT; c++)
 			if (out->used[c]) {
 				w += req->weights[c];
-				s += req->weights[c] * log(p->factor[c]);
+				sc += req->weights[c] * log(p->factor[c]);
 				lo += req->weights[c] * log(p->low[c]);
 				hi += req->weights[c] * log(p->high[c]);
 			}
-		p->score = exp(s / w);
+		if (!(w > 0))
+			continue; /* nothing used: no candidate was measured on anything */
+		p->score = exp(sc / w);
 		p->score_low = exp(lo / w);
 		p->score_high = exp(hi / w);
 		out->nranked++;
 	}
+	if (!out->nranked)
+		for (size_t i = 0; i < out->np; i++)
+			if (!out->p[i].excluded)
+				out->p[i].excluded = xstrdup("nothing weighted was measured on it");
 	qsort(out->p, out->np, sizeof(*out->p), by_score);
 	/* Scores against the first's point: the best is 1. */
 	double top = out->nranked ? out->p[0].score : 1;
@@ -638,9 +846,10 @@ int vb_recommend(json_t *const *docs, size_t ndocs, const struct vb_rec_request 
 		out->p[i].score_low /= top;
 		out->p[i].score_high /= top;
 	}
+	/* Unknown ends (NaN) never make a lead robust. */
 	for (size_t i = 0; i + 1 < out->nranked; i++)
 		out->p[i].close_to_next = !(out->p[i].score_low > out->p[i + 1].score_high);
-	out->robust = out->nranked == 1 || (out->nranked > 1 && !out->p[0].close_to_next);
+	out->robust = out->nranked > 1 && !out->p[0].close_to_next;
 	return 0;
 }
 
@@ -672,6 +881,16 @@ static const char *label(const struct vb_rec_platform *p, char *buf, size_t n)
 	return buf;
 }
 
+/* "[0.893, 1.120]", or "[no interval]" where an end is unknown. */
+static const char *ends_text(double lo, double hi, char *buf, size_t n)
+{
+	if (isfinite(lo) && isfinite(hi))
+		snprintf(buf, n, "[%.3f, %.3f]", lo, hi);
+	else
+		snprintf(buf, n, "[no interval]");
+	return buf;
+}
+
 static void print_runs(FILE *f, const struct vb_recommendation *r)
 {
 	for (size_t i = 0; i < r->nruns; i++)
@@ -700,19 +919,14 @@ void vb_recommendation_print(FILE *f, const struct vb_recommendation *r)
 	print_runs(f, r);
 	_cleanup_free_ char *answer = vb_recommendation_answer(r);
 	fprintf(f, "):\n  %s\n", answer);
-	for (size_t i = 0; i < r->np; i++)
-		if (r->p[i].emulated)
-			fprintf(f,
-				"  note: %s is emulated (TCG): its figures are emulation's, not a "
-				"hypervisor's\n",
-				r->p[i].name);
 	fputs("\nranking (score: weighted geometric mean of the criteria, the first = 1; "
 	      "[at the intervals' ends]):\n",
 	      f);
 	for (size_t i = 0; i < r->nranked; i++) {
 		const struct vb_rec_platform *p = &r->p[i];
-		fprintf(f, "  %zu. %-24s %.3f [%.3f, %.3f]%s\n", i + 1, label(p, a, sizeof(a)),
-			p->score, p->score_low, p->score_high,
+		char ends[64];
+		fprintf(f, "  %zu. %-24s %.3f %s%s\n", i + 1, label(p, a, sizeof(a)), p->score,
+			ends_text(p->score_low, p->score_high, ends, sizeof(ends)),
 			p->close_to_next ? "  close to the next" : "");
 	}
 	for (size_t i = r->nranked; i < r->np; i++)
@@ -727,9 +941,10 @@ void vb_recommendation_print(FILE *f, const struct vb_recommendation *r)
 		}
 		for (size_t i = 0; i < r->np; i++) {
 			const struct vb_rec_platform *p = &r->p[i];
+			char ends[64];
 			if (p->known[c])
-				fprintf(f, "%s%s %.3f [%.3f, %.3f]", i ? "; " : "", p->name,
-					p->factor[c], p->low[c], p->high[c]);
+				fprintf(f, "%s%s %.3f %s", i ? "; " : "", p->name, p->factor[c],
+					ends_text(p->low[c], p->high[c], ends, sizeof(ends)));
 			else
 				fprintf(f, "%s%s unknown", i ? "; " : "", p->name);
 		}
@@ -744,7 +959,7 @@ void vb_recommendation_print(FILE *f, const struct vb_recommendation *r)
 			fprintf(f, "  %-10s run %lld %s %s %s: %s %.4g [%.4g, %.4g]%s\n",
 				criterion_names[c], e->run, e->workload, e->metric, e->platform,
 				e->kind, e->value, e->low, e->high,
-				common_cell(r, e) ? "" : " (not on every platform: left out)");
+				e->used ? "" : " (not counted: not on every candidate)");
 		}
 }
 
@@ -796,13 +1011,14 @@ json_t *vb_recommendation_json(const struct vb_recommendation *r)
 		json_object_set_new(o, "value", num(e->value));
 		json_object_set_new(o, "low", num(e->low));
 		json_object_set_new(o, "high", num(e->high));
-		json_object_set_new(o, "used", json_boolean(common_cell(r, e)));
+		json_object_set_new(o, "used", json_boolean(e->used));
 		json_array_append_new(ev, o);
 	}
 	json_object_set_new(doc, "profile", json_string(r->profile));
 	json_object_set_new(doc, "runs", runs);
 	json_object_set_new(doc, "first", r->nranked ? json_string(r->p[0].name) : json_null());
-	json_object_set_new(doc, "robust", json_boolean(r->robust));
+	/* Robust or close needs two ranked platforms: null with fewer. */
+	json_object_set_new(doc, "robust", r->nranked > 1 ? json_boolean(r->robust) : json_null());
 	json_object_set_new(doc, "ranking", ranking);
 	json_object_set_new(doc, "not_ranked", unranked);
 	json_object_set_new(doc, "criteria", crit);

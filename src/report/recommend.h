@@ -35,7 +35,9 @@ struct vb_rec_evidence {
 	char *workload, *metric, *platform;	/* platform as stored: "container:noisy+pin" */
 	const char *kind;			/* "ratio" (to host or :alone) or "mean" */
 	double value, low, high;		/* the stored figure and its 95% interval */
-	double factor, factor_low, factor_high; /* what it gives the criterion, higher better */
+	double factor, factor_low, factor_high; /* what it gives the criterion, higher better;
+						 * an end is NaN where the interval is unknown */
+	bool used; /* it counts: every candidate with figures of the criterion has this cell */
 };
 
 struct vb_rec_platform {
@@ -44,7 +46,8 @@ struct vb_rec_platform {
 	char *excluded; /* why it is not ranked (a required feature); NULL: ranked */
 	bool known[VB_REC_NCRIT];
 	double factor[VB_REC_NCRIT], low[VB_REC_NCRIT], high[VB_REC_NCRIT];
-	double score, score_low, score_high; /* over the criteria used; 1 = the best's point */
+	double score, score_low, score_high; /* over the criteria used; 1 = the best's point;
+					      * the ends NaN where an interval is unknown */
 	bool close_to_next;		     /* its lead over the next holds at one end only */
 };
 
@@ -57,8 +60,8 @@ struct vb_rec_request {
 struct vb_recommendation {
 	struct vb_rec_platform *p; /* ranked first (best first), then those not ranked */
 	size_t np, nranked;
-	bool robust;			/* the first's lead holds at both ends of the intervals */
-	bool used[VB_REC_NCRIT];	/* criteria in the score: known for every ranked platform */
+	bool robust;		 /* two or more ranked, and the first's lead holds at both ends */
+	bool used[VB_REC_NCRIT]; /* criteria in the score: known for every ranked platform */
 	char *unused_why[VB_REC_NCRIT]; /* why a weighted criterion is not used */
 	struct vb_rec_evidence *ev;
 	size_t nev;

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "report/doc.h"
 #include "report/recommend.h"
@@ -37,8 +38,9 @@ static int text(const json_t *o, const char *key, size_t max, bool needed, const
 		return needed ? bad(err, at, "missing") : 0;
 	if (!json_is_string(v) || (needed && json_string_length(v) == 0) ||
 	    json_string_length(v) > max)
-		return bad(err, at, needed ? "not a string of 1 to the allowed bytes"
-					   : "not a string of at most the allowed bytes");
+		return bad(err, at,
+			   needed ? "not a string of 1 to the allowed bytes"
+				  : "not a string of at most the allowed bytes");
 	for (const unsigned char *c = (const unsigned char *)json_string_value(v); *c; c++)
 		if (*c < 0x20 || *c == 0x7f)
 			return bad(err, at, "holds a control character");
@@ -217,9 +219,9 @@ static int higher_is_better(const json_t *doc, const char *workload, const char 
 	{
 		if (!vb_html_is(w, "name", workload))
 			continue;
-		json_array_foreach(json_object_get(w, "metrics"), k, m) if (vb_html_is(m, "name",
-										       metric))
-		    return json_is_true(json_object_get(m, "higher_is_better"));
+		json_array_foreach(json_object_get(w, "metrics"), k, m) if (
+		    vb_html_is(m, "name",
+			       metric)) return json_is_true(json_object_get(m, "higher_is_better"));
 	}
 	return -1;
 }
@@ -243,47 +245,101 @@ static struct span oriented(double v, double lo, double hi, bool higher, long lo
 	return s;
 }
 
+/* Is platform (as the document names it) emulated there? */
+static bool emulated_in(const json_t *doc, const char *platform)
+{
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(doc, "platforms"), i, p)
+	{
+		if (!vb_html_is(p, "name", platform))
+			continue;
+		const json_t *e = json_object_get(p, "emulated");
+		return json_is_true(e) || (json_is_integer(e) && json_integer_value(e) != 0);
+	}
+	return false;
+}
+
+/* Are the document's ratios against a host it measured (the report's rule without one)? */
+static bool against_host(const json_t *doc)
+{
+	const json_t *config = json_object_get(json_object_get(doc, "run"), "config");
+	const char *base = vb_html_str(config, "baseline");
+	if (base)
+		return !strcmp(base, "host");
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(doc, "platforms"), i, p)
+	{
+		if (vb_html_is(p, "name", "host"))
+			return true;
+	}
+	return false;
+}
+
 /*
- * The latest summary of (platform, workload, metric) in the documents of
- * kind: "overhead" (compare and run against the host: the ratio), "ops"
- * (the mean), "isolation" (platform:noisy's ratio to :alone).
+ * The summary of (platform, workload, metric) in the documents of kind:
+ * "overhead" (compare and run against the host: the ratio), "ops" (the
+ * mean), "isolation" (platform:noisy's ratio to :alone); the last given
+ * wins. The study's xen is virtbench's xen-local (dom0 on this host) or
+ * xen (nested); a platform emulated in its run never stands for the
+ * study's (*emulated says one was seen).
  */
 static const json_t *latest(json_t *const *docs, size_t n, const char *kind, const char *platform,
-			    const char *workload, const char *metric, const json_t **in)
+			    const char *workload, const char *metric, const json_t **in,
+			    bool *emulated)
 {
+	static const char *const xen_names[] = { "xen-local", "xen", NULL };
+	const char *own[] = { platform, NULL };
+	const char *const *names = !strcmp(platform, "xen") ? xen_names : own;
 	const json_t *found = NULL;
-	_cleanup_free_ char *noisy = xasprintf("%s:noisy", platform);
+	*emulated = false;
 	for (size_t d = 0; d < n; d++) {
 		const char *x = experiment(docs[d]);
-		bool take = !strcmp(kind, "overhead")
-				? (!strcmp(x, "compare") || !strcmp(x, "run"))
-				: !strcmp(x, kind);
-		if (!take)
-			continue;
-		const json_t *config = json_object_get(json_object_get(docs[d], "run"), "config");
-		const char *base = vb_html_str(config, "baseline");
-		if (!strcmp(kind, "overhead") && base && strcmp(base, "host"))
+		bool take = !strcmp(kind, "overhead") ? (!strcmp(x, "compare") || !strcmp(x, "run"))
+						      : !strcmp(x, kind);
+		if (!take || (!strcmp(kind, "overhead") && !against_host(docs[d])))
 			continue;
 		size_t i;
 		const json_t *s;
 		json_array_foreach(json_object_get(docs[d], "summaries"), i, s)
 		{
 			const char *p = vb_html_str(s, "platform"), *w = vb_html_str(s, "workload");
-			if (p && w && !strcmp(p, !strcmp(kind, "isolation") ? noisy : platform) &&
-			    same_base(w, workload) && vb_html_is(s, "metric", metric)) {
-				found = s;
-				*in = docs[d];
+			if (!p || !w || !same_base(w, workload) || !vb_html_is(s, "metric", metric))
+				continue;
+			for (size_t k = 0; names[k]; k++) {
+				_cleanup_free_ char *want = xasprintf(
+				    "%s%s", names[k], !strcmp(kind, "isolation") ? ":noisy" : "");
+				if (strcmp(p, want))
+					continue;
+				if (emulated_in(docs[d], p)) {
+					*emulated = true;
+				} else {
+					found = s;
+					*in = docs[d];
+				}
 			}
 		}
 	}
 	return found;
 }
 
+/* Why a claim's platform had no figure: emulated here, or not measured at all. */
+static char *absent(const char *kind, const char *platform, const char *workload, bool emulated)
+{
+	if (emulated)
+		return xasprintf("%s here is emulated (TCG): not the study's %s", platform,
+				 platform);
+	return xasprintf("no %s run here measured %s on %s", kind, workload, platform);
+}
+
+/* oriented() of the summary; ok false when it has no interval (*found says it was there). */
 static struct span span_of(json_t *const *docs, size_t n, const char *kind, const char *platform,
-			   const char *workload, const char *metric)
+			   const char *workload, const char *metric, bool *found, bool *emulated)
 {
 	const json_t *in = NULL;
-	const json_t *s = latest(docs, n, kind, platform, workload, metric, &in);
+	const json_t *s = latest(docs, n, kind, platform, workload, metric, &in, emulated);
+	*found = s != NULL;
 	if (!s)
 		return (struct span){ .ok = false };
 	int higher = higher_is_better(in, vb_html_str(s, "workload"), metric);
@@ -309,9 +365,10 @@ static void judge_vs_host(const json_t *cell, json_t *const *docs, size_t n,
 	const char *p = vb_html_str(cell, "platform"), *w = vb_html_str(cell, "workload"),
 		   *m = vb_html_str(cell, "metric"), *claim = vb_html_str(cell, "claim");
 	const json_t *in = NULL;
-	const json_t *s = latest(docs, n, "overhead", p, w, m, &in);
+	bool emulated = false;
+	const json_t *s = latest(docs, n, "overhead", p, w, m, &in, &emulated);
 	if (!s) {
-		cell_set(c, VB_STUDY_NOT_MEASURED, xasprintf("no run here measured %s on %s", w, p));
+		cell_set(c, VB_STUDY_NOT_MEASURED, absent("compare", p, w, emulated));
 		return;
 	}
 	const char *v = vb_html_str(s, "verdict");
@@ -338,12 +395,18 @@ static void judge_than(const json_t *cell, json_t *const *docs, size_t n, struct
 		   *w = vb_html_str(cell, "workload"), *m = vb_html_str(cell, "metric"),
 		   *claim = vb_html_str(cell, "claim");
 	const char *kind = json_is_true(json_object_get(cell, "isolation")) ? "isolation"
-			   : is_ops(w)					 ? "ops"
-									 : "overhead";
-	struct span a = span_of(docs, n, kind, p, w, m), b = span_of(docs, n, kind, q, w, m);
+			   : is_ops(w)					    ? "ops"
+									    : "overhead";
+	bool fa, fb, ea, eb;
+	struct span a = span_of(docs, n, kind, p, w, m, &fa, &ea),
+		    b = span_of(docs, n, kind, q, w, m, &fb, &eb);
+	if (!fa || !fb) {
+		cell_set(c, VB_STUDY_NOT_MEASURED, absent(kind, !fa ? p : q, w, !fa ? ea : eb));
+		return;
+	}
 	if (!a.ok || !b.ok) {
-		cell_set(c, VB_STUDY_NOT_MEASURED,
-			 xasprintf("no %s run here measured %s on %s", kind, w, !a.ok ? p : q));
+		cell_set(c, VB_STUDY_INCONCLUSIVE,
+			 xasprintf("%s's figure has no interval here", !a.ok ? p : q));
 		return;
 	}
 	/* better: p's interval above q's; worse: below; else undecided. */
@@ -356,17 +419,16 @@ static void judge_than(const json_t *cell, json_t *const *docs, size_t n, struct
 	else if (!want_better && !want_worse && better)
 		out = VB_STUDY_DIFFERS; /* "same", but one is decidedly ahead */
 	cell_set(c, out,
-		 xasprintf("%s (higher is better): %s %.3g [%.3g, %.3g] (run %lld), %s %.3g "
-			   "[%.3g, %.3g] (run %lld)%s",
-			   !strcmp(kind, "ops")		? "1/mean"
-			   : !strcmp(kind, "isolation") ? "alone/noisy"
-							: "ratio to host",
+		 xasprintf("%s, turned so that higher is better: %s %.3g [%.3g, %.3g] (run %lld), "
+			   "%s %.3g [%.3g, %.3g] (run %lld)%s",
+			   !strcmp(kind, "ops")		? "the mean"
+			   : !strcmp(kind, "isolation") ? "the slowdown under stress"
+							: "the ratio to the host",
 			   p, a.v, a.lo, a.hi, a.run, q, b.v, b.lo, b.hi, b.run,
 			   better ? "" : "; the intervals overlap"));
 }
 
-static void judge_feature(const json_t *ft, json_t *const *docs, size_t n,
-			  struct vb_study_cell *c)
+static void judge_feature(const json_t *ft, json_t *const *docs, size_t n, struct vb_study_cell *c)
 {
 	const char *p = vb_html_str(ft, "platform"), *id = vb_html_str(ft, "feature"),
 		   *want = vb_html_str(ft, "value");
@@ -375,11 +437,15 @@ static void judge_feature(const json_t *ft, json_t *const *docs, size_t n,
 	for (size_t d = 0; d < n; d++) {
 		size_t i;
 		const json_t *f;
-		json_array_foreach(json_object_get(docs[d], "features"), i, f) if (
-		    vb_html_is(f, "platform", p) && vb_html_is(f, "feature", id) &&
-		    json_is_string(json_object_get(f, "value")))
+		json_array_foreach(json_object_get(docs[d], "features"), i, f)
 		{
-			got = vb_html_str(f, "value");
+			if (!vb_html_is(f, "platform", p) || !vb_html_is(f, "feature", id))
+				continue;
+			const json_t *val = json_object_get(f, "value");
+			got = json_is_string(val)  ? json_string_value(val)
+			      : json_is_true(val)  ? "yes"
+			      : json_is_false(val) ? "no"
+						   : "unknown";
 			run = run_id(docs[d]);
 		}
 	}
@@ -388,9 +454,11 @@ static void judge_feature(const json_t *ft, json_t *const *docs, size_t n,
 		cell_set(c, VB_STUDY_NOT_MEASURED, xasprintf("no features run here names it"));
 	else if (!strcmp(got, "unknown"))
 		cell_set(c, VB_STUDY_INCONCLUSIVE, xasprintf("run %lld: unknown here", run));
-	else
+	else {
+		_cleanup_free_ char *pg = vb_printable(got);
 		cell_set(c, strcmp(got, want) ? VB_STUDY_DIFFERS : VB_STUDY_AGREES,
-			 xasprintf("run %lld: %s", run, got));
+			 xasprintf("run %lld: %s", run, pg));
+	}
 }
 
 static char *claim_text(const json_t *cell)
@@ -469,8 +537,9 @@ void vb_study_judgement_release(struct vb_study_judgement *j)
 
 void vb_study_print(FILE *f, const struct vb_study_judgement *j)
 {
-	fprintf(f, "the study beside these runs: %u agree, %u differ, %u partly, %u inconclusive, "
-		   "%u not measured, %u not mapped\n",
+	fprintf(f,
+		"the study beside these runs: %u agree, %u differ, %u partly, %u inconclusive, "
+		"%u not measured, %u not mapped\n",
 		j->counts[VB_STUDY_AGREES], j->counts[VB_STUDY_DIFFERS], j->counts[VB_STUDY_PARTLY],
 		j->counts[VB_STUDY_INCONCLUSIVE], j->counts[VB_STUDY_NOT_MEASURED],
 		j->counts[VB_STUDY_UNMAPPED]);
@@ -478,16 +547,16 @@ void vb_study_print(FILE *f, const struct vb_study_judgement *j)
 		const struct vb_study_finding *sf = &j->f[i];
 		fprintf(f, "\n%s (%s, %s) %s: %s\n  the study: %s\n", vb_html_str(sf->f, "ref"),
 			vb_html_str(sf->f, "section"), vb_html_str(sf->f, "id"),
-			vb_html_str(sf->f, "title"),
-			vb_study_verdict_name(sf->verdict), vb_html_str(sf->f, "quote"));
+			vb_html_str(sf->f, "title"), vb_study_verdict_name(sf->verdict),
+			vb_html_str(sf->f, "quote"));
 		if (!sf->ncells && vb_html_str(sf->f, "unmapped"))
 			fprintf(f, "  not mapped: %s\n", vb_html_str(sf->f, "unmapped"));
 		size_t k;
 		const json_t *v;
-		json_array_foreach(json_object_get(sf->f, "values"), k, v)
-		    fprintf(f, "  the study's figure: %s %s %s = %g %s\n", vb_html_str(v, "platform"),
-			    vb_html_str(v, "workload"), vb_html_str(v, "metric"),
-			    vb_html_num(v, "value"), vb_html_str(v, "unit"));
+		json_array_foreach(json_object_get(sf->f, "values"), k, v) fprintf(
+		    f, "  the study's figure: %s %s %s = %g %s\n", vb_html_str(v, "platform"),
+		    vb_html_str(v, "workload"), vb_html_str(v, "metric"), vb_html_num(v, "value"),
+		    vb_html_str(v, "unit"));
 		for (k = 0; k < sf->ncells; k++)
 			fprintf(f, "  - %s: %s (%s)\n", sf->cells[k].claim,
 				vb_study_verdict_name(sf->cells[k].verdict), sf->cells[k].evidence);

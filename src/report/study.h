@@ -34,7 +34,8 @@ enum vb_study_verdict {
 	VB_STUDY_DIFFERS,
 	VB_STUDY_PARTLY, /* some cells agree, some differ */
 	VB_STUDY_INCONCLUSIVE,
-	VB_STUDY_NOT_MEASURED, /* nothing of it in these runs (a platform not here, a run not done) */
+	VB_STUDY_NOT_MEASURED, /* nothing of it in these runs (a platform not here, a run not done)
+				*/
 	VB_STUDY_UNMAPPED,     /* virtbench measures nothing it speaks of */
 };
 

@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vb_study_judgement j;
 	vb_study_judge(doc, NULL, 0, &j);
 	for (size_t i = 0; i < j.n; i++)
-		if (j.f[i].verdict != VB_STUDY_NOT_MEASURED && j.f[i].verdict != VB_STUDY_UNMAPPED) {
+		if (j.f[i].verdict != VB_STUDY_NOT_MEASURED &&
+		    j.f[i].verdict != VB_STUDY_UNMAPPED) {
 			fprintf(stderr, "fuzz-study: a verdict without runs\n");
 			abort();
 		}

@@ -26,8 +26,7 @@ static void load_runs(void)
 {
 	static const char *const names[] = { "compare", "ops", "isolation", "features" };
 	for (size_t i = 0; i < 4; i++) {
-		_cleanup_free_ char *p =
-		    xasprintf("%s/recommend/%s.json", VB_TEST_DATA, names[i]);
+		_cleanup_free_ char *p = xasprintf("%s/recommend/%s.json", VB_TEST_DATA, names[i]);
 		docs[i] = load(p);
 	}
 }
@@ -54,7 +53,7 @@ static enum vb_study_verdict verdict(const struct vb_study_judgement *j, const c
 	for (size_t i = 0; i < j->n; i++)
 		if (!strcmp(json_string_value(json_object_get(j->f[i].f, "id")), id))
 			return j->f[i].verdict;
-	return (enum vb_study_verdict)-1;
+	return (enum vb_study_verdict) - 1;
 }
 
 static void test_judge(void)
@@ -98,6 +97,52 @@ static void test_judge(void)
 	free_runs();
 }
 
+/* The compare run with qemu-tcg renamed: name, and emulated or not. */
+static json_t *renamed(const char *name, bool emu)
+{
+	_cleanup_free_ char *p = xasprintf("%s/recommend/compare.json", VB_TEST_DATA);
+	json_t *d = load(p);
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(d, "platforms"), i, x)
+	{
+		if (!strcmp(json_string_value(json_object_get(x, "name")), "qemu-tcg")) {
+			json_object_set_new(x, "name", json_string(name));
+			json_object_set_new(x, "emulated", json_integer(emu ? 2 : 0));
+		}
+	}
+	json_array_foreach(json_object_get(d, "summaries"), i, x)
+	{
+		if (!strcmp(json_string_value(json_object_get(x, "platform")), "qemu-tcg"))
+			json_object_set_new(x, "platform", json_string(name));
+	}
+	return d;
+}
+
+static void test_emulated_xen(void)
+{
+	struct vb_error *err = NULL;
+	_cleanup_free_ char *path = xasprintf("%s/study/findings.json", VB_TEST_DATA);
+	_cleanup_json_ json_t *f = parse_file(path, &err);
+	vb_error_free(&err);
+	if (!f)
+		return;
+	/* xen nested in QEMU/TCG (emulated): never the study's Xen. */
+	json_t *nested = renamed("xen", true);
+	struct vb_study_judgement j;
+	vb_study_judge(f, &nested, 1, &j);
+	CHECK(verdict(&j, "fig-t.4") == VB_STUDY_NOT_MEASURED);
+	CHECK(j.f[3].ncells == 1 && strstr(j.f[3].cells[0].evidence, "emulated"));
+	vb_study_judgement_release(&j);
+	json_decref(nested);
+	/* xen-local, a real dom0: the study's Xen (12x slower: the claim agrees). */
+	json_t *dom0 = renamed("xen-local", false);
+	vb_study_judge(f, &dom0, 1, &j);
+	CHECK(verdict(&j, "fig-t.4") == VB_STUDY_AGREES);
+	vb_study_judgement_release(&j);
+	json_decref(dom0);
+}
+
 static void test_refused(void)
 {
 	static const char *const bad[] = {
@@ -107,25 +152,34 @@ static void test_refused(void)
 		"{\"format\":\"virtbench-study-findings\",\"format_version\":2,\"findings\":[]}",
 		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[]}",
 		/* an id with a space */
-		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{\"id\":"
-		"\"a b\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\",\"cells\":[]}]}",
+		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{"
+		"\"id\":"
+		"\"a "
+		"b\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\",\"cells\":[]}]"
+		"}",
 		/* an unknown workload */
-		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{\"id\":"
+		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{"
+		"\"id\":"
 		"\"a\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\",\"cells\":[{"
-		"\"platform\":\"kvm\",\"workload\":\"cpu.nope\",\"metric\":\"x\",\"claim\":\"faster\"}"
+		"\"platform\":\"kvm\",\"workload\":\"cpu.nope\",\"metric\":\"x\",\"claim\":"
+		"\"faster\"}"
 		"]}]}",
 		/* an unknown claim */
-		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{\"id\":"
+		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{"
+		"\"id\":"
 		"\"a\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\",\"cells\":[{"
 		"\"platform\":\"kvm\",\"workload\":\"cpu.primes\",\"metric\":\"elapsed\",\"claim\":"
 		"\"better\"}]}]}",
 		/* a control character in the quote */
-		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{\"id\":"
+		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{"
+		"\"id\":"
 		"\"a\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\\u0007\","
 		"\"cells\":[]}]}",
 		/* the same id twice */
-		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{\"id\":"
-		"\"a\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\",\"cells\":[]},"
+		"{\"format\":\"virtbench-study-findings\",\"format_version\":1,\"findings\":[{"
+		"\"id\":"
+		"\"a\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\",\"cells\":[]"
+		"},"
 		"{\"id\":\"a\",\"ref\":\"r\",\"section\":\"s\",\"title\":\"t\",\"quote\":\"q\","
 		"\"cells\":[]}]}",
 	};
@@ -143,8 +197,7 @@ static void test_builtin(void)
 {
 	struct vb_error *err = NULL;
 	_cleanup_json_ json_t *f = NULL;
-	CHECK_MSG(vb_study_parse(vb_study_findings_json, vb_study_findings_json_len, &f, &err) ==
-		      0,
+	CHECK_MSG(vb_study_parse(vb_study_findings_json, vb_study_findings_json_len, &f, &err) == 0,
 		  "%s", err ? err->msg : "");
 	vb_error_free(&err);
 	if (!f)
@@ -168,4 +221,4 @@ static void test_builtin(void)
 	free_runs();
 }
 
-TEST_MAIN(T(test_judge), T(test_refused), T(test_builtin))
+TEST_MAIN(T(test_judge), T(test_emulated_xen), T(test_refused), T(test_builtin))
