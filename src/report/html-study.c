@@ -43,6 +43,33 @@ static const char *ends(double lo, double hi)
 	return buf[k];
 }
 
+/* Per middleware component (and the whole middleware): the first, robust or close. */
+static void per_component(FILE *f, json_t *const *docs, size_t n)
+{
+	static const char *const comps[] = { "web",	    "database", "broker",    "docstore",
+					     "triplestore", "worker",	"middleware" };
+	fputs("<table class=\"components\"><tr><th>component</th><th>recommendation</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < sizeof(comps) / sizeof(comps[0]); i++) {
+		const char *const one[] = { comps[i], NULL };
+		struct vb_rec_request req = { .components = one };
+		vb_rec_default_weights(req.weights);
+		struct vb_recommendation r;
+		struct vb_error *err = NULL;
+		fprintf(f, "<tr data-component=\"%s\"><td>%s</td><td>", comps[i], comps[i]);
+		if (vb_recommend(docs, n, &req, &r, &err)) {
+			fputs("<span class=\"small\">not measured in these runs</span>", f);
+			vb_error_free(&err);
+		} else {
+			_cleanup_free_ char *answer = vb_recommendation_answer(&r);
+			esc(f, answer);
+			vb_recommendation_release(&r);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 static void recommendation(FILE *f, json_t *const *docs, size_t n)
 {
 	struct vb_rec_request req = { 0 };
@@ -96,8 +123,11 @@ static void recommendation(FILE *f, json_t *const *docs, size_t n)
 					ends(p->low[c], p->high[c]));
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n", f);
+	fputs("</table>\n<p class=\"small\">Per middleware component (its workloads' overhead, "
+	      "with the platform's operations, isolation and footprint):</p>\n",
+	      f);
 	vb_recommendation_release(&r);
+	per_component(f, docs, n);
 }
 
 static void finding_row(FILE *f, const struct vb_study_finding *sf)

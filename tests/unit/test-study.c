@@ -8,7 +8,11 @@
  */
 #include "core/json.h"
 #include "core/util.h"
+#include "report/report.h"
 #include "report/study.h"
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "test.h"
 
 static json_t *load(const char *path)
@@ -221,4 +225,42 @@ static void test_builtin(void)
 	free_runs();
 }
 
-TEST_MAIN(T(test_judge), T(test_emulated_xen), T(test_refused), T(test_builtin))
+/* The study report's first section over the made-up runs. */
+static void test_report(void)
+{
+	load_runs();
+	char dir[] = "/tmp/vb-test-study.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	_cleanup_free_ char *path = xasprintf("%s/s.html", dir);
+	struct vb_error *err = NULL;
+	CHECK(vb_report_html_study(docs, 4, "virtbench report --study", path, &err) == 0);
+	vb_error_free(&err);
+	_cleanup_free_ char *h = NULL;
+	size_t len = 0;
+	CHECK(vb_read_file(path, 16 << 20, &h, &len) == 0);
+	unlink(path);
+	rmdir(dir);
+	free_runs();
+	if (!h)
+		return;
+	/* First the study's section, then the runs; the answer and each component's. */
+	const char *study = strstr(h, "id=\"study\""), *run = strstr(h, "id=\"run-11\"");
+	CHECK(study && run && study < run);
+	CHECK(strstr(h, "data-first=\"container\" data-robust=\"true\""));
+	const char *broker = strstr(h, "data-component=\"broker\"");
+	const char *docstore = strstr(h, "data-component=\"docstore\"");
+	const char *web = strstr(h, "data-component=\"web\"");
+	CHECK(broker && strstr(broker, "container, close") < strstr(broker, "</tr>"));
+	CHECK(docstore && strstr(docstore, "container, robust") < strstr(docstore, "</tr>"));
+	CHECK(web && strstr(web, "not measured") < strstr(web, "</tr>"));
+	/* Every built-in finding has its verdict cell. */
+	_cleanup_json_ json_t *f = NULL;
+	CHECK(vb_study_parse(vb_study_findings_json, vb_study_findings_json_len, &f, &err) == 0);
+	vb_error_free(&err);
+	size_t n = 0;
+	for (const char *p = h; (p = strstr(p, "data-finding=")); p++)
+		n++;
+	CHECK_MSG(n == json_array_size(json_object_get(f, "findings")), "%zu cells", n);
+}
+
+TEST_MAIN(T(test_judge), T(test_report), T(test_emulated_xen), T(test_refused), T(test_builtin))
