@@ -153,3 +153,67 @@ void vb_html_run_release(struct vb_html_run *run)
 	free(run->labels);
 	run->labels = NULL;
 }
+
+const char *vb_doc_experiment(const json_t *doc)
+{
+	const char *e = vb_html_str(json_object_get(doc, "run"), "experiment");
+	return e ? e : "";
+}
+
+long long vb_doc_run_id(const json_t *doc)
+{
+	double id = vb_html_num(json_object_get(doc, "run"), "id");
+	return isfinite(id) ? (long long)id : 0;
+}
+
+bool vb_doc_same_base(const char *label, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(label, name, n) && (label[n] == '\0' || label[n] == '[');
+}
+
+static const json_t *doc_platform(const json_t *doc, const char *name)
+{
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(doc, "platforms"), i, p)
+	{
+		if (vb_html_is(p, "name", name))
+			return p;
+	}
+	return NULL;
+}
+
+bool vb_doc_against_host(const json_t *doc)
+{
+	const json_t *config = json_object_get(json_object_get(doc, "run"), "config");
+	const char *base = vb_html_str(config, "baseline");
+	if (base)
+		return !strcmp(base, "host");
+	return doc_platform(doc, "host") != NULL;
+}
+
+bool vb_doc_emulated(const json_t *doc, const char *platform)
+{
+	const json_t *e = json_object_get(doc_platform(doc, platform), "emulated");
+	return json_is_true(e) || (json_is_integer(e) && json_integer_value(e) != 0);
+}
+
+int vb_doc_higher_is_better(const json_t *doc, const char *workload, const char *metric)
+{
+	size_t i, k;
+	const json_t *w, *m;
+	json_array_foreach(json_object_get(doc, "workloads"), i, w)
+	{
+		if (!vb_html_is(w, "name", workload))
+			continue;
+		json_array_foreach(json_object_get(w, "metrics"), k, m)
+		{
+			if (!vb_html_is(m, "name", metric))
+				continue;
+			const json_t *h = json_object_get(m, "higher_is_better");
+			return json_is_boolean(h) ? json_is_true(h) : -1;
+		}
+	}
+	return -1;
+}

@@ -49,6 +49,22 @@ void vb_html_mean_mark(const json_t *sum, const char *platform, const char *work
 /* The ratio of a summary to the baseline as a mark (interval: the bootstrap 95% CI). */
 void vb_html_ratio_mark(const json_t *sum, const char *platform, const char *workload,
 			const char *metric, struct vb_mark *m);
+/* ---- what recommend and the study read of an export document ---- */
+
+/* The run's experiment ("compare", "ops", ...); "" when missing. */
+const char *vb_doc_experiment(const json_t *doc);
+/* The run's id; 0 when missing. */
+long long vb_doc_run_id(const json_t *doc);
+/* Is label the workload name, or one of its sweep instances ("mem.memcpy[size=4MiB]")? */
+bool vb_doc_same_base(const char *label, const char *name);
+/* Are the document's ratios against a host it measured (without a recorded baseline: has it host)?
+ */
+bool vb_doc_against_host(const json_t *doc);
+/* Is the platform of that name emulated in the document? */
+bool vb_doc_emulated(const json_t *doc, const char *platform);
+/* 1 or 0 as the document's workload says of metric; -1 when it does not say. */
+int vb_doc_higher_is_better(const json_t *doc, const char *workload, const char *metric);
+
 /* Fill run from doc, written to f; run_release frees what it made. */
 void vb_html_run_init(struct vb_html_run *run, FILE *f, const json_t *doc);
 void vb_html_run_release(struct vb_html_run *run);

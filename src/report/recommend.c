@@ -143,18 +143,6 @@ int vb_rec_weights_parse(const char *text, size_t len, double w[VB_REC_NCRIT],
 
 /* ---- reading the documents ---- */
 
-static const char *experiment(const json_t *doc)
-{
-	const char *e = vb_html_str(json_object_get(doc, "run"), "experiment");
-	return e ? e : "";
-}
-
-static long long run_id(const json_t *doc)
-{
-	double id = vb_html_num(json_object_get(doc, "run"), "id");
-	return isfinite(id) ? (long long)id : 0;
-}
-
 static const json_t *doc_workload(const json_t *doc, const char *name)
 {
 	size_t i;
@@ -162,32 +150,6 @@ static const json_t *doc_workload(const json_t *doc, const char *name)
 	json_array_foreach(json_object_get(doc, "workloads"), i,
 			   w) if (vb_html_is(w, "name", name)) return w;
 	return NULL;
-}
-
-/* Does metric of workload w hold "higher is better"? -1 when the document does not say. */
-static int higher_is_better(const json_t *w, const char *metric)
-{
-	size_t i;
-	const json_t *m;
-	json_array_foreach(json_object_get(w, "metrics"), i, m) if (vb_html_is(m, "name", metric))
-	{
-		const json_t *h = json_object_get(m, "higher_is_better");
-		return json_is_boolean(h) ? json_is_true(h) : -1;
-	}
-	return -1;
-}
-
-static bool emulated(const json_t *p)
-{
-	const json_t *e = json_object_get(p, "emulated");
-	return json_is_true(e) || (json_is_integer(e) && json_integer_value(e) != 0);
-}
-
-/* The workload's base name: "mem.memcpy" of "mem.memcpy[size=4MiB]". */
-static bool same_base(const char *label, const char *name)
-{
-	size_t n = strlen(name);
-	return !strncmp(label, name, n) && (label[n] == '\0' || label[n] == '[');
 }
 
 static bool relevant(const struct vb_rec_request *req, const json_t *w)
@@ -201,7 +163,8 @@ static bool relevant(const struct vb_rec_request *req, const json_t *w)
 		const struct component *c = component(req->components[i]);
 		for (size_t k = 0; c && k < VB_ARRAY_SIZE(c->workloads) && c->workloads[k]; k++) {
 			const char *x = c->workloads[k];
-			if (x[0] == '@' ? group && !strcmp(group, x + 1) : same_base(name, x))
+			if (x[0] == '@' ? group && !strcmp(group, x + 1)
+					: vb_doc_same_base(name, x))
 				return true;
 		}
 	}
@@ -287,54 +250,42 @@ static bool usable_ratio(const json_t *s)
 	return isfinite(r) && r >= 1e-9 && r <= 1e9;
 }
 
-/* Does the document take its ratios against a host that it measured? */
-static bool against_host(const json_t *doc)
+/* Summary s's ratio (to the host, or to :alone) as evidence of criterion c. */
+static void add_ratio(struct build *b, const json_t *doc, const json_t *s, enum vb_rec_criterion c,
+		      bool higher)
 {
-	const json_t *config = json_object_get(json_object_get(doc, "run"), "config");
-	const char *base = vb_html_str(config, "baseline");
-	if (base)
-		return !strcmp(base, "host");
-	/* Without a recorded baseline: the report's rule, host when the run has it. */
-	size_t i;
-	const json_t *p;
-	json_array_foreach(json_object_get(doc, "platforms"), i,
-			   p) if (vb_html_is(p, "name", "host")) return true;
-	return false;
+	struct vb_rec_evidence e = { .criterion = c,
+				     .run = vb_doc_run_id(doc),
+				     .workload = xstrdup(vb_html_str(s, "workload")),
+				     .metric = xstrdup(vb_html_str(s, "metric")),
+				     .platform = xstrdup(vb_html_str(s, "platform")),
+				     .kind = "ratio",
+				     .value = vb_html_num(s, "ratio"),
+				     .low = vb_html_num(s, "ratio_low"),
+				     .high = vb_html_num(s, "ratio_high") };
+	orient(&e, higher);
+	add_evidence(b, &e);
+	note_run(b->r, e.run);
 }
 
 /* compare and run: each summary's ratio to the host, for the profile's workloads. */
 static void overhead_doc(struct build *b, const json_t *doc)
 {
-	if (!against_host(doc))
+	if (!vb_doc_against_host(doc))
 		return; /* ratios to something else than bare metal */
 	size_t i;
-	const json_t *s, *p;
+	const json_t *s;
 	json_array_foreach(json_object_get(doc, "summaries"), i, s)
 	{
 		const char *pn = vb_html_str(s, "platform"), *wn = vb_html_str(s, "workload"),
 			   *mn = vb_html_str(s, "metric");
 		const json_t *w = wn ? doc_workload(doc, wn) : NULL;
-		int higher = w && mn ? higher_is_better(w, mn) : -1;
+		int higher = w && mn ? vb_doc_higher_is_better(doc, wn, mn) : -1;
 		if (!pn || !strcmp(pn, "host") || higher < 0 || !relevant(b->req, w) ||
 		    !usable_ratio(s))
 			continue;
-		bool emu = false;
-		size_t k;
-		json_array_foreach(json_object_get(doc, "platforms"), k,
-				   p) if (vb_html_is(p, "name", pn)) emu = emulated(p);
-		platform(b, pn, emu);
-		struct vb_rec_evidence e = { .criterion = VB_REC_OVERHEAD,
-					     .run = run_id(doc),
-					     .workload = xstrdup(wn),
-					     .metric = xstrdup(mn),
-					     .platform = xstrdup(pn),
-					     .kind = "ratio",
-					     .value = vb_html_num(s, "ratio"),
-					     .low = vb_html_num(s, "ratio_low"),
-					     .high = vb_html_num(s, "ratio_high") };
-		orient(&e, higher);
-		add_evidence(b, &e);
-		note_run(b->r, e.run);
+		platform(b, pn, vb_doc_emulated(doc, pn));
+		add_ratio(b, doc, s, VB_REC_OVERHEAD, higher);
 	}
 }
 
@@ -343,7 +294,7 @@ static void ops_doc(struct build *b, const json_t *doc)
 {
 	static const char *const times[] = { "provision_s", "boot_s", "reboot_s", "clone_s" };
 	size_t i;
-	const json_t *s, *p;
+	const json_t *s;
 	json_array_foreach(json_object_get(doc, "summaries"), i, s)
 	{
 		const char *pn = vb_html_str(s, "platform"), *mn = vb_html_str(s, "metric");
@@ -358,13 +309,9 @@ static void ops_doc(struct build *b, const json_t *doc)
 		double mean = vb_html_num(s, "mean");
 		if (c == VB_REC_NCRIT || !(mean > 0) || !isfinite(mean))
 			continue;
-		bool emu = false;
-		size_t k;
-		json_array_foreach(json_object_get(doc, "platforms"), k,
-				   p) if (vb_html_is(p, "name", pn)) emu = emulated(p);
-		platform(b, pn, emu);
+		platform(b, pn, vb_doc_emulated(doc, pn));
 		struct vb_rec_evidence e = { .criterion = c,
-					     .run = run_id(doc),
+					     .run = vb_doc_run_id(doc),
 					     .workload = xstrdup("ops.lifecycle"),
 					     .metric = xstrdup(mn),
 					     .platform = xstrdup(pn),
@@ -381,14 +328,14 @@ static void ops_doc(struct build *b, const json_t *doc)
 static void isolation_doc(struct build *b, const json_t *doc)
 {
 	size_t i;
-	const json_t *s, *p;
+	const json_t *s;
 	json_array_foreach(json_object_get(doc, "summaries"), i, s)
 	{
 		const char *pn = vb_html_str(s, "platform"), *wn = vb_html_str(s, "workload"),
 			   *mn = vb_html_str(s, "metric");
 		const char *colon = pn ? strchr(pn, ':') : NULL;
 		const json_t *w = wn ? doc_workload(doc, wn) : NULL;
-		int higher = w && mn ? higher_is_better(w, mn) : -1;
+		int higher = w && mn ? vb_doc_higher_is_better(doc, wn, mn) : -1;
 		if (!colon || strncmp(colon, ":noisy", 6) || higher < 0 || !usable_ratio(s))
 			continue;
 		const char *g = vb_html_str(w, "group");
@@ -397,23 +344,8 @@ static void isolation_doc(struct build *b, const json_t *doc)
 		_cleanup_free_ char *base = xstrndup(pn, (size_t)(colon - pn));
 		if (!strcmp(base, "host"))
 			continue; /* bare metal is the reference, not a candidate */
-		bool emu = false;
-		size_t k;
-		json_array_foreach(json_object_get(doc, "platforms"), k,
-				   p) if (vb_html_is(p, "name", pn)) emu = emulated(p);
-		platform(b, base, emu);
-		struct vb_rec_evidence e = { .criterion = VB_REC_ISOLATION,
-					     .run = run_id(doc),
-					     .workload = xstrdup(wn),
-					     .metric = xstrdup(mn),
-					     .platform = xstrdup(pn),
-					     .kind = "ratio",
-					     .value = vb_html_num(s, "ratio"),
-					     .low = vb_html_num(s, "ratio_low"),
-					     .high = vb_html_num(s, "ratio_high") };
-		orient(&e, higher);
-		add_evidence(b, &e);
-		note_run(b->r, e.run);
+		platform(b, base, vb_doc_emulated(doc, pn));
+		add_ratio(b, doc, s, VB_REC_ISOLATION, higher);
 	}
 }
 
@@ -434,7 +366,7 @@ static const char *feature_value(json_t *const *docs, size_t n, const char *plat
 			    : json_is_true(val)	 ? "yes"
 			    : json_is_false(val) ? "no"
 						 : "unknown";
-			*run = run_id(docs[d]);
+			*run = vb_doc_run_id(docs[d]);
 		}
 	}
 	return v;
@@ -723,7 +655,7 @@ int vb_recommend(json_t *const *docs, size_t ndocs, const struct vb_rec_request 
 	memcpy(out->weights, req->weights, sizeof(out->weights));
 	set_profile(out, req);
 	for (size_t d = 0; d < ndocs; d++) {
-		const char *x = experiment(docs[d]);
+		const char *x = vb_doc_experiment(docs[d]);
 		if (!strcmp(x, "compare") || !strcmp(x, "run"))
 			overhead_doc(&b, docs[d]);
 		else if (!strcmp(x, "ops"))
@@ -731,7 +663,7 @@ int vb_recommend(json_t *const *docs, size_t ndocs, const struct vb_rec_request 
 		else if (!strcmp(x, "isolation"))
 			isolation_doc(&b, docs[d]);
 		if (json_array_size(json_object_get(docs[d], "features")))
-			note_run(out, run_id(docs[d]));
+			note_run(out, vb_doc_run_id(docs[d]));
 	}
 	/* A profile asked for whose workloads no run measured: nothing to say of it. */
 	bool overhead_seen = false;

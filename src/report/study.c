@@ -193,39 +193,6 @@ int vb_study_parse(const char *buf, size_t len, json_t **out, struct vb_error **
 
 /* ---- judging ---- */
 
-static const char *experiment(const json_t *doc)
-{
-	const char *e = vb_html_str(json_object_get(doc, "run"), "experiment");
-	return e ? e : "";
-}
-
-static long long run_id(const json_t *doc)
-{
-	double id = vb_html_num(json_object_get(doc, "run"), "id");
-	return isfinite(id) ? (long long)id : 0;
-}
-
-static bool same_base(const char *label, const char *name)
-{
-	size_t n = strlen(name);
-	return !strncmp(label, name, n) && (label[n] == '\0' || label[n] == '[');
-}
-
-static int higher_is_better(const json_t *doc, const char *workload, const char *metric)
-{
-	size_t i, k;
-	const json_t *w, *m;
-	json_array_foreach(json_object_get(doc, "workloads"), i, w)
-	{
-		if (!vb_html_is(w, "name", workload))
-			continue;
-		json_array_foreach(json_object_get(w, "metrics"), k, m) if (
-		    vb_html_is(m, "name",
-			       metric)) return json_is_true(json_object_get(m, "higher_is_better"));
-	}
-	return -1;
-}
-
 /* An interval of "goodness", higher is better, from a stored figure and its ends. */
 struct span {
 	double v, lo, hi;
@@ -243,38 +210,6 @@ static struct span oriented(double v, double lo, double hi, bool higher, long lo
 	s.hi = higher ? hi : 1 / lo;
 	s.ok = true;
 	return s;
-}
-
-/* Is platform (as the document names it) emulated there? */
-static bool emulated_in(const json_t *doc, const char *platform)
-{
-	size_t i;
-	const json_t *p;
-	json_array_foreach(json_object_get(doc, "platforms"), i, p)
-	{
-		if (!vb_html_is(p, "name", platform))
-			continue;
-		const json_t *e = json_object_get(p, "emulated");
-		return json_is_true(e) || (json_is_integer(e) && json_integer_value(e) != 0);
-	}
-	return false;
-}
-
-/* Are the document's ratios against a host it measured (the report's rule without one)? */
-static bool against_host(const json_t *doc)
-{
-	const json_t *config = json_object_get(json_object_get(doc, "run"), "config");
-	const char *base = vb_html_str(config, "baseline");
-	if (base)
-		return !strcmp(base, "host");
-	size_t i;
-	const json_t *p;
-	json_array_foreach(json_object_get(doc, "platforms"), i, p)
-	{
-		if (vb_html_is(p, "name", "host"))
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -295,24 +230,25 @@ static const json_t *latest(json_t *const *docs, size_t n, const char *kind, con
 	const json_t *found = NULL;
 	*emulated = false;
 	for (size_t d = 0; d < n; d++) {
-		const char *x = experiment(docs[d]);
+		const char *x = vb_doc_experiment(docs[d]);
 		bool take = !strcmp(kind, "overhead") ? (!strcmp(x, "compare") || !strcmp(x, "run"))
 						      : !strcmp(x, kind);
-		if (!take || (!strcmp(kind, "overhead") && !against_host(docs[d])))
+		if (!take || (!strcmp(kind, "overhead") && !vb_doc_against_host(docs[d])))
 			continue;
 		size_t i;
 		const json_t *s;
 		json_array_foreach(json_object_get(docs[d], "summaries"), i, s)
 		{
 			const char *p = vb_html_str(s, "platform"), *w = vb_html_str(s, "workload");
-			if (!p || !w || !same_base(w, workload) || !vb_html_is(s, "metric", metric))
+			if (!p || !w || !vb_doc_same_base(w, workload) ||
+			    !vb_html_is(s, "metric", metric))
 				continue;
 			for (size_t k = 0; names[k]; k++) {
 				_cleanup_free_ char *want = xasprintf(
 				    "%s%s", names[k], !strcmp(kind, "isolation") ? ":noisy" : "");
 				if (strcmp(p, want))
 					continue;
-				if (emulated_in(docs[d], p)) {
+				if (vb_doc_emulated(docs[d], p)) {
 					*emulated = true;
 				} else {
 					found = s;
@@ -342,14 +278,14 @@ static struct span span_of(json_t *const *docs, size_t n, const char *kind, cons
 	*found = s != NULL;
 	if (!s)
 		return (struct span){ .ok = false };
-	int higher = higher_is_better(in, vb_html_str(s, "workload"), metric);
+	int higher = vb_doc_higher_is_better(in, vb_html_str(s, "workload"), metric);
 	if (higher < 0)
 		return (struct span){ .ok = false };
 	if (!strcmp(kind, "ops"))
 		return oriented(vb_html_num(s, "mean"), vb_html_num(s, "ci_low"),
-				vb_html_num(s, "ci_high"), higher, run_id(in));
+				vb_html_num(s, "ci_high"), higher, vb_doc_run_id(in));
 	return oriented(vb_html_num(s, "ratio"), vb_html_num(s, "ratio_low"),
-			vb_html_num(s, "ratio_high"), higher, run_id(in));
+			vb_html_num(s, "ratio_high"), higher, vb_doc_run_id(in));
 }
 
 static void cell_set(struct vb_study_cell *c, enum vb_study_verdict v, char *evidence)
@@ -383,7 +319,7 @@ static void judge_vs_host(const json_t *cell, json_t *const *docs, size_t n,
 	else if (!strcmp(claim, "same") && (faster || slower || same))
 		out = same ? VB_STUDY_AGREES : VB_STUDY_DIFFERS;
 	cell_set(c, out,
-		 xasprintf("run %lld: %s ratio %.3g [%.3g, %.3g], %s", run_id(in),
+		 xasprintf("run %lld: %s ratio %.3g [%.3g, %.3g], %s", vb_doc_run_id(in),
 			   vb_html_str(s, "workload"), vb_html_num(s, "ratio"),
 			   vb_html_num(s, "ratio_low"), vb_html_num(s, "ratio_high"), v));
 }
@@ -446,7 +382,7 @@ static void judge_feature(const json_t *ft, json_t *const *docs, size_t n, struc
 			      : json_is_true(val)  ? "yes"
 			      : json_is_false(val) ? "no"
 						   : "unknown";
-			run = run_id(docs[d]);
+			run = vb_doc_run_id(docs[d]);
 		}
 	}
 	c->claim = xasprintf("%s: %s %s", p, id, want);
