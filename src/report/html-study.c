@@ -176,13 +176,24 @@ static void finding_row(FILE *f, const struct vb_study_finding *sf)
 		fputs("</summary>", f);
 	}
 	for (size_t c = 0; c < sf->ncells; c++) {
+		const struct vb_study_mark *mk = &sf->cells[c].mark;
 		fputs(c ? "<br/>" : "", f);
+		if (mk->kind) {
+			/* The stored cell it was judged on, for machines (docs/report.md). */
+			struct vb_mark m = { mk->platform, mk->workload, mk->metric, mk->kind,
+					     mk->value,	   mk->low,	 mk->high };
+			fputs("<span class=\"claim\"", f);
+			vb_html_mark_attrs(f, mk->run, &m);
+			fputs(">", f);
+		}
 		esc(f, sf->cells[c].claim);
 		fputs(": <b>", f);
 		esc(f, vb_study_verdict_name(sf->cells[c].verdict));
 		fputs("</b> <span class=\"small\">(", f);
 		esc(f, sf->cells[c].evidence);
 		fputs(")</span>", f);
+		if (mk->kind)
+			fputs("</span>", f);
 	}
 	if (fold)
 		fputs("</details>", f);

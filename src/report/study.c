@@ -318,6 +318,14 @@ static void judge_vs_host(const json_t *cell, json_t *const *docs, size_t n,
 		out = slower ? VB_STUDY_AGREES : VB_STUDY_DIFFERS;
 	else if (!strcmp(claim, "same") && (faster || slower || same))
 		out = same ? VB_STUDY_AGREES : VB_STUDY_DIFFERS;
+	c->mark = (struct vb_study_mark){ .kind = "ratio",
+					  .run = vb_doc_run_id(in),
+					  .platform = vb_html_str(s, "platform"),
+					  .workload = vb_html_str(s, "workload"),
+					  .metric = m,
+					  .value = vb_html_num(s, "ratio"),
+					  .low = vb_html_num(s, "ratio_low"),
+					  .high = vb_html_num(s, "ratio_high") };
 	cell_set(c, out,
 		 xasprintf("run %lld: %s ratio %.3g [%.3g, %.3g], %s", vb_doc_run_id(in),
 			   vb_html_str(s, "workload"), vb_html_num(s, "ratio"),

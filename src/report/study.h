@@ -47,6 +47,17 @@ struct vb_study_cell {
 	char *claim; /* "container faster than host on mw.docstore insert_rate" */
 	enum vb_study_verdict verdict;
 	char *evidence; /* "run 3: ratio 0.858 [0.750, 0.980], slower"; or why nothing */
+	/*
+	 * A claim against the host judged on a stored cell: the cell as stored
+	 * (platform, workload, metric, the ratio and its interval), for the
+	 * page's data attributes; mark.kind NULL otherwise.
+	 */
+	struct vb_study_mark {
+		const char *kind; /* "ratio" */
+		long long run;
+		const char *platform, *workload, *metric; /* the document's strings */
+		double value, low, high;
+	} mark;
 };
 
 struct vb_study_finding {

@@ -5,7 +5,7 @@
 # close, the JSON), bad input refused with one line and exit 2, and a real
 # compare run in the database read without naming it.
 . "$(dirname "$0")/lib.bash"
-N=18
+N=19
 plan $N
 D="$ROOT/tests/data/recommend"
 ALL=("$D/compare.json" "$D/ops.json" "$D/isolation.json" "$D/features.json")
@@ -93,10 +93,39 @@ PY
 	check "report --study: every finding's verdict and the recommendation as recommend --study says ($(tail -n 1 "$TMP/py.out"))" \
 		test $rc = 0
 	[ $rc = 0 ] || diag "$(head -n 5 "$TMP/py.out") $(cat "$TMP/err")"
+	# Each claim judged on a stored cell carries that cell: exactly the database's.
+	sql "SELECT p.name, w.name, x.metric, quote(x.ratio), quote(x.ratio_low), quote(x.ratio_high)
+		FROM summaries x JOIN platforms p ON p.id = x.platform_id
+		JOIN workloads w ON w.id = x.workload_id WHERE x.run_id = $run" >"$TMP/cells"
+	python3 - "$TMP/s.html" "$TMP/cells" "$run" >"$TMP/py2.out" 2>&1 <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+num = lambda v: None if v in ("null", "NULL") else float(v)
+db = {}
+for line in open(sys.argv[2]):
+    p, w, m, r, lo, hi = line.rstrip("\n").split("|")
+    db[(p, w, m)] = (num(r), num(lo), num(hi))
+seen = bad = 0
+for e in root.iter():
+    if e.get("class") != "claim":
+        continue
+    seen += 1
+    key = (e.get("data-platform"), e.get("data-workload"), e.get("data-metric"))
+    got = (num(e.get("data-value")), num(e.get("data-low", "null")), num(e.get("data-high", "null")))
+    if e.get("data-run") != sys.argv[3] or db.get(key) != got:
+        bad += 1
+        print("mismatch", key, got, db.get(key))
+print(f"{seen} claims on stored cells, {bad} differ from the database")
+sys.exit(0 if seen and not bad else 1)
+PY
+	rc=$?
+	check "... every claim judged on a stored cell shows that cell exactly ($(tail -n 1 "$TMP/py2.out"))" \
+		test $rc = 0
+	[ $rc = 0 ] || diag "$(head -n 5 "$TMP/py2.out")"
 	check "... and the study's LINPACK claim (fig. 4.12: the container the same as bare metal) is judged" \
 		bash -c "grep -qE '^  - container the same as host: sys.linpack gflops: (agrees|differs|inconclusive) \(run $run: ' '$TMP/text'"
 else
-	for _ in 1 2 3; do
+	for _ in 1 2 3 4; do
 		skip "recommend reads the database's latest compare run" "needs root and the container platform"
 	done
 fi
