@@ -144,15 +144,35 @@ static void finding_row(FILE *f, const struct vb_study_finding *sf)
 	fputs("</q>", f);
 	size_t k;
 	const json_t *v;
-	json_array_foreach(json_object_get(sf->f, "values"), k, v)
-	{
-		char num[32];
+	for (k = 0; k < sf->nvalues; k++) {
+		const struct vb_study_value *sv = &sf->values[k];
+		char num[32], lo[32], hi[32];
+		v = sv->v;
 		fputs("<br/><span class=\"small\">the study: ", f);
 		esc(f, vb_html_str(v, "platform"));
 		fputc(' ', f);
 		esc(f, vb_html_str(v, "metric"));
 		fprintf(f, " = %s ", vb_html_short(vb_html_num(v, "value"), num, sizeof(num)));
 		esc(f, vb_html_str(v, "unit"));
+		fputs("; here: ", f);
+		if (sv->here) {
+			/* The stored mean, as the report's marks carry it. */
+			struct vb_mark m = { vb_html_str(v, "platform"),
+					     vb_html_str(v, "workload"),
+					     vb_html_str(v, "metric"),
+					     "mean",
+					     sv->mean,
+					     sv->low,
+					     sv->high };
+			fputs("<span class=\"here\"", f);
+			vb_html_mark_attrs(f, sv->run, &m);
+			fprintf(f, ">%s [%s, %s] (run %lld)</span>",
+				vb_html_short(sv->mean, num, sizeof(num)),
+				vb_html_short(sv->low, lo, sizeof(lo)),
+				vb_html_short(sv->high, hi, sizeof(hi)), sv->run);
+		} else {
+			fputs(sv->emulated ? "emulated only" : "not measured", f);
+		}
 		fputs("</span>", f);
 	}
 	fputs("</td><td>", f);

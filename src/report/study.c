@@ -405,6 +405,25 @@ static void judge_feature(const json_t *ft, json_t *const *docs, size_t n, struc
 	}
 }
 
+/* The mean this host measured for a number the study printed (an ops run's, say). */
+static void value_here(const json_t *v, json_t *const *docs, size_t n, struct vb_study_value *out)
+{
+	const char *w = vb_html_str(v, "workload");
+	const json_t *in = NULL;
+	bool emulated = false;
+	const json_t *s =
+	    latest(docs, n, is_ops(w) ? "ops" : "overhead", vb_html_str(v, "platform"), w,
+		   vb_html_str(v, "metric"), &in, &emulated);
+	*out = (struct vb_study_value){ .v = v, .emulated = emulated };
+	if (!s)
+		return;
+	out->here = true;
+	out->mean = vb_html_num(s, "mean");
+	out->low = vb_html_num(s, "ci_low");
+	out->high = vb_html_num(s, "ci_high");
+	out->run = vb_doc_run_id(in);
+}
+
 static char *claim_text(const json_t *cell)
 {
 	const char *than = vb_html_str(cell, "than"), *claim = vb_html_str(cell, "claim");
@@ -461,6 +480,10 @@ void vb_study_judge(const json_t *findings, json_t *const *docs, size_t ndocs,
 			k++;
 		}
 		json_array_foreach(feats, j, c) judge_feature(c, docs, ndocs, &sf->cells[k++]);
+		const json_t *vals = json_object_get(sf->f, "values");
+		sf->nvalues = json_array_size(vals);
+		sf->values = xcalloc(sf->nvalues + 1, sizeof(*sf->values));
+		json_array_foreach(vals, j, c) value_here(c, docs, ndocs, &sf->values[j]);
 		sf->verdict = sf->ncells ? combine(sf->cells, sf->ncells) : VB_STUDY_UNMAPPED;
 		out->counts[sf->verdict]++;
 	}
@@ -474,6 +497,7 @@ void vb_study_judgement_release(struct vb_study_judgement *j)
 			free(j->f[i].cells[k].evidence);
 		}
 		free(j->f[i].cells);
+		free(j->f[i].values);
 	}
 	free(j->f);
 	*j = (struct vb_study_judgement){ 0 };
@@ -496,11 +520,19 @@ void vb_study_print(FILE *f, const struct vb_study_judgement *j)
 		if (!sf->ncells && vb_html_str(sf->f, "unmapped"))
 			fprintf(f, "  not mapped: %s\n", vb_html_str(sf->f, "unmapped"));
 		size_t k;
-		const json_t *v;
-		json_array_foreach(json_object_get(sf->f, "values"), k, v) fprintf(
-		    f, "  the study's figure: %s %s %s = %g %s\n", vb_html_str(v, "platform"),
-		    vb_html_str(v, "workload"), vb_html_str(v, "metric"), vb_html_num(v, "value"),
-		    vb_html_str(v, "unit"));
+		for (k = 0; k < sf->nvalues; k++) {
+			const struct vb_study_value *sv = &sf->values[k];
+			const json_t *v = sv->v;
+			fprintf(f, "  the study's figure: %s %s %s = %g %s; here: ",
+				vb_html_str(v, "platform"), vb_html_str(v, "workload"),
+				vb_html_str(v, "metric"), vb_html_num(v, "value"),
+				vb_html_str(v, "unit"));
+			if (sv->here)
+				fprintf(f, "%.4g [%.4g, %.4g] (run %lld)\n", sv->mean, sv->low,
+					sv->high, sv->run);
+			else
+				fputs(sv->emulated ? "emulated only\n" : "not measured\n", f);
+		}
 		for (k = 0; k < sf->ncells; k++)
 			fprintf(f, "  - %s: %s (%s)\n", sf->cells[k].claim,
 				vb_study_verdict_name(sf->cells[k].verdict), sf->cells[k].evidence);

@@ -60,11 +60,22 @@ struct vb_study_cell {
 	} mark;
 };
 
+/* One number the study printed (tables 5.1-5.3) and this host's figure beside it. */
+struct vb_study_value {
+	const json_t *v; /* the study's: platform, workload, metric, value, unit */
+	bool here;	 /* a mean was measured here (not emulated) */
+	bool emulated;	 /* one was, but on an emulated platform only */
+	double mean, low, high;
+	long long run;
+};
+
 struct vb_study_finding {
 	const json_t *f; /* the finding in the document: id, ref, section, title, quote, values */
 	enum vb_study_verdict verdict;
 	struct vb_study_cell *cells;
 	size_t ncells;
+	struct vb_study_value *values;
+	size_t nvalues;
 };
 
 struct vb_study_judgement {
