@@ -21,6 +21,7 @@ int vb_cmd_show(int argc, char **argv);
 int vb_cmd_report(int argc, char **argv);
 int vb_cmd_diff(int argc, char **argv);
 int vb_cmd_recommend(int argc, char **argv);
+int vb_cmd_study(int argc, char **argv);
 int vb_cmd_agent(int argc, char **argv);
 int vb_cmd_container(int argc, char **argv);
 int vb_cmd_features(int argc, char **argv);

@@ -23,6 +23,7 @@ static int (*const commands[VB_VERB_COUNT])(int argc, char **argv) = {
 	[VB_VERB_REPORT] = vb_cmd_report,
 	[VB_VERB_DIFF] = vb_cmd_diff,
 	[VB_VERB_RECOMMEND] = vb_cmd_recommend,
+	[VB_VERB_STUDY] = vb_cmd_study,
 	[VB_VERB_FEATURES] = vb_cmd_features,
 	[VB_VERB_CONTAINER] = vb_cmd_container,
 	[VB_VERB_AGENT] = vb_cmd_agent,

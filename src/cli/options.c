@@ -147,6 +147,22 @@ const struct vb_cli_verb vb_cli_verbs[VB_VERB_COUNT] = {
 			 "results file.",
 		.operands = "last",
 	},
+	[VB_VERB_STUDY] = {
+		.name = "study",
+		.summary = "run the study's chapters 4-6 as one stored study",
+		.synopsis = "virtbench study [--profile quick|full] [-p PLATFORMS] [--parts LIST]\n"
+			    "                       [-o FILE.html] [--db PATH] [-q]\n"
+			    "       virtbench study --resume [STUDY] [-o FILE.html] [--db PATH] [-q]",
+		.intro = "The study's chapters one after another, each part a run of its own labelled\n"
+			 "with the study's tag (st-1a2b3c4d): overhead (ch. 4: compare w1-w4 and the\n"
+			 "system benchmarks), apps and middleware (ch. 4.7-4.8), ops and features\n"
+			 "(ch. 5), isolation with the pin, shares and quota policies (ch. 6). Progress\n"
+			 "names the part and the time left (an estimate); at the end, the\n"
+			 "recommendation over the study's runs, and with -o its report (report --study).\n"
+			 "An interrupted study keeps what it measured; --resume runs the parts that have\n"
+			 "no complete run yet (the latest study without a tag). In the quick profile\n"
+			 "apps and middleware run on platforms that are not emulated. See docs/study.md.",
+	},
 	[VB_VERB_FEATURES] = {
 		.name = "features",
 		.summary = "probe this host's operational features per platform",
@@ -228,6 +244,15 @@ const struct vb_cli_option vb_cli_options[] = {
 	  .help = "container (default), qemu-tcg, kvm, or host (two\n"
 		  "plain processes: the bare-metal reference, no\n"
 		  "policies)" },
+	{ VB_CLI_PLATFORM, "platform", 'p', REQ, "LIST", .verbs = V(STUDY),
+	  .help = "comma-separated platforms, or 'available' (the\n"
+		  "default); each part takes those it can use" },
+	{ VB_CLI_PARTS, "parts", 0, REQ, "LIST", .verbs = V(STUDY),
+	  .help = "the parts to run (default all): overhead, apps,\n"
+		  "middleware, ops, features, isolation" },
+	{ VB_CLI_RESUME, "resume", 0, VB_ARG_OPTIONAL, "STUDY", .verbs = V(STUDY),
+	  .help = "run the parts of STUDY (default: the latest) that\n"
+		  "have no complete run yet" },
 	{ VB_CLI_PLATFORM, "platform", 'p', REQ, "LIST", .verbs = V(FEATURES),
 	  .help = "comma-separated, from host, container, kvm, qemu-tcg,\n"
 		  "xen (default: all of them)" },
@@ -261,7 +286,7 @@ const struct vb_cli_option vb_cli_options[] = {
 	{ VB_CLI_POLICY, "policy", 0, REQ, "LIST", .verbs = V(ISOLATION),
 	  .help = "entitlement policies, each a second pass (below)" },
 	{ VB_CLI_PROFILE, "profile", 0, REQ, "P", VB_VAL_CHOICE, .choices = "quick|full",
-	  .verbs = VB_VERBS_RUN | V(ISOLATION),
+	  .verbs = VB_VERBS_RUN | V(ISOLATION) | V(STUDY),
 	  .help = "quick (seconds) or full (the study's parameters)" },
 
 	/* The guests. */
@@ -399,7 +424,8 @@ const struct vb_cli_option vb_cli_options[] = {
 
 	/* Where results go. */
 	{ VB_CLI_DB, "db", 0, REQ, "PATH",
-	  .verbs = MEASURING | V(RUNS) | V(SHOW) | V(REPORT) | V(DIFF) | V(FEATURES) | V(RECOMMEND),
+	  .verbs = MEASURING | V(RUNS) | V(SHOW) | V(REPORT) | V(DIFF) | V(FEATURES) |
+		   V(RECOMMEND) | V(STUDY),
 	  .help = "results database (default $VIRTBENCH_DB or\n"
 		  "$XDG_DATA_HOME/virtbench/results.db)" },
 	{ VB_CLI_NO_STORE, "no-store", 0, VB_ARG_NONE, .verbs = V(FEATURES),
@@ -431,7 +457,7 @@ const struct vb_cli_option vb_cli_options[] = {
 		  "operations 2, isolation 3, footprint 1 by default)" },
 	{ VB_CLI_CSV, "csv", 0, REQ, "FILE", .verbs = VB_VERBS_RUN | V(SHOW),
 	  .help = "also export the samples as CSV" },
-	{ VB_CLI_REPORT, "report", 'o', REQ, "FILE", .verbs = MEASURING,
+	{ VB_CLI_REPORT, "report", 'o', REQ, "FILE", .verbs = MEASURING | V(STUDY),
 	  .help = "also write the HTML report (see 'virtbench report')" },
 	{ VB_CLI_OUTPUT, "output", 'o', REQ, "FILE", .verbs = V(REPORT),
 	  .help = "the HTML file to write (its directory must exist)" },
@@ -456,7 +482,8 @@ const struct vb_cli_option vb_cli_options[] = {
 		  "worsening); without it nothing is a regression" },
 
 	/* The terminal. */
-	{ VB_CLI_QUIET, "quiet", 'q', VB_ARG_NONE, .verbs = MEASURING, .help = "no progress line" },
+	{ VB_CLI_QUIET, "quiet", 'q', VB_ARG_NONE, .verbs = MEASURING | V(STUDY),
+	  .help = "no progress line" },
 	{ VB_CLI_VERBOSE, "verbose", 'v', VB_ARG_NONE, .verbs = VB_VERBS_RUN | V(ISOLATION),
 	  .help = "log what the agents say" },
 	{ VB_CLI_VERBOSE, "verbose", 'v', VB_ARG_NONE, .verbs = V(LIST),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <limits.h>
 #include <math.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -288,9 +289,35 @@ static int step_done(struct vb_store *s, sqlite3_stmt *st, struct vb_error **err
 	return 0;
 }
 
+/* The study the next runs belong to (virtbench study): kept in their config. */
+static json_t *study_label;
+
+void vb_store_set_study(const json_t *label)
+{
+	json_decref(study_label);
+	study_label = label ? json_deep_copy(label) : NULL;
+}
+
+/* config_json with the study's label merged in (caller frees); NULL: take it as it is. */
+static char *with_study(const char *config_json)
+{
+	if (!study_label)
+		return NULL;
+	json_t *c = json_loads(config_json ? config_json : "{}", 0, NULL);
+	if (!json_is_object(c)) {
+		json_decref(c);
+		return NULL;
+	}
+	json_object_update(c, study_label);
+	char *out = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	json_decref(c);
+	return out;
+}
+
 int vb_store_run_begin(struct vb_store *s, const struct vb_run_begin *b, int64_t *run_id,
 		       struct vb_error **err)
 {
+	_cleanup_free_ char *config = with_study(b->config_json);
 	int r = exec_sql(s, "BEGIN IMMEDIATE", err);
 	if (r)
 		return r;
@@ -308,7 +335,7 @@ int vb_store_run_begin(struct vb_store *s, const struct vb_run_begin *b, int64_t
 	bind_text(st, 1, b->tag);
 	bind_text(st, 2, b->experiment);
 	bind_text(st, 3, b->command);
-	bind_text(st, 4, b->config_json);
+	bind_text(st, 4, config ? config : b->config_json);
 	bind_text(st, 5, b->profile);
 	bind_text(st, 6, VB_VERSION);
 	sqlite3_bind_int64(st, 7, getpid());

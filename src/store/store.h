@@ -42,6 +42,12 @@ struct vb_run_begin {
 };
 int vb_store_run_begin(struct vb_store *s, const struct vb_run_begin *b, int64_t *run_id,
 		       struct vb_error **err);
+/*
+ * The runs begun from now on belong to a study (virtbench study): the
+ * object's members ("study", "study_part", ...) are merged into each run's
+ * config. NULL ends it. One process, one study at a time.
+ */
+void vb_store_set_study(const json_t *label);
 /* status: complete, incomplete or failed. */
 int vb_store_run_end(struct vb_store *s, int64_t run_id, const char *status, int exit_code,
 		     struct vb_error **err);
