@@ -8,7 +8,7 @@ plan 20
 MAN="$BUILD/virtbench.1"
 BASHC="$BUILD/completions/virtbench"
 ZSHC="$BUILD/completions/_virtbench"
-verbs="compare isolation ops scale calibrate run list runs show report diff recommend features container agent"
+verbs="compare isolation ops scale calibrate run list runs show report diff recommend study features container agent"
 
 check "the build made virtbench.1 and both completions, as virtbench prints them now" \
 	bash -c "cmp -s '$MAN' <('$VB' --man) && cmp -s '$BASHC' <('$VB' --completion bash) &&
