@@ -24,8 +24,9 @@ check "... and nothing was stored" test "$(sql 'SELECT count(*) FROM runs' 2>/de
 # A part on the host: its run carries the study's label; the report opens with the study.
 rc=$(rc_of "$VB" study -p host --parts features -o "$TMP/s.html")
 tag=$(sql "SELECT json_extract(config, '\$.study') FROM runs ORDER BY id DESC LIMIT 1")
-check "study -p host --parts features runs the features part, labelled $tag" \
-	bash -c "[ $rc = 0 ] && [ \"\$(sql \"SELECT experiment || ' ' || status || ' ' || json_extract(config, '\\\$.study_part') FROM runs WHERE json_extract(config, '\\\$.study') = '$tag'\")\" = 'features complete features' ]"
+got=$(sql "SELECT experiment || ' ' || status || ' ' || json_extract(config, '\$.study_part') FROM runs WHERE json_extract(config, '\$.study') = '$tag'")
+check "study -p host --parts features runs the features part, labelled $tag ($got)" \
+	bash -c "[ $rc = 0 ] && [ '$got' = 'features complete features' ]"
 [ "$rc" = 0 ] || diag "$(tail -3 "$TMP/err")"
 check "... progress names the part and the time left; the end gives the answer and the report" \
 	bash -c "grep -q 'part 1 of 1, features (ch. 5, §5.2).*min left' '$TMP/err' && grep -q \"^study $tag: 1 runs\" '$TMP/out' && grep -q 'id=\"study\"' '$TMP/s.html'"
@@ -41,8 +42,10 @@ st=$(sql "SELECT json_extract(config, '\$.study') FROM runs ORDER BY id DESC LIM
 check "SIGINT during a part: exit 130, the message says how to resume" \
 	bash -c "[ $rc = 130 ] && grep -q \"virtbench study --resume $st\" '$TMP/i.err'"
 [ "$rc" = 130 ] || diag "rc=$rc $(tail -3 "$TMP/i.err")"
-check "... the interrupted compare run is kept, marked incomplete, with its samples; features never ran" \
-	bash -c "[ \"\$(sql \"SELECT experiment || ' ' || status FROM runs WHERE json_extract(config, '\\\$.study') = '$st'\")\" = 'compare incomplete' ] && [ \"\$(sql \"SELECT count(*) FROM samples s JOIN runs r ON r.id = s.run_id WHERE json_extract(r.config, '\\\$.study') = '$st'\")\" -ge 1 ]"
+got=$(sql "SELECT experiment || ' ' || status FROM runs WHERE json_extract(config, '\$.study') = '$st'")
+n=$(sql "SELECT count(*) FROM samples s JOIN runs r ON r.id = s.run_id WHERE json_extract(r.config, '\$.study') = '$st'")
+check "... the interrupted compare run is kept, marked incomplete, with its $n samples; features never ran" \
+	bash -c "[ '$got' = 'compare incomplete' ] && [ '$n' -ge 1 ]"
 # Resumed: only the parts without a complete run, with the study's own settings.
 rc=$(rc_of "$VB" study -q --resume)
 check "study --resume (the latest study) runs overhead again and then features" \
@@ -51,8 +54,9 @@ check "study --resume (the latest study) runs overhead again and then features" 
 check "... the study now has overhead complete (and the interrupted one) and features complete" \
 	test "$(sql "SELECT group_concat(experiment || ':' || status, ' ') FROM (SELECT experiment, status FROM runs WHERE json_extract(config, '\$.study') = '$st' ORDER BY id)")" = "compare:incomplete compare:complete features:complete"
 rc=$(rc_of "$VB" study --resume "$st")
-check "... resumed again, nothing is left to run and nothing runs" \
-	bash -c "[ $rc = 0 ] && grep -q ': 0 parts to run' '$TMP/err' && [ \"\$(sql \"SELECT count(*) FROM runs WHERE json_extract(config, '\\\$.study') = '$st'\")\" = 3 ]"
+n=$(sql "SELECT count(*) FROM runs WHERE json_extract(config, '\$.study') = '$st'")
+check "... resumed again, nothing is left to run and nothing runs ($n runs)" \
+	bash -c "[ $rc = 0 ] && grep -q ': 0 parts to run' '$TMP/err' && [ '$n' = 3 ]"
 tagc=$(sql "SELECT tag FROM runs WHERE experiment = 'compare' ORDER BY id LIMIT 1")
 check "... and nothing of the interrupted part is left" \
 	bash -c "[ -z \"\$(vb_cgroup_leftovers '$tagc')\" ] && ! ip link show | grep -q '$tagc'"
