@@ -47,7 +47,7 @@ static int part_index(const char *name)
 struct study {
 	char tag[16]; /* "st-1a2b3c4d" */
 	const char *profile;
-	char *platforms; /* as given: "available" or a list */
+	char *platforms;   /* as given: "available" or a list */
 	const char *parts; /* the parts asked for, "overhead,ops,..." */
 	bool want[NPARTS];
 	bool done[NPARTS];
@@ -69,10 +69,11 @@ static int find_study(struct vb_store *db, struct found *f, struct vb_error **er
 {
 	sqlite3 *h = vb_store_db(db);
 	sqlite3_stmt *st = NULL;
-	const char *sql = f->tag ? "SELECT id, json_extract(config, '$.study_part'), status, config "
-				   "FROM runs WHERE json_extract(config, '$.study') = ?1 ORDER BY id"
-				 : "SELECT json_extract(config, '$.study') FROM runs WHERE "
-				   "json_extract(config, '$.study') IS NOT NULL ORDER BY id DESC LIMIT 1";
+	const char *sql =
+	    f->tag ? "SELECT id, json_extract(config, '$.study_part'), status, config "
+		     "FROM runs WHERE json_extract(config, '$.study') = ?1 ORDER BY id"
+		   : "SELECT json_extract(config, '$.study') FROM runs WHERE "
+		     "json_extract(config, '$.study') IS NOT NULL ORDER BY id DESC LIMIT 1";
 	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
 		return vb_error_set(err, -EIO, "study: cannot read the database: %s",
 				    sqlite3_errmsg(h));
@@ -125,7 +126,8 @@ static char *part_platforms(const struct study *s, size_t part, struct vb_error 
 		else if (!strcmp(parts[part].name, "features"))
 			take = p->features != NULL;
 		else if (!strcmp(parts[part].name, "isolation"))
-			take = !host && !emulated; /* emulation's slowdowns say nothing of a hypervisor's */
+			take = !host &&
+			       !emulated; /* emulation's slowdowns say nothing of a hypervisor's */
 		else if (quick && (!strcmp(parts[part].name, "apps") ||
 				   !strcmp(parts[part].name, "middleware")))
 			take = !emulated; /* the Debian guests under TCG take tens of minutes */
@@ -160,14 +162,14 @@ static int run_part(const struct study *s, size_t part, const char *dbpath, bool
 		return -EINVAL;
 	if (!*plats) {
 		vb_info("study %s: %s has no platform here to run on: left out", s->tag,
-			    parts[part].name);
+			parts[part].name);
 		return 0;
 	}
 	const char *name = parts[part].name;
 	char *argv[24];
 	int argc = 0;
-	bool compare = !strcmp(name, "overhead") || !strcmp(name, "apps") ||
-		       !strcmp(name, "middleware");
+	bool compare =
+	    !strcmp(name, "overhead") || !strcmp(name, "apps") || !strcmp(name, "middleware");
 	argv[argc++] = compare ? "compare" : (char *)name;
 	argv[argc++] = "-p";
 	argv[argc++] = plats;
@@ -192,24 +194,24 @@ static int run_part(const struct study *s, size_t part, const char *dbpath, bool
 	if (quiet && strcmp(name, "features"))
 		argv[argc++] = "-q";
 	argv[argc] = NULL;
-	_cleanup_json_ json_t *label =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s}", "study", s->tag, "study_part", name,
-		      "study_profile", s->profile, "study_platforms", s->platforms, "study_parts",
-		      s->parts);
+	_cleanup_json_ json_t *label = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s}", "study", s->tag, "study_part", name, "study_profile",
+	    s->profile, "study_platforms", s->platforms, "study_parts", s->parts);
 	vb_store_set_study(label);
 	int code = verb_run(argc, argv);
 	vb_store_set_study(NULL);
 	if (code == VB_EXIT_INTERRUPTED || vb_interrupted)
-		return vb_error_exit(err, -EINTR, VB_EXIT_INTERRUPTED,
-				     "study %s: interrupted during %s; 'virtbench study --resume %s' "
-				     "runs what is missing",
-				     s->tag, name, s->tag);
+		return vb_error_exit(
+		    err, -EINTR, VB_EXIT_INTERRUPTED,
+		    "study %s: interrupted during %s; 'virtbench study --resume %s' "
+		    "runs what is missing",
+		    s->tag, name, s->tag);
 	if (code == VB_EXIT_USAGE)
 		return vb_error_exit(err, -EINVAL, VB_EXIT_USAGE, "study %s: %s was refused",
 				     s->tag, name);
 	if (code)
 		vb_warn("study %s: %s ended with exit code %d; the study goes on", s->tag, name,
-			    code);
+			code);
 	return 0;
 }
 
@@ -303,7 +305,8 @@ int vb_cmd_study(int argc, char **argv)
 		r = vb_cli_open_store(dbpath, &db, &err);
 	struct found f = { 0 };
 	if (!r && resuming) {
-		if (resume && (part_list || strcmp(platforms, "available") || strcmp(profile, "quick")))
+		if (resume &&
+		    (part_list || strcmp(platforms, "available") || strcmp(profile, "quick")))
 			r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
 					  "study --resume takes the study's own profile, platforms "
 					  "and parts: give none of them");
@@ -315,9 +318,9 @@ int vb_cmd_study(int argc, char **argv)
 			resume = f.latest_tag;
 		}
 		if (!r && (strlen(resume) != 11 || strncmp(resume, "st-", 3)))
-			r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
-					  "study --resume: '%.40s' is not a study tag (st-1a2b3c4d)",
-					  resume);
+			r = vb_error_exit(
+			    &err, -EINVAL, VB_EXIT_USAGE,
+			    "study --resume: '%.40s' is not a study tag (st-1a2b3c4d)", resume);
 		if (!r) {
 			snprintf(s.tag, sizeof(s.tag), "%s", resume);
 			f.tag = s.tag;
@@ -327,12 +330,12 @@ int vb_cmd_study(int argc, char **argv)
 			r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE, "study %s: no such study",
 					  s.tag);
 		if (!r) {
-			s.profile = vb_html_str(f.first_config, "study_profile")
-					? (strcmp(vb_html_str(f.first_config, "study_profile"),
-						  "full")
-					       ? "quick"
-					       : "full")
-					: "quick";
+			s.profile =
+			    vb_html_str(f.first_config, "study_profile")
+				? (strcmp(vb_html_str(f.first_config, "study_profile"), "full")
+				       ? "quick"
+				       : "full")
+				: "quick";
 			const char *pl = vb_html_str(f.first_config, "study_platforms");
 			platforms = pl ? pl : "available";
 			const char *want = vb_html_str(f.first_config, "study_parts");
@@ -342,7 +345,8 @@ int vb_cmd_study(int argc, char **argv)
 		uint8_t rnd[4];
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 			r = vb_error_errno(&err, errno, "study: no random tag");
-		snprintf(s.tag, sizeof(s.tag), "st-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+		snprintf(s.tag, sizeof(s.tag), "st-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+			 rnd[3]);
 	}
 	s.platforms = xstrdup(platforms);
 	/* The parts asked for (all by default), each known. */
@@ -353,10 +357,11 @@ int vb_cmd_study(int argc, char **argv)
 	for (size_t i = 0; !r && i < nitems; i++) {
 		int k = part_index(items[i]);
 		if (k < 0)
-			r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
-					  "--parts: unknown part '%.40s' (overhead, apps, middleware, "
-					  "ops, features, isolation)",
-					  items[i]);
+			r = vb_error_exit(
+			    &err, -EINVAL, VB_EXIT_USAGE,
+			    "--parts: unknown part '%.40s' (overhead, apps, middleware, "
+			    "ops, features, isolation)",
+			    items[i]);
 		else
 			s.want[k] = true;
 	}
@@ -365,8 +370,8 @@ int vb_cmd_study(int argc, char **argv)
 	_cleanup_free_ char *parts_text = xstrdup("");
 	for (size_t i = 0; i < NPARTS; i++)
 		if (s.want[i]) {
-			char *next = xasprintf("%s%s%s", parts_text, *parts_text ? "," : "",
-					       parts[i].name);
+			char *next =
+			    xasprintf("%s%s%s", parts_text, *parts_text ? "," : "", parts[i].name);
 			free(parts_text);
 			parts_text = next;
 		}
@@ -390,8 +395,9 @@ int vb_cmd_study(int argc, char **argv)
 	size_t nwant = 0, at = 0;
 	for (size_t i = 0; i < NPARTS; i++)
 		nwant += s.want[i] && !s.done[i];
-	fprintf(stderr, "study %s (%s profile, platforms %s): %zu part%s to run, about %.0f min "
-			"(an estimate from this host)\n",
+	fprintf(stderr,
+		"study %s (%s profile, platforms %s): %zu part%s to run, about %.0f min "
+		"(an estimate from this host)\n",
 		s.tag, s.profile, s.platforms, nwant, nwant == 1 ? "" : "s", left_s(&s, 0) / 60);
 	for (size_t i = 0; !r && i < NPARTS; i++) {
 		if (!s.want[i] || s.done[i])
