@@ -37,6 +37,18 @@ int vb_cli_sweep(struct vb_error **err);
 /* Open the store at path (NULL = default) and sweep what dead runs left. */
 int vb_cli_open_store(const char *path, struct vb_store **out, struct vb_error **err);
 
+/* Is a RUN argument a results file (it holds '/' or ends in .json) rather than a stored run? */
+bool vb_cli_is_file_arg(const char *arg);
+/*
+ * A results document from a RUN argument: a results file, or a stored run
+ * (a number, a tag, 'last') exported from the store *db, opened on first
+ * need (the caller closes it).
+ */
+int vb_cli_load_doc(const char *arg, const char *dbpath, struct vb_store **db, json_t **out,
+		    struct vb_error **err);
+/* Write doc, indented, with a final newline, atomically to path (exit 2 when it cannot). */
+int vb_cli_write_json(const char *path, const json_t *doc, struct vb_error **err);
+
 /* The static agent next to this binary, or $VIRTBENCH_AGENT; caller frees. */
 int vb_cli_agent_path(char **out, struct vb_error **err);
 

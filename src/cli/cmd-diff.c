@@ -6,49 +6,6 @@
 #include "core/util.h"
 #include "report/diff.h"
 
-static bool is_file_arg(const char *arg)
-{
-	size_t n = strlen(arg);
-	return strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"));
-}
-
-/* A side of the comparison: a results file, or a run from the (lazily opened) store. */
-static int load_side(const char *arg, const char *dbpath, struct vb_store **db, json_t **out,
-		     struct vb_error **err)
-{
-	if (is_file_arg(arg))
-		return vb_result_doc_load(arg, out, err);
-	if (!*db) {
-		int r = vb_cli_open_store(dbpath, db, err);
-		if (r)
-			return r;
-	}
-	struct vb_run_info info = { 0 };
-	int r = vb_store_find_run(*db, arg, &info, err);
-	if (!r)
-		r = vb_store_export_doc(*db, info.id, out, err);
-	vb_run_info_release(&info);
-	return r;
-}
-
-static int write_json(const char *path, const struct vb_diff *d, struct vb_error **err)
-{
-	_cleanup_json_ json_t *doc = vb_diff_json(d);
-	char *text =
-	    json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	if (!text)
-		return vb_error_set(err, -ENOMEM, "diff: cannot encode JSON");
-	size_t len = strlen(text);
-	text = xrealloc(text, len + 2);
-	text[len] = '\n';
-	int r = vb_write_file_atomic(path, text, len + 1);
-	free(text);
-	if (r)
-		return vb_error_exit(err, r, VB_EXIT_USAGE, "cannot write %s: %s", path,
-				     strerror(-r));
-	return 0;
-}
-
 int vb_cmd_diff(int argc, char **argv)
 {
 	const char *dbpath = NULL, *json = NULL;
@@ -84,19 +41,21 @@ int vb_cmd_diff(int argc, char **argv)
 	struct vb_diff *d = NULL;
 	int r = json ? vb_cli_check_output("--json", json, &err) : 0;
 	if (!r)
-		r = load_side(arg_a, dbpath, &db, &a, &err);
+		r = vb_cli_load_doc(arg_a, dbpath, &db, &a, &err);
 	if (!r)
-		r = load_side(arg_b, dbpath, &db, &b, &err);
+		r = vb_cli_load_doc(arg_b, dbpath, &db, &b, &err);
 	vb_store_close(db);
 	if (!r)
-		r = vb_diff_compare(a, is_file_arg(arg_a) ? arg_a : NULL, b,
-				    is_file_arg(arg_b) ? arg_b : NULL, tolerance, &d, &err);
+		r = vb_diff_compare(a, vb_cli_is_file_arg(arg_a) ? arg_a : NULL, b,
+				    vb_cli_is_file_arg(arg_b) ? arg_b : NULL, tolerance, &d, &err);
 	if (r)
 		return vb_cli_fail(&err);
 	vb_diff_print(stdout, d);
 	fflush(stdout);
-	if (json)
-		r = write_json(json, d, &err);
+	if (json) {
+		_cleanup_json_ json_t *doc = vb_diff_json(d);
+		r = vb_cli_write_json(json, doc, &err);
+	}
 	if (!r && !d->counts.cells)
 		r = vb_error_exit(&err, -EINVAL, VB_EXIT_USAGE,
 				  "A and B have no platform x workload x metric in common");

@@ -12,12 +12,6 @@
 
 #define WEIGHTS_MAX (64 << 10)
 
-static bool is_file_arg(const char *arg)
-{
-	size_t n = strlen(arg);
-	return strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"));
-}
-
 struct docs {
 	json_t **d;
 	size_t n;
@@ -60,18 +54,7 @@ static int load_args(char **args, size_t nargs, const char *dbpath, struct docs 
 	int r = 0;
 	for (size_t i = 0; !r && i < nargs; i++) {
 		json_t *doc = NULL;
-		if (is_file_arg(args[i])) {
-			r = vb_result_doc_load(args[i], &doc, err);
-		} else {
-			struct vb_run_info info = { 0 };
-			if (!db)
-				r = vb_cli_open_store(dbpath, &db, err);
-			if (!r)
-				r = vb_store_find_run(db, args[i], &info, err);
-			if (!r)
-				r = vb_store_export_doc(db, info.id, &doc, err);
-			vb_run_info_release(&info);
-		}
+		r = vb_cli_load_doc(args[i], dbpath, &db, &doc, err);
 		if (!r)
 			docs_add(out, doc);
 	}
@@ -238,18 +221,7 @@ int vb_cmd_recommend(int argc, char **argv)
 	}
 	if (!r && json) {
 		_cleanup_json_ json_t *doc = vb_recommendation_json(&rec);
-		char *text =
-		    json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-		size_t len = text ? strlen(text) : 0;
-		if (text) {
-			text = xrealloc(text, len + 2);
-			text[len] = '\n';
-			int w = vb_write_file_atomic(json, text, len + 1);
-			if (w)
-				r = vb_error_exit(&err, w, VB_EXIT_USAGE, "cannot write %s: %s",
-						  json, strerror(-w));
-		}
-		free(text);
+		r = vb_cli_write_json(json, doc, &err);
 	}
 	vb_recommendation_release(&rec);
 	docs_release(&docs);

@@ -527,3 +527,44 @@ int vb_cli_image_resolve(const struct vb_image_spec *s,
 		image_progress("built; kept in the cache for the next runs", &t0);
 	return r;
 }
+
+bool vb_cli_is_file_arg(const char *arg)
+{
+	size_t n = strlen(arg);
+	return strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"));
+}
+
+int vb_cli_load_doc(const char *arg, const char *dbpath, struct vb_store **db, json_t **out,
+		    struct vb_error **err)
+{
+	if (vb_cli_is_file_arg(arg))
+		return vb_result_doc_load(arg, out, err);
+	if (!*db) {
+		int r = vb_cli_open_store(dbpath, db, err);
+		if (r)
+			return r;
+	}
+	struct vb_run_info info = { 0 };
+	int r = vb_store_find_run(*db, arg, &info, err);
+	if (!r)
+		r = vb_store_export_doc(*db, info.id, out, err);
+	vb_run_info_release(&info);
+	return r;
+}
+
+int vb_cli_write_json(const char *path, const json_t *doc, struct vb_error **err)
+{
+	char *text =
+	    json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	if (!text)
+		return vb_error_set(err, -ENOMEM, "cannot encode %s as JSON", path);
+	size_t len = strlen(text);
+	text = xrealloc(text, len + 2);
+	text[len] = '\n';
+	int r = vb_write_file_atomic(path, text, len + 1);
+	free(text);
+	if (r)
+		return vb_error_exit(err, r, VB_EXIT_USAGE, "cannot write %s: %s", path,
+				     strerror(-r));
+	return 0;
+}
